@@ -1,0 +1,33 @@
+/**
+ * The lead object's own SQLite schema, versioned by the object itself: each
+ * entry runs once, in order, and `meta.schema_version` records how far it got.
+ */
+export const LEAD_SCHEMA_STEPS: readonly string[] = [
+  `CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+   CREATE TABLE events (
+     message_id TEXT PRIMARY KEY,
+     ts INTEGER NOT NULL,
+     type TEXT NOT NULL,
+     name TEXT NOT NULL,
+     received_at INTEGER NOT NULL,
+     points INTEGER NOT NULL,
+     running_score INTEGER NOT NULL,
+     body TEXT NOT NULL
+   );
+   CREATE INDEX events_in_order ON events (ts, message_id);
+   CREATE TABLE identities (
+     kind TEXT NOT NULL,
+     value TEXT NOT NULL,
+     indexed INTEGER NOT NULL DEFAULT 0,
+     PRIMARY KEY (kind, value)
+   );`,
+];
+
+export function migrateLeadSchema(sql: SqlStorage): void {
+  sql.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+  const row = sql.exec<{ version: number }>("SELECT version FROM schema_version").toArray()[0];
+  const current = row?.version ?? 0;
+  for (let step = current; step < LEAD_SCHEMA_STEPS.length; step++) sql.exec(LEAD_SCHEMA_STEPS[step]!);
+  if (!row) sql.exec("INSERT INTO schema_version (version) VALUES (?)", LEAD_SCHEMA_STEPS.length);
+  else if (current < LEAD_SCHEMA_STEPS.length) sql.exec("UPDATE schema_version SET version = ?", LEAD_SCHEMA_STEPS.length);
+}

@@ -1,0 +1,21 @@
+import { Hono } from "hono";
+import type { AppEnv } from "./http/app-env";
+import { ApiError, errorResponse } from "./http/errors";
+import { ingestRoutes } from "./routes/ingest";
+import { adminRoutes } from "./routes/admin";
+import { leadRoutes } from "./routes/leads";
+
+export const app = new Hono<AppEnv>();
+
+app.get("/health", (c) => c.json({ status: "ok" }));
+app.route("/v1", ingestRoutes);
+app.route("/api/namespaces", adminRoutes);
+app.route("/api/leads", leadRoutes);
+
+app.notFound((c) => errorResponse(c, new ApiError(404, "not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)));
+
+app.onError((error, c) => {
+  if (error instanceof ApiError) return errorResponse(c, error);
+  console.error("unhandled error", error);
+  return errorResponse(c, new ApiError(500, "internal_error", "something went wrong on our side; retry the call"));
+});

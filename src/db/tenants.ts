@@ -1,0 +1,81 @@
+import { drizzle } from "drizzle-orm/d1";
+import { eq } from "drizzle-orm";
+import { apiKeys, namespaces, sources } from "./schema";
+import { newSecret, sha256Hex } from "../http/crypto";
+import { TtlCache } from "./ttl-cache";
+
+export interface Namespace {
+  id: string;
+  name: string;
+}
+
+export interface CreatedSecret<T> {
+  record: T;
+  /** Shown once, on creation; only its hash is stored. */
+  secret: string;
+}
+
+// Keys are looked up on every ingest call; a short cache keeps D1 off the hot path.
+// A revoked key keeps working in an isolate for at most this long.
+const KEY_CACHE_MS = 60_000;
+const namespaceByWriteKeyHash = new TtlCache<Namespace | null>(KEY_CACHE_MS);
+const namespaceByApiKeyHash = new TtlCache<Namespace | null>(KEY_CACHE_MS);
+
+export async function createNamespace(db: D1Database, name: string): Promise<Namespace> {
+  const namespace = { id: crypto.randomUUID(), name, createdAt: Date.now() };
+  await drizzle(db).insert(namespaces).values(namespace);
+  return { id: namespace.id, name };
+}
+
+export async function findNamespaceByName(db: D1Database, name: string): Promise<Namespace | undefined> {
+  return drizzle(db).select({ id: namespaces.id, name: namespaces.name }).from(namespaces).where(eq(namespaces.name, name)).get();
+}
+
+export async function listNamespaces(db: D1Database): Promise<Namespace[]> {
+  return drizzle(db).select({ id: namespaces.id, name: namespaces.name }).from(namespaces).orderBy(namespaces.name).all();
+}
+
+export async function createSource(db: D1Database, namespace: Namespace, name: string): Promise<CreatedSecret<{ id: string; name: string; namespace: string }>> {
+  const writeKey = newSecret("wk");
+  const id = crypto.randomUUID();
+  await drizzle(db)
+    .insert(sources)
+    .values({ id, namespaceId: namespace.id, name, writeKeyHash: await sha256Hex(writeKey), createdAt: Date.now() });
+  return { record: { id, name, namespace: namespace.name }, secret: writeKey };
+}
+
+export async function createApiKey(db: D1Database, namespace: Namespace, name: string): Promise<CreatedSecret<{ id: string; name: string; namespace: string; prefix: string }>> {
+  const key = newSecret("lf");
+  const id = crypto.randomUUID();
+  const prefix = key.slice(0, 7);
+  await drizzle(db)
+    .insert(apiKeys)
+    .values({ id, namespaceId: namespace.id, name, keyHash: await sha256Hex(key), keyPrefix: prefix, createdAt: Date.now() });
+  return { record: { id, name, namespace: namespace.name, prefix }, secret: key };
+}
+
+export async function namespaceForWriteKey(db: D1Database, writeKey: string): Promise<Namespace | null> {
+  const hash = await sha256Hex(writeKey);
+  return namespaceByWriteKeyHash.getOrLoad(hash, async () => {
+    const row = await drizzle(db)
+      .select({ id: namespaces.id, name: namespaces.name })
+      .from(sources)
+      .innerJoin(namespaces, eq(sources.namespaceId, namespaces.id))
+      .where(eq(sources.writeKeyHash, hash))
+      .get();
+    return row ?? null;
+  });
+}
+
+export async function namespaceForApiKey(db: D1Database, key: string): Promise<Namespace | null> {
+  const hash = await sha256Hex(key);
+  return namespaceByApiKeyHash.getOrLoad(hash, async () => {
+    const row = await drizzle(db)
+      .select({ id: namespaces.id, name: namespaces.name })
+      .from(apiKeys)
+      .innerJoin(namespaces, eq(apiKeys.namespaceId, namespaces.id))
+      .where(eq(apiKeys.keyHash, hash))
+      .get();
+    return row ?? null;
+  });
+}

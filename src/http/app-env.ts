@@ -1,0 +1,10 @@
+import type { Namespace } from "../db/tenants";
+
+/** hono's typing of this Worker: its bindings and what middleware puts on the context. */
+export interface AppEnv {
+  Bindings: Env;
+  Variables: {
+    /** The namespace a management call acts on, set by `requireNamespace`. */
+    namespace: Namespace;
+  };
+}

@@ -1,0 +1,7 @@
+import { app } from "./app";
+
+export { LeadObject } from "../durable/lead-object";
+
+export default {
+  fetch: app.fetch,
+} satisfies ExportedHandler<Env>;

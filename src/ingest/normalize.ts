@@ -1,0 +1,102 @@
+import type { SegmentMessage } from "../schemas/segment";
+import { scoringName } from "../scoring/points";
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** One accepted call, ready for its lead object. `body` is the stored Segment message. */
+export interface LeadEvent {
+  messageId: string;
+  type: SegmentMessage["type"];
+  /** Canonical name the event is scored under (page/screen → page_view). */
+  name: string;
+  /** Event time in ms, corrected for client clock skew. */
+  timestamp: number;
+  receivedAt: number;
+  identities: Identity[];
+  body: Record<string, unknown>;
+}
+
+export type IdentityKind = "userId" | "anonymousId" | "email";
+export interface Identity {
+  kind: IdentityKind;
+  value: string;
+}
+
+export interface BatchDefaults {
+  context?: Record<string, unknown>;
+  integrations?: Record<string, unknown>;
+  sentAt?: string | number;
+}
+
+const toMs = (v: string | number | undefined): number | undefined =>
+  v === undefined ? undefined : new Date(v).getTime();
+
+/**
+ * Segment's correction: timestamp = receivedAt − (sentAt − originalTimestamp).
+ * Without sentAt the client's time is taken as is; without a timestamp the
+ * event happened when it arrived. More than a day ahead of receivedAt is
+ * clamped to receivedAt.
+ */
+export function correctTimestamp(original: number | undefined, sentAt: number | undefined, receivedAt: number): number {
+  if (original === undefined) return receivedAt;
+  const corrected = sentAt === undefined ? original : receivedAt - (sentAt - original);
+  return corrected > receivedAt + DAY_MS ? receivedAt : corrected;
+}
+
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+function emailOf(msg: SegmentMessage): string | undefined {
+  const fromTraits = msg.traits?.email ?? (msg.context?.traits as Record<string, unknown> | undefined)?.email;
+  return typeof fromTraits === "string" && fromTraits.includes("@") ? normalizeEmail(fromTraits) : undefined;
+}
+
+export function identitiesOf(msg: SegmentMessage): Identity[] {
+  const found: Identity[] = [];
+  if (msg.userId) found.push({ kind: "userId", value: msg.userId });
+  if (msg.anonymousId) found.push({ kind: "anonymousId", value: msg.anonymousId });
+  if (msg.type === "alias" && msg.previousId && msg.previousId !== msg.userId) {
+    found.push({ kind: "userId", value: msg.previousId });
+  }
+  const email = emailOf(msg);
+  if (email) found.push({ kind: "email", value: email });
+  return found;
+}
+
+/** The identity a message is routed by: its userId, else its anonymousId. */
+export function routingIdentity(msg: SegmentMessage): Identity {
+  return msg.userId ? { kind: "userId", value: msg.userId } : { kind: "anonymousId", value: msg.anonymousId! };
+}
+
+export function normalizeMessage(
+  msg: SegmentMessage,
+  defaults: BatchDefaults,
+  receivedAt: number,
+  newMessageId: () => string,
+): LeadEvent {
+  const original = toMs(msg.timestamp ?? msg.originalTimestamp);
+  const sentAt = toMs(msg.sentAt ?? defaults.sentAt);
+  const timestamp = correctTimestamp(original, sentAt, receivedAt);
+  const messageId = msg.messageId ?? newMessageId();
+  const body: Record<string, unknown> = {
+    ...msg,
+    messageId,
+    context: { ...defaults.context, ...msg.context },
+    integrations: { ...defaults.integrations, ...msg.integrations },
+    timestamp: new Date(timestamp).toISOString(),
+    receivedAt: new Date(receivedAt).toISOString(),
+  };
+  if (original !== undefined) body.originalTimestamp = new Date(original).toISOString();
+  if (sentAt !== undefined) body.sentAt = new Date(sentAt).toISOString();
+  delete body.writeKey;
+  return {
+    messageId,
+    type: msg.type,
+    name: scoringName(msg.type, msg.type === "track" ? msg.event : undefined),
+    timestamp,
+    receivedAt,
+    identities: identitiesOf(msg),
+    body,
+  };
+}

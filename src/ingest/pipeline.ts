@@ -1,0 +1,68 @@
+import { MAX_MESSAGE_BYTES, messageSchema } from "../schemas/segment";
+import { fieldIssues, type FieldIssue } from "../http/errors";
+import type { Namespace } from "../db/tenants";
+import { normalizeMessage, routingIdentity, type BatchDefaults, type LeadEvent } from "./normalize";
+
+export interface Rejection {
+  index: number;
+  code: "invalid_message" | "message_too_large";
+  message: string;
+  details?: FieldIssue[];
+}
+
+export interface IngestOutcome {
+  accepted: number;
+  duplicates: number;
+  rejected: Rejection[];
+}
+
+const encoder = new TextEncoder();
+
+/** The name of the lead object an identity routes to; stable for the life of the lead. */
+export function leadObjectName(namespaceId: string, kind: string, value: string): string {
+  return `${namespaceId}/${kind}/${value}`;
+}
+
+/**
+ * Validates and normalises each message, then hands each lead its events in
+ * one RPC. Returns once every accepted event is durable in its lead object.
+ */
+export async function ingestMessages(
+  env: Env,
+  namespace: Namespace,
+  items: unknown[],
+  defaults: BatchDefaults,
+): Promise<IngestOutcome> {
+  const receivedAt = Date.now();
+  const rejected: Rejection[] = [];
+  const byLead = new Map<string, LeadEvent[]>();
+
+  items.forEach((item, index) => {
+    if (encoder.encode(JSON.stringify(item) ?? "").byteLength > MAX_MESSAGE_BYTES) {
+      rejected.push({ index, code: "message_too_large", message: `message is over ${MAX_MESSAGE_BYTES} bytes` });
+      return;
+    }
+    const parsed = messageSchema.safeParse(item);
+    if (!parsed.success) {
+      const details = fieldIssues(parsed.error);
+      const fields = [...new Set(details.map((d) => d.path))].join(", ");
+      rejected.push({ index, code: "invalid_message", message: `invalid message: ${fields}`, details });
+      return;
+    }
+    const event = normalizeMessage(parsed.data, defaults, receivedAt, () => crypto.randomUUID());
+    const route = routingIdentity(parsed.data);
+    const name = leadObjectName(namespace.id, route.kind, route.value);
+    const events = byLead.get(name);
+    if (events) events.push(event);
+    else byLead.set(name, [event]);
+  });
+
+  const results = await Promise.all(
+    [...byLead].map(([name, events]) => env.LEAD.getByName(name).ingest(namespace.id, events)),
+  );
+  return {
+    accepted: results.reduce((n, r) => n + r.accepted + r.duplicates, 0),
+    duplicates: results.reduce((n, r) => n + r.duplicates, 0),
+    rejected,
+  };
+}

@@ -1,0 +1,40 @@
+import { Hono } from "hono";
+import type { AppEnv } from "../http/app-env";
+import { requireAdmin } from "../http/auth";
+import { ApiError } from "../http/errors";
+import { parseOrThrow } from "../http/validate";
+import { createNamedSecretBody, createNamespaceBody, namespaceName } from "../schemas/management";
+import { createApiKey, createNamespace, createSource, findNamespaceByName, listNamespaces } from "../db/tenants";
+
+/** Tenancy administration: only the admin token may create namespaces, sources and keys. */
+export const adminRoutes = new Hono<AppEnv>();
+
+adminRoutes.use("*", requireAdmin);
+
+adminRoutes.get("/", async (c) => c.json({ namespaces: await listNamespaces(c.env.DB) }));
+
+adminRoutes.post("/", async (c) => {
+  const { name } = parseOrThrow(createNamespaceBody, await c.req.json().catch(() => undefined));
+  if (await findNamespaceByName(c.env.DB, name)) throw new ApiError(409, "conflict", `namespace ${name} already exists`);
+  return c.json({ namespace: await createNamespace(c.env.DB, name) }, 201);
+});
+
+adminRoutes.post("/:name/sources", async (c) => {
+  const namespace = await namespaceNamed(c.env.DB, c.req.param("name"));
+  const { name } = parseOrThrow(createNamedSecretBody, await c.req.json().catch(() => undefined));
+  const { record, secret } = await createSource(c.env.DB, namespace, name);
+  return c.json({ source: record, writeKey: secret }, 201);
+});
+
+adminRoutes.post("/:name/api-keys", async (c) => {
+  const namespace = await namespaceNamed(c.env.DB, c.req.param("name"));
+  const { name } = parseOrThrow(createNamedSecretBody, await c.req.json().catch(() => undefined));
+  const { record, secret } = await createApiKey(c.env.DB, namespace, name);
+  return c.json({ apiKey: record, key: secret }, 201);
+});
+
+async function namespaceNamed(db: D1Database, name: string) {
+  const namespace = namespaceName.safeParse(name).success ? await findNamespaceByName(db, name) : undefined;
+  if (!namespace) throw new ApiError(404, "not_found", `no namespace named ${name}`);
+  return namespace;
+}

@@ -1,0 +1,88 @@
+import { Hono, type Context } from "hono";
+import { cors } from "hono/cors";
+import type { AppEnv } from "../http/app-env";
+import { ApiError } from "../http/errors";
+import { parseOrThrow } from "../http/validate";
+import { namespaceForWriteKey, type Namespace } from "../db/tenants";
+import { readJsonBody } from "../ingest/body";
+import { writeKeyOf } from "../ingest/write-key";
+import { ingestMessages } from "../ingest/pipeline";
+import { batchSchema, MAX_BATCH_BYTES, MAX_BATCH_MESSAGES, MAX_MESSAGE_BYTES, type MessageType } from "../schemas/segment";
+import { settingsFor } from "../ingest/settings";
+
+/** Segment's short paths (analytics.js posts to `/v1/<first letter>`) and the spec paths. */
+const SINGLE_PATHS: ReadonlyArray<readonly [MessageType, string]> = [
+  ["track", "t"],
+  ["identify", "i"],
+  ["page", "p"],
+  ["screen", "s"],
+  ["group", "g"],
+  ["alias", "a"],
+];
+const BATCH_PATHS = ["batch", "b", "import"];
+
+export const ingestRoutes = new Hono<AppEnv>();
+
+ingestRoutes.use(
+  "*",
+  cors({
+    origin: "*",
+    allowMethods: ["GET", "POST", "OPTIONS"],
+    allowHeaders: ["Authorization", "Content-Type", "X-Retry-Count"],
+    maxAge: 86_400,
+  }),
+);
+
+for (const [type, short] of SINGLE_PATHS) {
+  const handler = async (c: Context<AppEnv>) => {
+    const body = await readJsonBody(c.req.raw, MAX_MESSAGE_BYTES);
+    const namespace = await authenticate(c, body);
+    if (!isObject(body)) throw new ApiError(400, "invalid_request", "the body must be a JSON object", [{ path: "(body)", message: "expected object" }]);
+    const outcome = await ingestMessages(c.env, namespace, [{ ...body, type }], {});
+    const rejection = outcome.rejected[0];
+    if (rejection) {
+      const status = rejection.code === "message_too_large" ? 413 : 400;
+      throw new ApiError(status, rejection.code, rejection.message, rejection.details);
+    }
+    return c.json({ success: true });
+  };
+  ingestRoutes.post(`/${type}`, handler);
+  ingestRoutes.post(`/${short}`, handler);
+}
+
+for (const path of BATCH_PATHS) {
+  ingestRoutes.post(`/${path}`, async (c) => {
+    const body = await readJsonBody(c.req.raw, MAX_BATCH_BYTES);
+    const namespace = await authenticate(c, body);
+    const envelope = parseOrThrow(batchSchema, body, "batch");
+    if (envelope.batch.length > MAX_BATCH_MESSAGES) {
+      throw new ApiError(413, "payload_too_large", `a batch holds at most ${MAX_BATCH_MESSAGES} messages`, {
+        messages: envelope.batch.length,
+      });
+    }
+    const outcome = await ingestMessages(c.env, namespace, envelope.batch, envelope);
+    if (outcome.rejected.length === 0) return c.json({ success: true });
+    if (outcome.accepted === 0) {
+      throw new ApiError(400, "invalid_batch", "no message in the batch was valid", { rejected: outcome.rejected });
+    }
+    return c.json({ success: false, accepted: outcome.accepted, rejected: outcome.rejected });
+  });
+}
+
+ingestRoutes.get("/projects/:writeKey/settings", async (c) => {
+  const writeKey = c.req.param("writeKey");
+  if (!(await namespaceForWriteKey(c.env.DB, writeKey))) throw new ApiError(404, "not_found", "unknown write key");
+  return c.json(settingsFor(writeKey, new URL(c.req.url)));
+});
+
+async function authenticate(c: Context<AppEnv>, body: unknown): Promise<Namespace> {
+  const writeKey = writeKeyOf(c.req.header("Authorization"), body);
+  if (!writeKey) throw new ApiError(401, "unauthorized", "a write key is required: HTTP Basic user, or writeKey in the body");
+  const namespace = await namespaceForWriteKey(c.env.DB, writeKey);
+  if (!namespace) throw new ApiError(401, "unauthorized", "unknown write key");
+  return namespace;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,56 @@
+import { Hono } from "hono";
+import type { AppEnv } from "../http/app-env";
+import { requireNamespace } from "../http/auth";
+import { ApiError } from "../http/errors";
+import { parseOrThrow } from "../http/validate";
+import { leadIdParam, lookupQuery, timelineQuery } from "../schemas/management";
+import { findLeadByIdentity } from "../db/identities";
+import { normalizeEmail, type Identity } from "../ingest/normalize";
+import type { LeadSummary } from "../../durable/lead-object";
+
+/** Reads of single leads, answered by their lead objects (strongly consistent). */
+export const leadRoutes = new Hono<AppEnv>();
+
+leadRoutes.use("*", requireNamespace);
+
+leadRoutes.get("/lookup", async (c) => {
+  const query = parseOrThrow(lookupQuery, c.req.query(), "query");
+  const identity: Identity = query.userId
+    ? { kind: "userId", value: query.userId }
+    : query.anonymousId
+      ? { kind: "anonymousId", value: query.anonymousId }
+      : { kind: "email", value: normalizeEmail(query.email!) };
+  const namespace = c.var.namespace;
+  const leadId = await findLeadByIdentity(c.env.DB, namespace.id, identity);
+  if (!leadId) throw new ApiError(404, "not_found", `no lead with ${identity.kind} ${identity.value}`);
+  return c.json({ lead: await leadInNamespace(c.env, namespace.id, leadId) });
+});
+
+leadRoutes.get("/:id", async (c) => {
+  const { id } = parseOrThrow(leadIdParam, c.req.param(), "lead id");
+  return c.json({ lead: await leadInNamespace(c.env, c.var.namespace.id, id) });
+});
+
+leadRoutes.get("/:id/timeline", async (c) => {
+  const { id } = parseOrThrow(leadIdParam, c.req.param(), "lead id");
+  const { limit, cursor } = parseOrThrow(timelineQuery, c.req.query(), "query");
+  await leadInNamespace(c.env, c.var.namespace.id, id);
+  return c.json(await leadStub(c.env, id).timeline(limit, cursor));
+});
+
+function leadStub(env: Env, id: string) {
+  return env.LEAD.get(env.LEAD.idFromString(id));
+}
+
+/** A lead of another namespace is answered exactly like one that does not exist. */
+async function leadInNamespace(env: Env, namespaceId: string, id: string): Promise<LeadSummary> {
+  let summary: LeadSummary | null;
+  try {
+    summary = await leadStub(env, id).summary();
+  } catch (error) {
+    if (error instanceof TypeError) summary = null; // not an id of this object namespace
+    else throw error;
+  }
+  if (!summary || summary.namespaceId !== namespaceId) throw new ApiError(404, "not_found", `no lead ${id}`);
+  return summary;
+}

@@ -1,0 +1,65 @@
+import { exports } from "cloudflare:workers";
+
+export const ADMIN_TOKEN = "test-admin-token";
+
+export function call(path: string, init: RequestInit = {}): Promise<Response> {
+  return exports.default.fetch(new Request(`https://leadflare.test${path}`, init));
+}
+
+export function basic(writeKey: string): string {
+  return `Basic ${btoa(`${writeKey}:`)}`;
+}
+
+export function adminHeaders(): Record<string, string> {
+  return { Authorization: `Bearer ${ADMIN_TOKEN}`, "Content-Type": "application/json" };
+}
+
+export interface Tenant {
+  namespace: string;
+  writeKey: string;
+  apiKey: string;
+}
+
+let tenantCount = 0;
+
+/** A fresh namespace with a source and an API key, made through the admin API. */
+export async function newTenant(prefix = "ns"): Promise<Tenant> {
+  const namespace = `${prefix}-${++tenantCount}-${crypto.randomUUID().slice(0, 8)}`;
+  const created = await call("/api/namespaces", { method: "POST", headers: adminHeaders(), body: JSON.stringify({ name: namespace }) });
+  if (created.status !== 201) throw new Error(`namespace not created: ${created.status} ${await created.text()}`);
+  const source = await call(`/api/namespaces/${namespace}/sources`, { method: "POST", headers: adminHeaders(), body: JSON.stringify({ name: "web" }) });
+  const { writeKey } = (await source.json()) as { writeKey: string };
+  const key = await call(`/api/namespaces/${namespace}/api-keys`, { method: "POST", headers: adminHeaders(), body: JSON.stringify({ name: "tests" }) });
+  const { key: apiKey } = (await key.json()) as { key: string };
+  return { namespace, writeKey, apiKey };
+}
+
+export function send(tenant: Tenant, path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return call(path, {
+    method: "POST",
+    headers: { Authorization: basic(tenant.writeKey), "Content-Type": "application/json", ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+}
+
+export async function api<T = any>(tenant: Tenant, path: string): Promise<{ status: number; body: T }> {
+  const res = await call(path, { headers: { Authorization: `Bearer ${tenant.apiKey}` } });
+  return { status: res.status, body: (await res.json()) as T };
+}
+
+export async function leadByUserId(tenant: Tenant, userId: string): Promise<any> {
+  const { status, body } = await api(tenant, `/api/leads/lookup?userId=${encodeURIComponent(userId)}`);
+  if (status !== 200) throw new Error(`lookup ${userId}: ${status} ${JSON.stringify(body)}`);
+  return body.lead;
+}
+
+export async function timelineOf(tenant: Tenant, leadId: string): Promise<any[]> {
+  const entries: any[] = [];
+  let cursor: string | null = null;
+  do {
+    const { body } = await api(tenant, `/api/leads/${leadId}/timeline?limit=200${cursor ? `&cursor=${cursor}` : ""}`);
+    entries.push(...body.entries);
+    cursor = body.nextCursor;
+  } while (cursor);
+  return entries;
+}
