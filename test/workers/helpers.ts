@@ -57,7 +57,11 @@ export async function timelineOf(tenant: Tenant, leadId: string): Promise<any[]>
   const entries: any[] = [];
   let cursor: string | null = null;
   do {
-    const { body } = await api(tenant, `/api/leads/${leadId}/timeline?limit=200${cursor ? `&cursor=${cursor}` : ""}`);
+    const page: { body: { entries: any[]; nextCursor: string | null } } = await api(
+      tenant,
+      `/api/leads/${leadId}/timeline?limit=200${cursor ? `&cursor=${cursor}` : ""}`,
+    );
+    const body = page.body;
     entries.push(...body.entries);
     cursor = body.nextCursor;
   } while (cursor);
