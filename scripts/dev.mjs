@@ -1,0 +1,21 @@
+// `npm start`: local D1 migrated and seeded, then `wrangler dev` (local D1,
+// Durable Objects, Queues and cron triggers), all offline.
+import { DEV, prepareLocalState, startDev } from "./local.mjs";
+
+const port = Number(process.env.PORT ?? 8787);
+console.log("Applying D1 migrations and seeding the development namespace…");
+prepareLocalState();
+const { url, child } = await startDev({ port });
+console.log(`
+  leadflare is running at ${url}
+
+  namespace    ${DEV.namespace}
+  write key    ${DEV.writeKey}     (Segment clients: writeKey; or HTTP Basic user)
+  API key      ${DEV.apiKey}       (Authorization: Bearer … on /api)
+  admin token  ${DEV.adminToken}   (from .dev.vars; Bearer … on /api/namespaces)
+
+  try: curl -u ${DEV.writeKey}: ${url}/v1/track -d '{"userId":"u1","event":"Signup"}'
+       curl -H 'Authorization: Bearer ${DEV.apiKey}' '${url}/api/leads/lookup?userId=u1'
+`);
+child.on("exit", (code) => process.exit(code ?? 0));
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));
