@@ -1,6 +1,6 @@
 /**
  * The lead object's own SQLite schema, versioned by the object itself: each
- * entry runs once, in order, and `meta.schema_version` records how far it got.
+ * step runs once, in order, and `schema_version` records how far it got.
  */
 export const LEAD_SCHEMA_STEPS: readonly string[] = [
   `CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -18,8 +18,19 @@ export const LEAD_SCHEMA_STEPS: readonly string[] = [
    CREATE TABLE identities (
      kind TEXT NOT NULL,
      value TEXT NOT NULL,
+     linked INTEGER NOT NULL DEFAULT 0,
      indexed INTEGER NOT NULL DEFAULT 0,
+     explicit INTEGER NOT NULL DEFAULT 0,
      PRIMARY KEY (kind, value)
+   );
+   CREATE TABLE conflicts (
+     other_lead TEXT NOT NULL,
+     identity_kind TEXT NOT NULL,
+     identity_value TEXT NOT NULL,
+     user_ids TEXT NOT NULL,
+     other_user_ids TEXT NOT NULL,
+     at INTEGER NOT NULL,
+     PRIMARY KEY (other_lead, identity_kind, identity_value)
    );`,
 ];
 

@@ -20,6 +20,8 @@ export type IdentityKind = "userId" | "anonymousId" | "email";
 export interface Identity {
   kind: IdentityKind;
   value: string;
+  /** Joined by an explicit alias call, which may merge two known userIds. */
+  explicit?: boolean;
 }
 
 export interface BatchDefaults {
@@ -56,8 +58,10 @@ export function identitiesOf(msg: SegmentMessage): Identity[] {
   const found: Identity[] = [];
   if (msg.userId) found.push({ kind: "userId", value: msg.userId });
   if (msg.anonymousId) found.push({ kind: "anonymousId", value: msg.anonymousId });
-  if (msg.type === "alias" && msg.previousId && msg.previousId !== msg.userId) {
-    found.push({ kind: "userId", value: msg.previousId });
+  // previousId may have been a userId or an anonymousId: both are joined.
+  if (msg.type === "alias" && msg.previousId !== msg.userId) {
+    found.push({ kind: "userId", value: msg.previousId, explicit: true });
+    found.push({ kind: "anonymousId", value: msg.previousId, explicit: true });
   }
   const email = emailOf(msg);
   if (email) found.push({ kind: "email", value: email });

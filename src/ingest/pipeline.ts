@@ -2,6 +2,7 @@ import { MAX_MESSAGE_BYTES, messageSchema } from "../schemas/segment";
 import { fieldIssues, type FieldIssue } from "../http/errors";
 import type { Namespace } from "../db/tenants";
 import { normalizeMessage, routingIdentity, type BatchDefaults, type LeadEvent } from "./normalize";
+import { leadObjectName } from "./lead-name";
 
 export interface Rejection {
   index: number;
@@ -17,11 +18,6 @@ export interface IngestOutcome {
 }
 
 const encoder = new TextEncoder();
-
-/** The name of the lead object an identity routes to; stable for the life of the lead. */
-export function leadObjectName(namespaceId: string, kind: string, value: string): string {
-  return `${namespaceId}/${kind}/${value}`;
-}
 
 /**
  * Validates and normalises each message, then hands each lead its events in
@@ -58,7 +54,7 @@ export async function ingestMessages(
   });
 
   const results = await Promise.all(
-    [...byLead].map(([name, events]) => env.LEAD.getByName(name).ingest(namespace.id, events)),
+    [...byLead].map(([name, events]) => env.LEAD.getByName(name).ingest(namespace.id, name, events)),
   );
   return {
     accepted: results.reduce((n, r) => n + r.accepted + r.duplicates, 0),

@@ -16,6 +16,7 @@ export function adminHeaders(): Record<string, string> {
 
 export interface Tenant {
   namespace: string;
+  namespaceId: string;
   writeKey: string;
   apiKey: string;
 }
@@ -27,11 +28,12 @@ export async function newTenant(prefix = "ns"): Promise<Tenant> {
   const namespace = `${prefix}-${++tenantCount}-${crypto.randomUUID().slice(0, 8)}`;
   const created = await call("/api/namespaces", { method: "POST", headers: adminHeaders(), body: JSON.stringify({ name: namespace }) });
   if (created.status !== 201) throw new Error(`namespace not created: ${created.status} ${await created.text()}`);
+  const { namespace: createdNamespace } = (await created.json()) as { namespace: { id: string } };
   const source = await call(`/api/namespaces/${namespace}/sources`, { method: "POST", headers: adminHeaders(), body: JSON.stringify({ name: "web" }) });
   const { writeKey } = (await source.json()) as { writeKey: string };
   const key = await call(`/api/namespaces/${namespace}/api-keys`, { method: "POST", headers: adminHeaders(), body: JSON.stringify({ name: "tests" }) });
   const { key: apiKey } = (await key.json()) as { key: string };
-  return { namespace, writeKey, apiKey };
+  return { namespace, namespaceId: createdNamespace.id, writeKey, apiKey };
 }
 
 export function send(tenant: Tenant, path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
