@@ -1,58 +1,56 @@
-// Closed-loop load generator: `concurrency` loops, each sending one request
-// at a time over its own keep-alive connection until the deadline.
-import http from "node:http";
+// Closed-loop load generator: `concurrency` loops, each sending one request at
+// a time over a pool of keep-alive connections, until the deadline.
+// undici measured ~10% more requests/s than node:http's keep-alive Agent
+// against the no-op Worker here, where the client's CPU use matters most.
 import { performance } from "node:perf_hooks";
+import { Agent, request } from "undici";
 
 const REQUEST_TIMEOUT_MS = 10_000;
+// Warm-up may run past its duration to reach minRequests, but never past this.
+const MAX_EXTRA_MS = 60_000;
 
 export function createClient(baseUrl, concurrency) {
-  const url = new URL(baseUrl);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const dispatcher = new Agent({
+    connections: concurrency,
+    headersTimeout: REQUEST_TIMEOUT_MS,
+    bodyTimeout: REQUEST_TIMEOUT_MS,
+  });
 
-  function post(path, body, headers) {
-    return new Promise((resolve) => {
-      const req = http.request(
-        {
-          agent,
-          host: url.hostname,
-          port: url.port,
-          method: "POST",
-          path,
-          headers: {
-            ...headers,
-            "content-type": "application/json",
-            "content-length": Buffer.byteLength(body),
-          },
-        },
-        (res) => {
-          let text = "";
-          res.setEncoding("utf8");
-          res.on("data", (chunk) => (text += chunk));
-          res.on("end", () => resolve({ status: res.statusCode, text }));
-          res.on("error", (err) => resolve({ status: 0, text: String(err) }));
-        },
-      );
-      req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error("request timeout")));
-      req.on("error", (err) => resolve({ status: 0, text: String(err) }));
-      req.end(body);
-    });
+  async function post(path, body, headers) {
+    try {
+      const res = await request(new URL(path, baseUrl), {
+        method: "POST",
+        body,
+        headers: { ...headers, "content-type": "application/json" },
+        dispatcher,
+      });
+      return { status: res.statusCode, text: await res.body.text() };
+    } catch (err) {
+      return { status: 0, text: String(err) };
+    }
   }
 
-  return { post, close: () => agent.destroy() };
+  return { post, close: () => dispatcher.close() };
 }
 
-// makeRequest() -> { path, body, events } ; returns counts and latency percentiles.
-export async function runLoad({ client, headers, concurrency, durationMs, makeRequest }) {
+// makeRequest() -> { path, body, events }. Returns rates over 2xx answers and
+// latency percentiles over all answers.
+export async function runLoad({ client, headers, concurrency, durationMs, minRequests = 0, makeRequest }) {
   const latencies = [];
+  let started = 0;
   let ok = 0;
   let okEvents = 0;
   let errors = 0;
   let firstError;
   const start = performance.now();
   const deadline = start + durationMs;
+  const hardDeadline = deadline + MAX_EXTRA_MS;
 
   async function loop() {
-    while (performance.now() < deadline) {
+    for (;;) {
+      const now = performance.now();
+      if (now >= hardDeadline || (now >= deadline && started >= minRequests)) return;
+      started++;
       const { path, body, events } = makeRequest();
       const t0 = performance.now();
       const res = await client.post(path, body, headers);
@@ -62,8 +60,8 @@ export async function runLoad({ client, headers, concurrency, durationMs, makeRe
         okEvents += events;
       } else {
         errors++;
-        firstError ??= `${res.status} ${res.text.slice(0, 200)}`;
-        // A refused connection fails instantly; don't spin on it.
+        firstError ??= `${res.status} ${res.text.slice(0, 300)}`;
+        // A refused connection fails at once; don't spin on it.
         if (res.status === 0) await new Promise((r) => setTimeout(r, 50));
       }
     }
@@ -72,8 +70,7 @@ export async function runLoad({ client, headers, concurrency, durationMs, makeRe
   await Promise.all(Array.from({ length: concurrency }, loop));
   const seconds = (performance.now() - start) / 1000;
   latencies.sort((a, b) => a - b);
-  const pct = (p) =>
-    latencies.length ? latencies[Math.min(latencies.length - 1, Math.ceil(p * latencies.length) - 1)] : NaN;
+  const pct = (p) => latencies[Math.min(latencies.length - 1, Math.ceil(p * latencies.length) - 1)] ?? NaN;
   return {
     seconds,
     requests: ok + errors,

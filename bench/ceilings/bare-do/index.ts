@@ -7,6 +7,8 @@ type Message = { userId: string; messageId: string };
 export class LeadObject extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    // The primary key is the unique index any messageId dedupe needs, so the
+    // ceiling pays for it too.
     ctx.storage.sql.exec(
       "CREATE TABLE IF NOT EXISTS events(message_id TEXT PRIMARY KEY, body TEXT NOT NULL)",
     );
