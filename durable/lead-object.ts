@@ -32,11 +32,27 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Identity, LeadEvent } from "../src/ingest/normalize";
 import { leadObjectName } from "../src/ingest/lead-name";
-import { gradeFor, stageFor } from "../src/scoring/stage";
+import { gradeFor, stageFor, type Stage } from "../src/scoring/stage";
 import { DAY_MS, velocityFor } from "../src/scoring/velocity";
+import { matchRule } from "../src/scoring/rules";
+import { firmographicsFromTraits, icpScoreFor, type Firmographics } from "../src/scoring/icp";
+import { nextDecayAt } from "../src/scoring/decay";
+import { intelligenceFor, type Intelligence } from "../src/scoring/intelligence";
+import { DEFAULT_SCORING, type ScoringConfig } from "../src/scoring/config";
 import { indexIdentities } from "../src/db/identities";
+import { loadScoringConfig } from "../src/db/scoring";
+import type { ProjectionMessage } from "../src/queues/projection";
 import { migrateLeadSchema } from "./lead-schema";
-import { LeadStore, MERGE_TYPE, type Conflict, type EventRow, type LinkedIdentity, type StoredEvent } from "./lead-store";
+import {
+  LeadStore,
+  MERGE_TYPE,
+  type Conflict,
+  type EventRow,
+  type LinkedIdentity,
+  type Scorer,
+  type StageChange,
+  type StoredEvent,
+} from "./lead-store";
 
 export interface IngestResult {
   accepted: number;
@@ -54,6 +70,9 @@ export interface LeadSummary {
   velocity: number;
   identities: Identity[];
   conflicts: Conflict[];
+  firmographics: Firmographics;
+  stageChanges: StageChange[];
+  scoringVersion: number;
   eventCount: number;
   firstSeen: string | null;
   lastSeen: string | null;
@@ -86,10 +105,13 @@ export interface MergePayload {
   events: StoredEvent[];
   identities: LinkedIdentity[];
   conflicts: Conflict[];
+  firmographics: Firmographics;
 }
 
 const MAX_HOPS = 16;
 const RETRY_MS = 5_000;
+/** How long a lead gathers changes before it sends its summary to the projection. */
+const PROJECTION_DELAY_MS = 1_000;
 
 export class LeadObject extends DurableObject<Env> {
   private readonly store: LeadStore;
@@ -100,23 +122,67 @@ export class LeadObject extends DurableObject<Env> {
     ctx.blockConcurrencyWhile(async () => migrateLeadSchema(ctx.storage.sql));
   }
 
-  /** Stores the events that are new; answers once they are durable here or in the lead this one forwards to. */
-  async ingest(namespaceId: string, selfName: string, events: LeadEvent[], hops = 0): Promise<IngestResult> {
+  /**
+   * Stores the events that are new; answers once they are durable here or in
+   * the lead this one forwards to. `scoringVersion` is the namespace's scoring
+   * version as the Worker last saw it: newer than this lead's means reload.
+   */
+  async ingest(namespaceId: string, selfName: string, events: LeadEvent[], scoringVersion = 0, hops = 0): Promise<IngestResult> {
     const forwardTo = this.forwardTo();
-    if (forwardTo) return this.lead(forwardTo, hops).ingest(namespaceId, forwardTo, events, hops + 1);
+    if (forwardTo) return this.lead(forwardTo, hops).ingest(namespaceId, forwardTo, events, scoringVersion, hops + 1);
+    await this.ensureScoring(namespaceId, scoringVersion);
     const accepted = this.ctx.storage.transactionSync(() => {
       this.becomeLive(namespaceId, selfName);
-      const inserted = this.store.insertEvents(events.map(toStoredEvent));
+      const { inserted, earliest } = this.store.insertEvents(events.map(toStoredEvent), this.scorer());
       for (const event of events) {
         for (const identity of event.identities) {
           const home = leadObjectName(namespaceId, identity.kind, identity.value) === selfName;
           this.store.addIdentity({ ...identity, linked: home, explicit: identity.explicit === true });
         }
+        if (event.type === "identify" || event.type === "group") this.mergeFirmographics(traitsOf(event));
       }
+      if (earliest) this.store.rescoreFrom(earliest, this.capOf(), Date.now());
+      if (inserted > 0) this.afterChange();
       return inserted;
     });
+    if (accepted > 0) await this.scheduleAlarm(Date.now() + PROJECTION_DELAY_MS);
     await this.settleIdentities();
     return { accepted, duplicates: events.length - accepted };
+  }
+
+  /** Brings this lead to the namespace's scoring `version` (a rescore job's step). */
+  async applyScoring(namespaceId: string, version: number, hops = 0): Promise<void> {
+    const forwardTo = this.forwardTo();
+    if (forwardTo) return this.lead(forwardTo, hops).applyScoring(namespaceId, version, hops + 1);
+    if (this.store.meta("created_at") === undefined) return;
+    await this.ensureScoring(namespaceId, version);
+  }
+
+  /** Firmographics found by enrichment; they feed the ICP score. */
+  async applyEnrichment(firmographics: Firmographics, hops = 0): Promise<void> {
+    const forwardTo = this.forwardTo();
+    if (forwardTo) return this.lead(forwardTo, hops).applyEnrichment(firmographics, hops + 1);
+    this.ctx.storage.transactionSync(() => {
+      this.mergeFirmographics(firmographics);
+      this.afterChange();
+    });
+    await this.scheduleAlarm(Date.now() + PROJECTION_DELAY_MS);
+  }
+
+  async intelligence(hops = 0): Promise<Intelligence | null> {
+    const forwardTo = this.forwardTo();
+    if (forwardTo) return this.lead(forwardTo, hops).intelligence(hops + 1);
+    if (this.store.meta("created_at") === undefined) return null;
+    const now = Date.now();
+    const behaviour = this.store.behaviourScore();
+    return intelligenceFor({
+      now,
+      stage: stageFor(behaviour),
+      score: behaviour + this.icpScore(),
+      activity: this.store.activity(),
+      recentEventNames: this.store.eventNamesSince(now - 7 * DAY_MS),
+      lastEventTs: this.store.decayPosition()?.lastEventTs ?? null,
+    });
   }
 
   async summary(hops = 0): Promise<LeadSummary | null> {
@@ -126,8 +192,8 @@ export class LeadObject extends DurableObject<Env> {
     if (namespaceId === undefined) return null;
     const stats = this.store.eventStats();
     const behaviourScore = this.store.behaviourScore();
-    const icpScore = 0;
-    const score = behaviourScore + icpScore;
+    const icpScore = this.icpScore();
+    const score = Math.round((behaviourScore + icpScore) * 100) / 100;
     const now = Date.now();
     return {
       id: this.ctx.id.toString(),
@@ -135,11 +201,14 @@ export class LeadObject extends DurableObject<Env> {
       score,
       behaviourScore,
       icpScore,
-      stage: stageFor(score),
+      stage: stageFor(behaviourScore),
       grade: gradeFor(score),
       velocity: velocityFor(this.store.activitySince(now - DAY_MS), now),
       identities: this.store.identities(),
       conflicts: this.store.conflicts(),
+      firmographics: this.firmographics(),
+      stageChanges: this.store.stageChanges(),
+      scoringVersion: this.scoring().version,
       eventCount: stats.count,
       firstSeen: stats.first === null ? null : new Date(stats.first).toISOString(),
       lastSeen: stats.last === null ? null : new Date(stats.last).toISOString(),
@@ -180,7 +249,8 @@ export class LeadObject extends DurableObject<Env> {
     if (forwardTo && forwardTo !== survivor) return { redirect: forwardTo };
     if (!forwardTo) {
       this.store.setMeta("forward_to", survivor);
-      await this.ctx.storage.setAlarm(Date.now() + RETRY_MS);
+      this.store.setMeta("projection_dirty", "1");
+      await this.scheduleAlarm(Date.now() + PROJECTION_DELAY_MS);
     }
     await this.pushToSurvivor();
     return {};
@@ -191,21 +261,35 @@ export class LeadObject extends DurableObject<Env> {
     const forwardTo = this.forwardTo();
     if (forwardTo) return this.lead(forwardTo, hops).receiveMerge(payload, hops + 1);
     this.ctx.storage.transactionSync(() => {
-      const moved = this.store.insertEvents(payload.events);
+      const scorer = this.scorer();
+      const moved = this.store.insertEvents(payload.events, scorer);
       const now = Date.now();
-      this.store.insertEvents([
-        {
+      const mergeEntry = this.store.insertEvents(
+        [
+          {
           messageId: `merge:${payload.from}`,
           ts: now,
           type: MERGE_TYPE,
           name: MERGE_TYPE,
           receivedAt: now,
-          body: JSON.stringify({ type: MERGE_TYPE, mergedLead: payload.from, identities: payload.identities.map(({ kind, value }) => ({ kind, value })), eventsMoved: moved }),
-        },
-      ]);
+          body: JSON.stringify({
+            type: MERGE_TYPE,
+            mergedLead: payload.from,
+            identities: payload.identities.map(({ kind, value }) => ({ kind, value })),
+            eventsMoved: moved.inserted,
+          }),
+          },
+        ],
+        scorer,
+      );
       for (const identity of payload.identities) this.store.addIdentity(identity);
       for (const conflict of payload.conflicts) this.store.recordConflict(conflict, Date.parse(conflict.at));
+      this.mergeFirmographics(payload.firmographics);
+      const from = [moved.earliest, mergeEntry.earliest].filter((k) => k !== undefined).sort((a, b) => a.ts - b.ts || (a.id < b.id ? -1 : 1))[0];
+      if (from) this.store.rescoreFrom(from, this.capOf(), now);
+      this.afterChange();
     });
+    await this.scheduleAlarm(Date.now() + PROJECTION_DELAY_MS);
     await this.settleIdentities();
   }
 
@@ -216,10 +300,153 @@ export class LeadObject extends DurableObject<Env> {
     this.store.recordConflict(conflict, Date.now());
   }
 
-  /** Finishes whatever an earlier call left undone: a merge push, identity links, index writes. */
+  /**
+   * The one alarm drives all deferred work: finishing a merge push, identity
+   * links and index writes, the day's decay step, and the projection update.
+   * Each duty that fails leaves its state in storage and asks for a retry.
+   */
   override async alarm(): Promise<void> {
-    if (this.forwardTo()) await this.pushToSurvivor();
-    else await this.settleIdentities();
+    this.alarmAt = null;
+    const now = Date.now();
+    try {
+      if (this.forwardTo()) await this.pushToSurvivor();
+      else {
+        await this.settleIdentities();
+        this.applyDueDecay(now);
+      }
+      await this.flushProjection();
+    } catch (error) {
+      console.error("lead alarm failed; retrying", error);
+      await this.scheduleAlarm(now + RETRY_MS);
+    }
+    const decayAt = this.nextDecayAt();
+    if (decayAt !== undefined) await this.scheduleAlarm(decayAt);
+  }
+
+  private alarmAt: number | null | undefined;
+  private scoringCache: ScoringConfig | undefined;
+
+  private async scheduleAlarm(at: number): Promise<void> {
+    if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
+    if (this.alarmAt !== null && this.alarmAt <= at) return;
+    this.alarmAt = at;
+    await this.ctx.storage.setAlarm(at);
+  }
+
+  private scoring(): ScoringConfig {
+    if (!this.scoringCache) {
+      const stored = this.store.meta("scoring");
+      // Version -1: never loaded, so the first call loads whatever the namespace has.
+      this.scoringCache = stored ? (JSON.parse(stored) as ScoringConfig) : { ...DEFAULT_SCORING, version: -1 };
+    }
+    return this.scoringCache;
+  }
+
+  /** Loads the namespace's scoring when `version` is newer than this lead's, and rescores everything with it. */
+  private async ensureScoring(namespaceId: string, version: number): Promise<void> {
+    if (this.scoring().version >= Math.max(version, 0)) return;
+    const config = await loadScoringConfig(this.env.DB, namespaceId);
+    if (config.version <= this.scoring().version) return;
+    this.ctx.storage.transactionSync(() => {
+      this.store.setMeta("scoring", JSON.stringify(config));
+      this.scoringCache = config;
+      if (this.store.meta("created_at") === undefined) return;
+      this.store.rematchAll(this.scorer());
+      this.store.rescoreFrom(null, this.capOf(), Date.now());
+      this.afterChange();
+    });
+    await this.scheduleAlarm(Date.now() + PROJECTION_DELAY_MS);
+  }
+
+  private scorer(): Scorer {
+    const rules = this.scoring().rules;
+    return (name, body) => matchRule(name, JSON.parse(body), rules);
+  }
+
+  private capOf(): (ruleId: string) => number | null {
+    const caps = new Map(this.scoring().rules.map((r) => [r.id, r.cap]));
+    return (ruleId) => caps.get(ruleId) ?? null;
+  }
+
+  private firmographics(): Firmographics {
+    const stored = this.store.meta("firmographics");
+    return stored ? (JSON.parse(stored) as Firmographics) : {};
+  }
+
+  private mergeFirmographics(found: Firmographics): void {
+    if (Object.keys(found).length === 0) return;
+    this.store.setMeta("firmographics", JSON.stringify({ ...this.firmographics(), ...found }));
+  }
+
+  private icpScore(): number {
+    return icpScoreFor(this.firmographics(), this.scoring().icpTable);
+  }
+
+  /** Records a stage change, if any, and marks the summary for the projection. */
+  private afterChange(): void {
+    const behaviour = this.store.behaviourScore();
+    const stage: Stage = stageFor(behaviour);
+    const previous = this.store.meta("stage") as Stage | undefined;
+    if (stage !== previous) {
+      this.store.recordStageChange(previous ?? null, stage, behaviour, Date.now());
+      this.store.setMeta("stage", stage);
+    }
+    this.store.setMeta("projection_dirty", "1");
+  }
+
+  private nextDecayAt(): number | undefined {
+    if (this.forwardTo()) return undefined;
+    const position = this.store.decayPosition();
+    if (!position || position.score <= 0) return undefined;
+    return nextDecayAt(position.lastEventTs, position.decaySteps);
+  }
+
+  /** Writes the decay steps that have fallen due since the last event. */
+  private applyDueDecay(now: number): void {
+    const due = this.nextDecayAt();
+    const position = this.store.decayPosition();
+    if (due === undefined || due > now || !position) return;
+    this.ctx.storage.transactionSync(() => {
+      // Anchored on the last event: only the decay rows after it are rewritten.
+      this.store.rescoreFrom({ ts: position.lastEventTs + 1, id: "" }, this.capOf(), now);
+      this.afterChange();
+    });
+  }
+
+  /** Sends this lead's summary (or, once merged away, its removal) to the projection queue. */
+  private async flushProjection(): Promise<void> {
+    if (this.store.meta("projection_dirty") !== "1") return;
+    const namespaceId = this.store.meta("namespace_id");
+    if (namespaceId === undefined) return;
+    const version = Number(this.store.meta("projection_version") ?? "0") + 1;
+    const leadId = this.ctx.id.toString();
+    let message: ProjectionMessage;
+    if (this.forwardTo()) message = { kind: "delete", namespaceId, leadId, version };
+    else {
+      const summary = (await this.summary())!;
+      const identities = summary.identities;
+      message = {
+        kind: "upsert",
+        namespaceId,
+        leadId,
+        version,
+        scoringVersion: summary.scoringVersion,
+        score: summary.score,
+        behaviourScore: summary.behaviourScore,
+        icpScore: summary.icpScore,
+        stage: summary.stage,
+        grade: summary.grade,
+        velocity: summary.velocity,
+        eventCount: summary.eventCount,
+        userId: identities.find((i) => i.kind === "userId")?.value ?? null,
+        email: identities.find((i) => i.kind === "email")?.value ?? null,
+        firstSeen: summary.firstSeen ? Date.parse(summary.firstSeen) : null,
+        lastActivity: summary.lastSeen ? Date.parse(summary.lastSeen) : null,
+      };
+    }
+    await this.env.PROJECTION.send(message);
+    this.store.setMeta("projection_version", String(version));
+    this.store.setMeta("projection_dirty", "0");
   }
 
   private forwardTo(): string | undefined {
@@ -249,8 +476,10 @@ export class LeadObject extends DurableObject<Env> {
       events: this.store.allEvents(),
       identities: this.store.identitiesToMove(),
       conflicts: this.store.conflicts(),
+      firmographics: this.firmographics(),
     });
     this.store.deleteEventsAndIdentities();
+    this.store.setMeta("projection_dirty", "1");
   }
 
   /** Links unlinked identities, then publishes linked ones to the D1 index; on failure the alarm retries. */
@@ -267,7 +496,7 @@ export class LeadObject extends DurableObject<Env> {
       this.store.markIndexed(unindexed);
     } catch (error) {
       console.error("identity settlement failed; retrying by alarm", error);
-      await this.ctx.storage.setAlarm(Date.now() + RETRY_MS);
+      await this.scheduleAlarm(Date.now() + RETRY_MS);
     }
   }
 
@@ -303,6 +532,11 @@ export class LeadObject extends DurableObject<Env> {
     }
     this.store.markLinked(identity);
   }
+}
+
+function traitsOf(event: LeadEvent): Firmographics {
+  const traits = event.body.traits;
+  return traits && typeof traits === "object" ? firmographicsFromTraits(traits as Record<string, unknown>) : {};
 }
 
 function toStoredEvent(event: LeadEvent): StoredEvent {

@@ -32,6 +32,18 @@ export const LEAD_SCHEMA_STEPS: readonly string[] = [
      at INTEGER NOT NULL,
      PRIMARY KEY (other_lead, identity_kind, identity_value)
    );`,
+  // Configurable scoring: the rule each event matched, its points before caps,
+  // and the running state after each row (rule totals, last event time) so a
+  // late event can be rescored from the row before it. Stage changes logged.
+  `ALTER TABLE events ADD COLUMN rule_id TEXT;
+   ALTER TABLE events ADD COLUMN base_points REAL NOT NULL DEFAULT 0;
+   ALTER TABLE events ADD COLUMN state TEXT;
+   CREATE TABLE stage_changes (
+     at INTEGER NOT NULL,
+     from_stage TEXT,
+     to_stage TEXT NOT NULL,
+     score REAL NOT NULL
+   );`,
 ];
 
 export function migrateLeadSchema(sql: SqlStorage): void {

@@ -1,7 +1,7 @@
 import type { Identity, IdentityKind } from "../src/ingest/normalize";
-import { foldScores } from "../src/scoring/running-score";
-import { pointsFor } from "../src/scoring/points";
-import { DAY_MS } from "../src/scoring/velocity";
+import { EMPTY_STATE, foldScores, type ScoreState } from "../src/scoring/fold";
+import type { RuleMatch } from "../src/scoring/rules";
+import type { Stage } from "../src/scoring/stage";
 
 /** One row of a lead's event log, as stored and as moved between leads by a merge. */
 export interface StoredEvent {
@@ -22,6 +22,9 @@ export interface EventRow extends Record<string, SqlStorageValue> {
   points: number;
   running_score: number;
   body: string;
+  rule_id: string | null;
+  base_points: number;
+  state: string | null;
 }
 
 export interface LinkedIdentity extends Identity {
@@ -37,9 +40,20 @@ export interface Conflict {
   at: string;
 }
 
-/** Timeline rows that record a merge rather than an event the lead did. */
+/** Timeline rows that record a merge, or a day's decay, rather than an event the lead did. */
 export const MERGE_TYPE = "merge";
+export const DECAY_TYPE = "decay";
+const BOOKKEEPING = `('${MERGE_TYPE}', '${DECAY_TYPE}')`;
 const ACTIVITY_TYPES = "('track', 'page', 'screen')";
+
+export type Scorer = (name: string, body: string) => RuleMatch;
+
+export interface StageChange {
+  at: string;
+  from: Stage | null;
+  to: Stage;
+  score: number;
+}
 
 /**
  * Synchronous SQL over one lead object's storage: the event log with its
@@ -57,34 +71,141 @@ export class LeadStore {
     this.sql.exec("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value);
   }
 
-  /** Inserts the events whose messageId is new and rescores from the earliest; returns how many were new. */
-  insertEvents(events: readonly StoredEvent[]): number {
+  /**
+   * Inserts the events whose messageId is new, each with the rule it matched;
+   * returns how many were new and the earliest of them, from which to rescore.
+   */
+  insertEvents(events: readonly StoredEvent[], score: Scorer): { inserted: number; earliest?: { ts: number; id: string } } {
     let inserted = 0;
     let earliest: StoredEvent | undefined;
     for (const event of events) {
+      const match = event.type === MERGE_TYPE ? { ruleId: null, points: 0 } : score(event.name, event.body);
       const cursor = this.sql.exec(
-        `INSERT INTO events (message_id, ts, type, name, received_at, points, running_score, body)
-         VALUES (?, ?, ?, ?, ?, ?, 0, ?) ON CONFLICT (message_id) DO NOTHING`,
+        `INSERT INTO events (message_id, ts, type, name, received_at, points, running_score, body, rule_id, base_points)
+         VALUES (?, ?, ?, ?, ?, 0, 0, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING`,
         event.messageId,
         event.ts,
         event.type,
         event.name,
         event.receivedAt,
-        event.type === MERGE_TYPE ? 0 : pointsFor(event.name),
         event.body,
+        match.ruleId,
+        match.points,
       );
       if (cursor.rowsWritten === 0) continue;
       inserted++;
       if (!earliest || compareOrder(event, earliest) < 0) earliest = event;
     }
-    if (earliest) this.rescoreFrom(earliest.ts, earliest.messageId);
-    return inserted;
+    return { inserted, earliest: earliest && { ts: earliest.ts, id: earliest.messageId } };
+  }
+
+  /** Matches every event against (new) rules again; a full rescore must follow. */
+  rematchAll(score: Scorer): void {
+    const rows = this.sql
+      .exec<{ message_id: string; name: string; body: string }>(`SELECT message_id, name, body FROM events WHERE type NOT IN ${BOOKKEEPING}`)
+      .toArray();
+    for (const row of rows) {
+      const match = score(row.name, row.body);
+      this.sql.exec("UPDATE events SET rule_id = ?, base_points = ? WHERE message_id = ?", match.ruleId, match.points, row.message_id);
+    }
+  }
+
+  /**
+   * Recomputes running scores from `from` onwards (everything when null),
+   * starting from the state after the last event before it, and regenerates
+   * the decay rows from there up to `now`.
+   */
+  rescoreFrom(from: { ts: number; id: string } | null, capOf: (ruleId: string) => number | null, now: number): void {
+    const anchor = from
+      ? this.sql
+          .exec<{ message_id: string; ts: number; running_score: number; state: string | null }>(
+            `SELECT message_id, ts, running_score, state FROM events WHERE type NOT IN ${BOOKKEEPING}
+             AND (ts, message_id) < (?, ?) ORDER BY ts DESC, message_id DESC LIMIT 1`,
+            from.ts,
+            from.id,
+          )
+          .toArray()[0]
+      : undefined;
+    const start: ScoreState = anchor
+      ? anchor.state
+        ? (JSON.parse(anchor.state) as ScoreState)
+        : { score: anchor.running_score, ruleTotals: {}, lastEventTs: anchor.ts }
+      : EMPTY_STATE;
+    if (anchor) this.sql.exec("DELETE FROM events WHERE type = ? AND ts > ?", DECAY_TYPE, anchor.ts);
+    else this.sql.exec("DELETE FROM events WHERE type = ?", DECAY_TYPE);
+    const rows = (
+      anchor
+        ? this.sql.exec<EventRow>("SELECT * FROM events WHERE (ts, message_id) > (?, ?) ORDER BY ts, message_id", anchor.ts, anchor.message_id)
+        : this.sql.exec<EventRow>("SELECT * FROM events ORDER BY ts, message_id")
+    ).toArray();
+    const folded = foldScores(
+      start,
+      rows.map((r) => ({ ts: r.ts, match: { ruleId: r.rule_id, points: r.base_points }, isEvent: r.type !== MERGE_TYPE })),
+      now,
+      capOf,
+    );
+    for (const step of folded) {
+      const state = JSON.stringify(step.state);
+      if (step.kind === "row") {
+        const row = rows[step.index]!;
+        if (row.points !== step.points || row.running_score !== step.state.score || row.state !== state) {
+          this.sql.exec("UPDATE events SET points = ?, running_score = ?, state = ? WHERE message_id = ?", step.points, step.state.score, state, row.message_id);
+        }
+      } else {
+        this.sql.exec(
+          `INSERT INTO events (message_id, ts, type, name, received_at, points, running_score, body, state)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `${DECAY_TYPE}:${step.ts}`,
+          step.ts,
+          DECAY_TYPE,
+          DECAY_TYPE,
+          now,
+          step.points,
+          step.state.score,
+          JSON.stringify({ type: DECAY_TYPE, scoreAfter: step.state.score }),
+          state,
+        );
+      }
+    }
+  }
+
+  /** The last event (not merge or decay) and how many decay steps follow it. */
+  decayPosition(): { lastEventTs: number; decaySteps: number; score: number } | undefined {
+    const last = this.sql
+      .exec<{ ts: number }>(`SELECT ts FROM events WHERE type NOT IN ${BOOKKEEPING} ORDER BY ts DESC, message_id DESC LIMIT 1`)
+      .toArray()[0];
+    if (!last) return undefined;
+    const steps = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM events WHERE type = ? AND ts > ?", DECAY_TYPE, last.ts).one().n;
+    return { lastEventTs: last.ts, decaySteps: steps, score: this.behaviourScore() };
+  }
+
+  recordStageChange(from: Stage | null, to: Stage, score: number, at: number): void {
+    this.sql.exec("INSERT INTO stage_changes (at, from_stage, to_stage, score) VALUES (?, ?, ?, ?)", at, from, to, score);
+  }
+
+  stageChanges(): StageChange[] {
+    return this.sql
+      .exec<{ at: number; from_stage: Stage | null; to_stage: Stage; score: number }>("SELECT * FROM stage_changes ORDER BY at, rowid")
+      .toArray()
+      .map((r) => ({ at: new Date(r.at).toISOString(), from: r.from_stage, to: r.to_stage, score: r.score }));
+  }
+
+  /** Canonical names of events since `since`, for the next-best-action rules. */
+  eventNamesSince(since: number): string[] {
+    return this.sql
+      .exec<{ name: string }>(`SELECT DISTINCT name FROM events WHERE ts > ? AND type NOT IN ${BOOKKEEPING}`, since)
+      .toArray()
+      .map((r) => r.name);
+  }
+
+  activity(): number[] {
+    return this.sql.exec<{ ts: number }>(`SELECT ts FROM events WHERE type IN ${ACTIVITY_TYPES}`).toArray().map((r) => r.ts);
   }
 
   /** Every event row, in order, for moving to another lead. */
   allEvents(): StoredEvent[] {
     return this.sql
-      .exec<EventRow>("SELECT * FROM events WHERE type != ? ORDER BY ts, message_id", MERGE_TYPE)
+      .exec<EventRow>(`SELECT * FROM events WHERE type NOT IN ${BOOKKEEPING} ORDER BY ts, message_id`)
       .toArray()
       .map((r) => ({ messageId: r.message_id, ts: r.ts, type: r.type, name: r.name, receivedAt: r.received_at, body: r.body }));
   }
@@ -98,35 +219,6 @@ export class LeadStore {
     return this.sql.exec("SELECT 1 FROM events LIMIT 1").toArray().length > 0;
   }
 
-  /** Recomputes running scores from (ts, id) onwards, starting from the score just before it. */
-  private rescoreFrom(ts: number, id: string): void {
-    const before =
-      this.sql
-        .exec<{ running_score: number }>(
-          "SELECT running_score FROM events WHERE (ts, message_id) < (?, ?) ORDER BY ts DESC, message_id DESC LIMIT 1",
-          ts,
-          id,
-        )
-        .toArray()[0]?.running_score ?? 0;
-    const rows = this.sql
-      .exec<{ message_id: string; points: number; running_score: number }>(
-        "SELECT message_id, points, running_score FROM events WHERE (ts, message_id) >= (?, ?) ORDER BY ts, message_id",
-        ts,
-        id,
-      )
-      .toArray();
-    const steps = foldScores(
-      before,
-      rows.map((r) => r.points),
-    );
-    rows.forEach((row, i) => {
-      const running = steps[i]!.runningScore;
-      if (row.running_score !== running) {
-        this.sql.exec("UPDATE events SET running_score = ? WHERE message_id = ?", running, row.message_id);
-      }
-    });
-  }
-
   behaviourScore(): number {
     return (
       this.sql
@@ -138,8 +230,7 @@ export class LeadStore {
   eventStats(): { count: number; first: number | null; last: number | null } {
     return this.sql
       .exec<{ count: number; first: number | null; last: number | null }>(
-        "SELECT count(*) AS count, min(ts) AS first, max(ts) AS last FROM events WHERE type != ?",
-        MERGE_TYPE,
+        `SELECT count(*) AS count, min(ts) AS first, max(ts) AS last FROM events WHERE type NOT IN ${BOOKKEEPING}`,
       )
       .one();
   }
@@ -247,5 +338,3 @@ export class LeadStore {
 function compareOrder(a: StoredEvent, b: StoredEvent): number {
   return a.ts !== b.ts ? a.ts - b.ts : a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : 0;
 }
-
-export { DAY_MS };

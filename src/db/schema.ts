@@ -1,4 +1,4 @@
-import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 /** A tenant: its leads, sources and keys are invisible to every other namespace. */
 export const namespaces = sqliteTable("namespaces", {
@@ -54,5 +54,85 @@ export const leadIdentities = sqliteTable(
   (table) => [
     primaryKey({ columns: [table.namespaceId, table.kind, table.value] }),
     index("lead_identities_lead_idx").on(table.leadId),
+  ],
+);
+
+/** A namespace's scoring rules; any change bumps `namespace_scoring.version` and queues a rescore. */
+export const scoringRules = sqliteTable(
+  "scoring_rules",
+  {
+    id: text("id").primaryKey(),
+    namespaceId: text("namespace_id")
+      .notNull()
+      .references(() => namespaces.id),
+    event: text("event").notNull(),
+    points: integer("points").notNull(),
+    /** JSON array of { property, op, value }. */
+    conditions: text("conditions").notNull(),
+    cap: integer("cap"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (table) => [index("scoring_rules_namespace_idx").on(table.namespaceId)],
+);
+
+/** Scoring settings of a namespace: the version lead objects compare against, and its ICP table. */
+export const namespaceScoring = sqliteTable("namespace_scoring", {
+  namespaceId: text("namespace_id")
+    .primaryKey()
+    .references(() => namespaces.id),
+  version: integer("version").notNull(),
+  /** JSON IcpTable; null means the default table. */
+  icpTable: text("icp_table"),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/** Background rescoring of every lead of a namespace after a scoring change. */
+export const rescoreJobs = sqliteTable(
+  "rescore_jobs",
+  {
+    id: text("id").primaryKey(),
+    namespaceId: text("namespace_id").notNull(),
+    scoringVersion: integer("scoring_version").notNull(),
+    status: text("status", { enum: ["queued", "running", "completed"] }).notNull(),
+    total: integer("total").notNull(),
+    processed: integer("processed").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (table) => [index("rescore_jobs_namespace_idx").on(table.namespaceId, table.createdAt)],
+);
+
+/**
+ * The lead projection: each lead's summary, upserted by the projection queue
+ * consumer. Lists, leaderboards and stats read it; it trails the lead objects
+ * by seconds. `version` only grows, so a late message never overwrites a newer one.
+ */
+export const leadProjection = sqliteTable(
+  "lead_projection",
+  {
+    namespaceId: text("namespace_id").notNull(),
+    leadId: text("lead_id").notNull(),
+    score: real("score").notNull(),
+    behaviourScore: real("behaviour_score").notNull(),
+    icpScore: real("icp_score").notNull(),
+    stage: text("stage").notNull(),
+    grade: text("grade").notNull(),
+    velocity: real("velocity").notNull(),
+    eventCount: integer("event_count").notNull(),
+    userId: text("user_id"),
+    email: text("email"),
+    firstSeen: integer("first_seen"),
+    lastActivity: integer("last_activity"),
+    scoringVersion: integer("scoring_version").notNull(),
+    version: integer("version").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.namespaceId, table.leadId] }),
+    index("lead_projection_score_idx").on(table.namespaceId, table.score),
+    index("lead_projection_activity_idx").on(table.namespaceId, table.lastActivity),
+    index("lead_projection_stage_idx").on(table.namespaceId, table.stage, table.score),
+    index("lead_projection_updated_idx").on(table.namespaceId, table.updatedAt),
   ],
 );

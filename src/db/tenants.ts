@@ -1,12 +1,17 @@
 import { drizzle } from "drizzle-orm/d1";
 import { eq } from "drizzle-orm";
-import { apiKeys, namespaces, sources } from "./schema";
+import { apiKeys, namespaceScoring, namespaces, sources } from "./schema";
 import { newSecret, sha256Hex } from "../http/crypto";
 import { TtlCache } from "./ttl-cache";
 
 export interface Namespace {
   id: string;
   name: string;
+}
+
+/** A namespace as an ingest call needs it: with the scoring version lead objects compare against. */
+export interface IngestNamespace extends Namespace {
+  scoringVersion: number;
 }
 
 export interface CreatedSecret<T> {
@@ -18,7 +23,7 @@ export interface CreatedSecret<T> {
 // Keys are looked up on every ingest call; a short cache keeps D1 off the hot path.
 // A revoked key keeps working in an isolate for at most this long.
 const KEY_CACHE_MS = 60_000;
-const namespaceByWriteKeyHash = new TtlCache<Namespace | null>(KEY_CACHE_MS);
+const namespaceByWriteKeyHash = new TtlCache<IngestNamespace | null>(KEY_CACHE_MS);
 const namespaceByApiKeyHash = new TtlCache<Namespace | null>(KEY_CACHE_MS);
 
 export async function createNamespace(db: D1Database, name: string): Promise<Namespace> {
@@ -54,16 +59,21 @@ export async function createApiKey(db: D1Database, namespace: Namespace, name: s
   return { record: { id, name, namespace: namespace.name, prefix }, secret: key };
 }
 
-export async function namespaceForWriteKey(db: D1Database, writeKey: string): Promise<Namespace | null> {
+/**
+ * The namespace a write key sends to. Cached per isolate, so a scoring change
+ * reaches ingest calls within KEY_CACHE_MS; rescore jobs cover the meantime.
+ */
+export async function namespaceForWriteKey(db: D1Database, writeKey: string): Promise<IngestNamespace | null> {
   const hash = await sha256Hex(writeKey);
   return namespaceByWriteKeyHash.getOrLoad(hash, async () => {
     const row = await drizzle(db)
-      .select({ id: namespaces.id, name: namespaces.name })
+      .select({ id: namespaces.id, name: namespaces.name, scoringVersion: namespaceScoring.version })
       .from(sources)
       .innerJoin(namespaces, eq(sources.namespaceId, namespaces.id))
+      .leftJoin(namespaceScoring, eq(namespaceScoring.namespaceId, namespaces.id))
       .where(eq(sources.writeKeyHash, hash))
       .get();
-    return row ?? null;
+    return row ? { id: row.id, name: row.name, scoringVersion: row.scoringVersion ?? 0 } : null;
   });
 }
 

@@ -1,6 +1,6 @@
 import { MAX_MESSAGE_BYTES, messageSchema } from "../schemas/segment";
 import { fieldIssues, type FieldIssue } from "../http/errors";
-import type { Namespace } from "../db/tenants";
+import type { IngestNamespace } from "../db/tenants";
 import { normalizeMessage, routingIdentity, type BatchDefaults, type LeadEvent } from "./normalize";
 import { leadObjectName } from "./lead-name";
 
@@ -25,7 +25,7 @@ const encoder = new TextEncoder();
  */
 export async function ingestMessages(
   env: Env,
-  namespace: Namespace,
+  namespace: IngestNamespace,
   items: unknown[],
   defaults: BatchDefaults,
 ): Promise<IngestOutcome> {
@@ -54,7 +54,7 @@ export async function ingestMessages(
   });
 
   const results = await Promise.all(
-    [...byLead].map(([name, events]) => env.LEAD.getByName(name).ingest(namespace.id, name, events)),
+    [...byLead].map(([name, events]) => env.LEAD.getByName(name).ingest(namespace.id, name, events, namespace.scoringVersion)),
   );
   return {
     accepted: results.reduce((n, r) => n + r.accepted + r.duplicates, 0),

@@ -3,7 +3,7 @@ import { cors } from "hono/cors";
 import type { AppEnv } from "../http/app-env";
 import { ApiError } from "../http/errors";
 import { parseOrThrow } from "../http/validate";
-import { namespaceForWriteKey, type Namespace } from "../db/tenants";
+import { namespaceForWriteKey, type IngestNamespace } from "../db/tenants";
 import { readJsonBody } from "../ingest/body";
 import { writeKeyOf } from "../ingest/write-key";
 import { ingestMessages } from "../ingest/pipeline";
@@ -75,7 +75,7 @@ ingestRoutes.get("/projects/:writeKey/settings", async (c) => {
   return c.json(settingsFor(writeKey, new URL(c.req.url)));
 });
 
-async function authenticate(c: Context<AppEnv>, body: unknown): Promise<Namespace> {
+async function authenticate(c: Context<AppEnv>, body: unknown): Promise<IngestNamespace> {
   const writeKey = writeKeyOf(c.req.header("Authorization"), body);
   if (!writeKey) throw new ApiError(401, "unauthorized", "a write key is required: HTTP Basic user, or writeKey in the body");
   const namespace = await namespaceForWriteKey(c.env.DB, writeKey);

@@ -12,7 +12,8 @@ async function lookup(t: Tenant, kind: string, value: string) {
   return body.lead;
 }
 
-let clock = Date.UTC(2026, 10, 2, 9);
+// Recent enough that no decay applies (it starts after 7 quiet days).
+let clock = Date.now() - 2 * 86_400_000;
 function at() {
   clock += 60_000;
   return new Date(clock).toISOString();
@@ -201,6 +202,7 @@ describe("identity resolution", () => {
         .map((e) => ({ messageId: e.messageId, ts: Date.parse(e.timestamp), type: e.type, name: e.name, receivedAt: Date.parse(e.receivedAt), body: JSON.stringify(e.event) })),
       identities: [{ kind: "anonymousId" as const, value: "victim", linked: true, explicit: false }],
       conflicts: [],
+      firmographics: {},
     };
     await survivor.receiveMerge(payload);
     await survivor.receiveMerge(payload);

@@ -3,7 +3,7 @@ import { canonicalEventName } from "../../src/scoring/event-name";
 import { pointsFor, scoringName } from "../../src/scoring/points";
 import { gradeFor, stageFor } from "../../src/scoring/stage";
 import { velocityFor } from "../../src/scoring/velocity";
-import { foldScores } from "../../src/scoring/running-score";
+import { EMPTY_STATE, foldScores } from "../../src/scoring/fold";
 import { correctTimestamp } from "../../src/ingest/normalize";
 
 const HOUR = 3_600_000;
@@ -93,11 +93,13 @@ describe("velocity", () => {
 });
 
 describe("running score", () => {
-  it("folds points from a starting score", () => {
-    expect(foldScores(10, [5, 0, 20])).toEqual([
-      { points: 5, runningScore: 15 },
-      { points: 0, runningScore: 15 },
-      { points: 20, runningScore: 35 },
+  it("folds points from a starting state", () => {
+    const rows = [5, 0, 20].map((points, i) => ({ ts: i * HOUR, match: { ruleId: null, points }, isEvent: true }));
+    const folded = foldScores({ ...EMPTY_STATE, score: 10 }, rows, 3 * HOUR, () => null);
+    expect(folded.map((r) => [r.kind, r.points, r.state.score])).toEqual([
+      ["row", 5, 15],
+      ["row", 0, 15],
+      ["row", 20, 35],
     ]);
   });
 });

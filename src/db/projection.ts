@@ -1,0 +1,167 @@
+import { drizzle } from "drizzle-orm/d1";
+import { and, asc, desc, eq, gt, gte, inArray, lt, or, sql, type SQL } from "drizzle-orm";
+import { leadProjection, namespaceScoring } from "./schema";
+import type { ProjectionMessage, ProjectionUpsert } from "../queues/projection";
+
+// 17 columns a row: 5 rows keep a statement under D1's 100 bound parameters.
+const ROWS_PER_STATEMENT = 5;
+
+export async function upsertProjection(db: D1Database, rows: readonly ProjectionUpsert[]): Promise<void> {
+  if (rows.length === 0) return;
+  const orm = drizzle(db);
+  const now = Date.now();
+  const values = rows.map(({ kind: _kind, ...row }) => ({ ...row, updatedAt: now }));
+  const statements = [];
+  for (let i = 0; i < values.length; i += ROWS_PER_STATEMENT) {
+    statements.push(
+      orm
+        .insert(leadProjection)
+        .values(values.slice(i, i + ROWS_PER_STATEMENT))
+        .onConflictDoUpdate({
+          target: [leadProjection.namespaceId, leadProjection.leadId],
+          set: {
+            score: sql`excluded.score`,
+            behaviourScore: sql`excluded.behaviour_score`,
+            icpScore: sql`excluded.icp_score`,
+            stage: sql`excluded.stage`,
+            grade: sql`excluded.grade`,
+            velocity: sql`excluded.velocity`,
+            eventCount: sql`excluded.event_count`,
+            userId: sql`excluded.user_id`,
+            email: sql`excluded.email`,
+            firstSeen: sql`excluded.first_seen`,
+            lastActivity: sql`excluded.last_activity`,
+            scoringVersion: sql`excluded.scoring_version`,
+            version: sql`excluded.version`,
+            updatedAt: sql`excluded.updated_at`,
+          },
+          setWhere: sql`excluded.version > ${leadProjection.version}`,
+        }),
+    );
+  }
+  const [first, ...rest] = statements;
+  await orm.batch([first!, ...rest]);
+}
+
+export async function deleteProjection(db: D1Database, rows: readonly Extract<ProjectionMessage, { kind: "delete" }>[]): Promise<void> {
+  if (rows.length === 0) return;
+  const orm = drizzle(db);
+  const statements = rows.map((r) =>
+    orm.delete(leadProjection).where(and(eq(leadProjection.namespaceId, r.namespaceId), eq(leadProjection.leadId, r.leadId))),
+  );
+  await orm.batch([statements[0]!, ...statements.slice(1)]);
+}
+
+/** The leads of this batch whose scoring version trails their namespace's, with the version to reach. */
+export async function staleScoringLeads(db: D1Database, rows: readonly ProjectionUpsert[]) {
+  if (rows.length === 0) return [];
+  const namespaceIds = [...new Set(rows.map((r) => r.namespaceId))];
+  const versions = await drizzle(db)
+    .select({ namespaceId: namespaceScoring.namespaceId, version: namespaceScoring.version })
+    .from(namespaceScoring)
+    .where(inArray(namespaceScoring.namespaceId, namespaceIds))
+    .all();
+  const current = new Map(versions.map((v) => [v.namespaceId, v.version]));
+  return rows
+    .filter((r) => (current.get(r.namespaceId) ?? 0) > r.scoringVersion)
+    .map((r) => ({ namespaceId: r.namespaceId, leadId: r.leadId, version: current.get(r.namespaceId)! }));
+}
+
+export type ProjectedLead = typeof leadProjection.$inferSelect;
+
+export interface LeadListQuery {
+  stage?: string;
+  grade?: string;
+  minScore?: number;
+  updatedSince?: number;
+  sort: "score" | "last_activity";
+  limit: number;
+  cursor?: { value: number; leadId: string };
+}
+
+/** Keyset pagination, highest first: (sort value, lead id) after the cursor. */
+export async function listProjectedLeads(db: D1Database, namespaceId: string, q: LeadListQuery): Promise<ProjectedLead[]> {
+  const sortValue = q.sort === "score" ? sql<number>`${leadProjection.score}` : sql<number>`coalesce(${leadProjection.lastActivity}, 0)`;
+  const filters: SQL[] = [eq(leadProjection.namespaceId, namespaceId)];
+  if (q.stage) filters.push(eq(leadProjection.stage, q.stage));
+  if (q.grade) filters.push(eq(leadProjection.grade, q.grade));
+  if (q.minScore !== undefined) filters.push(gte(leadProjection.score, q.minScore));
+  if (q.updatedSince !== undefined) filters.push(gte(leadProjection.updatedAt, q.updatedSince));
+  if (q.cursor) {
+    filters.push(or(lt(sortValue, q.cursor.value), and(eq(sortValue, q.cursor.value), gt(leadProjection.leadId, q.cursor.leadId)))!);
+  }
+  return drizzle(db)
+    .select()
+    .from(leadProjection)
+    .where(and(...filters))
+    .orderBy(desc(sortValue), asc(leadProjection.leadId))
+    .limit(q.limit)
+    .all();
+}
+
+export async function leadsByStage(db: D1Database, namespaceId: string, perStage: number) {
+  const orm = drizzle(db);
+  const counts = await orm
+    .select({ stage: leadProjection.stage, count: sql<number>`count(*)`, averageScore: sql<number>`round(avg(${leadProjection.score}), 2)` })
+    .from(leadProjection)
+    .where(eq(leadProjection.namespaceId, namespaceId))
+    .groupBy(leadProjection.stage)
+    .all();
+  const stages = ["qualified", "hot", "warm", "cold"] as const;
+  return Promise.all(
+    stages.map(async (stage) => {
+      const row = counts.find((c) => c.stage === stage);
+      const top = await orm
+        .select()
+        .from(leadProjection)
+        .where(and(eq(leadProjection.namespaceId, namespaceId), eq(leadProjection.stage, stage)))
+        .orderBy(desc(leadProjection.score), asc(leadProjection.leadId))
+        .limit(perStage)
+        .all();
+      return { stage, count: row?.count ?? 0, averageScore: row?.averageScore ?? 0, leads: top };
+    }),
+  );
+}
+
+export async function namespaceStats(db: D1Database, namespaceId: string) {
+  const orm = drizzle(db);
+  const where = eq(leadProjection.namespaceId, namespaceId);
+  const [totals, byStage, byGrade] = await Promise.all([
+    orm
+      .select({
+        leads: sql<number>`count(*)`,
+        events: sql<number>`coalesce(sum(${leadProjection.eventCount}), 0)`,
+        averageScore: sql<number>`coalesce(round(avg(${leadProjection.score}), 2), 0)`,
+        lastActivity: sql<number | null>`max(${leadProjection.lastActivity})`,
+        projectedAt: sql<number | null>`max(${leadProjection.updatedAt})`,
+      })
+      .from(leadProjection)
+      .where(where)
+      .get(),
+    orm.select({ stage: leadProjection.stage, count: sql<number>`count(*)` }).from(leadProjection).where(where).groupBy(leadProjection.stage).all(),
+    orm.select({ grade: leadProjection.grade, count: sql<number>`count(*)` }).from(leadProjection).where(where).groupBy(leadProjection.grade).all(),
+  ]);
+  return {
+    leads: totals?.leads ?? 0,
+    events: totals?.events ?? 0,
+    averageScore: totals?.averageScore ?? 0,
+    lastActivity: totals?.lastActivity ? new Date(totals.lastActivity).toISOString() : null,
+    projectedAt: totals?.projectedAt ? new Date(totals.projectedAt).toISOString() : null,
+    byStage: Object.fromEntries(byStage.map((r) => [r.stage, r.count])),
+    byGrade: Object.fromEntries(byGrade.map((r) => [r.grade, r.count])),
+  };
+}
+
+/** One page of a namespace's lead ids, for rescore jobs. */
+export async function projectedLeadIds(db: D1Database, namespaceId: string, afterLeadId: string | null, limit: number): Promise<string[]> {
+  const filters: SQL[] = [eq(leadProjection.namespaceId, namespaceId)];
+  if (afterLeadId) filters.push(gt(leadProjection.leadId, afterLeadId));
+  const rows = await drizzle(db)
+    .select({ leadId: leadProjection.leadId })
+    .from(leadProjection)
+    .where(and(...filters))
+    .orderBy(asc(leadProjection.leadId))
+    .limit(limit)
+    .all();
+  return rows.map((r) => r.leadId);
+}

@@ -1,0 +1,25 @@
+import { recordRescoreProgress, type RescorePage } from "../db/scoring";
+import { projectedLeadIds } from "../db/projection";
+
+/** Leads rescored per job message; each message then queues the next page. */
+export const RESCORE_PAGE_SIZE = 100;
+
+export type JobMessage = RescorePage;
+
+/**
+ * Runs rescore jobs a page at a time: every lead of the page is brought to
+ * the job's scoring version, progress is recorded, and the next page is
+ * queued before this message is acknowledged. A page that fails is retried
+ * by the queue; rescoring a lead twice gives the same result.
+ */
+export async function consumeJobs(batch: MessageBatch<JobMessage>, env: Env): Promise<void> {
+  for (const message of batch.messages) {
+    const page = message.body;
+    const leadIds = await projectedLeadIds(env.DB, page.namespaceId, page.afterLeadId, RESCORE_PAGE_SIZE);
+    await Promise.all(leadIds.map((id) => env.LEAD.get(env.LEAD.idFromString(id)).applyScoring(page.namespaceId, page.scoringVersion)));
+    const done = leadIds.length < RESCORE_PAGE_SIZE;
+    if (!done) await env.JOBS.send({ ...page, afterLeadId: leadIds.at(-1)! });
+    await recordRescoreProgress(env.DB, page.jobId, leadIds.length, done);
+    message.ack();
+  }
+}

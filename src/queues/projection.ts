@@ -1,0 +1,41 @@
+import { upsertProjection, deleteProjection, staleScoringLeads } from "../db/projection";
+
+/** A lead's summary for the D1 projection, or its removal once merged into another lead. */
+export type ProjectionMessage =
+  | {
+      kind: "upsert";
+      namespaceId: string;
+      leadId: string;
+      version: number;
+      scoringVersion: number;
+      score: number;
+      behaviourScore: number;
+      icpScore: number;
+      stage: string;
+      grade: string;
+      velocity: number;
+      eventCount: number;
+      userId: string | null;
+      email: string | null;
+      firstSeen: number | null;
+      lastActivity: number | null;
+    }
+  | { kind: "delete"; namespaceId: string; leadId: string; version: number };
+
+export type ProjectionUpsert = Extract<ProjectionMessage, { kind: "upsert" }>;
+
+/**
+ * Writes a batch of lead summaries into D1. A row is only replaced by a
+ * higher version, so redelivered or reordered messages never go backwards.
+ * Leads scored with an older scoring version than their namespace's are
+ * asked to rescore: this closes the gap for leads a rescore job did not list.
+ */
+export async function consumeProjection(batch: MessageBatch<ProjectionMessage>, env: Env): Promise<void> {
+  const upserts = batch.messages.map((m) => m.body).filter((b): b is ProjectionUpsert => b.kind === "upsert");
+  const deletes = batch.messages.map((m) => m.body).filter((b) => b.kind === "delete");
+  await upsertProjection(env.DB, upserts);
+  await deleteProjection(env.DB, deletes);
+  const stale = await staleScoringLeads(env.DB, upserts);
+  await Promise.all(stale.map((s) => env.LEAD.get(env.LEAD.idFromString(s.leadId)).applyScoring(s.namespaceId, s.version)));
+  batch.ackAll();
+}

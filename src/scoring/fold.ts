@@ -1,0 +1,66 @@
+import type { RuleMatch } from "./rules";
+import { decaySteps, roundScore } from "./decay";
+
+/** The behaviour score after a row, with what the next rows need to continue from it. */
+export interface ScoreState {
+  score: number;
+  /** Points each capped rule has given so far. */
+  ruleTotals: Record<string, number>;
+  /** Time of the last event (not merge or decay), from which decay counts. */
+  lastEventTs: number | null;
+}
+
+export const EMPTY_STATE: ScoreState = { score: 0, ruleTotals: {}, lastEventTs: null };
+
+export interface FoldInput {
+  ts: number;
+  match: RuleMatch;
+  /** Merges and other bookkeeping rows neither score nor stop decay. */
+  isEvent: boolean;
+}
+
+export type FoldRow =
+  | { kind: "row"; index: number; points: number; state: ScoreState }
+  | { kind: "decay"; ts: number; points: number; state: ScoreState };
+
+/**
+ * Folds rows in timestamp order into running scores, applying per-rule caps
+ * and inserting a decay step for every day beyond the grace period without
+ * events, up to `now`. Starting from the state of the row just before a late
+ * event gives exactly what in-order delivery would have.
+ */
+export function foldScores(
+  start: ScoreState,
+  rows: readonly FoldInput[],
+  now: number,
+  capOf: (ruleId: string) => number | null,
+): FoldRow[] {
+  const out: FoldRow[] = [];
+  let state: ScoreState = { ...start, ruleTotals: { ...start.ruleTotals } };
+  const decayUntil = (until: number) => {
+    if (state.lastEventTs === null) return;
+    for (const step of decaySteps(state.score, state.lastEventTs, until)) {
+      state = { ...state, score: step.scoreAfter };
+      out.push({ kind: "decay", ts: step.ts, points: step.delta, state });
+    }
+  };
+  rows.forEach((row, index) => {
+    if (!row.isEvent) {
+      out.push({ kind: "row", index, points: 0, state });
+      return;
+    }
+    decayUntil(row.ts);
+    let points = row.match.points;
+    const ruleTotals = { ...state.ruleTotals };
+    const cap = row.match.ruleId === null ? null : capOf(row.match.ruleId);
+    if (cap !== null && row.match.ruleId !== null) {
+      const given = ruleTotals[row.match.ruleId] ?? 0;
+      points = Math.max(0, Math.min(points, cap - given));
+      ruleTotals[row.match.ruleId] = given + points;
+    }
+    state = { score: roundScore(state.score + points), ruleTotals, lastEventTs: row.ts };
+    out.push({ kind: "row", index, points, state });
+  });
+  decayUntil(now);
+  return out;
+}
