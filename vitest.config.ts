@@ -21,6 +21,8 @@ export default defineConfig(async () => {
             name: "workers",
             include: ["test/workers/**/*.test.ts"],
             setupFiles: ["./test/workers/apply-migrations.ts"],
+            // Queue consumers and alarms run on real time, so some tests wait a few seconds.
+            testTimeout: 60_000,
           },
         },
         {

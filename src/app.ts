@@ -4,6 +4,8 @@ import { ApiError, errorResponse } from "./http/errors";
 import { ingestRoutes } from "./routes/ingest";
 import { adminRoutes } from "./routes/admin";
 import { leadRoutes } from "./routes/leads";
+import { icpTableRoutes, scoringRuleRoutes } from "./routes/scoring";
+import { leaderboardRoutes } from "./routes/leaderboard";
 
 export const app = new Hono<AppEnv>();
 
@@ -11,6 +13,9 @@ app.get("/health", (c) => c.json({ status: "ok" }));
 app.route("/v1", ingestRoutes);
 app.route("/api/namespaces", adminRoutes);
 app.route("/api/leads", leadRoutes);
+app.route("/api/scoring-rules", scoringRuleRoutes);
+app.route("/api/icp-table", icpTableRoutes);
+app.route("/api/leaderboard", leaderboardRoutes);
 
 app.notFound((c) => errorResponse(c, new ApiError(404, "not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)));
 

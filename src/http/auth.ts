@@ -30,7 +30,7 @@ export const requireAdmin: MiddlewareHandler<AppEnv> = createMiddleware<AppEnv>(
 export const requireNamespace: MiddlewareHandler<AppEnv> = createMiddleware<AppEnv>(async (c, next) => {
   const token = bearerToken(c.req.header("Authorization"));
   if (isAdminToken(c.env, token)) {
-    const name = c.req.query("namespace");
+    const name = c.req.query("namespace") ?? c.req.param("name");
     if (!name) throw new ApiError(400, "invalid_request", "the admin token needs ?namespace=<name>", [{ path: "namespace", message: "required" }]);
     const namespace = await findNamespaceByName(c.env.DB, name);
     if (!namespace) throw new ApiError(404, "not_found", `no namespace named ${name}`);

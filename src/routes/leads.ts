@@ -3,7 +3,9 @@ import type { AppEnv } from "../http/app-env";
 import { requireNamespace } from "../http/auth";
 import { ApiError } from "../http/errors";
 import { parseOrThrow } from "../http/validate";
-import { leadIdParam, lookupQuery, timelineQuery } from "../schemas/management";
+import { leadIdParam, leadListQuery, lookupQuery, timelineQuery } from "../schemas/management";
+import { listProjectedLeads } from "../db/projection";
+import { encodeListCursor, toListedLead } from "./lead-list";
 import { findLeadByIdentity } from "../db/identities";
 import { normalizeEmail, type Identity } from "../ingest/normalize";
 import type { LeadSummary } from "../../durable/lead-object";
@@ -12,6 +14,19 @@ import type { LeadSummary } from "../../durable/lead-object";
 export const leadRoutes = new Hono<AppEnv>();
 
 leadRoutes.use("*", requireNamespace);
+
+/** The namespace's leads from the D1 projection, highest first, with keyset pagination. */
+leadRoutes.get("/", async (c) => {
+  const query = parseOrThrow(leadListQuery, c.req.query(), "query");
+  const rows = await listProjectedLeads(c.env.DB, c.var.namespace.id, { ...query, limit: query.limit + 1 });
+  const page = rows.slice(0, query.limit);
+  const last = page.at(-1);
+  const nextCursor =
+    rows.length > query.limit && last
+      ? encodeListCursor(query.sort === "score" ? last.score : (last.lastActivity ?? 0), last.leadId)
+      : null;
+  return c.json({ leads: page.map(toListedLead), nextCursor });
+});
 
 leadRoutes.get("/lookup", async (c) => {
   const query = parseOrThrow(lookupQuery, c.req.query(), "query");
@@ -29,6 +44,13 @@ leadRoutes.get("/lookup", async (c) => {
 leadRoutes.get("/:id", async (c) => {
   const { id } = parseOrThrow(leadIdParam, c.req.param(), "lead id");
   return c.json({ lead: await leadInNamespace(c.env, c.var.namespace.id, id) });
+});
+
+leadRoutes.get("/:id/intelligence", async (c) => {
+  const { id } = parseOrThrow(leadIdParam, c.req.param(), "lead id");
+  const lead = await leadInNamespace(c.env, c.var.namespace.id, id);
+  const intelligence = await leadStub(c.env, id).intelligence();
+  return c.json({ leadId: lead.id, stage: lead.stage, score: lead.score, stageChanges: lead.stageChanges, ...intelligence });
 });
 
 leadRoutes.get("/:id/timeline", async (c) => {

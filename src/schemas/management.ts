@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { CONDITION_OPS } from "../scoring/rules";
+import { canonicalEventName } from "../scoring/event-name";
 
 /** Namespace names are URL- and log-friendly: `acme-corp`, `default`. */
 export const namespaceName = z
@@ -26,3 +28,56 @@ export const timelineQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   cursor: z.string().min(1).optional(),
 });
+
+const conditionSchema = z.object({
+  property: z.string().min(1).max(200),
+  op: z.enum(CONDITION_OPS),
+  value: z.union([z.string(), z.number(), z.boolean()]).optional(),
+});
+
+/** A scoring rule as sent by a user; `event` is matched case- and separator-insensitively. */
+export const scoringRuleBody = z.object({
+  event: z.string().trim().min(1).max(200).transform(canonicalEventName),
+  points: z.number().int().min(-1000).max(1000),
+  conditions: z.array(conditionSchema).max(10).default([]),
+  cap: z.number().int().positive().nullable().default(null),
+});
+
+export const ruleIdParam = z.object({ id: z.string().uuid("must be a rule id") });
+
+const bucket = z.object({ min: z.number().nonnegative(), max: z.number().nonnegative().nullable(), points: z.number().int().min(0).max(100) });
+
+export const icpTableBody = z.object({
+  companySize: z.array(bucket).max(20),
+  annualRevenue: z.array(bucket).max(20),
+  funding: z.record(z.string().min(1), z.number().int().min(0).max(100)),
+});
+
+const cursorPair = z
+  .string()
+  .transform((raw, ctx) => {
+    try {
+      const [value, leadId] = JSON.parse(atob(raw)) as [unknown, unknown];
+      if (typeof value === "number" && typeof leadId === "string") return { value, leadId };
+    } catch {
+      // reported below
+    }
+    ctx.addIssue({ code: "custom", message: "not a cursor from a previous page" });
+    return z.NEVER;
+  });
+
+export const leadListQuery = z.object({
+  stage: z.enum(["cold", "warm", "hot", "qualified"]).optional(),
+  grade: z.enum(["A+", "A", "B+", "B", "C+", "C", "D", "F"]).optional(),
+  minScore: z.coerce.number().optional(),
+  updatedSince: z
+    .string()
+    .refine((v) => !Number.isNaN(Date.parse(v)), "must be an ISO-8601 date")
+    .transform((v) => Date.parse(v))
+    .optional(),
+  sort: z.enum(["score", "last_activity"]).default("score"),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: cursorPair.optional(),
+});
+
+export const leaderboardQuery = z.object({ limit: z.coerce.number().int().min(1).max(100).default(10) });

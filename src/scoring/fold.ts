@@ -37,19 +37,25 @@ export function foldScores(
 ): FoldRow[] {
   const out: FoldRow[] = [];
   let state: ScoreState = { ...start, ruleTotals: { ...start.ruleTotals } };
+  // Decay within one quiet gap is computed from the score its last event left,
+  // counting the steps already written before a merge row inside the gap.
+  let gapScore = state.score;
+  let gapSteps = 0;
   const decayUntil = (until: number) => {
     if (state.lastEventTs === null) return;
-    for (const step of decaySteps(state.score, state.lastEventTs, until)) {
+    const steps = decaySteps(gapScore, state.lastEventTs, until);
+    for (const step of steps.slice(gapSteps)) {
       state = { ...state, score: step.scoreAfter };
       out.push({ kind: "decay", ts: step.ts, points: step.delta, state });
     }
+    gapSteps = Math.max(gapSteps, steps.length);
   };
   rows.forEach((row, index) => {
+    decayUntil(row.ts);
     if (!row.isEvent) {
       out.push({ kind: "row", index, points: 0, state });
       return;
     }
-    decayUntil(row.ts);
     let points = row.match.points;
     const ruleTotals = { ...state.ruleTotals };
     const cap = row.match.ruleId === null ? null : capOf(row.match.ruleId);
@@ -59,6 +65,8 @@ export function foldScores(
       ruleTotals[row.match.ruleId] = given + points;
     }
     state = { score: roundScore(state.score + points), ruleTotals, lastEventTs: row.ts };
+    gapScore = state.score;
+    gapSteps = 0;
     out.push({ kind: "row", index, points, state });
   });
   decayUntil(now);

@@ -69,3 +69,25 @@ export async function timelineOf(tenant: Tenant, leadId: string): Promise<any[]>
   } while (cursor);
   return entries;
 }
+
+/** Polls until `check` stops throwing (for the projection and queue-driven work), or fails with its last error. */
+export async function eventually<T>(check: () => Promise<T>, timeoutMs = 20_000, intervalMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, intervalMs));
+    }
+  }
+}
+
+export async function apiSend<T = any>(tenant: Tenant, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+  const res = await call(path, {
+    method,
+    headers: { Authorization: `Bearer ${tenant.apiKey}`, "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as T };
+}

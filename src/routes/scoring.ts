@@ -1,0 +1,81 @@
+import { Hono } from "hono";
+import type { AppEnv } from "../http/app-env";
+import { requireNamespace } from "../http/auth";
+import { ApiError } from "../http/errors";
+import { parseOrThrow } from "../http/validate";
+import { icpTableBody, ruleIdParam, scoringRuleBody } from "../schemas/management";
+import { changeScoring, latestRescoreJob, listRules, loadScoringConfig, type RescoreJob } from "../db/scoring";
+
+/**
+ * Scoring rules and the ICP table of a namespace. Every change bumps the
+ * namespace's scoring version and queues a rescore of all its leads; the
+ * request itself never rescores.
+ */
+export const scoringRuleRoutes = new Hono<AppEnv>();
+export const icpTableRoutes = new Hono<AppEnv>();
+
+scoringRuleRoutes.use("*", requireNamespace);
+icpTableRoutes.use("*", requireNamespace);
+
+scoringRuleRoutes.get("/", async (c) => c.json({ rules: await listRules(c.env.DB, c.var.namespace.id) }));
+
+scoringRuleRoutes.get("/rescore-status", async (c) => {
+  const job = await latestRescoreJob(c.env.DB, c.var.namespace.id);
+  return c.json({ job: job ? describeJob(job) : null });
+});
+
+scoringRuleRoutes.post("/", async (c) => {
+  const rule = parseOrThrow(scoringRuleBody, await c.req.json().catch(() => undefined));
+  const changed = (await changeScoring(c.env.DB, c.var.namespace.id, { kind: "create", rule }))!;
+  await startRescore(c.env, changed.job);
+  return c.json({ rule: changed.rule, rescore: describeJob(changed.job) }, 201);
+});
+
+scoringRuleRoutes.put("/:id", async (c) => {
+  const { id } = parseOrThrow(ruleIdParam, c.req.param(), "rule id");
+  const rule = parseOrThrow(scoringRuleBody, await c.req.json().catch(() => undefined));
+  const changed = await changeScoring(c.env.DB, c.var.namespace.id, { kind: "update", id, rule });
+  if (!changed) throw new ApiError(404, "not_found", `no scoring rule ${id}`);
+  await startRescore(c.env, changed.job);
+  return c.json({ rule: changed.rule, rescore: describeJob(changed.job) });
+});
+
+scoringRuleRoutes.delete("/:id", async (c) => {
+  const { id } = parseOrThrow(ruleIdParam, c.req.param(), "rule id");
+  const changed = await changeScoring(c.env.DB, c.var.namespace.id, { kind: "delete", id });
+  if (!changed) throw new ApiError(404, "not_found", `no scoring rule ${id}`);
+  await startRescore(c.env, changed.job);
+  return c.json({ deleted: id, rescore: describeJob(changed.job) });
+});
+
+icpTableRoutes.get("/", async (c) => c.json({ icpTable: (await loadScoringConfig(c.env.DB, c.var.namespace.id)).icpTable }));
+
+icpTableRoutes.put("/", async (c) => {
+  const table = parseOrThrow(icpTableBody, await c.req.json().catch(() => undefined));
+  const changed = (await changeScoring(c.env.DB, c.var.namespace.id, { kind: "icp", table }))!;
+  await startRescore(c.env, changed.job);
+  return c.json({ icpTable: table, rescore: describeJob(changed.job) });
+});
+
+icpTableRoutes.delete("/", async (c) => {
+  const changed = (await changeScoring(c.env.DB, c.var.namespace.id, { kind: "icp", table: null }))!;
+  await startRescore(c.env, changed.job);
+  return c.json({ icpTable: (await loadScoringConfig(c.env.DB, c.var.namespace.id)).icpTable, rescore: describeJob(changed.job) });
+});
+
+async function startRescore(env: Env, job: RescoreJob): Promise<void> {
+  await env.JOBS.send({ kind: "rescore", jobId: job.id, namespaceId: job.namespaceId, scoringVersion: job.scoringVersion, afterLeadId: null });
+}
+
+function describeJob(job: RescoreJob) {
+  return {
+    id: job.id,
+    status: job.status,
+    scoringVersion: job.scoringVersion,
+    total: job.total,
+    processed: job.processed,
+    percentage: job.total === 0 ? (job.status === "completed" ? 100 : 0) : Math.min(100, Math.round((job.processed / job.total) * 100)),
+    createdAt: new Date(job.createdAt).toISOString(),
+    updatedAt: new Date(job.updatedAt).toISOString(),
+  };
+}
