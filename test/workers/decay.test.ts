@@ -1,0 +1,54 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { env } from "cloudflare:workers";
+import { runDurableObjectAlarm } from "cloudflare:test";
+import { leadByUserId, newTenant, send, timelineOf } from "./helpers";
+import { leadObjectName } from "../../src/ingest/lead-name";
+
+const DAY = 86_400_000;
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe("decay", () => {
+  it("writes the days of decay a late backfill already owes, as timeline steps", async () => {
+    const t = await newTenant();
+    const tenDaysAgo = Date.now() - 10 * DAY - 60_000;
+    await send(t, "/v1/track", { userId: "old", event: "Demo Request", timestamp: new Date(tenDaysAgo).toISOString() });
+    await send(t, "/v1/track", { userId: "old", event: "Signup", timestamp: new Date(tenDaysAgo + 1000).toISOString() });
+    const lead = await leadByUserId(t, "old");
+    // 70 → 66.5 → 63.18 → 60.02 (days 8, 9 and 10 without events).
+    expect(lead.behaviourScore).toBe(60.02);
+    const steps = (await timelineOf(t, lead.id)).filter((e) => e.type === "decay");
+    expect(steps.map((s) => s.scoreDelta)).toEqual([-3.5, -3.32, -3.16]);
+    expect(steps.map((s) => s.runningScore)).toEqual([66.5, 63.18, 60.02]);
+  });
+
+  it("falls 5% a day when the lead object's alarm runs with the clock moved, and a new event stops it", async () => {
+    const t = await newTenant();
+    const sixDaysAgo = Date.now() - 6 * DAY;
+    await send(t, "/v1/track", { userId: "quiet", event: "Contract Signed", timestamp: new Date(sixDaysAgo).toISOString() });
+    const stub = env.LEAD.getByName(leadObjectName(t.namespaceId, "userId", "quiet"));
+    await runDurableObjectAlarm(stub); // the projection flush; nothing is due yet
+    expect((await leadByUserId(t, "quiet")).behaviourScore).toBe(100);
+
+    // Four days later: days 8, 9 and 10 without events have passed.
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(Date.now() + 4 * DAY + 60_000);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    const decayed = await leadByUserId(t, "quiet");
+    expect(decayed.behaviourScore).toBe(85.74);
+    expect(decayed.stage).toBe("hot");
+    expect(decayed.stageChanges.at(-1)).toMatchObject({ from: "qualified", to: "hot" });
+
+    // A new event stops the decay: no step follows it until 7 quiet days have passed again.
+    await send(t, "/v1/page", { userId: "quiet", timestamp: new Date(Date.now()).toISOString() });
+    vi.setSystemTime(Date.now() + 2 * DAY);
+    await runDurableObjectAlarm(stub);
+    const after = await leadByUserId(t, "quiet");
+    expect(after.behaviourScore).toBe(90.74);
+    const timeline = await timelineOf(t, after.id);
+    expect(timeline.filter((e) => e.type === "decay")).toHaveLength(3);
+    expect(timeline.at(-1).type).toBe("page");
+  });
+});
