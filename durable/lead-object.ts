@@ -131,13 +131,13 @@ export class LeadObject extends DurableObject<Env> {
     const forwardTo = this.forwardTo();
     if (forwardTo) return this.lead(forwardTo, hops).ingest(namespaceId, forwardTo, events, scoringVersion, hops + 1);
     await this.ensureScoring(namespaceId, scoringVersion);
-    const accepted = this.ctx.storage.transactionSync(() => {
+    const accepted = this.transact(() => {
       this.becomeLive(namespaceId, selfName);
       const { inserted, earliest } = this.store.insertEvents(events.map(toStoredEvent), this.scorer());
       for (const event of events) {
         for (const identity of event.identities) {
           const home = leadObjectName(namespaceId, identity.kind, identity.value) === selfName;
-          this.store.addIdentity({ ...identity, linked: home, explicit: identity.explicit === true });
+          if (this.store.addIdentity({ ...identity, linked: home, explicit: identity.explicit === true })) this.identityGeneration++;
         }
         if (event.type === "identify" || event.type === "group") this.mergeFirmographics(traitsOf(event));
       }
@@ -162,7 +162,7 @@ export class LeadObject extends DurableObject<Env> {
   async applyEnrichment(firmographics: Firmographics, hops = 0): Promise<void> {
     const forwardTo = this.forwardTo();
     if (forwardTo) return this.lead(forwardTo, hops).applyEnrichment(firmographics, hops + 1);
-    this.ctx.storage.transactionSync(() => {
+    this.transact(() => {
       this.mergeFirmographics(firmographics);
       this.afterChange();
     });
@@ -233,7 +233,7 @@ export class LeadObject extends DurableObject<Env> {
     if (forwardTo) return { state: "forwarded", forwardTo };
     const createdAt = this.store.meta("created_at");
     if (createdAt === undefined) {
-      this.ctx.storage.transactionSync(() => {
+      this.transact(() => {
         this.store.setMeta("namespace_id", namespaceId);
         this.store.setMeta("name", selfName);
         this.store.setMeta("forward_to", requester);
@@ -260,7 +260,7 @@ export class LeadObject extends DurableObject<Env> {
   async receiveMerge(payload: MergePayload, hops = 0): Promise<void> {
     const forwardTo = this.forwardTo();
     if (forwardTo) return this.lead(forwardTo, hops).receiveMerge(payload, hops + 1);
-    this.ctx.storage.transactionSync(() => {
+    this.transact(() => {
       const scorer = this.scorer();
       const moved = this.store.insertEvents(payload.events, scorer);
       const now = Date.now();
@@ -283,6 +283,7 @@ export class LeadObject extends DurableObject<Env> {
         scorer,
       );
       for (const identity of payload.identities) this.store.addIdentity(identity);
+      this.identityGeneration++;
       for (const conflict of payload.conflicts) this.store.recordConflict(conflict, Date.parse(conflict.at));
       this.mergeFirmographics(payload.firmographics);
       const from = [moved.earliest, mergeEntry.earliest].filter((k) => k !== undefined).sort((a, b) => a.ts - b.ts || (a.id < b.id ? -1 : 1))[0];
@@ -324,6 +325,18 @@ export class LeadObject extends DurableObject<Env> {
   }
 
   private alarmAt: number | null | undefined;
+  /** Bumped when identities may need linking or indexing; settled up to `settledGeneration`. */
+  private identityGeneration = 1;
+  private settledGeneration = 0;
+
+  private transact<T>(work: () => T): T {
+    try {
+      return this.ctx.storage.transactionSync(work);
+    } catch (error) {
+      this.store.forgetCachedMeta();
+      throw error;
+    }
+  }
   private scoringCache: ScoringConfig | undefined;
 
   private async scheduleAlarm(at: number): Promise<void> {
@@ -347,7 +360,7 @@ export class LeadObject extends DurableObject<Env> {
     if (this.scoring().version >= Math.max(version, 0)) return;
     const config = await loadScoringConfig(this.env.DB, namespaceId);
     if (config.version <= this.scoring().version) return;
-    this.ctx.storage.transactionSync(() => {
+    this.transact(() => {
       this.store.setMeta("scoring", JSON.stringify(config));
       this.scoringCache = config;
       if (this.store.meta("created_at") === undefined) return;
@@ -406,7 +419,7 @@ export class LeadObject extends DurableObject<Env> {
     const due = this.nextDecayAt();
     const position = this.store.decayPosition();
     if (due === undefined || due > now || !position) return;
-    this.ctx.storage.transactionSync(() => {
+    this.transact(() => {
       // Anchored on the last event: only the decay rows after it are rewritten.
       this.store.rescoreFrom({ ts: position.lastEventTs + 1, id: "" }, this.capOf(), now);
       this.afterChange();
@@ -484,6 +497,8 @@ export class LeadObject extends DurableObject<Env> {
 
   /** Links unlinked identities, then publishes linked ones to the D1 index; on failure the alarm retries. */
   private async settleIdentities(): Promise<void> {
+    const generation = this.identityGeneration;
+    if (this.settledGeneration === generation) return;
     try {
       for (const identity of this.store.unlinkedIdentities()) {
         if (this.forwardTo()) return;
@@ -491,9 +506,11 @@ export class LeadObject extends DurableObject<Env> {
       }
       if (this.forwardTo()) return;
       const unindexed = this.store.unindexedIdentities();
-      if (unindexed.length === 0) return;
-      await indexIdentities(this.env.DB, this.store.meta("namespace_id")!, this.ctx.id.toString(), unindexed);
-      this.store.markIndexed(unindexed);
+      if (unindexed.length > 0) {
+        await indexIdentities(this.env.DB, this.store.meta("namespace_id")!, this.ctx.id.toString(), unindexed);
+        this.store.markIndexed(unindexed);
+      }
+      this.settledGeneration = Math.max(this.settledGeneration, generation);
     } catch (error) {
       console.error("identity settlement failed; retrying by alarm", error);
       await this.scheduleAlarm(Date.now() + RETRY_MS);

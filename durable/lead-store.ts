@@ -61,14 +61,26 @@ export interface StageChange {
  * object's own SQLite, so every method can run inside `transactionSync`.
  */
 export class LeadStore {
+  // Meta values are read several times per call; the object is their only
+  // writer, so a write-through cache is exact (forgotten when a transaction fails).
+  private readonly metaCache = new Map<string, string | undefined>();
+
   constructor(private readonly sql: SqlStorage) {}
 
   meta(key: string): string | undefined {
-    return this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0]?.value;
+    if (!this.metaCache.has(key)) {
+      this.metaCache.set(key, this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0]?.value);
+    }
+    return this.metaCache.get(key);
   }
 
   setMeta(key: string, value: string): void {
     this.sql.exec("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value);
+    this.metaCache.set(key, value);
+  }
+
+  forgetCachedMeta(): void {
+    this.metaCache.clear();
   }
 
   /**
@@ -268,15 +280,17 @@ export class LeadStore {
 
   /**
    * Adds an identity unless known; `linked` says its home object already
-   * leads here, `explicit` that an alias asked for the join.
+   * leads here, `explicit` that an alias asked for the join. Returns whether it was new.
    */
-  addIdentity(identity: LinkedIdentity): void {
-    this.sql.exec(
-      "INSERT INTO identities (kind, value, linked, explicit) VALUES (?, ?, ?, ?) ON CONFLICT (kind, value) DO NOTHING",
-      identity.kind,
-      identity.value,
-      identity.linked ? 1 : 0,
-      identity.explicit ? 1 : 0,
+  addIdentity(identity: LinkedIdentity): boolean {
+    return (
+      this.sql.exec(
+        "INSERT INTO identities (kind, value, linked, explicit) VALUES (?, ?, ?, ?) ON CONFLICT (kind, value) DO NOTHING",
+        identity.kind,
+        identity.value,
+        identity.linked ? 1 : 0,
+        identity.explicit ? 1 : 0,
+      ).rowsWritten > 0
     );
   }
 

@@ -23,8 +23,9 @@ export interface CreatedSecret<T> {
 // Keys are looked up on every ingest call; a short cache keeps D1 off the hot path.
 // A revoked key keeps working in an isolate for at most this long.
 const KEY_CACHE_MS = 60_000;
-const namespaceByWriteKeyHash = new TtlCache<IngestNamespace | null>(KEY_CACHE_MS);
-const namespaceByApiKeyHash = new TtlCache<Namespace | null>(KEY_CACHE_MS);
+// Keyed by the key itself (isolate memory only), so a hit costs no hashing.
+const namespaceByWriteKey = new TtlCache<IngestNamespace | null>(KEY_CACHE_MS);
+const namespaceByApiKey = new TtlCache<Namespace | null>(KEY_CACHE_MS);
 
 export async function createNamespace(db: D1Database, name: string): Promise<Namespace> {
   const namespace = { id: crypto.randomUUID(), name, createdAt: Date.now() };
@@ -64,8 +65,8 @@ export async function createApiKey(db: D1Database, namespace: Namespace, name: s
  * reaches ingest calls within KEY_CACHE_MS; rescore jobs cover the meantime.
  */
 export async function namespaceForWriteKey(db: D1Database, writeKey: string): Promise<IngestNamespace | null> {
-  const hash = await sha256Hex(writeKey);
-  return namespaceByWriteKeyHash.getOrLoad(hash, async () => {
+  return namespaceByWriteKey.getOrLoad(writeKey, async () => {
+    const hash = await sha256Hex(writeKey);
     const row = await drizzle(db)
       .select({ id: namespaces.id, name: namespaces.name, scoringVersion: namespaceScoring.version })
       .from(sources)
@@ -78,8 +79,8 @@ export async function namespaceForWriteKey(db: D1Database, writeKey: string): Pr
 }
 
 export async function namespaceForApiKey(db: D1Database, key: string): Promise<Namespace | null> {
-  const hash = await sha256Hex(key);
-  return namespaceByApiKeyHash.getOrLoad(hash, async () => {
+  return namespaceByApiKey.getOrLoad(key, async () => {
+    const hash = await sha256Hex(key);
     const row = await drizzle(db)
       .select({ id: namespaces.id, name: namespaces.name })
       .from(apiKeys)

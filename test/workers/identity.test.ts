@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { env } from "cloudflare:workers";
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { api, newTenant, send, timelineOf, type Tenant } from "./helpers";
 import { leadObjectName } from "../../src/ingest/lead-name";
 import type { LeadEvent } from "../../src/ingest/normalize";
@@ -180,6 +180,7 @@ describe("identity resolution", () => {
       state.storage.sql.exec("INSERT INTO meta (key, value) VALUES ('forward_to', ?)", survivorName);
       await state.storage.setAlarm(Date.now() + 60_000);
     });
+    await evictDurableObject(victim);
     expect((await lookup(t, "userId", "survivor")).eventCount).toBe(1);
 
     expect(await runDurableObjectAlarm(victim)).toBe(true);
