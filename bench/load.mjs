@@ -30,7 +30,16 @@ export function createClient(baseUrl, concurrency) {
     }
   }
 
-  return { post, close: () => dispatcher.close() };
+  async function get(path, headers) {
+    try {
+      const res = await request(new URL(path, baseUrl), { method: "GET", headers, dispatcher });
+      return { status: res.statusCode, text: await res.body.text() };
+    } catch (err) {
+      return { status: 0, text: String(err) };
+    }
+  }
+
+  return { post, get, close: () => dispatcher.close() };
 }
 
 // makeRequest() -> { path, body, events }. Returns rates over 2xx answers and

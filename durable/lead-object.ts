@@ -262,31 +262,28 @@ export class LeadObject extends DurableObject<Env> {
     if (forwardTo) return this.lead(forwardTo, hops).receiveMerge(payload, hops + 1);
     this.transact(() => {
       const scorer = this.scorer();
-      const moved = this.store.insertEvents(payload.events, scorer);
       const now = Date.now();
-      const mergeEntry = this.store.insertEvents(
-        [
-          {
-          messageId: `merge:${payload.from}`,
-          ts: now,
+      const moved = this.store.insertEvents(payload.events, scorer);
+      // The entry's id is fixed per merged lead, so a repeated push adds no second entry.
+      const entry: StoredEvent = {
+        messageId: `merge:${payload.from}`,
+        ts: now,
+        type: MERGE_TYPE,
+        name: MERGE_TYPE,
+        receivedAt: now,
+        body: JSON.stringify({
           type: MERGE_TYPE,
-          name: MERGE_TYPE,
-          receivedAt: now,
-          body: JSON.stringify({
-            type: MERGE_TYPE,
-            mergedLead: payload.from,
-            identities: payload.identities.map(({ kind, value }) => ({ kind, value })),
-            eventsMoved: moved.inserted,
-          }),
-          },
-        ],
-        scorer,
-      );
+          mergedLead: payload.from,
+          identities: payload.identities.map(({ kind, value }) => ({ kind, value })),
+          eventsMoved: moved.inserted,
+        }),
+      };
+      const logged = this.store.insertEvents([entry], scorer);
       for (const identity of payload.identities) this.store.addIdentity(identity);
       this.identityGeneration++;
       for (const conflict of payload.conflicts) this.store.recordConflict(conflict, Date.parse(conflict.at));
       this.mergeFirmographics(payload.firmographics);
-      const from = [moved.earliest, mergeEntry.earliest].filter((k) => k !== undefined).sort((a, b) => a.ts - b.ts || (a.id < b.id ? -1 : 1))[0];
+      const from = earlierKey(moved.earliest, logged.earliest);
       if (from) this.store.rescoreFrom(from, this.capOf(), now);
       this.afterChange();
     });
@@ -492,7 +489,6 @@ export class LeadObject extends DurableObject<Env> {
       firmographics: this.firmographics(),
     });
     this.store.deleteEventsAndIdentities();
-    this.store.setMeta("projection_dirty", "1");
   }
 
   /** Links unlinked identities, then publishes linked ones to the D1 index; on failure the alarm retries. */
@@ -549,6 +545,13 @@ export class LeadObject extends DurableObject<Env> {
     }
     this.store.markLinked(identity);
   }
+}
+
+type LogKey = { ts: number; id: string };
+
+function earlierKey(a: LogKey | undefined, b: LogKey | undefined): LogKey | undefined {
+  if (!a || !b) return a ?? b;
+  return a.ts < b.ts || (a.ts === b.ts && a.id < b.id) ? a : b;
 }
 
 function traitsOf(event: LeadEvent): Firmographics {

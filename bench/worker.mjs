@@ -1,0 +1,167 @@
+// Build a Worker with `wrangler deploy --dry-run`, start it in Miniflare with
+// the bindings its wrangler.toml declares (D1, the LEAD Durable Object, Queues),
+// and set up leadflare through its admin API. Shared by run.mjs and rescore.mjs.
+import { execFile } from "node:child_process";
+import { readdir, readFile, rm } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { convertV4MiniflareOptions, Miniflare } from "miniflare";
+import { unstable_readConfig } from "wrangler";
+import { createClient } from "./load.mjs";
+
+export const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
+export const ROOT = path.dirname(BENCH_DIR);
+export const OUT_DIR = path.join(BENCH_DIR, "out");
+export const ADMIN_TOKEN = "bench-admin-token";
+export const LEADFLARE_CONFIG = path.join(ROOT, "wrangler.toml");
+
+// ---- build --------------------------------------------------------------
+
+export async function build(worker) {
+  const outdir = path.join(OUT_DIR, "build", worker.name);
+  await rm(outdir, { recursive: true, force: true });
+  const wrangler = path.join(ROOT, "node_modules/wrangler/bin/wrangler.js");
+  try {
+    await promisify(execFile)(
+      process.execPath,
+      [wrangler, "deploy", "--dry-run", "--outdir", outdir, "-c", worker.config],
+      {
+        cwd: ROOT,
+        env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1", FORCE_COLOR: "0" },
+        maxBuffer: 16 << 20,
+      },
+    );
+  } catch (err) {
+    const log = `${err.stdout ?? ""}${err.stderr ?? ""}`.replace(/\x1b\[[0-9;]*m/g, "").trim();
+    throw new Error(`wrangler build failed:\n${log || err.message}`);
+  }
+  // wrangler's own parser, so the Queues below follow wrangler.toml exactly.
+  const config = unstable_readConfig({ config: worker.config });
+  return {
+    outdir,
+    compatibilityDate: config.compatibility_date,
+    compatibilityFlags: config.compatibility_flags ?? [],
+    ...queueOptions(config),
+  };
+}
+
+// wrangler.toml `[[queues.producers]]` / `[[queues.consumers]]` in Miniflare's
+// v4 option shape (seconds for max_batch_timeout, as in wrangler.toml).
+function queueOptions(config) {
+  const queueProducers = {};
+  for (const p of config.queues?.producers ?? []) {
+    queueProducers[p.binding] = { queueName: p.queue, ...(p.delivery_delay !== undefined && { deliveryDelay: p.delivery_delay }) };
+  }
+  const queueConsumers = {};
+  for (const c of config.queues?.consumers ?? []) {
+    if (c.type === "http_pull") continue;
+    queueConsumers[c.queue] = Object.fromEntries(
+      Object.entries({
+        maxBatchSize: c.max_batch_size,
+        maxBatchTimeout: c.max_batch_timeout,
+        maxRetries: c.max_retries,
+        deadLetterQueue: c.dead_letter_queue,
+        retryDelay: c.retry_delay,
+      }).filter(([, v]) => v !== undefined),
+    );
+  }
+  return { queueProducers, queueConsumers };
+}
+
+// ---- start --------------------------------------------------------------
+
+// wrangler leaves non-JS imports (e.g. .sql files) as modules next to index.js.
+const MODULE_TYPES = {
+  ".js": "ESModule",
+  ".mjs": "ESModule",
+  ".cjs": "CommonJS",
+  ".wasm": "CompiledWasm",
+  ".bin": "Data",
+  ".sql": "Text",
+  ".txt": "Text",
+  ".html": "Text",
+};
+
+export async function start(worker, { outdir, compatibilityDate, compatibilityFlags, queueProducers, queueConsumers }) {
+  const files = (await readdir(outdir, { recursive: true })).filter((f) => MODULE_TYPES[path.extname(f)]);
+  const modules = ["index.js", ...files.filter((f) => f !== "index.js")].map((f) => ({
+    type: MODULE_TYPES[path.extname(f)],
+    path: path.join(outdir, f),
+  }));
+  // This miniflare (5.x beta) wants a new options shape; it still converts the
+  // v4 shape, which is much shorter to write.
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      modules,
+      modulesRoot: outdir,
+      compatibilityDate,
+      compatibilityFlags,
+      durableObjects:
+        worker.durableObjects === false ? {} : { LEAD: { className: "LeadObject", useSQLite: true } },
+      d1Databases: ["DB"],
+      queueProducers,
+      queueConsumers,
+      bindings: { ADMIN_TOKEN },
+      host: "127.0.0.1",
+      port: 0,
+      logRequests: false,
+      // Miniflare's own entry Worker (dev-only: pretty errors, cf object,
+      // request logging) sits in front of the user Worker and capped the no-op
+      // Worker at ~2.5k requests/s here; a direct workerd socket does ~12k.
+      unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
+    }),
+  );
+  await mf.ready;
+  return { mf, url: (await mf.unsafeGetDirectURL()).href };
+}
+
+// ---- leadflare setup: D1 migrations, then a namespace, a source, an API key
+
+export async function applyMigrations(mf) {
+  const db = await mf.getD1Database("DB");
+  const dir = path.join(ROOT, "migrations");
+  const files = (await readdir(dir)).filter((f) => f.endsWith(".sql")).sort();
+  for (const file of files) {
+    const sql = await readFile(path.join(dir, file), "utf8");
+    const statements = sql.includes("--> statement-breakpoint")
+      ? sql.split("--> statement-breakpoint")
+      : sql.split(/;\s*$/m);
+    for (const statement of statements.map((s) => s.trim()).filter(Boolean)) {
+      await db.prepare(statement).run();
+    }
+  }
+}
+
+export const adminHeaders = { authorization: `Bearer ${ADMIN_TOKEN}` };
+
+/**
+ * Applies the migrations and creates namespace `name` with a source (and, if
+ * asked, an API key). Returns the ingest headers (write key as HTTP Basic
+ * user) and the API key.
+ */
+export async function setupLeadflare(url, mf, { name = "bench", apiKey = false } = {}) {
+  await applyMigrations(mf);
+  const client = createClient(url, 1);
+  const expect201 = async (route, body) => {
+    const res = await client.post(route, JSON.stringify(body), adminHeaders);
+    if (res.status !== 201) throw new Error(`POST ${route}: ${res.status} ${res.text}`);
+    return JSON.parse(res.text);
+  };
+  try {
+    await expect201("/api/namespaces", { name });
+    const { writeKey } = await expect201(`/api/namespaces/${name}/sources`, { name: "bench" });
+    if (!writeKey) throw new Error(`POST /api/namespaces/${name}/sources: no writeKey`);
+    let key;
+    if (apiKey) {
+      ({ key } = await expect201(`/api/namespaces/${name}/api-keys`, { name: "bench" }));
+      if (!key) throw new Error(`POST /api/namespaces/${name}/api-keys: no key`);
+    }
+    return {
+      ingestHeaders: { authorization: `Basic ${Buffer.from(`${writeKey}:`).toString("base64")}` },
+      apiKey: key,
+    };
+  } finally {
+    await client.close();
+  }
+}
