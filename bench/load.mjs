@@ -84,6 +84,7 @@ export async function runLoad({ client, headers, concurrency, durationMs, minReq
     seconds,
     requests: ok + errors,
     errors,
+    events: okEvents,
     firstError,
     requestsPerSec: ok / seconds,
     eventsPerSec: okEvents / seconds,

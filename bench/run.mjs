@@ -4,7 +4,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { createClient, runLoad } from "./load.mjs";
-import { BENCH_DIR, build, LEADFLARE_CONFIG, OUT_DIR, setupLeadflare, start } from "./worker.mjs";
+import { adminHeaders, BENCH_DIR, build, getJson, LEADFLARE_CONFIG, OUT_DIR, poll, setupLeadflare, start } from "./worker.mjs";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
@@ -12,6 +12,7 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
 const USERS = 1000;
 const BATCH_SIZE = 100;
 const LEADS_PER_BATCH = 10;
+const PROJECTION_TIMEOUT_SECONDS = 60;
 
 const WORKERS = [
   { name: "noop", config: path.join(BENCH_DIR, "ceilings/noop/wrangler.toml"), durableObjects: false },
@@ -20,6 +21,7 @@ const WORKERS = [
     name: "leadflare",
     config: LEADFLARE_CONFIG,
     setup: async (url, mf) => (await setupLeadflare(url, mf)).ingestHeaders,
+    afterLoad: checkProjection,
   },
 ];
 const only = process.env.BENCH_WORKERS?.split(",").map((s) => s.trim());
@@ -66,10 +68,36 @@ const WORKLOADS = {
   },
 };
 
+// ---- after the load: the D1 projection (via the PROJECTION queue) ----------
+
+// Lead objects send their summary to the PROJECTION queue about 1 s after a
+// change; the queue consumer upserts it into D1. This waits (bounded) until
+// the stats read from the projection count every lead and every event sent,
+// which shows the queues work and how long the projection trails the load.
+async function checkProjection({ client, sentEvents, log }) {
+  const route = "/api/namespaces/bench/stats";
+  let last;
+  try {
+    const { ms } = await poll(
+      async () => {
+        last = await getJson(client, route, adminHeaders);
+        return last.leads === USERS && last.events >= sentEvents;
+      },
+      { timeoutMs: PROJECTION_TIMEOUT_SECONDS * 1000, intervalMs: 250, what: `${USERS} leads and ${sentEvents} events in ${route}` },
+    );
+    log(`projection: ${last.leads} leads, ${last.events} events, ${(ms / 1000).toFixed(1)}s after the load`);
+    return { caughtUp: true, seconds: ms / 1000, leads: last.leads, events: last.events, sentEvents };
+  } catch (err) {
+    log(`projection: ${err.message}; last stats: ${last ? `${last.leads} leads, ${last.events} events` : "none"}`);
+    return { caughtUp: false, error: err.message, leads: last?.leads, events: last?.events, sentEvents };
+  }
+}
+
 // ---- main ---------------------------------------------------------------
 
 const results = [];
 const failures = [];
+const afterLoad = {};
 let current;
 process.once("SIGINT", () => {
   Promise.resolve(current?.dispose()).finally(() => process.exit(130));
@@ -85,6 +113,7 @@ for (const worker of selected) {
     current = mf;
     const headers = worker.setup ? await worker.setup(url, mf) : {};
     const client = createClient(url, CONCURRENCY);
+    let sentEvents = 0;
     for (const [workload, { warmupRequests, make }] of Object.entries(WORKLOADS)) {
       const load = { client, headers, concurrency: CONCURRENCY, makeRequest: make };
       log(`${workload}: warm-up ${WARMUP_SECONDS}s (at least ${warmupRequests} requests), run ${SECONDS}s`);
@@ -93,7 +122,9 @@ for (const worker of selected) {
       const r = await runLoad({ ...load, durationMs: SECONDS * 1000 });
       if (r.firstError) log(`${workload}: first error: ${r.firstError}`);
       results.push({ worker: worker.name, workload, ...r });
+      sentEvents += warm.events + r.events;
     }
+    if (worker.afterLoad) afterLoad[worker.name] = await worker.afterLoad({ client, sentEvents, log });
     await client.close();
   } catch (err) {
     log(`not run: ${err.message}`);
@@ -139,6 +170,13 @@ console.log(widths.map((w) => "-".repeat(w)).join("  "));
 rows.slice(1).forEach((row) => console.log(line(row)));
 console.log(`\nleadflare / bare-do, single requests/s: ${fmt(ratios.leadflareToBareDoSingleRequestsPerSec, 2)}`);
 console.log(`leadflare / bare-do, batch events/s:    ${fmt(ratios.leadflareToBareDoBatchEventsPerSec, 2)}`);
+for (const [name, p] of Object.entries(afterLoad)) {
+  console.log(
+    p.caughtUp
+      ? `${name} projection: ${p.leads} leads, ${p.events} events in D1 ${fmt(p.seconds, 1)}s after the load`
+      : `${name} projection: NOT caught up (${p.error})`,
+  );
+}
 for (const f of failures) console.log(`\n${f.worker} not run: ${f.error}`);
 
 await mkdir(OUT_DIR, { recursive: true });
@@ -155,6 +193,7 @@ const report = {
   },
   results: results.map(({ firstError, ...r }) => ({ ...r, ...(firstError && { firstError }) })),
   ratios,
+  projection: afterLoad.leadflare,
   failures,
 };
 await writeFile(path.join(OUT_DIR, "latest.json"), JSON.stringify(report, null, 2) + "\n");

@@ -165,3 +165,33 @@ export async function setupLeadflare(url, mf, { name = "bench", apiKey = false }
     await client.close();
   }
 }
+
+// ---- small API helpers ----------------------------------------------------
+
+export async function getJson(client, route, headers) {
+  const res = await client.get(route, headers);
+  if (res.status !== 200) throw new Error(`GET ${route}: ${res.status} ${res.text.slice(0, 300)}`);
+  return JSON.parse(res.text);
+}
+
+/**
+ * Calls `check()` every `intervalMs` until it returns something truthy, and
+ * returns that with the milliseconds waited; throws after `timeoutMs`.
+ * `check` may throw to report a transient failure: the last one is kept.
+ */
+export async function poll(check, { timeoutMs, intervalMs = 500, what = "condition" }) {
+  const t0 = performance.now();
+  let lastError;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return { value, ms: performance.now() - t0 };
+    } catch (err) {
+      lastError = err;
+    }
+    if (performance.now() - t0 >= timeoutMs) {
+      throw new Error(`timed out after ${Math.round(timeoutMs / 1000)}s waiting for ${what}${lastError ? ` (last error: ${lastError.message})` : ""}`);
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}

@@ -42,6 +42,8 @@ import { DEFAULT_SCORING, type ScoringConfig } from "../src/scoring/config";
 import { indexIdentities } from "../src/db/identities";
 import { loadScoringConfig } from "../src/db/scoring";
 import type { ProjectionMessage } from "../src/queues/projection";
+import type { DestinationMessage } from "../src/queues/destinations";
+import type { DeliveryItem, LeadSnapshot } from "../src/destinations/types";
 import { migrateLeadSchema } from "./lead-schema";
 import {
   LeadStore,
@@ -112,6 +114,11 @@ const MAX_HOPS = 16;
 const RETRY_MS = 5_000;
 /** How long a lead gathers changes before it sends its summary to the projection. */
 const PROJECTION_DELAY_MS = 1_000;
+/** Outbox rows per delivery batch, and the bytes a batch may take (a queue message holds 128 KB). */
+const OUTBOX_BATCH_ROWS = 50;
+const OUTBOX_BATCH_BYTES = 96 * 1024;
+/** A batch not confirmed by the destinations consumer within this time is sent again. */
+const DELIVERY_CONFIRM_TIMEOUT_MS = 15 * 60_000;
 
 export class LeadObject extends DurableObject<Env> {
   private readonly store: LeadStore;
@@ -133,7 +140,8 @@ export class LeadObject extends DurableObject<Env> {
     await this.ensureScoring(namespaceId, scoringVersion);
     const accepted = this.transact(() => {
       this.becomeLive(namespaceId, selfName);
-      const { inserted, earliest } = this.store.insertEvents(events.map(toStoredEvent), this.scorer());
+      const { inserted, earliest, new: fresh } = this.store.insertEvents(events.map(toStoredEvent), this.scorer());
+      for (const event of fresh) this.store.addToOutbox(event.messageId, "event", event.body);
       for (const event of events) {
         for (const identity of event.identities) {
           const home = leadObjectName(namespaceId, identity.kind, identity.value) === selfName;
@@ -291,6 +299,16 @@ export class LeadObject extends DurableObject<Env> {
     await this.settleIdentities();
   }
 
+  /** The destinations consumer is done with batch `batchId`: its rows go, and the next batch may leave. */
+  async deliveryDone(batchId: string): Promise<void> {
+    if (this.inFlightBatch()?.id !== batchId) return;
+    this.transact(() => {
+      this.store.deleteBatch(batchId);
+      this.store.setMeta("delivery_batch", "");
+    });
+    if (this.store.hasUnbatchedOutbox()) await this.scheduleAlarm(Date.now());
+  }
+
   /** Told by another lead that it keeps an identity this lead also claimed. */
   async noteConflict(conflict: Omit<Conflict, "at">, hops = 0): Promise<void> {
     const forwardTo = this.forwardTo();
@@ -300,7 +318,8 @@ export class LeadObject extends DurableObject<Env> {
 
   /**
    * The one alarm drives all deferred work: finishing a merge push, identity
-   * links and index writes, the day's decay step, and the projection update.
+   * links and index writes, the day's decay step, the projection update and
+   * the outbox.
    * Each duty that fails leaves its state in storage and asks for a retry.
    */
   override async alarm(): Promise<void> {
@@ -313,12 +332,15 @@ export class LeadObject extends DurableObject<Env> {
         this.applyDueDecay(now);
       }
       await this.flushProjection();
+      await this.flushOutbox();
     } catch (error) {
       console.error("lead alarm failed; retrying", error);
       await this.scheduleAlarm(now + RETRY_MS);
     }
     const decayAt = this.nextDecayAt();
     if (decayAt !== undefined) await this.scheduleAlarm(decayAt);
+    const inFlight = this.inFlightBatch();
+    if (inFlight) await this.scheduleAlarm(inFlight.sentAt + DELIVERY_CONFIRM_TIMEOUT_MS);
   }
 
   private alarmAt: number | null | undefined;
@@ -402,6 +424,89 @@ export class LeadObject extends DurableObject<Env> {
       this.store.setMeta("stage", stage);
     }
     this.store.setMeta("projection_dirty", "1");
+    this.recordChangeForDestinations();
+  }
+
+  /** The lead as destinations see it now. */
+  private snapshot(): LeadSnapshot {
+    const behaviourScore = this.store.behaviourScore();
+    const icpScore = this.icpScore();
+    const score = Math.round((behaviourScore + icpScore) * 100) / 100;
+    const now = Date.now();
+    const identities = this.store.identities();
+    return {
+      id: this.ctx.id.toString(),
+      score,
+      behaviourScore,
+      icpScore,
+      stage: stageFor(behaviourScore),
+      grade: gradeFor(score),
+      velocity: velocityFor(this.store.activitySince(now - DAY_MS), now),
+      userId: identities.find((i) => i.kind === "userId")?.value ?? null,
+      email: identities.find((i) => i.kind === "email")?.value ?? null,
+    };
+  }
+
+  /** Puts a `change` item in the outbox when score, stage or velocity moved (automations and CRMs use them). */
+  private recordChangeForDestinations(): void {
+    const after = this.snapshot();
+    const stored = this.store.meta("last_snapshot");
+    const before = stored ? (JSON.parse(stored) as LeadSnapshot) : null;
+    if (before && before.score === after.score && before.stage === after.stage && before.velocity === after.velocity) return;
+    const count = Number(this.store.meta("change_count") ?? "0") + 1;
+    this.store.setMeta("change_count", String(count));
+    this.store.setMeta("last_snapshot", JSON.stringify(after));
+    this.store.addToOutbox(`change:${after.id}:${count}`, "change", JSON.stringify({ before, after }));
+  }
+
+  /**
+   * Sends the next outbox batch to the destinations queue. One batch is in
+   * flight per lead at a time, and its rows are deleted only when the
+   * consumer confirms it (`deliveryDone`), so deliveries keep this lead's
+   * order; a batch not confirmed in time is sent again (the consumer skips
+   * what it already delivered).
+   */
+  private async flushOutbox(): Promise<void> {
+    const namespaceId = this.store.meta("namespace_id");
+    if (namespaceId === undefined) return;
+    const inFlight = this.inFlightBatch();
+    if (inFlight && Date.now() - inFlight.sentAt < DELIVERY_CONFIRM_TIMEOUT_MS) return;
+    let batchId = inFlight?.id;
+    let rows = batchId ? this.store.outboxRows(batchId, 0) : [];
+    if (rows.length === 0) {
+      rows = [];
+      let bytes = 0;
+      for (const row of this.store.outboxRows(null, OUTBOX_BATCH_ROWS)) {
+        bytes += row.payload.length;
+        if (rows.length > 0 && bytes > OUTBOX_BATCH_BYTES) break;
+        rows.push(row);
+      }
+      if (rows.length === 0) return;
+      const newBatch = crypto.randomUUID();
+      // Recorded as never sent (sentAt 0) with its rows, so a failed send is retried with the same rows.
+      this.transact(() => {
+        this.store.assignBatch(
+          rows.map((r) => r.seq),
+          newBatch,
+        );
+        this.store.setMeta("delivery_batch", JSON.stringify({ id: newBatch, sentAt: 0 }));
+      });
+      batchId = newBatch;
+    }
+    const lead = this.snapshot();
+    const items: DeliveryItem[] = rows.map((row) =>
+      row.kind === "event"
+        ? { messageId: row.message_id, kind: "event", lead, event: JSON.parse(row.payload) as Record<string, unknown> }
+        : { messageId: row.message_id, kind: "change", lead, change: JSON.parse(row.payload) as DeliveryItem["change"] },
+    );
+    const message: DestinationMessage = { kind: "lead-batch", batchId: batchId!, namespaceId, leadId: lead.id, items };
+    await this.env.DESTINATIONS.send(message);
+    this.store.setMeta("delivery_batch", JSON.stringify({ id: batchId, sentAt: Date.now() }));
+  }
+
+  private inFlightBatch(): { id: string; sentAt: number } | undefined {
+    const stored = this.store.meta("delivery_batch");
+    return stored ? (JSON.parse(stored) as { id: string; sentAt: number }) : undefined;
   }
 
   private nextDecayAt(): number | undefined {

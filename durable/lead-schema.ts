@@ -44,6 +44,16 @@ export const LEAD_SCHEMA_STEPS: readonly string[] = [
      to_stage TEXT NOT NULL,
      score REAL NOT NULL
    );`,
+  // Outbox: what is owed to destinations, written with the events it comes
+  // from; rows carry the id of the batch sent for them until it is confirmed.
+  `CREATE TABLE outbox (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     message_id TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     payload TEXT NOT NULL,
+     batch_id TEXT
+   );
+   CREATE INDEX outbox_batch ON outbox (batch_id, seq);`,
 ];
 
 export function migrateLeadSchema(sql: SqlStorage): void {

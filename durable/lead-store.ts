@@ -27,6 +27,14 @@ export interface EventRow extends Record<string, SqlStorageValue> {
   state: string | null;
 }
 
+export interface OutboxRow extends Record<string, SqlStorageValue> {
+  seq: number;
+  message_id: string;
+  kind: "event" | "change";
+  payload: string;
+  batch_id: string | null;
+}
+
 export interface LinkedIdentity extends Identity {
   linked: boolean;
   explicit: boolean;
@@ -87,9 +95,10 @@ export class LeadStore {
    * Inserts the events whose messageId is new, each with the rule it matched;
    * returns how many were new and the earliest of them, from which to rescore.
    */
-  insertEvents(events: readonly StoredEvent[], score: Scorer): { inserted: number; earliest?: { ts: number; id: string } } {
+  insertEvents(events: readonly StoredEvent[], score: Scorer): { inserted: number; earliest?: { ts: number; id: string }; new: StoredEvent[] } {
     let inserted = 0;
     let earliest: StoredEvent | undefined;
+    const fresh: StoredEvent[] = [];
     for (const event of events) {
       const match = event.type === MERGE_TYPE ? { ruleId: null, points: 0 } : score(event.name, event.body);
       const cursor = this.sql.exec(
@@ -106,9 +115,10 @@ export class LeadStore {
       );
       if (cursor.rowsWritten === 0) continue;
       inserted++;
+      fresh.push(event);
       if (!earliest || compareOrder(event, earliest) < 0) earliest = event;
     }
-    return { inserted, earliest: earliest && { ts: earliest.ts, id: earliest.messageId } };
+    return { inserted, earliest: earliest && { ts: earliest.ts, id: earliest.messageId }, new: fresh };
   }
 
   /** Matches every event against (new) rules again; a full rescore must follow. */
@@ -189,6 +199,29 @@ export class LeadStore {
     if (!last) return undefined;
     const steps = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM events WHERE type = ? AND ts > ?", DECAY_TYPE, last.ts).one().n;
     return { lastEventTs: last.ts, decaySteps: steps, score: this.behaviourScore() };
+  }
+
+  addToOutbox(messageId: string, kind: "event" | "change", payload: string): void {
+    this.sql.exec("INSERT INTO outbox (message_id, kind, payload) VALUES (?, ?, ?)", messageId, kind, payload);
+  }
+
+  /** The rows of batch `batchId`, or, with null, up to `limit` rows not yet in a batch, oldest first. */
+  outboxRows(batchId: string | null, limit: number): OutboxRow[] {
+    return batchId
+      ? this.sql.exec<OutboxRow>("SELECT * FROM outbox WHERE batch_id = ? ORDER BY seq", batchId).toArray()
+      : this.sql.exec<OutboxRow>("SELECT * FROM outbox WHERE batch_id IS NULL ORDER BY seq LIMIT ?", limit).toArray();
+  }
+
+  assignBatch(seqs: readonly number[], batchId: string): void {
+    for (const seq of seqs) this.sql.exec("UPDATE outbox SET batch_id = ? WHERE seq = ?", batchId, seq);
+  }
+
+  deleteBatch(batchId: string): void {
+    this.sql.exec("DELETE FROM outbox WHERE batch_id = ?", batchId);
+  }
+
+  hasUnbatchedOutbox(): boolean {
+    return this.sql.exec("SELECT 1 FROM outbox WHERE batch_id IS NULL LIMIT 1").toArray().length > 0;
   }
 
   recordStageChange(from: Stage | null, to: Stage, score: number, at: number): void {

@@ -6,6 +6,8 @@ import { adminRoutes } from "./routes/admin";
 import { leadRoutes } from "./routes/leads";
 import { icpTableRoutes, scoringRuleRoutes } from "./routes/scoring";
 import { leaderboardRoutes } from "./routes/leaderboard";
+import { destinationRoutes } from "./routes/destinations";
+import { automationRoutes } from "./routes/automations";
 
 export const app = new Hono<AppEnv>();
 
@@ -16,6 +18,8 @@ app.route("/api/leads", leadRoutes);
 app.route("/api/scoring-rules", scoringRuleRoutes);
 app.route("/api/icp-table", icpTableRoutes);
 app.route("/api/leaderboard", leaderboardRoutes);
+app.route("/api/destinations", destinationRoutes);
+app.route("/api/automations", automationRoutes);
 
 app.notFound((c) => errorResponse(c, new ApiError(404, "not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)));
 

@@ -1,6 +1,7 @@
 import { app } from "./app";
 import { consumeProjection, type ProjectionMessage } from "./queues/projection";
 import { consumeJobs, type JobMessage } from "./queues/jobs";
+import { consumeDestinationDeadLetters, consumeDestinations, type DestinationMessage } from "./queues/destinations";
 
 export { LeadObject } from "../durable/lead-object";
 
@@ -9,6 +10,8 @@ export default {
   async queue(batch, env) {
     if (batch.queue.startsWith("leadflare-projection")) await consumeProjection(batch as MessageBatch<ProjectionMessage>, env);
     else if (batch.queue.startsWith("leadflare-jobs")) await consumeJobs(batch as MessageBatch<JobMessage>, env);
+    else if (batch.queue.startsWith("leadflare-destinations-dlq")) await consumeDestinationDeadLetters(batch as MessageBatch<DestinationMessage>, env);
+    else if (batch.queue.startsWith("leadflare-destinations")) await consumeDestinations(batch as MessageBatch<DestinationMessage>, env);
     else throw new Error(`no consumer for queue ${batch.queue}`);
   },
-} satisfies ExportedHandler<Env, ProjectionMessage | JobMessage>;
+} satisfies ExportedHandler<Env, ProjectionMessage | JobMessage | DestinationMessage>;

@@ -136,3 +136,78 @@ export const leadProjection = sqliteTable(
     index("lead_projection_updated_idx").on(table.namespaceId, table.updatedAt),
   ],
 );
+
+/** Where a namespace's events go: one row per configured destination. */
+export const destinations = sqliteTable(
+  "destinations",
+  {
+    id: text("id").primaryKey(),
+    namespaceId: text("namespace_id")
+      .notNull()
+      .references(() => namespaces.id),
+    name: text("name").notNull(),
+    type: text("type").notNull(),
+    /** JSON, shaped by the destination type's schema. */
+    config: text("config").notNull(),
+    enabled: integer("enabled", { mode: "boolean" }).notNull(),
+    /** JSON: { allow?: string[], deny?: string[], mapping?: Record<string,string>, mask?: string[] } */
+    filters: text("filters").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (table) => [index("destinations_namespace_idx").on(table.namespaceId)],
+);
+
+/**
+ * The delivery log: one row per destination and message. Dead rows keep the
+ * payload so they can be replayed.
+ */
+export const deliveries = sqliteTable(
+  "deliveries",
+  {
+    destinationId: text("destination_id").notNull(),
+    messageId: text("message_id").notNull(),
+    leadId: text("lead_id").notNull(),
+    status: text("status", { enum: ["delivered", "retrying", "dead"] }).notNull(),
+    attempts: integer("attempts").notNull(),
+    lastStatus: integer("last_status"),
+    lastError: text("last_error"),
+    payload: text("payload"),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.destinationId, table.messageId] }),
+    index("deliveries_status_idx").on(table.destinationId, table.status, table.updatedAt),
+  ],
+);
+
+/** When a lead's stage, score or velocity reaches a threshold, do something. */
+export const automations = sqliteTable(
+  "automations",
+  {
+    id: text("id").primaryKey(),
+    namespaceId: text("namespace_id")
+      .notNull()
+      .references(() => namespaces.id),
+    name: text("name").notNull(),
+    /** JSON AutomationTrigger. */
+    trigger: text("trigger").notNull(),
+    /** JSON AutomationAction. */
+    action: text("action").notNull(),
+    enabled: integer("enabled", { mode: "boolean" }).notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (table) => [index("automations_namespace_idx").on(table.namespaceId)],
+);
+
+/** At most one firing per automation, lead and UTC day. */
+export const automationFirings = sqliteTable(
+  "automation_firings",
+  {
+    automationId: text("automation_id").notNull(),
+    leadId: text("lead_id").notNull(),
+    day: text("day").notNull(),
+    firedAt: integer("fired_at").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.automationId, table.leadId, table.day] })],
+);

@@ -1,0 +1,65 @@
+import { drizzle } from "drizzle-orm/d1";
+import { and, eq } from "drizzle-orm";
+import { automationFirings, automations } from "./schema";
+import type { AutomationAction, AutomationTrigger } from "../automations/triggers";
+
+export interface Automation {
+  id: string;
+  namespaceId: string;
+  name: string;
+  trigger: AutomationTrigger;
+  action: AutomationAction;
+  enabled: boolean;
+  createdAt: number;
+}
+
+export type AutomationInput = Pick<Automation, "name" | "trigger" | "action" | "enabled">;
+
+const toAutomation = (row: typeof automations.$inferSelect): Automation => ({
+  ...row,
+  trigger: JSON.parse(row.trigger) as AutomationTrigger,
+  action: JSON.parse(row.action) as AutomationAction,
+});
+
+export async function createAutomation(db: D1Database, namespaceId: string, input: AutomationInput): Promise<Automation> {
+  const row = { id: crypto.randomUUID(), namespaceId, ...input, trigger: JSON.stringify(input.trigger), action: JSON.stringify(input.action), createdAt: Date.now() };
+  await drizzle(db).insert(automations).values(row);
+  return toAutomation(row);
+}
+
+export async function listAutomations(db: D1Database, namespaceId: string, onlyEnabled = false): Promise<Automation[]> {
+  const where = onlyEnabled ? and(eq(automations.namespaceId, namespaceId), eq(automations.enabled, true)) : eq(automations.namespaceId, namespaceId);
+  return (await drizzle(db).select().from(automations).where(where).orderBy(automations.createdAt).all()).map(toAutomation);
+}
+
+export async function updateAutomation(db: D1Database, namespaceId: string, id: string, input: AutomationInput): Promise<Automation | undefined> {
+  const row = await drizzle(db)
+    .update(automations)
+    .set({ ...input, trigger: JSON.stringify(input.trigger), action: JSON.stringify(input.action) })
+    .where(and(eq(automations.id, id), eq(automations.namespaceId, namespaceId)))
+    .returning()
+    .get();
+  return row && toAutomation(row);
+}
+
+export async function deleteAutomation(db: D1Database, namespaceId: string, id: string): Promise<boolean> {
+  const row = await drizzle(db)
+    .delete(automations)
+    .where(and(eq(automations.id, id), eq(automations.namespaceId, namespaceId)))
+    .returning({ id: automations.id })
+    .get();
+  return row !== undefined;
+}
+
+export async function hasFired(db: D1Database, automationId: string, leadId: string, day: string): Promise<boolean> {
+  const row = await drizzle(db)
+    .select({ day: automationFirings.day })
+    .from(automationFirings)
+    .where(and(eq(automationFirings.automationId, automationId), eq(automationFirings.leadId, leadId), eq(automationFirings.day, day)))
+    .get();
+  return row !== undefined;
+}
+
+export async function recordFiring(db: D1Database, automationId: string, leadId: string, day: string): Promise<void> {
+  await drizzle(db).insert(automationFirings).values({ automationId, leadId, day, firedAt: Date.now() }).onConflictDoNothing();
+}

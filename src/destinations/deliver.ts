@@ -1,0 +1,51 @@
+import type { Destination } from "../db/destinations";
+import { backoffMs } from "./backoff";
+import { DESTINATIONS } from "./registry";
+import { shapeItem } from "./transform";
+import type { DeliveryItem, DeliveryResult } from "./types";
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+/** Tries within one consumer run before the queue's own (longer) backoff takes over. */
+const QUICK_TRIES = 2;
+const QUICK_BACKOFF_MS = 100;
+const QUICK_WAIT_CAP_MS = 2_000;
+
+export interface Attempted {
+  result: DeliveryResult;
+  attempts: number;
+}
+
+/** The destination's config as its module reads it, or the reason it cannot be read. */
+export function readConfig(destination: Destination): { ok: true; config: unknown } | { ok: false; error: string } {
+  const parsed = DESTINATIONS[destination.type].config.safeParse(destination.config);
+  return parsed.success ? { ok: true, config: parsed.data } : { ok: false, error: `invalid config: ${parsed.error.message}` };
+}
+
+/** Whether the destination takes this item at all (its module's choice; filters are applied by the caller). */
+export function destinationAccepts(destination: Destination, item: DeliveryItem): boolean {
+  const read = readConfig(destination);
+  return !read.ok || DESTINATIONS[destination.type].accepts(item, read.config);
+}
+
+/**
+ * Delivers one item to one destination, shaped by its mapping and masking,
+ * retrying at once (with a short jittered backoff) on 429, 5xx and timeouts.
+ */
+export async function deliverWithRetries(env: Env, destination: Destination, item: DeliveryItem, tries = QUICK_TRIES): Promise<Attempted> {
+  const read = readConfig(destination);
+  if (!read.ok) return { result: { ok: false, retryable: false, error: read.error }, attempts: 0 };
+  const module = DESTINATIONS[destination.type];
+  const timeoutMs = typeof (read.config as { timeoutMs?: unknown }).timeoutMs === "number" ? (read.config as { timeoutMs: number }).timeoutMs : DEFAULT_TIMEOUT_MS;
+  const shaped = shapeItem(item, destination.filters);
+  let result: DeliveryResult = { ok: false, retryable: true, error: "not tried" };
+  let attempts = 0;
+  while (attempts < tries) {
+    result = await module.deliver(shaped, read.config, { env, timeoutMs });
+    attempts++;
+    if (result.ok || !result.retryable || attempts >= tries) break;
+    const wait = backoffMs(attempts - 1, QUICK_BACKOFF_MS, QUICK_WAIT_CAP_MS, result.retryAfterMs);
+    if (wait > QUICK_WAIT_CAP_MS) break; // a long Retry-After: leave it to the queue's delayed retry
+    await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+  return { result, attempts };
+}

@@ -1,0 +1,48 @@
+import type { DeliveryResult } from "./types";
+
+/** Statuses worth trying again: rate limits, timeouts and server errors. */
+export function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 429 || status >= 500;
+}
+
+/** Retry-After in seconds or as an HTTP date, in milliseconds; undefined when absent or unreadable. */
+export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
+  if (!header) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/**
+ * Sends one request with a timeout and classifies the answer. `isSuccess`
+ * lets a destination reject a 200 whose body says it failed (Mixpanel's `0`).
+ */
+export async function sendRequest(
+  request: Request,
+  timeoutMs: number,
+  isSuccess: (status: number, body: string) => boolean = (status) => status >= 200 && status < 300,
+): Promise<DeliveryResult> {
+  let response: Response;
+  try {
+    response = await fetch(request, { signal: AbortSignal.timeout(timeoutMs) });
+  } catch (error) {
+    const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
+    return { ok: false, retryable: true, error: timedOut ? `timed out after ${timeoutMs} ms` : `network error: ${String(error)}` };
+  }
+  const body = (await response.text()).slice(0, 2000);
+  if (response.ok && isSuccess(response.status, body)) return { ok: true, status: response.status, body };
+  const retryable = isRetryableStatus(response.status);
+  return {
+    ok: false,
+    status: response.status,
+    retryable,
+    retryAfterMs: retryAfterMs(response.headers.get("Retry-After")),
+    error: `HTTP ${response.status}${body ? `: ${body.slice(0, 300)}` : ""}`,
+    body,
+  };
+}
+
+export function jsonRequest(url: string, body: unknown, headers: Record<string, string> = {}, method = "POST"): Request {
+  return new Request(url, { method, headers: { "Content-Type": "application/json", ...headers }, body: JSON.stringify(body) });
+}

@@ -1,0 +1,50 @@
+import { z } from "zod";
+import { canonicalEventName } from "../scoring/event-name";
+import { jsonRequest, sendRequest } from "./http";
+import { eventNameOf } from "./transform";
+import type { DeliveryItem, DestinationModule, LeadSnapshot } from "./types";
+
+const config = z.object({
+  webhookUrl: z.url({ protocol: /^https?$/ }),
+  /** Events worth a message (canonical names); stage changes are announced when `stageChanges`. */
+  events: z.array(z.string().min(1)).default(["demo_request", "contract_signed", "email_replied"]),
+  stageChanges: z.boolean().default(true),
+  channel: z.string().optional(),
+});
+type SlackConfig = z.output<typeof config>;
+
+function who(lead: LeadSnapshot): string {
+  return lead.email ?? lead.userId ?? `lead ${lead.id.slice(0, 8)}`;
+}
+
+function scoreLine(lead: LeadSnapshot): string {
+  return `score ${lead.score} · ${lead.stage} · grade ${lead.grade}`;
+}
+
+/** The readable line a person sees in the channel. */
+export function slackText(item: DeliveryItem): string {
+  if (item.kind === "change" && item.change) {
+    const { before, after } = item.change;
+    return `:chart_with_upwards_trend: *${who(after)}* moved ${before?.stage ?? "new"} → *${after.stage}* (${scoreLine(after)})`;
+  }
+  if (item.kind === "test") return `:white_check_mark: leadflare test message for *${who(item.lead)}*`;
+  const name = typeof item.event?.event === "string" ? item.event.event : eventNameOf(item.event);
+  return `:fire: *${who(item.lead)}* — ${name} (${scoreLine(item.lead)})`;
+}
+
+/** Slack incoming webhook: chosen events and stage changes as readable messages. */
+export const slack: DestinationModule<SlackConfig> = {
+  type: "slack",
+  config,
+  secretFields: ["webhookUrl"],
+  accepts(item, cfg) {
+    if (item.kind === "test") return true;
+    if (item.kind === "change") return cfg.stageChanges && item.change?.before?.stage !== item.change?.after.stage;
+    return cfg.events.map(canonicalEventName).includes(eventNameOf(item.event));
+  },
+  async deliver(item, cfg, { timeoutMs }) {
+    const body: Record<string, unknown> = { text: slackText(item), username: "leadflare" };
+    if (cfg.channel) body.channel = cfg.channel;
+    return sendRequest(jsonRequest(cfg.webhookUrl, body), timeoutMs);
+  },
+};

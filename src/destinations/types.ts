@@ -1,0 +1,45 @@
+import type { z } from "zod";
+
+/** The lead as destinations see it, taken when the item leaves the lead's outbox. */
+export interface LeadSnapshot {
+  id: string;
+  score: number;
+  behaviourScore: number;
+  icpScore: number;
+  stage: string;
+  grade: string;
+  velocity: number;
+  userId: string | null;
+  email: string | null;
+}
+
+/** One thing to deliver: an accepted event, a change of the lead's score or stage, or a test. */
+export interface DeliveryItem {
+  /** The idempotency key every delivery of this item carries. */
+  messageId: string;
+  kind: "event" | "change" | "test";
+  lead: LeadSnapshot;
+  /** The Segment message (kind event or test), after mapping and masking. */
+  event?: Record<string, unknown>;
+  change?: { before: LeadSnapshot | null; after: LeadSnapshot };
+}
+
+export type DeliveryResult =
+  | { ok: true; status: number; body: string }
+  | { ok: false; status?: number; retryable: boolean; retryAfterMs?: number; error: string; body?: string };
+
+export interface DeliveryContext {
+  env: Env;
+  timeoutMs: number;
+}
+
+/** One outside system. Each module only knows how to talk to its system. */
+export interface DestinationModule<Config> {
+  type: string;
+  config: z.ZodType<Config>;
+  /** Config fields that are secrets: kept, but never shown back by the API. */
+  secretFields: readonly string[];
+  /** Whether this destination takes the item at all (e.g. Mixpanel takes events only). */
+  accepts(item: DeliveryItem, config: Config): boolean;
+  deliver(item: DeliveryItem, config: Config, context: DeliveryContext): Promise<DeliveryResult>;
+}

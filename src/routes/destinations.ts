@@ -1,0 +1,131 @@
+import { Hono } from "hono";
+import type { z } from "zod";
+import type { AppEnv } from "../http/app-env";
+import { requireNamespace } from "../http/auth";
+import { ApiError, fieldIssues } from "../http/errors";
+import { parseOrThrow } from "../http/validate";
+import { deliveriesQuery, destinationBody, destinationIdParam } from "../schemas/destinations";
+import {
+  createDestination,
+  deadLetters,
+  deleteDestination,
+  deliveryCounts,
+  getDestination,
+  listDeliveries,
+  listDestinations,
+  updateDestination,
+  type Destination,
+  type DestinationInput,
+} from "../db/destinations";
+import { DESTINATIONS, redactConfig } from "../destinations/registry";
+import { deliverWithRetries } from "../destinations/deliver";
+import type { DeliveryItem } from "../destinations/types";
+
+/** Destinations of a namespace, their delivery log, test sends and dead-letter replay. */
+export const destinationRoutes = new Hono<AppEnv>();
+
+destinationRoutes.use("*", requireNamespace);
+
+destinationRoutes.get("/", async (c) => c.json({ destinations: (await listDestinations(c.env.DB, c.var.namespace.id)).map(show) }));
+
+destinationRoutes.post("/", async (c) => {
+  const input = await readDestination(await c.req.json().catch(() => undefined));
+  return c.json({ destination: show(await createDestination(c.env.DB, c.var.namespace.id, input)) }, 201);
+});
+
+destinationRoutes.get("/:id", async (c) => {
+  const destination = await destinationOr404(c.env.DB, c.var.namespace.id, c.req.param());
+  return c.json({ destination: show(destination), deliveries: await deliveryCounts(c.env.DB, destination.id) });
+});
+
+destinationRoutes.put("/:id", async (c) => {
+  const { id } = parseOrThrow(destinationIdParam, c.req.param(), "destination id");
+  const input = await readDestination(await c.req.json().catch(() => undefined));
+  const updated = await updateDestination(c.env.DB, c.var.namespace.id, id, input);
+  if (!updated) throw new ApiError(404, "not_found", `no destination ${id}`);
+  return c.json({ destination: show(updated) });
+});
+
+destinationRoutes.delete("/:id", async (c) => {
+  const { id } = parseOrThrow(destinationIdParam, c.req.param(), "destination id");
+  if (!(await deleteDestination(c.env.DB, c.var.namespace.id, id))) throw new ApiError(404, "not_found", `no destination ${id}`);
+  return c.json({ deleted: id });
+});
+
+/** Sends one test item now and shows what the destination answered. */
+destinationRoutes.post("/:id/test", async (c) => {
+  const destination = await destinationOr404(c.env.DB, c.var.namespace.id, c.req.param());
+  const now = new Date().toISOString();
+  const item: DeliveryItem = {
+    messageId: `test-${crypto.randomUUID()}`,
+    kind: "test",
+    lead: { id: "test-lead", score: 42, behaviourScore: 42, icpScore: 0, stage: "warm", grade: "C", velocity: 1, userId: "test-user", email: "test@example.com" },
+    event: { type: "track", event: "leadflare test", userId: "test-user", properties: { test: true }, timestamp: now, messageId: "test" },
+  };
+  const { result, attempts } = await deliverWithRetries(c.env, destination, item, 1);
+  return c.json({
+    ok: result.ok,
+    attempts,
+    status: result.status ?? null,
+    answer: result.ok ? result.body : (result.body ?? null),
+    error: result.ok ? null : result.error,
+  });
+});
+
+destinationRoutes.get("/:id/deliveries", async (c) => {
+  const destination = await destinationOr404(c.env.DB, c.var.namespace.id, c.req.param());
+  const { status, limit } = parseOrThrow(deliveriesQuery, c.req.query(), "query");
+  const rows = await listDeliveries(c.env.DB, destination.id, status, limit);
+  return c.json({
+    counts: await deliveryCounts(c.env.DB, destination.id),
+    deliveries: rows.map((r) => ({ ...r, updatedAt: new Date(r.updatedAt).toISOString() })),
+  });
+});
+
+/** Queues every dead letter of the destination for one more delivery. */
+destinationRoutes.post("/:id/replay", async (c) => {
+  const destination = await destinationOr404(c.env.DB, c.var.namespace.id, c.req.param());
+  const letters = await deadLetters(c.env.DB, destination.id, 1000);
+  if (letters.length > 0) {
+    await c.env.DESTINATIONS.send({
+      kind: "replay",
+      namespaceId: c.var.namespace.id,
+      destinationId: destination.id,
+      messageIds: letters.map((l) => l.messageId),
+    });
+  }
+  return c.json({ replaying: letters.length }, 202);
+});
+
+async function readDestination(body: unknown): Promise<DestinationInput> {
+  const input = parseOrThrow(destinationBody, body);
+  const config = DESTINATIONS[input.type].config.safeParse(input.config);
+  if (!config.success) throw prefixed(config.error, "config");
+  return { ...input, config: config.data as Record<string, unknown> };
+}
+
+/** Names a nested schema's failing fields from the body's root (`config.url`). */
+function prefixed(error: z.ZodError, prefix: string): ApiError {
+  const issues = fieldIssues(error).map((i) => ({ ...i, path: `${prefix}.${i.path}` }));
+  return new ApiError(400, "invalid_request", `invalid request: ${[...new Set(issues.map((i) => i.path))].join(", ")}`, issues);
+}
+
+async function destinationOr404(db: D1Database, namespaceId: string, params: unknown): Promise<Destination> {
+  const { id } = parseOrThrow(destinationIdParam, params, "destination id");
+  const destination = await getDestination(db, namespaceId, id);
+  if (!destination) throw new ApiError(404, "not_found", `no destination ${id}`);
+  return destination;
+}
+
+function show(destination: Destination) {
+  return {
+    id: destination.id,
+    name: destination.name,
+    type: destination.type,
+    enabled: destination.enabled,
+    config: redactConfig(destination.type, destination.config),
+    filters: destination.filters,
+    createdAt: new Date(destination.createdAt).toISOString(),
+    updatedAt: new Date(destination.updatedAt).toISOString(),
+  };
+}

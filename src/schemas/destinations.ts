@@ -1,0 +1,50 @@
+import { z } from "zod";
+import { DESTINATION_TYPES } from "../destinations/registry";
+
+const dotPath = z.string().regex(/^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/, "must be a dot path like properties.plan");
+
+export const destinationFilters = z
+  .object({
+    allow: z.array(z.string().min(1)).max(200).optional(),
+    deny: z.array(z.string().min(1)).max(200).optional(),
+    mapping: z.record(dotPath, dotPath).optional(),
+    mask: z.array(dotPath).max(100).optional(),
+  })
+  .default({});
+
+/** A destination as a user sends it; `config` is checked against the type's own schema in the route. */
+export const destinationBody = z.object({
+  name: z.string().trim().min(1).max(100),
+  type: z.enum(DESTINATION_TYPES),
+  config: z.record(z.string(), z.unknown()),
+  enabled: z.boolean().default(true),
+  filters: destinationFilters,
+});
+
+export const destinationIdParam = z.object({ id: z.uuid("must be a destination id") });
+
+export const deliveriesQuery = z.object({
+  status: z.enum(["delivered", "retrying", "dead"]).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+const trigger = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("stage_becomes"), stage: z.enum(["cold", "warm", "hot", "qualified"]) }),
+  z.object({ type: z.literal("score_crosses"), score: z.number() }),
+  z.object({ type: z.literal("velocity_reaches"), velocity: z.number().min(0).max(10) }),
+]);
+
+const action = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("webhook"), url: z.url({ protocol: /^https?$/ }), secret: z.string().min(16).optional() }),
+  z.object({ type: z.literal("slack"), webhookUrl: z.url({ protocol: /^https?$/ }) }),
+  z.object({ type: z.literal("destination"), destinationId: z.uuid() }),
+]);
+
+export const automationBody = z.object({
+  name: z.string().trim().min(1).max(100),
+  trigger,
+  action,
+  enabled: z.boolean().default(true),
+});
+
+export const automationIdParam = z.object({ id: z.uuid("must be an automation id") });
