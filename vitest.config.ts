@@ -13,7 +13,17 @@ export default defineConfig(async () => {
             cloudflareTest({
               wrangler: { configPath: "./wrangler.toml" },
               miniflare: {
-                bindings: { TEST_MIGRATIONS: migrations, ADMIN_TOKEN: "test-admin-token" },
+                bindings: {
+                  TEST_MIGRATIONS: migrations,
+                  ADMIN_TOKEN: "test-admin-token",
+                  // Outside APIs point at the fakes in test/fakes; retries are quick.
+                  MIXPANEL_API_URL: "https://mixpanel.fake",
+                  ATTIO_API_URL: "https://attio.fake/v2",
+                  HUBSPOT_API_URL: "https://hubspot.fake",
+                  DELIVERY_MAX_ATTEMPTS: "4",
+                  DELIVERY_BACKOFF_BASE_MS: "100",
+                  DELIVERY_BACKOFF_CAP_MS: "1000",
+                },
               },
             }),
           ],

@@ -1,0 +1,73 @@
+import { vi } from "vitest";
+
+export interface RecordedRequest {
+  method: string;
+  url: URL;
+  headers: Headers;
+  body: string;
+}
+
+type Failure = { status: number; headers?: Record<string, string>; body?: string } | "network";
+
+/**
+ * A small imitation of an outside HTTP service: it records every request,
+ * answers with `answer`, and fails on demand (the next N calls, or a share
+ * of calls chosen by a seeded random source).
+ */
+export class FakeService {
+  readonly requests: RecordedRequest[] = [];
+  private failures: Failure[] = [];
+  private failureRate = 0;
+  private random = seeded(42);
+  failed = 0;
+
+  constructor(
+    readonly host: string,
+    private readonly answer: (request: RecordedRequest) => Response | Promise<Response> = () => new Response("ok"),
+  ) {}
+
+  failNext(count: number, failure: Failure): void {
+    for (let i = 0; i < count; i++) this.failures.push(failure);
+  }
+
+  failShare(rate: number, seed = 42): void {
+    this.failureRate = rate;
+    this.random = seeded(seed);
+  }
+
+  async handle(request: Request): Promise<Response> {
+    const recorded = { method: request.method, url: new URL(request.url), headers: request.headers, body: await request.text() };
+    const failure = this.failures.shift() ?? (this.failureRate > 0 && this.random() < this.failureRate ? { status: 503 } : undefined);
+    if (failure) {
+      this.failed++;
+      if (failure === "network") throw new TypeError("fetch failed: connection refused");
+      return new Response(failure.body ?? "unavailable", { status: failure.status, headers: failure.headers });
+    }
+    this.requests.push(recorded);
+    return this.answer(recorded);
+  }
+
+  json(index: number): any {
+    return JSON.parse(this.requests[index]!.body);
+  }
+}
+
+/** Routes the Worker's outgoing fetches to fakes by host; any other host is refused. */
+export function installFakes(...fakes: FakeService[]): () => void {
+  const byHost = new Map(fakes.map((f) => [f.host, f]));
+  const spy = vi.spyOn(globalThis, "fetch").mockImplementation(async (input: RequestInfo | URL, init?: RequestInit) => {
+    const request = new Request(input, init);
+    const fake = byHost.get(new URL(request.url).host);
+    if (!fake) throw new TypeError(`no fake for ${request.url}`);
+    return fake.handle(request);
+  });
+  return () => spy.mockRestore();
+}
+
+function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state * 1664525 + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
