@@ -20,7 +20,7 @@ export default defineConfig(async () => {
                   MIXPANEL_API_URL: "https://mixpanel.fake",
                   ATTIO_API_URL: "https://attio.fake/v2",
                   HUBSPOT_API_URL: "https://hubspot.fake",
-                  DELIVERY_MAX_ATTEMPTS: "4",
+                  DELIVERY_MAX_ATTEMPTS: "8",
                   DELIVERY_BACKOFF_BASE_MS: "100",
                   DELIVERY_BACKOFF_CAP_MS: "1000",
                 },

@@ -9,11 +9,11 @@ const REQUEST_TIMEOUT_MS = 10_000;
 // Warm-up may run past its duration to reach minRequests, but never past this.
 const MAX_EXTRA_MS = 60_000;
 
-export function createClient(baseUrl, concurrency) {
+export function createClient(baseUrl, concurrency, { timeoutMs = REQUEST_TIMEOUT_MS } = {}) {
   const dispatcher = new Agent({
     connections: concurrency,
-    headersTimeout: REQUEST_TIMEOUT_MS,
-    bodyTimeout: REQUEST_TIMEOUT_MS,
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
   });
 
   async function post(path, body, headers) {

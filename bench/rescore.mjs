@@ -17,6 +17,9 @@ const JOB_TIMEOUT_S = Number(process.env.RESCORE_JOB_TIMEOUT_SECONDS ?? 900);
 const SAMPLE = Math.min(20, LEADS);
 const EVENTS_PER_REQUEST = 100; // 50 leads × (page + track)
 const MAX_ATTEMPTS = 3;
+// Creating leads is slow (a batch of 50 new leads took 6–10 s with 8 in
+// flight), so the client waits longer than run.mjs's 10 s before giving up.
+const REQUEST_TIMEOUT_MS = 60_000;
 
 const RULE = {
   event: "page_view",
@@ -56,7 +59,7 @@ try {
   ({ mf, url } = await start(worker, built));
   const { ingestHeaders, apiKey } = await setupLeadflare(url, mf, { apiKey: true });
   const api = { authorization: `Bearer ${apiKey}` };
-  client = createClient(url, CONCURRENCY);
+  client = createClient(url, CONCURRENCY, { timeoutMs: REQUEST_TIMEOUT_MS });
 
   // ---- 2. ingest N leads × 2 events ----------------------------------------
   const now = Date.now();
@@ -203,6 +206,8 @@ try {
   }
   const jobMs = performance.now() - t0;
   const firstProgress = progress.find(([, n]) => n > 0)?.[0];
+  // Time between successive recorded pages (polled every 250 ms).
+  const gaps = progress.slice(1).map(([t], k) => t - progress[k][0]).sort((a, b) => a - b);
   report.rescore = {
     jobId: rescore.id,
     total: job.total,
@@ -212,6 +217,7 @@ try {
     postMs,
     secondsToFirstPage: firstProgress,
     pages: progress.filter(([, n]) => n > 0).length,
+    pageSeconds: gaps.length ? { min: gaps[0], median: gaps[gaps.length >> 1], max: gaps.at(-1) } : undefined,
     progress,
   };
   log(
@@ -267,7 +273,7 @@ const lines = [
   ["leads", `${LEADS} (2 events each)`],
   ["ingest", i && `${f(i.seconds)} s, ${f(i.eventsPerSec, 0)} events/s, p50 ${f(i.p50Ms, 0)} ms, p99 ${f(i.p99Ms, 0)} ms (${i.requests} × ${EVENTS_PER_REQUEST} events, ${CONCURRENCY} at a time)`],
   ["projection after ingest", pi && `all leads ${f(pi.secondsAfterIngest)} s after the last request`],
-  ["rescore job", r && `${r.processed}/${r.total} leads in ${f(r.seconds)} s = ${f(r.leadsPerSec)} leads/s (${r.pages} pages)`],
+  ["rescore job", r && `${r.processed}/${r.total} leads in ${f(r.seconds)} s = ${f(r.leadsPerSec)} leads/s (${r.pages} pages, median ${f(r.pageSeconds?.median, 2)} s apart; first at ${f(r.secondsToFirstPage, 2)} s)`],
   ["projection after rescore", pr && `all leads at ${SCORE_AFTER} ${f(pr.secondsFromPost)} s after the POST (${f(pr.secondsAfterJobCompleted)} s after the job)`],
   ["sample", report.sample && `${report.sample.leads - report.sample.wrongAfter}/${report.sample.leads} leads ${SCORE_BEFORE} → ${SCORE_AFTER}`],
 ];

@@ -501,7 +501,8 @@ export class LeadObject extends DurableObject<Env> {
     );
     const message: DestinationMessage = { kind: "lead-batch", batchId: batchId!, namespaceId, leadId: lead.id, items };
     await this.env.DESTINATIONS.send(message);
-    this.store.setMeta("delivery_batch", JSON.stringify({ id: batchId, sentAt: Date.now() }));
+    // The consumer may already have confirmed the batch while the send was awaited.
+    if (this.inFlightBatch()?.id === batchId) this.store.setMeta("delivery_batch", JSON.stringify({ id: batchId, sentAt: Date.now() }));
   }
 
   private inFlightBatch(): { id: string; sentAt: number } | undefined {

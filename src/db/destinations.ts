@@ -75,25 +75,24 @@ export async function listDestinations(db: D1Database, namespaceId: string, only
   return rows.map(toDestination);
 }
 
-/** Of these messageIds, the ones already delivered to the destination. */
-export async function deliveredMessageIds(db: D1Database, destinationId: string, messageIds: readonly string[]): Promise<Set<string>> {
-  const done = new Set<string>();
+export interface DeliveryState {
+  status: "delivered" | "retrying" | "dead";
+  attempts: number;
+}
+
+/** The destination's log state of each of these messageIds that has one. */
+export async function deliveryStates(db: D1Database, destinationId: string, messageIds: readonly string[]): Promise<Map<string, DeliveryState>> {
+  const states = new Map<string, DeliveryState>();
   // One bound parameter for the destination; chunks stay under D1's 100.
   for (let i = 0; i < messageIds.length; i += 90) {
     const rows = await drizzle(db)
-      .select({ messageId: deliveries.messageId })
+      .select({ messageId: deliveries.messageId, status: deliveries.status, attempts: deliveries.attempts })
       .from(deliveries)
-      .where(
-        and(
-          eq(deliveries.destinationId, destinationId),
-          eq(deliveries.status, "delivered"),
-          inArray(deliveries.messageId, messageIds.slice(i, i + 90)),
-        ),
-      )
+      .where(and(eq(deliveries.destinationId, destinationId), inArray(deliveries.messageId, messageIds.slice(i, i + 90))))
       .all();
-    for (const row of rows) done.add(row.messageId);
+    for (const row of rows) states.set(row.messageId, { status: row.status, attempts: row.attempts });
   }
-  return done;
+  return states;
 }
 
 export interface DeliveryRecord {

@@ -1,12 +1,10 @@
-import { deadLetters, deliveredMessageIds, getDestination, listDestinations, recordDelivery, type Destination } from "../db/destinations";
+import { deadLetters, deliveryStates, getDestination, listDestinations, recordDelivery, type Destination } from "../db/destinations";
 import { hasFired, listAutomations, recordFiring, type Automation } from "../db/automations";
 import { destinationAccepts, deliverWithRetries } from "../destinations/deliver";
 import { passesFilters } from "../destinations/transform";
 import { backoffMs } from "../destinations/backoff";
 import type { DeliveryItem, DeliveryResult } from "../destinations/types";
 import { firingDay, triggerFires } from "../automations/triggers";
-import { webhook } from "../destinations/webhook";
-import { slack } from "../destinations/slack";
 
 /** A lead's outbox batch, or dead letters to replay for one destination. */
 export type DestinationMessage =
@@ -15,10 +13,11 @@ export type DestinationMessage =
 
 type LeadBatch = Extract<DestinationMessage, { kind: "lead-batch" }>;
 
-/** What one destination (or the automations) still owes for a batch. */
+/** What one destination (or the automations) still owes for a batch: a retry, after how many tries so far. */
 interface Progress {
   retry: boolean;
   retryAfterMs?: number;
+  tries?: number;
 }
 
 const DONE: Progress = { retry: false };
@@ -26,10 +25,12 @@ const DONE: Progress = { retry: false };
 /**
  * Fans each lead batch out to the namespace's enabled destinations. Per
  * destination the items go strictly in order: the first that fails with a
- * retryable error stops that destination's sequence, and the whole batch is
- * retried later (what was delivered is skipped then, by the delivery log).
- * Only when every destination is done does the lead hear `deliveryDone` and
- * send its next batch, so order holds per lead and destination.
+ * retryable error stops that destination's sequence, and the batch is sent
+ * again after a backoff (what was delivered is skipped then, by the delivery
+ * log). Each item has its own budget of tries (DELIVERY_MAX_ATTEMPTS), after
+ * which it becomes a dead letter. Only when every destination is done does
+ * the lead hear `deliveryDone` and send its next batch, so order holds per
+ * lead and destination.
  */
 export async function consumeDestinations(batch: MessageBatch<DestinationMessage>, env: Env): Promise<void> {
   await Promise.all(
@@ -40,17 +41,20 @@ export async function consumeDestinations(batch: MessageBatch<DestinationMessage
         message.ack();
         return;
       }
-      const finalAttempt = message.attempts >= Number(env.DELIVERY_MAX_ATTEMPTS);
       const destinations = await listDestinations(env.DB, body.namespaceId, true);
       const progress = await Promise.all([
-        ...destinations.map((d) => deliverInOrder(env, d, body, finalAttempt)),
-        runAutomations(env, body, finalAttempt),
+        ...destinations.map((d) => deliverInOrder(env, d, body)),
+        runAutomations(env, body),
       ]);
       const waiting = progress.filter((p) => p.retry);
       if (waiting.length > 0) {
         const retryAfter = Math.max(0, ...waiting.map((p) => p.retryAfterMs ?? 0));
-        const delayMs = backoffMs(message.attempts - 1, Number(env.DELIVERY_BACKOFF_BASE_MS), Number(env.DELIVERY_BACKOFF_CAP_MS), retryAfter || undefined);
-        message.retry({ delaySeconds: Math.round(delayMs / 1000) });
+        const tries = Math.max(1, ...waiting.map((p) => p.tries ?? message.attempts));
+        const delayMs = backoffMs(tries - 1, Number(env.DELIVERY_BACKOFF_BASE_MS), Number(env.DELIVERY_BACKOFF_CAP_MS), retryAfter || undefined);
+        // A fresh message rather than message.retry(): the queue's retry count would
+        // otherwise be shared by every item of the batch; budgets are per item.
+        await env.DESTINATIONS.send(body, { delaySeconds: Math.round(delayMs / 1000) });
+        message.ack();
         return;
       }
       await env.LEAD.get(env.LEAD.idFromString(body.leadId)).deliveryDone(body.batchId);
@@ -59,13 +63,15 @@ export async function consumeDestinations(batch: MessageBatch<DestinationMessage
   );
 }
 
-async function deliverInOrder(env: Env, destination: Destination, batch: LeadBatch, finalAttempt: boolean): Promise<Progress> {
+async function deliverInOrder(env: Env, destination: Destination, batch: LeadBatch): Promise<Progress> {
   const items = batch.items.filter((item) => passesFilters(item, destination.filters) && destinationAccepts(destination, item));
-  const delivered = await deliveredMessageIds(env.DB, destination.id, items.map((i) => i.messageId));
+  const states = await deliveryStates(env.DB, destination.id, items.map((i) => i.messageId));
   for (const item of items) {
-    if (delivered.has(item.messageId)) continue;
+    const state = states.get(item.messageId);
+    if (state && state.status !== "retrying") continue; // delivered, or a dead letter left for replay
     const { result, attempts } = await deliverWithRetries(env, destination, item);
-    const giveUp = !result.ok && (!result.retryable || finalAttempt);
+    const tries = (state?.attempts ?? 0) + attempts;
+    const giveUp = !result.ok && (!result.retryable || tries >= Number(env.DELIVERY_MAX_ATTEMPTS));
     await recordDelivery(env.DB, {
       destinationId: destination.id,
       messageId: item.messageId,
@@ -76,13 +82,18 @@ async function deliverInOrder(env: Env, destination: Destination, batch: LeadBat
       lastError: result.ok ? null : result.error,
       payload: giveUp ? JSON.stringify(item) : null,
     });
-    if (!result.ok && !giveUp) return { retry: true, retryAfterMs: result.retryAfterMs };
+    if (!result.ok && !giveUp) return { retry: true, retryAfterMs: result.retryAfterMs, tries };
   }
   return DONE;
 }
 
-/** Fires the namespace's automations for this batch's changes, at most once per automation, lead and day. */
-async function runAutomations(env: Env, batch: LeadBatch, finalAttempt: boolean): Promise<Progress> {
+/**
+ * Fires the namespace's automations for this batch's changes, at most once
+ * per automation, lead and day. An action gets a couple of quick tries; one
+ * that still fails is logged and counts as that day's firing, so a broken
+ * action never holds up the lead's deliveries.
+ */
+async function runAutomations(env: Env, batch: LeadBatch): Promise<Progress> {
   const changes = batch.items.filter((i) => i.kind === "change" && i.change);
   if (changes.length === 0) return DONE;
   const automations = await listAutomations(env.DB, batch.namespaceId, true);
@@ -92,7 +103,6 @@ async function runAutomations(env: Env, batch: LeadBatch, finalAttempt: boolean)
       if (!triggerFires(automation.trigger, item.change!.before, item.change!.after)) continue;
       if (await hasFired(env.DB, automation.id, batch.leadId, day)) continue;
       const result = await runAction(env, automation, { ...item, messageId: `automation:${automation.id}:${batch.leadId}:${day}` });
-      if (!result.ok && result.retryable && !finalAttempt) return { retry: true, retryAfterMs: result.retryAfterMs };
       if (!result.ok) console.error(`automation ${automation.id} failed for lead ${batch.leadId}: ${result.error}`);
       await recordFiring(env.DB, automation.id, batch.leadId, day);
     }
@@ -102,12 +112,22 @@ async function runAutomations(env: Env, batch: LeadBatch, finalAttempt: boolean)
 
 async function runAction(env: Env, automation: Automation, item: DeliveryItem): Promise<DeliveryResult> {
   const action = automation.action;
-  const context = { env, timeoutMs: 10_000 };
+  const asDestination = (type: Destination["type"], config: Record<string, unknown>): Destination => ({
+    id: automation.id,
+    namespaceId: automation.namespaceId,
+    name: automation.name,
+    type,
+    config,
+    enabled: true,
+    filters: {},
+    createdAt: automation.createdAt,
+    updatedAt: automation.createdAt,
+  });
   switch (action.type) {
     case "webhook":
-      return webhook.deliver(item, webhook.config.parse({ url: action.url, secret: action.secret, changes: true }), context);
+      return (await deliverWithRetries(env, asDestination("webhook", { url: action.url, secret: action.secret, changes: true }), item)).result;
     case "slack":
-      return slack.deliver(item, slack.config.parse({ webhookUrl: action.webhookUrl }), context);
+      return (await deliverWithRetries(env, asDestination("slack", { webhookUrl: action.webhookUrl }), item)).result;
     case "destination": {
       const destination = await getDestination(env.DB, automation.namespaceId, action.destinationId);
       if (!destination) return { ok: false, retryable: false, error: `destination ${action.destinationId} is gone` };
@@ -148,8 +168,8 @@ export async function consumeDestinationDeadLetters(batch: MessageBatch<Destinat
     if (body.kind === "lead-batch") {
       for (const destination of await listDestinations(env.DB, body.namespaceId, true)) {
         const items = body.items.filter((i) => passesFilters(i, destination.filters) && destinationAccepts(destination, i));
-        const delivered = await deliveredMessageIds(env.DB, destination.id, items.map((i) => i.messageId));
-        for (const item of items.filter((i) => !delivered.has(i.messageId))) {
+        const states = await deliveryStates(env.DB, destination.id, items.map((i) => i.messageId));
+        for (const item of items.filter((i) => (states.get(i.messageId)?.status ?? "retrying") === "retrying")) {
           await recordDelivery(env.DB, {
             destinationId: destination.id,
             messageId: item.messageId,

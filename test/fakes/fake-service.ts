@@ -18,6 +18,8 @@ export class FakeService {
   readonly requests: RecordedRequest[] = [];
   private failures: Failure[] = [];
   private failureRate = 0;
+  /** Whether failed calls still reach the receiver (it processed them, then answered 503). */
+  private recordFailures = false;
   private random = seeded(42);
   failed = 0;
 
@@ -30,9 +32,10 @@ export class FakeService {
     for (let i = 0; i < count; i++) this.failures.push(failure);
   }
 
-  failShare(rate: number, seed = 42): void {
+  failShare(rate: number, { seed = 42, received = false } = {}): void {
     this.failureRate = rate;
     this.random = seeded(seed);
+    this.recordFailures = received;
   }
 
   async handle(request: Request): Promise<Response> {
@@ -40,6 +43,7 @@ export class FakeService {
     const failure = this.failures.shift() ?? (this.failureRate > 0 && this.random() < this.failureRate ? { status: 503 } : undefined);
     if (failure) {
       this.failed++;
+      if (this.recordFailures) this.requests.push(recorded);
       if (failure === "network") throw new TypeError("fetch failed: connection refused");
       return new Response(failure.body ?? "unavailable", { status: failure.status, headers: failure.headers });
     }
