@@ -158,12 +158,12 @@ export class LeadObject extends DurableObject<Env> {
     return { accepted, duplicates: events.length - accepted };
   }
 
-  /** Brings this lead to the namespace's scoring `version` (a rescore job's step). */
-  async applyScoring(namespaceId: string, version: number, hops = 0): Promise<void> {
+  /** Brings this lead to the namespace's scoring `version` (a rescore job's step, which may hand over the config). */
+  async applyScoring(namespaceId: string, version: number, config?: ScoringConfig, hops = 0): Promise<void> {
     const forwardTo = this.forwardTo();
-    if (forwardTo) return this.lead(forwardTo, hops).applyScoring(namespaceId, version, hops + 1);
+    if (forwardTo) return this.lead(forwardTo, hops).applyScoring(namespaceId, version, config, hops + 1);
     if (this.store.meta("created_at") === undefined) return;
-    await this.ensureScoring(namespaceId, version);
+    await this.ensureScoring(namespaceId, version, config);
   }
 
   /** Firmographics found by enrichment; they feed the ICP score. */
@@ -375,9 +375,11 @@ export class LeadObject extends DurableObject<Env> {
   }
 
   /** Loads the namespace's scoring when `version` is newer than this lead's, and rescores everything with it. */
-  private async ensureScoring(namespaceId: string, version: number): Promise<void> {
+  private async ensureScoring(namespaceId: string, version: number, given?: ScoringConfig): Promise<void> {
     if (this.scoring().version >= Math.max(version, 0)) return;
-    const config = await loadScoringConfig(this.env.DB, namespaceId);
+    // Version 0 is a namespace that never changed its scoring: the defaults, no need to ask D1.
+    const config =
+      given && given.version >= version ? given : version === 0 ? DEFAULT_SCORING : await loadScoringConfig(this.env.DB, namespaceId);
     if (config.version <= this.scoring().version) return;
     this.transact(() => {
       this.store.setMeta("scoring", JSON.stringify(config));

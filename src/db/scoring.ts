@@ -131,7 +131,3 @@ export async function recordRescoreProgress(db: D1Database, jobId: string, proce
     .set({ processed: sql`${rescoreJobs.processed} + ${processed}`, status: done ? "completed" : "running", updatedAt: Date.now() })
     .where(eq(rescoreJobs.id, jobId));
 }
-
-export async function icpTableOf(db: D1Database, namespaceId: string): Promise<IcpTable> {
-  return (await loadScoringConfig(db, namespaceId)).icpTable;
-}

@@ -1,4 +1,4 @@
-import { recordRescoreProgress, type RescorePage } from "../db/scoring";
+import { loadScoringConfig, recordRescoreProgress, type RescorePage } from "../db/scoring";
 import { projectedLeadIds } from "../db/projection";
 
 /** Leads rescored per job message; each message then queues the next page. */
@@ -8,15 +8,19 @@ export type JobMessage = RescorePage;
 
 /**
  * Runs rescore jobs a page at a time: every lead of the page is brought to
- * the job's scoring version, progress is recorded, and the next page is
- * queued before this message is acknowledged. A page that fails is retried
- * by the queue; rescoring a lead twice gives the same result.
+ * the job's scoring version (the config is read once per page and handed
+ * over), progress is recorded, and the next page is queued before this
+ * message is acknowledged. A page that fails is retried by the queue;
+ * rescoring a lead twice gives the same result.
  */
 export async function consumeJobs(batch: MessageBatch<JobMessage>, env: Env): Promise<void> {
   for (const message of batch.messages) {
     const page = message.body;
     const leadIds = await projectedLeadIds(env.DB, page.namespaceId, page.afterLeadId, RESCORE_PAGE_SIZE);
-    await Promise.all(leadIds.map((id) => env.LEAD.get(env.LEAD.idFromString(id)).applyScoring(page.namespaceId, page.scoringVersion)));
+    const config = await loadScoringConfig(env.DB, page.namespaceId);
+    await Promise.all(
+      leadIds.map((id) => env.LEAD.get(env.LEAD.idFromString(id)).applyScoring(page.namespaceId, page.scoringVersion, config)),
+    );
     const done = leadIds.length < RESCORE_PAGE_SIZE;
     if (!done) await env.JOBS.send({ ...page, afterLeadId: leadIds.at(-1)! });
     await recordRescoreProgress(env.DB, page.jobId, leadIds.length, done);
