@@ -61,15 +61,8 @@ export interface IngestResult {
   duplicates: number;
 }
 
-export interface LeadSummary {
-  id: string;
+export interface LeadSummary extends LeadSnapshot {
   namespaceId: string;
-  score: number;
-  behaviourScore: number;
-  icpScore: number;
-  stage: ReturnType<typeof stageFor>;
-  grade: ReturnType<typeof gradeFor>;
-  velocity: number;
   identities: Identity[];
   conflicts: Conflict[];
   firmographics: Firmographics;
@@ -199,19 +192,9 @@ export class LeadObject extends DurableObject<Env> {
     const namespaceId = this.store.meta("namespace_id");
     if (namespaceId === undefined) return null;
     const stats = this.store.eventStats();
-    const behaviourScore = this.store.behaviourScore();
-    const icpScore = this.icpScore();
-    const score = Math.round((behaviourScore + icpScore) * 100) / 100;
-    const now = Date.now();
     return {
-      id: this.ctx.id.toString(),
+      ...this.snapshot(),
       namespaceId,
-      score,
-      behaviourScore,
-      icpScore,
-      stage: stageFor(behaviourScore),
-      grade: gradeFor(score),
-      velocity: velocityFor(this.store.activitySince(now - DAY_MS), now),
       identities: this.store.identities(),
       conflicts: this.store.conflicts(),
       firmographics: this.firmographics(),
@@ -429,7 +412,7 @@ export class LeadObject extends DurableObject<Env> {
     this.recordChangeForDestinations();
   }
 
-  /** The lead as destinations see it now. */
+  /** The lead's scores and main identities now, as destinations and the API see them. */
   private snapshot(): LeadSnapshot {
     const behaviourScore = this.store.behaviourScore();
     const icpScore = this.icpScore();
@@ -542,7 +525,6 @@ export class LeadObject extends DurableObject<Env> {
     if (this.forwardTo()) message = { kind: "delete", namespaceId, leadId, version };
     else {
       const summary = (await this.summary())!;
-      const identities = summary.identities;
       message = {
         kind: "upsert",
         namespaceId,
@@ -556,8 +538,8 @@ export class LeadObject extends DurableObject<Env> {
         grade: summary.grade,
         velocity: summary.velocity,
         eventCount: summary.eventCount,
-        userId: identities.find((i) => i.kind === "userId")?.value ?? null,
-        email: identities.find((i) => i.kind === "email")?.value ?? null,
+        userId: summary.userId,
+        email: summary.email,
         firstSeen: summary.firstSeen ? Date.parse(summary.firstSeen) : null,
         lastActivity: summary.lastSeen ? Date.parse(summary.lastSeen) : null,
       };
