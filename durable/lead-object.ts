@@ -33,7 +33,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { Identity, LeadEvent } from "../src/ingest/normalize";
 import { leadObjectName } from "../src/ingest/lead-name";
 import { gradeFor, stageFor, type Stage } from "../src/scoring/stage";
-import { DAY_MS, velocityFor } from "../src/scoring/velocity";
+import { DAY_MS, velocityFromWeight } from "../src/scoring/velocity";
 import { matchRule } from "../src/scoring/rules";
 import { firmographicsFromTraits, icpScoreFor, type Firmographics } from "../src/scoring/icp";
 import { nextDecayAt } from "../src/scoring/decay";
@@ -377,7 +377,9 @@ export class LeadObject extends DurableObject<Env> {
 
   private scorer(): Scorer {
     const rules = this.scoring().rules;
-    return (name, body) => matchRule(name, JSON.parse(body), rules);
+    const ruled = new Set(rules.map((r) => r.event));
+    // The body is only parsed when a namespace rule could look at its properties.
+    return (name, body) => (ruled.has(name) ? matchRule(name, JSON.parse(body), rules) : matchRule(name, {}, []));
   }
 
   private capOf(): (ruleId: string) => number | null {
@@ -426,7 +428,7 @@ export class LeadObject extends DurableObject<Env> {
       icpScore,
       stage: stageFor(behaviourScore),
       grade: gradeFor(score),
-      velocity: velocityFor(this.store.activitySince(now - DAY_MS), now),
+      velocity: velocityFromWeight(this.store.velocityWeight(now)),
       userId: identities.find((i) => i.kind === "userId")?.value ?? null,
       email: identities.find((i) => i.kind === "email")?.value ?? null,
     };

@@ -2,6 +2,7 @@ import type { Identity, IdentityKind } from "../src/ingest/normalize";
 import { EMPTY_STATE, foldScores, type ScoreState } from "../src/scoring/fold";
 import type { RuleMatch } from "../src/scoring/rules";
 import type { Stage } from "../src/scoring/stage";
+import { DAY_MS } from "../src/scoring/velocity";
 
 /** One row of a lead's event log, as stored and as moved between leads by a merge. */
 export interface StoredEvent {
@@ -280,11 +281,17 @@ export class LeadStore {
       .one();
   }
 
-  activitySince(since: number): number[] {
+  /** The velocity weight of the last 24 h (see src/scoring/velocity.ts), summed by SQLite in one row. */
+  velocityWeight(now: number): number {
     return this.sql
-      .exec<{ ts: number }>(`SELECT ts FROM events WHERE ts > ? AND type IN ${ACTIVITY_TYPES}`, since)
-      .toArray()
-      .map((r) => r.ts);
+      .exec<{ weight: number | null }>(
+        `SELECT sum(1.0 - (? - ts) / ?) AS weight FROM events WHERE ts > ? AND ts <= ? AND type IN ${ACTIVITY_TYPES}`,
+        now,
+        DAY_MS,
+        now - DAY_MS,
+        now,
+      )
+      .one().weight ?? 0;
   }
 
   timelinePage(limit: number, after?: { ts: number; id: string }): EventRow[] {

@@ -13,6 +13,11 @@ export function velocityFor(activityTimestamps: readonly number[], now: number):
     const age = now - ts;
     if (age >= 0 && age < DAY_MS) weight += 1 - age / DAY_MS;
   }
+  return velocityFromWeight(weight);
+}
+
+/** Velocity from the summed weights (what lead objects sum in SQL). */
+export function velocityFromWeight(weight: number): number {
   return Math.min(10, Math.round((weight / 2) * 10) / 10);
 }
 
