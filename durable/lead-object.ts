@@ -106,7 +106,7 @@ export interface MergePayload {
 const MAX_HOPS = 16;
 const RETRY_MS = 5_000;
 /** How long a lead gathers changes before it sends its summary to the projection. */
-const PROJECTION_DELAY_MS = 1_000;
+const PROJECTION_DELAY_MS = 5_000;
 /** Outbox rows per delivery batch, and the bytes a batch may take (a queue message holds 128 KB). */
 const OUTBOX_BATCH_ROWS = 50;
 const OUTBOX_BATCH_BYTES = 96 * 1024;
@@ -327,6 +327,8 @@ export class LeadObject extends DurableObject<Env> {
   }
 
   private alarmAt: number | null | undefined;
+  /** Bumped by every change, so a projection flush knows whether a change slipped in while it sent. */
+  private changeGeneration = 0;
   /** Bumped when identities may need linking or indexing; settled up to `settledGeneration`. */
   private identityGeneration = 1;
   private settledGeneration = 0;
@@ -335,7 +337,7 @@ export class LeadObject extends DurableObject<Env> {
     try {
       return this.ctx.storage.transactionSync(work);
     } catch (error) {
-      this.store.forgetCachedMeta();
+      this.store.forgetCaches();
       throw error;
     }
   }
@@ -401,17 +403,18 @@ export class LeadObject extends DurableObject<Env> {
     return icpScoreFor(this.firmographics(), this.scoring().icpTable);
   }
 
-  /** Records a stage change, if any, and marks the summary for the projection. */
+  /** Records a stage change, if any, marks the summary for the projection and tells destinations. */
   private afterChange(): void {
-    const behaviour = this.store.behaviourScore();
-    const stage: Stage = stageFor(behaviour);
+    const now = this.snapshot();
+    const stage = now.stage as Stage;
     const previous = this.store.meta("stage") as Stage | undefined;
     if (stage !== previous) {
-      this.store.recordStageChange(previous ?? null, stage, behaviour, Date.now());
+      this.store.recordStageChange(previous ?? null, stage, now.behaviourScore, Date.now());
       this.store.setMeta("stage", stage);
     }
-    this.store.setMeta("projection_dirty", "1");
-    this.recordChangeForDestinations();
+    if (this.store.meta("projection_dirty") !== "1") this.store.setMeta("projection_dirty", "1");
+    this.changeGeneration++;
+    this.recordChangeForDestinations(now);
   }
 
   /** The lead's scores and main identities now, as destinations and the API see them. */
@@ -434,12 +437,15 @@ export class LeadObject extends DurableObject<Env> {
     };
   }
 
-  /** Puts a `change` item in the outbox when score, stage or velocity moved (automations and CRMs use them). */
-  private recordChangeForDestinations(): void {
-    const after = this.snapshot();
+  /**
+   * Puts a `change` item in the outbox when the score or stage moved, or the
+   * velocity passed a whole number (automations and CRMs use them; `before`
+   * is the last item's, so no threshold is skipped).
+   */
+  private recordChangeForDestinations(after: LeadSnapshot): void {
     const stored = this.store.meta("last_snapshot");
     const before = stored ? (JSON.parse(stored) as LeadSnapshot) : null;
-    if (before && before.score === after.score && before.stage === after.stage && before.velocity === after.velocity) return;
+    if (before && before.score === after.score && before.stage === after.stage && Math.floor(before.velocity) === Math.floor(after.velocity)) return;
     const count = Number(this.store.meta("change_count") ?? "0") + 1;
     this.store.setMeta("change_count", String(count));
     this.store.setMeta("last_snapshot", JSON.stringify(after));
@@ -472,10 +478,7 @@ export class LeadObject extends DurableObject<Env> {
       const newBatch = crypto.randomUUID();
       // Recorded as never sent (sentAt 0) with its rows, so a failed send is retried with the same rows.
       this.transact(() => {
-        this.store.assignBatch(
-          rows.map((r) => r.seq),
-          newBatch,
-        );
+        this.store.assignBatch(rows.at(-1)!.seq, newBatch);
         this.store.setMeta("delivery_batch", JSON.stringify({ id: newBatch, sentAt: 0 }));
       });
       batchId = newBatch;
@@ -521,6 +524,7 @@ export class LeadObject extends DurableObject<Env> {
     if (this.store.meta("projection_dirty") !== "1") return;
     const namespaceId = this.store.meta("namespace_id");
     if (namespaceId === undefined) return;
+    const generation = this.changeGeneration;
     const version = Number(this.store.meta("projection_version") ?? "0") + 1;
     const leadId = this.ctx.id.toString();
     let message: ProjectionMessage;
@@ -548,7 +552,9 @@ export class LeadObject extends DurableObject<Env> {
     }
     await this.env.PROJECTION.send(message);
     this.store.setMeta("projection_version", String(version));
-    this.store.setMeta("projection_dirty", "0");
+    // A change while the send was awaited keeps the mark, for the next alarm.
+    if (this.changeGeneration === generation) this.store.setMeta("projection_dirty", "0");
+    else await this.scheduleAlarm(Date.now() + PROJECTION_DELAY_MS);
   }
 
   private forwardTo(): string | undefined {

@@ -28,6 +28,12 @@ export interface EventRow extends Record<string, SqlStorageValue> {
   state: string | null;
 }
 
+export interface EventStats {
+  count: number;
+  first: number | null;
+  last: number | null;
+}
+
 export interface OutboxRow extends Record<string, SqlStorageValue> {
   seq: number;
   message_id: string;
@@ -70,9 +76,11 @@ export interface StageChange {
  * object's own SQLite, so every method can run inside `transactionSync`.
  */
 export class LeadStore {
-  // Meta values are read several times per call; the object is their only
-  // writer, so a write-through cache is exact (forgotten when a transaction fails).
+  // Meta values and identities are read several times per call; the object
+  // is their only writer, so write-through caches are exact (forgotten when a
+  // transaction fails).
   private readonly metaCache = new Map<string, string | undefined>();
+  private identityCache: Identity[] | undefined;
 
   constructor(private readonly sql: SqlStorage) {}
 
@@ -88,8 +96,9 @@ export class LeadStore {
     this.metaCache.set(key, value);
   }
 
-  forgetCachedMeta(): void {
+  forgetCaches(): void {
     this.metaCache.clear();
+    this.identityCache = undefined;
   }
 
   /**
@@ -100,6 +109,7 @@ export class LeadStore {
     let inserted = 0;
     let earliest: StoredEvent | undefined;
     const fresh: StoredEvent[] = [];
+    const statsBefore = this.eventStats();
     for (const event of events) {
       const match = event.type === MERGE_TYPE ? { ruleId: null, points: 0 } : score(event.name, event.body);
       const cursor = this.sql.exec(
@@ -119,6 +129,8 @@ export class LeadStore {
       fresh.push(event);
       if (!earliest || compareOrder(event, earliest) < 0) earliest = event;
     }
+    const counted = fresh.filter((e) => e.type !== MERGE_TYPE);
+    if (counted.length > 0) this.countEvents(statsBefore, counted);
     return { inserted, earliest: earliest && { ts: earliest.ts, id: earliest.messageId }, new: fresh };
   }
 
@@ -154,13 +166,14 @@ export class LeadStore {
         ? (JSON.parse(anchor.state) as ScoreState)
         : { score: anchor.running_score, ruleTotals: {}, lastEventTs: anchor.ts }
       : EMPTY_STATE;
-    if (anchor) this.sql.exec("DELETE FROM events WHERE type = ? AND ts > ?", DECAY_TYPE, anchor.ts);
-    else this.sql.exec("DELETE FROM events WHERE type = ?", DECAY_TYPE);
-    const rows = (
+    const after = (
       anchor
         ? this.sql.exec<EventRow>("SELECT * FROM events WHERE (ts, message_id) > (?, ?) ORDER BY ts, message_id", anchor.ts, anchor.message_id)
         : this.sql.exec<EventRow>("SELECT * FROM events ORDER BY ts, message_id")
     ).toArray();
+    // Decay after the anchor is derived from the rows around it: dropped here, written anew by the fold.
+    for (const row of after) if (row.type === DECAY_TYPE) this.sql.exec("DELETE FROM events WHERE message_id = ?", row.message_id);
+    const rows = after.filter((row) => row.type !== DECAY_TYPE);
     const folded = foldScores(
       start,
       rows.map((r) => ({ ts: r.ts, match: { ruleId: r.rule_id, points: r.base_points }, isEvent: r.type !== MERGE_TYPE })),
@@ -213,8 +226,9 @@ export class LeadStore {
       : this.sql.exec<OutboxRow>("SELECT * FROM outbox WHERE batch_id IS NULL ORDER BY seq LIMIT ?", limit).toArray();
   }
 
-  assignBatch(seqs: readonly number[], batchId: string): void {
-    for (const seq of seqs) this.sql.exec("UPDATE outbox SET batch_id = ? WHERE seq = ?", batchId, seq);
+  /** Puts the unbatched rows up to `lastSeq` (the oldest ones) into batch `batchId`. */
+  assignBatch(lastSeq: number, batchId: string): void {
+    this.sql.exec("UPDATE outbox SET batch_id = ? WHERE batch_id IS NULL AND seq <= ?", batchId, lastSeq);
   }
 
   deleteBatch(batchId: string): void {
@@ -259,6 +273,8 @@ export class LeadStore {
   deleteEventsAndIdentities(): void {
     this.sql.exec("DELETE FROM events");
     this.sql.exec("DELETE FROM identities");
+    this.setMeta("event_stats", JSON.stringify({ count: 0, first: null, last: null }));
+    this.identityCache = [];
   }
 
   hasEvents(): boolean {
@@ -273,12 +289,25 @@ export class LeadStore {
     );
   }
 
-  eventStats(): { count: number; first: number | null; last: number | null } {
-    return this.sql
+  /** Count and time span of the lead's events, kept in meta as events come and go (no scan). */
+  eventStats(): EventStats {
+    const stored = this.meta("event_stats");
+    if (stored) return JSON.parse(stored) as EventStats;
+    const stats = this.sql
       .exec<{ count: number; first: number | null; last: number | null }>(
         `SELECT count(*) AS count, min(ts) AS first, max(ts) AS last FROM events WHERE type NOT IN ${BOOKKEEPING}`,
       )
       .one();
+    return { count: stats.count, first: stats.first, last: stats.last };
+  }
+
+  private countEvents(stats: EventStats, added: readonly StoredEvent[]): void {
+    for (const event of added) {
+      stats.count++;
+      stats.first = stats.first === null ? event.ts : Math.min(stats.first, event.ts);
+      stats.last = stats.last === null ? event.ts : Math.max(stats.last, event.ts);
+    }
+    this.setMeta("event_stats", JSON.stringify(stats));
   }
 
   /** The velocity weight of the last 24 h (see src/scoring/velocity.ts), summed by SQLite in one row. */
@@ -311,7 +340,12 @@ export class LeadStore {
   }
 
   identities(): Identity[] {
-    return this.sql.exec<{ kind: IdentityKind; value: string }>("SELECT kind, value FROM identities ORDER BY kind, value").toArray();
+    this.identityCache ??= this.sql.exec<{ kind: IdentityKind; value: string }>("SELECT kind, value FROM identities ORDER BY kind, value").toArray();
+    return this.identityCache;
+  }
+
+  hasIdentity(identity: Identity): boolean {
+    return this.identities().some((i) => i.kind === identity.kind && i.value === identity.value);
   }
 
   userIds(): string[] {
@@ -323,19 +357,21 @@ export class LeadStore {
    * leads here, `explicit` that an alias asked for the join. Returns whether it was new.
    */
   addIdentity(identity: LinkedIdentity): boolean {
-    return (
-      this.sql.exec(
-        "INSERT INTO identities (kind, value, linked, explicit) VALUES (?, ?, ?, ?) ON CONFLICT (kind, value) DO NOTHING",
-        identity.kind,
-        identity.value,
-        identity.linked ? 1 : 0,
-        identity.explicit ? 1 : 0,
-      ).rowsWritten > 0
+    if (this.hasIdentity(identity)) return false;
+    this.sql.exec(
+      "INSERT INTO identities (kind, value, linked, explicit) VALUES (?, ?, ?, ?)",
+      identity.kind,
+      identity.value,
+      identity.linked ? 1 : 0,
+      identity.explicit ? 1 : 0,
     );
+    this.identityCache = undefined;
+    return true;
   }
 
   removeIdentity(identity: Identity): void {
     this.sql.exec("DELETE FROM identities WHERE kind = ? AND value = ?", identity.kind, identity.value);
+    this.identityCache = undefined;
   }
 
   unlinkedIdentities(): LinkedIdentity[] {

@@ -20,6 +20,9 @@ export class FakeService {
   private failureRate = 0;
   /** Whether failed calls still reach the receiver (it processed them, then answered 503). */
   private recordFailures = false;
+  /** At most this many random failures for one Idempotency-Key, so a run cannot exhaust the sender's retries by chance. */
+  private maxFailuresPerKey = Infinity;
+  private failuresByKey = new Map<string, number>();
   private random = seeded(42);
   failed = 0;
 
@@ -32,15 +35,20 @@ export class FakeService {
     for (let i = 0; i < count; i++) this.failures.push(failure);
   }
 
-  failShare(rate: number, { seed = 42, received = false } = {}): void {
+  failShare(rate: number, { seed = 42, received = false, maxPerKey = Infinity } = {}): void {
     this.failureRate = rate;
     this.random = seeded(seed);
     this.recordFailures = received;
+    this.maxFailuresPerKey = maxPerKey;
   }
 
   async handle(request: Request): Promise<Response> {
     const recorded = { method: request.method, url: new URL(request.url), headers: request.headers, body: await request.text() };
-    const failure = this.failures.shift() ?? (this.failureRate > 0 && this.random() < this.failureRate ? { status: 503 } : undefined);
+    const key = request.headers.get("Idempotency-Key") ?? "";
+    const mayFail = (this.failuresByKey.get(key) ?? 0) < this.maxFailuresPerKey;
+    const failure =
+      this.failures.shift() ?? (this.failureRate > 0 && this.random() < this.failureRate && mayFail ? { status: 503 } : undefined);
+    if (failure && failure !== "network") this.failuresByKey.set(key, (this.failuresByKey.get(key) ?? 0) + 1);
     if (failure) {
       this.failed++;
       if (this.recordFailures) this.requests.push(recorded);
