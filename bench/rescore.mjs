@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { createClient } from "./load.mjs";
-import { build, getJson, LEADFLARE_CONFIG, OUT_DIR, poll, setupLeadflare, start } from "./worker.mjs";
+import { build, getJson, LEADFLARE, OUT_DIR, poll, setupLeadflare, start } from "./worker.mjs";
 
 const LEADS = Number(process.env.RESCORE_LEADS ?? 10_000);
 const CONCURRENCY = Number(process.env.RESCORE_CONCURRENCY ?? 8);
@@ -51,10 +51,11 @@ const report = {
 let client;
 try {
   // ---- 1. build, start, set up ---------------------------------------------
-  const worker = { name: "leadflare", config: LEADFLARE_CONFIG };
+  const worker = LEADFLARE;
   log("building");
   const built = await build(worker);
-  log("starting");
+  report.source = built.source;
+  log(`starting (commit ${built.source.commit}${built.source.dirty ? ", with uncommitted changes" : ""})`);
   let url;
   ({ mf, url } = await start(worker, built));
   const { ingestHeaders, apiKey } = await setupLeadflare(url, mf, { apiKey: true });
@@ -216,8 +217,10 @@ try {
     leadsPerSec: job.processed / (jobMs / 1000),
     postMs,
     secondsToFirstPage: firstProgress,
-    pages: progress.filter(([, n]) => n > 0).length,
-    pageSeconds: gaps.length ? { min: gaps[0], median: gaps[gaps.length >> 1], max: gaps.at(-1) } : undefined,
+    secondsPer100Leads: jobMs / 1000 / (job.processed / 100),
+    // Steps of `processed` seen by the 250 ms polls (pages finishing within one poll count once).
+    progressSteps: progress.filter(([, n]) => n > 0).length,
+    stepSeconds: gaps.length ? { min: gaps[0], median: gaps[gaps.length >> 1], max: gaps.at(-1) } : undefined,
     progress,
   };
   log(
@@ -267,13 +270,16 @@ try {
 
 const f = (n, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : "-");
 const cpus = os.cpus();
-console.log(`\nleadflare rescore bench — ${report.date}, ${cpus.length} cores (${cpus[0]?.model}), node ${process.version}\n`);
+console.log(
+  `\nleadflare rescore bench — ${report.date}, ${cpus.length} cores (${cpus[0]?.model}), node ${process.version}, ` +
+    `commit ${report.source?.commit ?? "?"}${report.source?.dirty ? " (with uncommitted changes)" : ""}\n`,
+);
 const { ingest: i, projectionAfterIngest: pi, rescore: r, projectionAfterRescore: pr } = report;
 const lines = [
   ["leads", `${LEADS} (2 events each)`],
   ["ingest", i && `${f(i.seconds)} s, ${f(i.eventsPerSec, 0)} events/s, p50 ${f(i.p50Ms, 0)} ms, p99 ${f(i.p99Ms, 0)} ms (${i.requests} × ${EVENTS_PER_REQUEST} events, ${CONCURRENCY} at a time)`],
   ["projection after ingest", pi && `all leads ${f(pi.secondsAfterIngest)} s after the last request`],
-  ["rescore job", r && `${r.processed}/${r.total} leads in ${f(r.seconds)} s = ${f(r.leadsPerSec)} leads/s (${r.pages} pages, median ${f(r.pageSeconds?.median, 2)} s apart; first at ${f(r.secondsToFirstPage, 2)} s)`],
+  ["rescore job", r && `${r.processed}/${r.total} leads in ${f(r.seconds)} s = ${f(r.leadsPerSec)} leads/s (${f(r.secondsPer100Leads, 2)} s per 100 leads; first progress at ${f(r.secondsToFirstPage, 2)} s)`],
   ["projection after rescore", pr && `all leads at ${SCORE_AFTER} ${f(pr.secondsFromPost)} s after the POST (${f(pr.secondsAfterJobCompleted)} s after the job)`],
   ["sample", report.sample && `${report.sample.leads - report.sample.wrongAfter}/${report.sample.leads} leads ${SCORE_BEFORE} → ${SCORE_AFTER}`],
 ];

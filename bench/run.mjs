@@ -4,7 +4,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { createClient, runLoad } from "./load.mjs";
-import { adminHeaders, BENCH_DIR, build, getJson, LEADFLARE_CONFIG, OUT_DIR, poll, setupLeadflare, start } from "./worker.mjs";
+import { adminHeaders, BENCH_DIR, build, getJson, LEADFLARE, OUT_DIR, poll, setupLeadflare, start } from "./worker.mjs";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
@@ -18,8 +18,7 @@ const WORKERS = [
   { name: "noop", config: path.join(BENCH_DIR, "ceilings/noop/wrangler.toml"), durableObjects: false },
   { name: "bare-do", config: path.join(BENCH_DIR, "ceilings/bare-do/wrangler.toml") },
   {
-    name: "leadflare",
-    config: LEADFLARE_CONFIG,
+    ...LEADFLARE,
     setup: async (url, mf) => (await setupLeadflare(url, mf)).ingestHeaders,
     afterLoad: checkProjection,
   },
@@ -98,6 +97,7 @@ async function checkProjection({ client, sentEvents, log }) {
 const results = [];
 const failures = [];
 const afterLoad = {};
+const sources = {};
 let current;
 process.once("SIGINT", () => {
   Promise.resolve(current?.dispose()).finally(() => process.exit(130));
@@ -108,7 +108,8 @@ for (const worker of selected) {
   try {
     log("building");
     const built = await build(worker);
-    log("starting");
+    sources[worker.name] = built.source;
+    log(`starting (commit ${built.source.commit}${built.source.dirty ? ", with uncommitted changes" : ""})`);
     const { mf, url } = await start(worker, built);
     current = mf;
     const headers = worker.setup ? await worker.setup(url, mf) : {};
@@ -163,7 +164,9 @@ const line = (row) => row.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStar
 const cpus = os.cpus();
 console.log(
   `\nleadflare bench — ${new Date().toISOString()}, ${SECONDS}s per phase, concurrency ${CONCURRENCY}, ` +
-    `${cpus.length} cores (${cpus[0]?.model}), node ${process.version}\n`,
+    `${cpus.length} cores (${cpus[0]?.model}), node ${process.version}, ` +
+    `commit ${(sources.leadflare ?? Object.values(sources)[0])?.commit ?? "?"}` +
+    `${Object.values(sources).some((s) => s.dirty) ? " (with uncommitted changes)" : ""}\n`,
 );
 console.log(line(rows[0]));
 console.log(widths.map((w) => "-".repeat(w)).join("  "));
@@ -183,6 +186,7 @@ await mkdir(OUT_DIR, { recursive: true });
 const report = {
   date: new Date().toISOString(),
   machine: { cores: cpus.length, cpu: cpus[0]?.model, node: process.version },
+  source: sources.leadflare ?? Object.values(sources)[0],
   settings: {
     seconds: SECONDS,
     warmupSeconds: WARMUP_SECONDS,

@@ -2,7 +2,7 @@
 // the bindings its wrangler.toml declares (D1, the LEAD Durable Object, Queues),
 // and set up leadflare through its admin API. Shared by run.mjs and rescore.mjs.
 import { execFile } from "node:child_process";
-import { readdir, readFile, rm } from "node:fs/promises";
+import { access, mkdir, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -14,7 +14,37 @@ export const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.dirname(BENCH_DIR);
 export const OUT_DIR = path.join(BENCH_DIR, "out");
 export const ADMIN_TOKEN = "bench-admin-token";
-export const LEADFLARE_CONFIG = path.join(ROOT, "wrangler.toml");
+
+const git = (...args) => promisify(execFile)("git", args, { cwd: ROOT, maxBuffer: 256 << 20, encoding: "buffer" });
+
+/**
+ * The leadflare sources to build: the working tree, or with BENCH_REF=<git
+ * ref> (e.g. HEAD) that commit, exported with `git archive` to
+ * bench/out/src/<commit>/ so that edits made while a run goes on don't leak
+ * into it. `source` says which code the figures belong to.
+ */
+async function leadflareSource() {
+  const ref = process.env.BENCH_REF;
+  if (!ref) return { name: "leadflare", root: ROOT, config: path.join(ROOT, "wrangler.toml") };
+  const commit = (await git("rev-parse", "--short", `${ref}^{commit}`)).stdout.toString().trim();
+  const root = path.join(OUT_DIR, "src", commit);
+  const ready = path.join(root, ".bench-complete");
+  if (!(await access(ready).then(() => true, () => false))) {
+    await rm(root, { recursive: true, force: true });
+    await mkdir(root, { recursive: true });
+    const tar = (await git("archive", "--format=tar", commit)).stdout;
+    await new Promise((resolve, reject) => {
+      const child = execFile("tar", ["-x", "-C", root], (err) => (err ? reject(err) : resolve()));
+      child.stdin.end(tar);
+    });
+    await symlink(path.join(ROOT, "node_modules"), path.join(root, "node_modules"));
+    await readFile(path.join(root, "wrangler.toml")); // fails loudly if the export is not a leadflare tree
+    await writeFile(ready, "");
+  }
+  return { name: "leadflare", root, config: path.join(root, "wrangler.toml"), source: { commit, dirty: false, ref } };
+}
+
+export const LEADFLARE = await leadflareSource();
 
 // ---- build --------------------------------------------------------------
 
@@ -27,7 +57,7 @@ export async function build(worker) {
       process.execPath,
       [wrangler, "deploy", "--dry-run", "--outdir", outdir, "-c", worker.config],
       {
-        cwd: ROOT,
+        cwd: worker.root ?? ROOT,
         env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1", FORCE_COLOR: "0" },
         maxBuffer: 16 << 20,
       },
@@ -42,8 +72,23 @@ export async function build(worker) {
     outdir,
     compatibilityDate: config.compatibility_date,
     compatibilityFlags: config.compatibility_flags ?? [],
+    vars: config.vars ?? {},
     ...queueOptions(config),
+    source: worker.source ?? (await sourceVersion(worker.root ?? ROOT)),
   };
+}
+
+// Which code a figure belongs to: the commit, and whether the Worker's files
+// differed from it when it was built.
+async function sourceVersion(root) {
+  const run = (...args) =>
+    promisify(execFile)("git", args, { cwd: root }).then(
+      ({ stdout }) => stdout.trim(),
+      () => undefined,
+    );
+  const commit = await run("rev-parse", "--short", "HEAD");
+  const changed = await run("status", "--porcelain", "--", "src", "durable", "migrations", "wrangler.toml", "package.json");
+  return { commit, dirty: changed === undefined ? undefined : changed !== "" };
 }
 
 // wrangler.toml `[[queues.producers]]` / `[[queues.consumers]]` in Miniflare's
@@ -83,7 +128,7 @@ const MODULE_TYPES = {
   ".html": "Text",
 };
 
-export async function start(worker, { outdir, compatibilityDate, compatibilityFlags, queueProducers, queueConsumers }) {
+export async function start(worker, { outdir, compatibilityDate, compatibilityFlags, vars, queueProducers, queueConsumers }) {
   const files = (await readdir(outdir, { recursive: true })).filter((f) => MODULE_TYPES[path.extname(f)]);
   const modules = ["index.js", ...files.filter((f) => f !== "index.js")].map((f) => ({
     type: MODULE_TYPES[path.extname(f)],
@@ -102,7 +147,7 @@ export async function start(worker, { outdir, compatibilityDate, compatibilityFl
       d1Databases: ["DB"],
       queueProducers,
       queueConsumers,
-      bindings: { ADMIN_TOKEN },
+      bindings: { ...vars, ADMIN_TOKEN },
       host: "127.0.0.1",
       port: 0,
       logRequests: false,
@@ -118,9 +163,9 @@ export async function start(worker, { outdir, compatibilityDate, compatibilityFl
 
 // ---- leadflare setup: D1 migrations, then a namespace, a source, an API key
 
-export async function applyMigrations(mf) {
+export async function applyMigrations(mf, root = LEADFLARE.root) {
   const db = await mf.getD1Database("DB");
-  const dir = path.join(ROOT, "migrations");
+  const dir = path.join(root, "migrations");
   const files = (await readdir(dir)).filter((f) => f.endsWith(".sql")).sort();
   for (const file of files) {
     const sql = await readFile(path.join(dir, file), "utf8");
