@@ -530,24 +530,18 @@ export class LeadObject extends DurableObject<Env> {
     let message: ProjectionMessage;
     if (this.forwardTo()) message = { kind: "delete", namespaceId, leadId, version };
     else {
-      const summary = (await this.summary())!;
+      const { id: _id, ...lead } = this.snapshot();
+      const stats = this.store.eventStats();
       message = {
         kind: "upsert",
         namespaceId,
         leadId,
         version,
-        scoringVersion: summary.scoringVersion,
-        score: summary.score,
-        behaviourScore: summary.behaviourScore,
-        icpScore: summary.icpScore,
-        stage: summary.stage,
-        grade: summary.grade,
-        velocity: summary.velocity,
-        eventCount: summary.eventCount,
-        userId: summary.userId,
-        email: summary.email,
-        firstSeen: summary.firstSeen ? Date.parse(summary.firstSeen) : null,
-        lastActivity: summary.lastSeen ? Date.parse(summary.lastSeen) : null,
+        scoringVersion: this.scoring().version,
+        eventCount: stats.count,
+        firstSeen: stats.first,
+        lastActivity: stats.last,
+        ...lead,
       };
     }
     await this.env.PROJECTION.send(message);

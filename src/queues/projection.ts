@@ -1,25 +1,18 @@
 import { upsertProjection, deleteProjection, staleScoringLeads } from "../db/projection";
+import type { LeadSnapshot } from "../destinations/types";
 
 /** A lead's summary for the D1 projection, or its removal once merged into another lead. */
 export type ProjectionMessage =
-  | {
+  | ({
       kind: "upsert";
       namespaceId: string;
       leadId: string;
       version: number;
       scoringVersion: number;
-      score: number;
-      behaviourScore: number;
-      icpScore: number;
-      stage: string;
-      grade: string;
-      velocity: number;
       eventCount: number;
-      userId: string | null;
-      email: string | null;
       firstSeen: number | null;
       lastActivity: number | null;
-    }
+    } & Omit<LeadSnapshot, "id">)
   | { kind: "delete"; namespaceId: string; leadId: string; version: number };
 
 export type ProjectionUpsert = Extract<ProjectionMessage, { kind: "upsert" }>;
