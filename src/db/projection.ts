@@ -1,23 +1,21 @@
 import { drizzle } from "drizzle-orm/d1";
 import { and, asc, desc, eq, gt, gte, inArray, lt, or, sql, type SQL } from "drizzle-orm";
 import { leadProjection, namespaceScoring } from "./schema";
+import { writeInChunks } from "./batch";
 import type { ProjectionMessage, ProjectionUpsert } from "../queues/projection";
 
-// 17 columns a row: 5 rows keep a statement under D1's 100 bound parameters.
-const ROWS_PER_STATEMENT = 5;
+const PROJECTION_COLUMNS = 17;
 
 export async function upsertProjection(db: D1Database, rows: readonly ProjectionUpsert[]): Promise<void> {
   if (rows.length === 0) return;
   const orm = drizzle(db);
   const now = Date.now();
   const values = rows.map(({ kind: _kind, ...row }) => ({ ...row, updatedAt: now }));
-  const statements = [];
-  for (let i = 0; i < values.length; i += ROWS_PER_STATEMENT) {
-    statements.push(
-      orm
-        .insert(leadProjection)
-        .values(values.slice(i, i + ROWS_PER_STATEMENT))
-        .onConflictDoUpdate({
+  await writeInChunks(orm, values, PROJECTION_COLUMNS, (chunk) =>
+    orm
+      .insert(leadProjection)
+      .values(chunk)
+      .onConflictDoUpdate({
           target: [leadProjection.namespaceId, leadProjection.leadId],
           set: {
             score: sql`excluded.score`,
@@ -37,19 +35,15 @@ export async function upsertProjection(db: D1Database, rows: readonly Projection
           },
           setWhere: sql`excluded.version > ${leadProjection.version}`,
         }),
-    );
-  }
-  const [first, ...rest] = statements;
-  await orm.batch([first!, ...rest]);
+  );
 }
 
 export async function deleteProjection(db: D1Database, rows: readonly Extract<ProjectionMessage, { kind: "delete" }>[]): Promise<void> {
   if (rows.length === 0) return;
   const orm = drizzle(db);
-  const statements = rows.map((r) =>
-    orm.delete(leadProjection).where(and(eq(leadProjection.namespaceId, r.namespaceId), eq(leadProjection.leadId, r.leadId))),
+  await writeInChunks(orm, rows, 100, ([r]) =>
+    orm.delete(leadProjection).where(and(eq(leadProjection.namespaceId, r!.namespaceId), eq(leadProjection.leadId, r!.leadId))),
   );
-  await orm.batch([statements[0]!, ...statements.slice(1)]);
 }
 
 /** The leads of this batch whose scoring version trails their namespace's, with the version to reach. */

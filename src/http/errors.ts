@@ -19,15 +19,16 @@ export interface FieldIssue {
   message: string;
 }
 
-export function fieldIssues(error: z.ZodError): FieldIssue[] {
+/** Each failing field as a dot path; `prefix` names where a nested schema's input sat in the body. */
+export function fieldIssues(error: z.ZodError, prefix?: string): FieldIssue[] {
   return error.issues.map((issue) => ({
-    path: issue.path.map(String).join(".") || "(body)",
+    path: [prefix, ...issue.path.map(String)].filter((p) => p !== undefined).join(".") || "(body)",
     message: issue.message,
   }));
 }
 
-export function validationError(error: z.ZodError, what = "request"): ApiError {
-  const issues = fieldIssues(error);
+export function validationError(error: z.ZodError, what = "request", prefix?: string): ApiError {
+  const issues = fieldIssues(error, prefix);
   const fields = [...new Set(issues.map((i) => i.path))].join(", ");
   return new ApiError(400, "invalid_request", `invalid ${what}: ${fields}`, issues);
 }

@@ -1,8 +1,7 @@
 import { Hono } from "hono";
-import type { z } from "zod";
 import type { AppEnv } from "../http/app-env";
 import { requireNamespace } from "../http/auth";
-import { ApiError, fieldIssues } from "../http/errors";
+import { ApiError, validationError } from "../http/errors";
 import { parseOrThrow } from "../http/validate";
 import { deliveriesQuery, destinationBody, destinationIdParam } from "../schemas/destinations";
 import {
@@ -100,14 +99,8 @@ destinationRoutes.post("/:id/replay", async (c) => {
 async function readDestination(body: unknown): Promise<DestinationInput> {
   const input = parseOrThrow(destinationBody, body);
   const config = DESTINATIONS[input.type].config.safeParse(input.config);
-  if (!config.success) throw prefixed(config.error, "config");
+  if (!config.success) throw validationError(config.error, "request", "config");
   return { ...input, config: config.data as Record<string, unknown> };
-}
-
-/** Names a nested schema's failing fields from the body's root (`config.url`). */
-function prefixed(error: z.ZodError, prefix: string): ApiError {
-  const issues = fieldIssues(error).map((i) => ({ ...i, path: `${prefix}.${i.path}` }));
-  return new ApiError(400, "invalid_request", `invalid request: ${[...new Set(issues.map((i) => i.path))].join(", ")}`, issues);
 }
 
 async function destinationOr404(db: D1Database, namespaceId: string, params: unknown): Promise<Destination> {
