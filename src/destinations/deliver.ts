@@ -1,7 +1,7 @@
 import type { Destination } from "../db/destinations";
 import { backoffMs } from "./backoff";
 import { DESTINATIONS } from "./registry";
-import { shapeItem } from "./transform";
+import { passesFilters, shapeItem } from "./transform";
 import type { DeliveryItem, DeliveryResult } from "./types";
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -21,10 +21,15 @@ export function readConfig(destination: Destination): { ok: true; config: unknow
   return parsed.success ? { ok: true, config: parsed.data } : { ok: false, error: `invalid config: ${parsed.error.message}` };
 }
 
-/** Whether the destination takes this item at all (its module's choice; filters are applied by the caller). */
-export function destinationAccepts(destination: Destination, item: DeliveryItem): boolean {
+/**
+ * The items of a batch this destination takes: those its filters let through
+ * and its module accepts (all of them when the config cannot be read, so
+ * each is logged as failing rather than silently skipped).
+ */
+export function itemsFor(destination: Destination, items: readonly DeliveryItem[]): DeliveryItem[] {
   const read = readConfig(destination);
-  return !read.ok || DESTINATIONS[destination.type].accepts(item, read.config);
+  const module = DESTINATIONS[destination.type];
+  return items.filter((item) => passesFilters(item, destination.filters) && (!read.ok || module.accepts(item, read.config)));
 }
 
 /**

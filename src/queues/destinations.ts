@@ -1,7 +1,6 @@
 import { deadLetters, deliveryStates, getDestination, listDestinations, recordDelivery, type Destination } from "../db/destinations";
 import { hasFired, listAutomations, recordFiring, type Automation } from "../db/automations";
-import { destinationAccepts, deliverWithRetries } from "../destinations/deliver";
-import { passesFilters } from "../destinations/transform";
+import { deliverWithRetries, itemsFor } from "../destinations/deliver";
 import { backoffMs } from "../destinations/backoff";
 import type { DeliveryItem, DeliveryResult } from "../destinations/types";
 import { firingDay, triggerFires } from "../automations/triggers";
@@ -64,7 +63,7 @@ export async function consumeDestinations(batch: MessageBatch<DestinationMessage
 }
 
 async function deliverInOrder(env: Env, destination: Destination, batch: LeadBatch): Promise<Progress> {
-  const items = batch.items.filter((item) => passesFilters(item, destination.filters) && destinationAccepts(destination, item));
+  const items = itemsFor(destination, batch.items);
   const states = await deliveryStates(env.DB, destination.id, items.map((i) => i.messageId));
   for (const item of items) {
     const state = states.get(item.messageId);
@@ -167,7 +166,7 @@ export async function consumeDestinationDeadLetters(batch: MessageBatch<Destinat
     const body = message.body;
     if (body.kind === "lead-batch") {
       for (const destination of await listDestinations(env.DB, body.namespaceId, true)) {
-        const items = body.items.filter((i) => passesFilters(i, destination.filters) && destinationAccepts(destination, i));
+        const items = itemsFor(destination, body.items);
         const states = await deliveryStates(env.DB, destination.id, items.map((i) => i.messageId));
         for (const item of items.filter((i) => (states.get(i.messageId)?.status ?? "retrying") === "retrying")) {
           await recordDelivery(env.DB, {
