@@ -509,9 +509,8 @@ export class LeadObject extends DurableObject<Env> {
 
   /** Writes the decay steps that have fallen due since the last event. */
   private applyDueDecay(now: number): void {
-    const due = this.nextDecayAt();
     const position = this.store.decayPosition();
-    if (due === undefined || due > now || !position) return;
+    if (this.forwardTo() || !position || position.score <= 0 || nextDecayAt(position.lastEventTs, position.decaySteps) > now) return;
     this.transact(() => {
       // Anchored on the last event: only the decay rows after it are rewritten.
       this.store.rescoreFrom({ ts: position.lastEventTs + 1, id: "" }, this.capOf(), now);
