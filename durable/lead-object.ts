@@ -43,6 +43,7 @@ import { indexIdentities } from "../src/db/identities";
 import { loadScoringConfig } from "../src/db/scoring";
 import type { ProjectionMessage } from "../src/queues/projection";
 import type { DestinationMessage } from "../src/queues/destinations";
+import type { EnrichmentMessage } from "../src/queues/enrichment";
 import type { DeliveryItem, LeadSnapshot } from "../src/destinations/types";
 import { migrateLeadSchema } from "./lead-schema";
 import {
@@ -595,6 +596,7 @@ export class LeadObject extends DurableObject<Env> {
       const unindexed = this.store.unindexedIdentities();
       if (unindexed.length > 0) {
         await indexIdentities(this.env.DB, this.store.meta("namespace_id")!, this.ctx.id.toString(), unindexed);
+        await this.requestEnrichment(unindexed.filter((i) => i.kind === "email"));
         this.store.markIndexed(unindexed);
       }
       this.settledGeneration = Math.max(this.settledGeneration, generation);
@@ -602,6 +604,14 @@ export class LeadObject extends DurableObject<Env> {
       console.error("identity settlement failed; retrying by alarm", error);
       await this.scheduleAlarm(Date.now() + RETRY_MS);
     }
+  }
+
+  /** A new email is looked up by the enrichment queue, whose answer comes back through applyEnrichment. */
+  private async requestEnrichment(emails: Identity[]): Promise<void> {
+    if (emails.length === 0) return;
+    const namespaceId = this.store.meta("namespace_id")!;
+    const lead = this.store.meta("name")!;
+    await this.env.ENRICHMENT.sendBatch(emails.map((e) => ({ body: { namespaceId, lead, email: e.value } satisfies EnrichmentMessage })));
   }
 
   private async link(identity: LinkedIdentity): Promise<void> {

@@ -8,6 +8,10 @@ import { icpTableRoutes, scoringRuleRoutes } from "./routes/scoring";
 import { leaderboardRoutes } from "./routes/leaderboard";
 import { destinationRoutes } from "./routes/destinations";
 import { automationRoutes } from "./routes/automations";
+import { orgRoutes } from "./routes/orgs";
+import { bufferRoutes } from "./routes/buffer";
+import { cursorRoutes, servedLeadRoutes } from "./routes/served-leads";
+import { enrichRoutes } from "./routes/enrich";
 
 export const app = new Hono<AppEnv>();
 
@@ -20,6 +24,12 @@ app.route("/api/icp-table", icpTableRoutes);
 app.route("/api/leaderboard", leaderboardRoutes);
 app.route("/api/destinations", destinationRoutes);
 app.route("/api/automations", automationRoutes);
+app.route("/api/orgs", orgRoutes);
+// The lead-service API for outreach workers (X-API-Key, X-Org-Id, X-App-Id).
+app.route("/buffer", bufferRoutes);
+app.route("/leads", servedLeadRoutes);
+app.route("/cursor", cursorRoutes);
+app.route("/enrich", enrichRoutes);
 
 app.notFound((c) => errorResponse(c, new ApiError(404, "not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)));
 

@@ -1,6 +1,7 @@
 import { app } from "./app";
 import { consumeProjection, type ProjectionMessage } from "./queues/projection";
 import { consumeJobs, type JobMessage } from "./queues/jobs";
+import { consumeEnrichment, type EnrichmentMessage } from "./queues/enrichment";
 import { consumeDestinationDeadLetters, consumeDestinations, type DestinationMessage } from "./queues/destinations";
 
 export { LeadObject } from "../durable/lead-object";
@@ -10,8 +11,9 @@ export default {
   async queue(batch, env) {
     if (batch.queue.startsWith("leadflare-projection")) await consumeProjection(batch as MessageBatch<ProjectionMessage>, env);
     else if (batch.queue.startsWith("leadflare-jobs")) await consumeJobs(batch as MessageBatch<JobMessage>, env);
+    else if (batch.queue.startsWith("leadflare-enrichment")) await consumeEnrichment(batch as MessageBatch<EnrichmentMessage>, env);
     else if (batch.queue.startsWith("leadflare-destinations-dlq")) await consumeDestinationDeadLetters(batch as MessageBatch<DestinationMessage>, env);
     else if (batch.queue.startsWith("leadflare-destinations")) await consumeDestinations(batch as MessageBatch<DestinationMessage>, env);
     else throw new Error(`no consumer for queue ${batch.queue}`);
   },
-} satisfies ExportedHandler<Env, ProjectionMessage | JobMessage | DestinationMessage>;
+} satisfies ExportedHandler<Env, ProjectionMessage | JobMessage | DestinationMessage | EnrichmentMessage>;

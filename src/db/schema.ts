@@ -1,4 +1,6 @@
-import { index, integer, primaryKey, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { sql } from "drizzle-orm";
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import type { Organization, Person } from "../enrichment/types";
 
 /** A tenant: its leads, sources and keys are invisible to every other namespace. */
 export const namespaces = sqliteTable("namespaces", {
@@ -211,3 +213,118 @@ export const automationFirings = sqliteTable(
   },
   (table) => [primaryKey({ columns: [table.automationId, table.leadId, table.day] })],
 );
+
+// ── Lead service: organisations, the lead buffer, cursors ────────────────────
+
+/**
+ * An organisation of the lead-service API (an outreach app's customer),
+ * attached to the namespace its leads belong to. Its key is stored hashed.
+ */
+export const orgs = sqliteTable(
+  "orgs",
+  {
+    id: text("id").primaryKey(),
+    namespaceId: text("namespace_id")
+      .notNull()
+      .references(() => namespaces.id),
+    clerkOrgId: text("clerk_org_id").notNull(),
+    appId: text("app_id").notNull(),
+    keyHash: text("key_hash").notNull().unique(),
+    keyPrefix: text("key_prefix").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (table) => [uniqueIndex("orgs_clerk_app_idx").on(table.clerkOrgId, table.appId)],
+);
+
+/**
+ * Leads pushed for outreach workers to pull one at a time. One row per
+ * (org, namespace, email) for ever: a served email is never buffered again.
+ * status: buffered → claimed (by /buffer/next, until claim_expires_at) → served (acknowledged).
+ */
+export const bufferedLeads = sqliteTable(
+  "buffered_leads",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => orgs.id),
+    namespace: text("namespace").notNull(),
+    email: text("email").notNull(),
+    externalId: text("external_id"),
+    data: text("data", { mode: "json" }).$type<Record<string, unknown>>(),
+    brandId: text("brand_id"),
+    clerkUserId: text("clerk_user_id"),
+    parentRunId: text("parent_run_id"),
+    status: text("status", { enum: ["buffered", "claimed", "served"] }).notNull(),
+    claimRunId: text("claim_run_id"),
+    claimKey: text("claim_key"),
+    claimExpiresAt: integer("claim_expires_at"),
+    claims: integer("claims").notNull().default(0),
+    servedAt: integer("served_at"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (table) => [
+    uniqueIndex("buffered_leads_email_idx").on(table.orgId, table.namespace, table.email),
+    index("buffered_leads_queue_idx").on(table.orgId, table.namespace, table.status, table.id),
+    // A retried /buffer/next (same run and Idempotency-Key) can only ever hold one lead.
+    uniqueIndex("buffered_leads_claim_idx").on(table.orgId, table.claimRunId, table.claimKey).where(sql`claim_key IS NOT NULL`),
+    index("buffered_leads_email_lookup_idx").on(table.email),
+  ],
+);
+
+/** A caller's own paging state per namespace (`PUT /cursor/:namespace`). */
+export const bufferCursors = sqliteTable(
+  "buffer_cursors",
+  {
+    orgId: text("org_id")
+      .notNull()
+      .references(() => orgs.id),
+    namespace: text("namespace").notNull(),
+    state: text("state", { mode: "json" }).$type<unknown>().notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.orgId, table.namespace] })],
+);
+
+// ── Enrichment: one global cache by email, provider usage and counters ──────
+
+/**
+ * What the providers found for an email, shared by every namespace so no
+ * provider is paid twice. `state` pending = one caller holds the lookup
+ * until `lock_until`; done rows are fresh until `expires_at`.
+ */
+export const enrichmentCache = sqliteTable("enrichment_cache", {
+  email: text("email").primaryKey(),
+  state: text("state", { enum: ["pending", "done"] }).notNull(),
+  lockUntil: integer("lock_until").notNull().default(0),
+  found: integer("found", { mode: "boolean" }).notNull().default(false),
+  person: text("person", { mode: "json" }).$type<Person>(),
+  organization: text("organization", { mode: "json" }).$type<Organization>(),
+  provider: text("provider"),
+  confidence: integer("confidence"),
+  fetchedAt: integer("fetched_at"),
+  expiresAt: integer("expires_at").notNull().default(0),
+});
+
+/** Calls per provider per minute window, for the providers' rate limits. */
+export const enrichmentUsage = sqliteTable(
+  "enrichment_usage",
+  {
+    provider: text("provider").notNull(),
+    windowStart: integer("window_start").notNull(),
+    calls: integer("calls").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.provider, table.windowStart] })],
+);
+
+/** Running counters per provider (and `cache` for the cache itself). */
+export const enrichmentStats = sqliteTable("enrichment_stats", {
+  provider: text("provider").primaryKey(),
+  calls: integer("calls").notNull().default(0),
+  hits: integer("hits").notNull().default(0),
+  misses: integer("misses").notNull().default(0),
+  errors: integer("errors").notNull().default(0),
+  rateLimited: integer("rate_limited").notNull().default(0),
+  costMicros: integer("cost_micros").notNull().default(0),
+  unavailableUntil: integer("unavailable_until").notNull().default(0),
+});

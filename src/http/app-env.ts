@@ -1,4 +1,5 @@
 import type { Namespace } from "../db/tenants";
+import type { Org } from "../db/orgs";
 
 /** hono's typing of this Worker: its bindings and what middleware puts on the context. */
 export interface AppEnv {
@@ -6,5 +7,7 @@ export interface AppEnv {
   Variables: {
     /** The namespace a management call acts on, set by `requireNamespace`. */
     namespace: Namespace;
+    /** The lead-service organisation a call acts for, set by `requireOrg`. */
+    org: Org;
   };
 }

@@ -91,3 +91,33 @@ export async function apiSend<T = any>(tenant: Tenant, method: string, path: str
   });
   return { status: res.status, body: (await res.json()) as T };
 }
+
+export interface OrgClient {
+  clerkOrgId: string;
+  appId: string;
+  apiKey: string;
+  tenant: Tenant;
+}
+
+/** A lead-service organisation in `tenant`'s namespace, made through the API with the namespace's key. */
+export async function newOrg(tenant: Tenant, appId = "outreach-app"): Promise<OrgClient> {
+  const clerkOrgId = `org_${crypto.randomUUID().slice(0, 12)}`;
+  const { status, body } = await apiSend(tenant, "POST", "/api/orgs", { clerkOrgId, appId });
+  if (status !== 201) throw new Error(`org not created: ${status} ${JSON.stringify(body)}`);
+  return { clerkOrgId, appId, apiKey: body.apiKey, tenant };
+}
+
+export function orgHeaders(org: OrgClient): Record<string, string> {
+  return { "X-API-Key": org.apiKey, "X-Org-Id": org.clerkOrgId, "X-App-Id": org.appId, "Content-Type": "application/json" };
+}
+
+export async function orgSend<T = any>(
+  org: OrgClient,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: T }> {
+  const res = await call(path, { method, headers: { ...orgHeaders(org), ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
+  return { status: res.status, body: (await res.json()) as T };
+}

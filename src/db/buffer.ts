@@ -1,0 +1,229 @@
+import { drizzle } from "drizzle-orm/d1";
+import { and, eq, getTableColumns, gt, inArray, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import { bufferedLeads, enrichmentCache } from "./schema";
+import type { BufferPush } from "../schemas/lead-service";
+
+export interface PushResult {
+  buffered: number;
+  /** Emails this namespace already handed out (claimed or served): never buffered again. */
+  skippedAlreadyServed: number;
+  /** Emails already waiting in the buffer, or repeated inside this push. */
+  skippedDuplicates: number;
+}
+
+export interface BufferedLead {
+  id: number;
+  namespace: string;
+  email: string;
+  externalId: string | null;
+  data: Record<string, unknown> | null;
+  brandId: string | null;
+  clerkUserId: string | null;
+  parentRunId: string | null;
+  status: "buffered" | "claimed" | "served";
+  claimRunId: string | null;
+  claimExpiresAt: number | null;
+  claims: number;
+  servedAt: number | null;
+  createdAt: number;
+}
+
+export interface Claim {
+  lead: BufferedLead;
+  /** True when this answers a retried call: the lead its first call was given. */
+  replayed: boolean;
+}
+
+type LeadRow = typeof bufferedLeads.$inferSelect;
+
+// drizzle binds every column of an inserted row; D1 allows 100 bound parameters per statement.
+const INSERT_COLUMNS = Object.keys(getTableColumns(bufferedLeads)).length;
+const LOOKUP_CHUNK = 90;
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+function toLead(row: LeadRow): BufferedLead {
+  const { orgId: _org, claimKey: _key, ...lead } = row;
+  return lead;
+}
+
+/**
+ * Buffers the push's leads, skipping emails this org's namespace already
+ * holds (served or waiting) and repeats inside the push. The insert itself
+ * ignores an email another push stored meanwhile, so two racing pushes never
+ * buffer one email twice.
+ */
+export async function pushLeads(db: D1Database, orgId: string, push: BufferPush, now: number): Promise<PushResult> {
+  const orm = drizzle(db);
+  const unique = new Map<string, BufferPush["leads"][number]>();
+  for (const lead of push.leads) if (!unique.has(lead.email)) unique.set(lead.email, lead);
+  const emails = [...unique.keys()];
+
+  const existing = new Map<string, LeadRow["status"]>();
+  for (const part of chunks(emails, LOOKUP_CHUNK)) {
+    const rows = await orm
+      .select({ email: bufferedLeads.email, status: bufferedLeads.status })
+      .from(bufferedLeads)
+      .where(and(eq(bufferedLeads.orgId, orgId), eq(bufferedLeads.namespace, push.namespace), inArray(bufferedLeads.email, part)))
+      .all();
+    for (const row of rows) existing.set(row.email, row.status);
+  }
+
+  const fresh = emails.filter((e) => !existing.has(e)).map((e) => unique.get(e)!);
+  let buffered = 0;
+  const statements: BatchItem<"sqlite">[] = chunks(fresh, Math.floor(100 / INSERT_COLUMNS)).map((part) =>
+    orm
+      .insert(bufferedLeads)
+      .values(
+        part.map((lead) => ({
+          orgId,
+          namespace: push.namespace,
+          email: lead.email,
+          externalId: lead.externalId ?? null,
+          data: lead.data ?? null,
+          brandId: push.brandId ?? null,
+          clerkUserId: push.clerkUserId ?? null,
+          parentRunId: push.parentRunId ?? null,
+          status: "buffered" as const,
+          createdAt: now,
+        })),
+      )
+      .onConflictDoNothing()
+      .returning({ id: bufferedLeads.id }),
+  );
+  const [first, ...rest] = statements;
+  if (first) {
+    const results = (await orm.batch([first, ...rest])) as { id: number }[][];
+    buffered = results.reduce((n, inserted) => n + inserted.length, 0);
+  }
+  const skippedAlreadyServed = [...existing.values()].filter((status) => status !== "buffered").length;
+  return { buffered, skippedAlreadyServed, skippedDuplicates: push.leads.length - buffered - skippedAlreadyServed };
+}
+
+async function claimedWithKey(db: D1Database, orgId: string, runId: string, key: string): Promise<LeadRow | undefined> {
+  return drizzle(db)
+    .select()
+    .from(bufferedLeads)
+    .where(and(eq(bufferedLeads.orgId, orgId), eq(bufferedLeads.claimRunId, runId), eq(bufferedLeads.claimKey, key)))
+    .get();
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return String((error as Error)?.message ?? error).includes("UNIQUE constraint failed");
+}
+
+/**
+ * Claims the oldest waiting lead (or one whose claim expired) in one
+ * statement, so concurrent callers never get the same lead. A call with an
+ * idempotency key that was already answered gets the same lead again.
+ */
+export async function claimNext(
+  db: D1Database,
+  orgId: string,
+  request: { namespace: string; parentRunId: string; claimMs: number; idempotencyKey?: string },
+  now: number,
+): Promise<Claim | null> {
+  const key = request.idempotencyKey ?? null;
+  if (key) {
+    const earlier = await claimedWithKey(db, orgId, request.parentRunId, key);
+    if (earlier) return { lead: toLead(earlier), replayed: true };
+  }
+  try {
+    const row = await db
+      .prepare(
+        `UPDATE buffered_leads
+            SET status = 'claimed', claim_run_id = ?1, claim_key = ?2, claim_expires_at = ?3, claims = claims + 1
+          WHERE id = (SELECT id FROM buffered_leads
+                       WHERE org_id = ?4 AND namespace = ?5
+                         AND (status = 'buffered' OR (status = 'claimed' AND claim_expires_at <= ?6))
+                       ORDER BY id LIMIT 1)
+        RETURNING id`,
+      )
+      .bind(request.parentRunId, key, now + request.claimMs, orgId, request.namespace, now)
+      .first<{ id: number }>();
+    if (!row) return null;
+    const claimed = await drizzle(db).select().from(bufferedLeads).where(eq(bufferedLeads.id, row.id)).get();
+    return { lead: toLead(claimed!), replayed: false };
+  } catch (error) {
+    // A concurrent retry with the same key claimed first: answer with its lead.
+    if (key && isUniqueViolation(error)) {
+      const earlier = await claimedWithKey(db, orgId, request.parentRunId, key);
+      if (earlier) return { lead: toLead(earlier), replayed: true };
+    }
+    throw error;
+  }
+}
+
+export type AckOutcome = "served" | "not_found" | "not_claimed_by_run";
+
+/** Marks a claimed lead served, if the claim is still the given run's. Acknowledging twice is fine. */
+export async function acknowledgeLead(db: D1Database, orgId: string, namespace: string, id: number, runId: string, now: number): Promise<AckOutcome> {
+  const orm = drizzle(db);
+  const lead = await orm
+    .select({ status: bufferedLeads.status, claimRunId: bufferedLeads.claimRunId })
+    .from(bufferedLeads)
+    .where(and(eq(bufferedLeads.id, id), eq(bufferedLeads.orgId, orgId), eq(bufferedLeads.namespace, namespace)))
+    .get();
+  if (!lead || lead.status === "buffered") return "not_found";
+  if (lead.claimRunId !== runId) return "not_claimed_by_run";
+  const updated = await orm
+    .update(bufferedLeads)
+    .set({ status: "served", servedAt: sql`coalesce(${bufferedLeads.servedAt}, ${now})` })
+    .where(and(eq(bufferedLeads.id, id), eq(bufferedLeads.claimRunId, runId)))
+    .returning({ id: bufferedLeads.id });
+  return updated.length > 0 ? "served" : "not_claimed_by_run";
+}
+
+export interface ServedLeadFilter {
+  namespace?: string;
+  brandId?: string;
+  clerkUserId?: string;
+  limit: number;
+  cursor?: number;
+}
+
+/** Leads handed out (claimed or served) to this org, with what enrichment found for each email. */
+export async function servedLeads(db: D1Database, orgId: string, filter: ServedLeadFilter) {
+  const conditions = [eq(bufferedLeads.orgId, orgId), inArray(bufferedLeads.status, ["claimed", "served"])];
+  if (filter.namespace) conditions.push(eq(bufferedLeads.namespace, filter.namespace));
+  if (filter.brandId) conditions.push(eq(bufferedLeads.brandId, filter.brandId));
+  if (filter.clerkUserId) conditions.push(eq(bufferedLeads.clerkUserId, filter.clerkUserId));
+  if (filter.cursor !== undefined) conditions.push(gt(bufferedLeads.id, filter.cursor));
+  const rows = await drizzle(db)
+    .select({ lead: bufferedLeads, enrichment: enrichmentCache })
+    .from(bufferedLeads)
+    .leftJoin(enrichmentCache, and(eq(enrichmentCache.email, bufferedLeads.email), eq(enrichmentCache.state, "done")))
+    .where(and(...conditions))
+    .orderBy(bufferedLeads.id)
+    .limit(filter.limit)
+    .all();
+  const leads = rows.map(({ lead, enrichment }) => ({
+    ...toLead(lead),
+    enrichment: enrichment?.found
+      ? { person: enrichment.person, organization: enrichment.organization, provider: enrichment.provider, confidence: enrichment.confidence }
+      : null,
+  }));
+  return { leads, nextCursor: rows.length === filter.limit ? leads.at(-1)!.id : null };
+}
+
+/** Counts per status for one namespace; `expiredClaims` are claimed leads the next pull may take again. */
+export async function bufferStats(db: D1Database, orgId: string, namespace: string, now: number) {
+  const row = await db
+    .prepare(
+      `SELECT
+         count(*) FILTER (WHERE status = 'buffered') AS buffered,
+         count(*) FILTER (WHERE status = 'claimed' AND claim_expires_at > ?3) AS claimed,
+         count(*) FILTER (WHERE status = 'claimed' AND claim_expires_at <= ?3) AS expiredClaims,
+         count(*) FILTER (WHERE status = 'served') AS served,
+         coalesce(sum(max(claims - 1, 0)), 0) AS reclaimed
+       FROM buffered_leads WHERE org_id = ?1 AND namespace = ?2`,
+    )
+    .bind(orgId, namespace, now)
+    .first<{ buffered: number; claimed: number; expiredClaims: number; served: number; reclaimed: number }>();
+  return row!;
+}

@@ -1,0 +1,49 @@
+import { Hono } from "hono";
+import type { AppEnv } from "../http/app-env";
+import { requireOrg } from "../http/org-auth";
+import { ApiError } from "../http/errors";
+import { parseOrThrow } from "../http/validate";
+import { bufferAckBody, bufferNextBody, bufferPushBody, cursorParam, idempotencyKey } from "../schemas/lead-service";
+import { acknowledgeLead, bufferStats, claimNext, pushLeads } from "../db/buffer";
+
+/** The lead buffer: outreach workers push leads, then pull them one at a time. */
+export const bufferRoutes = new Hono<AppEnv>();
+bufferRoutes.use("*", requireOrg);
+
+bufferRoutes.post("/push", async (c) => {
+  const push = parseOrThrow(bufferPushBody, await c.req.json().catch(() => undefined));
+  if (push.clerkOrgId !== c.var.org.clerkOrgId) {
+    throw new ApiError(403, "forbidden", "clerkOrgId is not this key's organisation", [{ path: "clerkOrgId", message: "does not match X-Org-Id" }]);
+  }
+  return c.json(await pushLeads(c.env.DB, c.var.org.id, push, Date.now()));
+});
+
+/**
+ * Claims the next lead. The claim lasts `claimSeconds` (default
+ * BUFFER_CLAIM_SECONDS); a lead not acknowledged by then goes back to the
+ * buffer for the next caller. The same `parentRunId` and `Idempotency-Key`
+ * get the same lead again.
+ */
+bufferRoutes.post("/next", async (c) => {
+  const request = parseOrThrow(bufferNextBody, await c.req.json().catch(() => undefined));
+  const key = parseOrThrow(idempotencyKey, c.req.header("Idempotency-Key"), "Idempotency-Key header");
+  const claimSeconds = request.claimSeconds ?? Number(c.env.BUFFER_CLAIM_SECONDS);
+  const claim = await claimNext(c.env.DB, c.var.org.id, { ...request, claimMs: claimSeconds * 1000, idempotencyKey: key }, Date.now());
+  if (!claim) return c.json({ found: false, lead: null });
+  return c.json({ found: true, lead: claim.lead, replayed: claim.replayed });
+});
+
+bufferRoutes.post("/ack", async (c) => {
+  const request = parseOrThrow(bufferAckBody, await c.req.json().catch(() => undefined));
+  const outcome = await acknowledgeLead(c.env.DB, c.var.org.id, request.namespace, request.id, request.parentRunId, Date.now());
+  if (outcome === "not_found") throw new ApiError(404, "not_found", `no claimed lead ${request.id} in ${request.namespace}`);
+  if (outcome === "not_claimed_by_run") {
+    throw new ApiError(409, "claim_lost", `lead ${request.id} is claimed by another run: its claim by ${request.parentRunId} ran out first`);
+  }
+  return c.json({ served: true, id: request.id });
+});
+
+bufferRoutes.get("/stats/:namespace", async (c) => {
+  const { namespace } = parseOrThrow(cursorParam, { namespace: c.req.param("namespace") });
+  return c.json({ namespace, ...(await bufferStats(c.env.DB, c.var.org.id, namespace, Date.now())) });
+});
