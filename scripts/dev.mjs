@@ -13,6 +13,7 @@ console.log(`
   write key    ${DEV.writeKey}     (Segment clients: writeKey; or HTTP Basic user)
   API key      ${DEV.apiKey}       (Authorization: Bearer … on /api)
   admin token  ${DEV.adminToken}   (from .dev.vars; Bearer … on /api/namespaces)
+  org key      ${DEV.org.key}       (lead-service API: X-API-Key, with X-Org-Id: ${DEV.org.clerkOrgId}, X-App-Id: ${DEV.org.appId})
 
   try: curl -u ${DEV.writeKey}: ${url}/v1/track -d '{"userId":"u1","event":"Signup"}'
        curl -H 'Authorization: Bearer ${DEV.apiKey}' '${url}/api/leads/lookup?userId=u1'

@@ -16,6 +16,8 @@ export const DEV = {
   writeKey: "dev-write-key",
   apiKey: "dev-api-key",
   adminToken: "dev-admin-token",
+  // The lead-service API's organisation: X-API-Key, X-Org-Id, X-App-Id.
+  org: { key: "dev-org-key", clerkOrgId: "org_dev", appId: "dev-app" },
 };
 
 const quietEnv = { ...process.env, WRANGLER_SEND_METRICS: "false", NO_UPDATE_NOTIFIER: "1", FORCE_COLOR: "0" };
@@ -45,6 +47,8 @@ export function prepareLocalState(persistTo) {
        SELECT 'dev-source', id, 'development', '${sha256(DEV.writeKey)}', ${now} FROM namespaces WHERE name = '${DEV.namespace}'`,
     `INSERT OR IGNORE INTO api_keys (id, namespace_id, name, key_hash, key_prefix, created_at)
        SELECT 'dev-api-key', id, 'development', '${sha256(DEV.apiKey)}', 'dev-api', ${now} FROM namespaces WHERE name = '${DEV.namespace}'`,
+    `INSERT OR IGNORE INTO orgs (id, namespace_id, clerk_org_id, app_id, key_hash, key_prefix, created_at)
+       SELECT 'dev-org', id, '${DEV.org.clerkOrgId}', '${DEV.org.appId}', '${sha256(DEV.org.key)}', 'dev-org', ${now} FROM namespaces WHERE name = '${DEV.namespace}'`,
   ].join(";\n");
   wrangler(["d1", "execute", "DB", "--local", "--command", seed], persistTo);
 }
