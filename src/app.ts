@@ -8,8 +8,15 @@ import { icpTableRoutes, scoringRuleRoutes } from "./routes/scoring";
 import { leaderboardRoutes } from "./routes/leaderboard";
 import { destinationRoutes } from "./routes/destinations";
 import { automationRoutes } from "./routes/automations";
+import { securityHeaders } from "./http/security-headers";
+import { ingestCors, managementCors } from "./http/cors";
 
 export const app = new Hono<AppEnv>();
+
+app.use("*", securityHeaders);
+app.use("/v1/*", ingestCors);
+app.use("/webhooks/*", ingestCors);
+app.use("/api/*", managementCors);
 
 app.get("/health", (c) => c.json({ status: "ok" }));
 app.route("/v1", ingestRoutes);

@@ -6,5 +6,7 @@ export interface AppEnv {
   Variables: {
     /** The namespace a management call acts on, set by `requireNamespace`. */
     namespace: Namespace;
+    /** The API key a management call came with; unset for the admin token. */
+    apiKeyId?: string;
   };
 }
