@@ -143,8 +143,6 @@ interface Fixture {
   ruleId: string;
   destinationId: string;
   automationId: string;
-  sourceId: string;
-  apiKeyId: string;
 }
 
 /** Percent-encodes; a lone surrogate becomes the bytes of an invalid UTF-8 sequence, which URLs may carry too. */
@@ -208,7 +206,7 @@ function generate(f: Fixture): Case {
     () => ({ method: "GET", path: `/api/leads/lookup?${pick(["userId", "email", "anonymousId", "x"])}=${q()}${chance(0.3) ? `&userId=${q()}` : ""}`, auth: "apiKey" }),
     () => ({ method: "GET", path: `/api/leads/${enc(leadId())}${pick(["", "/timeline", "/intelligence", "/export", `/timeline?limit=${q()}&cursor=${q()}`])}`, auth: pick(["apiKey", "bad", "none"]) }),
     () => ({ method: "DELETE", path: `/api/leads/${enc(pick([hex(64), hex(63), oddString()]))}`, auth: pick(["apiKey", "bad"]) }),
-    () => ({ method: pick(["GET", "POST"]), path: "/api/scoring-rules", auth: "apiKey", body: structured({ event: "Signup", points: 5, conditions: [{ property: "plan", op: "eq", value: "pro" }], cap: 10 }) }),
+    () => ({ method: pick(["GET", "POST"]), path: "/api/scoring-rules", auth: "apiKey", body: structured({ event: "Signup", points: 5, conditions: [{ property: "plan", op: "equals", value: "pro" }], cap: 10 }) }),
     () => ({ method: pick(["PUT", "DELETE"]), path: `/api/scoring-rules/${enc(id(f.ruleId))}`, auth: "apiKey", body: structured({ event: "Signup", points: 5 }) }),
     () => ({ method: pick(["GET", "PUT"]), path: "/api/icp-table", auth: "apiKey", body: structured({ companySize: [{ min: 0, max: 10, points: 5 }], annualRevenue: [], funding: { seed: 3 } }) }),
     () => ({ method: "GET", path: `/api/leaderboard?limit=${q()}`, auth: "apiKey" }),
@@ -286,15 +284,12 @@ beforeAll(async () => {
   const rule = await apiSend(tenant, "POST", "/api/scoring-rules", { event: "Signup", points: 5 });
   const destination = await apiSend(tenant, "POST", "/api/destinations", { name: "d", type: "webhook", config: { url: "https://sink.fake/d" } });
   const automation = await apiSend(tenant, "POST", "/api/automations", { name: "a", trigger: { type: "score_crosses", score: 500 }, action: { type: "webhook", url: "https://sink.fake/a" } });
-  const sources = await call(`/api/namespaces/${tenant.namespace}/sources`, { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
   fixture = {
     tenant,
     leadIds,
     ruleId: rule.body.rule.id,
     destinationId: destination.body.destination.id,
     automationId: automation.body.automation.id,
-    sourceId: ((await sources.json()) as any).sources[0].id,
-    apiKeyId: "",
   };
 });
 
