@@ -29,6 +29,10 @@ export default defineConfig(async () => {
                   DELIVERY_MAX_ATTEMPTS: "8",
                   DELIVERY_BACKOFF_BASE_MS: "100",
                   DELIVERY_BACKOFF_CAP_MS: "1000",
+                  // Tests poll a lot; the rate limit tests set small limits per key.
+                  RATE_LIMIT_SOURCE_DEFAULT: "1000000/60",
+                  RATE_LIMIT_API_KEY_DEFAULT: "1000000/60",
+                  MANAGEMENT_ORIGINS: "https://app.leadflare.test, https://admin.leadflare.test",
                 },
               },
             }),

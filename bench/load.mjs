@@ -16,10 +16,10 @@ export function createClient(baseUrl, concurrency, { timeoutMs = REQUEST_TIMEOUT
     bodyTimeout: timeoutMs,
   });
 
-  async function post(path, body, headers) {
+  async function post(path, body, headers, method = "POST") {
     try {
       const res = await request(new URL(path, baseUrl), {
-        method: "POST",
+        method,
         body,
         headers: { ...headers, "content-type": "application/json" },
         dispatcher,

@@ -19,12 +19,22 @@ const WORKERS = [
   { name: "bare-do", config: path.join(BENCH_DIR, "ceilings/bare-do/wrangler.toml") },
   {
     ...LEADFLARE,
+    setup: async (url, mf) => (await setupLeadflare(url, mf, { sourceRateLimit: { limit: 1_000_000, periodSeconds: 1 } })).ingestHeaders,
+    afterLoad: checkProjection,
+  },
+  // The same Worker with the rate limiter off (RATE_LIMITS = "off"): the difference is the limiter's cost.
+  // Not run by default; BENCH_WORKERS=leadflare,leadflare-nolimit runs both back to back.
+  {
+    ...LEADFLARE,
+    name: "leadflare-nolimit",
+    optIn: true,
+    bindings: { RATE_LIMITS: "off" },
     setup: async (url, mf) => (await setupLeadflare(url, mf)).ingestHeaders,
     afterLoad: checkProjection,
   },
 ];
 const only = process.env.BENCH_WORKERS?.split(",").map((s) => s.trim());
-const selected = only ? WORKERS.filter((w) => only.includes(w.name)) : WORKERS;
+const selected = only ? WORKERS.filter((w) => only.includes(w.name)) : WORKERS.filter((w) => !w.optIn);
 
 // ---- workloads ----------------------------------------------------------
 
@@ -143,7 +153,16 @@ const ratio = (a, b, key) => (a && b ? a[key] / b[key] : null);
 const ratios = {
   leadflareToBareDoSingleRequestsPerSec: ratio(find("leadflare", "single"), find("bare-do", "single"), "requestsPerSec"),
   leadflareToBareDoBatchEventsPerSec: ratio(find("leadflare", "batch"), find("bare-do", "batch"), "eventsPerSec"),
+  leadflareToNoLimitSingleRequestsPerSec: ratio(find("leadflare", "single"), find("leadflare-nolimit", "single"), "requestsPerSec"),
 };
+// The rate limiter's cost per request: the difference in median round trip, limiter on minus off.
+const limiterP50Ms = (workload) => {
+  const on = find("leadflare", workload);
+  const off = find("leadflare-nolimit", workload);
+  return on && off ? on.p50Ms - off.p50Ms : null;
+};
+ratios.limiterP50DeltaMsSingle = limiterP50Ms("single");
+ratios.limiterP50DeltaMsBatch = limiterP50Ms("batch");
 
 const fmt = (n, digits) => (Number.isFinite(n) ? n.toFixed(digits) : "-");
 const rows = [
@@ -173,6 +192,10 @@ console.log(widths.map((w) => "-".repeat(w)).join("  "));
 rows.slice(1).forEach((row) => console.log(line(row)));
 console.log(`\nleadflare / bare-do, single requests/s: ${fmt(ratios.leadflareToBareDoSingleRequestsPerSec, 2)}`);
 console.log(`leadflare / bare-do, batch events/s:    ${fmt(ratios.leadflareToBareDoBatchEventsPerSec, 2)}`);
+if (ratios.leadflareToNoLimitSingleRequestsPerSec !== null) {
+  console.log(`leadflare / leadflare-nolimit, single requests/s: ${fmt(ratios.leadflareToNoLimitSingleRequestsPerSec, 2)}`);
+  console.log(`rate limiter, p50 on − off: single ${fmt(ratios.limiterP50DeltaMsSingle, 2)} ms, batch ${fmt(ratios.limiterP50DeltaMsBatch, 2)} ms`);
+}
 for (const [name, p] of Object.entries(afterLoad)) {
   console.log(
     p.caughtUp

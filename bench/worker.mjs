@@ -73,6 +73,10 @@ export async function build(worker) {
     compatibilityDate: config.compatibility_date,
     compatibilityFlags: config.compatibility_flags ?? [],
     vars: config.vars ?? {},
+    // Every Durable Object class the config binds (LEAD, and leadflare's RATE_LIMITER), SQLite-backed.
+    durableObjectBindings: Object.fromEntries(
+      (config.durable_objects?.bindings ?? []).map((b) => [b.name, { className: b.class_name, useSQLite: true }]),
+    ),
     ...queueOptions(config),
     source: worker.source ?? (await sourceVersion(worker.root ?? ROOT)),
   };
@@ -128,7 +132,7 @@ const MODULE_TYPES = {
   ".html": "Text",
 };
 
-export async function start(worker, { outdir, compatibilityDate, compatibilityFlags, vars, queueProducers, queueConsumers }) {
+export async function start(worker, { outdir, compatibilityDate, compatibilityFlags, vars, durableObjectBindings, queueProducers, queueConsumers }) {
   const files = (await readdir(outdir, { recursive: true })).filter((f) => MODULE_TYPES[path.extname(f)]);
   const modules = ["index.js", ...files.filter((f) => f !== "index.js")].map((f) => ({
     type: MODULE_TYPES[path.extname(f)],
@@ -142,12 +146,11 @@ export async function start(worker, { outdir, compatibilityDate, compatibilityFl
       modulesRoot: outdir,
       compatibilityDate,
       compatibilityFlags,
-      durableObjects:
-        worker.durableObjects === false ? {} : { LEAD: { className: "LeadObject", useSQLite: true } },
+      durableObjects: worker.durableObjects === false ? {} : durableObjectBindings,
       d1Databases: ["DB"],
       queueProducers,
       queueConsumers,
-      bindings: { ...vars, ADMIN_TOKEN },
+      bindings: { ...vars, ADMIN_TOKEN, ...worker.bindings },
       host: "127.0.0.1",
       port: 0,
       logRequests: false,
@@ -185,7 +188,7 @@ export const adminHeaders = { authorization: `Bearer ${ADMIN_TOKEN}` };
  * asked, an API key). Returns the ingest headers (write key as HTTP Basic
  * user) and the API key.
  */
-export async function setupLeadflare(url, mf, { name = "bench", apiKey = false } = {}) {
+export async function setupLeadflare(url, mf, { name = "bench", apiKey = false, sourceRateLimit } = {}) {
   await applyMigrations(mf);
   const client = createClient(url, 1);
   const expect201 = async (route, body) => {
@@ -197,6 +200,15 @@ export async function setupLeadflare(url, mf, { name = "bench", apiKey = false }
     await expect201("/api/namespaces", { name });
     const { writeKey } = await expect201(`/api/namespaces/${name}/sources`, { name: "bench" });
     if (!writeKey) throw new Error(`POST /api/namespaces/${name}/sources: no writeKey`);
+    if (sourceRateLimit) {
+      // A limit the load never reaches: the limiter runs on every request, and never refuses one.
+      const listed = await client.get(`/api/namespaces/${name}/sources`, adminHeaders);
+      if (listed.status === 200) {
+        const [source] = JSON.parse(listed.text).sources;
+        const res = await client.post(`/api/namespaces/${name}/sources/${source.id}`, JSON.stringify({ rateLimit: sourceRateLimit }), adminHeaders, "PATCH");
+        if (res.status !== 200) throw new Error(`PATCH source rate limit: ${res.status} ${res.text}`);
+      }
+    }
     let key;
     if (apiKey) {
       ({ key } = await expect201(`/api/namespaces/${name}/api-keys`, { name: "bench" }));

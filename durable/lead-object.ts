@@ -28,6 +28,11 @@
  *   forwarded) and deletes its copy only after S stored them. If V dies in
  *   between, its alarm pushes again; S dedupes by messageId and the merge's
  *   timeline entry has a deterministic id, so a repeated push changes nothing.
+ * - Erased. An erased lead, and every home object of its identities, keeps
+ *   only an `erased` mark (see src/privacy/erase.ts). Erased is final: such an
+ *   object drops every later event (counted as suppressed), answers "erased"
+ *   to a lead linking one of those identities (which then drops it), and
+ *   takes no merge.
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Identity, LeadEvent } from "../src/ingest/normalize";
@@ -41,6 +46,7 @@ import { intelligenceFor, type Intelligence } from "../src/scoring/intelligence"
 import { DEFAULT_SCORING, type ScoringConfig } from "../src/scoring/config";
 import { indexIdentities } from "../src/db/identities";
 import { loadScoringConfig } from "../src/db/scoring";
+import { countSuppressed } from "../src/db/suppression";
 import type { ProjectionMessage } from "../src/queues/projection";
 import type { DestinationMessage } from "../src/queues/destinations";
 import type { EnrichmentMessage } from "../src/queues/enrichment";
@@ -60,6 +66,22 @@ import {
 export interface IngestResult {
   accepted: number;
   duplicates: number;
+  /** Dropped: the lead was erased, so its identities are suppressed. */
+  suppressed: number;
+  /** Dropped: older than the namespace's retention. */
+  expired: number;
+}
+
+/** What an erasure needs to know of the lead: its name and every identity it holds. */
+export interface ErasePlan {
+  name: string;
+  identities: Identity[];
+}
+
+/** Everything a lead object holds about its lead, for an export. */
+export interface LeadExport {
+  timeline: TimelineEntry[];
+  identities: LinkedIdentity[];
 }
 
 export interface LeadSummary extends LeadSnapshot {
@@ -94,7 +116,8 @@ export interface TimelinePage {
 export type LinkAnswer =
   | { state: "claimed" }
   | { state: "forwarded"; forwardTo: string }
-  | { state: "live"; name: string; createdAt: number; userIds: string[] };
+  | { state: "live"; name: string; createdAt: number; userIds: string[] }
+  | { state: "erased" };
 
 export interface MergePayload {
   from: string;
@@ -129,14 +152,20 @@ export class LeadObject extends DurableObject<Env> {
    * version as the Worker last saw it: newer than this lead's means reload.
    */
   async ingest(namespaceId: string, selfName: string, events: LeadEvent[], scoringVersion = 0, hops = 0): Promise<IngestResult> {
+    if (this.isErased()) {
+      await countSuppressed(this.env.DB, namespaceId, selfName, events.length);
+      return { accepted: 0, duplicates: 0, suppressed: events.length, expired: 0 };
+    }
     const forwardTo = this.forwardTo();
     if (forwardTo) return this.lead(forwardTo, hops).ingest(namespaceId, forwardTo, events, scoringVersion, hops + 1);
     await this.ensureScoring(namespaceId, scoringVersion);
+    const cutoff = this.retentionCutoff(Date.now());
+    const kept = cutoff === null ? events : events.filter((e) => e.timestamp >= cutoff);
     const accepted = this.transact(() => {
       this.becomeLive(namespaceId, selfName);
-      const { inserted, earliest, new: fresh } = this.store.insertEvents(events.map(toStoredEvent), this.scorer());
+      const { inserted, earliest, new: fresh } = this.store.insertEvents(kept.map(toStoredEvent), this.scorer());
       for (const event of fresh) this.store.addToOutbox(event.messageId, "event", event.body);
-      for (const event of events) {
+      for (const event of kept) {
         for (const identity of event.identities) {
           const home = leadObjectName(namespaceId, identity.kind, identity.value) === selfName;
           if (this.store.addIdentity({ ...identity, linked: home, explicit: identity.explicit === true })) this.identityGeneration++;
@@ -149,14 +178,14 @@ export class LeadObject extends DurableObject<Env> {
     });
     if (accepted > 0) await this.scheduleAlarm(Date.now() + PROJECTION_DELAY_MS);
     await this.settleIdentities();
-    return { accepted, duplicates: events.length - accepted };
+    return { accepted, duplicates: kept.length - accepted, suppressed: 0, expired: events.length - kept.length };
   }
 
   /** Brings this lead to the namespace's scoring `version` (a rescore job's step, which may hand over the config). */
   async applyScoring(namespaceId: string, version: number, config?: ScoringConfig, hops = 0): Promise<void> {
     const forwardTo = this.forwardTo();
     if (forwardTo) return this.lead(forwardTo, hops).applyScoring(namespaceId, version, config, hops + 1);
-    if (this.store.meta("created_at") === undefined) return;
+    if (this.store.meta("created_at") === undefined || this.isErased()) return;
     await this.ensureScoring(namespaceId, version, config);
   }
 
@@ -164,6 +193,7 @@ export class LeadObject extends DurableObject<Env> {
   async applyEnrichment(firmographics: Firmographics, hops = 0): Promise<void> {
     const forwardTo = this.forwardTo();
     if (forwardTo) return this.lead(forwardTo, hops).applyEnrichment(firmographics, hops + 1);
+    if (this.store.meta("created_at") === undefined || this.isErased()) return;
     this.transact(() => {
       this.mergeFirmographics(firmographics);
       this.afterChange();
@@ -221,6 +251,7 @@ export class LeadObject extends DurableObject<Env> {
 
   /** Asked by a lead linking an identity whose home this is: claimed if empty, else where the lead lives. */
   async claimOrDescribe(selfName: string, requester: string, namespaceId: string): Promise<LinkAnswer> {
+    if (this.isErased()) return { state: "erased" };
     const forwardTo = this.forwardTo();
     if (forwardTo) return { state: "forwarded", forwardTo };
     const createdAt = this.store.meta("created_at");
@@ -237,6 +268,7 @@ export class LeadObject extends DurableObject<Env> {
 
   /** Makes this lead part of `survivor`: forward from now on, then move the events across. */
   async mergeInto(survivor: string): Promise<{ redirect?: string }> {
+    if (this.isErased()) return {};
     const forwardTo = this.forwardTo();
     if (forwardTo && forwardTo !== survivor) return { redirect: forwardTo };
     if (!forwardTo) {
@@ -250,12 +282,15 @@ export class LeadObject extends DurableObject<Env> {
 
   /** Takes in a merged-away lead's events and identities (passed on if this lead is itself forwarded). */
   async receiveMerge(payload: MergePayload, hops = 0): Promise<void> {
+    // Events of an erased person, still on their way from a merged-away lead: they go too.
+    if (this.isErased()) return;
     const forwardTo = this.forwardTo();
     if (forwardTo) return this.lead(forwardTo, hops).receiveMerge(payload, hops + 1);
     this.transact(() => {
       const scorer = this.scorer();
       const now = Date.now();
-      const moved = this.store.insertEvents(payload.events, scorer);
+      const cutoff = this.retentionCutoff(now);
+      const moved = this.store.insertEvents(cutoff === null ? payload.events : payload.events.filter((e) => e.ts >= cutoff), scorer);
       // The entry's id is fixed per merged lead, so a repeated push adds no second entry.
       const entry: StoredEvent = {
         messageId: `merge:${payload.from}`,
@@ -283,6 +318,45 @@ export class LeadObject extends DurableObject<Env> {
     await this.settleIdentities();
   }
 
+  /**
+   * First step of an erasure (the lead itself): from now on it drops events;
+   * answers its name and identities while it still holds them, so a failed
+   * erasure can be run again. Null when there is no such live lead.
+   */
+  async prepareErase(namespaceId: string): Promise<ErasePlan | null> {
+    if (this.forwardTo() || this.store.meta("created_at") === undefined || this.store.meta("namespace_id") !== namespaceId) return null;
+    if (!this.isErased()) this.store.setMeta("erased", namespaceId);
+    return { name: this.store.meta("name")!, identities: this.store.identities().map(({ kind, value }) => ({ kind, value })) };
+  }
+
+  /**
+   * Wipes this object and leaves the erased mark: the lead's own last step,
+   * and the step for each home object of its identities (forward pointers,
+   * claims, a merged-away lead's leftovers). A home that is a different live
+   * lead (an identity still being linked) is not touched; answers whether it was wiped.
+   */
+  async erase(namespaceId: string, selfName: string, leadName: string): Promise<boolean> {
+    const owner = this.store.meta("namespace_id") ?? this.store.meta("erased");
+    if (owner !== undefined && owner !== namespaceId) return false;
+    const live = this.store.meta("created_at") !== undefined && !this.forwardTo();
+    if (live && this.store.meta("name") !== leadName) return false;
+    this.transact(() => this.store.wipe({ erased: namespaceId, name: selfName }));
+    this.scoringCache = undefined;
+    this.identityGeneration = 1;
+    this.settledGeneration = 1;
+    await this.ctx.storage.deleteAlarm();
+    this.alarmAt = null;
+    return true;
+  }
+
+  /** Every row of the timeline (not paged) and the identities with their link state. */
+  async exportData(hops = 0): Promise<LeadExport | null> {
+    const forwardTo = this.forwardTo();
+    if (forwardTo) return this.lead(forwardTo, hops).exportData(hops + 1);
+    if (this.store.meta("created_at") === undefined) return null;
+    return { timeline: this.store.allRows().map(toTimelineEntry), identities: this.store.identitiesToMove() };
+  }
+
   /** The destinations consumer is done with batch `batchId`: its rows go, and the next batch may leave. */
   async deliveryDone(batchId: string): Promise<void> {
     if (this.inFlightBatch()?.id !== batchId) return;
@@ -297,6 +371,7 @@ export class LeadObject extends DurableObject<Env> {
   async noteConflict(conflict: Omit<Conflict, "at">, hops = 0): Promise<void> {
     const forwardTo = this.forwardTo();
     if (forwardTo) return this.lead(forwardTo, hops).noteConflict(conflict, hops + 1);
+    if (this.store.meta("created_at") === undefined || this.isErased()) return;
     this.store.recordConflict(conflict, Date.now());
   }
 
@@ -308,12 +383,14 @@ export class LeadObject extends DurableObject<Env> {
    */
   override async alarm(): Promise<void> {
     this.alarmAt = null;
+    if (this.isErased()) return;
     const now = Date.now();
     try {
       if (this.forwardTo()) await this.pushToSurvivor();
       else {
         await this.settleIdentities();
         this.applyDueDecay(now);
+        this.applyRetention(now);
       }
       await this.flushProjection();
       await this.flushOutbox();
@@ -323,6 +400,8 @@ export class LeadObject extends DurableObject<Env> {
     }
     const decayAt = this.nextDecayAt();
     if (decayAt !== undefined) await this.scheduleAlarm(decayAt);
+    const pruneAt = this.nextPruneAt();
+    if (pruneAt !== undefined) await this.scheduleAlarm(pruneAt);
     const inFlight = this.inFlightBatch();
     if (inFlight) await this.scheduleAlarm(inFlight.sentAt + DELIVERY_CONFIRM_TIMEOUT_MS);
   }
@@ -501,6 +580,41 @@ export class LeadObject extends DurableObject<Env> {
     return stored ? (JSON.parse(stored) as { id: string; sentAt: number }) : undefined;
   }
 
+  private isErased(): boolean {
+    return this.store.meta("erased") !== undefined;
+  }
+
+  /** Events before this time are outside the namespace's retention; null when it keeps everything. */
+  private retentionCutoff(now: number): number | null {
+    const days = this.scoring().retentionDays ?? null;
+    return days === null ? null : now - days * DAY_MS;
+  }
+
+  /**
+   * Prunes the events retention no longer keeps into the baseline row (see
+   * LeadStore.pruneBefore): the score, stage and grade stay what they were;
+   * eventCount and firstSeen then describe the events still held.
+   */
+  private applyRetention(now: number): void {
+    const cutoff = this.retentionCutoff(now);
+    if (cutoff === null || this.forwardTo()) return;
+    const oldest = this.store.oldestEventTs();
+    if (oldest === null || oldest >= cutoff) return;
+    this.transact(() => {
+      if (this.store.pruneBefore(cutoff, now) > 0) {
+        if (this.store.meta("projection_dirty") !== "1") this.store.setMeta("projection_dirty", "1");
+        this.changeGeneration++;
+      }
+    });
+  }
+
+  private nextPruneAt(): number | undefined {
+    const days = this.scoring().retentionDays ?? null;
+    const oldest = this.store.oldestEventTs();
+    if (days === null || oldest === null || this.forwardTo()) return undefined;
+    return oldest + days * DAY_MS + 1;
+  }
+
   private nextDecayAt(): number | undefined {
     if (this.forwardTo()) return undefined;
     const position = this.store.decayPosition();
@@ -622,6 +736,11 @@ export class LeadObject extends DurableObject<Env> {
       const answer = await this.lead(target, hops).claimOrDescribe(target, self, namespaceId);
       if (this.forwardTo()) return; // merged away meanwhile: the survivor links what it received
       if (answer.state === "claimed") break;
+      if (answer.state === "erased") {
+        // An erased lead's identity is suppressed: this lead does not take it on.
+        this.store.removeIdentity(identity);
+        return;
+      }
       if (answer.state === "forwarded") {
         target = answer.forwardTo;
         continue;

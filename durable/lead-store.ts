@@ -55,10 +55,14 @@ export interface Conflict {
   at: string;
 }
 
-/** Timeline rows that record a merge, or a day's decay, rather than an event the lead did. */
+/** Timeline rows that record a merge, a day's decay or pruned events, rather than an event the lead did. */
 export const MERGE_TYPE = "merge";
 export const DECAY_TYPE = "decay";
-const BOOKKEEPING = `('${MERGE_TYPE}', '${DECAY_TYPE}')`;
+/** Stands in for the events retention pruned: at the last one's place, with its running score and state. */
+export const RETAINED_TYPE = "retained";
+const BOOKKEEPING = `('${MERGE_TYPE}', '${DECAY_TYPE}', '${RETAINED_TYPE}')`;
+/** Rows after which decay counts: events, and the baseline that stands for pruned ones. */
+const DECAY_ANCHORS = `('${MERGE_TYPE}', '${DECAY_TYPE}')`;
 const ACTIVITY_TYPES = "('track', 'page', 'screen')";
 
 export type Scorer = (name: string, body: string) => RuleMatch;
@@ -151,16 +155,20 @@ export class LeadStore {
    * the decay rows from there up to `now`.
    */
   rescoreFrom(from: { ts: number; id: string } | null, capOf: (ruleId: string) => number | null, now: number): void {
-    const anchor = from
-      ? this.sql
-          .exec<{ message_id: string; ts: number; running_score: number; state: string | null }>(
-            `SELECT message_id, ts, running_score, state FROM events WHERE type NOT IN ${BOOKKEEPING}
-             AND (ts, message_id) < (?, ?) ORDER BY ts DESC, message_id DESC LIMIT 1`,
-            from.ts,
-            from.id,
-          )
-          .toArray()[0]
-      : undefined;
+    type Anchor = { message_id: string; ts: number; running_score: number; state: string | null };
+    // The retention baseline, when there is one, is where every rescore starts at the latest.
+    const anchor =
+      (from
+        ? this.sql
+            .exec<Anchor>(
+              `SELECT message_id, ts, running_score, state FROM events WHERE type NOT IN ${BOOKKEEPING}
+               AND (ts, message_id) < (?, ?) ORDER BY ts DESC, message_id DESC LIMIT 1`,
+              from.ts,
+              from.id,
+            )
+            .toArray()[0]
+        : undefined) ??
+      this.sql.exec<Anchor>("SELECT message_id, ts, running_score, state FROM events WHERE type = ?", RETAINED_TYPE).toArray()[0];
     const start: ScoreState = anchor
       ? anchor.state
         ? (JSON.parse(anchor.state) as ScoreState)
@@ -208,7 +216,7 @@ export class LeadStore {
   /** The last event (not merge or decay) and how many decay steps follow it. */
   decayPosition(): { lastEventTs: number; decaySteps: number; score: number } | undefined {
     const last = this.sql
-      .exec<{ ts: number }>(`SELECT ts FROM events WHERE type NOT IN ${BOOKKEEPING} ORDER BY ts DESC, message_id DESC LIMIT 1`)
+      .exec<{ ts: number }>(`SELECT ts FROM events WHERE type NOT IN ${DECAY_ANCHORS} ORDER BY ts DESC, message_id DESC LIMIT 1`)
       .toArray()[0];
     if (!last) return undefined;
     const steps = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM events WHERE type = ? AND ts > ?", DECAY_TYPE, last.ts).one().n;
@@ -248,6 +256,64 @@ export class LeadStore {
       .exec<{ at: number; from_stage: Stage | null; to_stage: Stage; score: number }>("SELECT * FROM stage_changes ORDER BY at, rowid")
       .toArray()
       .map((r) => ({ at: new Date(r.at).toISOString(), from: r.from_stage, to: r.to_stage, score: r.score }));
+  }
+
+  /**
+   * Retention: replaces every row up to the last event before `cutoff` with
+   * one baseline row that keeps that event's place, running score and state,
+   * so the scores of the rows after it, and the lead's score, do not change.
+   * Decay rows after that event stay (they hold nothing personal). Returns how
+   * many events went.
+   */
+  pruneBefore(cutoff: number, now: number): number {
+    const last = this.sql
+      .exec<EventRow>(`SELECT * FROM events WHERE ts < ? AND type NOT IN ${BOOKKEEPING} ORDER BY ts DESC, message_id DESC LIMIT 1`, cutoff)
+      .toArray()[0];
+    if (!last) return 0;
+    const pruned = this.sql
+      .exec<{ n: number }>(`SELECT count(*) AS n FROM events WHERE (ts, message_id) <= (?, ?) AND type NOT IN ${BOOKKEEPING}`, last.ts, last.message_id)
+      .one().n;
+    const previous = this.sql.exec<{ body: string }>("SELECT body FROM events WHERE type = ?", RETAINED_TYPE).toArray()[0];
+    const prunedBefore = previous ? (JSON.parse(previous.body) as { eventsPruned: number }).eventsPruned : 0;
+    this.sql.exec("DELETE FROM events WHERE (ts, message_id) <= (?, ?) OR type = ?", last.ts, last.message_id, RETAINED_TYPE);
+    const state = last.state ?? JSON.stringify({ score: last.running_score, ruleTotals: {}, lastEventTs: last.ts });
+    this.sql.exec(
+      `INSERT INTO events (message_id, ts, type, name, received_at, points, running_score, body, state)
+       VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?)`,
+      last.message_id,
+      last.ts,
+      RETAINED_TYPE,
+      RETAINED_TYPE,
+      now,
+      last.running_score,
+      JSON.stringify({ type: RETAINED_TYPE, eventsPruned: prunedBefore + pruned, before: new Date(cutoff).toISOString() }),
+      state,
+    );
+    this.metaCache.delete("event_stats");
+    this.sql.exec("DELETE FROM meta WHERE key = 'event_stats'");
+    this.setMeta("event_stats", JSON.stringify(this.eventStats()));
+    return pruned;
+  }
+
+  /** Time of the oldest event held (not bookkeeping), for the next retention alarm. */
+  oldestEventTs(): number | null {
+    return this.eventStats().first;
+  }
+
+  /** Every row, in order, for an export. */
+  allRows(): EventRow[] {
+    return this.sql.exec<EventRow>("SELECT * FROM events ORDER BY ts, message_id").toArray();
+  }
+
+  /**
+   * Erasure: drops everything the lead holds (events, identities, conflicts,
+   * stage changes, outbox, meta), keeping only the meta values given, which
+   * mark the object as erased.
+   */
+  wipe(keep: Record<string, string>): void {
+    for (const table of ["events", "identities", "conflicts", "stage_changes", "outbox", "meta"]) this.sql.exec(`DELETE FROM ${table}`);
+    this.forgetCaches();
+    for (const [key, value] of Object.entries(keep)) this.setMeta(key, value);
   }
 
   /** Canonical names of events since `since`, for the next-best-action rules. */

@@ -12,8 +12,15 @@ import { orgRoutes } from "./routes/orgs";
 import { bufferRoutes } from "./routes/buffer";
 import { cursorRoutes, servedLeadRoutes } from "./routes/served-leads";
 import { enrichRoutes } from "./routes/enrich";
+import { securityHeaders } from "./http/security-headers";
+import { ingestCors, managementCors } from "./http/cors";
 
 export const app = new Hono<AppEnv>();
+
+app.use("*", securityHeaders);
+app.use("/v1/*", ingestCors);
+app.use("/webhooks/*", ingestCors);
+app.use("/api/*", managementCors);
 
 app.get("/health", (c) => c.json({ status: "ok" }));
 app.route("/v1", ingestRoutes);

@@ -5,6 +5,7 @@ import { consumeEnrichment, type EnrichmentMessage } from "./queues/enrichment";
 import { consumeDestinationDeadLetters, consumeDestinations, type DestinationMessage } from "./queues/destinations";
 
 export { LeadObject } from "../durable/lead-object";
+export { RateLimiter } from "../durable/rate-limiter";
 
 export default {
   fetch: app.fetch,

@@ -10,10 +10,13 @@ export async function writeInChunks<Row>(
   rows: readonly Row[],
   columns: number,
   statementFor: (chunk: Row[]) => BatchItem<"sqlite">,
+  /** Statements run after the rows, in the same batch. */
+  trailing: readonly BatchItem<"sqlite">[] = [],
 ): Promise<void> {
   const perStatement = Math.max(1, Math.floor(100 / columns));
   const statements: BatchItem<"sqlite">[] = [];
   for (let i = 0; i < rows.length; i += perStatement) statements.push(statementFor(rows.slice(i, i + perStatement)));
+  statements.push(...trailing);
   const [first, ...rest] = statements;
   if (first) await orm.batch([first, ...rest]);
 }

@@ -1,6 +1,6 @@
 import { drizzle } from "drizzle-orm/d1";
 import { and, asc, desc, eq, gt, gte, inArray, lt, or, sql, type SQL } from "drizzle-orm";
-import { leadProjection, namespaceScoring } from "./schema";
+import { leadProjection, leadTombstones, namespaceScoring } from "./schema";
 import { writeInChunks } from "./batch";
 import type { ProjectionMessage, ProjectionUpsert } from "../queues/projection";
 
@@ -35,14 +35,36 @@ export async function upsertProjection(db: D1Database, rows: readonly Projection
           },
           setWhere: sql`excluded.version > ${leadProjection.version}`,
         }),
+    // A summary that arrives after its lead was erased or merged away must not bring the row back.
+    chunksOf(values.map((v) => v.leadId), 45).map((ids) =>
+      orm
+        .delete(leadProjection)
+        .where(and(inArray(leadProjection.leadId, ids), inArray(leadProjection.leadId, orm.select({ id: leadTombstones.leadId }).from(leadTombstones).where(inArray(leadTombstones.leadId, ids))))),
+    ),
   );
 }
 
+function chunksOf<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Removes merged-away leads, leaving a tombstone so a late summary cannot bring them back. */
 export async function deleteProjection(db: D1Database, rows: readonly Extract<ProjectionMessage, { kind: "delete" }>[]): Promise<void> {
   if (rows.length === 0) return;
   const orm = drizzle(db);
-  await writeInChunks(orm, rows, 100, ([r]) =>
-    orm.delete(leadProjection).where(and(eq(leadProjection.namespaceId, r!.namespaceId), eq(leadProjection.leadId, r!.leadId))),
+  const now = Date.now();
+  await writeInChunks(
+    orm,
+    rows,
+    4,
+    (chunk) =>
+      orm
+        .insert(leadTombstones)
+        .values(chunk.map((r) => ({ leadId: r.leadId, namespaceId: r.namespaceId, reason: "merged" as const, at: now })))
+        .onConflictDoNothing(),
+    rows.map((r) => orm.delete(leadProjection).where(and(eq(leadProjection.namespaceId, r.namespaceId), eq(leadProjection.leadId, r.leadId)))),
   );
 }
 

@@ -19,6 +19,8 @@ export const sources = sqliteTable(
       .references(() => namespaces.id),
     name: text("name").notNull(),
     writeKeyHash: text("write_key_hash").notNull().unique(),
+    /** JSON RateLimit; null means the default (RATE_LIMIT_SOURCE_DEFAULT). */
+    rateLimit: text("rate_limit"),
     createdAt: integer("created_at").notNull(),
   },
   (table) => [index("sources_namespace_idx").on(table.namespaceId)],
@@ -35,6 +37,8 @@ export const apiKeys = sqliteTable(
     name: text("name").notNull(),
     keyHash: text("key_hash").notNull().unique(),
     keyPrefix: text("key_prefix").notNull(),
+    /** JSON RateLimit; null means the default (RATE_LIMIT_API_KEY_DEFAULT). */
+    rateLimit: text("rate_limit"),
     createdAt: integer("created_at").notNull(),
   },
   (table) => [index("api_keys_namespace_idx").on(table.namespaceId)],
@@ -86,6 +90,8 @@ export const namespaceScoring = sqliteTable("namespace_scoring", {
   version: integer("version").notNull(),
   /** JSON IcpTable; null means the default table. */
   icpTable: text("icp_table"),
+  /** Events older than this many days are pruned by each lead's alarm; null keeps them. */
+  retentionDays: integer("retention_days"),
   updatedAt: integer("updated_at").notNull(),
 });
 
@@ -328,3 +334,35 @@ export const enrichmentStats = sqliteTable("enrichment_stats", {
   costMicros: integer("cost_micros").notNull().default(0),
   unavailableUntil: integer("unavailable_until").notNull().default(0),
 });
+/**
+ * Identities of erased leads, as SHA-256 of their lead object name
+ * (`namespace/kind/value`), never in the clear. Events naming one are dropped
+ * and counted in `dropped_events`.
+ */
+export const suppressedIdentities = sqliteTable(
+  "suppressed_identities",
+  {
+    namespaceId: text("namespace_id").notNull(),
+    identityHash: text("identity_hash").notNull(),
+    kind: text("kind", { enum: ["userId", "anonymousId", "email"] }).notNull(),
+    droppedEvents: integer("dropped_events").notNull().default(0),
+    createdAt: integer("created_at").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.namespaceId, table.identityHash] })],
+);
+
+/**
+ * Leads that must not appear in the projection again: erased ones, and ones
+ * merged into another lead. A projection upsert that arrives late for one of
+ * them is undone in the same D1 batch.
+ */
+export const leadTombstones = sqliteTable(
+  "lead_tombstones",
+  {
+    leadId: text("lead_id").primaryKey(),
+    namespaceId: text("namespace_id").notNull(),
+    reason: text("reason", { enum: ["erased", "merged"] }).notNull(),
+    at: integer("at").notNull(),
+  },
+  (table) => [index("lead_tombstones_namespace_idx").on(table.namespaceId)],
+);

@@ -55,6 +55,7 @@ export async function loadScoringConfig(db: D1Database, namespaceId: string): Pr
     version: settings.version,
     rules,
     icpTable: settings.icpTable ? (JSON.parse(settings.icpTable) as IcpTable) : DEFAULT_SCORING.icpTable,
+    retentionDays: settings.retentionDays ?? null,
   };
 }
 
@@ -67,10 +68,12 @@ type Change =
   | { kind: "create"; rule: RuleInput }
   | { kind: "update"; id: string; rule: RuleInput }
   | { kind: "delete"; id: string }
-  | { kind: "icp"; table: IcpTable | null };
+  | { kind: "icp"; table: IcpTable | null }
+  | { kind: "retention"; days: number | null };
 
 /**
- * Applies one scoring change, bumps the namespace's scoring version and
+ * Applies one scoring change (retention counts as one: it travels to the lead
+ * objects with the scoring config), bumps the namespace's scoring version and
  * records a rescore job, all in one D1 batch (atomic). Returns the job and,
  * for create/update, the rule; null when the rule id does not exist.
  */
@@ -108,6 +111,11 @@ export async function changeScoring(
           .insert(namespaceScoring)
           .values({ namespaceId, version: 0, icpTable: change.table ? JSON.stringify(change.table) : null, updatedAt: now })
           .onConflictDoUpdate({ target: namespaceScoring.namespaceId, set: { icpTable: change.table ? JSON.stringify(change.table) : null, updatedAt: now } });
+      case "retention":
+        return orm
+          .insert(namespaceScoring)
+          .values({ namespaceId, version: 0, icpTable: null, retentionDays: change.days, updatedAt: now })
+          .onConflictDoUpdate({ target: namespaceScoring.namespaceId, set: { retentionDays: change.days, updatedAt: now } });
     }
   })();
   await orm.batch([

@@ -1,8 +1,9 @@
 import { drizzle } from "drizzle-orm/d1";
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { apiKeys, namespaceScoring, namespaces, sources } from "./schema";
 import { newSecret, sha256Hex } from "../http/crypto";
 import { TtlCache } from "./ttl-cache";
+import type { RateLimit } from "../limits/token-bucket";
 
 export interface Namespace {
   id: string;
@@ -12,6 +13,13 @@ export interface Namespace {
 /** A namespace as an ingest call needs it: with the scoring version lead objects compare against. */
 export interface IngestNamespace extends Namespace {
   scoringVersion: number;
+  /** The source whose write key was used: its rate limit applies. */
+  sourceId: string;
+}
+
+/** A namespace reached through one of its API keys: that key's rate limit applies. */
+export interface ApiKeyNamespace extends Namespace {
+  apiKeyId: string;
 }
 
 export interface CreatedSecret<T> {
@@ -25,7 +33,7 @@ export interface CreatedSecret<T> {
 const KEY_CACHE_MS = 60_000;
 // Keyed by the key itself (isolate memory only), so a hit costs no hashing.
 const namespaceByWriteKey = new TtlCache<IngestNamespace | null>(KEY_CACHE_MS);
-const namespaceByApiKey = new TtlCache<Namespace | null>(KEY_CACHE_MS);
+const namespaceByApiKey = new TtlCache<ApiKeyNamespace | null>(KEY_CACHE_MS);
 
 export async function createNamespace(db: D1Database, name: string): Promise<Namespace> {
   const namespace = { id: crypto.randomUUID(), name, createdAt: Date.now() };
@@ -68,25 +76,58 @@ export async function namespaceForWriteKey(db: D1Database, writeKey: string): Pr
   return namespaceByWriteKey.getOrLoad(writeKey, async () => {
     const hash = await sha256Hex(writeKey);
     const row = await drizzle(db)
-      .select({ id: namespaces.id, name: namespaces.name, scoringVersion: namespaceScoring.version })
+      .select({ id: namespaces.id, name: namespaces.name, scoringVersion: namespaceScoring.version, sourceId: sources.id })
       .from(sources)
       .innerJoin(namespaces, eq(sources.namespaceId, namespaces.id))
       .leftJoin(namespaceScoring, eq(namespaceScoring.namespaceId, namespaces.id))
       .where(eq(sources.writeKeyHash, hash))
       .get();
-    return row ? { id: row.id, name: row.name, scoringVersion: row.scoringVersion ?? 0 } : null;
+    return row ? { id: row.id, name: row.name, scoringVersion: row.scoringVersion ?? 0, sourceId: row.sourceId } : null;
   });
 }
 
-export async function namespaceForApiKey(db: D1Database, key: string): Promise<Namespace | null> {
+export async function namespaceForApiKey(db: D1Database, key: string): Promise<ApiKeyNamespace | null> {
   return namespaceByApiKey.getOrLoad(key, async () => {
     const hash = await sha256Hex(key);
     const row = await drizzle(db)
-      .select({ id: namespaces.id, name: namespaces.name })
+      .select({ id: namespaces.id, name: namespaces.name, apiKeyId: apiKeys.id })
       .from(apiKeys)
       .innerJoin(namespaces, eq(apiKeys.namespaceId, namespaces.id))
       .where(eq(apiKeys.keyHash, hash))
       .get();
     return row ?? null;
   });
+}
+
+/** Sets a source's own rate limit (null: the default); false when the namespace has no such source. */
+export async function setSourceRateLimit(db: D1Database, namespaceId: string, sourceId: string, limit: RateLimit | null): Promise<boolean> {
+  const row = await drizzle(db)
+    .update(sources)
+    .set({ rateLimit: limit ? JSON.stringify(limit) : null })
+    .where(and(eq(sources.id, sourceId), eq(sources.namespaceId, namespaceId)))
+    .returning({ id: sources.id })
+    .get();
+  return row !== undefined;
+}
+
+/** Sets an API key's own rate limit (null: the default); false when the namespace has no such key. */
+export async function setApiKeyRateLimit(db: D1Database, namespaceId: string, apiKeyId: string, limit: RateLimit | null): Promise<boolean> {
+  const row = await drizzle(db)
+    .update(apiKeys)
+    .set({ rateLimit: limit ? JSON.stringify(limit) : null })
+    .where(and(eq(apiKeys.id, apiKeyId), eq(apiKeys.namespaceId, namespaceId)))
+    .returning({ id: apiKeys.id })
+    .get();
+  return row !== undefined;
+}
+
+/** A namespace's sources with their rate limits (never their write keys). */
+export async function listSources(db: D1Database, namespaceId: string) {
+  const rows = await drizzle(db)
+    .select({ id: sources.id, name: sources.name, rateLimit: sources.rateLimit, createdAt: sources.createdAt })
+    .from(sources)
+    .where(eq(sources.namespaceId, namespaceId))
+    .orderBy(sources.createdAt)
+    .all();
+  return rows.map((r) => ({ ...r, rateLimit: r.rateLimit ? (JSON.parse(r.rateLimit) as RateLimit) : null, createdAt: new Date(r.createdAt).toISOString() }));
 }

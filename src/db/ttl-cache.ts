@@ -15,4 +15,8 @@ export class TtlCache<V> {
     this.entries.set(key, { value, expires: Date.now() + this.ttlMs });
     return value;
   }
+
+  forget(key: string): void {
+    this.entries.delete(key);
+  }
 }

@@ -9,5 +9,7 @@ export interface AppEnv {
     namespace: Namespace;
     /** The lead-service organisation a call acts for, set by `requireOrg`. */
     org: Org;
+    /** The API key a management call came with; unset for the admin token. */
+    apiKeyId?: string;
   };
 }

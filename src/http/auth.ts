@@ -3,6 +3,7 @@ import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "./app-env";
 import { ApiError } from "./errors";
 import { secretsEqual } from "./crypto";
+import { enforceRateLimit } from "./rate-limit";
 import { findNamespaceByName, namespaceForApiKey } from "../db/tenants";
 
 function bearerToken(header: string | undefined): string {
@@ -24,8 +25,8 @@ export const requireAdmin: MiddlewareHandler<AppEnv> = createMiddleware<AppEnv>(
 });
 
 /**
- * A namespace's API key acts on that namespace; the admin token acts on the
- * namespace named by `?namespace=`.
+ * A namespace's API key acts on that namespace, within the key's rate limit;
+ * the admin token acts on the namespace named by `?namespace=`.
  */
 export const requireNamespace: MiddlewareHandler<AppEnv> = createMiddleware<AppEnv>(async (c, next) => {
   const token = bearerToken(c.req.header("Authorization"));
@@ -36,9 +37,11 @@ export const requireNamespace: MiddlewareHandler<AppEnv> = createMiddleware<AppE
     if (!namespace) throw new ApiError(404, "not_found", `no namespace named ${name}`);
     c.set("namespace", namespace);
   } else {
-    const namespace = await namespaceForApiKey(c.env.DB, token);
-    if (!namespace) throw new ApiError(401, "unauthorized", "unknown API key");
-    c.set("namespace", namespace);
+    const found = await namespaceForApiKey(c.env.DB, token);
+    if (!found) throw new ApiError(401, "unauthorized", "unknown API key");
+    await enforceRateLimit(c, { kind: "api-key", id: found.apiKeyId });
+    c.set("namespace", { id: found.id, name: found.name });
+    c.set("apiKeyId", found.apiKeyId);
   }
   await next();
 });

@@ -3,6 +3,7 @@ import { fieldIssues, type FieldIssue } from "../http/errors";
 import type { IngestNamespace } from "../db/tenants";
 import { normalizeMessage, routingIdentity, type BatchDefaults, type LeadEvent } from "./normalize";
 import { leadObjectName } from "./lead-name";
+import { countDroppedEvents, identityHash, suppressedHashes } from "../db/suppression";
 
 export interface Rejection {
   index: number;
@@ -14,6 +15,8 @@ export interface Rejection {
 export interface IngestOutcome {
   accepted: number;
   duplicates: number;
+  /** Valid, but naming an erased lead's identity: dropped and counted, still answered as a success. */
+  suppressed: number;
   rejected: Rejection[];
 }
 
@@ -32,33 +35,51 @@ export async function ingestMessages(
   const receivedAt = Date.now();
   const rejected: Rejection[] = [];
   const byLead = new Map<string, LeadEvent[]>();
+  const suppressed = await suppressedHashes(env.DB, namespace.id);
+  const droppedByHash = new Map<string, number>();
 
-  items.forEach((item, index) => {
+  for (const [index, item] of items.entries()) {
     if (encoder.encode(JSON.stringify(item) ?? "").byteLength > MAX_MESSAGE_BYTES) {
       rejected.push({ index, code: "message_too_large", message: `message is over ${MAX_MESSAGE_BYTES} bytes` });
-      return;
+      continue;
     }
     const parsed = messageSchema.safeParse(item);
     if (!parsed.success) {
       const details = fieldIssues(parsed.error);
       const fields = [...new Set(details.map((d) => d.path))].join(", ");
       rejected.push({ index, code: "invalid_message", message: `invalid message: ${fields}`, details });
-      return;
+      continue;
     }
     const event = normalizeMessage(parsed.data, defaults, receivedAt, () => crypto.randomUUID());
+    const hit = suppressed.size > 0 ? await suppressedIdentityOf(namespace.id, event, suppressed) : undefined;
+    if (hit) {
+      droppedByHash.set(hit, (droppedByHash.get(hit) ?? 0) + 1);
+      continue;
+    }
     const route = routingIdentity(parsed.data);
     const name = leadObjectName(namespace.id, route.kind, route.value);
     const events = byLead.get(name);
     if (events) events.push(event);
     else byLead.set(name, [event]);
-  });
+  }
 
-  const results = await Promise.all(
-    [...byLead].map(([name, events]) => env.LEAD.getByName(name).ingest(namespace.id, name, events, namespace.scoringVersion)),
-  );
+  const [results] = await Promise.all([
+    Promise.all([...byLead].map(([name, events]) => env.LEAD.getByName(name).ingest(namespace.id, name, events, namespace.scoringVersion))),
+    ...[...droppedByHash].map(([hash, n]) => countDroppedEvents(env.DB, namespace.id, hash, n)),
+  ]);
   return {
-    accepted: results.reduce((n, r) => n + r.accepted + r.duplicates, 0),
+    accepted: results.reduce((n, r) => n + r.accepted + r.duplicates + r.expired, 0),
     duplicates: results.reduce((n, r) => n + r.duplicates, 0),
+    suppressed: [...droppedByHash.values()].reduce((a, b) => a + b, 0) + results.reduce((n, r) => n + r.suppressed, 0),
     rejected,
   };
+}
+
+/** The hash of the first of the event's identities that is suppressed, if any. */
+async function suppressedIdentityOf(namespaceId: string, event: LeadEvent, suppressed: ReadonlySet<string>): Promise<string | undefined> {
+  for (const identity of event.identities) {
+    const hash = await identityHash(namespaceId, identity);
+    if (suppressed.has(hash)) return hash;
+  }
+  return undefined;
 }

@@ -4,6 +4,7 @@ import { deliverWithRetries, itemsFor } from "../destinations/deliver";
 import { backoffMs } from "../destinations/backoff";
 import type { DeliveryItem, DeliveryResult } from "../destinations/types";
 import { firingDay, triggerFires } from "../automations/triggers";
+import { isLeadErased } from "../db/tombstones";
 
 /** A lead's outbox batch, or dead letters to replay for one destination. */
 export type DestinationMessage =
@@ -37,6 +38,11 @@ export async function consumeDestinations(batch: MessageBatch<DestinationMessage
       const body = message.body;
       if (body.kind === "replay") {
         await replay(env, body);
+        message.ack();
+        return;
+      }
+      // Sent before the lead was erased: nothing of it goes out any more.
+      if (await isLeadErased(env.DB, body.leadId)) {
         message.ack();
         return;
       }

@@ -1,5 +1,4 @@
 import { Hono, type Context } from "hono";
-import { cors } from "hono/cors";
 import type { AppEnv } from "../http/app-env";
 import { ApiError } from "../http/errors";
 import { parseOrThrow } from "../http/validate";
@@ -9,6 +8,7 @@ import { writeKeyOf } from "../ingest/write-key";
 import { ingestMessages } from "../ingest/pipeline";
 import { batchSchema, MAX_BATCH_BYTES, MAX_BATCH_MESSAGES, MAX_MESSAGE_BYTES, type MessageType } from "../schemas/segment";
 import { settingsFor } from "../ingest/settings";
+import { enforceRateLimit } from "../http/rate-limit";
 
 /** Segment's short paths (analytics.js posts to `/v1/<first letter>`) and the spec paths. */
 const SINGLE_PATHS: ReadonlyArray<readonly [MessageType, string]> = [
@@ -22,16 +22,6 @@ const SINGLE_PATHS: ReadonlyArray<readonly [MessageType, string]> = [
 const BATCH_PATHS = ["batch", "b", "import"];
 
 export const ingestRoutes = new Hono<AppEnv>();
-
-ingestRoutes.use(
-  "*",
-  cors({
-    origin: "*",
-    allowMethods: ["GET", "POST", "OPTIONS"],
-    allowHeaders: ["Authorization", "Content-Type", "X-Retry-Count"],
-    maxAge: 86_400,
-  }),
-);
 
 for (const [type, short] of SINGLE_PATHS) {
   const handler = async (c: Context<AppEnv>) => {
@@ -62,10 +52,12 @@ for (const path of BATCH_PATHS) {
     }
     const outcome = await ingestMessages(c.env, namespace, envelope.batch, envelope);
     if (outcome.rejected.length === 0) return c.json({ success: true });
-    if (outcome.accepted === 0) {
+    // Suppressed messages were valid: to the client they count as accepted.
+    const accepted = outcome.accepted + outcome.suppressed;
+    if (accepted === 0) {
       throw new ApiError(400, "invalid_batch", "no message in the batch was valid", { rejected: outcome.rejected });
     }
-    return c.json({ success: false, accepted: outcome.accepted, rejected: outcome.rejected });
+    return c.json({ success: false, accepted, rejected: outcome.rejected });
   });
 }
 
@@ -80,6 +72,7 @@ async function authenticate(c: Context<AppEnv>, body: unknown): Promise<IngestNa
   if (!writeKey) throw new ApiError(401, "unauthorized", "a write key is required: HTTP Basic user, or writeKey in the body");
   const namespace = await namespaceForWriteKey(c.env.DB, writeKey);
   if (!namespace) throw new ApiError(401, "unauthorized", "unknown write key");
+  await enforceRateLimit(c, { kind: "source", id: namespace.sourceId });
   return namespace;
 }
 

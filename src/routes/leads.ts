@@ -9,6 +9,8 @@ import { encodeListCursor, toListedLead } from "./lead-list";
 import { findLeadByIdentity } from "../db/identities";
 import { normalizeEmail, type Identity } from "../ingest/normalize";
 import type { LeadSummary } from "../../durable/lead-object";
+import { eraseLead } from "../privacy/erase";
+import { exportLead } from "../privacy/export";
 
 /** Reads of single leads, answered by their lead objects (strongly consistent). */
 export const leadRoutes = new Hono<AppEnv>();
@@ -58,6 +60,25 @@ leadRoutes.get("/:id/timeline", async (c) => {
   const { limit, cursor } = parseOrThrow(timelineQuery, c.req.query(), "query");
   await leadInNamespace(c.env, c.var.namespace.id, id);
   return c.json(await leadStub(c.env, id).timeline(limit, cursor));
+});
+
+/** Erases the lead everywhere and suppresses its identities (see src/privacy/erase.ts); safe to repeat until it answers 404. */
+leadRoutes.delete("/:id", async (c) => {
+  const { id } = parseOrThrow(leadIdParam, c.req.param(), "lead id");
+  const lead = await leadInNamespace(c.env, c.var.namespace.id, id);
+  const erased = await eraseLead(c.env, c.var.namespace.id, lead.id);
+  if (!erased) throw new ApiError(404, "not_found", `no lead ${id}`);
+  return c.json({ erased: erased.leadId, identitiesSuppressed: erased.identitiesSuppressed, objectsErased: erased.objectsErased });
+});
+
+/** Everything held about the lead, in one JSON document. */
+leadRoutes.get("/:id/export", async (c) => {
+  const { id } = parseOrThrow(leadIdParam, c.req.param(), "lead id");
+  const lead = await leadInNamespace(c.env, c.var.namespace.id, id);
+  const held = await leadStub(c.env, lead.id).exportData();
+  if (!held) throw new ApiError(404, "not_found", `no lead ${id}`);
+  c.header("Content-Disposition", `attachment; filename="lead-${lead.id}.json"`);
+  return c.json(await exportLead(c.env, lead, held));
 });
 
 function leadStub(env: Env, id: string) {

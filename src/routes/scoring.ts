@@ -63,11 +63,11 @@ icpTableRoutes.delete("/", async (c) => {
   return c.json({ icpTable: (await loadScoringConfig(c.env.DB, c.var.namespace.id)).icpTable, rescore: describeJob(changed.job) });
 });
 
-async function startRescore(env: Env, job: RescoreJob): Promise<void> {
+export async function startRescore(env: Env, job: RescoreJob): Promise<void> {
   await env.JOBS.send({ kind: "rescore", jobId: job.id, namespaceId: job.namespaceId, scoringVersion: job.scoringVersion, afterLeadId: null });
 }
 
-function describeJob(job: RescoreJob) {
+export function describeJob(job: RescoreJob) {
   return {
     id: job.id,
     status: job.status,

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { CONDITION_OPS } from "../scoring/rules";
 import { canonicalEventName } from "../scoring/event-name";
+import { rateLimitSchema } from "../limits/token-bucket";
 
 /** Namespace names are URL- and log-friendly: `acme-corp`, `default`. */
 export const namespaceName = z
@@ -81,3 +82,11 @@ export const leadListQuery = z.object({
 });
 
 export const leaderboardQuery = z.object({ limit: z.coerce.number().int().min(1).max(100).default(10) });
+
+/** A source's or API key's own rate limit; null goes back to the default. */
+export const rateLimitBody = z.object({ rateLimit: rateLimitSchema.nullable() });
+
+export const keyIdParam = z.object({ id: z.string().uuid("must be an id from the admin API") });
+
+/** Namespace settings; null retention keeps events for as long as the lead lives. */
+export const namespaceSettingsBody = z.object({ retentionDays: z.number().int().min(1).max(3650).nullable() });

@@ -6,6 +6,8 @@ export interface ScoringConfig {
   version: number;
   rules: ScoringRule[];
   icpTable: IcpTable;
+  /** Days a lead keeps its events (older ones are pruned into a baseline); null keeps them all. */
+  retentionDays: number | null;
 }
 
-export const DEFAULT_SCORING: ScoringConfig = { version: 0, rules: [], icpTable: DEFAULT_ICP_TABLE };
+export const DEFAULT_SCORING: ScoringConfig = { version: 0, rules: [], icpTable: DEFAULT_ICP_TABLE, retentionDays: null };

@@ -1,0 +1,36 @@
+import { DurableObject } from "cloudflare:workers";
+import { takeToken, type Bucket, type Decision, type RateLimit } from "../src/limits/token-bucket";
+
+/**
+ * One token bucket per source or API key (named `source:<id>` or
+ * `api-key:<id>`). The configured limit is stored; the bucket itself lives in
+ * memory only, so a limiter evicted after being idle starts full again, which
+ * an idle bucket mostly is anyway. One object serialises every request of its
+ * key, so the count is exact across all Worker isolates.
+ */
+export class RateLimiter extends DurableObject<Env> {
+  private configured: RateLimit | null = null;
+  private bucket: Bucket | undefined;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    ctx.blockConcurrencyWhile(async () => {
+      this.configured = (await ctx.storage.get<RateLimit>("limit")) ?? null;
+    });
+  }
+
+  /** Takes a token; `fallback` is the default for this kind of key, used while none is configured. */
+  async take(fallback: RateLimit): Promise<Decision> {
+    const { bucket, decision } = takeToken(this.bucket, this.configured ?? fallback, Date.now());
+    this.bucket = bucket;
+    return decision;
+  }
+
+  /** Sets this key's limit (null: back to the default); the bucket starts full under it. */
+  async configure(limit: RateLimit | null): Promise<void> {
+    if (limit) await this.ctx.storage.put("limit", limit);
+    else await this.ctx.storage.delete("limit");
+    this.configured = limit;
+    this.bucket = undefined;
+  }
+}

@@ -1,0 +1,107 @@
+import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
+import { inArray, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import { automationFirings, deliveries, leadIdentities, leadProjection, leadTombstones, suppressedIdentities } from "../db/schema";
+import { forgetSuppressedHashes, identityHash } from "../db/suppression";
+import { leadObjectName } from "../ingest/lead-name";
+import type { Identity } from "../ingest/normalize";
+
+/** What is erased: the lead objects' ids (the lead and the wiped homes of its identities) and its identities. */
+export interface EraseTarget {
+  namespaceId: string;
+  leadIds: string[];
+  identities: Identity[];
+}
+
+type Orm = DrizzleD1Database<Record<string, never>>;
+type Eraser = (orm: Orm, target: EraseTarget) => BatchItem<"sqlite">[];
+
+// D1 takes at most 100 bound parameters per statement.
+const CHUNK = 90;
+function chunks<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
+  return out;
+}
+
+/** The erased emails, for tables keyed by email. */
+export const emailsOf = (target: EraseTarget): string[] => target.identities.filter((i) => i.kind === "email").map((i) => i.value);
+
+/**
+ * Every D1 table that holds something of a lead, with how to erase it. A new
+ * table that holds lead data gets one line here; the erase test then covers it.
+ */
+export const D1_ERASERS: Readonly<Record<string, Eraser>> = {
+  identityIndex: (orm, t) => chunks(t.leadIds).map((ids) => orm.delete(leadIdentities).where(inArray(leadIdentities.leadId, ids))),
+  projection: (orm, t) => chunks(t.leadIds).map((ids) => orm.delete(leadProjection).where(inArray(leadProjection.leadId, ids))),
+  deliveries: (orm, t) => chunks(t.leadIds).map((ids) => orm.delete(deliveries).where(inArray(deliveries.leadId, ids))),
+  automationFirings: (orm, t) => chunks(t.leadIds).map((ids) => orm.delete(automationFirings).where(inArray(automationFirings.leadId, ids))),
+  // Issue 7 adds, e.g.:
+  // enrichmentCache: (orm, t) => chunks(emailsOf(t)).map((emails) => orm.delete(enrichmentCache).where(inArray(enrichmentCache.email, emails))),
+  // leadBuffer: (orm, t) => chunks(emailsOf(t)).map((emails) => orm.delete(leadBuffer).where(and(eq(leadBuffer.namespaceId, t.namespaceId), inArray(leadBuffer.email, emails)))),
+};
+
+export interface EraseResult {
+  leadId: string;
+  identitiesSuppressed: number;
+  objectsErased: number;
+}
+
+/**
+ * Erases a live lead everywhere it is held, and suppresses its identities.
+ * Steps, each safe to run again, so a failed erasure is finished by calling
+ * it again (the lead keeps its data, and drops new events, until the last step):
+ * 1. the lead marks itself erased (drops events from now on) and names its identities;
+ * 2. the home object of each identity (forward pointers of merged-away leads,
+ *    claims) is wiped and marked erased, unless it is another live lead;
+ * 3. one D1 batch: suppression hashes, tombstones (the projection never takes
+ *    the lead back), and every table in D1_ERASERS;
+ * 4. the lead object wipes itself (events, identities, outbox: nothing owed
+ *    to destinations is sent afterwards), keeping only the erased mark;
+ * 5. the D1 erasers once more, for anything an in-flight write put back.
+ * Returns null when there is no such live lead in the namespace.
+ */
+export async function eraseLead(env: Env, namespaceId: string, leadId: string): Promise<EraseResult | null> {
+  const lead = env.LEAD.get(env.LEAD.idFromString(leadId));
+  const plan = await lead.prepareErase(namespaceId);
+  if (!plan) return null;
+
+  const homes = plan.identities.map((identity) => ({ identity, name: leadObjectName(namespaceId, identity.kind, identity.value) }));
+  const wiped = await Promise.all(
+    homes.map(async (home) => (home.name === plan.name ? true : env.LEAD.getByName(home.name).erase(namespaceId, home.name, plan.name))),
+  );
+  const erasedHomes = homes.filter((_, i) => wiped[i]);
+  const target: EraseTarget = {
+    namespaceId,
+    identities: erasedHomes.map((h) => h.identity),
+    leadIds: [...new Set([leadId, ...erasedHomes.map((h) => env.LEAD.idFromName(h.name).toString())])],
+  };
+
+  const orm = drizzle(env.DB);
+  const now = Date.now();
+  const hashes = await Promise.all(target.identities.map((identity) => identityHash(namespaceId, identity)));
+  await orm.batch([
+    ...target.identities.map((identity, i) =>
+      orm
+        .insert(suppressedIdentities)
+        .values({ namespaceId, identityHash: hashes[i]!, kind: identity.kind, createdAt: now })
+        .onConflictDoNothing(),
+    ),
+    ...chunks(target.leadIds).map((ids) =>
+      orm
+        .insert(leadTombstones)
+        .values(ids.map((id) => ({ leadId: id, namespaceId, reason: "erased" as const, at: now })))
+        .onConflictDoUpdate({ target: leadTombstones.leadId, set: { reason: sql`'erased'`, at: now } }),
+    ),
+    ...erasersFor(orm, target),
+  ] as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+  forgetSuppressedHashes(namespaceId);
+
+  await lead.erase(namespaceId, plan.name, plan.name);
+  await orm.batch(erasersFor(orm, target) as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+  return { leadId, identitiesSuppressed: target.identities.length, objectsErased: target.leadIds.length };
+}
+
+function erasersFor(orm: Orm, target: EraseTarget): BatchItem<"sqlite">[] {
+  return Object.values(D1_ERASERS).flatMap((eraser) => eraser(orm, target));
+}

@@ -1,0 +1,45 @@
+import { drizzle } from "drizzle-orm/d1";
+import { and, eq, inArray } from "drizzle-orm";
+import { deliveries, leadProjection } from "../db/schema";
+import { leadObjectName } from "../ingest/lead-name";
+import type { LeadExport, LeadSummary } from "../../durable/lead-object";
+
+/**
+ * Everything held about a lead: what its object holds (summary, identities,
+ * every timeline row, merges, conflicts, stage changes) and its D1 rows (the
+ * projection, and the delivery log of the lead and of the leads merged into it).
+ */
+export async function exportLead(env: Env, summary: LeadSummary, held: LeadExport) {
+  const leadIds = [
+    ...new Set([summary.id, ...held.identities.map((i) => env.LEAD.idFromName(leadObjectName(summary.namespaceId, i.kind, i.value)).toString())]),
+  ];
+  const orm = drizzle(env.DB);
+  const [deliveryRows, projection] = await Promise.all([
+    Promise.all(
+      chunks(leadIds, 90).map((ids) => orm.select().from(deliveries).where(inArray(deliveries.leadId, ids)).all()),
+    ).then((pages) => pages.flat()),
+    orm
+      .select()
+      .from(leadProjection)
+      .where(and(eq(leadProjection.namespaceId, summary.namespaceId), eq(leadProjection.leadId, summary.id)))
+      .get(),
+  ]);
+  const { namespaceId: _namespaceId, ...lead } = summary;
+  return {
+    exportedAt: new Date().toISOString(),
+    lead,
+    identities: held.identities,
+    events: held.timeline,
+    merges: held.timeline.filter((entry) => entry.type === "merge"),
+    conflicts: summary.conflicts,
+    stageChanges: summary.stageChanges,
+    deliveries: deliveryRows.map((d) => ({ ...d, payload: d.payload === null ? null : (JSON.parse(d.payload) as unknown), updatedAt: new Date(d.updatedAt).toISOString() })),
+    projection: projection ?? null,
+  };
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
