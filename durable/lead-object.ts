@@ -44,6 +44,7 @@ import { loadScoringConfig } from "../src/db/scoring";
 import type { ProjectionMessage } from "../src/queues/projection";
 import type { DestinationMessage } from "../src/queues/destinations";
 import type { DeliveryItem, LeadSnapshot } from "../src/destinations/types";
+import { publishMerge } from "../src/live/publish";
 import { migrateLeadSchema } from "./lead-schema";
 import {
   LeadStore,
@@ -59,6 +60,9 @@ import {
 export interface IngestResult {
   accepted: number;
   duplicates: number;
+  /** The live lead that holds the events (this one, or the one it forwards to). */
+  leadId: string;
+  newMessageIds: string[];
 }
 
 export interface LeadSummary extends LeadSnapshot {
@@ -131,7 +135,7 @@ export class LeadObject extends DurableObject<Env> {
     const forwardTo = this.forwardTo();
     if (forwardTo) return this.lead(forwardTo, hops).ingest(namespaceId, forwardTo, events, scoringVersion, hops + 1);
     await this.ensureScoring(namespaceId, scoringVersion);
-    const accepted = this.transact(() => {
+    const newMessageIds = this.transact(() => {
       this.becomeLive(namespaceId, selfName);
       const { inserted, earliest, new: fresh } = this.store.insertEvents(events.map(toStoredEvent), this.scorer());
       for (const event of fresh) this.store.addToOutbox(event.messageId, "event", event.body);
@@ -144,11 +148,12 @@ export class LeadObject extends DurableObject<Env> {
       }
       if (earliest) this.store.rescoreFrom(earliest, this.capOf(), Date.now());
       if (inserted > 0) this.afterChange();
-      return inserted;
+      return fresh.map((event) => event.messageId);
     });
+    const accepted = newMessageIds.length;
     if (accepted > 0) await this.scheduleAlarm(Date.now() + PROJECTION_DELAY_MS);
     await this.settleIdentities();
-    return { accepted, duplicates: events.length - accepted };
+    return { accepted, duplicates: events.length - accepted, leadId: this.ctx.id.toString(), newMessageIds };
   }
 
   /** Brings this lead to the namespace's scoring `version` (a rescore job's step, which may hand over the config). */
@@ -251,7 +256,7 @@ export class LeadObject extends DurableObject<Env> {
   async receiveMerge(payload: MergePayload, hops = 0): Promise<void> {
     const forwardTo = this.forwardTo();
     if (forwardTo) return this.lead(forwardTo, hops).receiveMerge(payload, hops + 1);
-    this.transact(() => {
+    const firstPush = this.transact(() => {
       const scorer = this.scorer();
       const now = Date.now();
       const moved = this.store.insertEvents(payload.events, scorer);
@@ -277,7 +282,9 @@ export class LeadObject extends DurableObject<Env> {
       const from = earlierKey(moved.earliest, logged.earliest);
       if (from) this.store.rescoreFrom(from, this.capOf(), now);
       this.afterChange();
+      return logged.inserted > 0;
     });
+    if (firstPush) this.ctx.waitUntil(publishMerge(this.env, this.store.meta("namespace_id")!, this.ctx.id.toString(), payload));
     await this.scheduleAlarm(Date.now() + PROJECTION_DELAY_MS);
     await this.settleIdentities();
   }

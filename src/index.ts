@@ -4,6 +4,7 @@ import { consumeJobs, type JobMessage } from "./queues/jobs";
 import { consumeDestinationDeadLetters, consumeDestinations, type DestinationMessage } from "./queues/destinations";
 
 export { LeadObject } from "../durable/lead-object";
+export { LiveObject } from "../durable/live-object";
 
 export default {
   fetch: app.fetch,

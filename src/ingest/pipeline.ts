@@ -15,6 +15,8 @@ export interface IngestOutcome {
   accepted: number;
   duplicates: number;
   rejected: Rejection[];
+  /** The events stored for the first time, with the lead each landed on. */
+  stored: Array<{ leadId: string; event: LeadEvent }>;
 }
 
 const encoder = new TextEncoder();
@@ -53,12 +55,18 @@ export async function ingestMessages(
     else byLead.set(name, [event]);
   });
 
+  const groups = [...byLead];
   const results = await Promise.all(
-    [...byLead].map(([name, events]) => env.LEAD.getByName(name).ingest(namespace.id, name, events, namespace.scoringVersion)),
+    groups.map(([name, events]) => env.LEAD.getByName(name).ingest(namespace.id, name, events, namespace.scoringVersion)),
   );
   return {
     accepted: results.reduce((n, r) => n + r.accepted + r.duplicates, 0),
     duplicates: results.reduce((n, r) => n + r.duplicates, 0),
     rejected,
+    stored: results.flatMap((result, i) => {
+      const fresh = new Set(result.newMessageIds);
+      // A messageId repeated inside the batch was stored once: the first copy stands for it.
+      return groups[i]![1].filter((event) => fresh.delete(event.messageId)).map((event) => ({ leadId: result.leadId, event }));
+    }),
   };
 }

@@ -6,7 +6,9 @@ import { parseOrThrow } from "../http/validate";
 import { namespaceForWriteKey, type IngestNamespace } from "../db/tenants";
 import { readJsonBody } from "../ingest/body";
 import { writeKeyOf } from "../ingest/write-key";
-import { ingestMessages } from "../ingest/pipeline";
+import { ingestMessages, type IngestOutcome } from "../ingest/pipeline";
+import { publishLive } from "../live/publish";
+import { eventNotice, rejectionNotice } from "../live/notices";
 import { batchSchema, MAX_BATCH_BYTES, MAX_BATCH_MESSAGES, MAX_MESSAGE_BYTES, type MessageType } from "../schemas/segment";
 import { settingsFor } from "../ingest/settings";
 
@@ -39,6 +41,7 @@ for (const [type, short] of SINGLE_PATHS) {
     const namespace = await authenticate(c, body);
     if (!isObject(body)) throw new ApiError(400, "invalid_request", "the body must be a JSON object", [{ path: "(body)", message: "expected object" }]);
     const outcome = await ingestMessages(c.env, namespace, [{ ...body, type }], {});
+    announce(c, namespace, outcome);
     const rejection = outcome.rejected[0];
     if (rejection) {
       const status = rejection.code === "message_too_large" ? 413 : 400;
@@ -61,6 +64,7 @@ for (const path of BATCH_PATHS) {
       });
     }
     const outcome = await ingestMessages(c.env, namespace, envelope.batch, envelope);
+    announce(c, namespace, outcome);
     if (outcome.rejected.length === 0) return c.json({ success: true });
     if (outcome.accepted === 0) {
       throw new ApiError(400, "invalid_batch", "no message in the batch was valid", { rejected: outcome.rejected });
@@ -81,6 +85,17 @@ async function authenticate(c: Context<AppEnv>, body: unknown): Promise<IngestNa
   const namespace = await namespaceForWriteKey(c.env.DB, writeKey);
   if (!namespace) throw new ApiError(401, "unauthorized", "unknown write key");
   return namespace;
+}
+
+/** Tells the live stream, after the answer: the ingest call never waits for it. */
+function announce(c: Context<AppEnv>, namespace: IngestNamespace, outcome: IngestOutcome): void {
+  const at = new Date().toISOString();
+  c.executionCtx.waitUntil(
+    publishLive(c.env, namespace.id, () => [
+      ...outcome.stored.map(({ leadId, event }) => eventNotice(leadId, event, at)),
+      ...outcome.rejected.map((rejection) => rejectionNotice(rejection, at)),
+    ]),
+  );
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
