@@ -48,6 +48,16 @@ export default defineConfig(async () => {
             hookTimeout: 120_000,
           },
         },
+        {
+          // Headless Chromium (playwright-core) against `wrangler dev`: the SDK and the dashboard.
+          test: {
+            name: "browser",
+            include: ["test/browser/**/*.test.ts"],
+            environment: "node",
+            testTimeout: 120_000,
+            hookTimeout: 120_000,
+          },
+        },
       ],
     },
   };
