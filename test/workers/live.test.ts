@@ -90,13 +90,18 @@ describe("GET /api/live", () => {
     expect(aliceOnly.notices.filter((n) => n.kind !== "subscribed").map((n) => n.messageId)).toEqual(["a-1"]);
   });
 
-  it("takes the key as a WebSocket subprotocol (browsers cannot set headers) and answers with the leadflare protocol", async () => {
+  it("takes the key as a WebSocket subprotocol (browsers cannot set headers), answers with the leadflare protocol, and pongs a ping", async () => {
     const tenant = await newTenant("live");
     const res = await call("/api/live", { headers: { Upgrade: "websocket", "Sec-WebSocket-Protocol": `leadflare, bearer.${tenant.apiKey}` } });
     expect(res.status).toBe(101);
     expect(res.headers.get("Sec-WebSocket-Protocol")).toBe("leadflare");
-    res.webSocket!.accept();
-    res.webSocket!.close(1000);
+    const socket = res.webSocket!;
+    socket.accept();
+    const messages: string[] = [];
+    socket.addEventListener("message", (event) => messages.push(event.data as string));
+    socket.send("ping");
+    await eventually(async () => expect(messages).toContain("pong"), 10_000, 20);
+    socket.close(1000);
   });
 
   it("lets a listener change its filter over the socket, and names a bad field", async () => {
