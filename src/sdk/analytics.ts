@@ -57,7 +57,7 @@ export class Analytics {
     );
     if (this.consentState === "granted") this.consent("granted");
     addEventListener("pagehide", () => this.delivery.beaconRest());
-    addEventListener("online", () => void this.delivery.flush());
+    addEventListener("online", () => void this.delivery.flush(true));
   }
 
   track(event: string, properties?: Props, options?: CallOptions, callback?: Callback): this {
@@ -138,9 +138,9 @@ export class Analytics {
     void this.delivery.flush();
   }
 
-  /** Sends what waits now (resolves after the attempt). */
+  /** Sends what waits now, even while a retry waits for its time (resolves after the attempt). */
   flush(): Promise<void> {
-    return this.delivery.flush();
+    return this.delivery.flush(true);
   }
 
   private enqueue(fields: Props, options: CallOptions = {}, callback?: Callback): this {

@@ -43,8 +43,12 @@ export class Delivery {
     else this.schedule(this.options.flushInterval);
   }
 
-  /** Sends what waits, batch after batch, unless a retry is not due yet; resolves when done or a send failed. */
-  async flush(): Promise<void> {
+  /**
+   * Sends what waits, batch after batch; resolves when done or a send failed.
+   * Waits for a pending retry's time unless `now` (back online, or asked to).
+   */
+  async flush(now = false): Promise<void> {
+    if (now) this.retryAt = 0;
     if (this.paused || this.inFlight.size > 0 || Date.now() < this.retryAt) return;
     const batch = this.queue.next(BATCH_MAX_MESSAGES, BATCH_MAX_CHARS);
     if (batch.length === 0) return;
