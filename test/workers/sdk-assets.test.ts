@@ -31,6 +31,9 @@ describe("static assets served by the Worker", () => {
     const page = await call("/app/");
     expect(page.status).toBe(200);
     expect(await page.text()).toContain("leadflare");
+    const bare = await call("/app", { redirect: "manual" });
+    expect([301, 307, 308]).toContain(bare.status);
+    expect(new URL(bare.headers.get("Location")!, "https://leadflare.test").pathname).toBe("/app/");
     const health = await call("/health");
     expect(await health.json()).toEqual({ status: "ok" });
   });
