@@ -73,8 +73,8 @@ export async function build(worker) {
     compatibilityDate: config.compatibility_date,
     compatibilityFlags: config.compatibility_flags ?? [],
     vars: config.vars ?? {},
-    // Every Durable Object class the config binds (LEAD, and leadflare's RATE_LIMITER), SQLite-backed.
-    durableObjectBindings: Object.fromEntries(
+    // Every Durable Object binding the wrangler.toml declares (all SQLite-backed here).
+    durableObjects: Object.fromEntries(
       (config.durable_objects?.bindings ?? []).map((b) => [b.name, { className: b.class_name, useSQLite: true }]),
     ),
     ...queueOptions(config),
@@ -132,7 +132,7 @@ const MODULE_TYPES = {
   ".html": "Text",
 };
 
-export async function start(worker, { outdir, compatibilityDate, compatibilityFlags, vars, durableObjectBindings, queueProducers, queueConsumers }) {
+export async function start(worker, { outdir, compatibilityDate, compatibilityFlags, vars, durableObjects, queueProducers, queueConsumers }) {
   const files = (await readdir(outdir, { recursive: true })).filter((f) => MODULE_TYPES[path.extname(f)]);
   const modules = ["index.js", ...files.filter((f) => f !== "index.js")].map((f) => ({
     type: MODULE_TYPES[path.extname(f)],
@@ -146,7 +146,7 @@ export async function start(worker, { outdir, compatibilityDate, compatibilityFl
       modulesRoot: outdir,
       compatibilityDate,
       compatibilityFlags,
-      durableObjects: worker.durableObjects === false ? {} : durableObjectBindings,
+      durableObjects: worker.durableObjects === false ? {} : durableObjects,
       d1Databases: ["DB"],
       queueProducers,
       queueConsumers,

@@ -51,6 +51,7 @@ import type { ProjectionMessage } from "../src/queues/projection";
 import type { DestinationMessage } from "../src/queues/destinations";
 import type { EnrichmentMessage } from "../src/queues/enrichment";
 import type { DeliveryItem, LeadSnapshot } from "../src/destinations/types";
+import { publishMerge } from "../src/live/publish";
 import { migrateLeadSchema } from "./lead-schema";
 import {
   LeadStore,
@@ -70,6 +71,9 @@ export interface IngestResult {
   suppressed: number;
   /** Dropped: older than the namespace's retention. */
   expired: number;
+  /** The live lead that holds the events (this one, or the one it forwards to). */
+  leadId: string;
+  newMessageIds: string[];
 }
 
 /** What an erasure needs to know of the lead: its name and every identity it holds. */
@@ -154,14 +158,14 @@ export class LeadObject extends DurableObject<Env> {
   async ingest(namespaceId: string, selfName: string, events: LeadEvent[], scoringVersion = 0, hops = 0): Promise<IngestResult> {
     if (this.isErased()) {
       await countSuppressed(this.env.DB, namespaceId, selfName, events.length);
-      return { accepted: 0, duplicates: 0, suppressed: events.length, expired: 0 };
+      return { accepted: 0, duplicates: 0, suppressed: events.length, expired: 0, leadId: this.ctx.id.toString(), newMessageIds: [] };
     }
     const forwardTo = this.forwardTo();
     if (forwardTo) return this.lead(forwardTo, hops).ingest(namespaceId, forwardTo, events, scoringVersion, hops + 1);
     await this.ensureScoring(namespaceId, scoringVersion);
     const cutoff = this.retentionCutoff(Date.now());
     const kept = cutoff === null ? events : events.filter((e) => e.timestamp >= cutoff);
-    const accepted = this.transact(() => {
+    const newMessageIds = this.transact(() => {
       this.becomeLive(namespaceId, selfName);
       const { inserted, earliest, new: fresh } = this.store.insertEvents(kept.map(toStoredEvent), this.scorer());
       for (const event of fresh) this.store.addToOutbox(event.messageId, "event", event.body);
@@ -174,11 +178,19 @@ export class LeadObject extends DurableObject<Env> {
       }
       if (earliest) this.store.rescoreFrom(earliest, this.capOf(), Date.now());
       if (inserted > 0) this.afterChange();
-      return inserted;
+      return fresh.map((event) => event.messageId);
     });
+    const accepted = newMessageIds.length;
     if (accepted > 0) await this.scheduleAlarm(Date.now() + PROJECTION_DELAY_MS);
     await this.settleIdentities();
-    return { accepted, duplicates: kept.length - accepted, suppressed: 0, expired: events.length - kept.length };
+    return {
+      accepted,
+      duplicates: kept.length - accepted,
+      suppressed: 0,
+      expired: events.length - kept.length,
+      leadId: this.ctx.id.toString(),
+      newMessageIds,
+    };
   }
 
   /** Brings this lead to the namespace's scoring `version` (a rescore job's step, which may hand over the config). */
@@ -286,7 +298,7 @@ export class LeadObject extends DurableObject<Env> {
     if (this.isErased()) return;
     const forwardTo = this.forwardTo();
     if (forwardTo) return this.lead(forwardTo, hops).receiveMerge(payload, hops + 1);
-    this.transact(() => {
+    const firstPush = this.transact(() => {
       const scorer = this.scorer();
       const now = Date.now();
       const cutoff = this.retentionCutoff(now);
@@ -313,7 +325,9 @@ export class LeadObject extends DurableObject<Env> {
       const from = earlierKey(moved.earliest, logged.earliest);
       if (from) this.store.rescoreFrom(from, this.capOf(), now);
       this.afterChange();
+      return logged.inserted > 0;
     });
+    if (firstPush) this.ctx.waitUntil(publishMerge(this.env, this.store.meta("namespace_id")!, this.ctx.id.toString(), payload));
     await this.scheduleAlarm(Date.now() + PROJECTION_DELAY_MS);
     await this.settleIdentities();
   }

@@ -14,6 +14,8 @@ import { cursorRoutes, servedLeadRoutes } from "./routes/served-leads";
 import { enrichRoutes } from "./routes/enrich";
 import { securityHeaders } from "./http/security-headers";
 import { ingestCors, managementCors } from "./http/cors";
+import { liveRoutes } from "./routes/live";
+import { assetRoutes } from "./routes/assets";
 
 export const app = new Hono<AppEnv>();
 
@@ -37,6 +39,8 @@ app.route("/buffer", bufferRoutes);
 app.route("/leads", servedLeadRoutes);
 app.route("/cursor", cursorRoutes);
 app.route("/enrich", enrichRoutes);
+app.route("/api/live", liveRoutes);
+app.route("/", assetRoutes);
 
 app.notFound((c) => errorResponse(c, new ApiError(404, "not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)));
 

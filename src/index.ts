@@ -6,6 +6,7 @@ import { consumeDestinationDeadLetters, consumeDestinations, type DestinationMes
 
 export { LeadObject } from "../durable/lead-object";
 export { RateLimiter } from "../durable/rate-limiter";
+export { LiveObject } from "../durable/live-object";
 
 export default {
   fetch: app.fetch,

@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "./app-env";
 import { ApiError } from "./errors";
@@ -10,6 +10,23 @@ function bearerToken(header: string | undefined): string {
   const match = header?.match(/^Bearer\s+(\S+)$/i);
   if (!match) throw new ApiError(401, "unauthorized", "Authorization: Bearer <API key or admin token> is required");
   return match[1]!;
+}
+
+/**
+ * Browsers cannot set headers on a WebSocket, so /api/live also takes the key
+ * as a subprotocol: `new WebSocket(url, ["leadflare", "bearer.<key>"])`.
+ */
+export const LIVE_PROTOCOL = "leadflare";
+const PROTOCOL_TOKEN_PREFIX = "bearer.";
+
+function requestToken(c: Context<AppEnv>): string {
+  const authorization = c.req.header("Authorization");
+  if (authorization === undefined && c.req.header("Upgrade")?.toLowerCase() === "websocket") {
+    const offered = c.req.header("Sec-WebSocket-Protocol")?.split(",").map((p) => p.trim()) ?? [];
+    const token = offered.find((p) => p.startsWith(PROTOCOL_TOKEN_PREFIX))?.slice(PROTOCOL_TOKEN_PREFIX.length);
+    if (token) return token;
+  }
+  return bearerToken(authorization);
 }
 
 function isAdminToken(env: Env, token: string): boolean {
@@ -29,7 +46,7 @@ export const requireAdmin: MiddlewareHandler<AppEnv> = createMiddleware<AppEnv>(
  * the admin token acts on the namespace named by `?namespace=`.
  */
 export const requireNamespace: MiddlewareHandler<AppEnv> = createMiddleware<AppEnv>(async (c, next) => {
-  const token = bearerToken(c.req.header("Authorization"));
+  const token = requestToken(c);
   if (isAdminToken(c.env, token)) {
     const name = c.req.query("namespace") ?? c.req.param("name");
     if (!name) throw new ApiError(400, "invalid_request", "the admin token needs ?namespace=<name>", [{ path: "namespace", message: "required" }]);

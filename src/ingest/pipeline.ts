@@ -18,6 +18,8 @@ export interface IngestOutcome {
   /** Valid, but naming an erased lead's identity: dropped and counted, still answered as a success. */
   suppressed: number;
   rejected: Rejection[];
+  /** The events stored for the first time, with the lead each landed on. */
+  stored: Array<{ leadId: string; event: LeadEvent }>;
 }
 
 const encoder = new TextEncoder();
@@ -63,8 +65,9 @@ export async function ingestMessages(
     else byLead.set(name, [event]);
   }
 
+  const groups = [...byLead];
   const [results] = await Promise.all([
-    Promise.all([...byLead].map(([name, events]) => env.LEAD.getByName(name).ingest(namespace.id, name, events, namespace.scoringVersion))),
+    Promise.all(groups.map(([name, events]) => env.LEAD.getByName(name).ingest(namespace.id, name, events, namespace.scoringVersion))),
     ...[...droppedByHash].map(([hash, n]) => countDroppedEvents(env.DB, namespace.id, hash, n)),
   ]);
   return {
@@ -72,6 +75,11 @@ export async function ingestMessages(
     duplicates: results.reduce((n, r) => n + r.duplicates, 0),
     suppressed: [...droppedByHash.values()].reduce((a, b) => a + b, 0) + results.reduce((n, r) => n + r.suppressed, 0),
     rejected,
+    stored: results.flatMap((result, i) => {
+      const fresh = new Set(result.newMessageIds);
+      // A messageId repeated inside the batch was stored once: the first copy stands for it.
+      return groups[i]![1].filter((event) => fresh.delete(event.messageId)).map((event) => ({ leadId: result.leadId, event }));
+    }),
   };
 }
 

@@ -1,7 +1,17 @@
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
-import { inArray, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { automationFirings, deliveries, leadIdentities, leadProjection, leadTombstones, suppressedIdentities } from "../db/schema";
+import {
+  automationFirings,
+  bufferedLeads,
+  deliveries,
+  enrichmentCache,
+  leadIdentities,
+  leadProjection,
+  leadTombstones,
+  orgs,
+  suppressedIdentities,
+} from "../db/schema";
 import { forgetSuppressedHashes, identityHash } from "../db/suppression";
 import { leadObjectName } from "../ingest/lead-name";
 import type { Identity } from "../ingest/normalize";
@@ -36,9 +46,14 @@ export const D1_ERASERS: Readonly<Record<string, Eraser>> = {
   projection: (orm, t) => chunks(t.leadIds).map((ids) => orm.delete(leadProjection).where(inArray(leadProjection.leadId, ids))),
   deliveries: (orm, t) => chunks(t.leadIds).map((ids) => orm.delete(deliveries).where(inArray(deliveries.leadId, ids))),
   automationFirings: (orm, t) => chunks(t.leadIds).map((ids) => orm.delete(automationFirings).where(inArray(automationFirings.leadId, ids))),
-  // Issue 7 adds, e.g.:
-  // enrichmentCache: (orm, t) => chunks(emailsOf(t)).map((emails) => orm.delete(enrichmentCache).where(inArray(enrichmentCache.email, emails))),
-  // leadBuffer: (orm, t) => chunks(emailsOf(t)).map((emails) => orm.delete(leadBuffer).where(and(eq(leadBuffer.namespaceId, t.namespaceId), inArray(leadBuffer.email, emails)))),
+  enrichmentCache: (orm, t) => chunks(emailsOf(t)).map((emails) => orm.delete(enrichmentCache).where(inArray(enrichmentCache.email, emails))),
+  // The buffers of every lead-service organisation attached to the lead's namespace.
+  leadBuffers: (orm, t) =>
+    chunks(emailsOf(t)).map((emails) =>
+      orm
+        .delete(bufferedLeads)
+        .where(and(inArray(bufferedLeads.email, emails), inArray(bufferedLeads.orgId, orm.select({ id: orgs.id }).from(orgs).where(eq(orgs.namespaceId, t.namespaceId))))),
+    ),
 };
 
 export interface EraseResult {

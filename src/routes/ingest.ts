@@ -5,7 +5,9 @@ import { parseOrThrow } from "../http/validate";
 import { namespaceForWriteKey, type IngestNamespace } from "../db/tenants";
 import { readJsonBody } from "../ingest/body";
 import { writeKeyOf } from "../ingest/write-key";
-import { ingestMessages } from "../ingest/pipeline";
+import { ingestMessages, type IngestOutcome } from "../ingest/pipeline";
+import { publishLive } from "../live/publish";
+import { eventNotice, rejectionNotice } from "../live/notices";
 import { batchSchema, MAX_BATCH_BYTES, MAX_BATCH_MESSAGES, MAX_MESSAGE_BYTES, type MessageType } from "../schemas/segment";
 import { settingsFor } from "../ingest/settings";
 import { enforceRateLimit } from "../http/rate-limit";
@@ -29,6 +31,7 @@ for (const [type, short] of SINGLE_PATHS) {
     const namespace = await authenticate(c, body);
     if (!isObject(body)) throw new ApiError(400, "invalid_request", "the body must be a JSON object", [{ path: "(body)", message: "expected object" }]);
     const outcome = await ingestMessages(c.env, namespace, [{ ...body, type }], {});
+    announce(c, namespace, outcome);
     const rejection = outcome.rejected[0];
     if (rejection) {
       const status = rejection.code === "message_too_large" ? 413 : 400;
@@ -51,6 +54,7 @@ for (const path of BATCH_PATHS) {
       });
     }
     const outcome = await ingestMessages(c.env, namespace, envelope.batch, envelope);
+    announce(c, namespace, outcome);
     if (outcome.rejected.length === 0) return c.json({ success: true });
     // Suppressed messages were valid: to the client they count as accepted.
     const accepted = outcome.accepted + outcome.suppressed;
@@ -74,6 +78,17 @@ async function authenticate(c: Context<AppEnv>, body: unknown): Promise<IngestNa
   if (!namespace) throw new ApiError(401, "unauthorized", "unknown write key");
   await enforceRateLimit(c, { kind: "source", id: namespace.sourceId });
   return namespace;
+}
+
+/** Tells the live stream, after the answer: the ingest call never waits for it. */
+function announce(c: Context<AppEnv>, namespace: IngestNamespace, outcome: IngestOutcome): void {
+  const at = new Date().toISOString();
+  c.executionCtx.waitUntil(
+    publishLive(c.env, namespace.id, () => [
+      ...outcome.stored.map(({ leadId, event }) => eventNotice(leadId, event, at)),
+      ...outcome.rejected.map((rejection) => rejectionNotice(rejection, at)),
+    ]),
+  );
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
