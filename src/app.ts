@@ -8,6 +8,7 @@ import { icpTableRoutes, scoringRuleRoutes } from "./routes/scoring";
 import { leaderboardRoutes } from "./routes/leaderboard";
 import { destinationRoutes } from "./routes/destinations";
 import { automationRoutes } from "./routes/automations";
+import { webhookRoutes } from "./routes/webhooks";
 
 export const app = new Hono<AppEnv>();
 
@@ -20,6 +21,7 @@ app.route("/api/icp-table", icpTableRoutes);
 app.route("/api/leaderboard", leaderboardRoutes);
 app.route("/api/destinations", destinationRoutes);
 app.route("/api/automations", automationRoutes);
+app.route("/webhooks", webhookRoutes);
 
 app.notFound((c) => errorResponse(c, new ApiError(404, "not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)));
 

@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { CONDITION_OPS } from "../scoring/rules";
 import { canonicalEventName } from "../scoring/event-name";
+import { normalizeKeyword } from "../sources/routing";
+import { PLATFORMS } from "../sources/types";
 
 /** Namespace names are URL- and log-friendly: `acme-corp`, `default`. */
 export const namespaceName = z
@@ -81,3 +83,20 @@ export const leadListQuery = z.object({
 });
 
 export const leaderboardQuery = z.object({ limit: z.coerce.number().int().min(1).max(100).default(10) });
+
+/** Campaign-name keywords of a namespace, stored normalised (lower case, single spaces) and without repeats. */
+export const keywordList = z
+  .array(
+    z
+      .string()
+      .max(100)
+      .transform(normalizeKeyword)
+      .refine((k) => k.length > 0, "must hold at least one letter or digit"),
+  )
+  .max(50)
+  .transform((list) => [...new Set(list)]);
+
+export const createNamespaceWithKeywordsBody = z.object({ name: namespaceName, keywords: keywordList.default([]) });
+export const updateNamespaceBody = z.object({ keywords: keywordList });
+
+export const webhookSourceBody = z.object({ platform: z.enum(PLATFORMS), name: z.string().trim().min(1).max(100) });
