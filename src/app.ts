@@ -9,6 +9,8 @@ import { leaderboardRoutes } from "./routes/leaderboard";
 import { destinationRoutes } from "./routes/destinations";
 import { automationRoutes } from "./routes/automations";
 import { webhookRoutes } from "./routes/webhooks";
+import { syncRoutes } from "./routes/sync";
+import { accountRoutes } from "./routes/accounts";
 
 export const app = new Hono<AppEnv>();
 
@@ -22,6 +24,8 @@ app.route("/api/leaderboard", leaderboardRoutes);
 app.route("/api/destinations", destinationRoutes);
 app.route("/api/automations", automationRoutes);
 app.route("/webhooks", webhookRoutes);
+app.route("/api/accounts", accountRoutes);
+app.route("/api/sync", syncRoutes);
 
 app.notFound((c) => errorResponse(c, new ApiError(404, "not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)));
 

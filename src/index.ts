@@ -2,6 +2,8 @@ import { app } from "./app";
 import { consumeProjection, type ProjectionMessage } from "./queues/projection";
 import { consumeJobs, type JobMessage } from "./queues/jobs";
 import { consumeDestinationDeadLetters, consumeDestinations, type DestinationMessage } from "./queues/destinations";
+import { consumeSync, consumeSyncDeadLetters, type SyncMessage } from "./queues/sync";
+import { runScheduledSyncs } from "./cron/sync";
 
 export { LeadObject } from "../durable/lead-object";
 
@@ -12,6 +14,11 @@ export default {
     else if (batch.queue.startsWith("leadflare-jobs")) await consumeJobs(batch as MessageBatch<JobMessage>, env);
     else if (batch.queue.startsWith("leadflare-destinations-dlq")) await consumeDestinationDeadLetters(batch as MessageBatch<DestinationMessage>, env);
     else if (batch.queue.startsWith("leadflare-destinations")) await consumeDestinations(batch as MessageBatch<DestinationMessage>, env);
+    else if (batch.queue.startsWith("leadflare-sync-dlq")) await consumeSyncDeadLetters(batch as MessageBatch<SyncMessage>, env);
+    else if (batch.queue.startsWith("leadflare-sync")) await consumeSync(batch as MessageBatch<SyncMessage>, env);
     else throw new Error(`no consumer for queue ${batch.queue}`);
   },
-} satisfies ExportedHandler<Env, ProjectionMessage | JobMessage | DestinationMessage>;
+  async scheduled(controller, env) {
+    await runScheduledSyncs(env, controller.scheduledTime);
+  },
+} satisfies ExportedHandler<Env, ProjectionMessage | JobMessage | DestinationMessage | SyncMessage>;

@@ -1,10 +1,14 @@
 import type { Namespace } from "../db/tenants";
 
+export type Caller = { kind: "admin" } | { kind: "namespace"; namespace: Namespace };
+
 /** hono's typing of this Worker: its bindings and what middleware puts on the context. */
 export interface AppEnv {
   Bindings: Env;
   Variables: {
     /** The namespace a management call acts on, set by `requireNamespace`. */
     namespace: Namespace;
+    /** Who calls a route open to both: the admin token (every namespace) or one namespace's API key. Set by `requireCaller`. */
+    caller: Caller;
   };
 }

@@ -171,5 +171,5 @@ export async function readLemlistPage(
     activities.push(mapped);
   }
   const done = passedStart || parsed.data.length < size;
-  return { ok: true, value: { activities, read: parsed.data.length, next: done ? null : { offset: offset + parsed.data.length } } };
+  return { ok: true, value: { activities, read: parsed.data.length, next: { offset: offset + parsed.data.length }, done } };
 }

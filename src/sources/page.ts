@@ -6,11 +6,12 @@ export interface ActivityWindow {
   to?: number;
 }
 
-/** One page of a tool's activity: mapped activities, how many records were read, and where the next page starts (null: done). */
+/** One page of a tool's activity: mapped activities, how many records were read, where the next page starts, and whether this was the last. */
 export interface PageResult<P> {
   activities: Mapped[];
   read: number;
-  next: P | null;
+  next: P;
+  done: boolean;
   /** Records there are to read in all, when the tool says (Smartlead's `total_stats`). */
   totalHint?: number;
 }

@@ -175,7 +175,7 @@ export async function readSmartleadPage(
     const parsed = campaignList.safeParse(answer.value);
     if (!parsed.success) return { ok: false, error: "smartlead /campaigns did not answer a list of campaigns", permanent: true };
     const campaigns = parsed.data.map((c) => ({ id: c.id, name: c.name ?? "" }));
-    return { ok: true, value: { activities: [], read: 0, next: campaigns.length === 0 ? null : { campaigns, index: 0, offset: 0 } } };
+    return { ok: true, value: { activities: [], read: 0, next: { campaigns, index: 0, offset: 0 }, done: campaigns.length === 0 } };
   }
   const campaign = position.campaigns[position.index]!;
   const size = Math.min(limit, SMARTLEAD_PAGE_MAX);
@@ -196,11 +196,11 @@ export async function readSmartleadPage(
       activities.push(activity);
     }
   }
-  const campaignDone = page.data.data.length < size;
-  const next: SmartleadPosition | null = !campaignDone
-    ? { ...position, offset: position.offset + page.data.data.length }
-    : position.index + 1 < position.campaigns.length
-      ? { ...position, index: position.index + 1, offset: 0 }
-      : null;
-  return { ok: true, value: { activities, read: page.data.data.length, next, totalHint: position.offset === 0 ? page.data.total_stats : undefined } };
+  const read = page.data.data.length;
+  const lastCampaign = position.index + 1 >= position.campaigns.length;
+  const campaignDone = read < size;
+  const next: SmartleadPosition =
+    campaignDone && !lastCampaign ? { ...position, index: position.index + 1, offset: 0 } : { ...position, offset: position.offset + read };
+  const totalHint = position.offset === 0 ? page.data.total_stats : undefined;
+  return { ok: true, value: { activities, read, next, done: campaignDone && lastCampaign, totalHint } };
 }

@@ -23,7 +23,21 @@ export const SMARTLEAD_KEY = "smartlead-key";
 
 export function lemlistFake(host = "lemlist.fake") {
   const activities: LemlistActivityFake[] = [];
-  const fake = new FakeService(host, (r) => {
+  /** Answers to give instead of the page at an offset, one per call, in order (built when asked: a Response belongs to one request). */
+  const failAt = new Map<number, { status: number; body?: string; headers?: Record<string, string> }[]>();
+  /**
+   * A call for this offset waits until `open` is set, and sets `arrived`.
+   * Flags, not promises: a promise resolved from another request's context does not wake its waiter in workerd.
+   */
+  const gate = { offset: -1, arrived: false, open: false };
+  const fake = new FakeService(host, async (r) => {
+    const offsetAsked = Number(r.url.searchParams.get("offset") ?? "0");
+    const planned = failAt.get(offsetAsked)?.shift();
+    if (planned) return new Response(planned.body ?? "", { status: planned.status, headers: planned.headers });
+    if (offsetAsked === gate.offset) {
+      gate.arrived = true;
+      while (!gate.open) await new Promise((r) => setTimeout(r, 20));
+    }
     const auth = r.headers.get("Authorization") ?? "";
     const key = auth.startsWith("Basic ") ? atob(auth.slice(6)).split(":")[1] : r.url.searchParams.get("access_token");
     if (key !== LEMLIST_KEY) return Response.json({ message: "Invalid api key" }, { status: 401 });
@@ -35,7 +49,7 @@ export function lemlistFake(host = "lemlist.fake") {
   });
   /** The offsets asked for, in order (failed calls not included). */
   const offsets = () => fake.requests.map((r) => Number(r.url.searchParams.get("offset")));
-  return Object.assign(fake, { activities, offsets });
+  return Object.assign(fake, { activities, offsets, failAt, gate });
 }
 
 export interface SmartleadRowFake {
@@ -103,4 +117,17 @@ export function smartleadHook(eventType: string, fields: Record<string, unknown>
     secret_key: "",
     ...fields,
   };
+}
+
+/** `count` Lemlist activities for `emails` leads, one per hour going back from `newest`, types taken in turn. */
+export function lemlistActivities(count: number, { emails = 100, newest = Date.parse("2025-06-01T12:00:00Z"), campaignName = "Campaign1", prefix = "act" } = {}): LemlistActivityFake[] {
+  const types = ["emailsSent", "emailsOpened", "emailsClicked", "emailsReplied", "linkedinVisitDone"];
+  return Array.from({ length: count }, (_, i) => ({
+    _id: `${prefix}_${String(i).padStart(6, "0")}`,
+    type: types[i % types.length]!,
+    leadEmail: `lead-${i % emails}@example.com`,
+    campaignId: "cam_1",
+    campaignName,
+    createdAt: new Date(newest - i * 3_600_000).toISOString(),
+  }));
 }

@@ -1,5 +1,5 @@
 import { expect } from "vitest";
-import { adminHeaders, api, call, type Tenant } from "./helpers";
+import { adminHeaders, api, apiSend, call, eventually, type Tenant } from "./helpers";
 
 export interface WebhookSource {
   id: string;
@@ -34,4 +34,35 @@ export async function leadByEmail(t: Tenant, email: string): Promise<any | undef
 export async function setKeywords(namespace: string, keywords: string[]) {
   const res = await call(`/api/namespaces/${namespace}`, { method: "PATCH", headers: adminHeaders(), body: JSON.stringify({ keywords }) });
   return { status: res.status, body: (await res.json()) as any };
+}
+
+export async function addAccount(t: Tenant, platform: "lemlist" | "smartlead", apiKey: string, extra: Record<string, unknown> = {}) {
+  const res = await apiSend(t, "POST", "/api/accounts", { platform, name: `${platform} account`, apiKey, ...extra });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body.account as { id: string };
+}
+
+export async function startSync(t: Tenant, body: Record<string, unknown>) {
+  return apiSend(t, "POST", "/api/sync/jobs", body);
+}
+
+export async function jobOf(t: Tenant, id: string) {
+  return (await api(t, `/api/sync/jobs/${id}`)).body.job;
+}
+
+/** Waits until the job has ended (completed, failed or cancelled) and returns it. */
+export async function jobEnded(t: Tenant, id: string, timeoutMs = 50_000) {
+  return eventually(
+    async () => {
+      const job = await jobOf(t, id);
+      if (job.status === "queued" || job.status === "in_progress") throw new Error(`job ${id} still ${job.status}: ${JSON.stringify(job.accounts)}`);
+      return job;
+    },
+    timeoutMs,
+    200,
+  );
+}
+
+export async function accountOf(t: Tenant, id: string) {
+  return (await api(t, `/api/accounts/${id}`)).body.account;
 }
