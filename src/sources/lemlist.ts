@@ -155,7 +155,9 @@ export async function readLemlistPage(
   if (!parsed.success) return { ok: false, error: "lemlist /activities did not answer a list", permanent: true };
   const activities: Mapped[] = [];
   let passedStart = false;
+  let examined = 0;
   for (const item of parsed.data) {
+    examined++;
     const one = lemlistActivity.safeParse(item);
     if (!one.success) {
       activities.push({ skipped: "lemlist activity without a type" });
@@ -171,5 +173,5 @@ export async function readLemlistPage(
     activities.push(mapped);
   }
   const done = passedStart || parsed.data.length < size;
-  return { ok: true, value: { activities, read: parsed.data.length, next: { offset: offset + parsed.data.length }, done } };
+  return { ok: true, value: { activities, read: examined, next: { offset: offset + examined }, done } };
 }
