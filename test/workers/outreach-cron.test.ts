@@ -10,7 +10,8 @@ afterEach(() => uninstall?.());
 
 async function runCron() {
   // The Worker's own scheduled handler, as the Cron Trigger calls it.
-  await exports.default.scheduled({ scheduledTime: new Date(), cron: "*/15 * * * *" });
+  const worker = exports.default as unknown as { scheduled(options: { scheduledTime: Date; cron: string }): Promise<void> };
+  await worker.scheduled({ scheduledTime: new Date(), cron: "*/15 * * * *" });
 }
 
 describe("scheduled delta sync", () => {
