@@ -16,6 +16,9 @@ import { securityHeaders } from "./http/security-headers";
 import { ingestCors, managementCors } from "./http/cors";
 import { liveRoutes } from "./routes/live";
 import { assetRoutes } from "./routes/assets";
+import { webhookRoutes } from "./routes/webhooks";
+import { syncRoutes } from "./routes/sync";
+import { accountRoutes } from "./routes/accounts";
 
 export const app = new Hono<AppEnv>();
 
@@ -41,6 +44,9 @@ app.route("/cursor", cursorRoutes);
 app.route("/enrich", enrichRoutes);
 app.route("/api/live", liveRoutes);
 app.route("/", assetRoutes);
+app.route("/webhooks", webhookRoutes);
+app.route("/api/accounts", accountRoutes);
+app.route("/api/sync", syncRoutes);
 
 app.notFound((c) => errorResponse(c, new ApiError(404, "not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)));
 

@@ -3,6 +3,8 @@ import { consumeProjection, type ProjectionMessage } from "./queues/projection";
 import { consumeJobs, type JobMessage } from "./queues/jobs";
 import { consumeEnrichment, type EnrichmentMessage } from "./queues/enrichment";
 import { consumeDestinationDeadLetters, consumeDestinations, type DestinationMessage } from "./queues/destinations";
+import { consumeSync, consumeSyncDeadLetters, type SyncMessage } from "./queues/sync";
+import { runScheduledSyncs } from "./cron/sync";
 
 export { LeadObject } from "../durable/lead-object";
 export { RateLimiter } from "../durable/rate-limiter";
@@ -16,6 +18,11 @@ export default {
     else if (batch.queue.startsWith("leadflare-enrichment")) await consumeEnrichment(batch as MessageBatch<EnrichmentMessage>, env);
     else if (batch.queue.startsWith("leadflare-destinations-dlq")) await consumeDestinationDeadLetters(batch as MessageBatch<DestinationMessage>, env);
     else if (batch.queue.startsWith("leadflare-destinations")) await consumeDestinations(batch as MessageBatch<DestinationMessage>, env);
+    else if (batch.queue.startsWith("leadflare-sync-dlq")) await consumeSyncDeadLetters(batch as MessageBatch<SyncMessage>, env);
+    else if (batch.queue.startsWith("leadflare-sync")) await consumeSync(batch as MessageBatch<SyncMessage>, env);
     else throw new Error(`no consumer for queue ${batch.queue}`);
   },
-} satisfies ExportedHandler<Env, ProjectionMessage | JobMessage | DestinationMessage | EnrichmentMessage>;
+  async scheduled(controller, env) {
+    await runScheduledSyncs(env, controller.scheduledTime);
+  },
+} satisfies ExportedHandler<Env, ProjectionMessage | JobMessage | DestinationMessage | EnrichmentMessage | SyncMessage>;

@@ -366,3 +366,123 @@ export const leadTombstones = sqliteTable(
   },
   (table) => [index("lead_tombstones_namespace_idx").on(table.namespaceId)],
 );
+
+// ───────────────────────────────────────────────────────────────────────────
+// Outreach sources (Lemlist, Smartlead): keyword routing, webhook sources,
+// connected accounts and sync jobs. All in one migration.
+// ───────────────────────────────────────────────────────────────────────────
+
+/**
+ * Campaign-name keywords that route outreach activity to a namespace. A
+ * keyword (lower case, words separated by single spaces) belongs to one
+ * namespace, so a match is never ambiguous.
+ */
+export const namespaceKeywords = sqliteTable(
+  "namespace_keywords",
+  {
+    keyword: text("keyword").primaryKey(),
+    namespaceId: text("namespace_id")
+      .notNull()
+      .references(() => namespaces.id),
+    createdAt: integer("created_at").notNull(),
+  },
+  (table) => [index("namespace_keywords_namespace_idx").on(table.namespaceId)],
+);
+
+/** A Lemlist or Smartlead webhook endpoint; activity that matches no keyword lands in its namespace. */
+export const webhookSources = sqliteTable(
+  "webhook_sources",
+  {
+    id: text("id").primaryKey(),
+    namespaceId: text("namespace_id")
+      .notNull()
+      .references(() => namespaces.id),
+    platform: text("platform", { enum: ["lemlist", "smartlead"] }).notNull(),
+    name: text("name").notNull(),
+    /** SHA-256 of the secret we issued; the secret is shown once. */
+    secretHash: text("secret_hash").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (table) => [index("webhook_sources_namespace_idx").on(table.namespaceId)],
+);
+
+/**
+ * A namespace's account at an outreach tool, read by sync jobs. The API key
+ * is needed in clear to call the tool, so it is kept as given and never shown again.
+ */
+export const connectedAccounts = sqliteTable(
+  "connected_accounts",
+  {
+    id: text("id").primaryKey(),
+    namespaceId: text("namespace_id")
+      .notNull()
+      .references(() => namespaces.id),
+    platform: text("platform", { enum: ["lemlist", "smartlead"] }).notNull(),
+    name: text("name").notNull(),
+    apiKey: text("api_key").notNull(),
+    /** Overrides LEMLIST_API_URL / SMARTLEAD_API_URL for this account. */
+    baseUrl: text("base_url"),
+    /** ISO time: activity at or after it is what a delta sync still reads (null: never synced). */
+    watermark: text("watermark"),
+    lastSyncedAt: integer("last_synced_at"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (table) => [index("connected_accounts_namespace_idx").on(table.namespaceId)],
+);
+
+/** A sync run over some accounts: started by a user (`api`) or the Cron Trigger (`cron`). */
+export const syncJobs = sqliteTable(
+  "sync_jobs",
+  {
+    id: text("id").primaryKey(),
+    /** The namespace whose API key started it; null for the admin token. */
+    ownerNamespaceId: text("owner_namespace_id"),
+    trigger: text("trigger", { enum: ["api", "cron"] }).notNull(),
+    mode: text("mode", { enum: ["full_historical", "delta_since_last", "date_range", "reset_from_date"] }).notNull(),
+    /** JSON SyncJobConfig: platforms, namespaces, dateRange, resetDate, batchSize, callbackUrl. */
+    config: text("config").notNull(),
+    status: text("status", { enum: ["queued", "in_progress", "completed", "failed", "cancelled"] }).notNull(),
+    /** null, then `sent` or `failed: …` once the callback was tried. */
+    callbackState: text("callback_state"),
+    createdAt: integer("created_at").notNull(),
+    startedAt: integer("started_at"),
+    finishedAt: integer("finished_at"),
+  },
+  (table) => [index("sync_jobs_owner_idx").on(table.ownerNamespaceId, table.createdAt)],
+);
+
+/**
+ * One account's part of a sync job, paged by the sync queue. `position` is
+ * where the next page starts and only moves after a page is durable; `step`
+ * counts pages so a stale or repeated queue message is recognised.
+ * `activeAccountId` is the account id while the task runs, so the unique
+ * index lets only one sync per account run at a time.
+ */
+export const syncTasks = sqliteTable(
+  "sync_tasks",
+  {
+    id: text("id").primaryKey(),
+    jobId: text("job_id").notNull(),
+    accountId: text("account_id").notNull(),
+    platform: text("platform", { enum: ["lemlist", "smartlead"] }).notNull(),
+    status: text("status", { enum: ["queued", "in_progress", "completed", "failed", "cancelled"] }).notNull(),
+    activeAccountId: text("active_account_id").unique(),
+    /** JSON page position, shaped by the platform; null before the first page. */
+    position: text("position"),
+    step: integer("step").notNull(),
+    /** Activities read from the tool, events new to their leads, events already there. */
+    read: integer("read").notNull(),
+    imported: integer("imported").notNull(),
+    duplicates: integer("duplicates").notNull(),
+    /** How many activities there are to read, when the tool says. */
+    total: integer("total"),
+    /** Failed tries of the current page. */
+    attempts: integer("attempts").notNull(),
+    /** JSON array of { at, message }, the last few. */
+    errors: text("errors").notNull(),
+    /** Newest activity time this run saw (ISO): the account's next watermark. */
+    newestSeen: text("newest_seen"),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (table) => [index("sync_tasks_job_idx").on(table.jobId)],
+);

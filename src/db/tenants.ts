@@ -131,3 +131,32 @@ export async function listSources(db: D1Database, namespaceId: string) {
     .all();
   return rows.map((r) => ({ ...r, rateLimit: r.rateLimit ? (JSON.parse(r.rateLimit) as RateLimit) : null, createdAt: new Date(r.createdAt).toISOString() }));
 }
+
+/**
+ * Deletes a namespace that holds nothing; otherwise changes nothing and says
+ * what it still holds (e.g. "2 sources, 14 leads").
+ */
+export async function deleteNamespace(db: D1Database, namespaceId: string): Promise<string | undefined> {
+  const holdings: [string, string][] = [
+    ["sources", "sources"],
+    ["api_keys", "API keys"],
+    ["webhook_sources", "webhook sources"],
+    ["connected_accounts", "connected accounts"],
+    ["destinations", "destinations"],
+    ["automations", "automations"],
+    ["scoring_rules", "scoring rules"],
+    ["lead_projection", "leads"],
+    ["orgs", "lead-service organisations"],
+  ];
+  const counts = await db.batch<{ n: number }>(
+    holdings.map(([table]) => db.prepare(`SELECT count(*) AS n FROM ${table} WHERE namespace_id = ?`).bind(namespaceId)),
+  );
+  const held = holdings.map(([, label], i) => [counts[i]!.results[0]!.n, label] as const).filter(([n]) => n > 0);
+  if (held.length > 0) return held.map(([n, label]) => `${n} ${label}`).join(", ");
+  await db.batch([
+    db.prepare("DELETE FROM namespace_keywords WHERE namespace_id = ?").bind(namespaceId),
+    db.prepare("DELETE FROM namespace_scoring WHERE namespace_id = ?").bind(namespaceId),
+    db.prepare("DELETE FROM namespaces WHERE id = ?").bind(namespaceId),
+  ]);
+  return undefined;
+}

@@ -1,6 +1,8 @@
 import type { Namespace } from "../db/tenants";
 import type { Org } from "../db/orgs";
 
+export type Caller = { kind: "admin" } | { kind: "namespace"; namespace: Namespace };
+
 /** hono's typing of this Worker: its bindings and what middleware puts on the context. */
 export interface AppEnv {
   Bindings: Env;
@@ -11,5 +13,7 @@ export interface AppEnv {
     org: Org;
     /** The API key a management call came with; unset for the admin token. */
     apiKeyId?: string;
+    /** Who calls a route open to both: the admin token (every namespace) or one namespace's API key. Set by `requireCaller`. */
+    caller: Caller;
   };
 }

@@ -62,3 +62,15 @@ export const requireNamespace: MiddlewareHandler<AppEnv> = createMiddleware<AppE
   }
   await next();
 });
+
+/** The admin token or a namespace's API key; routes read `c.var.caller` to scope what they show. */
+export const requireCaller: MiddlewareHandler<AppEnv> = createMiddleware<AppEnv>(async (c, next) => {
+  const token = bearerToken(c.req.header("Authorization"));
+  if (isAdminToken(c.env, token)) c.set("caller", { kind: "admin" });
+  else {
+    const namespace = await namespaceForApiKey(c.env.DB, token);
+    if (!namespace) throw new ApiError(401, "unauthorized", "unknown API key");
+    c.set("caller", { kind: "namespace", namespace });
+  }
+  await next();
+});

@@ -2,6 +2,8 @@ import { z } from "zod";
 import { CONDITION_OPS } from "../scoring/rules";
 import { canonicalEventName } from "../scoring/event-name";
 import { rateLimitSchema } from "../limits/token-bucket";
+import { normalizeKeyword } from "../sources/routing";
+import { PLATFORMS } from "../sources/types";
 
 /** Namespace names are URL- and log-friendly: `acme-corp`, `default`. */
 export const namespaceName = z
@@ -90,3 +92,19 @@ export const keyIdParam = z.object({ id: z.string().uuid("must be an id from the
 
 /** Namespace settings; null retention keeps events for as long as the lead lives. */
 export const namespaceSettingsBody = z.object({ retentionDays: z.number().int().min(1).max(3650).nullable() });
+/** Campaign-name keywords of a namespace, stored normalised (lower case, single spaces) and without repeats. */
+export const keywordList = z
+  .array(
+    z
+      .string()
+      .max(100)
+      .transform(normalizeKeyword)
+      .refine((k) => k.length > 0, "must hold at least one letter or digit"),
+  )
+  .max(50)
+  .transform((list) => [...new Set(list)]);
+
+export const createNamespaceWithKeywordsBody = z.object({ name: namespaceName, keywords: keywordList.default([]) });
+export const updateNamespaceBody = z.object({ keywords: keywordList });
+
+export const webhookSourceBody = z.object({ platform: z.enum(PLATFORMS), name: z.string().trim().min(1).max(100) });

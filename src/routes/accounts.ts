@@ -1,0 +1,47 @@
+import { Hono } from "hono";
+import type { AppEnv } from "../http/app-env";
+import { requireNamespace } from "../http/auth";
+import { ApiError } from "../http/errors";
+import { parseOrThrow } from "../http/validate";
+import { accountBody, accountIdParam } from "../schemas/sync";
+import { busyAccounts } from "../db/sync";
+import { createAccount, deleteAccount, getAccount, listAccounts, type ConnectedAccount } from "../db/outreach";
+
+/** A namespace's connected Lemlist and Smartlead accounts. The API key is write-only. */
+export const accountRoutes = new Hono<AppEnv>();
+
+accountRoutes.use("*", requireNamespace);
+
+accountRoutes.get("/", async (c) => c.json({ accounts: (await listAccounts(c.env.DB, [c.var.namespace.id])).map(show) }));
+
+accountRoutes.post("/", async (c) => {
+  const input = parseOrThrow(accountBody, await c.req.json().catch(() => undefined));
+  return c.json({ account: show(await createAccount(c.env.DB, c.var.namespace.id, input)) }, 201);
+});
+
+accountRoutes.get("/:id", async (c) => {
+  const { id } = parseOrThrow(accountIdParam, c.req.param(), "account id");
+  const account = await getAccount(c.env.DB, id);
+  if (!account || account.namespaceId !== c.var.namespace.id) throw new ApiError(404, "not_found", `no connected account ${id}`);
+  return c.json({ account: show(account) });
+});
+
+accountRoutes.delete("/:id", async (c) => {
+  const { id } = parseOrThrow(accountIdParam, c.req.param(), "account id");
+  if ((await busyAccounts(c.env.DB, [id])).length > 0) throw new ApiError(409, "sync_running", `account ${id} is being synced; cancel the job first`);
+  if (!(await deleteAccount(c.env.DB, c.var.namespace.id, id))) throw new ApiError(404, "not_found", `no connected account ${id}`);
+  return c.json({ deleted: id });
+});
+
+function show(account: ConnectedAccount) {
+  return {
+    id: account.id,
+    platform: account.platform,
+    name: account.name,
+    apiKey: account.apiKey.length > 12 ? `…${account.apiKey.slice(-4)}` : "[secret]",
+    baseUrl: account.baseUrl,
+    cursor: { watermark: account.watermark },
+    lastSyncedAt: account.lastSyncedAt ? new Date(account.lastSyncedAt).toISOString() : null,
+    createdAt: new Date(account.createdAt).toISOString(),
+  };
+}

@@ -1,0 +1,77 @@
+import type { LeadEvent } from "../ingest/normalize";
+import { leadObjectName } from "../ingest/lead-name";
+import { loadRoutingKeywords, scoringVersions } from "../db/outreach";
+import { outreachEventKey } from "./event-key";
+import { routeCampaign, type RoutingKeyword } from "./routing";
+import type { OutreachActivity } from "./types";
+
+export interface OutreachOutcome {
+  /** Every event taken, new or already there (as the ingest API counts them). */
+  accepted: number;
+  duplicates: number;
+  /** Events per namespace id. */
+  byNamespace: Record<string, number>;
+}
+
+/**
+ * Hands outreach activity to its leads and returns once every event is
+ * durable in its lead object. Each activity goes to the namespace its
+ * campaign name routes to (else `defaultNamespaceId`), to the lead whose home
+ * is its email; an email identity joins it with web activity of the same
+ * person by the lead objects' merge protocol.
+ */
+export async function ingestOutreach(
+  env: Env,
+  defaultNamespaceId: string,
+  activities: readonly OutreachActivity[],
+  keywords?: readonly RoutingKeyword[],
+): Promise<OutreachOutcome> {
+  if (activities.length === 0) return { accepted: 0, duplicates: 0, byNamespace: {} };
+  const routing = keywords ?? (await loadRoutingKeywords(env.DB));
+  const receivedAt = Date.now();
+  const byLead = new Map<string, { namespaceId: string; events: LeadEvent[] }>();
+  const byNamespace: Record<string, number> = {};
+  for (const activity of activities) {
+    const namespaceId = routeCampaign(activity.campaignName, routing) ?? defaultNamespaceId;
+    const event = await toLeadEvent(activity, receivedAt);
+    const name = leadObjectName(namespaceId, "email", activity.email);
+    const group = byLead.get(name) ?? { namespaceId, events: [] };
+    group.events.push(event);
+    byLead.set(name, group);
+    byNamespace[namespaceId] = (byNamespace[namespaceId] ?? 0) + 1;
+  }
+  const versions = await scoringVersions(env.DB, Object.keys(byNamespace));
+  const results = await Promise.all(
+    [...byLead].map(([name, { namespaceId, events }]) => env.LEAD.getByName(name).ingest(namespaceId, name, events, versions.get(namespaceId) ?? 0)),
+  );
+  return {
+    accepted: results.reduce((n, r) => n + r.accepted + r.duplicates, 0),
+    duplicates: results.reduce((n, r) => n + r.duplicates, 0),
+    byNamespace,
+  };
+}
+
+/** A track event on the lead, shaped like any Segment track call so destinations and timelines treat it alike. */
+async function toLeadEvent(activity: OutreachActivity, receivedAt: number): Promise<LeadEvent> {
+  const messageId = await outreachEventKey(activity);
+  const occurred = Date.parse(activity.occurredAt ?? "");
+  // A time in the future is clamped like a client's skewed clock would be.
+  const timestamp = Number.isNaN(occurred) ? receivedAt : Math.min(occurred, receivedAt + 24 * 60 * 60 * 1000);
+  const body = {
+    type: "track",
+    event: activity.event,
+    messageId,
+    properties: {
+      platform: activity.platform,
+      activityType: activity.rawType,
+      ...(activity.activityId !== undefined ? { activityId: activity.activityId } : {}),
+      campaignId: activity.campaignId,
+      campaignName: activity.campaignName,
+      ...activity.details,
+    },
+    context: { traits: { email: activity.email, ...activity.traits }, library: { name: `leadflare-${activity.platform}` } },
+    timestamp: new Date(timestamp).toISOString(),
+    receivedAt: new Date(receivedAt).toISOString(),
+  };
+  return { messageId, type: "track", name: activity.event, timestamp, receivedAt, identities: [{ kind: "email", value: activity.email }], body };
+}
