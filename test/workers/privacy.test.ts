@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
-import { api, apiSend, call, eventually, leadByUserId, newTenant, send, timelineOf, type Tenant } from "./helpers";
+import { api, apiSend, call, eventually, leadByUserId, newOrg, newTenant, orgSend, send, timelineOf, type Tenant } from "./helpers";
+import { addWebhookSource, hook } from "./outreach-helpers";
+import { lemlistHook } from "../fakes/outreach";
 import { installFakes } from "../fakes/fake-service";
 import { webhookReceiver } from "../fakes/services";
 import { leadObjectName } from "../../src/ingest/lead-name";
@@ -88,6 +90,27 @@ describe("erase", () => {
     expect((await leadByUserId(t, "bob")).eventCount).toBe(2);
     const stats = (await api(t, `/api/namespaces/${t.namespace}/stats`)).body;
     expect(stats.suppression).toEqual({ identities: 3, droppedEvents: 4 });
+  });
+
+  it("clears the lead's email from lead-service buffers and the enrichment cache, and drops later outreach activity for it", async () => {
+    const t = await newTenant();
+    const org = await newOrg(t);
+    await orgSend(org, "POST", "/buffer/push", { namespace: "sdr", clerkOrgId: org.clerkOrgId, leads: [{ email: "Erin@Example.com" }, { email: "frank@example.com" }] });
+    const lead = await mergedLead(t, "erin");
+    // The lead's new email went through the enrichment queue into the global cache.
+    await eventually(async () => expect(await d1Count("SELECT count(*) AS n FROM enrichment_cache WHERE email = 'erin@example.com' AND state = 'done'")).toBe(1));
+
+    expect((await apiSend(t, "DELETE", `/api/leads/${lead.id}`)).status).toBe(200);
+    expect(await d1Count("SELECT count(*) AS n FROM buffered_leads WHERE email = 'erin@example.com'")).toBe(0);
+    expect(await d1Count("SELECT count(*) AS n FROM enrichment_cache WHERE email = 'erin@example.com'")).toBe(0);
+    // Another email in the same buffer stays.
+    expect((await orgSend(org, "POST", "/buffer/next", { namespace: "sdr", parentRunId: "r1" })).body.lead.email).toBe("frank@example.com");
+
+    const source = await addWebhookSource(t, "lemlist");
+    const late = await hook(source, lemlistHook({ type: "emailsOpened", leadEmail: "erin@example.com" }));
+    expect(late.status).toBe(200);
+    expect((await api(t, "/api/leads/lookup?email=erin%40example.com")).status).toBe(404);
+    expect((await api(t, `/api/namespaces/${t.namespace}/stats`)).body.suppression.droppedEvents).toBe(1);
   });
 
   it("reaches an erased userId's events even in an isolate that has not seen the erasure (the lead object drops them)", async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { call } from "./helpers";
+import { DASHBOARD_CSP } from "../../src/http/security-headers";
 
 async function sha256Hex(bytes: ArrayBuffer): Promise<string> {
   return [...new Uint8Array(await crypto.subtle.digest("SHA-256", bytes))].map((b) => b.toString(16).padStart(2, "0")).join("");
@@ -31,6 +32,10 @@ describe("static assets served by the Worker", () => {
     const page = await call("/app/");
     expect(page.status).toBe(200);
     expect(await page.text()).toContain("leadflare");
+    // The page's own script and styles may load (the API's CSP forbids everything); framing stays forbidden.
+    expect(page.headers.get("Content-Security-Policy")).toBe(DASHBOARD_CSP);
+    expect(page.headers.get("X-Frame-Options")).toBe("DENY");
+    expect((await call("/app/app.js")).headers.get("Content-Security-Policy")).toBe(DASHBOARD_CSP);
     const bare = await call("/app", { redirect: "manual" });
     expect([301, 307, 308]).toContain(bare.status);
     expect(new URL(bare.headers.get("Location")!, "https://leadflare.test").pathname).toBe("/app/");
