@@ -9,6 +9,8 @@ export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
   return {
     test: {
+      // Most tests wait on queues, alarms and timers rather than compute: run files side by side even on 2 cores.
+      maxWorkers: 4,
       projects: [
         {
           // Runs inside workerd: the real Worker, lead objects and D1.

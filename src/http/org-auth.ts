@@ -4,6 +4,7 @@ import type { AppEnv } from "./app-env";
 import { ApiError } from "./errors";
 import { secretsEqual } from "./crypto";
 import { orgForKey } from "../db/orgs";
+import { enforceRateLimit } from "./rate-limit";
 
 function requiredHeader(value: string | undefined, name: string): string {
   if (!value) throw new ApiError(400, "invalid_request", `the ${name} header is required`, [{ path: `headers.${name}`, message: "required" }]);
@@ -29,5 +30,7 @@ export const requireOrg: MiddlewareHandler<AppEnv> = createMiddleware<AppEnv>(as
     throw new ApiError(403, "forbidden", "X-App-Id is not this key's app", [{ path: "headers.X-App-Id", message: "does not match the key" }]);
   }
   c.set("org", org);
+  // An organisation's key is an API key: it shares the API keys' default limit.
+  await enforceRateLimit(c, { kind: "api-key", id: `org-${org.id}` });
   await next();
 });

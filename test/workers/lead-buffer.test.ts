@@ -34,6 +34,11 @@ describe("lead-service auth and organisation scoping", () => {
 
     const unknownKey = await call("/buffer/next", { method: "POST", headers: { ...headers, "X-API-Key": "ls_nope" }, body: "{}" });
     expect(unknownKey.status).toBe(401);
+
+    // The organisation's key is rate limited like any API key.
+    const limited = await call(`/cursor/sdr`, { headers });
+    expect(limited.status).toBe(200);
+    expect(Number(limited.headers.get("X-RateLimit-Limit"))).toBeGreaterThan(0);
   });
 
   it("gives another organisation's key nothing of this one's leads, cursors or served list", async () => {
