@@ -114,12 +114,17 @@ async function claimedWithKey(db: D1Database, orgId: string, runId: string, key:
 }
 
 function isUniqueViolation(error: unknown): boolean {
-  return String((error as Error)?.message ?? error).includes("UNIQUE constraint failed");
+  // drizzle wraps D1's error: the constraint is named somewhere down the cause chain.
+  for (let e = error; e; e = (e as Error).cause) if (String((e as Error).message ?? e).includes("UNIQUE constraint failed")) return true;
+  return false;
 }
 
 /**
- * Claims the oldest waiting lead (or one whose claim expired) in one
- * statement, so concurrent callers never get the same lead. A call with an
+ * Claims a lead whose claim expired, else the oldest waiting one, in one
+ * statement, so concurrent callers never get the same lead. Each choice is
+ * one index lookup, however many leads were handed out before. A call whose
+ * idempotency key already holds a lead gets that lead: the unique index on
+ * (org, run, key) refuses to give the key a second one. A call with an
  * idempotency key that was already answered gets the same lead again.
  */
 export async function claimNext(
@@ -129,31 +134,37 @@ export async function claimNext(
   now: number,
 ): Promise<Claim | null> {
   const key = request.idempotencyKey ?? null;
-  if (key) {
-    const earlier = await claimedWithKey(db, orgId, request.parentRunId, key);
-    if (earlier) return { lead: toLead(earlier), replayed: true };
-  }
+  const replay = async () => {
+    const earlier = key ? await claimedWithKey(db, orgId, request.parentRunId, key) : undefined;
+    return earlier ? { lead: toLead(earlier), replayed: true } : null;
+  };
+  const next = sql`coalesce(
+    (SELECT id FROM buffered_leads
+      WHERE org_id = ${orgId} AND namespace = ${request.namespace} AND status = 'claimed' AND claim_expires_at <= ${now}
+      ORDER BY claim_expires_at LIMIT 1),
+    (SELECT id FROM buffered_leads
+      WHERE org_id = ${orgId} AND namespace = ${request.namespace} AND status = 'buffered'
+      ORDER BY id LIMIT 1))`;
   try {
-    const row = await db
-      .prepare(
-        `UPDATE buffered_leads
-            SET status = 'claimed', claim_run_id = ?1, claim_key = ?2, claim_expires_at = ?3, claims = claims + 1
-          WHERE id = (SELECT id FROM buffered_leads
-                       WHERE org_id = ?4 AND namespace = ?5
-                         AND (status = 'buffered' OR (status = 'claimed' AND claim_expires_at <= ?6))
-                       ORDER BY id LIMIT 1)
-        RETURNING id`,
-      )
-      .bind(request.parentRunId, key, now + request.claimMs, orgId, request.namespace, now)
-      .first<{ id: number }>();
-    if (!row) return null;
-    const claimed = await drizzle(db).select().from(bufferedLeads).where(eq(bufferedLeads.id, row.id)).get();
-    return { lead: toLead(claimed!), replayed: false };
+    const [claimed] = await drizzle(db)
+      .update(bufferedLeads)
+      .set({
+        status: "claimed",
+        claimRunId: request.parentRunId,
+        claimKey: key,
+        claimExpiresAt: now + request.claimMs,
+        claims: sql`${bufferedLeads.claims} + 1`,
+      })
+      .where(eq(bufferedLeads.id, next))
+      .returning();
+    // Nothing left to claim; a retried call still gets the lead its first call got.
+    if (!claimed) return replay();
+    return { lead: toLead(claimed), replayed: false };
   } catch (error) {
-    // A concurrent retry with the same key claimed first: answer with its lead.
+    // The key already holds a lead (a retry, maybe racing the first call): answer with that lead.
     if (key && isUniqueViolation(error)) {
-      const earlier = await claimedWithKey(db, orgId, request.parentRunId, key);
-      if (earlier) return { lead: toLead(earlier), replayed: true };
+      const earlier = await replay();
+      if (earlier) return earlier;
     }
     throw error;
   }

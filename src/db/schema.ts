@@ -272,6 +272,7 @@ export const bufferedLeads = sqliteTable(
   (table) => [
     uniqueIndex("buffered_leads_email_idx").on(table.orgId, table.namespace, table.email),
     index("buffered_leads_queue_idx").on(table.orgId, table.namespace, table.status, table.id),
+    index("buffered_leads_claims_idx").on(table.orgId, table.namespace, table.status, table.claimExpiresAt),
     // A retried /buffer/next (same run and Idempotency-Key) can only ever hold one lead.
     uniqueIndex("buffered_leads_claim_idx").on(table.orgId, table.claimRunId, table.claimKey).where(sql`claim_key IS NOT NULL`),
     index("buffered_leads_email_lookup_idx").on(table.email),

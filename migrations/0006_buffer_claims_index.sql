@@ -1,0 +1,1 @@
+CREATE INDEX `buffered_leads_claims_idx` ON `buffered_leads` (`org_id`,`namespace`,`status`,`claim_expires_at`);
