@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { chromium, type BrowserContext } from "playwright-core";
 import { DEV, prepareLocalState, projectRoot, startDev } from "../../scripts/local.mjs";
 import { snippet } from "../../src/sdk/snippet.ts";
+import { eventually as waitFor } from "../shared/eventually.ts";
 
 export const ARTIFACTS = join(projectRoot, "test/artifacts");
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -109,23 +110,14 @@ export function artifact(name: string): string {
   return join(ARTIFACTS, name);
 }
 
+/** Browsers and wrangler dev are slower than the workers pool: a longer default wait. */
+export const eventually = <T>(check: () => Promise<T>, timeoutMs = 30_000, intervalMs = 250) => waitFor(check, timeoutMs, intervalMs);
+
 export async function api<T = any>(leadflareUrl: string, path: string): Promise<{ status: number; body: T }> {
   const res = await fetch(`${leadflareUrl}${path}`, { headers: { Authorization: `Bearer ${DEV.apiKey}` } });
   return { status: res.status, body: (await res.json()) as T };
 }
 
-/** Polls until `check` stops throwing, or fails with its last error. */
-export async function eventually<T>(check: () => Promise<T>, timeoutMs = 30_000, intervalMs = 250): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((r) => setTimeout(r, intervalMs));
-    }
-  }
-}
 
 export async function leadByUserId(leadflareUrl: string, userId: string): Promise<any> {
   const { status, body } = await api(leadflareUrl, `/api/leads/lookup?userId=${encodeURIComponent(userId)}`);

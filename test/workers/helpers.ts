@@ -70,18 +70,7 @@ export async function timelineOf(tenant: Tenant, leadId: string): Promise<any[]>
   return entries;
 }
 
-/** Polls until `check` stops throwing (for the projection and queue-driven work), or fails with its last error. */
-export async function eventually<T>(check: () => Promise<T>, timeoutMs = 20_000, intervalMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((r) => setTimeout(r, intervalMs));
-    }
-  }
-}
+export { eventually } from "../shared/eventually";
 
 export async function apiSend<T = any>(tenant: Tenant, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
   const res = await call(path, {
