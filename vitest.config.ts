@@ -73,6 +73,8 @@ export default defineConfig(async () => {
             name: "browser",
             include: ["test/browser/**/*.test.ts"],
             environment: "node",
+            // After the other projects: two `wrangler dev` servers (this one and e2e's) starting at once can fail.
+            sequence: { groupOrder: 1 },
             testTimeout: 120_000,
             hookTimeout: 120_000,
           },
