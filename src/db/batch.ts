@@ -1,5 +1,15 @@
 import type { BatchItem } from "drizzle-orm/batch";
 
+/** D1 binds at most 100 parameters per statement; lists of ids and emails are split under it. */
+export const MAX_IN_LIST = 90;
+
+/** `items` in consecutive slices of at most `size`. */
+export function chunksOf<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
 /**
  * Multi-row writes, split so each statement stays under D1's 100 bound
  * parameters (`columns` per row), then run as one D1 batch: in order, and
@@ -14,9 +24,7 @@ export async function writeInChunks<Row>(
   trailing: readonly BatchItem<"sqlite">[] = [],
 ): Promise<void> {
   const perStatement = Math.max(1, Math.floor(100 / columns));
-  const statements: BatchItem<"sqlite">[] = [];
-  for (let i = 0; i < rows.length; i += perStatement) statements.push(statementFor(rows.slice(i, i + perStatement)));
-  statements.push(...trailing);
+  const statements = [...chunksOf(rows, perStatement).map(statementFor), ...trailing];
   const [first, ...rest] = statements;
   if (first) await orm.batch([first, ...rest]);
 }

@@ -3,6 +3,7 @@ import { and, eq, getTableColumns, gt, inArray, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { bufferedLeads, enrichmentCache } from "./schema";
 import type { BufferPush } from "../schemas/lead-service";
+import { chunksOf, MAX_IN_LIST } from "./batch";
 
 export interface PushResult {
   buffered: number;
@@ -39,13 +40,7 @@ type LeadRow = typeof bufferedLeads.$inferSelect;
 
 // drizzle binds every column of an inserted row; D1 allows 100 bound parameters per statement.
 const INSERT_COLUMNS = Object.keys(getTableColumns(bufferedLeads)).length;
-const LOOKUP_CHUNK = 90;
 
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 function toLead(row: LeadRow): BufferedLead {
   const { orgId: _org, claimKey: _key, ...lead } = row;
@@ -65,7 +60,7 @@ export async function pushLeads(db: D1Database, orgId: string, push: BufferPush,
   const emails = [...unique.keys()];
 
   const existing = new Map<string, LeadRow["status"]>();
-  for (const part of chunks(emails, LOOKUP_CHUNK)) {
+  for (const part of chunksOf(emails, MAX_IN_LIST)) {
     const rows = await orm
       .select({ email: bufferedLeads.email, status: bufferedLeads.status })
       .from(bufferedLeads)
@@ -76,7 +71,7 @@ export async function pushLeads(db: D1Database, orgId: string, push: BufferPush,
 
   const fresh = emails.filter((e) => !existing.has(e)).map((e) => unique.get(e)!);
   let buffered = 0;
-  const statements: BatchItem<"sqlite">[] = chunks(fresh, Math.floor(100 / INSERT_COLUMNS)).map((part) =>
+  const statements: BatchItem<"sqlite">[] = chunksOf(fresh, Math.floor(100 / INSERT_COLUMNS)).map((part) =>
     orm
       .insert(bufferedLeads)
       .values(
@@ -175,19 +170,16 @@ export type AckOutcome = "served" | "not_found" | "not_claimed_by_run";
 /** Marks a claimed lead served, if the claim is still the given run's. Acknowledging twice is fine. */
 export async function acknowledgeLead(db: D1Database, orgId: string, namespace: string, id: number, runId: string, now: number): Promise<AckOutcome> {
   const orm = drizzle(db);
-  const lead = await orm
-    .select({ status: bufferedLeads.status, claimRunId: bufferedLeads.claimRunId })
-    .from(bufferedLeads)
-    .where(and(eq(bufferedLeads.id, id), eq(bufferedLeads.orgId, orgId), eq(bufferedLeads.namespace, namespace)))
-    .get();
-  if (!lead || lead.status === "buffered") return "not_found";
-  if (lead.claimRunId !== runId) return "not_claimed_by_run";
-  const updated = await orm
+  const thisLead = and(eq(bufferedLeads.id, id), eq(bufferedLeads.orgId, orgId), eq(bufferedLeads.namespace, namespace));
+  const [served] = await orm
     .update(bufferedLeads)
     .set({ status: "served", servedAt: sql`coalesce(${bufferedLeads.servedAt}, ${now})` })
-    .where(and(eq(bufferedLeads.id, id), eq(bufferedLeads.claimRunId, runId)))
+    .where(and(thisLead, inArray(bufferedLeads.status, ["claimed", "served"]), eq(bufferedLeads.claimRunId, runId)))
     .returning({ id: bufferedLeads.id });
-  return updated.length > 0 ? "served" : "not_claimed_by_run";
+  if (served) return "served";
+  // Not acknowledged: say why.
+  const lead = await orm.select({ status: bufferedLeads.status }).from(bufferedLeads).where(thisLead).get();
+  return !lead || lead.status === "buffered" ? "not_found" : "not_claimed_by_run";
 }
 
 export interface ServedLeadFilter {

@@ -1,7 +1,7 @@
 import { drizzle } from "drizzle-orm/d1";
 import { and, asc, desc, eq, gt, gte, inArray, lt, or, sql, type SQL } from "drizzle-orm";
 import { leadProjection, leadTombstones, namespaceScoring } from "./schema";
-import { writeInChunks } from "./batch";
+import { chunksOf, writeInChunks } from "./batch";
 import type { ProjectionMessage, ProjectionUpsert } from "../queues/projection";
 
 const PROJECTION_COLUMNS = 17;
@@ -44,11 +44,6 @@ export async function upsertProjection(db: D1Database, rows: readonly Projection
   );
 }
 
-function chunksOf<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 /** Removes merged-away leads, leaving a tombstone so a late summary cannot bring them back. */
 export async function deleteProjection(db: D1Database, rows: readonly Extract<ProjectionMessage, { kind: "delete" }>[]): Promise<void> {

@@ -13,6 +13,7 @@ import {
   suppressedIdentities,
 } from "../db/schema";
 import { forgetSuppressedHashes, identityHash } from "../db/suppression";
+import { chunksOf, MAX_IN_LIST } from "../db/batch";
 import { leadObjectName } from "../ingest/lead-name";
 import type { Identity } from "../ingest/normalize";
 
@@ -26,13 +27,8 @@ export interface EraseTarget {
 type Orm = DrizzleD1Database<Record<string, never>>;
 type Eraser = (orm: Orm, target: EraseTarget) => BatchItem<"sqlite">[];
 
-// D1 takes at most 100 bound parameters per statement.
-const CHUNK = 90;
-function chunks<T>(items: readonly T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
-  return out;
-}
+/** Lists of ids or emails, split under D1's bound-parameter limit. */
+const chunks = <T>(items: readonly T[]) => chunksOf(items, MAX_IN_LIST);
 
 /** The erased emails, for tables keyed by email. */
 export const emailsOf = (target: EraseTarget): string[] => target.identities.filter((i) => i.kind === "email").map((i) => i.value);

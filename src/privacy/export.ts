@@ -2,6 +2,7 @@ import { drizzle } from "drizzle-orm/d1";
 import { and, eq, inArray } from "drizzle-orm";
 import { deliveries, leadProjection } from "../db/schema";
 import { leadObjectName } from "../ingest/lead-name";
+import { chunksOf, MAX_IN_LIST } from "../db/batch";
 import type { LeadExport, LeadSummary } from "../../durable/lead-object";
 
 /**
@@ -16,7 +17,7 @@ export async function exportLead(env: Env, summary: LeadSummary, held: LeadExpor
   const orm = drizzle(env.DB);
   const [deliveryRows, projection] = await Promise.all([
     Promise.all(
-      chunks(leadIds, 90).map((ids) => orm.select().from(deliveries).where(inArray(deliveries.leadId, ids)).all()),
+      chunksOf(leadIds, MAX_IN_LIST).map((ids) => orm.select().from(deliveries).where(inArray(deliveries.leadId, ids)).all()),
     ).then((pages) => pages.flat()),
     orm
       .select()
@@ -38,8 +39,3 @@ export async function exportLead(env: Env, summary: LeadSummary, held: LeadExpor
   };
 }
 
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
