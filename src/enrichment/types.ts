@@ -1,3 +1,5 @@
+import { retryAfterMs } from "../http/retry-after";
+
 export interface Person {
   firstName?: string;
   lastName?: string;
@@ -69,8 +71,7 @@ export async function providerFetch(provider: ProviderName, url: string, init: R
   await response.body?.cancel();
   if (response.status === 404) return null;
   if (response.status === 429) {
-    const seconds = Number(response.headers.get("Retry-After"));
-    throw new ProviderError("rate_limited", `${provider}: 429`, Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : RATE_LIMIT_REST_MS);
+    throw new ProviderError("rate_limited", `${provider}: 429`, retryAfterMs(response.headers.get("Retry-After")) || RATE_LIMIT_REST_MS);
   }
   if (response.status === 401 || response.status === 402 || response.status === 403) {
     throw new ProviderError("out_of_credit", `${provider}: ${response.status}`, OUT_OF_CREDIT_REST_MS);

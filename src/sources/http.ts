@@ -1,3 +1,5 @@
+import { retryAfterMs } from "../http/retry-after";
+
 /** What a call to an outreach tool's API came to. */
 export type ApiAnswer<T> =
   | { ok: true; value: T }
@@ -28,14 +30,6 @@ export class Pacer {
   }
 }
 
-export function retryAfterMs(header: string | null): number {
-  if (header === null) return DEFAULT_RETRY_AFTER_MS;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const at = Date.parse(header);
-  return Number.isNaN(at) ? DEFAULT_RETRY_AFTER_MS : Math.max(0, at - Date.now());
-}
-
 export async function getJson(url: string, headers: Record<string, string>, pacer: Pacer): Promise<ApiAnswer<unknown>> {
   await pacer.wait();
   let response: Response;
@@ -47,7 +41,7 @@ export async function getJson(url: string, headers: Record<string, string>, pace
   const path = new URL(url).pathname;
   if (response.status === 429) {
     await response.body?.cancel();
-    return { ok: false, status: 429, error: `rate limited on ${path}`, retryAfterMs: retryAfterMs(response.headers.get("Retry-After")) };
+    return { ok: false, status: 429, error: `rate limited on ${path}`, retryAfterMs: retryAfterMs(response.headers.get("Retry-After")) ?? DEFAULT_RETRY_AFTER_MS };
   }
   if (!response.ok) {
     const text = (await response.text()).slice(0, 200);
