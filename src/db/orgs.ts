@@ -1,5 +1,5 @@
 import { drizzle } from "drizzle-orm/d1";
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { orgs } from "./schema";
 import { newSecret, sha256Hex } from "../http/crypto";
 import { TtlCache } from "./ttl-cache";
@@ -32,8 +32,11 @@ export async function createOrg(db: D1Database, namespace: Namespace, clerkOrgId
 }
 
 export async function findOrg(db: D1Database, clerkOrgId: string, appId: string): Promise<Org | undefined> {
-  const rows = await drizzle(db).select().from(orgs).where(eq(orgs.clerkOrgId, clerkOrgId)).all();
-  return rows.find((row) => row.appId === appId);
+  return drizzle(db)
+    .select()
+    .from(orgs)
+    .where(and(eq(orgs.clerkOrgId, clerkOrgId), eq(orgs.appId, appId)))
+    .get();
 }
 
 export async function listOrgs(db: D1Database, namespace: Namespace): Promise<OrgRecord[]> {
