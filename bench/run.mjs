@@ -35,6 +35,7 @@ const WORKERS = [
 ];
 const only = process.env.BENCH_WORKERS?.split(",").map((s) => s.trim());
 const selected = only ? WORKERS.filter((w) => only.includes(w.name)) : WORKERS.filter((w) => !w.optIn);
+const onlyWorkloads = process.env.BENCH_WORKLOADS?.split(",").map((s) => s.trim());
 
 // ---- workloads ----------------------------------------------------------
 
@@ -125,7 +126,7 @@ for (const worker of selected) {
     const headers = worker.setup ? await worker.setup(url, mf) : {};
     const client = createClient(url, CONCURRENCY);
     let sentEvents = 0;
-    for (const [workload, { warmupRequests, make }] of Object.entries(WORKLOADS)) {
+    for (const [workload, { warmupRequests, make }] of Object.entries(WORKLOADS).filter(([w]) => !onlyWorkloads || onlyWorkloads.includes(w))) {
       const load = { client, headers, concurrency: CONCURRENCY, makeRequest: make };
       log(`${workload}: warm-up ${WARMUP_SECONDS}s (at least ${warmupRequests} requests), run ${SECONDS}s`);
       const warm = await runLoad({ ...load, durationMs: WARMUP_SECONDS * 1000, minRequests: warmupRequests });

@@ -132,7 +132,7 @@ const MODULE_TYPES = {
   ".html": "Text",
 };
 
-export async function start(worker, { outdir, compatibilityDate, compatibilityFlags, vars, durableObjects, queueProducers, queueConsumers }) {
+export async function start(worker, { outdir, compatibilityDate, compatibilityFlags, vars, durableObjects, queueProducers, queueConsumers }, { inspectorPort } = {}) {
   const files = (await readdir(outdir, { recursive: true })).filter((f) => MODULE_TYPES[path.extname(f)]);
   const modules = ["index.js", ...files.filter((f) => f !== "index.js")].map((f) => ({
     type: MODULE_TYPES[path.extname(f)],
@@ -158,6 +158,7 @@ export async function start(worker, { outdir, compatibilityDate, compatibilityFl
       // request logging) sits in front of the user Worker and capped the no-op
       // Worker at ~2.5k requests/s here; a direct workerd socket does ~12k.
       unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
+      ...(inspectorPort !== undefined && { inspectorPort }),
     }),
   );
   await mf.ready;

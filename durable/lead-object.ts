@@ -36,6 +36,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Identity, LeadEvent } from "../src/ingest/normalize";
+import { UNKNOWN_NAMESPACE_STATE, type NamespaceState } from "../src/ingest/namespace-state";
 import { leadObjectName } from "../src/ingest/lead-name";
 import { gradeFor, stageFor, type Stage } from "../src/scoring/stage";
 import { DAY_MS, velocityFromWeight } from "../src/scoring/velocity";
@@ -152,23 +153,31 @@ export class LeadObject extends DurableObject<Env> {
 
   /**
    * Stores the events that are new; answers once they are durable here or in
-   * the lead this one forwards to. `scoringVersion` is the namespace's scoring
-   * version as the Worker last saw it: newer than this lead's means reload.
+   * the lead this one forwards to. `namespace` is the namespace as the Worker
+   * last saw it: a newer scoring version means reload.
    */
-  async ingest(namespaceId: string, selfName: string, events: LeadEvent[], scoringVersion = 0, hops = 0): Promise<IngestResult> {
+  async ingest(
+    namespaceId: string,
+    selfName: string,
+    events: LeadEvent[],
+    namespace: NamespaceState = UNKNOWN_NAMESPACE_STATE,
+    hops = 0,
+  ): Promise<IngestResult> {
     if (this.isErased()) {
       await countSuppressed(this.env.DB, namespaceId, selfName, events.length);
       return { accepted: 0, duplicates: 0, suppressed: events.length, expired: 0, leadId: this.ctx.id.toString(), newMessageIds: [] };
     }
     const forwardTo = this.forwardTo();
-    if (forwardTo) return this.lead(forwardTo, hops).ingest(namespaceId, forwardTo, events, scoringVersion, hops + 1);
-    await this.ensureScoring(namespaceId, scoringVersion);
-    const cutoff = this.retentionCutoff(Date.now());
+    if (forwardTo) return this.lead(forwardTo, hops).ingest(namespaceId, forwardTo, events, namespace, hops + 1);
+    this.deliveries = namespace.deliveries;
+    await this.ensureScoring(namespaceId, namespace.scoringVersion);
+    const now = Date.now();
+    const cutoff = this.retentionCutoff(now);
     const kept = cutoff === null ? events : events.filter((e) => e.timestamp >= cutoff);
     const newMessageIds = this.transact(() => {
       this.becomeLive(namespaceId, selfName);
-      const { inserted, earliest, new: fresh } = this.store.insertEvents(kept.map(toStoredEvent), this.scorer());
-      for (const event of fresh) this.store.addToOutbox(event.messageId, "event", event.body);
+      const fresh = this.storeEvents(kept.map(toStoredEvent), now);
+      if (this.deliveries) for (const event of fresh) this.store.addToOutbox(event.messageId, "event", event.body);
       for (const event of kept) {
         for (const identity of event.identities) {
           const home = leadObjectName(namespaceId, identity.kind, identity.value) === selfName;
@@ -176,12 +185,11 @@ export class LeadObject extends DurableObject<Env> {
         }
         if (event.type === "identify" || event.type === "group") this.mergeFirmographics(traitsOf(event));
       }
-      if (earliest) this.store.rescoreFrom(earliest, this.capOf(), Date.now());
-      if (inserted > 0) this.afterChange();
+      if (fresh.length > 0) this.afterChange();
       return fresh.map((event) => event.messageId);
     });
     const accepted = newMessageIds.length;
-    if (accepted > 0) await this.scheduleAlarm(Date.now() + PROJECTION_DELAY_MS);
+    if (accepted > 0) await this.scheduleAlarm(now + PROJECTION_DELAY_MS);
     await this.settleIdentities();
     return {
       accepted,
@@ -421,6 +429,13 @@ export class LeadObject extends DurableObject<Env> {
   }
 
   private alarmAt: number | null | undefined;
+  /**
+   * Whether the namespace has destinations or automations, as the last ingest
+   * call said; until one says otherwise (a fresh activation), assume so.
+   * Without them the lead keeps no outbox: events and changes are not queued
+   * for anyone.
+   */
+  private deliveries = true;
   /** Bumped by every change, so a projection flush knows whether a change slipped in while it sent. */
   private changeGeneration = 0;
   /** Bumped when identities may need linking or indexing; settled up to `settledGeneration`. */
@@ -497,18 +512,31 @@ export class LeadObject extends DurableObject<Env> {
     return icpScoreFor(this.firmographics(), this.scoring().icpTable);
   }
 
+  /**
+   * Inserts the events whose messageId is new and brings the running score up
+   * to date: appended when they all follow the log's last row (the usual
+   * case), else inserted and rescored from the earliest of them.
+   */
+  private storeEvents(events: StoredEvent[], now: number): StoredEvent[] {
+    const appended = this.store.appendInOrder(events, this.scorer(), this.capOf(), now);
+    if (appended) return appended;
+    const { earliest, new: fresh } = this.store.insertEvents(events, this.scorer());
+    if (earliest) this.store.rescoreFrom(earliest, this.capOf(), now);
+    return fresh;
+  }
+
   /** Records a stage change, if any, marks the summary for the projection and tells destinations. */
   private afterChange(): void {
-    const now = this.snapshot();
-    const stage = now.stage as Stage;
+    const behaviourScore = this.store.behaviourScore();
+    const stage = stageFor(behaviourScore);
     const previous = this.store.meta("stage") as Stage | undefined;
     if (stage !== previous) {
-      this.store.recordStageChange(previous ?? null, stage, now.behaviourScore, Date.now());
+      this.store.recordStageChange(previous ?? null, stage, behaviourScore, Date.now());
       this.store.setMeta("stage", stage);
     }
     if (this.store.meta("projection_dirty") !== "1") this.store.setMeta("projection_dirty", "1");
     this.changeGeneration++;
-    this.recordChangeForDestinations(now);
+    if (this.deliveries) this.recordChangeForDestinations(this.snapshot());
   }
 
   /** The lead's scores and main identities now, as destinations and the API see them. */

@@ -54,6 +54,8 @@ export const LEAD_SCHEMA_STEPS: readonly string[] = [
      batch_id TEXT
    );
    CREATE INDEX outbox_batch ON outbox (batch_id, seq);`,
+  // Event counts are now derived from the events table (in memory), not stored.
+  `DELETE FROM meta WHERE key = 'event_stats';`,
 ];
 
 export function migrateLeadSchema(sql: SqlStorage): void {

@@ -61,11 +61,22 @@ export const DECAY_TYPE = "decay";
 /** Stands in for the events retention pruned: at the last one's place, with its running score and state. */
 export const RETAINED_TYPE = "retained";
 const BOOKKEEPING = `('${MERGE_TYPE}', '${DECAY_TYPE}', '${RETAINED_TYPE}')`;
+const BOOKKEEPING_TYPES: ReadonlySet<string> = new Set([MERGE_TYPE, DECAY_TYPE, RETAINED_TYPE]);
+const decayId = (ts: number) => `${DECAY_TYPE}:${ts}`;
 /** Rows after which decay counts: events, and the baseline that stands for pruned ones. */
 const DECAY_ANCHORS = `('${MERGE_TYPE}', '${DECAY_TYPE}')`;
 const ACTIVITY_TYPES = "('track', 'page', 'screen')";
 
 export type Scorer = (name: string, body: string) => RuleMatch;
+
+/** The last row of the log: where the running score stands. `state` is null only for rows written before it was kept. */
+export interface Tail {
+  ts: number;
+  messageId: string;
+  type: string;
+  score: number;
+  state: ScoreState | null;
+}
 
 export interface StageChange {
   at: string;
@@ -85,6 +96,10 @@ export class LeadStore {
   // transaction fails).
   private readonly metaCache = new Map<string, string | undefined>();
   private identityCache: Identity[] | undefined;
+  // Derived from the events table and kept in memory only: counted once per
+  // activation, then moved along by each insert (no write per event).
+  private statsCache: EventStats | undefined;
+  private tailCache: Tail | null | undefined;
 
   constructor(private readonly sql: SqlStorage) {}
 
@@ -103,6 +118,99 @@ export class LeadStore {
   forgetCaches(): void {
     this.metaCache.clear();
     this.identityCache = undefined;
+    this.forgetEventCaches();
+  }
+
+  private forgetEventCaches(): void {
+    this.statsCache = undefined;
+    this.tailCache = undefined;
+  }
+
+  /** The last row of the log, from which an event later than every row continues the score. */
+  tail(): Tail | null {
+    if (this.tailCache === undefined) {
+      const row = this.sql
+        .exec<{ message_id: string; ts: number; type: string; running_score: number; state: string | null }>(
+          "SELECT message_id, ts, type, running_score, state FROM events ORDER BY ts DESC, message_id DESC LIMIT 1",
+        )
+        .toArray()[0];
+      this.tailCache = row
+        ? { ts: row.ts, messageId: row.message_id, type: row.type, score: row.running_score, state: row.state ? (JSON.parse(row.state) as ScoreState) : null }
+        : null;
+    }
+    return this.tailCache;
+  }
+
+  /**
+   * The common case, in a few statements: events that all come after the
+   * last row, which is an event. Each is inserted with its final points and
+   * running score, continuing from the tail's state (decay steps that fall
+   * before or after it included), so no row is read or rewritten. Returns
+   * null when the events do not qualify; then insertEvents and rescoreFrom
+   * do the general work.
+   */
+  appendInOrder(events: readonly StoredEvent[], score: Scorer, capOf: (ruleId: string) => number | null, now: number): StoredEvent[] | null {
+    const tail = this.tail();
+    if (tail && (BOOKKEEPING_TYPES.has(tail.type) || tail.state === null)) return null;
+    const ordered = [...events].sort(compareOrder);
+    const first = ordered[0];
+    if (!first || (tail && compareOrder(first, { ts: tail.ts, messageId: tail.messageId }) <= 0)) return null;
+    const stats = this.eventStats();
+    let state = tail?.state ?? EMPTY_STATE;
+    let last: Tail | null = tail;
+    const fresh: StoredEvent[] = [];
+    for (const event of ordered) {
+      const match = score(event.name, event.body);
+      // Folded up to the event itself: decay after it waits for the next event or the end.
+      const steps = foldScores(state, [{ ts: event.ts, match, isEvent: true }], event.ts, capOf);
+      const row = steps.at(-1)!;
+      const written = this.sql.exec(
+        `INSERT INTO events (message_id, ts, type, name, received_at, points, running_score, body, rule_id, base_points, state)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING`,
+        event.messageId,
+        event.ts,
+        event.type,
+        event.name,
+        event.receivedAt,
+        row.points,
+        row.state.score,
+        event.body,
+        match.ruleId,
+        match.points,
+        JSON.stringify(row.state),
+      ).rowsWritten;
+      if (written === 0) continue; // a messageId already held (its copy keeps its place)
+      for (const step of steps) if (step.kind === "decay") this.insertDecayRow(step.ts, step.points, step.state, now);
+      state = row.state;
+      last = { ts: event.ts, messageId: event.messageId, type: event.type, score: row.state.score, state };
+      fresh.push(event);
+    }
+    if (fresh.length > 0) {
+      for (const step of foldScores(state, [], now, capOf)) {
+        if (step.kind !== "decay") continue;
+        this.insertDecayRow(step.ts, step.points, step.state, now);
+        last = { ts: step.ts, messageId: decayId(step.ts), type: DECAY_TYPE, score: step.state.score, state: step.state };
+      }
+      this.countEvents(stats, fresh);
+    }
+    this.tailCache = last;
+    return fresh;
+  }
+
+  private insertDecayRow(ts: number, points: number, state: ScoreState, now: number): void {
+    this.sql.exec(
+      `INSERT INTO events (message_id, ts, type, name, received_at, points, running_score, body, state)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      decayId(ts),
+      ts,
+      DECAY_TYPE,
+      DECAY_TYPE,
+      now,
+      points,
+      state.score,
+      JSON.stringify({ type: DECAY_TYPE, scoreAfter: state.score }),
+      JSON.stringify(state),
+    );
   }
 
   /**
@@ -135,6 +243,7 @@ export class LeadStore {
     }
     const counted = fresh.filter((e) => e.type !== MERGE_TYPE);
     if (counted.length > 0) this.countEvents(statsBefore, counted);
+    if (inserted > 0) this.tailCache = undefined;
     return { inserted, earliest: earliest && { ts: earliest.ts, id: earliest.messageId }, new: fresh };
   }
 
@@ -195,22 +304,9 @@ export class LeadStore {
         if (row.points !== step.points || row.running_score !== step.state.score || row.state !== state) {
           this.sql.exec("UPDATE events SET points = ?, running_score = ?, state = ? WHERE message_id = ?", step.points, step.state.score, state, row.message_id);
         }
-      } else {
-        this.sql.exec(
-          `INSERT INTO events (message_id, ts, type, name, received_at, points, running_score, body, state)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          `${DECAY_TYPE}:${step.ts}`,
-          step.ts,
-          DECAY_TYPE,
-          DECAY_TYPE,
-          now,
-          step.points,
-          step.state.score,
-          JSON.stringify({ type: DECAY_TYPE, scoreAfter: step.state.score }),
-          state,
-        );
-      }
+      } else this.insertDecayRow(step.ts, step.points, step.state, now);
     }
+    this.tailCache = undefined;
   }
 
   /** The last event (not merge or decay) and how many decay steps follow it. */
@@ -289,9 +385,7 @@ export class LeadStore {
       JSON.stringify({ type: RETAINED_TYPE, eventsPruned: prunedBefore + pruned, before: new Date(cutoff).toISOString() }),
       state,
     );
-    this.metaCache.delete("event_stats");
-    this.sql.exec("DELETE FROM meta WHERE key = 'event_stats'");
-    this.setMeta("event_stats", JSON.stringify(this.eventStats()));
+    this.forgetEventCaches();
     return pruned;
   }
 
@@ -339,7 +433,7 @@ export class LeadStore {
   deleteEventsAndIdentities(): void {
     this.sql.exec("DELETE FROM events");
     this.sql.exec("DELETE FROM identities");
-    this.setMeta("event_stats", JSON.stringify({ count: 0, first: null, last: null }));
+    this.forgetEventCaches();
     this.identityCache = [];
   }
 
@@ -347,24 +441,19 @@ export class LeadStore {
     return this.sql.exec("SELECT 1 FROM events LIMIT 1").toArray().length > 0;
   }
 
+  /** The running score of the last row. */
   behaviourScore(): number {
-    return (
-      this.sql
-        .exec<{ running_score: number }>("SELECT running_score FROM events ORDER BY ts DESC, message_id DESC LIMIT 1")
-        .toArray()[0]?.running_score ?? 0
-    );
+    return this.tail()?.score ?? 0;
   }
 
-  /** Count and time span of the lead's events, kept in meta as events come and go (no scan). */
+  /** Count and time span of the lead's events: one scan per activation, then kept up to date in memory. */
   eventStats(): EventStats {
-    const stored = this.meta("event_stats");
-    if (stored) return JSON.parse(stored) as EventStats;
-    const stats = this.sql
+    this.statsCache ??= this.sql
       .exec<{ count: number; first: number | null; last: number | null }>(
         `SELECT count(*) AS count, min(ts) AS first, max(ts) AS last FROM events WHERE type NOT IN ${BOOKKEEPING}`,
       )
       .one();
-    return { count: stats.count, first: stats.first, last: stats.last };
+    return { ...this.statsCache };
   }
 
   private countEvents(stats: EventStats, added: readonly StoredEvent[]): void {
@@ -373,7 +462,7 @@ export class LeadStore {
       stats.first = stats.first === null ? event.ts : Math.min(stats.first, event.ts);
       stats.last = stats.last === null ? event.ts : Math.max(stats.last, event.ts);
     }
-    this.setMeta("event_stats", JSON.stringify(stats));
+    this.statsCache = stats;
   }
 
   /** The velocity weight of the last 24 h (see src/scoring/velocity.ts), summed by SQLite in one row. */
@@ -491,6 +580,6 @@ export class LeadStore {
   }
 }
 
-function compareOrder(a: StoredEvent, b: StoredEvent): number {
+function compareOrder(a: Pick<StoredEvent, "ts" | "messageId">, b: Pick<StoredEvent, "ts" | "messageId">): number {
   return a.ts !== b.ts ? a.ts - b.ts : a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : 0;
 }

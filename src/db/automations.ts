@@ -1,4 +1,5 @@
 import { drizzle } from "drizzle-orm/d1";
+import { forgetDeliveryTargets } from "./delivery-targets";
 import { and, eq } from "drizzle-orm";
 import { automationFirings, automations } from "./schema";
 import type { AutomationAction, AutomationTrigger } from "../automations/triggers";
@@ -24,6 +25,7 @@ const toAutomation = (row: typeof automations.$inferSelect): Automation => ({
 export async function createAutomation(db: D1Database, namespaceId: string, input: AutomationInput): Promise<Automation> {
   const row = { id: crypto.randomUUID(), namespaceId, ...input, trigger: JSON.stringify(input.trigger), action: JSON.stringify(input.action), createdAt: Date.now() };
   await drizzle(db).insert(automations).values(row);
+  forgetDeliveryTargets(namespaceId);
   return toAutomation(row);
 }
 
@@ -39,6 +41,7 @@ export async function updateAutomation(db: D1Database, namespaceId: string, id: 
     .where(and(eq(automations.id, id), eq(automations.namespaceId, namespaceId)))
     .returning()
     .get();
+  forgetDeliveryTargets(namespaceId);
   return row && toAutomation(row);
 }
 
@@ -48,6 +51,7 @@ export async function deleteAutomation(db: D1Database, namespaceId: string, id: 
     .where(and(eq(automations.id, id), eq(automations.namespaceId, namespaceId)))
     .returning({ id: automations.id })
     .get();
+  forgetDeliveryTargets(namespaceId);
   return row !== undefined;
 }
 

@@ -1,4 +1,5 @@
 import { drizzle } from "drizzle-orm/d1";
+import { forgetDeliveryTargets } from "./delivery-targets";
 import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import { deliveries, destinations } from "./schema";
 import type { DestinationType } from "../destinations/registry";
@@ -35,6 +36,7 @@ export async function createDestination(db: D1Database, namespaceId: string, inp
   const now = Date.now();
   const row = { id: crypto.randomUUID(), namespaceId, ...input, config: JSON.stringify(input.config), filters: JSON.stringify(input.filters), createdAt: now, updatedAt: now };
   await drizzle(db).insert(destinations).values(row);
+  forgetDeliveryTargets(namespaceId);
   return toDestination(row);
 }
 
@@ -46,6 +48,7 @@ export async function updateDestination(db: D1Database, namespaceId: string, id:
     .where(and(eq(destinations.id, id), eq(destinations.namespaceId, namespaceId)))
     .returning()
     .get();
+  forgetDeliveryTargets(namespaceId);
   return row && toDestination(row);
 }
 
@@ -55,6 +58,7 @@ export async function deleteDestination(db: D1Database, namespaceId: string, id:
     .where(and(eq(destinations.id, id), eq(destinations.namespaceId, namespaceId)))
     .returning({ id: destinations.id })
     .get();
+  forgetDeliveryTargets(namespaceId);
   return row !== undefined;
 }
 

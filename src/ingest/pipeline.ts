@@ -3,6 +3,8 @@ import { fieldIssues, type FieldIssue } from "../http/errors";
 import type { IngestNamespace } from "../db/tenants";
 import { normalizeMessage, routingIdentity, type BatchDefaults, type LeadEvent } from "./normalize";
 import { leadObjectName } from "./lead-name";
+import { hasDeliveryTargets } from "../db/delivery-targets";
+import type { NamespaceState } from "./namespace-state";
 import { countDroppedEvents, identityHash, suppressedHashes } from "../db/suppression";
 
 export interface Rejection {
@@ -66,8 +68,9 @@ export async function ingestMessages(
   }
 
   const groups = [...byLead];
+  const state: NamespaceState = { scoringVersion: namespace.scoringVersion, deliveries: groups.length > 0 && (await hasDeliveryTargets(env.DB, namespace.id)) };
   const [results] = await Promise.all([
-    Promise.all(groups.map(([name, events]) => env.LEAD.getByName(name).ingest(namespace.id, name, events, namespace.scoringVersion))),
+    Promise.all(groups.map(([name, events]) => env.LEAD.getByName(name).ingest(namespace.id, name, events, state))),
     ...[...droppedByHash].map(([hash, n]) => countDroppedEvents(env.DB, namespace.id, hash, n)),
   ]);
   return {

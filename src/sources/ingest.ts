@@ -1,5 +1,7 @@
 import type { LeadEvent } from "../ingest/normalize";
 import { leadObjectName } from "../ingest/lead-name";
+import type { NamespaceState } from "../ingest/namespace-state";
+import { hasDeliveryTargets } from "../db/delivery-targets";
 import { loadRoutingKeywords, scoringVersions } from "../db/outreach";
 import { outreachEventKey } from "./event-key";
 import { routeCampaign, type RoutingKeyword } from "./routing";
@@ -40,9 +42,12 @@ export async function ingestOutreach(
     byLead.set(name, group);
     byNamespace[namespaceId] = (byNamespace[namespaceId] ?? 0) + 1;
   }
-  const versions = await scoringVersions(env.DB, Object.keys(byNamespace));
+  const namespaceIds = Object.keys(byNamespace);
+  const versions = await scoringVersions(env.DB, namespaceIds);
+  const states = new Map<string, NamespaceState>();
+  for (const id of namespaceIds) states.set(id, { scoringVersion: versions.get(id) ?? 0, deliveries: await hasDeliveryTargets(env.DB, id) });
   const results = await Promise.all(
-    [...byLead].map(([name, { namespaceId, events }]) => env.LEAD.getByName(name).ingest(namespaceId, name, events, versions.get(namespaceId) ?? 0)),
+    [...byLead].map(([name, { namespaceId, events }]) => env.LEAD.getByName(name).ingest(namespaceId, name, events, states.get(namespaceId))),
   );
   return {
     accepted: results.reduce((n, r) => n + r.accepted + r.duplicates, 0),

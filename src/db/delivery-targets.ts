@@ -1,0 +1,28 @@
+import { drizzle } from "drizzle-orm/d1";
+import { and, eq } from "drizzle-orm";
+import { automations, destinations } from "./schema";
+import { TtlCache } from "./ttl-cache";
+
+// Read on every ingest call, so cached per isolate. The isolate that changes a
+// destination or automation forgets its entry at once; other isolates see a
+// namespace's first destination within this time, and until then its leads
+// keep no outbox for it.
+const DELIVERY_TARGETS_CACHE_MS = 10_000;
+const deliveriesByNamespace = new TtlCache<boolean>(DELIVERY_TARGETS_CACHE_MS);
+
+/** Whether the namespace has an enabled destination or automation, i.e. whether lead objects keep an outbox. */
+export function hasDeliveryTargets(db: D1Database, namespaceId: string): Promise<boolean> {
+  return deliveriesByNamespace.getOrLoad(namespaceId, async () => {
+    const orm = drizzle(db);
+    const [destination, automation] = await Promise.all([
+      orm.select({ id: destinations.id }).from(destinations).where(and(eq(destinations.namespaceId, namespaceId), eq(destinations.enabled, true))).limit(1).get(),
+      orm.select({ id: automations.id }).from(automations).where(and(eq(automations.namespaceId, namespaceId), eq(automations.enabled, true))).limit(1).get(),
+    ]);
+    return destination !== undefined || automation !== undefined;
+  });
+}
+
+/** Called by every change to a namespace's destinations or automations. */
+export function forgetDeliveryTargets(namespaceId: string): void {
+  deliveriesByNamespace.forget(namespaceId);
+}
