@@ -33,6 +33,7 @@ export default defineConfig(async () => {
                   APOLLO_API_KEY: "apollo-key",
                   DELIVERY_MAX_ATTEMPTS: "8",
                   DELIVERY_BACKOFF_BASE_MS: "100",
+                  PROJECTION_INTERVAL_SECONDS: "1",
                   DELIVERY_BACKOFF_CAP_MS: "1000",
                   // Tests poll a lot; the rate limit tests set small limits per key.
                   RATE_LIMIT_SOURCE_DEFAULT: "1000000/60",

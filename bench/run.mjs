@@ -136,7 +136,7 @@ for (const worker of selected) {
       results.push({ worker: worker.name, workload, ...r });
       sentEvents += warm.events + r.events;
     }
-    if (worker.afterLoad) afterLoad[worker.name] = await worker.afterLoad({ client, sentEvents, log });
+    if (worker.afterLoad && process.env.BENCH_PROJECTION !== "off") afterLoad[worker.name] = await worker.afterLoad({ client, sentEvents, log });
     await client.close();
   } catch (err) {
     log(`not run: ${err.message}`);

@@ -134,8 +134,8 @@ export interface MergePayload {
 
 const MAX_HOPS = 16;
 const RETRY_MS = 5_000;
-/** How long a lead gathers changes before it sends its summary to the projection. */
-const PROJECTION_DELAY_MS = 5_000;
+/** How long a lead gathers changes before its alarm sends them on (outbox, and summary when due). */
+const FLUSH_DELAY_MS = 2_000;
 /** Outbox rows per delivery batch, and the bytes a batch may take (a queue message holds 128 KB). */
 const OUTBOX_BATCH_ROWS = 50;
 const OUTBOX_BATCH_BYTES = 96 * 1024;
@@ -189,7 +189,7 @@ export class LeadObject extends DurableObject<Env> {
       return fresh.map((event) => event.messageId);
     });
     const accepted = newMessageIds.length;
-    if (accepted > 0) await this.scheduleAlarm(now + PROJECTION_DELAY_MS);
+    if (accepted > 0) await this.scheduleAlarm(this.flushAt(now));
     await this.settleIdentities();
     return {
       accepted,
@@ -218,7 +218,7 @@ export class LeadObject extends DurableObject<Env> {
       this.mergeFirmographics(firmographics);
       this.afterChange();
     });
-    await this.scheduleAlarm(Date.now() + PROJECTION_DELAY_MS);
+    await this.scheduleAlarm(this.flushAt(Date.now()));
   }
 
   async intelligence(hops = 0): Promise<Intelligence | null> {
@@ -293,8 +293,8 @@ export class LeadObject extends DurableObject<Env> {
     if (forwardTo && forwardTo !== survivor) return { redirect: forwardTo };
     if (!forwardTo) {
       this.store.setMeta("forward_to", survivor);
-      this.store.setMeta("projection_dirty", "1");
-      await this.scheduleAlarm(Date.now() + PROJECTION_DELAY_MS);
+      this.projectionDirty = true;
+      await this.scheduleAlarm(this.flushAt(Date.now()));
     }
     await this.pushToSurvivor();
     return {};
@@ -336,7 +336,7 @@ export class LeadObject extends DurableObject<Env> {
       return logged.inserted > 0;
     });
     if (firstPush) this.ctx.waitUntil(publishMerge(this.env, this.store.meta("namespace_id")!, this.ctx.id.toString(), payload));
-    await this.scheduleAlarm(Date.now() + PROJECTION_DELAY_MS);
+    await this.scheduleAlarm(this.flushAt(Date.now()));
     await this.settleIdentities();
   }
 
@@ -436,6 +436,24 @@ export class LeadObject extends DurableObject<Env> {
    * for anyone.
    */
   private deliveries = true;
+  /** Whether the projection may not show the lead as it is; a fresh activation assumes so. */
+  private projectionDirty = true;
+  private projectionVersion = 0;
+  private lastProjectionAt = 0;
+
+  /**
+   * When the alarm should next run for a change made at `now`: soon when
+   * the outbox has deliveries to send, else when the summary is due (a
+   * lead that keeps changing sends it at most once per PROJECTION_INTERVAL_SECONDS).
+   */
+  private flushAt(now: number): number {
+    const soon = now + FLUSH_DELAY_MS;
+    return this.deliveries ? soon : Math.max(soon, this.lastProjectionAt + this.projectionIntervalMs());
+  }
+
+  private projectionIntervalMs(): number {
+    return Number(this.env.PROJECTION_INTERVAL_SECONDS) * 1000 || 0;
+  }
   /** Bumped by every change, so a projection flush knows whether a change slipped in while it sent. */
   private changeGeneration = 0;
   /** Bumped when identities may need linking or indexing; settled up to `settledGeneration`. */
@@ -483,7 +501,7 @@ export class LeadObject extends DurableObject<Env> {
       this.store.rescoreFrom(null, this.capOf(), Date.now());
       this.afterChange();
     });
-    await this.scheduleAlarm(Date.now() + PROJECTION_DELAY_MS);
+    await this.scheduleAlarm(this.flushAt(Date.now()));
   }
 
   private scorer(): Scorer {
@@ -534,7 +552,7 @@ export class LeadObject extends DurableObject<Env> {
       this.store.recordStageChange(previous ?? null, stage, behaviourScore, Date.now());
       this.store.setMeta("stage", stage);
     }
-    if (this.store.meta("projection_dirty") !== "1") this.store.setMeta("projection_dirty", "1");
+    this.projectionDirty = true;
     this.changeGeneration++;
     if (this.deliveries) this.recordChangeForDestinations(this.snapshot());
   }
@@ -644,7 +662,7 @@ export class LeadObject extends DurableObject<Env> {
     if (oldest === null || oldest >= cutoff) return;
     this.transact(() => {
       if (this.store.pruneBefore(cutoff, now) > 0) {
-        if (this.store.meta("projection_dirty") !== "1") this.store.setMeta("projection_dirty", "1");
+        this.projectionDirty = true;
         this.changeGeneration++;
       }
     });
@@ -675,13 +693,21 @@ export class LeadObject extends DurableObject<Env> {
     });
   }
 
-  /** Sends this lead's summary (or, once merged away, its removal) to the projection queue. */
+  /**
+   * Sends this lead's summary (or, once merged away, its removal) to the
+   * projection queue. Nothing is written here: the version is the send time
+   * (kept increasing within the activation), which only needs to grow from
+   * one summary of a lead to the next (they leave at least a delay apart),
+   * and a fresh activation sends once more whether or not it has changed.
+   */
   private async flushProjection(): Promise<void> {
-    if (this.store.meta("projection_dirty") !== "1") return;
+    if (!this.projectionDirty) return;
     const namespaceId = this.store.meta("namespace_id");
     if (namespaceId === undefined) return;
+    const dueAt = this.lastProjectionAt + this.projectionIntervalMs();
+    if (Date.now() < dueAt) return this.scheduleAlarm(dueAt);
     const generation = this.changeGeneration;
-    const version = Number(this.store.meta("projection_version") ?? "0") + 1;
+    const version = Math.max(Date.now(), this.projectionVersion + 1);
     const leadId = this.ctx.id.toString();
     let message: ProjectionMessage;
     if (this.forwardTo()) message = { kind: "delete", namespaceId, leadId, version };
@@ -701,10 +727,11 @@ export class LeadObject extends DurableObject<Env> {
       };
     }
     await this.env.PROJECTION.send(message);
-    this.store.setMeta("projection_version", String(version));
+    this.projectionVersion = version;
+    this.lastProjectionAt = Date.now();
     // A change while the send was awaited keeps the mark, for the next alarm.
-    if (this.changeGeneration === generation) this.store.setMeta("projection_dirty", "0");
-    else await this.scheduleAlarm(Date.now() + PROJECTION_DELAY_MS);
+    if (this.changeGeneration === generation) this.projectionDirty = false;
+    else await this.scheduleAlarm(this.flushAt(Date.now()));
   }
 
   private forwardTo(): string | undefined {

@@ -54,8 +54,9 @@ export const LEAD_SCHEMA_STEPS: readonly string[] = [
      batch_id TEXT
    );
    CREATE INDEX outbox_batch ON outbox (batch_id, seq);`,
-  // Event counts are now derived from the events table (in memory), not stored.
-  `DELETE FROM meta WHERE key = 'event_stats';`,
+  // Event counts are derived from the events table and the projection's
+  // bookkeeping is kept in memory: no write per event or per summary.
+  `DELETE FROM meta WHERE key IN ('event_stats', 'projection_dirty', 'projection_version');`,
 ];
 
 export function migrateLeadSchema(sql: SqlStorage): void {

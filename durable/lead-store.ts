@@ -100,6 +100,8 @@ export class LeadStore {
   // activation, then moved along by each insert (no write per event).
   private statsCache: EventStats | undefined;
   private tailCache: Tail | null | undefined;
+  /** True once a query found no unbatched outbox row and none was added since (most leads, most of the time). */
+  private noUnbatchedOutbox: boolean | undefined;
 
   constructor(private readonly sql: SqlStorage) {}
 
@@ -124,6 +126,7 @@ export class LeadStore {
   private forgetEventCaches(): void {
     this.statsCache = undefined;
     this.tailCache = undefined;
+    this.noUnbatchedOutbox = undefined;
   }
 
   /** The last row of the log, from which an event later than every row continues the score. */
@@ -311,6 +314,10 @@ export class LeadStore {
 
   /** The last event (not merge or decay) and how many decay steps follow it. */
   decayPosition(): { lastEventTs: number; decaySteps: number; score: number } | undefined {
+    const tail = this.tail();
+    if (!tail) return undefined;
+    // The usual case: the last row is an event, so no decay step follows it yet.
+    if (!BOOKKEEPING_TYPES.has(tail.type)) return { lastEventTs: tail.ts, decaySteps: 0, score: tail.score };
     const last = this.sql
       .exec<{ ts: number }>(`SELECT ts FROM events WHERE type NOT IN ${DECAY_ANCHORS} ORDER BY ts DESC, message_id DESC LIMIT 1`)
       .toArray()[0];
@@ -321,13 +328,16 @@ export class LeadStore {
 
   addToOutbox(messageId: string, kind: "event" | "change", payload: string): void {
     this.sql.exec("INSERT INTO outbox (message_id, kind, payload) VALUES (?, ?, ?)", messageId, kind, payload);
+    this.noUnbatchedOutbox = false;
   }
 
   /** The rows of batch `batchId`, or, with null, up to `limit` rows not yet in a batch, oldest first. */
   outboxRows(batchId: string | null, limit: number): OutboxRow[] {
-    return batchId
-      ? this.sql.exec<OutboxRow>("SELECT * FROM outbox WHERE batch_id = ? ORDER BY seq", batchId).toArray()
-      : this.sql.exec<OutboxRow>("SELECT * FROM outbox WHERE batch_id IS NULL ORDER BY seq LIMIT ?", limit).toArray();
+    if (batchId) return this.sql.exec<OutboxRow>("SELECT * FROM outbox WHERE batch_id = ? ORDER BY seq", batchId).toArray();
+    if (this.noUnbatchedOutbox) return [];
+    const rows = this.sql.exec<OutboxRow>("SELECT * FROM outbox WHERE batch_id IS NULL ORDER BY seq LIMIT ?", limit).toArray();
+    this.noUnbatchedOutbox = rows.length === 0;
+    return rows;
   }
 
   /** Puts the unbatched rows up to `lastSeq` (the oldest ones) into batch `batchId`. */
@@ -340,7 +350,7 @@ export class LeadStore {
   }
 
   hasUnbatchedOutbox(): boolean {
-    return this.sql.exec("SELECT 1 FROM outbox WHERE batch_id IS NULL LIMIT 1").toArray().length > 0;
+    return this.outboxRows(null, 1).length > 0;
   }
 
   recordStageChange(from: Stage | null, to: Stage, score: number, at: number): void {

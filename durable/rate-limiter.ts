@@ -1,12 +1,14 @@
 import { DurableObject } from "cloudflare:workers";
-import { takeToken, type Bucket, type Decision, type RateLimit } from "../src/limits/token-bucket";
+import { leaseSize, takeTokens, type Bucket, type Decision, type RateLimit } from "../src/limits/token-bucket";
 
 /**
  * One token bucket per source or API key (named `source:<id>` or
  * `api-key:<id>`). The configured limit is stored; the bucket itself lives in
  * memory only, so a limiter evicted after being idle starts full again, which
  * an idle bucket mostly is anyway. One object serialises every request of its
- * key, so the count is exact across all Worker isolates.
+ * key. Worker isolates take tokens in small leases (src/http/rate-limit.ts), so
+ * no key is ever let through more than its limit; an isolate's unspent lease
+ * lapses after a second.
  */
 export class RateLimiter extends DurableObject<Env> {
   private configured: RateLimit | null = null;
@@ -19,11 +21,16 @@ export class RateLimiter extends DurableObject<Env> {
     });
   }
 
-  /** Takes a token; `fallback` is the default for this kind of key, used while none is configured. */
-  async take(fallback: RateLimit): Promise<Decision> {
-    const { bucket, decision } = takeToken(this.bucket, this.configured ?? fallback, Date.now());
+  /**
+   * Takes a lease of tokens (see leaseSize; at least one, or the request is
+   * refused) for a Worker isolate to spend on this key's next requests.
+   * `fallback` is the default for this kind of key, used while none is configured.
+   */
+  async take(fallback: RateLimit): Promise<Decision & { granted: number }> {
+    const rate = this.configured ?? fallback;
+    const { bucket, decision, granted } = takeTokens(this.bucket, rate, Date.now(), leaseSize(rate));
     this.bucket = bucket;
-    return decision;
+    return { ...decision, granted };
   }
 
   /** Sets this key's limit (null: back to the default); the bucket starts full under it. */

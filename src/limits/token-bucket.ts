@@ -35,15 +35,35 @@ export function parseRateLimit(text: string | undefined, fallback: RateLimit): R
   return parsed.success ? parsed.data : fallback;
 }
 
+/**
+ * How many tokens a Worker isolate takes from its key's limiter at once: 1%
+ * of the limit, between 1 and 100. A busy key then costs one limiter call per
+ * up to 100 requests, and a small limit is counted exactly.
+ */
+export function leaseSize(rate: RateLimit): number {
+  return Math.min(100, Math.max(1, Math.floor(rate.limit / 100)));
+}
+
 /** Refills `bucket` up to `now` and takes one token if there is one. Pure: returns the new bucket. */
 export function takeToken(bucket: Bucket | undefined, rate: RateLimit, now: number): { bucket: Bucket; decision: Decision } {
+  const { bucket: next, decision } = takeTokens(bucket, rate, now, 1);
+  return { bucket: next, decision };
+}
+
+/**
+ * Refills `bucket` up to `now` and takes up to `want` whole tokens: allowed
+ * when at least one was there. `granted` says how many were taken.
+ */
+export function takeTokens(bucket: Bucket | undefined, rate: RateLimit, now: number, want: number): { bucket: Bucket; decision: Decision; granted: number } {
   const perMs = rate.limit / (rate.periodSeconds * 1000);
   const previous = bucket ?? { tokens: rate.limit, updatedAt: now };
   const refilled = Math.min(rate.limit, previous.tokens + Math.max(0, now - previous.updatedAt) * perMs);
-  const allowed = refilled >= 1;
-  const tokens = allowed ? refilled - 1 : refilled;
+  const granted = Math.max(0, Math.min(want, Math.floor(refilled)));
+  const allowed = granted >= 1;
+  const tokens = refilled - granted;
   return {
     bucket: { tokens, updatedAt: now },
+    granted,
     decision: {
       allowed,
       limit: rate.limit,

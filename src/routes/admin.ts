@@ -28,7 +28,7 @@ import {
 import { namespaceStats } from "../db/projection";
 import { suppressionStats } from "../db/suppression";
 import { changeScoring, loadScoringConfig } from "../db/scoring";
-import { defaultRateLimit, rateLimiterOf, type LimitedKey } from "../http/rate-limit";
+import { defaultRateLimit, forgetLease, rateLimiterOf, type LimitedKey } from "../http/rate-limit";
 import { describeJob, startRescore } from "./scoring";
 import { createWebhookSource, keywordsByNamespace, keywordsTakenElsewhere, listWebhookSources, setKeywords } from "../db/outreach";
 
@@ -143,6 +143,7 @@ async function setRateLimit(env: Env, name: string, kind: LimitedKey["kind"], pa
   const found = kind === "source" ? await setSourceRateLimit(env.DB, namespace.id, id, rateLimit) : await setApiKeyRateLimit(env.DB, namespace.id, id, rateLimit);
   if (!found) throw new ApiError(404, "not_found", `no ${kind} ${id} in namespace ${name}`);
   await rateLimiterOf(env, { kind, id }).configure(rateLimit);
+  forgetLease({ kind, id });
   return Response.json({ id, rateLimit, effective: rateLimit ?? defaultRateLimit(env, kind) });
 }
 
