@@ -136,6 +136,7 @@ const MAX_HOPS = 16;
 const RETRY_MS = 5_000;
 /** How long a lead gathers changes before its alarm sends them on (outbox, and summary when due). */
 const FLUSH_DELAY_MS = 2_000;
+const ALARM_SLACK_MS = 250;
 /** Outbox rows per delivery batch, and the bytes a batch may take (a queue message holds 128 KB). */
 const OUTBOX_BATCH_ROWS = 50;
 const OUTBOX_BATCH_BYTES = 96 * 1024;
@@ -439,7 +440,8 @@ export class LeadObject extends DurableObject<Env> {
   /** Whether the projection may not show the lead as it is; a fresh activation assumes so. */
   private projectionDirty = true;
   private projectionVersion = 0;
-  private lastProjectionAt = 0;
+  /** Before this time a changed lead holds its summary back (it sent one recently). */
+  private projectionDueAt = 0;
 
   /**
    * When the alarm should next run for a change made at `now`: soon when
@@ -448,7 +450,7 @@ export class LeadObject extends DurableObject<Env> {
    */
   private flushAt(now: number): number {
     const soon = now + FLUSH_DELAY_MS;
-    return this.deliveries ? soon : Math.max(soon, this.lastProjectionAt + this.projectionIntervalMs());
+    return this.deliveries ? soon : Math.max(soon, this.projectionDueAt);
   }
 
   private projectionIntervalMs(): number {
@@ -704,8 +706,9 @@ export class LeadObject extends DurableObject<Env> {
     if (!this.projectionDirty) return;
     const namespaceId = this.store.meta("namespace_id");
     if (namespaceId === undefined) return;
-    const dueAt = this.lastProjectionAt + this.projectionIntervalMs();
-    if (Date.now() < dueAt) return this.scheduleAlarm(dueAt);
+    // Due within a moment counts as due: an alarm set again for (about) the
+    // time of the alarm now running can be dropped when this one completes.
+    if (this.projectionDueAt - Date.now() > ALARM_SLACK_MS) return this.scheduleAlarm(this.projectionDueAt);
     const generation = this.changeGeneration;
     const version = Math.max(Date.now(), this.projectionVersion + 1);
     const leadId = this.ctx.id.toString();
@@ -728,7 +731,8 @@ export class LeadObject extends DurableObject<Env> {
     }
     await this.env.PROJECTION.send(message);
     this.projectionVersion = version;
-    this.lastProjectionAt = Date.now();
+    // Jittered, so leads that got busy together do not all send together again.
+    this.projectionDueAt = Date.now() + this.projectionIntervalMs() * (0.8 + 0.4 * Math.random());
     // A change while the send was awaited keeps the mark, for the next alarm.
     if (this.changeGeneration === generation) this.projectionDirty = false;
     else await this.scheduleAlarm(this.flushAt(Date.now()));
@@ -844,7 +848,7 @@ function earlierKey(a: LogKey | undefined, b: LogKey | undefined): LogKey | unde
 }
 
 function traitsOf(event: LeadEvent): Firmographics {
-  const traits = event.body.traits;
+  const traits = (JSON.parse(event.body) as { traits?: unknown }).traits;
   return traits && typeof traits === "object" ? firmographicsFromTraits(traits as Record<string, unknown>) : {};
 }
 
@@ -855,7 +859,7 @@ function toStoredEvent(event: LeadEvent): StoredEvent {
     type: event.type,
     name: event.name,
     receivedAt: event.receivedAt,
-    body: JSON.stringify(event.body),
+    body: event.body,
   };
 }
 

@@ -3,7 +3,7 @@ import { scoringName } from "../scoring/points";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** One accepted call, ready for its lead object. `body` is the stored Segment message. */
+/** One accepted call, ready for its lead object. */
 export interface LeadEvent {
   messageId: string;
   type: SegmentMessage["type"];
@@ -13,7 +13,8 @@ export interface LeadEvent {
   timestamp: number;
   receivedAt: number;
   identities: Identity[];
-  body: Record<string, unknown>;
+  /** The Segment message as stored, in JSON: serialized once here, not copied field by field into the lead object's call. */
+  body: string;
 }
 
 export type IdentityKind = "userId" | "anonymousId" | "email";
@@ -101,6 +102,6 @@ export function normalizeMessage(
     timestamp,
     receivedAt,
     identities: identitiesOf(msg),
-    body,
+    body: JSON.stringify(body),
   };
 }

@@ -32,7 +32,7 @@ export interface MergeNotice {
 }
 
 export function eventNotice(leadId: string, event: LeadEvent, at: string): EventNotice {
-  const body = event.body;
+  const body = JSON.parse(event.body) as Record<string, unknown>;
   return {
     kind: "event",
     at,

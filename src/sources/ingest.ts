@@ -78,5 +78,5 @@ async function toLeadEvent(activity: OutreachActivity, receivedAt: number): Prom
     timestamp: new Date(timestamp).toISOString(),
     receivedAt: new Date(receivedAt).toISOString(),
   };
-  return { messageId, type: "track", name: activity.event, timestamp, receivedAt, identities: [{ kind: "email", value: activity.email }], body };
+  return { messageId, type: "track", name: activity.event, timestamp, receivedAt, identities: [{ kind: "email", value: activity.email }], body: JSON.stringify(body) };
 }

@@ -29,7 +29,7 @@ function emailEvent(email: string, messageId: string, name = "email_replied"): L
     timestamp: ts,
     receivedAt: ts,
     identities: [{ kind: "email", value: email }],
-    body: { type: "track", event: name, messageId },
+    body: JSON.stringify({ type: "track", event: name, messageId }),
   };
 }
 

@@ -120,7 +120,7 @@ describe("erase", () => {
     // Straight to the lead object, as a Worker with a stale suppression cache would send it.
     const name = leadObjectName(t.namespaceId, "userId", "carol");
     const result = await env.LEAD.getByName(name).ingest(t.namespaceId, name, [
-      { messageId: "late-1", type: "track", name: "signup", timestamp: Date.now(), receivedAt: Date.now(), identities: [{ kind: "userId", value: "carol" }], body: {} },
+      { messageId: "late-1", type: "track", name: "signup", timestamp: Date.now(), receivedAt: Date.now(), identities: [{ kind: "userId", value: "carol" }], body: "{}" },
     ]);
     expect(result).toMatchObject({ accepted: 0, suppressed: 1 });
     expect((await storedRows(env.LEAD.getByName(name))).events).toBe(0);
@@ -134,7 +134,7 @@ describe("erase", () => {
         timestamp: Date.now(),
         receivedAt: Date.now(),
         identities: [{ kind: "userId", value: "dave" }, { kind: "email", value: "carol@example.com" }],
-        body: { traits: { email: "carol@example.com" } },
+        body: JSON.stringify({ traits: { email: "carol@example.com" } }),
       },
     ]);
     expect((await leadByUserId(t, "dave")).identities).toEqual([{ kind: "userId", value: "dave" }]);
