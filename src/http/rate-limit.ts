@@ -30,6 +30,8 @@ interface Lease {
 /** An unspent lease lapses after this long, so tokens taken long ago never make a burst. */
 const LEASE_MS = 1_000;
 const leases = new Map<string, Lease>();
+/** One limiter call per key at a time: concurrent requests wait for it and share its tokens. */
+const refreshes = new Map<string, Promise<Lease>>();
 
 /**
  * Takes one request from the key's bucket: sets the `X-RateLimit-*` headers
@@ -40,27 +42,53 @@ const leases = new Map<string, Lease>();
  */
 export async function enforceRateLimit(c: Context<AppEnv>, key: LimitedKey): Promise<void> {
   if (c.env.RATE_LIMITS === "off") return;
-  const name = leaseName(key);
-  let lease = leases.get(name);
-  if (!lease || lease.tokens < 1 || lease.until <= Date.now()) {
-    const { granted, ...decision } = await rateLimiterOf(c.env, key).take(defaultRateLimit(c.env, key.kind));
-    lease = { tokens: granted, until: Date.now() + LEASE_MS, decision };
-    if (leases.size >= 10_000) leases.clear();
-    leases.set(name, lease);
-  }
-  const decision = lease.decision;
-  if (decision.allowed) lease.tokens--;
+  const { decision, remaining } = await takeFromLease(c.env, key);
   c.header("X-RateLimit-Limit", String(decision.limit));
-  c.header("X-RateLimit-Remaining", String(decision.remaining + Math.max(0, lease.tokens)));
+  c.header("X-RateLimit-Remaining", String(remaining));
   c.header("X-RateLimit-Reset", String(decision.resetSeconds));
   if (!decision.allowed) {
-    leases.delete(name);
     c.header("Retry-After", String(decision.retryAfterSeconds));
     throw new ApiError(429, "rate_limited", `too many requests for this ${key.kind === "source" ? "write key" : "API key"}; retry after ${decision.retryAfterSeconds} s`, {
       limit: decision.limit,
       retryAfterSeconds: decision.retryAfterSeconds,
     });
   }
+}
+
+/**
+ * Spends a token of this isolate's lease, refreshing it from the limiter
+ * when it is spent or lapsed. Each refresh either brings a token (someone
+ * proceeds) or a refusal (everyone waiting on it is refused), so the loop ends.
+ */
+async function takeFromLease(env: Env, key: LimitedKey): Promise<{ decision: Decision; remaining: number }> {
+  const name = leaseName(key);
+  for (;;) {
+    const lease = leases.get(name);
+    if (lease && lease.tokens >= 1 && lease.until > Date.now()) {
+      lease.tokens--;
+      return { decision: lease.decision, remaining: lease.decision.remaining + Math.floor(lease.tokens) };
+    }
+    const refreshed = await refreshLease(env, key, name);
+    if (!refreshed.decision.allowed) return { decision: refreshed.decision, remaining: refreshed.decision.remaining };
+  }
+}
+
+function refreshLease(env: Env, key: LimitedKey, name: string): Promise<Lease> {
+  let pending = refreshes.get(name);
+  if (!pending) {
+    pending = rateLimiterOf(env, key)
+      .take(defaultRateLimit(env, key.kind))
+      .then(({ granted, ...decision }) => {
+        const lease = { tokens: granted, until: Date.now() + LEASE_MS, decision };
+        if (leases.size >= 10_000) leases.clear();
+        if (granted > 0) leases.set(name, lease);
+        else leases.delete(name);
+        return lease;
+      })
+      .finally(() => refreshes.delete(name));
+    refreshes.set(name, pending);
+  }
+  return pending;
 }
 
 /** A key's limit changed: this isolate drops its lease (others let theirs lapse). */

@@ -24,6 +24,28 @@ describe("decay", () => {
     expect(steps.map((s) => s.runningScore)).toEqual([66.5, 63.18, 60.02]);
   });
 
+  it("writes the same decay steps for an event appended after a quiet gap as for one inserted before it", async () => {
+    const t = await newTenant();
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const start = Date.now();
+    const at = (ms: number) => new Date(ms).toISOString();
+    // In order: the second event follows the log's last row, so it is appended with the gap's decay.
+    await send(t, "/v1/track", { userId: "appended", event: "Contract Signed", messageId: "x-1", timestamp: at(start) });
+    vi.setSystemTime(start + 10 * DAY);
+    await send(t, "/v1/track", { userId: "appended", event: "Signup", messageId: "x-2", timestamp: at(start + 10 * DAY) });
+    // The same events, the later one first: the earlier is inserted before it and the log rescored.
+    await send(t, "/v1/track", { userId: "rescored", event: "Signup", messageId: "x-2", timestamp: at(start + 10 * DAY) });
+    await send(t, "/v1/track", { userId: "rescored", event: "Contract Signed", messageId: "x-1", timestamp: at(start) });
+
+    const shape = async (userId: string) =>
+      (await timelineOf(t, (await leadByUserId(t, userId)).id)).map((e) => [e.type, e.timestamp, e.scoreDelta, e.runningScore]);
+    const appended = await shape("appended");
+    expect(appended).toEqual(await shape("rescored"));
+    // 100, then days 8 and 9 without events (-5, -4.75), then +20.
+    expect(appended.map((row) => row[3])).toEqual([100, 95, 90.25, 110.25]);
+    expect((await leadByUserId(t, "appended")).behaviourScore).toBe(110.25);
+  });
+
   it("falls 5% a day when the lead object's alarm runs with the clock moved, and a new event stops it", async () => {
     const t = await newTenant();
     const sixDaysAgo = Date.now() - 6 * DAY;

@@ -161,6 +161,22 @@ describe("delivery", () => {
     expect(hook.requests.some((r) => r.body.includes("pii@example.com") || r.body.includes("203.0.113.9"))).toBe(false);
   });
 
+  it("keeps no outbox while the namespace has no destination; one added later gets the events after it", async () => {
+    const hook = webhookReceiver();
+    uninstall = installFakes(hook);
+    const t = await newTenant();
+    await send(t, "/v1/track", { userId: "d7", event: "Signup", messageId: "d7-before", timestamp: recent(10) });
+    const lead = env.LEAD.getByName(leadObjectName(t.namespaceId, "userId", "d7"));
+    const outboxRows = () => runInDurableObject(lead, (_i: LeadObject, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n);
+    expect(await outboxRows()).toBe(0);
+
+    await addDestination(t, { name: "hook", type: "webhook", config: { url: "https://hooks.customer.fake/in" } });
+    await send(t, "/v1/track", { userId: "d7", event: "Download", messageId: "d7-after", timestamp: recent(5) });
+    expect(await outboxRows()).toBe(2); // the event and the lead's score change
+    await runDurableObjectAlarm(lead);
+    await eventually(() => Promise.resolve(expect(eventItems(hook).map((b) => b.messageId)).toEqual(["d7-after"])));
+  });
+
   it("resends an outbox batch after the lead object died before sending it", async () => {
     const hook = webhookReceiver();
     uninstall = installFakes(hook);

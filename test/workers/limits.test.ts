@@ -30,6 +30,27 @@ describe("token bucket", () => {
 });
 
 describe("rate limits", () => {
+  it("lets a key through exactly its limit while isolates take tokens in leases", async () => {
+    // 500 per hour: leases of 5 tokens (1% of the limit), so most requests spend a local token.
+    const t = await newTenant();
+    const sourceId = await sourceIdOf(t);
+    expect((await patch(`/api/namespaces/${t.namespace}/sources/${sourceId}`, { rateLimit: { limit: 500, periodSeconds: 3600 } })).status).toBe(200);
+    const statuses: number[] = [];
+    for (let round = 0; round < 13; round++) {
+      const answers = await Promise.all(
+        Array.from({ length: 40 }, (_, i) => send(t, "/v1/track", { userId: `lease-${i % 5}`, event: "Signup", messageId: `lease-${round}-${i}` })),
+      );
+      statuses.push(...answers.map((r) => r.status));
+    }
+    const allowed = statuses.filter((s) => s === 200).length;
+    // Never more than the limit; a lease that lapses unspent (after 1 s, on a slow machine) may cost a few tokens.
+    expect(allowed).toBeLessThanOrEqual(500);
+    expect(allowed).toBeGreaterThanOrEqual(490);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(520 - allowed);
+    const stored = await Promise.all(Array.from({ length: 5 }, (_, i) => api(t, `/api/leads/lookup?userId=lease-${i}`)));
+    expect(stored.reduce((n, r) => n + r.body.lead.eventCount, 0)).toBe(allowed);
+  });
+
   it("limits each write key to its configured rate: X-RateLimit-* headers, then 429 with Retry-After, nothing stored", async () => {
     const t = await newTenant();
     const sourceId = await sourceIdOf(t);
