@@ -3,6 +3,7 @@ import { EMPTY_STATE, foldScores, type ScoreState } from "../src/scoring/fold";
 import type { RuleMatch } from "../src/scoring/rules";
 import type { Stage } from "../src/scoring/stage";
 import { DAY_MS } from "../src/scoring/velocity";
+import { chunksOf } from "../src/db/batch";
 
 /** One row of a lead's event log, as stored and as moved between leads by a merge. */
 export interface StoredEvent {
@@ -63,6 +64,8 @@ export const RETAINED_TYPE = "retained";
 const BOOKKEEPING = `('${MERGE_TYPE}', '${DECAY_TYPE}', '${RETAINED_TYPE}')`;
 const BOOKKEEPING_TYPES: ReadonlySet<string> = new Set([MERGE_TYPE, DECAY_TYPE, RETAINED_TYPE]);
 const decayId = (ts: number) => `${DECAY_TYPE}:${ts}`;
+/** Event rows per INSERT: 11 values each, and a statement takes at most 100 bound values. */
+const ROWS_PER_INSERT = 9;
 /** Rows after which decay counts: events, and the baseline that stands for pruned ones. */
 const DECAY_ANCHORS = `('${MERGE_TYPE}', '${DECAY_TYPE}')`;
 const ACTIVITY_TYPES = "('track', 'page', 'screen')";
@@ -146,57 +149,51 @@ export class LeadStore {
 
   /**
    * The common case, in a few statements: events that all come after the
-   * last row, which is an event. Each is inserted with its final points and
-   * running score, continuing from the tail's state (decay steps that fall
-   * before or after it included), so no row is read or rewritten. Returns
-   * null when the events do not qualify; then insertEvents and rescoreFrom
-   * do the general work.
+   * last row, which is an event. They are folded on from the tail's state
+   * (decay steps before, between and after them included) and inserted with
+   * their final points and running scores, several rows per statement, so
+   * no row is read or rewritten. Returns null when the events do not
+   * qualify; then insertEvents and rescoreFrom do the general work.
    */
   appendInOrder(events: readonly StoredEvent[], score: Scorer, capOf: (ruleId: string) => number | null, now: number): StoredEvent[] | null {
     const tail = this.tail();
     if (tail && (BOOKKEEPING_TYPES.has(tail.type) || tail.state === null)) return null;
     const ordered = [...events].sort(compareOrder);
     const first = ordered[0];
-    if (!first || (tail && compareOrder(first, { ts: tail.ts, messageId: tail.messageId }) <= 0)) return null;
+    if (!first || (tail && compareOrder(first, tail) <= 0)) return null;
     const stats = this.eventStats();
-    let state = tail?.state ?? EMPTY_STATE;
-    let last: Tail | null = tail;
-    const fresh: StoredEvent[] = [];
-    for (const event of ordered) {
-      const match = score(event.name, event.body);
-      // Folded up to the event itself: decay after it waits for the next event or the end.
-      const steps = foldScores(state, [{ ts: event.ts, match, isEvent: true }], event.ts, capOf);
-      const row = steps.at(-1)!;
-      const written = this.sql.exec(
+    const matches = ordered.map((event) => score(event.name, event.body));
+    const folded = foldScores(tail?.state ?? EMPTY_STATE, ordered.map((event, i) => ({ ts: event.ts, match: matches[i]!, isEvent: true })), now, capOf);
+    const written = new Set<string>();
+    for (const chunk of chunksOf(folded.filter((step) => step.kind === "row"), ROWS_PER_INSERT)) {
+      const values = chunk.flatMap((step) => {
+        const event = ordered[step.index]!;
+        const match = matches[step.index]!;
+        return [event.messageId, event.ts, event.type, event.name, event.receivedAt, step.points, step.state.score, event.body, match.ruleId, match.points, JSON.stringify(step.state)];
+      });
+      const inserted = this.sql.exec<{ message_id: string }>(
         `INSERT INTO events (message_id, ts, type, name, received_at, points, running_score, body, rule_id, base_points, state)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING`,
-        event.messageId,
-        event.ts,
-        event.type,
-        event.name,
-        event.receivedAt,
-        row.points,
-        row.state.score,
-        event.body,
-        match.ruleId,
-        match.points,
-        JSON.stringify(row.state),
-      ).rowsWritten;
-      if (written === 0) continue; // a messageId already held (its copy keeps its place)
-      for (const step of steps) if (step.kind === "decay") this.insertDecayRow(step.ts, step.points, step.state, now);
-      state = row.state;
-      last = { ts: event.ts, messageId: event.messageId, type: event.type, score: row.state.score, state };
-      fresh.push(event);
+         VALUES ${chunk.map(() => "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}
+         ON CONFLICT (message_id) DO NOTHING RETURNING message_id`,
+        ...values,
+      );
+      for (const row of inserted) written.add(row.message_id);
     }
-    if (fresh.length > 0) {
-      for (const step of foldScores(state, [], now, capOf)) {
-        if (step.kind !== "decay") continue;
-        this.insertDecayRow(step.ts, step.points, step.state, now);
-        last = { ts: step.ts, messageId: decayId(step.ts), type: DECAY_TYPE, score: step.state.score, state: step.state };
-      }
-      this.countEvents(stats, fresh);
+    // A messageId repeated in `events` was inserted once, as its first copy.
+    const fresh = ordered.filter((event) => written.delete(event.messageId));
+    if (fresh.length === 0) return fresh;
+    this.countEvents(stats, fresh);
+    if (fresh.length < ordered.length) {
+      // Some were held already, yet scored above as new: rescore what went in.
+      this.rescoreFrom({ ts: fresh[0]!.ts, id: fresh[0]!.messageId }, capOf, now);
+      return fresh;
     }
-    this.tailCache = last;
+    for (const step of folded) if (step.kind === "decay") this.insertDecayRow(step.ts, step.points, step.state, now);
+    const end = folded.at(-1)!;
+    this.tailCache =
+      end.kind === "row"
+        ? { ts: ordered[end.index]!.ts, messageId: ordered[end.index]!.messageId, type: ordered[end.index]!.type, score: end.state.score, state: end.state }
+        : { ts: end.ts, messageId: decayId(end.ts), type: DECAY_TYPE, score: end.state.score, state: end.state };
     return fresh;
   }
 

@@ -2,12 +2,18 @@ import { ApiError } from "../http/errors";
 
 const GZIP_MAGIC = [0x1f, 0x8b];
 
+export interface JsonBody {
+  value: unknown;
+  /** Size of the JSON text (after inflating): no message in it can be larger. */
+  bytes: number;
+}
+
 /**
  * Reads a request body as JSON whatever its Content-Type (analytics.js sends
  * text/plain), inflating gzip bodies (analytics-android's /v1/import).
  * Bodies over `maxBytes`, before or after inflating, are refused with 413.
  */
-export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
+export async function readJsonBody(request: Request, maxBytes: number): Promise<JsonBody> {
   const declared = Number(request.headers.get("Content-Length") ?? "0");
   if (declared > maxBytes) throw tooLarge(maxBytes);
   let bytes: Uint8Array = new Uint8Array(await request.arrayBuffer());
@@ -24,7 +30,7 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
   }
   if (text.trim() === "") throw new ApiError(400, "invalid_json", "the body is empty; a JSON object is expected");
   try {
-    return JSON.parse(text);
+    return { value: JSON.parse(text), bytes: bytes.byteLength };
   } catch (error) {
     throw new ApiError(400, "invalid_json", `the body is not valid JSON: ${(error as Error).message}`);
   }

@@ -35,6 +35,7 @@ export async function ingestMessages(
   namespace: IngestNamespace,
   items: unknown[],
   defaults: BatchDefaults,
+  { sizesChecked = false }: { sizesChecked?: boolean } = {},
 ): Promise<IngestOutcome> {
   const receivedAt = Date.now();
   const rejected: Rejection[] = [];
@@ -43,7 +44,7 @@ export async function ingestMessages(
   const droppedByHash = new Map<string, number>();
 
   for (const [index, item] of items.entries()) {
-    if (encoder.encode(JSON.stringify(item) ?? "").byteLength > MAX_MESSAGE_BYTES) {
+    if (!sizesChecked && encoder.encode(JSON.stringify(item) ?? "").byteLength > MAX_MESSAGE_BYTES) {
       rejected.push({ index, code: "message_too_large", message: `message is over ${MAX_MESSAGE_BYTES} bytes` });
       continue;
     }

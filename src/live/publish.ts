@@ -12,7 +12,7 @@ const quietUntil = new Map<string, number>();
  * known to have no listeners, nothing is built or sent.
  */
 export async function publishLive(env: Env, namespaceId: string, notices: () => LiveNotice[]): Promise<void> {
-  if ((quietUntil.get(namespaceId) ?? 0) > Date.now()) return;
+  if (knownQuiet(namespaceId)) return;
   const batch = notices();
   if (batch.length === 0) return;
   try {
@@ -25,6 +25,11 @@ export async function publishLive(env: Env, namespaceId: string, notices: () => 
   } catch (error) {
     console.error("live publish failed", error);
   }
+}
+
+/** Whether this isolate knows the namespace has no listener now (then there is nothing to publish). */
+export function knownQuiet(namespaceId: string): boolean {
+  return (quietUntil.get(namespaceId) ?? 0) > Date.now();
 }
 
 /** A listener connected through this isolate: publish again at once. */
