@@ -22,13 +22,14 @@ export class RateLimiter extends DurableObject<Env> {
   }
 
   /**
-   * Takes a lease of tokens (see leaseSize; at least one, or the request is
-   * refused) for a Worker isolate to spend on this key's next requests.
+   * Takes a lease of tokens (see leaseSize), or with `lease` false a single
+   * token, for a Worker isolate to spend on this key's next requests; none
+   * at all refuses the request.
    * `fallback` is the default for this kind of key, used while none is configured.
    */
-  async take(fallback: RateLimit): Promise<Decision & { granted: number }> {
+  async take(fallback: RateLimit, lease = true): Promise<Decision & { granted: number }> {
     const rate = this.configured ?? fallback;
-    const { bucket, decision, granted } = takeTokens(this.bucket, rate, Date.now(), leaseSize(rate));
+    const { bucket, decision, granted } = takeTokens(this.bucket, rate, Date.now(), lease ? leaseSize(rate) : 1);
     this.bucket = bucket;
     return { ...decision, granted };
   }

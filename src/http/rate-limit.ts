@@ -30,8 +30,12 @@ interface Lease {
 /** An unspent lease lapses after this long, so tokens taken long ago never make a burst. */
 const LEASE_MS = 1_000;
 const leases = new Map<string, Lease>();
-/** One limiter call per key at a time: concurrent requests wait for it and share its tokens. */
-const refreshes = new Map<string, Promise<Lease>>();
+/**
+ * Keys whose lease a request of this isolate is renewing, since when. Others
+ * meanwhile take a single token each rather than a lease of their own (they
+ * cannot wait on that request's call: a promise belongs to its request).
+ */
+const renewing = new Map<string, number>();
 
 /**
  * Takes one request from the key's bucket: sets the `X-RateLimit-*` headers
@@ -42,7 +46,7 @@ const refreshes = new Map<string, Promise<Lease>>();
  */
 export async function enforceRateLimit(c: Context<AppEnv>, key: LimitedKey): Promise<void> {
   if (c.env.RATE_LIMITS === "off") return;
-  const { decision, remaining } = await takeFromLease(c.env, key);
+  const { decision, remaining } = await takeToken(c.env, key);
   c.header("X-RateLimit-Limit", String(decision.limit));
   c.header("X-RateLimit-Remaining", String(remaining));
   c.header("X-RateLimit-Reset", String(decision.resetSeconds));
@@ -55,40 +59,27 @@ export async function enforceRateLimit(c: Context<AppEnv>, key: LimitedKey): Pro
   }
 }
 
-/**
- * Spends a token of this isolate's lease, refreshing it from the limiter
- * when it is spent or lapsed. Each refresh either brings a token (someone
- * proceeds) or a refusal (everyone waiting on it is refused), so the loop ends.
- */
-async function takeFromLease(env: Env, key: LimitedKey): Promise<{ decision: Decision; remaining: number }> {
+/** Spends a token of this isolate's lease, or asks the limiter (for a new lease, or one token while another request renews it). */
+async function takeToken(env: Env, key: LimitedKey): Promise<{ decision: Decision; remaining: number }> {
   const name = leaseName(key);
-  for (;;) {
-    const lease = leases.get(name);
-    if (lease && lease.tokens >= 1 && lease.until > Date.now()) {
-      lease.tokens--;
-      return { decision: lease.decision, remaining: lease.decision.remaining + Math.floor(lease.tokens) };
-    }
-    const refreshed = await refreshLease(env, key, name);
-    if (!refreshed.decision.allowed) return { decision: refreshed.decision, remaining: refreshed.decision.remaining };
+  const lease = leases.get(name);
+  if (lease && lease.tokens >= 1 && lease.until > Date.now()) {
+    lease.tokens--;
+    return { decision: lease.decision, remaining: lease.decision.remaining + lease.tokens };
   }
-}
-
-function refreshLease(env: Env, key: LimitedKey, name: string): Promise<Lease> {
-  let pending = refreshes.get(name);
-  if (!pending) {
-    pending = rateLimiterOf(env, key)
-      .take(defaultRateLimit(env, key.kind))
-      .then(({ granted, ...decision }) => {
-        const lease = { tokens: granted, until: Date.now() + LEASE_MS, decision };
-        if (leases.size >= 10_000) leases.clear();
-        if (granted > 0) leases.set(name, lease);
-        else leases.delete(name);
-        return lease;
-      })
-      .finally(() => refreshes.delete(name));
-    refreshes.set(name, pending);
+  const renewal = (renewing.get(name) ?? 0) < Date.now() - LEASE_MS;
+  if (renewal) renewing.set(name, Date.now());
+  try {
+    const { granted, ...decision } = await rateLimiterOf(env, key).take(defaultRateLimit(env, key.kind), renewal);
+    const spare = Math.max(0, granted - 1); // one is this request's
+    const current = leases.get(name);
+    const kept = current && current.until > Date.now() ? current.tokens : 0;
+    if (leases.size >= 10_000) leases.clear();
+    if (spare > 0 || kept > 0) leases.set(name, { tokens: kept + spare, until: Date.now() + LEASE_MS, decision });
+    return { decision, remaining: decision.remaining + kept + spare };
+  } finally {
+    if (renewal) renewing.delete(name);
   }
-  return pending;
 }
 
 /** A key's limit changed: this isolate drops its lease (others let theirs lapse). */
