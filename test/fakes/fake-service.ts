@@ -73,7 +73,19 @@ export function installFakes(...fakes: FakeService[]): () => void {
     if (!fake) throw new TypeError(`no fake for ${request.url}`);
     return fake.handle(request);
   });
-  return () => spy.mockRestore();
+  return () => refuseOutsideCalls();
+}
+
+/**
+ * Between fakes, every outgoing fetch is refused as a fake would refuse an
+ * unknown host. Background work (an enrichment lookup, a delivery retry)
+ * can outlive the test that started it; it then meets this, not a DNS
+ * lookup of a `*.fake` host inside workerd. Set up for every workers test file.
+ */
+export function refuseOutsideCalls(): void {
+  vi.spyOn(globalThis, "fetch").mockImplementation(async (input: RequestInfo | URL, init?: RequestInit) => {
+    throw new TypeError(`no fake for ${new Request(input, init).url}`);
+  });
 }
 
 function seeded(seed: number): () => number {

@@ -1,0 +1,3 @@
+import { refuseOutsideCalls } from "../fakes/fake-service";
+
+refuseOutsideCalls();
