@@ -44,15 +44,10 @@ export function leaseSize(rate: RateLimit): number {
   return Math.min(100, Math.max(1, Math.floor(rate.limit / 100)));
 }
 
-/** Refills `bucket` up to `now` and takes one token if there is one. Pure: returns the new bucket. */
-export function takeToken(bucket: Bucket | undefined, rate: RateLimit, now: number): { bucket: Bucket; decision: Decision } {
-  const { bucket: next, decision } = takeTokens(bucket, rate, now, 1);
-  return { bucket: next, decision };
-}
-
 /**
  * Refills `bucket` up to `now` and takes up to `want` whole tokens: allowed
- * when at least one was there. `granted` says how many were taken.
+ * when at least one was there. `granted` says how many were taken. Pure:
+ * returns the new bucket.
  */
 export function takeTokens(bucket: Bucket | undefined, rate: RateLimit, now: number, want: number): { bucket: Bucket; decision: Decision; granted: number } {
   const perMs = rate.limit / (rate.periodSeconds * 1000);

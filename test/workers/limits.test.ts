@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { adminHeaders, api, basic, call, newTenant, send, type Tenant } from "./helpers";
-import { takeToken } from "../../src/limits/token-bucket";
+import { takeTokens } from "../../src/limits/token-bucket";
 import { SECURITY_HEADERS } from "../../src/http/security-headers";
 
 async function sourceIdOf(t: Tenant): Promise<string> {
@@ -18,14 +18,14 @@ describe("token bucket", () => {
     let bucket;
     const decisions = [];
     for (let i = 0; i < 4; i++) {
-      const taken = takeToken(bucket, rate, 1000);
+      const taken = takeTokens(bucket, rate, 1000, 1);
       bucket = taken.bucket;
       decisions.push(taken.decision);
     }
     expect(decisions.map((d) => [d.allowed, d.remaining])).toEqual([[true, 2], [true, 1], [true, 0], [false, 0]]);
     expect(decisions[3]).toMatchObject({ retryAfterSeconds: 1, resetSeconds: 3 });
-    expect(takeToken(bucket, rate, 1999).decision.allowed).toBe(false);
-    expect(takeToken(bucket, rate, 2000).decision).toMatchObject({ allowed: true, remaining: 0 });
+    expect(takeTokens(bucket, rate, 1999, 1).decision.allowed).toBe(false);
+    expect(takeTokens(bucket, rate, 2000, 1).decision).toMatchObject({ allowed: true, remaining: 0 });
   });
 });
 
