@@ -67,7 +67,7 @@ export class FakeService {
 /** Routes the Worker's outgoing fetches to fakes by host; any other host is refused. */
 export function installFakes(...fakes: FakeService[]): () => void {
   const byHost = new Map(fakes.map((f) => [f.host, f]));
-  const spy = vi.spyOn(globalThis, "fetch").mockImplementation(async (input: RequestInfo | URL, init?: RequestInit) => {
+  vi.spyOn(globalThis, "fetch").mockImplementation(async (input: RequestInfo | URL, init?: RequestInit) => {
     const request = new Request(input, init);
     const fake = byHost.get(new URL(request.url).host);
     if (!fake) throw new TypeError(`no fake for ${request.url}`);
