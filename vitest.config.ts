@@ -52,7 +52,7 @@ export default defineConfig(async () => {
           ],
           test: {
             name: "workers",
-            include: ["test/workers/**/*.test.ts"],
+            include: ["test/workers/**/*.test.ts", "test/security/**/*.test.ts"],
             setupFiles: ["./test/workers/apply-migrations.ts", "./test/workers/refuse-unfaked-hosts.ts"],
             // Queue consumers and alarms run on real time, so some tests wait a few seconds.
             testTimeout: 60_000,

@@ -54,6 +54,7 @@ import type { EnrichmentMessage } from "../src/queues/enrichment";
 import type { DeliveryItem, LeadSnapshot } from "../src/destinations/types";
 import { publishMerge } from "../src/live/publish";
 import { migrateLeadSchema } from "./lead-schema";
+import { parseStored } from "../src/ingest/nesting";
 import {
   LeadStore,
   MERGE_TYPE,
@@ -628,7 +629,7 @@ export class LeadObject extends DurableObject<Env> {
     const lead = this.snapshot();
     const items: DeliveryItem[] = rows.map((row) =>
       row.kind === "event"
-        ? { messageId: row.message_id, kind: "event", lead, event: JSON.parse(row.payload) as Record<string, unknown> }
+        ? { messageId: row.message_id, kind: "event", lead, event: parseStored(row.payload) as Record<string, unknown> }
         : { messageId: row.message_id, kind: "change", lead, change: JSON.parse(row.payload) as DeliveryItem["change"] },
     );
     const message: DestinationMessage = { kind: "lead-batch", batchId: batchId!, namespaceId, leadId: lead.id, items };
@@ -872,7 +873,8 @@ function toTimelineEntry(row: EventRow): TimelineEntry {
     receivedAt: new Date(row.received_at).toISOString(),
     scoreDelta: row.points,
     runningScore: row.running_score,
-    event: JSON.parse(row.body),
+    // Bounded: an event stored before the nesting limit held still reads back.
+    event: parseStored(row.body),
   };
 }
 

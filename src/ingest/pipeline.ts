@@ -1,4 +1,5 @@
 import { MAX_MESSAGE_BYTES, messageSchema } from "../schemas/segment";
+import { describePath, MAX_NESTING_DEPTH, pathBeyondDepth } from "./nesting";
 import { fieldIssues, type FieldIssue } from "../http/errors";
 import type { IngestNamespace } from "../db/tenants";
 import { normalizeMessage, routingIdentity, type BatchDefaults, type LeadEvent } from "./normalize";
@@ -44,6 +45,13 @@ export async function ingestMessages(
   const droppedByHash = new Map<string, number>();
 
   for (const [index, item] of items.entries()) {
+    // Before anything writes the message out: a deep one would overflow the stack there.
+    const tooDeep = pathBeyondDepth(item, MAX_NESTING_DEPTH);
+    if (tooDeep) {
+      const message = `nested deeper than ${MAX_NESTING_DEPTH} levels of objects and arrays`;
+      rejected.push({ index, code: "invalid_message", message: `invalid message: ${describePath(tooDeep)} is ${message}`, details: [{ path: tooDeep.join("."), message }] });
+      continue;
+    }
     if (!sizesChecked && encoder.encode(JSON.stringify(item) ?? "").byteLength > MAX_MESSAGE_BYTES) {
       rejected.push({ index, code: "message_too_large", message: `message is over ${MAX_MESSAGE_BYTES} bytes` });
       continue;

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { jsonBody } from "../http/json-body";
 import type { AppEnv } from "../http/app-env";
 import { requireNamespace } from "../http/auth";
 import { ApiError } from "../http/errors";
@@ -15,7 +16,7 @@ accountRoutes.use("*", requireNamespace);
 accountRoutes.get("/", async (c) => c.json({ accounts: (await listAccounts(c.env.DB, [c.var.namespace.id])).map(show) }));
 
 accountRoutes.post("/", async (c) => {
-  const input = parseOrThrow(accountBody, await c.req.json().catch(() => undefined));
+  const input = parseOrThrow(accountBody, await jsonBody(c));
   return c.json({ account: show(await createAccount(c.env.DB, c.var.namespace.id, input)) }, 201);
 });
 

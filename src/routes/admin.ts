@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { jsonBody } from "../http/json-body";
 import type { AppEnv } from "../http/app-env";
 import { requireAdmin, requireNamespace } from "../http/auth";
 import { ApiError } from "../http/errors";
@@ -49,7 +50,7 @@ adminRoutes.get("/", requireAdmin, async (c) => {
 });
 
 adminRoutes.post("/", requireAdmin, async (c) => {
-  const { name, keywords } = parseOrThrow(createNamespaceWithKeywordsBody, await c.req.json().catch(() => undefined));
+  const { name, keywords } = parseOrThrow(createNamespaceWithKeywordsBody, await jsonBody(c));
   if (await findNamespaceByName(c.env.DB, name)) throw new ApiError(409, "conflict", `namespace ${name} already exists`);
   await refuseTakenKeywords(c.env.DB, null, keywords);
   const namespace = await createNamespace(c.env.DB, name);
@@ -65,7 +66,7 @@ adminRoutes.get("/:name", requireAdmin, async (c) => {
 /** Replaces the namespace's campaign-name keywords. */
 adminRoutes.patch("/:name", requireAdmin, async (c) => {
   const namespace = await namespaceNamed(c.env.DB, c.req.param("name"));
-  const { keywords } = parseOrThrow(updateNamespaceBody, await c.req.json().catch(() => undefined));
+  const { keywords } = parseOrThrow(updateNamespaceBody, await jsonBody(c));
   await refuseTakenKeywords(c.env.DB, namespace.id, keywords);
   await setKeywords(c.env.DB, namespace.id, keywords);
   return c.json({ namespace: { ...namespace, keywords } });
@@ -81,7 +82,7 @@ adminRoutes.delete("/:name", requireAdmin, async (c) => {
 
 adminRoutes.post("/:name/sources", requireAdmin, async (c) => {
   const namespace = await namespaceNamed(c.env.DB, c.req.param("name"));
-  const { name } = parseOrThrow(createNamedSecretBody, await c.req.json().catch(() => undefined));
+  const { name } = parseOrThrow(createNamedSecretBody, await jsonBody(c));
   const { record, secret } = await createSource(c.env.DB, namespace, name);
   return c.json({ source: record, writeKey: secret }, 201);
 });
@@ -89,7 +90,7 @@ adminRoutes.post("/:name/sources", requireAdmin, async (c) => {
 /** A Lemlist or Smartlead webhook endpoint whose unrouted activity lands in this namespace. */
 adminRoutes.post("/:name/webhook-sources", requireAdmin, async (c) => {
   const namespace = await namespaceNamed(c.env.DB, c.req.param("name"));
-  const { platform, name } = parseOrThrow(webhookSourceBody, await c.req.json().catch(() => undefined));
+  const { platform, name } = parseOrThrow(webhookSourceBody, await jsonBody(c));
   const { record, secret } = await createWebhookSource(c.env.DB, namespace, platform, name);
   const url = new URL(`/webhooks/${platform}/${record.id}`, c.req.url);
   url.searchParams.set("token", secret);
@@ -106,7 +107,7 @@ adminRoutes.get("/:name/webhook-sources", requireAdmin, async (c) => {
 
 adminRoutes.post("/:name/api-keys", requireAdmin, async (c) => {
   const namespace = await namespaceNamed(c.env.DB, c.req.param("name"));
-  const { name } = parseOrThrow(createNamedSecretBody, await c.req.json().catch(() => undefined));
+  const { name } = parseOrThrow(createNamedSecretBody, await jsonBody(c));
   const { record, secret } = await createApiKey(c.env.DB, namespace, name);
   return c.json({ apiKey: record, key: secret }, 201);
 });
@@ -119,7 +120,7 @@ adminRoutes.get("/:name/settings", requireAdmin, async (c) => {
 /** Retention travels to the lead objects with the scoring config, so a change queues a rescore job that hands it over. */
 adminRoutes.patch("/:name/settings", requireAdmin, async (c) => {
   const namespace = await namespaceNamed(c.env.DB, c.req.param("name"));
-  const { retentionDays } = parseOrThrow(namespaceSettingsBody, await c.req.json().catch(() => undefined));
+  const { retentionDays } = parseOrThrow(namespaceSettingsBody, await jsonBody(c));
   const changed = (await changeScoring(c.env.DB, namespace.id, { kind: "retention", days: retentionDays }))!;
   await startRescore(c.env, changed.job);
   return c.json({ retentionDays, rescore: describeJob(changed.job) });
@@ -130,9 +131,9 @@ adminRoutes.get("/:name/sources", requireAdmin, async (c) => {
   return c.json({ sources: await listSources(c.env.DB, namespace.id), defaultRateLimit: defaultRateLimit(c.env, "source") });
 });
 
-adminRoutes.patch("/:name/sources/:id", requireAdmin, async (c) => setRateLimit(c.env, c.req.param("name"), "source", c.req.param(), await c.req.json().catch(() => undefined)));
+adminRoutes.patch("/:name/sources/:id", requireAdmin, async (c) => setRateLimit(c.env, c.req.param("name"), "source", c.req.param(), await jsonBody(c)));
 adminRoutes.patch("/:name/api-keys/:id", requireAdmin, async (c) =>
-  setRateLimit(c.env, c.req.param("name"), "api-key", c.req.param(), await c.req.json().catch(() => undefined)),
+  setRateLimit(c.env, c.req.param("name"), "api-key", c.req.param(), await jsonBody(c)),
 );
 
 /** Stores the key's limit in D1 (the record) and in its limiter object (which enforces it from the next request on). */

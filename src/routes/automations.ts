@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { jsonBody } from "../http/json-body";
 import type { AppEnv } from "../http/app-env";
 import { requireNamespace } from "../http/auth";
 import { ApiError } from "../http/errors";
@@ -14,13 +15,13 @@ automationRoutes.use("*", requireNamespace);
 automationRoutes.get("/", async (c) => c.json({ automations: (await listAutomations(c.env.DB, c.var.namespace.id)).map(show) }));
 
 automationRoutes.post("/", async (c) => {
-  const input = parseOrThrow(automationBody, await c.req.json().catch(() => undefined));
+  const input = parseOrThrow(automationBody, await jsonBody(c));
   return c.json({ automation: show(await createAutomation(c.env.DB, c.var.namespace.id, input)) }, 201);
 });
 
 automationRoutes.put("/:id", async (c) => {
   const { id } = parseOrThrow(automationIdParam, c.req.param(), "automation id");
-  const input = parseOrThrow(automationBody, await c.req.json().catch(() => undefined));
+  const input = parseOrThrow(automationBody, await jsonBody(c));
   const updated = await updateAutomation(c.env.DB, c.var.namespace.id, id, input);
   if (!updated) throw new ApiError(404, "not_found", `no automation ${id}`);
   return c.json({ automation: show(updated) });

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { jsonBody, MAX_LEAD_SERVICE_BODY_BYTES } from "../http/json-body";
 import type { AppEnv } from "../http/app-env";
 import { requireOrg } from "../http/org-auth";
 import { ApiError } from "../http/errors";
@@ -11,7 +12,7 @@ export const bufferRoutes = new Hono<AppEnv>();
 bufferRoutes.use("*", requireOrg);
 
 bufferRoutes.post("/push", async (c) => {
-  const push = parseOrThrow(bufferPushBody, await c.req.json().catch(() => undefined));
+  const push = parseOrThrow(bufferPushBody, await jsonBody(c, MAX_LEAD_SERVICE_BODY_BYTES));
   if (push.clerkOrgId !== c.var.org.clerkOrgId) {
     throw new ApiError(403, "forbidden", "clerkOrgId is not this key's organisation", [{ path: "clerkOrgId", message: "does not match X-Org-Id" }]);
   }
@@ -25,7 +26,7 @@ bufferRoutes.post("/push", async (c) => {
  * get the same lead again.
  */
 bufferRoutes.post("/next", async (c) => {
-  const request = parseOrThrow(bufferNextBody, await c.req.json().catch(() => undefined));
+  const request = parseOrThrow(bufferNextBody, await jsonBody(c, MAX_LEAD_SERVICE_BODY_BYTES));
   const key = parseOrThrow(idempotencyKey, c.req.header("Idempotency-Key"), "Idempotency-Key header");
   const claimSeconds = request.claimSeconds ?? Number(c.env.BUFFER_CLAIM_SECONDS);
   const claim = await claimNext(c.env.DB, c.var.org.id, { ...request, claimMs: claimSeconds * 1000, idempotencyKey: key }, Date.now());
@@ -34,7 +35,7 @@ bufferRoutes.post("/next", async (c) => {
 });
 
 bufferRoutes.post("/ack", async (c) => {
-  const request = parseOrThrow(bufferAckBody, await c.req.json().catch(() => undefined));
+  const request = parseOrThrow(bufferAckBody, await jsonBody(c, MAX_LEAD_SERVICE_BODY_BYTES));
   const outcome = await acknowledgeLead(c.env.DB, c.var.org.id, request.namespace, request.id, request.parentRunId, Date.now());
   if (outcome === "not_found") throw new ApiError(404, "not_found", `no claimed lead ${request.id} in ${request.namespace}`);
   if (outcome === "not_claimed_by_run") {

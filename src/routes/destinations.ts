@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { jsonBody } from "../http/json-body";
 import type { AppEnv } from "../http/app-env";
 import { requireNamespace } from "../http/auth";
 import { ApiError, validationError } from "../http/errors";
@@ -28,7 +29,7 @@ destinationRoutes.use("*", requireNamespace);
 destinationRoutes.get("/", async (c) => c.json({ destinations: (await listDestinations(c.env.DB, c.var.namespace.id)).map(show) }));
 
 destinationRoutes.post("/", async (c) => {
-  const input = await readDestination(await c.req.json().catch(() => undefined));
+  const input = await readDestination(await jsonBody(c));
   return c.json({ destination: show(await createDestination(c.env.DB, c.var.namespace.id, input)) }, 201);
 });
 
@@ -39,7 +40,7 @@ destinationRoutes.get("/:id", async (c) => {
 
 destinationRoutes.put("/:id", async (c) => {
   const { id } = parseOrThrow(destinationIdParam, c.req.param(), "destination id");
-  const input = await readDestination(await c.req.json().catch(() => undefined));
+  const input = await readDestination(await jsonBody(c));
   const updated = await updateDestination(c.env.DB, c.var.namespace.id, id, input);
   if (!updated) throw new ApiError(404, "not_found", `no destination ${id}`);
   return c.json({ destination: show(updated) });

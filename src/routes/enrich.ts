@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { jsonBody } from "../http/json-body";
 import type { AppEnv } from "../http/app-env";
 import { requireOrg } from "../http/org-auth";
 import { ApiError } from "../http/errors";
@@ -12,7 +13,7 @@ export const enrichRoutes = new Hono<AppEnv>();
 enrichRoutes.use("*", requireOrg);
 
 enrichRoutes.post("/", async (c) => {
-  const { email } = parseOrThrow(enrichBody, await c.req.json().catch(() => undefined));
+  const { email } = parseOrThrow(enrichBody, await jsonBody(c));
   try {
     return c.json(await enrichEmail(c.env, email));
   } catch (error) {

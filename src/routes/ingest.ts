@@ -3,7 +3,8 @@ import type { AppEnv } from "../http/app-env";
 import { ApiError } from "../http/errors";
 import { parseOrThrow } from "../http/validate";
 import { namespaceForWriteKey, type IngestNamespace } from "../db/tenants";
-import { readJsonBody } from "../ingest/body";
+import { nestedTooDeep, readJsonBody } from "../ingest/body";
+import { MAX_NESTING_DEPTH, pathBeyondDepth } from "../ingest/nesting";
 import { writeKeyOf } from "../ingest/write-key";
 import { ingestMessages, type IngestOutcome } from "../ingest/pipeline";
 import { knownQuiet, publishLive } from "../live/publish";
@@ -46,9 +47,15 @@ for (const [type, short] of SINGLE_PATHS) {
 
 for (const path of BATCH_PATHS) {
   ingestRoutes.post(`/${path}`, async (c) => {
-    const { value: body, bytes } = await readJsonBody(c.req.raw, MAX_BATCH_BYTES);
+    // The body holds the list, which holds the messages: two levels above a message's own.
+    const { value: body, bytes } = await readJsonBody(c.req.raw, { maxBytes: MAX_BATCH_BYTES, maxDepth: MAX_NESTING_DEPTH + 2 });
     const namespace = await authenticate(c, body);
     const envelope = parseOrThrow(batchSchema, body, "batch");
+    // The envelope's context and integrations are merged into each message's, one level down.
+    for (const field of ["context", "integrations"] as const) {
+      const tooDeep = pathBeyondDepth(envelope[field], MAX_NESTING_DEPTH - 1);
+      if (tooDeep) throw nestedTooDeep([field, ...tooDeep], MAX_NESTING_DEPTH);
+    }
     if (envelope.batch.length > MAX_BATCH_MESSAGES) {
       throw new ApiError(413, "payload_too_large", `a batch holds at most ${MAX_BATCH_MESSAGES} messages`, {
         messages: envelope.batch.length,

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { jsonBody } from "../http/json-body";
 import type { AppEnv } from "../http/app-env";
 import { requireNamespace } from "../http/auth";
 import { ApiError } from "../http/errors";
@@ -13,7 +14,7 @@ orgRoutes.use("*", requireNamespace);
 orgRoutes.get("/", async (c) => c.json({ orgs: await listOrgs(c.env.DB, c.var.namespace) }));
 
 orgRoutes.post("/", async (c) => {
-  const { clerkOrgId, appId } = parseOrThrow(createOrgBody, await c.req.json().catch(() => undefined));
+  const { clerkOrgId, appId } = parseOrThrow(createOrgBody, await jsonBody(c));
   if (await findOrg(c.env.DB, clerkOrgId, appId)) throw new ApiError(409, "conflict", `organisation ${clerkOrgId} of app ${appId} already exists`);
   const { record, secret } = await createOrg(c.env.DB, c.var.namespace, clerkOrgId, appId);
   return c.json({ org: record, apiKey: secret }, 201);

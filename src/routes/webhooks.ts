@@ -7,6 +7,8 @@ import { findWebhookSource, type WebhookSource } from "../db/outreach";
 import { lemlistActivity, mapLemlistActivity } from "../sources/lemlist";
 import { mapSmartleadWebhook, smartleadWebhook } from "../sources/smartlead";
 import { ingestOutreach } from "../sources/ingest";
+import { MAX_NESTING_DEPTH, pathBeyondDepth } from "../ingest/nesting";
+import { nestedTooDeep } from "../ingest/body";
 import { isSkipped, type Mapped, type OutreachActivity, type Platform } from "../sources/types";
 
 /**
@@ -36,6 +38,9 @@ async function receive(c: Context<AppEnv>, platform: Platform, map: (item: unkno
   if (body === undefined || body === null || typeof body !== "object") {
     throw new ApiError(400, "invalid_request", "the body must be a JSON object (or a list of them)", [{ path: "(body)", message: "expected a JSON object" }]);
   }
+  // A list of items nests one level more than one item.
+  const tooDeep = pathBeyondDepth(body, MAX_NESTING_DEPTH + (Array.isArray(body) ? 1 : 0));
+  if (tooDeep) throw nestedTooDeep(tooDeep, MAX_NESTING_DEPTH);
   const items = Array.isArray(body) ? body : [body];
   const activities: OutreachActivity[] = [];
   const skipped: string[] = [];
