@@ -42,7 +42,6 @@ import { gradeFor, stageFor, type Stage } from "../src/scoring/stage";
 import { DAY_MS, velocityFromWeight } from "../src/scoring/velocity";
 import { matchRule } from "../src/scoring/rules";
 import { firmographicsFromTraits, icpScoreFor, type Firmographics } from "../src/scoring/icp";
-import { nextDecayAt } from "../src/scoring/decay";
 import { intelligenceFor, type Intelligence } from "../src/scoring/intelligence";
 import { DEFAULT_SCORING, type ScoringConfig } from "../src/scoring/config";
 import { indexIdentities } from "../src/db/identities";
@@ -235,7 +234,7 @@ export class LeadObject extends DurableObject<Env> {
       score: behaviour + this.icpScore(),
       activity: this.store.activity(),
       recentEventNames: this.store.eventNamesSince(now - 7 * DAY_MS),
-      lastEventTs: this.store.decayPosition()?.lastEventTs ?? null,
+      lastEventTs: this.store.lastEventTs() ?? null,
     });
   }
 
@@ -401,7 +400,7 @@ export class LeadObject extends DurableObject<Env> {
 
   /**
    * The one alarm drives all deferred work: finishing a merge push, identity
-   * links and index writes, the day's decay step, the projection update and
+   * links and index writes, the decay that fell due, the projection update and
    * the outbox.
    * Each duty that fails leaves its state in storage and asks for a retry.
    */
@@ -680,18 +679,17 @@ export class LeadObject extends DurableObject<Env> {
 
   private nextDecayAt(): number | undefined {
     if (this.forwardTo()) return undefined;
-    const position = this.store.decayPosition();
-    if (!position || position.score <= 0) return undefined;
-    return nextDecayAt(position.lastEventTs, position.decaySteps);
+    return this.store.nextDecayAt();
   }
 
-  /** Writes the decay steps that have fallen due since the last event. */
+  /** Brings the quiet stretch's decay row up to date once a step has fallen due. */
   private applyDueDecay(now: number): void {
-    const position = this.store.decayPosition();
-    if (this.forwardTo() || !position || position.score <= 0 || nextDecayAt(position.lastEventTs, position.decaySteps) > now) return;
+    const dueAt = this.nextDecayAt();
+    const lastEventTs = this.store.lastEventTs();
+    if (dueAt === undefined || dueAt > now || lastEventTs === undefined) return;
     this.transact(() => {
       // Anchored on the last event: only the decay rows after it are rewritten.
-      this.store.rescoreFrom({ ts: position.lastEventTs + 1, id: "" }, this.capOf(), now);
+      this.store.rescoreFrom({ ts: lastEventTs + 1, id: "" }, this.capOf(), now);
       this.afterChange();
     });
   }

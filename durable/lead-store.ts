@@ -3,6 +3,7 @@ import { EMPTY_STATE, foldScores, type ScoreState } from "../src/scoring/fold";
 import type { RuleMatch } from "../src/scoring/rules";
 import type { Stage } from "../src/scoring/stage";
 import { DAY_MS } from "../src/scoring/velocity";
+import { DECAY_GRACE_DAYS, stepAt } from "../src/scoring/decay";
 import { chunksOf } from "../src/db/batch";
 
 /** One row of a lead's event log, as stored and as moved between leads by a merge. */
@@ -56,7 +57,7 @@ export interface Conflict {
   at: string;
 }
 
-/** Timeline rows that record a merge, a day's decay or pruned events, rather than an event the lead did. */
+/** Timeline rows that record a merge, a quiet stretch's decay or pruned events, rather than an event the lead did. */
 export const MERGE_TYPE = "merge";
 export const DECAY_TYPE = "decay";
 /** Stands in for the events retention pruned: at the last one's place, with its running score and state. */
@@ -188,7 +189,7 @@ export class LeadStore {
       this.rescoreFrom({ ts: fresh[0]!.ts, id: fresh[0]!.messageId }, capOf, now);
       return fresh;
     }
-    for (const step of folded) if (step.kind === "decay") this.insertDecayRow(step.ts, step.points, step.state, now);
+    for (const step of folded) if (step.kind === "decay") this.insertDecayRow(step, now);
     const end = folded.at(-1)!;
     this.tailCache =
       end.kind === "row"
@@ -197,19 +198,21 @@ export class LeadStore {
     return fresh;
   }
 
-  private insertDecayRow(ts: number, points: number, state: ScoreState, now: number): void {
+  /** One row for a quiet stretch's decay (or the part of it after a merge row): its days, the total taken, the score after. */
+  private insertDecayRow(step: { ts: number; days: number; points: number; state: ScoreState }, now: number): void {
+    const since = new Date(step.ts - (step.days - 1) * DAY_MS).toISOString();
     this.sql.exec(
       `INSERT INTO events (message_id, ts, type, name, received_at, points, running_score, body, state)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      decayId(ts),
-      ts,
+      decayId(step.ts),
+      step.ts,
       DECAY_TYPE,
       DECAY_TYPE,
       now,
-      points,
-      state.score,
-      JSON.stringify({ type: DECAY_TYPE, scoreAfter: state.score }),
-      JSON.stringify(state),
+      step.points,
+      step.state.score,
+      JSON.stringify({ type: DECAY_TYPE, days: step.days, since, scoreAfter: step.state.score }),
+      JSON.stringify(step.state),
     );
   }
 
@@ -304,23 +307,36 @@ export class LeadStore {
         if (row.points !== step.points || row.running_score !== step.state.score || row.state !== state) {
           this.sql.exec("UPDATE events SET points = ?, running_score = ?, state = ? WHERE message_id = ?", step.points, step.state.score, state, row.message_id);
         }
-      } else this.insertDecayRow(step.ts, step.points, step.state, now);
+      } else this.insertDecayRow(step, now);
     }
     this.tailCache = undefined;
   }
 
-  /** The last event (not merge or decay) and how many decay steps follow it. */
-  decayPosition(): { lastEventTs: number; decaySteps: number; score: number } | undefined {
+  /** Time of the last event (or of the baseline standing for pruned ones), from which decay counts. */
+  lastEventTs(): number | undefined {
     const tail = this.tail();
     if (!tail) return undefined;
-    // The usual case: the last row is an event, so no decay step follows it yet.
-    if (!BOOKKEEPING_TYPES.has(tail.type)) return { lastEventTs: tail.ts, decaySteps: 0, score: tail.score };
-    const last = this.sql
+    if (!BOOKKEEPING_TYPES.has(tail.type)) return tail.ts;
+    if (tail.state) return tail.state.lastEventTs ?? undefined;
+    return this.sql
       .exec<{ ts: number }>(`SELECT ts FROM events WHERE type NOT IN ${DECAY_ANCHORS} ORDER BY ts DESC, message_id DESC LIMIT 1`)
-      .toArray()[0];
-    if (!last) return undefined;
-    const steps = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM events WHERE type = ? AND ts > ?", DECAY_TYPE, last.ts).one().n;
-    return { lastEventTs: last.ts, decaySteps: steps, score: this.behaviourScore() };
+      .toArray()[0]?.ts;
+  }
+
+  /**
+   * When the next decay step falls due, read off the last row alone (no
+   * count of earlier steps): after an event, on day 8; after a decay row,
+   * the day after it; after a merge, the first step at or after it. None
+   * while the score is at its floor (0) or below.
+   */
+  nextDecayAt(): number | undefined {
+    const tail = this.tail();
+    const lastEventTs = this.lastEventTs();
+    if (!tail || lastEventTs === undefined || tail.score <= 0) return undefined;
+    if (!BOOKKEEPING_TYPES.has(tail.type)) return stepAt(lastEventTs, 1);
+    const daysSince = (tail.ts - lastEventTs) / DAY_MS;
+    const step = tail.type === DECAY_TYPE ? Math.round(daysSince) - DECAY_GRACE_DAYS + 1 : Math.ceil(daysSince) - DECAY_GRACE_DAYS;
+    return stepAt(lastEventTs, Math.max(1, step));
   }
 
   addToOutbox(messageId: string, kind: "event" | "change", payload: string): void {

@@ -2,7 +2,7 @@ import { MAX_MESSAGE_BYTES, messageSchema } from "../schemas/segment";
 import { describePath, MAX_NESTING_DEPTH, pathBeyondDepth } from "./nesting";
 import { fieldIssues, type FieldIssue } from "../http/errors";
 import type { IngestNamespace } from "../db/tenants";
-import { normalizeMessage, routingIdentity, type BatchDefaults, type LeadEvent } from "./normalize";
+import { LIVE_HISTORY_MS, normalizeMessage, routingIdentity, timestampIssue, type BatchDefaults, type LeadEvent } from "./normalize";
 import { leadObjectName } from "./lead-name";
 import { hasDeliveryTargets } from "../db/delivery-targets";
 import type { NamespaceState } from "./namespace-state";
@@ -36,7 +36,7 @@ export async function ingestMessages(
   namespace: IngestNamespace,
   items: unknown[],
   defaults: BatchDefaults,
-  { sizesChecked = false }: { sizesChecked?: boolean } = {},
+  { sizesChecked = false, historyMs = LIVE_HISTORY_MS }: { sizesChecked?: boolean; historyMs?: number } = {},
 ): Promise<IngestOutcome> {
   const receivedAt = Date.now();
   const rejected: Rejection[] = [];
@@ -61,6 +61,11 @@ export async function ingestMessages(
       const details = fieldIssues(parsed.error);
       const fields = [...new Set(details.map((d) => d.path))].join(", ");
       rejected.push({ index, code: "invalid_message", message: `invalid message: ${fields}`, details });
+      continue;
+    }
+    const tooOld = timestampIssue(parsed.data, defaults, receivedAt, historyMs);
+    if (tooOld) {
+      rejected.push({ index, code: "invalid_message", message: `invalid message: ${tooOld.path}`, details: [tooOld] });
       continue;
     }
     const event = normalizeMessage(parsed.data, defaults, receivedAt, () => crypto.randomUUID());

@@ -5,6 +5,7 @@ import { parseOrThrow } from "../http/validate";
 import { namespaceForWriteKey, type IngestNamespace } from "../db/tenants";
 import { nestedTooDeep, readJsonBody } from "../ingest/body";
 import { MAX_NESTING_DEPTH, pathBeyondDepth } from "../ingest/nesting";
+import { IMPORT_HISTORY_MS, LIVE_HISTORY_MS } from "../ingest/normalize";
 import { writeKeyOf } from "../ingest/write-key";
 import { ingestMessages, type IngestOutcome } from "../ingest/pipeline";
 import { knownQuiet, publishLive } from "../live/publish";
@@ -61,7 +62,10 @@ for (const path of BATCH_PATHS) {
         messages: envelope.batch.length,
       });
     }
-    const outcome = await ingestMessages(c.env, namespace, envelope.batch, envelope, { sizesChecked: bytes <= MAX_MESSAGE_BYTES });
+    const outcome = await ingestMessages(c.env, namespace, envelope.batch, envelope, {
+      sizesChecked: bytes <= MAX_MESSAGE_BYTES,
+      historyMs: path === "import" ? IMPORT_HISTORY_MS : LIVE_HISTORY_MS,
+    });
     announce(c, namespace, outcome);
     if (outcome.rejected.length === 0) return c.json({ success: true });
     // Suppressed messages were valid: to the client they count as accepted.

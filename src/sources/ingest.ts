@@ -1,4 +1,4 @@
-import type { LeadEvent } from "../ingest/normalize";
+import { IMPORT_HISTORY_MS, type LeadEvent } from "../ingest/normalize";
 import { leadObjectName } from "../ingest/lead-name";
 import type { NamespaceState } from "../ingest/namespace-state";
 import { hasDeliveryTargets } from "../db/delivery-targets";
@@ -60,8 +60,10 @@ export async function ingestOutreach(
 async function toLeadEvent(activity: OutreachActivity, receivedAt: number): Promise<LeadEvent> {
   const messageId = await outreachEventKey(activity);
   const occurred = Date.parse(activity.occurredAt ?? "");
-  // A time in the future is clamped like a client's skewed clock would be.
-  const timestamp = Number.isNaN(occurred) ? receivedAt : Math.min(occurred, receivedAt + 24 * 60 * 60 * 1000);
+  // A time in the future is clamped like a client's skewed clock would be; one
+  // older than the import window is taken as no time at all (received now).
+  const timestamp =
+    Number.isNaN(occurred) || occurred < receivedAt - IMPORT_HISTORY_MS ? receivedAt : Math.min(occurred, receivedAt + 24 * 60 * 60 * 1000);
   const body = {
     type: "track",
     event: activity.event,
