@@ -35,6 +35,7 @@ for (const [type, short] of SINGLE_PATHS) {
     // The body was read with the message limit, so its one message is within it.
     const outcome = await ingestMessages(c.env, namespace, [{ ...body, type }], {}, { sizesChecked: true });
     announce(c, namespace, outcome);
+    if (outcome.unsaved.length > 0) throw notStored(outcome);
     const rejection = outcome.rejected[0];
     if (rejection) {
       const status = rejection.code === "message_too_large" ? 413 : 400;
@@ -67,6 +68,7 @@ for (const path of BATCH_PATHS) {
       historyMs: path === "import" ? IMPORT_HISTORY_MS : LIVE_HISTORY_MS,
     });
     announce(c, namespace, outcome);
+    if (outcome.unsaved.length > 0) throw notStored(outcome);
     if (outcome.rejected.length === 0) return c.json({ success: true });
     // Suppressed messages were valid: to the client they count as accepted.
     const accepted = outcome.accepted + outcome.suppressed;
@@ -102,6 +104,21 @@ function announce(c: Context<AppEnv>, namespace: IngestNamespace, outcome: Inges
       ...outcome.rejected.map((rejection) => rejectionNotice(rejection, at)),
     ]),
   );
+}
+
+/**
+ * Some leads could not store their events (a lead object failed): 503, so
+ * clients retry, with which messages are durable and which to send again.
+ * Every message has a messageId by now (a content hash when the client sent
+ * none), so a retry of the whole call stores nothing twice.
+ */
+function notStored(outcome: IngestOutcome): ApiError {
+  const { saved, unsaved, rejected } = outcome;
+  return new ApiError(503, "partially_stored", `${unsaved.length} message(s) were not stored; send them again (the others are stored, and a repeat of them is deduplicated)`, {
+    stored: saved,
+    retry: unsaved,
+    ...(rejected.length > 0 ? { rejected } : {}),
+  });
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
