@@ -261,7 +261,7 @@ export const bufferedLeads = sqliteTable(
     brandId: text("brand_id"),
     clerkUserId: text("clerk_user_id"),
     parentRunId: text("parent_run_id"),
-    status: text("status", { enum: ["buffered", "claimed", "served"] }).notNull(),
+    status: text("status", { enum: ["buffered", "claimed", "served", "parked"] }).notNull(),
     claimRunId: text("claim_run_id"),
     claimKey: text("claim_key"),
     claimExpiresAt: integer("claim_expires_at"),

@@ -4,8 +4,8 @@ import type { AppEnv } from "../http/app-env";
 import { requireOrg } from "../http/org-auth";
 import { ApiError } from "../http/errors";
 import { parseOrThrow } from "../http/validate";
-import { bufferAckBody, bufferNextBody, bufferPushBody, cursorParam, idempotencyKey } from "../schemas/lead-service";
-import { acknowledgeLead, bufferStats, claimNext, pushLeads } from "../db/buffer";
+import { bufferAckBody, bufferNextBody, bufferPushBody, bufferRequeueBody, cursorParam, idempotencyKey } from "../schemas/lead-service";
+import { acknowledgeLead, bufferStats, claimNext, pushLeads, requeueParked } from "../db/buffer";
 
 /** The lead buffer: outreach workers push leads, then pull them one at a time. */
 export const bufferRoutes = new Hono<AppEnv>();
@@ -42,6 +42,12 @@ bufferRoutes.post("/ack", async (c) => {
     throw new ApiError(409, "claim_lost", `lead ${request.id} is claimed by another run: its claim by ${request.parentRunId} ran out first`);
   }
   return c.json({ served: true, id: request.id });
+});
+
+/** Puts parked (poison) leads back in the buffer, with their tries reset. */
+bufferRoutes.post("/requeue", async (c) => {
+  const { namespace, ids } = parseOrThrow(bufferRequeueBody, await jsonBody(c, MAX_LEAD_SERVICE_BODY_BYTES));
+  return c.json({ namespace, requeued: await requeueParked(c.env.DB, c.var.org.id, namespace, ids) });
 });
 
 bufferRoutes.get("/stats/:namespace", async (c) => {
