@@ -545,15 +545,8 @@ export class LeadObject extends DurableObject<Env> {
     return fresh;
   }
 
-  /** Records a stage change, if any, marks the summary for the projection and tells destinations. */
+  /** Marks the summary for the projection and tells destinations (stage changes are kept by the store, in event time). */
   private afterChange(): void {
-    const behaviourScore = this.store.behaviourScore();
-    const stage = stageFor(behaviourScore);
-    const previous = this.store.meta("stage") as Stage | undefined;
-    if (stage !== previous) {
-      this.store.recordStageChange(previous ?? null, stage, behaviourScore, Date.now());
-      this.store.setMeta("stage", stage);
-    }
     this.projectionDirty = true;
     this.changeGeneration++;
     if (this.deliveries) this.recordChangeForDestinations(this.snapshot());

@@ -1,7 +1,7 @@
 import type { Identity, IdentityKind } from "../src/ingest/normalize";
 import { EMPTY_STATE, foldScores, type ScoreState } from "../src/scoring/fold";
 import type { RuleMatch } from "../src/scoring/rules";
-import type { Stage } from "../src/scoring/stage";
+import { stageFor, type Stage } from "../src/scoring/stage";
 import { DAY_MS } from "../src/scoring/velocity";
 import { DECAY_GRACE_DAYS, stepAt } from "../src/scoring/decay";
 import { chunksOf } from "../src/db/batch";
@@ -104,6 +104,8 @@ export class LeadStore {
   // activation, then moved along by each insert (no write per event).
   private statsCache: EventStats | undefined;
   private tailCache: Tail | null | undefined;
+  /** The stage the last recorded stage change went to (null: none recorded). */
+  private stageCache: Stage | null | undefined;
   /** True once a query found no unbatched outbox row and none was added since (most leads, most of the time). */
   private noUnbatchedOutbox: boolean | undefined;
 
@@ -130,6 +132,7 @@ export class LeadStore {
   private forgetEventCaches(): void {
     this.statsCache = undefined;
     this.tailCache = undefined;
+    this.stageCache = undefined;
     this.noUnbatchedOutbox = undefined;
   }
 
@@ -190,6 +193,7 @@ export class LeadStore {
       return fresh;
     }
     for (const step of folded) if (step.kind === "decay") this.insertDecayRow(step, now);
+    this.followStages(folded.map((step) => ({ ts: step.kind === "row" ? ordered[step.index]!.ts : step.ts, score: step.state.score })));
     const end = folded.at(-1)!;
     this.tailCache =
       end.kind === "row"
@@ -309,6 +313,11 @@ export class LeadStore {
         }
       } else this.insertDecayRow(step, now);
     }
+    // The stage history after the anchor follows the rescored scores, in event time.
+    this.sql.exec(anchor ? "DELETE FROM stage_changes WHERE at >= ?" : "DELETE FROM stage_changes", ...(anchor ? [anchor.ts] : []));
+    this.stageCache = undefined;
+    const path = folded.map((step) => ({ ts: step.kind === "row" ? rows[step.index]!.ts : step.ts, score: step.state.score }));
+    this.followStages(anchor ? [{ ts: anchor.ts, score: start.score }, ...path] : path);
     this.tailCache = undefined;
   }
 
@@ -366,8 +375,20 @@ export class LeadStore {
     return this.outboxRows(null, 1).length > 0;
   }
 
-  recordStageChange(from: Stage | null, to: Stage, score: number, at: number): void {
-    this.sql.exec("INSERT INTO stage_changes (at, from_stage, to_stage, score) VALUES (?, ?, ?, ?)", at, from, to, score);
+  /**
+   * Records a stage change wherever the running score, row by row in event
+   * time, crosses into another stage: so a late event inserted in its place
+   * moves the history too, as in-order delivery would have had it.
+   */
+  private followStages(path: ReadonlyArray<{ ts: number; score: number }>): void {
+    this.stageCache ??=
+      this.sql.exec<{ to_stage: Stage }>("SELECT to_stage FROM stage_changes ORDER BY at DESC, rowid DESC LIMIT 1").toArray()[0]?.to_stage ?? null;
+    for (const { ts, score } of path) {
+      const stage = stageFor(score);
+      if (stage === this.stageCache) continue;
+      this.sql.exec("INSERT INTO stage_changes (at, from_stage, to_stage, score) VALUES (?, ?, ?, ?)", ts, this.stageCache, stage, score);
+      this.stageCache = stage;
+    }
   }
 
   stageChanges(): StageChange[] {

@@ -103,3 +103,20 @@ describe("masking", () => {
     for (const request of hook.requests) expect(request.body.toLowerCase()).not.toContain("ada.lovelace@example.com");
   });
 });
+
+describe("stage changes", () => {
+  it("recomputes the stage history in event time when a late event is inserted before others", async () => {
+    const t = await newTenant();
+    const now = Date.now();
+    await send(t, "/v1/track", { userId: "late", event: "Contract Signed", timestamp: new Date(now - 10_000).toISOString() });
+    expect((await leadByUserId(t, "late")).stageChanges.map((c: any) => [c.from, c.to, c.score])).toEqual([[null, "qualified", 100]]);
+    // An earlier signup arrives late: in event time the lead was cold first.
+    await send(t, "/v1/track", { userId: "late", event: "Signup", timestamp: new Date(now - 60_000).toISOString() });
+    const lead = await leadByUserId(t, "late");
+    expect(lead.behaviourScore).toBe(120);
+    expect(lead.stageChanges.map((c: any) => [c.from, c.to, c.score, Date.parse(c.at)])).toEqual([
+      [null, "cold", 20, now - 60_000],
+      ["cold", "qualified", 120, now - 10_000],
+    ]);
+  });
+});
