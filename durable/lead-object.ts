@@ -266,7 +266,7 @@ export class LeadObject extends DurableObject<Env> {
     const last = page[limit - 1];
     return {
       entries: page.slice(0, limit).map(toTimelineEntry),
-      nextCursor: page.length > limit && last ? encodeCursor(last.ts, last.message_id) : null,
+      nextCursor: page.length > limit && last ? encodeCursor(last.ts, last.ord) : null,
     };
   }
 
@@ -315,6 +315,7 @@ export class LeadObject extends DurableObject<Env> {
       // The entry's id is fixed per merged lead, so a repeated push adds no second entry.
       const entry: StoredEvent = {
         messageId: `merge:${payload.from}`,
+        ord: `merge:${payload.from}`,
         ts: now,
         type: MERGE_TYPE,
         name: MERGE_TYPE,
@@ -847,6 +848,7 @@ function traitsOf(event: LeadEvent): Firmographics {
 function toStoredEvent(event: LeadEvent): StoredEvent {
   return {
     messageId: event.messageId,
+    ord: event.order ?? event.messageId,
     ts: event.timestamp,
     type: event.type,
     name: event.name,

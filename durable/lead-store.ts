@@ -9,6 +9,13 @@ import { chunksOf } from "../src/db/batch";
 /** One row of a lead's event log, as stored and as moved between leads by a merge. */
 export interface StoredEvent {
   messageId: string;
+  /**
+   * Breaks ties between rows of the same timestamp: arrival order (the time
+   * the call came in, then the message's place in it), then the messageId.
+   * Rows stored before it was kept have their messageId here, as do events
+   * pushed by a lead that predates it (left out).
+   */
+  ord?: string;
   ts: number;
   type: string;
   name: string;
@@ -18,6 +25,7 @@ export interface StoredEvent {
 
 export interface EventRow extends Record<string, SqlStorageValue> {
   message_id: string;
+  ord: string;
   ts: number;
   type: string;
   name: string;
@@ -65,8 +73,8 @@ export const RETAINED_TYPE = "retained";
 const BOOKKEEPING = `('${MERGE_TYPE}', '${DECAY_TYPE}', '${RETAINED_TYPE}')`;
 const BOOKKEEPING_TYPES: ReadonlySet<string> = new Set([MERGE_TYPE, DECAY_TYPE, RETAINED_TYPE]);
 const decayId = (ts: number) => `${DECAY_TYPE}:${ts}`;
-/** Event rows per INSERT: 11 values each, and a statement takes at most 100 bound values. */
-const ROWS_PER_INSERT = 9;
+/** Event rows per INSERT: 12 values each, and a statement takes at most 100 bound values. */
+const ROWS_PER_INSERT = 8;
 /** Rows after which decay counts: events, and the baseline that stands for pruned ones. */
 const DECAY_ANCHORS = `('${MERGE_TYPE}', '${DECAY_TYPE}')`;
 const ACTIVITY_TYPES = "('track', 'page', 'screen')";
@@ -76,7 +84,7 @@ export type Scorer = (name: string, body: string) => RuleMatch;
 /** The last row of the log: where the running score stands. `state` is null only for rows written before it was kept. */
 export interface Tail {
   ts: number;
-  messageId: string;
+  ord: string;
   type: string;
   score: number;
   state: ScoreState | null;
@@ -140,12 +148,12 @@ export class LeadStore {
   tail(): Tail | null {
     if (this.tailCache === undefined) {
       const row = this.sql
-        .exec<{ message_id: string; ts: number; type: string; running_score: number; state: string | null }>(
-          "SELECT message_id, ts, type, running_score, state FROM events ORDER BY ts DESC, message_id DESC LIMIT 1",
+        .exec<{ ord: string; ts: number; type: string; running_score: number; state: string | null }>(
+          "SELECT ord, ts, type, running_score, state FROM events ORDER BY ts DESC, ord DESC LIMIT 1",
         )
         .toArray()[0];
       this.tailCache = row
-        ? { ts: row.ts, messageId: row.message_id, type: row.type, score: row.running_score, state: row.state ? (JSON.parse(row.state) as ScoreState) : null }
+        ? { ts: row.ts, ord: row.ord, type: row.type, score: row.running_score, state: row.state ? (JSON.parse(row.state) as ScoreState) : null }
         : null;
     }
     return this.tailCache;
@@ -173,11 +181,11 @@ export class LeadStore {
       const values = chunk.flatMap((step) => {
         const event = ordered[step.index]!;
         const match = matches[step.index]!;
-        return [event.messageId, event.ts, event.type, event.name, event.receivedAt, step.points, step.state.score, event.body, match.ruleId, match.points, JSON.stringify(step.state)];
+        return [event.messageId, ordOf(event), event.ts, event.type, event.name, event.receivedAt, step.points, step.state.score, event.body, match.ruleId, match.points, JSON.stringify(step.state)];
       });
       const inserted = this.sql.exec<{ message_id: string }>(
-        `INSERT INTO events (message_id, ts, type, name, received_at, points, running_score, body, rule_id, base_points, state)
-         VALUES ${chunk.map(() => "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}
+        `INSERT INTO events (message_id, ord, ts, type, name, received_at, points, running_score, body, rule_id, base_points, state)
+         VALUES ${chunk.map(() => "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}
          ON CONFLICT (message_id) DO NOTHING RETURNING message_id`,
         ...values,
       );
@@ -189,7 +197,7 @@ export class LeadStore {
     this.countEvents(stats, fresh);
     if (fresh.length < ordered.length) {
       // Some were held already, yet scored above as new: rescore what went in.
-      this.rescoreFrom({ ts: fresh[0]!.ts, id: fresh[0]!.messageId }, capOf, now);
+      this.rescoreFrom({ ts: fresh[0]!.ts, id: ordOf(fresh[0]!) }, capOf, now);
       return fresh;
     }
     for (const step of folded) if (step.kind === "decay") this.insertDecayRow(step, now);
@@ -197,8 +205,8 @@ export class LeadStore {
     const end = folded.at(-1)!;
     this.tailCache =
       end.kind === "row"
-        ? { ts: ordered[end.index]!.ts, messageId: ordered[end.index]!.messageId, type: ordered[end.index]!.type, score: end.state.score, state: end.state }
-        : { ts: end.ts, messageId: decayId(end.ts), type: DECAY_TYPE, score: end.state.score, state: end.state };
+        ? { ts: ordered[end.index]!.ts, ord: ordOf(ordered[end.index]!), type: ordered[end.index]!.type, score: end.state.score, state: end.state }
+        : { ts: end.ts, ord: decayId(end.ts), type: DECAY_TYPE, score: end.state.score, state: end.state };
     return fresh;
   }
 
@@ -206,8 +214,9 @@ export class LeadStore {
   private insertDecayRow(step: { ts: number; days: number; points: number; state: ScoreState }, now: number): void {
     const since = new Date(step.ts - (step.days - 1) * DAY_MS).toISOString();
     this.sql.exec(
-      `INSERT INTO events (message_id, ts, type, name, received_at, points, running_score, body, state)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO events (message_id, ord, ts, type, name, received_at, points, running_score, body, state)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      decayId(step.ts),
       decayId(step.ts),
       step.ts,
       DECAY_TYPE,
@@ -232,9 +241,10 @@ export class LeadStore {
     for (const event of events) {
       const match = event.type === MERGE_TYPE ? { ruleId: null, points: 0 } : score(event.name, event.body);
       const cursor = this.sql.exec(
-        `INSERT INTO events (message_id, ts, type, name, received_at, points, running_score, body, rule_id, base_points)
-         VALUES (?, ?, ?, ?, ?, 0, 0, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING`,
+        `INSERT INTO events (message_id, ord, ts, type, name, received_at, points, running_score, body, rule_id, base_points)
+         VALUES (?, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING`,
         event.messageId,
+        ordOf(event),
         event.ts,
         event.type,
         event.name,
@@ -251,7 +261,7 @@ export class LeadStore {
     const counted = fresh.filter((e) => e.type !== MERGE_TYPE);
     if (counted.length > 0) this.countEvents(statsBefore, counted);
     if (inserted > 0) this.tailCache = undefined;
-    return { inserted, earliest: earliest && { ts: earliest.ts, id: earliest.messageId }, new: fresh };
+    return { inserted, earliest: earliest && { ts: earliest.ts, id: ordOf(earliest) }, new: fresh };
   }
 
   /** Matches every event against (new) rules again; a full rescore must follow. */
@@ -271,20 +281,20 @@ export class LeadStore {
    * the decay rows from there up to `now`.
    */
   rescoreFrom(from: { ts: number; id: string } | null, capOf: (ruleId: string) => number | null, now: number): void {
-    type Anchor = { message_id: string; ts: number; running_score: number; state: string | null };
+    type Anchor = { ord: string; ts: number; running_score: number; state: string | null };
     // The retention baseline, when there is one, is where every rescore starts at the latest.
     const anchor =
       (from
         ? this.sql
             .exec<Anchor>(
-              `SELECT message_id, ts, running_score, state FROM events WHERE type NOT IN ${BOOKKEEPING}
-               AND (ts, message_id) < (?, ?) ORDER BY ts DESC, message_id DESC LIMIT 1`,
+              `SELECT ord, ts, running_score, state FROM events WHERE type NOT IN ${BOOKKEEPING}
+               AND (ts, ord) < (?, ?) ORDER BY ts DESC, ord DESC LIMIT 1`,
               from.ts,
               from.id,
             )
             .toArray()[0]
         : undefined) ??
-      this.sql.exec<Anchor>("SELECT message_id, ts, running_score, state FROM events WHERE type = ?", RETAINED_TYPE).toArray()[0];
+      this.sql.exec<Anchor>("SELECT ord, ts, running_score, state FROM events WHERE type = ?", RETAINED_TYPE).toArray()[0];
     const start: ScoreState = anchor
       ? anchor.state
         ? (JSON.parse(anchor.state) as ScoreState)
@@ -292,8 +302,8 @@ export class LeadStore {
       : EMPTY_STATE;
     const after = (
       anchor
-        ? this.sql.exec<EventRow>("SELECT * FROM events WHERE (ts, message_id) > (?, ?) ORDER BY ts, message_id", anchor.ts, anchor.message_id)
-        : this.sql.exec<EventRow>("SELECT * FROM events ORDER BY ts, message_id")
+        ? this.sql.exec<EventRow>("SELECT * FROM events WHERE (ts, ord) > (?, ?) ORDER BY ts, ord", anchor.ts, anchor.ord)
+        : this.sql.exec<EventRow>("SELECT * FROM events ORDER BY ts, ord")
     ).toArray();
     // Decay after the anchor is derived from the rows around it: dropped here, written anew by the fold.
     for (const row of after) if (row.type === DECAY_TYPE) this.sql.exec("DELETE FROM events WHERE message_id = ?", row.message_id);
@@ -328,7 +338,7 @@ export class LeadStore {
     if (!BOOKKEEPING_TYPES.has(tail.type)) return tail.ts;
     if (tail.state) return tail.state.lastEventTs ?? undefined;
     return this.sql
-      .exec<{ ts: number }>(`SELECT ts FROM events WHERE type NOT IN ${DECAY_ANCHORS} ORDER BY ts DESC, message_id DESC LIMIT 1`)
+      .exec<{ ts: number }>(`SELECT ts FROM events WHERE type NOT IN ${DECAY_ANCHORS} ORDER BY ts DESC, ord DESC LIMIT 1`)
       .toArray()[0]?.ts;
   }
 
@@ -407,20 +417,21 @@ export class LeadStore {
    */
   pruneBefore(cutoff: number, now: number): number {
     const last = this.sql
-      .exec<EventRow>(`SELECT * FROM events WHERE ts < ? AND type NOT IN ${BOOKKEEPING} ORDER BY ts DESC, message_id DESC LIMIT 1`, cutoff)
+      .exec<EventRow>(`SELECT * FROM events WHERE ts < ? AND type NOT IN ${BOOKKEEPING} ORDER BY ts DESC, ord DESC LIMIT 1`, cutoff)
       .toArray()[0];
     if (!last) return 0;
     const pruned = this.sql
-      .exec<{ n: number }>(`SELECT count(*) AS n FROM events WHERE (ts, message_id) <= (?, ?) AND type NOT IN ${BOOKKEEPING}`, last.ts, last.message_id)
+      .exec<{ n: number }>(`SELECT count(*) AS n FROM events WHERE (ts, ord) <= (?, ?) AND type NOT IN ${BOOKKEEPING}`, last.ts, last.ord)
       .one().n;
     const previous = this.sql.exec<{ body: string }>("SELECT body FROM events WHERE type = ?", RETAINED_TYPE).toArray()[0];
     const prunedBefore = previous ? (JSON.parse(previous.body) as { eventsPruned: number }).eventsPruned : 0;
-    this.sql.exec("DELETE FROM events WHERE (ts, message_id) <= (?, ?) OR type = ?", last.ts, last.message_id, RETAINED_TYPE);
+    this.sql.exec("DELETE FROM events WHERE (ts, ord) <= (?, ?) OR type = ?", last.ts, last.ord, RETAINED_TYPE);
     const state = last.state ?? JSON.stringify({ score: last.running_score, ruleTotals: {}, lastEventTs: last.ts });
     this.sql.exec(
-      `INSERT INTO events (message_id, ts, type, name, received_at, points, running_score, body, state)
-       VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?)`,
+      `INSERT INTO events (message_id, ord, ts, type, name, received_at, points, running_score, body, state)
+       VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)`,
       last.message_id,
+      last.ord,
       last.ts,
       RETAINED_TYPE,
       RETAINED_TYPE,
@@ -440,7 +451,7 @@ export class LeadStore {
 
   /** Every row, in order, for an export. */
   allRows(): EventRow[] {
-    return this.sql.exec<EventRow>("SELECT * FROM events ORDER BY ts, message_id").toArray();
+    return this.sql.exec<EventRow>("SELECT * FROM events ORDER BY ts, ord").toArray();
   }
 
   /**
@@ -469,9 +480,9 @@ export class LeadStore {
   /** Every event row, in order, for moving to another lead. */
   allEvents(): StoredEvent[] {
     return this.sql
-      .exec<EventRow>(`SELECT * FROM events WHERE type NOT IN ${BOOKKEEPING} ORDER BY ts, message_id`)
+      .exec<EventRow>(`SELECT * FROM events WHERE type NOT IN ${BOOKKEEPING} ORDER BY ts, ord`)
       .toArray()
-      .map((r) => ({ messageId: r.message_id, ts: r.ts, type: r.type, name: r.name, receivedAt: r.received_at, body: r.body }));
+      .map((r) => ({ messageId: r.message_id, ord: r.ord, ts: r.ts, type: r.type, name: r.name, receivedAt: r.received_at, body: r.body }));
   }
 
   deleteEventsAndIdentities(): void {
@@ -525,9 +536,9 @@ export class LeadStore {
   timelinePage(limit: number, after?: { ts: number; id: string }): EventRow[] {
     return after
       ? this.sql
-          .exec<EventRow>("SELECT * FROM events WHERE (ts, message_id) > (?, ?) ORDER BY ts, message_id LIMIT ?", after.ts, after.id, limit)
+          .exec<EventRow>("SELECT * FROM events WHERE (ts, ord) > (?, ?) ORDER BY ts, ord LIMIT ?", after.ts, after.id, limit)
           .toArray()
-      : this.sql.exec<EventRow>("SELECT * FROM events ORDER BY ts, message_id LIMIT ?", limit).toArray();
+      : this.sql.exec<EventRow>("SELECT * FROM events ORDER BY ts, ord LIMIT ?", limit).toArray();
   }
 
   /** Identities with their link state, for moving to another lead. */
@@ -624,6 +635,11 @@ export class LeadStore {
   }
 }
 
-function compareOrder(a: Pick<StoredEvent, "ts" | "messageId">, b: Pick<StoredEvent, "ts" | "messageId">): number {
-  return a.ts !== b.ts ? a.ts - b.ts : a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : 0;
+function ordOf(event: Pick<StoredEvent, "ord" | "messageId">): string {
+  return event.ord ?? event.messageId;
+}
+
+function compareOrder(a: { ts: number; ord?: string; messageId?: string }, b: { ts: number; ord?: string; messageId?: string }): number {
+  const [x, y] = [a.ord ?? a.messageId ?? "", b.ord ?? b.messageId ?? ""];
+  return a.ts !== b.ts ? a.ts - b.ts : x < y ? -1 : x > y ? 1 : 0;
 }

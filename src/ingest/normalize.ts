@@ -26,6 +26,17 @@ export interface LeadEvent {
   identities: Identity[];
   /** The Segment message as stored, in JSON: serialized once here, not copied field by field into the lead object's call. */
   body: string;
+  /** Arrival order, which breaks ties between events of the same timestamp (see arrivalOrder). */
+  order?: string;
+}
+
+/**
+ * A key that sorts events by arrival: the time the call came in, then the
+ * message's place in it, then its messageId (so the key is unique). Events
+ * of one timestamp are kept in this order, not in their messageIds' order.
+ */
+export function arrivalOrder(receivedAt: number, index: number, messageId: string): string {
+  return `${receivedAt.toString(36).padStart(9, "0")}.${index.toString(36).padStart(4, "0")}.${messageId}`;
 }
 
 export type IdentityKind = "userId" | "anonymousId" | "email";

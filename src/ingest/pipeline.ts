@@ -4,7 +4,7 @@ import type { IngestResult } from "../../durable/lead-object";
 import { describePath, MAX_NESTING_DEPTH, pathBeyondDepth } from "./nesting";
 import { fieldIssues, type FieldIssue } from "../http/errors";
 import type { IngestNamespace } from "../db/tenants";
-import { LIVE_HISTORY_MS, normalizeMessage, routingIdentity, timestampIssue, type BatchDefaults, type LeadEvent } from "./normalize";
+import { arrivalOrder, LIVE_HISTORY_MS, normalizeMessage, routingIdentity, timestampIssue, type BatchDefaults, type LeadEvent } from "./normalize";
 import { leadObjectName } from "./lead-name";
 import { hasDeliveryTargets } from "../db/delivery-targets";
 import type { NamespaceState } from "./namespace-state";
@@ -80,7 +80,7 @@ export async function ingestMessages(
       continue;
     }
     const messageId = parsed.data.messageId ?? (await contentMessageId(parsed.data, `${receivedAt}:${index}`));
-    const event = normalizeMessage(parsed.data, defaults, receivedAt, () => messageId);
+    const event = { ...normalizeMessage(parsed.data, defaults, receivedAt, () => messageId), order: arrivalOrder(receivedAt, index, messageId) };
     const hit = suppressed.size > 0 ? await suppressedIdentityOf(namespace.id, event, suppressed) : undefined;
     if (hit) {
       droppedByHash.set(hit, (droppedByHash.get(hit) ?? 0) + 1);

@@ -1,4 +1,4 @@
-import { IMPORT_HISTORY_MS, type LeadEvent } from "../ingest/normalize";
+import { arrivalOrder, IMPORT_HISTORY_MS, type LeadEvent } from "../ingest/normalize";
 import { leadObjectName } from "../ingest/lead-name";
 import type { NamespaceState } from "../ingest/namespace-state";
 import { hasDeliveryTargets } from "../db/delivery-targets";
@@ -33,9 +33,10 @@ export async function ingestOutreach(
   const receivedAt = Date.now();
   const byLead = new Map<string, { namespaceId: string; events: LeadEvent[] }>();
   const byNamespace: Record<string, number> = {};
-  for (const activity of activities) {
+  for (const [index, activity] of activities.entries()) {
     const namespaceId = routeCampaign(activity.campaignName, routing) ?? defaultNamespaceId;
-    const event = await toLeadEvent(activity, receivedAt);
+    const leadEvent = await toLeadEvent(activity, receivedAt);
+    const event = { ...leadEvent, order: arrivalOrder(receivedAt, index, leadEvent.messageId) };
     const name = leadObjectName(namespaceId, "email", activity.email);
     const group = byLead.get(name) ?? { namespaceId, events: [] };
     group.events.push(event);

@@ -4,7 +4,7 @@
  * size cap; masking lead.email left the address in event.traits.email.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { apiSend, basic, call, eventually, leadByUserId, newTenant, send } from "../workers/helpers";
+import { apiSend, basic, call, eventually, leadByUserId, newTenant, send, timelineOf } from "../workers/helpers";
 import { installFakes } from "../fakes/fake-service";
 import { webhookReceiver } from "../fakes/services";
 
