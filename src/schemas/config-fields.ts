@@ -47,7 +47,7 @@ export const headerSecret = z
   .string()
   .min(1)
   .max(1000)
-  .regex(/^[\x21-\x7e]+$/, "must be visible ASCII characters without spaces");
+  .regex(/^[\x21-\x7e]*$/, "must be visible ASCII characters without spaces");
 
 /** An outbound URL: http(s), of a sane length. Where it may point is the outbound guard's business. */
 export const outboundUrl = z.url({ protocol: /^https?$/ }).max(2048);

@@ -47,7 +47,7 @@ export const accountBody = z.object({
   platform: z.enum(PLATFORMS),
   name: z.string().trim().min(1).max(100),
   // Sent in a header (Lemlist's Basic auth): visible ASCII only, or the sync would fail at its first call.
-  apiKey: z.string().trim().min(1).max(500).regex(/^[\x21-\x7e]+$/, "must be visible ASCII characters without spaces"),
+  apiKey: z.string().trim().min(1).max(500).regex(/^[\x21-\x7e]*$/, "must be visible ASCII characters without spaces"),
   baseUrl: z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, "")).optional(),
 });
 

@@ -385,5 +385,6 @@ describe("fuzz", () => {
     for (const leadId of fixture.leadIds) {
       for (const view of ["", "/timeline?limit=1000", "/export"]) expect((await api(fixture.tenant, `/api/leads/${leadId}${view}`)).status, `${leadId}${view}`).toBe(200);
     }
-  });
+    // Thousands of sequential calls, each followed by a D1 fingerprint: about a minute alone, more beside other files.
+  }, 240_000);
 });
