@@ -20,7 +20,6 @@ export default defineConfig(async () => {
               miniflare: {
                 bindings: {
                   TEST_MIGRATIONS: migrations,
-                  TEST_CLOCK_SHIFT_DAYS: process.env.TEST_CLOCK_SHIFT_DAYS ?? "0",
                   ADMIN_TOKEN: "test-admin-token",
                   // Outside APIs point at the fakes in test/fakes; retries are quick.
                   MIXPANEL_API_URL: "https://mixpanel.fake",
@@ -54,7 +53,7 @@ export default defineConfig(async () => {
           test: {
             name: "workers",
             include: ["test/workers/**/*.test.ts"],
-            setupFiles: ["./test/workers/apply-migrations.ts", "./test/workers/refuse-unfaked-hosts.ts", "./test/workers/shift-clock.ts"],
+            setupFiles: ["./test/workers/apply-migrations.ts", "./test/workers/refuse-unfaked-hosts.ts"],
             // Queue consumers and alarms run on real time, so some tests wait a few seconds.
             testTimeout: 60_000,
           },
