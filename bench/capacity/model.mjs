@@ -58,28 +58,33 @@ export function perOp(run) {
     set(perEvent, `doSqlRowsWritten:${cls}`, t.rowsWritten ?? 0, e);
     set(perEvent, `doSqlRowsRead:${cls}`, t.rowsRead ?? 0, e);
   }
+  // The projection's consumers: queries per batch (one upsert statement per
+  // batch, whatever its size), rows and busy time per summary.
+  const perBatch = {};
+  const projectionBatches = Object.entries(c.consumers).filter(([q]) => isProjection(q)).reduce((n, [, t]) => n + (t.batches ?? 0), 0);
   for (const [caller, t] of Object.entries(c.d1ByCaller)) {
-    const target = isProjection(caller) ? perSummary : perEvent;
-    const per = isProjection(caller) ? Math.max(1, summaries) : e;
-    set(target, `d1Queries:${caller}`, t.queries ?? 0, per);
-    set(target, `d1Writes:${caller}`, t.writeQueries ?? 0, per);
-    set(target, `d1RowsWritten:${caller}`, t.rowsWritten ?? 0, per);
-    set(target, `d1BusyMs:${caller}`, t.durationMs ?? 0, per);
+    if (isProjection(caller)) {
+      for (const [key, field] of [["d1Queries", "queries"], ["d1Writes", "writeQueries"]]) perBatch[`${key}:projection`] = (perBatch[`${key}:projection`] ?? 0) + (t[field] ?? 0) / Math.max(1, projectionBatches);
+      for (const [key, field] of [["d1RowsWritten", "rowsWritten"], ["d1BusyMs", "durationMs"]]) perSummary[`${key}:projection`] = (perSummary[`${key}:projection`] ?? 0) + (t[field] ?? 0) / Math.max(1, summaries);
+      continue;
+    }
+    set(perEvent, `d1Queries:${caller}`, t.queries ?? 0, e);
+    set(perEvent, `d1Writes:${caller}`, t.writeQueries ?? 0, e);
+    set(perEvent, `d1RowsWritten:${caller}`, t.rowsWritten ?? 0, e);
+    set(perEvent, `d1BusyMs:${caller}`, t.durationMs ?? 0, e);
   }
   for (const [binding, t] of Object.entries(c.queues)) {
     if (isProjection(binding)) set(perSummary, `queueMessages:${binding}`, t.messages ?? 0, Math.max(1, summaries));
     else set(perEvent, `queueMessages:${binding}`, t.messages ?? 0, e);
   }
-  for (const [queue, t] of Object.entries(c.consumers)) {
-    if (isProjection(queue)) set(perSummary, `consumerInvocations:${queue}`, t.batches ?? 0, Math.max(1, summaries));
-    else set(perEvent, `consumerInvocations:${queue}`, t.batches ?? 0, e);
-  }
+  for (const [queue, t] of Object.entries(c.consumers)) if (!isProjection(queue)) set(perEvent, `consumerInvocations:${queue}`, t.batches ?? 0, e);
+  perBatch["consumerInvocations:projection"] = projectionBatches ? 1 : 0;
   for (const [host, n] of Object.entries(c.subrequests)) set(perEvent, `outbound:${host}`, n, e);
   const d1RowsRead = Object.values(c.d1).reduce((n, t) => n + (t.rowsRead ?? 0), 0);
   set(perEvent, "d1RowsRead", d1RowsRead, e);
   set(perEvent, "doWallMs", sum(c.doWallMs), e);
   set(perEvent, "cpuMsUntilIdle", run.cpuMsUntilIdle, e);
-  return { summaries, perEvent, perSummary };
+  return { summaries, projectionBatches, perEvent, perSummary, perBatch };
 }
 
 /**
@@ -88,12 +93,14 @@ export function perOp(run) {
  * interval sends one). `isolates`: how many Worker isolates serve the
  * namespace's traffic at once (live-stream publishes are coalesced per isolate).
  */
-export function scale(run, { eventsPerMinute, leads, projectionIntervalSeconds, isolates, liveFlushesPerIsolatePerSecond }) {
-  const { perEvent, perSummary, summaries } = perOp(run);
+export function scale(run, { eventsPerMinute, leads, projectionIntervalSeconds, projectionBatchSize, isolates, liveFlushesPerIsolatePerSecond }) {
+  const { perEvent, perSummary, perBatch, summaries, projectionBatches } = perOp(run);
   const eventsPerSecond = eventsPerMinute / 60;
   const eventsPerLeadPerInterval = (eventsPerSecond * projectionIntervalSeconds) / leads;
   const summariesPerSecond = (leads / projectionIntervalSeconds) * Math.min(1, eventsPerLeadPerInterval);
-  const rate = (k) => (perEvent[k] ?? 0) * eventsPerSecond + (perSummary[k] ?? 0) * summariesPerSecond;
+  // At the target every projection queue gets far more than a batch a second, so its batches are full.
+  const projectionBatchesPerSecond = summariesPerSecond / projectionBatchSize;
+  const rate = (k) => (perEvent[k] ?? 0) * eventsPerSecond + (perSummary[k] ?? 0) * summariesPerSecond + (perBatch[k] ?? 0) * projectionBatchesPerSecond;
   const rows = [];
   const row = (resource, value, limit, note) => rows.push({ resource, rate: round(value), limit: limit.value, unit: limit.unit, utilisation: round(value / limit.value, 4), cite: limit.cite, ...(note && { note }) });
 
@@ -110,7 +117,7 @@ export function scale(run, { eventsPerMinute, leads, projectionIntervalSeconds, 
   const queues = new Set([...Object.keys(perEvent), ...Object.keys(perSummary)].filter((k) => k.startsWith("queueMessages:")));
   for (const key of queues) row(`queue ${key.slice("queueMessages:".length)}`, rate(key), LIMITS.queueMessages);
   // D1 (one database, DB).
-  const d1Keys = (prefix) => [...new Set([...Object.keys(perEvent), ...Object.keys(perSummary)].filter((k) => k.startsWith(prefix)))];
+  const d1Keys = (prefix) => [...new Set([...Object.keys(perEvent), ...Object.keys(perSummary), ...Object.keys(perBatch)].filter((k) => k.startsWith(prefix)))];
   const d1Queries = d1Keys("d1Queries:").reduce((n, k) => n + rate(k), 0);
   const d1Busy = d1Keys("d1BusyMs:").reduce((n, k) => n + rate(k), 0);
   row("D1 DB: queries", d1Queries, LIMITS.d1Queries, "at 1 ms per query");
@@ -126,8 +133,8 @@ export function scale(run, { eventsPerMinute, leads, projectionIntervalSeconds, 
 
   // Cost of a million events.
   const perMillion = (n, price) => (n * price.perMillion);
-  const perEventAll = (k) => (perEvent[k] ?? 0) + ((perSummary[k] ?? 0) * summariesPerSecond) / eventsPerSecond;
-  const keysLike = (prefix) => [...new Set([...Object.keys(perEvent), ...Object.keys(perSummary)].filter((k) => k.startsWith(prefix)))];
+  const perEventAll = (k) => rate(k) / eventsPerSecond;
+  const keysLike = (prefix) => [...new Set([...Object.keys(perEvent), ...Object.keys(perSummary), ...Object.keys(perBatch)].filter((k) => k.startsWith(prefix)))];
   const total = (prefix) => keysLike(prefix).reduce((n, k) => n + perEventAll(k), 0);
   const workerRequests = perEventAll("workerRequests") + total("consumerInvocations:");
   const doRequests = total("doRequests:") + total("doAlarms:");
@@ -149,9 +156,11 @@ export function scale(run, { eventsPerMinute, leads, projectionIntervalSeconds, 
     leads,
     eventsPerSecond: round(eventsPerSecond),
     summariesPerSecond: round(summariesPerSecond),
-    measured: { events: run.events, requests: run.requests, summaries },
+    projectionBatchesPerSecond: round(projectionBatchesPerSecond),
+    measured: { events: run.events, requests: run.requests, summaries, projectionBatches },
     perEvent: roundAll(perEvent),
     perSummary: roundAll(perSummary),
+    perProjectionBatch: roundAll(perBatch),
     resources: rows,
     hottest: rows[0],
     costPerMillionEvents: cost,
