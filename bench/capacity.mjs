@@ -52,12 +52,18 @@ async function measure() {
   return runs;
 }
 
+const projectionQueues = config.queues.producers.filter((p) => p.queue.startsWith("leadflare-projection")).length;
+// The projection consumer's D1 time per summary, pooled over all workloads (local durations are whole ms and noisy).
+const pooled = runs.map(perOp).reduce((acc, o) => ({ busy: acc.busy + (o.perSummary["d1BusyMs:projection"] ?? 0) * o.summaries, summaries: acc.summaries + o.summaries }), { busy: 0, summaries: 0 });
+const projectionBusyMsPerSummary = pooled.busy / Math.max(1, pooled.summaries);
 const models = runs.map((run) => {
   const liveRpcs = Object.values(run.counts.doRequests.LIVE ?? {}).reduce((a, b) => a + b, 0);
   return scale(run, {
     ...TARGET,
     projectionIntervalSeconds,
     projectionBatchSize,
+    projectionQueues,
+    projectionBusyMsPerSummary,
     liveFlushesPerIsolatePerSecond: run.liveNotices !== undefined ? liveRpcs / (run.loadMs / 1000) : undefined,
   });
 });
@@ -84,6 +90,8 @@ const out = {
   leads: TARGET.leads,
   projectionIntervalSeconds,
   projectionBatchSize,
+  projectionQueues,
+  projectionBusyMsPerSummary,
   assumedIsolates: TARGET.isolates,
   worstWorkload: worst.workload,
   perEvent: worst.perEvent,

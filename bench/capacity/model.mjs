@@ -93,8 +93,10 @@ export function perOp(run) {
  * interval sends one). `isolates`: how many Worker isolates serve the
  * namespace's traffic at once (live-stream publishes are coalesced per isolate).
  */
-export function scale(run, { eventsPerMinute, leads, projectionIntervalSeconds, projectionBatchSize, isolates, liveFlushesPerIsolatePerSecond }) {
+export function scale(run, { eventsPerMinute, leads, projectionIntervalSeconds, projectionBatchSize, projectionQueues, projectionBusyMsPerSummary, isolates, liveFlushesPerIsolatePerSecond }) {
   const { perEvent, perSummary, perBatch, summaries, projectionBatches } = perOp(run);
+  // Local D1 durations are whole milliseconds and swing with the machine's load: the caller may pool them over all workloads.
+  if (projectionBusyMsPerSummary !== undefined) perSummary["d1BusyMs:projection"] = projectionBusyMsPerSummary;
   const eventsPerSecond = eventsPerMinute / 60;
   const eventsPerLeadPerInterval = (eventsPerSecond * projectionIntervalSeconds) / leads;
   const summariesPerSecond = (leads / projectionIntervalSeconds) * Math.min(1, eventsPerLeadPerInterval);
@@ -113,9 +115,16 @@ export function scale(run, { eventsPerMinute, leads, projectionIntervalSeconds, 
     const bound = liveFlushesPerIsolatePerSecond === undefined ? measured : Math.min(measured, isolates * liveFlushesPerIsolatePerSecond);
     row("LiveObject (the namespace's live stream)", bound, LIMITS.doRequestsPerObject, liveFlushesPerIsolatePerSecond === undefined ? "one publish per ingest request" : `publishes coalesced per isolate: at most ${liveFlushesPerIsolatePerSecond}/s from each of ${isolates} isolates`);
   }
-  // Queues.
+  // Queues. The projection's are chosen by a hash of the lead id: with 100,000
+  // leads each gets an even share (the bench's few hundred leads split less evenly; their shares are noted).
   const queues = new Set([...Object.keys(perEvent), ...Object.keys(perSummary)].filter((k) => k.startsWith("queueMessages:")));
-  for (const key of queues) row(`queue ${key.slice("queueMessages:".length)}`, rate(key), LIMITS.queueMessages);
+  const projectionKeys = [...queues].filter((k) => isProjection(k));
+  for (const key of queues) if (!isProjection(key)) row(`queue ${key.slice("queueMessages:".length)}`, rate(key), LIMITS.queueMessages);
+  if (projectionKeys.length) {
+    const total = projectionKeys.reduce((n, k) => n + rate(k), 0);
+    const shares = projectionKeys.map((k) => `${k.slice("queueMessages:".length)} ${Math.round((rate(k) / total) * 100)}%`).join(", ");
+    row(`queue leadflare-projection* (each of ${projectionQueues})`, total / projectionQueues, LIMITS.queueMessages, `summaries split by lead id; measured shares over ${run.leads ?? "the"} leads: ${shares}`);
+  }
   // D1 (one database, DB).
   const d1Keys = (prefix) => [...new Set([...Object.keys(perEvent), ...Object.keys(perSummary), ...Object.keys(perBatch)].filter((k) => k.startsWith(prefix)))];
   const d1Queries = d1Keys("d1Queries:").reduce((n, k) => n + rate(k), 0);
