@@ -47,7 +47,7 @@ import { DEFAULT_SCORING, type ScoringConfig } from "../src/scoring/config";
 import { indexIdentities } from "../src/db/identities";
 import { loadScoringConfig } from "../src/db/scoring";
 import { countSuppressed } from "../src/db/suppression";
-import type { ProjectionMessage } from "../src/queues/projection";
+import { projectionQueue, type ProjectionMessage } from "../src/queues/projection";
 import type { DestinationMessage } from "../src/queues/destinations";
 import type { EnrichmentMessage } from "../src/queues/enrichment";
 import type { DeliveryItem, LeadSnapshot } from "../src/destinations/types";
@@ -722,7 +722,7 @@ export class LeadObject extends DurableObject<Env> {
         ...lead,
       };
     }
-    await this.env.PROJECTION.send(message);
+    await projectionQueue(this.env, leadId).send(message);
     this.projectionVersion = version;
     // Jittered, so leads that got busy together do not all send together again.
     this.projectionDueAt = Date.now() + this.projectionIntervalMs() * (0.8 + 0.4 * Math.random());
