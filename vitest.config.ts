@@ -21,6 +21,8 @@ export default defineConfig(async () => {
                 bindings: {
                   TEST_MIGRATIONS: migrations,
                   ADMIN_TOKEN: "test-admin-token",
+                  // The fakes live on *.fake hosts, which the outbound URL guard refuses without this.
+                  ALLOW_PRIVATE_DESTINATIONS: "true",
                   // Outside APIs point at the fakes in test/fakes; retries are quick.
                   MIXPANEL_API_URL: "https://mixpanel.fake",
                   ATTIO_API_URL: "https://attio.fake/v2",

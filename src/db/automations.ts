@@ -34,6 +34,15 @@ export async function listAutomations(db: D1Database, namespaceId: string, onlyE
   return (await drizzle(db).select().from(automations).where(where).orderBy(automations.createdAt).all()).map(toAutomation);
 }
 
+export async function getAutomation(db: D1Database, namespaceId: string, id: string): Promise<Automation | undefined> {
+  const row = await drizzle(db)
+    .select()
+    .from(automations)
+    .where(and(eq(automations.id, id), eq(automations.namespaceId, namespaceId)))
+    .get();
+  return row && toAutomation(row);
+}
+
 export async function updateAutomation(db: D1Database, namespaceId: string, id: string, input: AutomationInput): Promise<Automation | undefined> {
   const row = await drizzle(db)
     .update(automations)

@@ -3,6 +3,7 @@ import type { AppEnv } from "../http/app-env";
 import { requireNamespace } from "../http/auth";
 import { ApiError } from "../http/errors";
 import { parseOrThrow } from "../http/validate";
+import { assertOutboundUrls } from "../outbound/fetch";
 import { accountBody, accountIdParam } from "../schemas/sync";
 import { busyAccounts } from "../db/sync";
 import { createAccount, deleteAccount, getAccount, listAccounts, type ConnectedAccount } from "../db/outreach";
@@ -16,6 +17,7 @@ accountRoutes.get("/", async (c) => c.json({ accounts: (await listAccounts(c.env
 
 accountRoutes.post("/", async (c) => {
   const input = parseOrThrow(accountBody, await c.req.json().catch(() => undefined));
+  assertOutboundUrls(c.env, { baseUrl: input.baseUrl });
   return c.json({ account: show(await createAccount(c.env.DB, c.var.namespace.id, input)) }, 201);
 });
 

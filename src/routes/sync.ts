@@ -9,6 +9,7 @@ import { describeSyncJob } from "../sources/job-view";
 import { accountsForRequest, busyError, startSyncJob } from "../sources/sync-jobs";
 import { sendJobCallback } from "../sources/callback";
 import { enqueueStep } from "../queues/sync";
+import { assertOutboundUrls } from "../outbound/fetch";
 
 /**
  * Sync jobs over connected accounts. A namespace's API key syncs and sees its
@@ -20,6 +21,7 @@ syncRoutes.use("*", requireCaller);
 
 syncRoutes.post("/jobs", async (c) => {
   const request = parseOrThrow(syncJobBody, await c.req.json().catch(() => undefined));
+  assertOutboundUrls(c.env, { callbackUrl: request.callbackUrl });
   const { job, tasks } = await startSyncJob(c.env, c.var.caller, request);
   return c.json({ job: describeSyncJob(job, tasks) }, 202);
 });
