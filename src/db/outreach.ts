@@ -1,13 +1,52 @@
 import { drizzle } from "drizzle-orm/d1";
-import { and, eq, inArray } from "drizzle-orm";
-import { connectedAccounts, namespaceKeywords, namespaceScoring, namespaces, webhookSources } from "./schema";
+import { and, eq, inArray, or } from "drizzle-orm";
+import { connectedAccounts, namespaceKeywords, namespaceRouteAcceptance, namespaceScoring, namespaces, webhookSources } from "./schema";
 import { newSecret, sha256Hex } from "../http/crypto";
 import type { Namespace, CreatedSecret } from "./tenants";
 import type { RoutingKeyword } from "../sources/routing";
 import type { Platform } from "../sources/types";
 
-export async function loadRoutingKeywords(db: D1Database): Promise<RoutingKeyword[]> {
-  return drizzle(db).select({ keyword: namespaceKeywords.keyword, namespaceId: namespaceKeywords.namespaceId }).from(namespaceKeywords).all();
+/**
+ * The keywords activity brought by `sourceNamespaceId`'s syncs and webhooks
+ * may route by: its own, and those of the namespaces that accept it.
+ */
+export async function loadRoutingKeywords(db: D1Database, sourceNamespaceId: string): Promise<RoutingKeyword[]> {
+  const accepting = drizzle(db)
+    .select({ id: namespaceRouteAcceptance.namespaceId })
+    .from(namespaceRouteAcceptance)
+    .where(eq(namespaceRouteAcceptance.sourceNamespaceId, sourceNamespaceId));
+  return drizzle(db)
+    .select({ keyword: namespaceKeywords.keyword, namespaceId: namespaceKeywords.namespaceId })
+    .from(namespaceKeywords)
+    .where(or(eq(namespaceKeywords.namespaceId, sourceNamespaceId), inArray(namespaceKeywords.namespaceId, accepting)))
+    .all();
+}
+
+/** The names of the namespaces each of `namespaceIds` accepts routed activity from. */
+export async function acceptedSources(db: D1Database, namespaceIds: readonly string[]): Promise<Map<string, string[]>> {
+  const found = new Map<string, string[]>(namespaceIds.map((id) => [id, []]));
+  if (namespaceIds.length === 0) return found;
+  const rows = await drizzle(db)
+    .select({ namespaceId: namespaceRouteAcceptance.namespaceId, name: namespaces.name })
+    .from(namespaceRouteAcceptance)
+    .innerJoin(namespaces, eq(namespaces.id, namespaceRouteAcceptance.sourceNamespaceId))
+    .where(inArray(namespaceRouteAcceptance.namespaceId, [...namespaceIds]))
+    .orderBy(namespaces.name)
+    .all();
+  for (const row of rows) found.get(row.namespaceId)?.push(row.name);
+  return found;
+}
+
+/** Replaces the namespaces `namespaceId` accepts routed activity from. */
+export async function setAcceptedSources(db: D1Database, namespaceId: string, sourceNamespaceIds: readonly string[]): Promise<void> {
+  const orm = drizzle(db);
+  const remove = orm.delete(namespaceRouteAcceptance).where(eq(namespaceRouteAcceptance.namespaceId, namespaceId));
+  if (sourceNamespaceIds.length === 0) {
+    await remove;
+    return;
+  }
+  const now = Date.now();
+  await orm.batch([remove, orm.insert(namespaceRouteAcceptance).values(sourceNamespaceIds.map((sourceNamespaceId) => ({ namespaceId, sourceNamespaceId, createdAt: now })))]);
 }
 
 export async function keywordsByNamespace(db: D1Database, namespaceIds: readonly string[]): Promise<Map<string, string[]>> {

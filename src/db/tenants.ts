@@ -155,6 +155,7 @@ export async function deleteNamespace(db: D1Database, namespaceId: string): Prom
   if (held.length > 0) return held.map(([n, label]) => `${n} ${label}`).join(", ");
   await db.batch([
     db.prepare("DELETE FROM namespace_keywords WHERE namespace_id = ?").bind(namespaceId),
+    db.prepare("DELETE FROM namespace_route_acceptance WHERE namespace_id = ?1 OR source_namespace_id = ?1").bind(namespaceId),
     db.prepare("DELETE FROM namespace_scoring WHERE namespace_id = ?").bind(namespaceId),
     db.prepare("DELETE FROM namespaces WHERE id = ?").bind(namespaceId),
   ]);

@@ -87,7 +87,7 @@ async function runStep(env: Env, message: SyncMessage): Promise<void> {
     more = !page.done;
   }
 
-  const outcome = await ingestOutreach(env, account.namespaceId, activities, await loadRoutingKeywords(env.DB));
+  const outcome = await ingestOutreach(env, account.namespaceId, activities, await loadRoutingKeywords(env.DB, account.namespaceId));
   const newestSeen = newest(task.newestSeen, activities);
   const progressed = readCount > 0 || JSON.stringify(position) !== task.position;
   const attempts = failure && !failure.retryAfterMs ? (progressed ? 1 : task.attempts + 1) : 0;

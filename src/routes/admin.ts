@@ -30,7 +30,15 @@ import { suppressionStats } from "../db/suppression";
 import { changeScoring, loadScoringConfig } from "../db/scoring";
 import { defaultRateLimit, forgetLease, rateLimiterOf, type LimitedKey } from "../http/rate-limit";
 import { describeJob, startRescore } from "./scoring";
-import { createWebhookSource, keywordsByNamespace, keywordsTakenElsewhere, listWebhookSources, setKeywords } from "../db/outreach";
+import {
+  acceptedSources,
+  createWebhookSource,
+  keywordsByNamespace,
+  keywordsTakenElsewhere,
+  listWebhookSources,
+  setAcceptedSources,
+  setKeywords,
+} from "../db/outreach";
 
 /** Tenancy administration: only the admin token may list and create namespaces, sources and keys. */
 export const adminRoutes = new Hono<AppEnv>();
@@ -45,7 +53,8 @@ adminRoutes.get("/:name/stats", requireNamespace, async (c) => {
 adminRoutes.get("/", requireAdmin, async (c) => {
   const all = await listNamespaces(c.env.DB);
   const keywords = await keywordsByNamespace(c.env.DB, all.map((n) => n.id));
-  return c.json({ namespaces: all.map((n) => ({ ...n, keywords: keywords.get(n.id) ?? [] })) });
+  const accepted = await acceptedSources(c.env.DB, all.map((n) => n.id));
+  return c.json({ namespaces: all.map((n) => ({ ...n, keywords: keywords.get(n.id) ?? [], acceptRoutedFrom: accepted.get(n.id) ?? [] })) });
 });
 
 adminRoutes.post("/", requireAdmin, async (c) => {
@@ -54,7 +63,7 @@ adminRoutes.post("/", requireAdmin, async (c) => {
   await refuseTakenKeywords(c.env.DB, null, keywords);
   const namespace = await createNamespace(c.env.DB, name);
   await setKeywords(c.env.DB, namespace.id, keywords);
-  return c.json({ namespace: { ...namespace, keywords } }, 201);
+  return c.json({ namespace: { ...namespace, keywords, acceptRoutedFrom: [] } }, 201);
 });
 
 adminRoutes.get("/:name", requireAdmin, async (c) => {
@@ -62,14 +71,31 @@ adminRoutes.get("/:name", requireAdmin, async (c) => {
   return c.json({ namespace: await withKeywords(c.env.DB, namespace) });
 });
 
-/** Replaces the namespace's campaign-name keywords. */
+/**
+ * Replaces the namespace's campaign-name keywords and/or the namespaces whose
+ * syncs and webhooks may route activity into it by those keywords.
+ */
 adminRoutes.patch("/:name", requireAdmin, async (c) => {
   const namespace = await namespaceNamed(c.env.DB, c.req.param("name"));
-  const { keywords } = parseOrThrow(updateNamespaceBody, await c.req.json().catch(() => undefined));
-  await refuseTakenKeywords(c.env.DB, namespace.id, keywords);
-  await setKeywords(c.env.DB, namespace.id, keywords);
-  return c.json({ namespace: { ...namespace, keywords } });
+  const { keywords, acceptRoutedFrom } = parseOrThrow(updateNamespaceBody, await c.req.json().catch(() => undefined));
+  const sourceIds = acceptRoutedFrom && (await namespaceIdsNamed(c.env.DB, acceptRoutedFrom));
+  if (keywords) {
+    await refuseTakenKeywords(c.env.DB, namespace.id, keywords);
+    await setKeywords(c.env.DB, namespace.id, keywords);
+  }
+  if (sourceIds) await setAcceptedSources(c.env.DB, namespace.id, sourceIds.filter((id) => id !== namespace.id));
+  return c.json({ namespace: await withKeywords(c.env.DB, namespace) });
 });
+
+/** The ids of these namespaces, or a 400 naming each that does not exist. */
+async function namespaceIdsNamed(db: D1Database, names: readonly string[]): Promise<string[]> {
+  const found = await Promise.all(names.map((name) => findNamespaceByName(db, name)));
+  const missing = names.map((name, i) => ({ name, i })).filter(({ i }) => !found[i]);
+  if (missing.length > 0) {
+    throw new ApiError(400, "invalid_request", `invalid request: ${missing.map(({ i }) => `acceptRoutedFrom.${i}`).join(", ")}`, missing.map(({ name, i }) => ({ path: `acceptRoutedFrom.${i}`, message: `no namespace named ${name}` })));
+  }
+  return found.map((n) => n!.id);
+}
 
 /** Only an empty namespace may go: one with sources, keys, accounts or leads is refused. */
 adminRoutes.delete("/:name", requireAdmin, async (c) => {
@@ -154,7 +180,11 @@ async function namespaceNamed(db: D1Database, name: string) {
 }
 
 async function withKeywords(db: D1Database, namespace: Namespace) {
-  return { ...namespace, keywords: (await keywordsByNamespace(db, [namespace.id])).get(namespace.id) ?? [] };
+  return {
+    ...namespace,
+    keywords: (await keywordsByNamespace(db, [namespace.id])).get(namespace.id) ?? [],
+    acceptRoutedFrom: (await acceptedSources(db, [namespace.id])).get(namespace.id) ?? [],
+  };
 }
 
 /** A keyword routes to one namespace only, so a match is never a tie between two. */
