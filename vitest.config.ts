@@ -40,6 +40,7 @@ export default defineConfig(async () => {
                   // Tests poll a lot; the rate limit tests set small limits per key.
                   RATE_LIMIT_SOURCE_DEFAULT: "1000000/60",
                   RATE_LIMIT_API_KEY_DEFAULT: "1000000/60",
+                  RATE_LIMIT_WEBHOOK_DEFAULT: "1000000/60",
                   MANAGEMENT_ORIGINS: "https://app.leadflare.test, https://admin.leadflare.test",
                   LEMLIST_API_URL: "https://lemlist.fake/api",
                   SMARTLEAD_API_URL: "https://smartlead.fake/api/v1",

@@ -32,11 +32,13 @@ ALTER TABLE `api_keys` ADD `previous_key_hash` text;--> statement-breakpoint
 ALTER TABLE `api_keys` ADD `previous_expires_at` integer;--> statement-breakpoint
 ALTER TABLE `api_keys` ADD `last_used_at` integer;--> statement-breakpoint
 CREATE INDEX `api_keys_previous_key_idx` ON `api_keys` (`previous_key_hash`);--> statement-breakpoint
+ALTER TABLE `sources` ADD `key_prefix` text;--> statement-breakpoint
 ALTER TABLE `sources` ADD `previous_write_key_hash` text;--> statement-breakpoint
 ALTER TABLE `sources` ADD `previous_expires_at` integer;--> statement-breakpoint
 ALTER TABLE `sources` ADD `last_used_at` integer;--> statement-breakpoint
 CREATE INDEX `sources_previous_key_idx` ON `sources` (`previous_write_key_hash`);--> statement-breakpoint
 ALTER TABLE `webhook_sources` ADD `rate_limit` text;--> statement-breakpoint
+ALTER TABLE `webhook_sources` ADD `key_prefix` text;--> statement-breakpoint
 ALTER TABLE `webhook_sources` ADD `previous_secret_hash` text;--> statement-breakpoint
 ALTER TABLE `webhook_sources` ADD `previous_expires_at` integer;--> statement-breakpoint
 ALTER TABLE `webhook_sources` ADD `last_used_at` integer;

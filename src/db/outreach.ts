@@ -1,7 +1,8 @@
 import { drizzle } from "drizzle-orm/d1";
 import { and, eq, inArray, or } from "drizzle-orm";
 import { connectedAccounts, namespaceKeywords, namespaceRouteAcceptance, namespaceScoring, namespaces, webhookSources } from "./schema";
-import { newSecret, sha256Hex } from "../http/crypto";
+import { mintKey } from "./keys";
+import type { RateLimit } from "../limits/token-bucket";
 import type { Namespace, CreatedSecret } from "./tenants";
 import type { RoutingKeyword } from "../sources/routing";
 import type { Platform } from "../sources/types";
@@ -102,6 +103,8 @@ export interface WebhookSource {
   platform: Platform;
   name: string;
   secretHash: string;
+  /** The secret before a rotation, while its grace period lasts. */
+  previousSecretHash: string | null;
 }
 
 export async function createWebhookSource(
@@ -109,27 +112,41 @@ export async function createWebhookSource(
   namespace: Namespace,
   platform: Platform,
   name: string,
-): Promise<CreatedSecret<{ id: string; platform: Platform; name: string; namespace: string }>> {
-  const secret = newSecret("whs");
+): Promise<CreatedSecret<{ id: string; platform: Platform; name: string; namespace: string; prefix: string }>> {
+  const { secret, prefix, hash } = await mintKey("webhook-source");
   const id = crypto.randomUUID();
-  await drizzle(db).insert(webhookSources).values({ id, namespaceId: namespace.id, platform, name, secretHash: await sha256Hex(secret), createdAt: Date.now() });
-  return { record: { id, platform, name, namespace: namespace.name }, secret };
+  await drizzle(db).insert(webhookSources).values({ id, namespaceId: namespace.id, platform, name, secretHash: hash, keyPrefix: prefix, createdAt: Date.now() });
+  return { record: { id, platform, name, namespace: namespace.name, prefix }, secret };
 }
 
 export async function findWebhookSource(db: D1Database, id: string, platform: Platform): Promise<WebhookSource | undefined> {
-  return drizzle(db)
+  const row = await drizzle(db)
     .select()
     .from(webhookSources)
     .where(and(eq(webhookSources.id, id), eq(webhookSources.platform, platform)))
     .get();
+  if (!row) return undefined;
+  const previousValid = row.previousKeyHash !== null && row.previousExpiresAt !== null && row.previousExpiresAt > Date.now();
+  return { id: row.id, namespaceId: row.namespaceId, platform: row.platform, name: row.name, secretHash: row.secretHash, previousSecretHash: previousValid ? row.previousKeyHash : null };
 }
 
 export async function listWebhookSources(db: D1Database, namespaceId: string) {
   return drizzle(db)
-    .select({ id: webhookSources.id, platform: webhookSources.platform, name: webhookSources.name, createdAt: webhookSources.createdAt })
+    .select({ id: webhookSources.id, platform: webhookSources.platform, name: webhookSources.name, rateLimit: webhookSources.rateLimit, createdAt: webhookSources.createdAt })
     .from(webhookSources)
     .where(eq(webhookSources.namespaceId, namespaceId))
     .all();
+}
+
+/** Sets a webhook source's own rate limit (null: the default); false when the namespace has no such source. */
+export async function setWebhookSourceRateLimit(db: D1Database, namespaceId: string, id: string, limit: RateLimit | null): Promise<boolean> {
+  const row = await drizzle(db)
+    .update(webhookSources)
+    .set({ rateLimit: limit ? JSON.stringify(limit) : null })
+    .where(and(eq(webhookSources.id, id), eq(webhookSources.namespaceId, namespaceId)))
+    .returning({ id: webhookSources.id })
+    .get();
+  return row !== undefined;
 }
 
 export type ConnectedAccount = typeof connectedAccounts.$inferSelect;

@@ -35,6 +35,8 @@ export const sources = sqliteTable(
     /** JSON RateLimit; null means the default (RATE_LIMIT_SOURCE_DEFAULT). */
     rateLimit: text("rate_limit"),
     createdAt: integer("created_at").notNull(),
+    /** The key's first characters (e.g. `wk_3f9a`), to tell keys apart in a list; null for keys made before it was kept. */
+    keyPrefix: text("key_prefix"),
     ...rotatedKeyColumns("previous_write_key_hash"),
   },
   (table) => [index("sources_namespace_idx").on(table.namespaceId), index("sources_previous_key_idx").on(table.previousKeyHash)],
@@ -463,6 +465,8 @@ export const webhookSources = sqliteTable(
     createdAt: integer("created_at").notNull(),
     /** JSON RateLimit; null means the default (RATE_LIMIT_WEBHOOK_DEFAULT). */
     rateLimit: text("rate_limit"),
+    /** The secret's first characters (e.g. `whs_3f9`); null for sources made before it was kept. */
+    keyPrefix: text("key_prefix"),
     ...rotatedKeyColumns("previous_secret_hash"),
   },
   (table) => [index("webhook_sources_namespace_idx").on(table.namespaceId)],

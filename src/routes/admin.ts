@@ -30,6 +30,8 @@ import { suppressionStats } from "../db/suppression";
 import { changeScoring, loadScoringConfig } from "../db/scoring";
 import { defaultRateLimit, forgetLease, rateLimiterOf, type LimitedKey } from "../http/rate-limit";
 import { describeJob, startRescore } from "./scoring";
+import { listKeys } from "../db/keys";
+import { revokeRoute, rotateRoute } from "./key-actions";
 import {
   acceptedSources,
   createWebhookSource,
@@ -38,6 +40,7 @@ import {
   listWebhookSources,
   setAcceptedSources,
   setKeywords,
+  setWebhookSourceRateLimit,
 } from "../db/outreach";
 
 /** Tenancy administration: only the admin token may list and create namespaces, sources and keys. */
@@ -125,10 +128,29 @@ adminRoutes.post("/:name/webhook-sources", requireAdmin, async (c) => {
 adminRoutes.get("/:name/webhook-sources", requireAdmin, async (c) => {
   const namespace = await namespaceNamed(c.env.DB, c.req.param("name"));
   const rows = await listWebhookSources(c.env.DB, namespace.id);
+  const keys = new Map((await listKeys(c.env.DB, "webhook-source", namespace.id)).map((k) => [k.id, k]));
   return c.json({
-    sources: rows.map((r) => ({ ...r, path: `/webhooks/${r.platform}/${r.id}`, createdAt: new Date(r.createdAt).toISOString() })),
+    sources: rows.map((r) => ({
+      ...keys.get(r.id),
+      ...r,
+      rateLimit: r.rateLimit ? JSON.parse(r.rateLimit) : null,
+      path: `/webhooks/${r.platform}/${r.id}`,
+      createdAt: new Date(r.createdAt).toISOString(),
+    })),
+    defaultRateLimit: defaultRateLimit(c.env, "webhook-source"),
   });
 });
+
+adminRoutes.get("/:name/api-keys", requireAdmin, async (c) => {
+  const namespace = await namespaceNamed(c.env.DB, c.req.param("name"));
+  return c.json({ apiKeys: await listKeys(c.env.DB, "api-key", namespace.id), defaultRateLimit: defaultRateLimit(c.env, "api-key") });
+});
+
+// Revoke and rotate, for each kind of key the admin token hands out (orgs: /api/orgs/:id).
+for (const [path, kind] of [["sources", "write-key"], ["api-keys", "api-key"], ["webhook-sources", "webhook-source"]] as const) {
+  adminRoutes.delete(`/:name/${path}/:id`, requireAdmin, async (c) => revokeRoute(c, kind, (await namespaceNamed(c.env.DB, c.req.param("name"))).id));
+  adminRoutes.post(`/:name/${path}/:id/rotate`, requireAdmin, async (c) => rotateRoute(c, kind, (await namespaceNamed(c.env.DB, c.req.param("name"))).id));
+}
 
 adminRoutes.post("/:name/api-keys", requireAdmin, async (c) => {
   const namespace = await namespaceNamed(c.env.DB, c.req.param("name"));
@@ -160,13 +182,21 @@ adminRoutes.patch("/:name/sources/:id", requireAdmin, async (c) => setRateLimit(
 adminRoutes.patch("/:name/api-keys/:id", requireAdmin, async (c) =>
   setRateLimit(c.env, c.req.param("name"), "api-key", c.req.param(), await c.req.json().catch(() => undefined)),
 );
+adminRoutes.patch("/:name/webhook-sources/:id", requireAdmin, async (c) =>
+  setRateLimit(c.env, c.req.param("name"), "webhook-source", c.req.param(), await c.req.json().catch(() => undefined)),
+);
 
 /** Stores the key's limit in D1 (the record) and in its limiter object (which enforces it from the next request on). */
 async function setRateLimit(env: Env, name: string, kind: LimitedKey["kind"], params: unknown, body: unknown): Promise<Response> {
   const namespace = await namespaceNamed(env.DB, name);
   const { id } = parseOrThrow(keyIdParam, params, `${kind} id`);
   const { rateLimit } = parseOrThrow(rateLimitBody, body);
-  const found = kind === "source" ? await setSourceRateLimit(env.DB, namespace.id, id, rateLimit) : await setApiKeyRateLimit(env.DB, namespace.id, id, rateLimit);
+  const found =
+    kind === "source"
+      ? await setSourceRateLimit(env.DB, namespace.id, id, rateLimit)
+      : kind === "api-key"
+        ? await setApiKeyRateLimit(env.DB, namespace.id, id, rateLimit)
+        : await setWebhookSourceRateLimit(env.DB, namespace.id, id, rateLimit);
   if (!found) throw new ApiError(404, "not_found", `no ${kind} ${id} in namespace ${name}`);
   await rateLimiterOf(env, { kind, id }).configure(rateLimit);
   forgetLease({ kind, id });
