@@ -23,6 +23,8 @@ export default defineConfig(async () => {
                   ADMIN_TOKEN: "test-admin-token",
                   // The fakes live on *.fake hosts, which the outbound URL guard refuses without this.
                   ALLOW_PRIVATE_DESTINATIONS: "true",
+                  // Test keys for secrets at rest: test2 encrypts, test1 is an older key still listed (the rotation test writes under it).
+                  SECRETS_KEY: "test2:neCE6d2D0ptHFadStLHNiAhJcTXvqCi43mdocRTxL3s=,test1:Fut2AszMQMyZ705Mhr9RVP0/hPGHtaKmLzXsO9NrZHI=",
                   // Outside APIs point at the fakes in test/fakes; retries are quick.
                   MIXPANEL_API_URL: "https://mixpanel.fake",
                   ATTIO_API_URL: "https://attio.fake/v2",

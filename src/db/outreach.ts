@@ -2,6 +2,7 @@ import { drizzle } from "drizzle-orm/d1";
 import { and, eq, inArray, or } from "drizzle-orm";
 import { connectedAccounts, namespaceKeywords, namespaceRouteAcceptance, namespaceScoring, namespaces, webhookSources } from "./schema";
 import { mintKey } from "./keys";
+import { ACCOUNT_API_KEY, open, seal } from "./sealed";
 import type { RateLimit } from "../limits/token-bucket";
 import type { Namespace, CreatedSecret } from "./tenants";
 import type { RoutingKeyword } from "../sources/routing";
@@ -167,18 +168,27 @@ export async function createAccount(
     lastSyncedAt: null,
     createdAt: Date.now(),
   };
-  await drizzle(db).insert(connectedAccounts).values(account);
+  await drizzle(db)
+    .insert(connectedAccounts)
+    .values({ ...account, apiKey: await seal(ACCOUNT_API_KEY, account.id, account.apiKey) });
   return account;
+}
+
+/** The account with its API key opened (it is sealed at rest: see src/secrets/cipher.ts). */
+async function openAccount(db: D1Database, row: ConnectedAccount): Promise<ConnectedAccount> {
+  return { ...row, apiKey: await open(db, ACCOUNT_API_KEY, row.id, row.apiKey) };
 }
 
 export async function listAccounts(db: D1Database, namespaceIds?: readonly string[]): Promise<ConnectedAccount[]> {
   const query = drizzle(db).select().from(connectedAccounts);
   const rows = namespaceIds ? await query.where(inArray(connectedAccounts.namespaceId, [...namespaceIds])).all() : await query.all();
-  return rows.sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+  const opened = await Promise.all(rows.map((row) => openAccount(db, row)));
+  return opened.sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
 }
 
 export async function getAccount(db: D1Database, id: string): Promise<ConnectedAccount | undefined> {
-  return drizzle(db).select().from(connectedAccounts).where(eq(connectedAccounts.id, id)).get();
+  const row = await drizzle(db).select().from(connectedAccounts).where(eq(connectedAccounts.id, id)).get();
+  return row && openAccount(db, row);
 }
 
 export async function deleteAccount(db: D1Database, namespaceId: string, id: string): Promise<boolean> {

@@ -4,6 +4,9 @@ import { installFakes, type RecordedRequest } from "../fakes/fake-service";
 import { attioFake, decodeMixpanel, hubspotFake, mixpanelFake, segmentFake, slackFake, webhookReceiver } from "../fakes/services";
 import { signature } from "../../src/destinations/webhook";
 import { keepSecrets, redactSecrets, secretHint } from "../../src/secrets/write-only";
+import { decryptSecret, encryptSecret, keyring } from "../../src/secrets/cipher";
+import { env } from "cloudflare:workers";
+import { adminHeaders, call } from "./helpers";
 
 let uninstall: (() => void) | undefined;
 afterEach(() => uninstall?.());
@@ -131,10 +134,72 @@ describe("automation secrets", () => {
     const put = await apiSend(t, "PUT", `/api/automations/${listed.id}`, { name: "hot 2", trigger: listed.trigger, action: listed.action, enabled: true });
     expect(put.status, JSON.stringify(put.body)).toBe(200);
     expect(JSON.stringify(put.body)).not.toContain("automationsecret");
-    const row = await (await import("cloudflare:workers")).env.DB.prepare("SELECT action FROM automations WHERE id = ?").bind(listed.id).first<{ action: string }>();
-    expect(row!.action).toContain("automationsecret");
+    const row = await env.DB.prepare("SELECT action FROM automations WHERE id = ?").bind(listed.id).first<{ action: string }>();
+    expect(row!.action).not.toContain("automationsecret");
+    const opened = await decryptSecret(await keyring(env.SECRETS_KEY), row!.action, `automations.action:${listed.id}`);
+    expect(JSON.parse(opened.plaintext)).toEqual({ type: "slack", webhookUrl: slackUrl });
 
     const hook = await apiSend(t, "POST", "/api/automations", { name: "h", trigger: { type: "score_crosses", score: 10 }, action: { type: "webhook", url: "https://hooks.customer.fake/a", secret: "whsec_automation_5678" } });
     expect(hook.body.automation.action).toEqual({ type: "webhook", url: "https://hooks.customer.fake/a", secret: "…5678" });
+  });
+});
+
+const OLD_ONLY = "test1:Fut2AszMQMyZ705Mhr9RVP0/hPGHtaKmLzXsO9NrZHI=";
+
+describe("secrets at rest (AES-GCM)", () => {
+  it("seals with the first key, opens with any listed key, and binds each value to its row", async () => {
+    const ring = await keyring(env.SECRETS_KEY);
+    const sealed = await encryptSecret(ring, "tok_secret", "destinations.config:a");
+    expect(sealed).toMatch(/^enc:v1:test2:[\w-]{16}:[\w-]+$/);
+    expect(sealed).not.toContain("tok_secret");
+    expect(await encryptSecret(ring, "tok_secret", "destinations.config:a")).not.toBe(sealed);
+    expect(await decryptSecret(ring, sealed, "destinations.config:a")).toEqual({ plaintext: "tok_secret", stale: false });
+    // Copied into another row (another tenant's), it does not open.
+    await expect(decryptSecret(ring, sealed, "destinations.config:b")).rejects.toThrow();
+    const old = await encryptSecret(await keyring(OLD_ONLY), "tok_old", "x");
+    expect(await decryptSecret(ring, old, "x")).toEqual({ plaintext: "tok_old", stale: true });
+    expect(await decryptSecret(ring, '{"token":"clear"}', "x")).toEqual({ plaintext: '{"token":"clear"}', stale: true });
+    await expect(decryptSecret(await keyring(OLD_ONLY), sealed, "destinations.config:a")).rejects.toThrow(/no longer lists/);
+    await expect(keyring("k1:tooshort")).rejects.toThrow(/32 bytes/);
+    await expect(keyring("")).rejects.toThrow(/not set/);
+  });
+
+  it("stores destination, automation and account secrets sealed; re-encrypts old-key and clear-text rows when read", async () => {
+    const mixpanel = mixpanelFake();
+    uninstall = installFakes(mixpanel);
+    const t = await newTenant();
+    const d = (await apiSend(t, "POST", "/api/destinations", { name: "mp", type: "mixpanel", config: { token: "mp-token" } })).body.destination;
+    const account = (await apiSend(t, "POST", "/api/accounts", { platform: "lemlist", name: "l", apiKey: "lemlist-key-0123456789" })).body.account;
+    const stored = async () => (await env.DB.prepare("SELECT config FROM destinations WHERE id = ?").bind(d.id).first<{ config: string }>())!.config;
+    const storedKey = async () => (await env.DB.prepare("SELECT api_key FROM connected_accounts WHERE id = ?").bind(account.id).first<{ api_key: string }>())!.api_key;
+    expect(await stored()).toMatch(/^enc:v1:test2:/);
+    expect(await stored()).not.toContain("mp-token");
+    expect(await storedKey()).toMatch(/^enc:v1:test2:/);
+
+    // A row under the older key: read (here by a test send), it works and is written again under the current key.
+    const underOld = await encryptSecret(await keyring(OLD_ONLY), JSON.stringify({ token: "mp-token" }), `destinations.config:${d.id}`);
+    await env.DB.prepare("UPDATE destinations SET config = ? WHERE id = ?").bind(underOld, d.id).run();
+    expect((await apiSend(t, "POST", `/api/destinations/${d.id}/test`)).body.ok).toBe(true);
+    expect(await stored()).toMatch(/^enc:v1:test2:/);
+
+    // A clear-text row from before encryption: the same.
+    await env.DB.prepare("UPDATE destinations SET config = ? WHERE id = ?").bind(JSON.stringify({ token: "mp-token" }), d.id).run();
+    expect((await api(t, `/api/destinations/${d.id}`)).body.destination.config).toEqual({ token: "…" });
+    expect(await stored()).toMatch(/^enc:v1:test2:/);
+    expect((await apiSend(t, "POST", `/api/destinations/${d.id}/test`)).body.ok).toBe(true);
+  });
+
+  it("POST /api/secrets/re-encrypt (admin token) seals every clear-text row at once", async () => {
+    const t = await newTenant();
+    const account = (await apiSend(t, "POST", "/api/accounts", { platform: "smartlead", name: "s", apiKey: "smartlead-key-0123456789" })).body.account;
+    await env.DB.prepare("UPDATE connected_accounts SET api_key = ? WHERE id = ?").bind("smartlead-key-0123456789", account.id).run();
+    expect((await apiSend(t, "POST", "/api/secrets/re-encrypt")).status).toBe(401);
+    const res = await call("/api/secrets/re-encrypt", { method: "POST", headers: adminHeaders() });
+    const body = (await res.json()) as any;
+    expect(res.status).toBe(200);
+    expect(body.accounts.resealed).toBeGreaterThanOrEqual(1);
+    const row = await env.DB.prepare("SELECT api_key FROM connected_accounts WHERE id = ?").bind(account.id).first<{ api_key: string }>();
+    expect(row!.api_key).toMatch(/^enc:v1:test2:/);
+    expect((await api(t, `/api/accounts/${account.id}`)).body.account.apiKey).toBe("…6789");
   });
 });
