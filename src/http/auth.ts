@@ -29,7 +29,7 @@ function requestToken(c: Context<AppEnv>): string {
   return bearerToken(authorization);
 }
 
-function isAdminToken(env: Env, token: string): boolean {
+export function isAdminToken(env: Env, token: string): boolean {
   return env.ADMIN_TOKEN !== undefined && env.ADMIN_TOKEN !== "" && secretsEqual(token, env.ADMIN_TOKEN);
 }
 
