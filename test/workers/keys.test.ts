@@ -143,6 +143,16 @@ describe("rate limits on every authenticated route", () => {
     expect(statuses).toEqual([200, 200, 200, 429, 429, 429]);
   });
 
+  it("counts the SDK's settings call against its write key", async () => {
+    const t = await newTenant();
+    const [source] = (await admin("GET", `/api/namespaces/${t.namespace}/sources`)).body.sources;
+    await admin("PATCH", `/api/namespaces/${t.namespace}/sources/${source.id}`, { rateLimit: { limit: 2, periodSeconds: 3600 } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) statuses.push((await call(`/v1/projects/${t.writeKey}/settings`)).status);
+    expect(statuses).toEqual([200, 200, 429]);
+    expect((await track(t.writeKey, "after-settings")).status).toBe(429);
+  });
+
   it("gives each webhook source its own limit: 429 with Retry-After, nothing stored", async () => {
     const t = await newTenant();
     const source = await addWebhookSource(t, "lemlist");
