@@ -3,7 +3,8 @@ import type { AppEnv } from "../http/app-env";
 import { ApiError } from "../http/errors";
 import { parseOrThrow } from "../http/validate";
 import { revokeKey, rotateKey, type KeyKind } from "../db/keys";
-import { keyIdParam, rotateKeyBody } from "../schemas/keys";
+import { rotateKeyBody } from "../schemas/keys";
+import { keyIdParam } from "../schemas/management";
 
 const LABEL: Record<KeyKind, string> = { "write-key": "source", "api-key": "API key", "webhook-source": "webhook source", org: "organisation" };
 

@@ -3,5 +3,3 @@ import { DEFAULT_GRACE_SECONDS, MAX_GRACE_SECONDS } from "../db/keys";
 
 /** How long the old key keeps working after a rotation (0: it stops at once). The body may be left out. */
 export const rotateKeyBody = z.object({ graceSeconds: z.number().int().min(0).max(MAX_GRACE_SECONDS).default(DEFAULT_GRACE_SECONDS) });
-
-export const keyIdParam = z.object({ id: z.string().uuid("must be an id from the admin API") });

@@ -3,8 +3,8 @@ import { env } from "cloudflare:workers";
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { app } from "../../src/app";
 import { checkOutboundUrl, parseIpv4, parseIpv6 } from "../../src/outbound/url-guard";
-import { apiSend, newTenant, type Tenant } from "./helpers";
-import { installFakes } from "../fakes/fake-service";
+import { apiSend, eventually, newTenant, type Tenant } from "./helpers";
+import { FakeService, installFakes } from "../fakes/fake-service";
 import { webhookReceiver } from "../fakes/services";
 
 const production = { allowPrivate: false };
@@ -176,6 +176,37 @@ describe("outbound URL guard at send time", () => {
     expect(test.body).toMatchObject({ ok: false, status: null });
     expect(test.body.error).toMatch(/refused to call 169\.254\.169\.254.*metadata/);
     expect(hook.requests).toHaveLength(0);
+  });
+
+  it("does not follow a redirect: a public host cannot bounce the call to an internal one", async () => {
+    const bouncer = new FakeService("bounce.fake");
+    const redirectModes: string[] = [];
+    bouncer.handle = async (request: Request) => {
+      redirectModes.push(request.redirect);
+      return new Response(null, { status: 302, headers: { Location: "http://169.254.169.254/latest/meta-data/" } });
+    };
+    uninstall = installFakes(bouncer);
+    const t = await newTenant();
+    const d = (await apiSend(t, "POST", "/api/destinations", { name: "hook", type: "webhook", config: { url: "https://bounce.fake/in" } })).body.destination;
+    const test = await apiSend(t, "POST", `/api/destinations/${d.id}/test`);
+    expect(test.body).toMatchObject({ ok: false, status: 302, headers: { location: "http://169.254.169.254/latest/meta-data/" } });
+    // The platform's fetch would follow a redirect itself; the Worker asks it not to.
+    expect(redirectModes).toEqual(["manual"]);
+  });
+
+  it("refuses a stored private account baseUrl at sync time without calling it", async () => {
+    const t = await newTenant();
+    const account = (await apiSend(t, "POST", "/api/accounts", { platform: "lemlist", name: "l", apiKey: "lemlist-key-0123456789" })).body.account;
+    await env.DB.prepare("UPDATE connected_accounts SET base_url = ? WHERE id = ?").bind("http://metadata.google.internal/computeMetadata/v1", account.id).run();
+    const started = await apiSend(t, "POST", "/api/sync/jobs", { platforms: ["lemlist"], mode: "full_historical" });
+    expect(started.status).toBe(202);
+    const job = await eventually(async () => {
+      const j = (await apiSend(t, "GET", `/api/sync/jobs/${started.body.job.id}`)).body.job;
+      if (j.status === "queued" || j.status === "in_progress") throw new Error(j.status);
+      return j;
+    });
+    expect(job.status).toBe("failed");
+    expect(JSON.stringify(job.errors)).toMatch(/refused to call metadata\.google\.internal/);
   });
 
   it("/test shows the status and headers of the answer, never its body", async () => {
