@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { env } from "cloudflare:workers";
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { api, apiSend, eventually, newTenant, send, type Tenant } from "./helpers";
+import { api, apiSend, eventually, newTenant, oneUtcDayFor, send, type Tenant } from "./helpers";
 import { installFakes } from "../fakes/fake-service";
 import { attioFake, decodeMixpanel, hubspotFake, mixpanelFake, segmentFake, slackFake, webhookReceiver } from "../fakes/services";
 import { signature } from "../../src/destinations/webhook";
@@ -260,6 +260,7 @@ describe("destination types", () => {
 
 describe("automations", () => {
   it("fires when the score crosses the mark, at most once per rule, lead and day", async () => {
+    await oneUtcDayFor(50_000);
     const hook = webhookReceiver();
     uninstall = installFakes(hook);
     const t = await newTenant();
@@ -288,5 +289,5 @@ describe("automations", () => {
     const body = JSON.parse(hook.requests[0]!.body);
     expect(body.type).toBe("change");
     expect(hook.requests[0]!.headers.get("Idempotency-Key")).toMatch(/^automation:/);
-  });
+  }, 120_000);
 });
