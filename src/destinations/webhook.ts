@@ -35,7 +35,8 @@ export function webhookBody(item: DeliveryItem) {
 export const webhook: DestinationModule<WebhookConfig> = {
   type: "webhook",
   config,
-  secretFields: ["secret"],
+  // Header values carry credentials (Authorization: Bearer …): every one is a secret.
+  secretFields: ["secret", "headers"],
   accepts: (item, cfg) => item.kind !== "change" || cfg.changes,
   async deliver(item, cfg) {
     const body = JSON.stringify(webhookBody(item));

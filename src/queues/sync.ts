@@ -87,7 +87,7 @@ async function runStep(env: Env, message: SyncMessage): Promise<void> {
     more = !page.done;
   }
 
-  const outcome = await ingestOutreach(env, account.namespaceId, activities, await loadRoutingKeywords(env.DB));
+  const outcome = await ingestOutreach(env, account.namespaceId, activities, await loadRoutingKeywords(env.DB, account.namespaceId));
   const newestSeen = newest(task.newestSeen, activities);
   // Compared as stored: a task that has read nothing yet holds SQL null, not the text "null".
   const storedPosition = position === null ? null : JSON.stringify(position);

@@ -31,7 +31,18 @@ import { suppressionStats } from "../db/suppression";
 import { changeScoring, loadScoringConfig } from "../db/scoring";
 import { defaultRateLimit, forgetLease, rateLimiterOf, type LimitedKey } from "../http/rate-limit";
 import { describeJob, startRescore } from "./scoring";
-import { createWebhookSource, keywordsByNamespace, keywordsTakenElsewhere, listWebhookSources, setKeywords } from "../db/outreach";
+import { listKeys } from "../db/keys";
+import { revokeRoute, rotateRoute } from "./key-actions";
+import {
+  acceptedSources,
+  createWebhookSource,
+  keywordsByNamespace,
+  keywordsTakenElsewhere,
+  listWebhookSources,
+  setAcceptedSources,
+  setKeywords,
+  setWebhookSourceRateLimit,
+} from "../db/outreach";
 
 /** Tenancy administration: only the admin token may list and create namespaces, sources and keys. */
 export const adminRoutes = new Hono<AppEnv>();
@@ -46,7 +57,8 @@ adminRoutes.get("/:name/stats", requireNamespace, async (c) => {
 adminRoutes.get("/", requireAdmin, async (c) => {
   const all = await listNamespaces(c.env.DB);
   const keywords = await keywordsByNamespace(c.env.DB, all.map((n) => n.id));
-  return c.json({ namespaces: all.map((n) => ({ ...n, keywords: keywords.get(n.id) ?? [] })) });
+  const accepted = await acceptedSources(c.env.DB, all.map((n) => n.id));
+  return c.json({ namespaces: all.map((n) => ({ ...n, keywords: keywords.get(n.id) ?? [], acceptRoutedFrom: accepted.get(n.id) ?? [] })) });
 });
 
 adminRoutes.post("/", requireAdmin, async (c) => {
@@ -55,7 +67,7 @@ adminRoutes.post("/", requireAdmin, async (c) => {
   await refuseTakenKeywords(c.env.DB, null, keywords);
   const namespace = await createNamespace(c.env.DB, name);
   await setKeywords(c.env.DB, namespace.id, keywords);
-  return c.json({ namespace: { ...namespace, keywords } }, 201);
+  return c.json({ namespace: { ...namespace, keywords, acceptRoutedFrom: [] } }, 201);
 });
 
 adminRoutes.get("/:name", requireAdmin, async (c) => {
@@ -63,14 +75,31 @@ adminRoutes.get("/:name", requireAdmin, async (c) => {
   return c.json({ namespace: await withKeywords(c.env.DB, namespace) });
 });
 
-/** Replaces the namespace's campaign-name keywords. */
+/**
+ * Replaces the namespace's campaign-name keywords and/or the namespaces whose
+ * syncs and webhooks may route activity into it by those keywords.
+ */
 adminRoutes.patch("/:name", requireAdmin, async (c) => {
   const namespace = await namespaceNamed(c.env.DB, c.req.param("name"));
-  const { keywords } = parseOrThrow(updateNamespaceBody, await jsonBody(c));
-  await refuseTakenKeywords(c.env.DB, namespace.id, keywords);
-  await setKeywords(c.env.DB, namespace.id, keywords);
-  return c.json({ namespace: { ...namespace, keywords } });
+  const { keywords, acceptRoutedFrom } = parseOrThrow(updateNamespaceBody, await jsonBody(c));
+  const sourceIds = acceptRoutedFrom && (await namespaceIdsNamed(c.env.DB, acceptRoutedFrom));
+  if (keywords) {
+    await refuseTakenKeywords(c.env.DB, namespace.id, keywords);
+    await setKeywords(c.env.DB, namespace.id, keywords);
+  }
+  if (sourceIds) await setAcceptedSources(c.env.DB, namespace.id, sourceIds.filter((id) => id !== namespace.id));
+  return c.json({ namespace: await withKeywords(c.env.DB, namespace) });
 });
+
+/** The ids of these namespaces, or a 400 naming each that does not exist. */
+async function namespaceIdsNamed(db: D1Database, names: readonly string[]): Promise<string[]> {
+  const found = await Promise.all(names.map((name) => findNamespaceByName(db, name)));
+  const missing = names.map((name, i) => ({ name, i })).filter(({ i }) => !found[i]);
+  if (missing.length > 0) {
+    throw new ApiError(400, "invalid_request", `invalid request: ${missing.map(({ i }) => `acceptRoutedFrom.${i}`).join(", ")}`, missing.map(({ name, i }) => ({ path: `acceptRoutedFrom.${i}`, message: `no namespace named ${name}` })));
+  }
+  return found.map((n) => n!.id);
+}
 
 /** Only an empty namespace may go: one with sources, keys, accounts or leads is refused. */
 adminRoutes.delete("/:name", requireAdmin, async (c) => {
@@ -100,10 +129,29 @@ adminRoutes.post("/:name/webhook-sources", requireAdmin, async (c) => {
 adminRoutes.get("/:name/webhook-sources", requireAdmin, async (c) => {
   const namespace = await namespaceNamed(c.env.DB, c.req.param("name"));
   const rows = await listWebhookSources(c.env.DB, namespace.id);
+  const keys = new Map((await listKeys(c.env.DB, "webhook-source", namespace.id)).map((k) => [k.id, k]));
   return c.json({
-    sources: rows.map((r) => ({ ...r, path: `/webhooks/${r.platform}/${r.id}`, createdAt: new Date(r.createdAt).toISOString() })),
+    sources: rows.map((r) => ({
+      ...keys.get(r.id),
+      ...r,
+      rateLimit: r.rateLimit ? JSON.parse(r.rateLimit) : null,
+      path: `/webhooks/${r.platform}/${r.id}`,
+      createdAt: new Date(r.createdAt).toISOString(),
+    })),
+    defaultRateLimit: defaultRateLimit(c.env, "webhook-source"),
   });
 });
+
+adminRoutes.get("/:name/api-keys", requireAdmin, async (c) => {
+  const namespace = await namespaceNamed(c.env.DB, c.req.param("name"));
+  return c.json({ apiKeys: await listKeys(c.env.DB, "api-key", namespace.id), defaultRateLimit: defaultRateLimit(c.env, "api-key") });
+});
+
+// Revoke and rotate, for each kind of key the admin token hands out (orgs: /api/orgs/:id).
+for (const [path, kind] of [["sources", "write-key"], ["api-keys", "api-key"], ["webhook-sources", "webhook-source"]] as const) {
+  adminRoutes.delete(`/:name/${path}/:id`, requireAdmin, async (c) => revokeRoute(c, kind, (await namespaceNamed(c.env.DB, c.req.param("name"))).id));
+  adminRoutes.post(`/:name/${path}/:id/rotate`, requireAdmin, async (c) => rotateRoute(c, kind, (await namespaceNamed(c.env.DB, c.req.param("name"))).id));
+}
 
 adminRoutes.post("/:name/api-keys", requireAdmin, async (c) => {
   const namespace = await namespaceNamed(c.env.DB, c.req.param("name"));
@@ -135,13 +183,21 @@ adminRoutes.patch("/:name/sources/:id", requireAdmin, async (c) => setRateLimit(
 adminRoutes.patch("/:name/api-keys/:id", requireAdmin, async (c) =>
   setRateLimit(c.env, c.req.param("name"), "api-key", c.req.param(), await jsonBody(c)),
 );
+adminRoutes.patch("/:name/webhook-sources/:id", requireAdmin, async (c) =>
+  setRateLimit(c.env, c.req.param("name"), "webhook-source", c.req.param(), await jsonBody(c)),
+);
 
 /** Stores the key's limit in D1 (the record) and in its limiter object (which enforces it from the next request on). */
 async function setRateLimit(env: Env, name: string, kind: LimitedKey["kind"], params: unknown, body: unknown): Promise<Response> {
   const namespace = await namespaceNamed(env.DB, name);
   const { id } = parseOrThrow(keyIdParam, params, `${kind} id`);
   const { rateLimit } = parseOrThrow(rateLimitBody, body);
-  const found = kind === "source" ? await setSourceRateLimit(env.DB, namespace.id, id, rateLimit) : await setApiKeyRateLimit(env.DB, namespace.id, id, rateLimit);
+  const found =
+    kind === "source"
+      ? await setSourceRateLimit(env.DB, namespace.id, id, rateLimit)
+      : kind === "api-key"
+        ? await setApiKeyRateLimit(env.DB, namespace.id, id, rateLimit)
+        : await setWebhookSourceRateLimit(env.DB, namespace.id, id, rateLimit);
   if (!found) throw new ApiError(404, "not_found", `no ${kind} ${id} in namespace ${name}`);
   await rateLimiterOf(env, { kind, id }).configure(rateLimit);
   forgetLease({ kind, id });
@@ -155,7 +211,11 @@ async function namespaceNamed(db: D1Database, name: string) {
 }
 
 async function withKeywords(db: D1Database, namespace: Namespace) {
-  return { ...namespace, keywords: (await keywordsByNamespace(db, [namespace.id])).get(namespace.id) ?? [] };
+  return {
+    ...namespace,
+    keywords: (await keywordsByNamespace(db, [namespace.id])).get(namespace.id) ?? [],
+    acceptRoutedFrom: (await acceptedSources(db, [namespace.id])).get(namespace.id) ?? [],
+  };
 }
 
 /** A keyword routes to one namespace only, so a match is never a tie between two. */

@@ -81,7 +81,10 @@ for (const path of BATCH_PATHS) {
 
 ingestRoutes.get("/projects/:writeKey/settings", async (c) => {
   const writeKey = c.req.param("writeKey");
-  if (!(await namespaceForWriteKey(c.env.DB, writeKey))) throw new ApiError(404, "not_found", "unknown write key");
+  const namespace = await namespaceForWriteKey(c.env.DB, writeKey);
+  if (!namespace) throw new ApiError(404, "not_found", "unknown write key");
+  // Named by its write key, so it counts against that source like its events.
+  await enforceRateLimit(c, { kind: "source", id: namespace.sourceId });
   return c.json(settingsFor(writeKey, new URL(c.req.url)));
 });
 

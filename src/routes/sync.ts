@@ -10,6 +10,7 @@ import { describeSyncJob } from "../sources/job-view";
 import { accountsForRequest, busyError, startSyncJob } from "../sources/sync-jobs";
 import { sendJobCallback } from "../sources/callback";
 import { enqueueStep } from "../queues/sync";
+import { assertOutboundUrls } from "../outbound/fetch";
 
 /**
  * Sync jobs over connected accounts. A namespace's API key syncs and sees its
@@ -21,6 +22,7 @@ syncRoutes.use("*", requireCaller);
 
 syncRoutes.post("/jobs", async (c) => {
   const request = parseOrThrow(syncJobBody, await jsonBody(c));
+  assertOutboundUrls(c.env, { callbackUrl: request.callbackUrl });
   const { job, tasks } = await startSyncJob(c.env, c.var.caller, request);
   return c.json({ job: describeSyncJob(job, tasks) }, 202);
 });

@@ -18,7 +18,9 @@ export interface OutreachOutcome {
 /**
  * Hands outreach activity to its leads and returns once every event is
  * durable in its lead object. Each activity goes to the namespace its
- * campaign name routes to (else `defaultNamespaceId`), to the lead whose home
+ * campaign name routes to among those accepting `defaultNamespaceId` (the
+ * namespace whose sync or webhook brought it), else to `defaultNamespaceId`
+ * itself; `keywords` must be loadRoutingKeywords(defaultNamespaceId). To the lead whose home
  * is its email; an email identity joins it with web activity of the same
  * person by the lead objects' merge protocol.
  */
@@ -29,7 +31,7 @@ export async function ingestOutreach(
   keywords?: readonly RoutingKeyword[],
 ): Promise<OutreachOutcome> {
   if (activities.length === 0) return { accepted: 0, duplicates: 0, byNamespace: {} };
-  const routing = keywords ?? (await loadRoutingKeywords(env.DB));
+  const routing = keywords ?? (await loadRoutingKeywords(env.DB, defaultNamespaceId));
   const receivedAt = Date.now();
   const byLead = new Map<string, { namespaceId: string; events: LeadEvent[] }>();
   const byNamespace: Record<string, number> = {};
