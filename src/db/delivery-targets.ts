@@ -2,6 +2,7 @@ import { drizzle } from "drizzle-orm/d1";
 import { and, eq } from "drizzle-orm";
 import { automations, destinations } from "./schema";
 import { TtlCache } from "./ttl-cache";
+import { listDestinations, type Destination } from "./destinations";
 
 // Read on every ingest call, so cached per isolate. The isolate that changes a
 // destination or automation forgets its entry at once; other isolates see a
@@ -22,7 +23,15 @@ export function hasDeliveryTargets(db: D1Database, namespaceId: string): Promise
   });
 }
 
+const enabledByNamespace = new TtlCache<Destination[]>(DELIVERY_TARGETS_CACHE_MS);
+
+/** The namespace's enabled destinations, as the destinations consumer hands each lead batch to them (cached per isolate). */
+export function enabledDestinations(db: D1Database, namespaceId: string): Promise<Destination[]> {
+  return enabledByNamespace.getOrLoad(namespaceId, () => listDestinations(db, namespaceId, true));
+}
+
 /** Called by every change to a namespace's destinations or automations. */
 export function forgetDeliveryTargets(namespaceId: string): void {
   deliveriesByNamespace.forget(namespaceId);
+  enabledByNamespace.forget(namespaceId);
 }
