@@ -1,6 +1,6 @@
 import { getDestination, listDestinations, type Destination } from "../db/destinations";
-import { enabledDestinations } from "../db/delivery-targets";
-import { hasFired, listAutomations, recordFiring, type Automation } from "../db/automations";
+import { enabledAutomations, enabledDestinations } from "../db/delivery-targets";
+import { hasFired, recordFiring, type Automation } from "../db/automations";
 import { deliverWithRetries, itemsFor } from "../destinations/deliver";
 import { backoffMs } from "../destinations/backoff";
 import { allShards, shardForLead } from "../destinations/shards";
@@ -65,7 +65,7 @@ async function handOver(env: Env, body: LeadBatch): Promise<void> {
 async function runAutomations(env: Env, batch: LeadBatch): Promise<void> {
   const changes = batch.items.filter((i) => i.kind === "change" && i.change);
   if (changes.length === 0) return;
-  const automations = await listAutomations(env.DB, batch.namespaceId, true);
+  const automations = await enabledAutomations(env.DB, batch.namespaceId);
   const day = firingDay(Date.now());
   for (const item of changes) {
     for (const automation of automations) {
