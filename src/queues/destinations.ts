@@ -43,8 +43,7 @@ export async function consumeDestinations(batch: MessageBatch<DestinationMessage
 }
 
 async function handOver(env: Env, body: LeadBatch): Promise<void> {
-  // Sent before the lead was erased: nothing of it goes out any more.
-  if (await isLeadErased(env.DB, body.leadId)) return;
+  // No D1 read per batch: a shard drops the items of an erased lead before sending them.
   const destinations = await enabledDestinations(env.DB, body.namespaceId);
   await Promise.all([
     ...destinations.map(async (destination) => {
@@ -67,9 +66,13 @@ async function runAutomations(env: Env, batch: LeadBatch): Promise<void> {
   if (changes.length === 0) return;
   const automations = await enabledAutomations(env.DB, batch.namespaceId);
   const day = firingDay(Date.now());
+  let erased: boolean | undefined;
   for (const item of changes) {
     for (const automation of automations) {
       if (!triggerFires(automation.trigger, item.change!.before, item.change!.after)) continue;
+      // Sent before the lead was erased: nothing of it goes out any more (looked up only when something fires).
+      erased ??= await isLeadErased(env.DB, batch.leadId);
+      if (erased) return;
       if (await hasFired(env.DB, automation.id, batch.leadId, day)) continue;
       const result = await runAction(env, automation, { ...item, messageId: `automation:${automation.id}:${batch.leadId}:${day}` });
       if (!result.ok) console.error(`automation ${automation.id} failed for lead ${batch.leadId}: ${result.error}`);
