@@ -41,8 +41,12 @@ export function allShards(env: Env, destination: Sharded) {
   return Array.from({ length: shardCount(env, destination.type) }, (_, shard) => env.DELIVERY.getByName(shardName(destination.id, shard)));
 }
 
-/** A destination's rate limit as one of its shards spends it: its share, at least one call per (longer) period. */
+/**
+ * A destination's rate limit as one of its shards spends it: its share, never
+ * more. A share of 10 calls or more a period is rounded down (at most 10%
+ * unspent); a smaller one becomes one call per longer period.
+ */
 export function perShardRate(rate: RateLimit, shards: number): RateLimit {
-  if (rate.limit >= shards) return { limit: Math.floor(rate.limit / shards), periodSeconds: rate.periodSeconds };
+  if (rate.limit >= shards * 10) return { limit: Math.floor(rate.limit / shards), periodSeconds: rate.periodSeconds };
   return { limit: 1, periodSeconds: Math.ceil((rate.periodSeconds * shards) / rate.limit) };
 }

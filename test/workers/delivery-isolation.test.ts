@@ -84,3 +84,21 @@ describe("destinations are independent at delivery", () => {
     expect(down.failed + down.requests.length).toBeGreaterThan(0);
   });
 });
+
+describe("pace", () => {
+  it("honours Retry-After: the destination's next call waits at least that long", async () => {
+    const times: number[] = [];
+    const limited = new FakeService("hooks.customer.fake", () => {
+      times.push(Date.now());
+      return times.length === 1 ? new Response("slow down", { status: 429, headers: { "Retry-After": "2" } }) : Response.json({ received: true });
+    });
+    uninstall = installFakes(limited);
+    const t = await newTenant();
+    const d = (await apiSend(t, "POST", "/api/destinations", { name: "hook", type: "webhook", config: { url: "https://hooks.customer.fake/in" } })).body.destination;
+    await send(t, "/v1/track", { userId: "ra", event: "Signup", messageId: "ra-0", timestamp: recent(5) });
+    await eventually(async () => expect((await api(t, `/api/destinations/${d.id}/deliveries`)).body.counts).toEqual({ delivered: 1 }));
+    expect(times).toHaveLength(2);
+    expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(2_000);
+    expect((await api(t, `/api/destinations/${d.id}/deliveries`)).body.deliveries[0]).toMatchObject({ messageId: "ra-0", attempts: 2, lastStatus: 200 });
+  });
+});
