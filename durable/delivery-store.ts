@@ -193,9 +193,15 @@ export class DeliveryStore {
     for (const leadId of leadIds) this.sql.exec("DELETE FROM items WHERE lead_id = ?", leadId);
   }
 
-  /** Delivered rows older than `before` leave the log (dead letters stay until replayed). */
-  prune(before: number): void {
+  /**
+   * Delivered rows older than `before`, and beyond the newest `keep`, leave
+   * the log (dead letters stay until replayed). While a row stays, the same
+   * messageId handed over again is not sent again.
+   */
+  prune(before: number, keep: number): void {
     this.sql.exec("DELETE FROM items WHERE status = 'delivered' AND updated_at < ?", before);
+    const cutoff = this.sql.exec<{ seq: number }>("SELECT seq FROM items WHERE status = 'delivered' ORDER BY seq DESC LIMIT 1 OFFSET ?", keep).toArray()[0];
+    if (cutoff) this.sql.exec("DELETE FROM items WHERE status = 'delivered' AND seq <= ?", cutoff.seq);
   }
 
   clear(): void {
