@@ -39,6 +39,9 @@ export default defineConfig(async () => {
                   DELIVERY_BACKOFF_BASE_MS: "100",
                   PROJECTION_INTERVAL_SECONDS: "1",
                   DELIVERY_BACKOFF_CAP_MS: "1000",
+                  // Four delivery shards per destination, gathering for half a second.
+                  DELIVERY_SHARDS: "4",
+                  DELIVERY_GATHER_MS: "500",
                   // Tests poll a lot; the rate limit tests set small limits per key.
                   RATE_LIMIT_SOURCE_DEFAULT: "1000000/60",
                   RATE_LIMIT_API_KEY_DEFAULT: "1000000/60",

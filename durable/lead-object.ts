@@ -48,12 +48,12 @@ import { indexIdentities } from "../src/db/identities";
 import { loadScoringConfig } from "../src/db/scoring";
 import { countSuppressed } from "../src/db/suppression";
 import { projectionQueue, type ProjectionMessage } from "../src/queues/projection";
-import type { DestinationMessage } from "../src/queues/destinations";
 import type { EnrichmentMessage } from "../src/queues/enrichment";
-import type { DeliveryItem, LeadSnapshot } from "../src/destinations/types";
+import type { LeadSnapshot } from "../src/destinations/types";
 import { publishMerge } from "../src/live/publish";
 import { migrateLeadSchema } from "./lead-schema";
 import { parseStored } from "../src/ingest/nesting";
+import { Outbox, type OutboxStatus } from "./outbox";
 import {
   LeadStore,
   MERGE_TYPE,
@@ -137,18 +137,15 @@ const RETRY_MS = 5_000;
 /** How long a lead gathers changes before its alarm sends them on (outbox, and summary when due). */
 const FLUSH_DELAY_MS = 2_000;
 const ALARM_SLACK_MS = 250;
-/** Outbox rows per delivery batch, and the bytes a batch may take (a queue message holds 128 KB). */
-const OUTBOX_BATCH_ROWS = 50;
-const OUTBOX_BATCH_BYTES = 96 * 1024;
-/** A batch not confirmed by the destinations consumer within this time is sent again. */
-const DELIVERY_CONFIRM_TIMEOUT_MS = 15 * 60_000;
 
 export class LeadObject extends DurableObject<Env> {
   private readonly store: LeadStore;
+  private readonly outbox: Outbox;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new LeadStore(ctx.storage.sql);
+    this.outbox = new Outbox(this.store, () => this.env, (work) => this.transact(work));
     ctx.blockConcurrencyWhile(async () => migrateLeadSchema(ctx.storage.sql));
   }
 
@@ -178,7 +175,7 @@ export class LeadObject extends DurableObject<Env> {
     const newMessageIds = this.transact(() => {
       this.becomeLive(namespaceId, selfName);
       const fresh = this.storeEvents(kept.map(toStoredEvent), now);
-      if (this.deliveries) for (const event of fresh) this.store.addToOutbox(event.messageId, "event", event.body);
+      if (this.deliveries) for (const event of fresh) this.outbox.add(event.messageId, "event", event.body);
       for (const event of kept) {
         for (const identity of event.identities) {
           const home = leadObjectName(namespaceId, identity.kind, identity.value) === selfName;
@@ -383,12 +380,24 @@ export class LeadObject extends DurableObject<Env> {
 
   /** The destinations consumer is done with batch `batchId`: its rows go, and the next batch may leave. */
   async deliveryDone(batchId: string): Promise<void> {
-    if (this.inFlightBatch()?.id !== batchId) return;
-    this.transact(() => {
-      this.store.deleteBatch(batchId);
-      this.store.setMeta("delivery_batch", "");
-    });
-    if (this.store.hasUnbatchedOutbox()) await this.scheduleAlarm(Date.now());
+    if (this.outbox.confirm(batchId)) await this.scheduleAlarm(Date.now());
+  }
+
+  /** What the outbox holds: rows pending, the batch in flight and its tries, parked batches (dead letters). */
+  async outboxStatus(hops = 0): Promise<OutboxStatus | null> {
+    const forwardTo = this.forwardTo();
+    if (forwardTo) return this.lead(forwardTo, hops).outboxStatus(hops + 1);
+    if (this.store.meta("created_at") === undefined) return null;
+    return this.outbox.status();
+  }
+
+  /** Puts parked outbox batches back at the head of the outbox and sends them; answers how many rows. */
+  async retryParkedOutbox(hops = 0): Promise<number> {
+    const forwardTo = this.forwardTo();
+    if (forwardTo) return this.lead(forwardTo, hops).retryParkedOutbox(hops + 1);
+    const moved = this.outbox.retryParked();
+    if (moved > 0) await this.scheduleAlarm(Date.now());
+    return moved;
   }
 
   /** Told by another lead that it keeps an identity this lead also claimed. */
@@ -426,8 +435,8 @@ export class LeadObject extends DurableObject<Env> {
     if (decayAt !== undefined) await this.scheduleAlarm(decayAt);
     const pruneAt = this.nextPruneAt();
     if (pruneAt !== undefined) await this.scheduleAlarm(pruneAt);
-    const inFlight = this.inFlightBatch();
-    if (inFlight) await this.scheduleAlarm(inFlight.sentAt + DELIVERY_CONFIRM_TIMEOUT_MS);
+    const outboxAt = this.outbox.nextAlarmAt();
+    if (outboxAt !== undefined) await this.scheduleAlarm(outboxAt);
   }
 
   private alarmAt: number | null | undefined;
@@ -585,55 +594,14 @@ export class LeadObject extends DurableObject<Env> {
     const count = Number(this.store.meta("change_count") ?? "0") + 1;
     this.store.setMeta("change_count", String(count));
     this.store.setMeta("last_snapshot", JSON.stringify(after));
-    this.store.addToOutbox(`change:${after.id}:${count}`, "change", JSON.stringify({ before, after }));
+    this.outbox.add(`change:${after.id}:${count}`, "change", JSON.stringify({ before, after }));
   }
 
-  /**
-   * Sends the next outbox batch to the destinations queue. One batch is in
-   * flight per lead at a time, and its rows are deleted only when the
-   * consumer confirms it (`deliveryDone`), so deliveries keep this lead's
-   * order; a batch not confirmed in time is sent again (the consumer skips
-   * what it already delivered).
-   */
+  /** Sends the outbox's next batch (see durable/outbox.ts for its protocol). */
   private async flushOutbox(): Promise<void> {
     const namespaceId = this.store.meta("namespace_id");
     if (namespaceId === undefined) return;
-    const inFlight = this.inFlightBatch();
-    if (inFlight && Date.now() - inFlight.sentAt < DELIVERY_CONFIRM_TIMEOUT_MS) return;
-    let batchId = inFlight?.id;
-    let rows = batchId ? this.store.outboxRows(batchId, 0) : [];
-    if (rows.length === 0) {
-      rows = [];
-      let bytes = 0;
-      for (const row of this.store.outboxRows(null, OUTBOX_BATCH_ROWS)) {
-        bytes += row.payload.length;
-        if (rows.length > 0 && bytes > OUTBOX_BATCH_BYTES) break;
-        rows.push(row);
-      }
-      if (rows.length === 0) return;
-      const newBatch = crypto.randomUUID();
-      // Recorded as never sent (sentAt 0) with its rows, so a failed send is retried with the same rows.
-      this.transact(() => {
-        this.store.assignBatch(rows.at(-1)!.seq, newBatch);
-        this.store.setMeta("delivery_batch", JSON.stringify({ id: newBatch, sentAt: 0 }));
-      });
-      batchId = newBatch;
-    }
-    const lead = this.snapshot();
-    const items: DeliveryItem[] = rows.map((row) =>
-      row.kind === "event"
-        ? { messageId: row.message_id, kind: "event", lead, event: parseStored(row.payload) as Record<string, unknown> }
-        : { messageId: row.message_id, kind: "change", lead, change: JSON.parse(row.payload) as DeliveryItem["change"] },
-    );
-    const message: DestinationMessage = { kind: "lead-batch", batchId: batchId!, namespaceId, leadId: lead.id, items };
-    await this.env.DESTINATIONS.send(message);
-    // The consumer may already have confirmed the batch while the send was awaited.
-    if (this.inFlightBatch()?.id === batchId) this.store.setMeta("delivery_batch", JSON.stringify({ id: batchId, sentAt: Date.now() }));
-  }
-
-  private inFlightBatch(): { id: string; sentAt: number } | undefined {
-    const stored = this.store.meta("delivery_batch");
-    return stored ? (JSON.parse(stored) as { id: string; sentAt: number }) : undefined;
+    await this.outbox.flush(namespaceId, () => this.snapshot());
   }
 
   private isErased(): boolean {

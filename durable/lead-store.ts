@@ -381,6 +381,24 @@ export class LeadStore {
     this.sql.exec("DELETE FROM outbox WHERE batch_id = ?", batchId);
   }
 
+  /** Moves batch `from`'s rows to batch `to` (parking a batch under another id). */
+  renameBatch(from: string, to: string): void {
+    this.sql.exec("UPDATE outbox SET batch_id = ? WHERE batch_id = ?", to, from);
+  }
+
+  /** Unbatches every row whose batch id starts with `prefix`; answers how many. */
+  unparkOutbox(prefix: string): number {
+    const moved = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox WHERE batch_id LIKE ? || '%'", prefix).one().n;
+    this.sql.exec("UPDATE outbox SET batch_id = NULL WHERE batch_id LIKE ? || '%'", prefix);
+    if (moved > 0) this.noUnbatchedOutbox = false;
+    return moved;
+  }
+
+  /** Outbox rows per batch id (null: not yet in a batch). */
+  outboxBatchCounts(): { batch_id: string | null; n: number }[] {
+    return this.sql.exec<{ batch_id: string | null; n: number }>("SELECT batch_id, count(*) AS n FROM outbox GROUP BY batch_id").toArray();
+  }
+
   hasUnbatchedOutbox(): boolean {
     return this.outboxRows(null, 1).length > 0;
   }

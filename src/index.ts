@@ -9,6 +9,7 @@ import { runScheduledSyncs } from "./cron/sync";
 export { LeadObject } from "../durable/lead-object";
 export { RateLimiter } from "../durable/rate-limiter";
 export { LiveObject } from "../durable/live-object";
+export { DeliveryObject } from "../durable/delivery-object";
 
 export default {
   fetch: app.fetch,

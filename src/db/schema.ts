@@ -184,8 +184,8 @@ export const destinations = sqliteTable(
 );
 
 /**
- * The delivery log: one row per destination and message. Dead rows keep the
- * payload so they can be replayed.
+ * The delivery log as it was before delivery shards (durable/delivery-object.ts)
+ * took it over: no longer written; kept so older rows still export and erase.
  */
 export const deliveries = sqliteTable(
   "deliveries",

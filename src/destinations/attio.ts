@@ -17,6 +17,9 @@ export const attio: DestinationModule<AttioConfig> = {
   secretFields: ["apiKey"],
   // Scores live on the person: only score and stage changes (and tests) are sent.
   accepts: (item) => item.kind !== "event" && item.lead.email !== null,
+  // Attio allows 25 writes per second; the record assert takes one person per call.
+  rate: () => ({ limit: 25, periodSeconds: 1 }),
+  coalesceKey: (item) => item.lead.email,
   async deliver(item, cfg, { env, timeoutMs }) {
     const lead = item.lead;
     const body = {

@@ -45,7 +45,7 @@ export async function deliverWithRetries(env: Env, destination: Destination, ite
   let result: DeliveryResult = { ok: false, retryable: true, error: "not tried" };
   let attempts = 0;
   while (attempts < tries) {
-    result = await module.deliver(shaped, read.config, { env, timeoutMs });
+    result = await callOnce(() => module.deliver(shaped, read.config, { env, timeoutMs }));
     attempts++;
     if (result.ok || !result.retryable || attempts >= tries) break;
     const wait = backoffMs(attempts - 1, QUICK_BACKOFF_MS, QUICK_WAIT_CAP_MS, result.retryAfterMs);
@@ -53,4 +53,13 @@ export async function deliverWithRetries(env: Env, destination: Destination, ite
     await new Promise((resolve) => setTimeout(resolve, wait));
   }
   return { result, attempts };
+}
+
+/** A call that throws (e.g. a header value fetch refuses) is a failure not worth retrying, never an exception. */
+export async function callOnce(send: () => Promise<DeliveryResult>): Promise<DeliveryResult> {
+  try {
+    return await send();
+  } catch (error) {
+    return { ok: false, retryable: false, error: `the call could not be made: ${String(error).slice(0, 300)}` };
+  }
 }

@@ -1,45 +1,80 @@
 import { z } from "zod";
 import { sendRequest } from "./http";
-import type { DestinationModule } from "./types";
+import type { DeliveryItem, DestinationModule } from "./types";
 import { sha256Hex } from "../http/crypto";
 import { headerSecret } from "../schemas/config-fields";
 
-const config = z.object({ token: headerSecret });
+const config = z.object({
+  token: headerSecret,
+  /** The project's API secret: with it, events go to /import (2,000 a call); without, to /track (50 a call). */
+  apiSecret: headerSecret.optional(),
+});
 type MixpanelConfig = z.output<typeof config>;
+
+/** Mixpanel's limits: /import takes 2,000 events a call, /track 50. */
+const IMPORT_MAX_EVENTS = 2_000;
+const TRACK_MAX_EVENTS = 50;
 
 /** Mixpanel's $insert_id takes at most 36 letters, digits and dashes; longer ids are hashed. */
 export async function insertId(messageId: string): Promise<string> {
   return /^[A-Za-z0-9-]{1,36}$/.test(messageId) ? messageId : (await sha256Hex(messageId)).slice(0, 32);
 }
 
-/** Mixpanel /track: a form body `data=<base64 JSON>`; success is a body of `1` or `{"status":1}`. */
+async function mixpanelEvent(item: DeliveryItem, token: string) {
+  const event = item.event ?? {};
+  const name = typeof event.event === "string" ? event.event : event.type === "page" || event.type === "screen" ? "Page View" : String(event.type ?? "test");
+  const time = Math.floor(Date.parse(String(event.timestamp ?? new Date().toISOString())) / 1000);
+  return {
+    event: name,
+    properties: {
+      distinct_id: item.lead.userId ?? item.lead.email ?? item.lead.id,
+      token,
+      time,
+      $insert_id: await insertId(item.messageId),
+      source: "leadflare",
+      lead_score: item.lead.score,
+      ...(event.properties as Record<string, unknown> | undefined),
+    },
+  };
+}
+
+/**
+ * Events to Mixpanel, deduplicated by $insert_id. With an API secret: /import
+ * (JSON array, strict validation, Basic auth with the secret); success is
+ * HTTP 200. Without: /track, a form body `data=<base64 JSON array>`; success
+ * is a body of `1` or `{"status":1}`.
+ */
+async function send(items: DeliveryItem[], cfg: MixpanelConfig, env: Env, timeoutMs: number) {
+  const events = await Promise.all(items.map((item) => mixpanelEvent(item, cfg.token)));
+  if (cfg.apiSecret) {
+    const request = new Request(`${env.MIXPANEL_API_URL}/import?strict=1`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Authorization: `Basic ${btoa(`${cfg.apiSecret}:`)}` },
+      body: JSON.stringify(events),
+    });
+    return sendRequest(request, timeoutMs);
+  }
+  const json = new TextEncoder().encode(JSON.stringify(events.length === 1 ? events[0] : events));
+  let binary = "";
+  for (const byte of json) binary += String.fromCharCode(byte);
+  const request = new Request(`${env.MIXPANEL_API_URL}/track`, {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "text/plain" },
+    body: `data=${btoa(binary)}`,
+  });
+  return sendRequest(request, timeoutMs, (status, body) => status === 200 && (body.trim() === "1" || /"status"\s*:\s*1/.test(body)));
+}
+
 export const mixpanel: DestinationModule<MixpanelConfig> = {
   type: "mixpanel",
   config,
-  secretFields: ["token"],
+  secretFields: ["token", "apiSecret"],
   accepts: (item) => item.kind !== "change",
-  async deliver(item, cfg, { env, timeoutMs }) {
-    const event = item.event ?? {};
-    const name = typeof event.event === "string" ? event.event : event.type === "page" || event.type === "screen" ? "Page View" : String(event.type ?? "test");
-    const time = Math.floor(Date.parse(String(event.timestamp ?? new Date().toISOString())) / 1000);
-    const payload = {
-      event: name,
-      properties: {
-        distinct_id: item.lead.userId ?? item.lead.email ?? item.lead.id,
-        token: cfg.token,
-        time,
-        $insert_id: await insertId(item.messageId),
-        source: "leadflare",
-        lead_score: item.lead.score,
-        ...(event.properties as Record<string, unknown> | undefined),
-      },
-    };
-    const data = btoa(String.fromCharCode(...new TextEncoder().encode(JSON.stringify(payload))));
-    const request = new Request(`${env.MIXPANEL_API_URL}/track`, {
-      method: "POST",
-      headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "text/plain" },
-      body: `data=${data}`,
-    });
-    return sendRequest(request, timeoutMs, (status, body) => status === 200 && (body.trim() === "1" || /"status"\s*:\s*1/.test(body)));
+  // Well under Mixpanel's ingestion limit (2 GB a minute per project).
+  rate: () => ({ limit: 50, periodSeconds: 1 }),
+  deliver: (item, cfg, { env, timeoutMs }) => send([item], cfg, env, timeoutMs),
+  batch: {
+    maxItems: (cfg) => (cfg.apiSecret ? IMPORT_MAX_EVENTS : TRACK_MAX_EVENTS),
+    deliverMany: (items, cfg, { env, timeoutMs }) => send(items, cfg, env, timeoutMs),
   },
 };

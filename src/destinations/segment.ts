@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { jsonRequest, sendRequest } from "./http";
-import type { DestinationModule } from "./types";
+import type { DeliveryItem, DestinationModule } from "./types";
 import { headerSecret, outboundUrl } from "../schemas/config-fields";
 
 const config = z.object({
@@ -16,10 +16,22 @@ export const segmentForward: DestinationModule<SegmentConfig> = {
   config,
   secretFields: ["writeKey"],
   accepts: (item) => item.kind !== "change",
-  async deliver(item, cfg, { timeoutMs }) {
-    const message: Record<string, unknown> = { ...item.event, messageId: item.messageId };
-    if (!message.userId && !message.anonymousId) message.userId = item.lead.userId ?? item.lead.id;
-    const url = `${cfg.endpoint.replace(/\/+$/, "")}/v1/batch`;
-    return sendRequest(jsonRequest(url, { batch: [message], sentAt: new Date().toISOString() }, { Authorization: `Basic ${btoa(`${cfg.writeKey}:`)}` }), timeoutMs);
+  // Segment recommends staying near 1,000 requests/s per workspace; a batch holds 500 KB.
+  rate: () => ({ limit: 100, periodSeconds: 1 }),
+  deliver: (item, cfg, { timeoutMs }) => forward([item], cfg, timeoutMs),
+  batch: {
+    maxItems: () => 2_500,
+    maxBytes: 450 * 1024,
+    deliverMany: (items, cfg, { timeoutMs }) => forward(items, cfg, timeoutMs),
   },
 };
+
+function forward(items: DeliveryItem[], cfg: SegmentConfig, timeoutMs: number) {
+  const batch = items.map((item) => {
+    const message: Record<string, unknown> = { ...item.event, messageId: item.messageId };
+    if (!message.userId && !message.anonymousId) message.userId = item.lead.userId ?? item.lead.id;
+    return message;
+  });
+  const url = `${cfg.endpoint.replace(/\/+$/, "")}/v1/batch`;
+  return sendRequest(jsonRequest(url, { batch, sentAt: new Date().toISOString() }, { Authorization: `Basic ${btoa(`${cfg.writeKey}:`)}` }), timeoutMs);
+}

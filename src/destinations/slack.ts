@@ -43,6 +43,10 @@ export const slack: DestinationModule<SlackConfig> = {
     if (item.kind === "change") return cfg.stageChanges && item.change?.before?.stage !== item.change?.after.stage;
     return cfg.events.map(canonicalEventName).includes(eventNameOf(item.event));
   },
+  // Slack allows about one message per second per incoming webhook.
+  rate: () => ({ limit: 1, periodSeconds: 1 }),
+  // Only chosen events and stage changes come here: one shard keeps the pace whole.
+  maxShards: 1,
   async deliver(item, cfg, { timeoutMs }) {
     const body: Record<string, unknown> = { text: slackText(item), username: "leadflare" };
     if (cfg.channel) body.channel = cfg.channel;

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import type { RateLimit } from "../limits/token-bucket";
 
 /** The lead as destinations see it, taken when the item leaves the lead's outbox. */
 export interface LeadSnapshot {
@@ -41,5 +42,21 @@ export interface DestinationModule<Config> {
   secretFields: readonly string[];
   /** Whether this destination takes the item at all (e.g. Mixpanel takes events only). */
   accepts(item: DeliveryItem, config: Config): boolean;
+  /** One item in one call (test sends, automations, and types without `batch`). */
   deliver(item: DeliveryItem, config: Config, context: DeliveryContext): Promise<DeliveryResult>;
+  /** The outside API takes many items in one call: at most `maxItems`, and `maxBytes` of items' JSON. */
+  batch?: {
+    maxItems(config: Config): number;
+    maxBytes?: number;
+    deliverMany(items: DeliveryItem[], config: Config, context: DeliveryContext): Promise<DeliveryResult>;
+  };
+  /** Calls one destination of this type may make per period (the outside API's published limit). */
+  rate(config: Config): RateLimit;
+  /** At most this many delivery shards (a slow API that takes little, like Slack, needs one). */
+  maxShards?: number;
+  /**
+   * Items with the same key set the same state outside (a CRM record by
+   * email): of several waiting, only the last goes out, and it settles them all.
+   */
+  coalesceKey?(item: DeliveryItem): string | null;
 }

@@ -38,6 +38,8 @@ export const webhook: DestinationModule<WebhookConfig> = {
   // Header values carry credentials (Authorization: Bearer …): every one is a secret.
   secretFields: ["secret", "headers"],
   accepts: (item, cfg) => item.kind !== "change" || cfg.changes,
+  // The receiver's API takes one item per call (its Idempotency-Key is the item's); a polite default pace.
+  rate: () => ({ limit: 50, periodSeconds: 1 }),
   async deliver(item, cfg) {
     const body = JSON.stringify(webhookBody(item));
     const headers: Record<string, string> = { ...cfg.headers, "Content-Type": "application/json", "Idempotency-Key": item.messageId };

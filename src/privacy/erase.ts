@@ -17,6 +17,7 @@ import { forgetSuppressedHashes, identityHash } from "../db/suppression";
 import { chunksOf, MAX_IN_LIST } from "../db/batch";
 import { leadObjectName } from "../ingest/lead-name";
 import type { Identity } from "../ingest/normalize";
+import { forgetLeadDeliveries } from "../destinations/log";
 
 /** What is erased: the lead objects' ids (the lead and the wiped homes of its identities) and its identities. */
 export interface EraseTarget {
@@ -69,9 +70,11 @@ export interface EraseResult {
  *    claims) is wiped and marked erased, unless it is another live lead;
  * 3. one D1 batch: suppression hashes, tombstones (the projection never takes
  *    the lead back), and every table in D1_ERASERS;
+ *    The delivery shards of every destination drop the lead's items and log
+ *    rows (and drop any item of a tombstoned lead before sending it);
  * 4. the lead object wipes itself (events, identities, outbox: nothing owed
  *    to destinations is sent afterwards), keeping only the erased mark;
- * 5. the D1 erasers once more, for anything an in-flight write put back.
+ * 5. the D1 erasers and the shards once more, for anything an in-flight write put back.
  * Returns null when there is no such live lead in the namespace.
  */
 export async function eraseLead(env: Env, namespaceId: string, leadId: string): Promise<EraseResult | null> {
@@ -109,9 +112,11 @@ export async function eraseLead(env: Env, namespaceId: string, leadId: string): 
     ...erasersFor(orm, target),
   ] as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
   forgetSuppressedHashes(namespaceId);
+  await forgetLeadDeliveries(env, namespaceId, target.leadIds);
 
   await lead.erase(namespaceId, plan.name, plan.name);
   await orm.batch(erasersFor(orm, target) as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+  await forgetLeadDeliveries(env, namespaceId, target.leadIds);
   return { leadId, identitiesSuppressed: target.identities.length, objectsErased: target.leadIds.length };
 }
 

@@ -1,95 +1,58 @@
-import { deadLetters, deliveryStates, getDestination, listDestinations, recordDelivery, type Destination } from "../db/destinations";
-import { hasFired, listAutomations, recordFiring, type Automation } from "../db/automations";
+import { getDestination, listDestinations, type Destination } from "../db/destinations";
+import { enabledAutomations, enabledDestinations } from "../db/delivery-targets";
+import { hasFired, recordFiring, type Automation } from "../db/automations";
 import { deliverWithRetries, itemsFor } from "../destinations/deliver";
 import { backoffMs } from "../destinations/backoff";
+import { allShards, shardForLead } from "../destinations/shards";
 import type { DeliveryItem, DeliveryResult } from "../destinations/types";
 import { firingDay, triggerFires } from "../automations/triggers";
 import { isLeadErased } from "../db/tombstones";
 
-/** A lead's outbox batch, or dead letters to replay for one destination. */
+/** A lead's outbox batch, or dead letters to replay for one destination (a message from before replays went straight to the shards). */
 export type DestinationMessage =
   | { kind: "lead-batch"; batchId: string; namespaceId: string; leadId: string; items: DeliveryItem[] }
   | { kind: "replay"; namespaceId: string; destinationId: string; messageIds: string[] };
 
 type LeadBatch = Extract<DestinationMessage, { kind: "lead-batch" }>;
 
-/** What one destination (or the automations) still owes for a batch: a retry, after how many tries so far. */
-interface Progress {
-  retry: boolean;
-  retryAfterMs?: number;
-  tries?: number;
-}
-
-const DONE: Progress = { retry: false };
-
 /**
- * Fans each lead batch out to the namespace's enabled destinations. Per
- * destination the items go strictly in order: the first that fails with a
- * retryable error stops that destination's sequence, and the batch is sent
- * again after a backoff (what was delivered is skipped then, by the delivery
- * log). Each item has its own budget of tries (DELIVERY_MAX_ATTEMPTS), after
- * which it becomes a dead letter. Only when every destination is done does
- * the lead hear `deliveryDone` and send its next batch, so order holds per
- * lead and destination.
+ * Hands each lead batch to the namespace's enabled destinations: the items a
+ * destination takes go to its delivery shard for this lead
+ * (durable/delivery-object.ts), which batches them with other leads' items,
+ * sends them at the destination's pace, retries and keeps the log. Handing
+ * over is a storage write in each shard, never a call outside, so one
+ * destination's failures never hold up another's items. Once every shard has
+ * the items the lead hears `deliveryDone` and sends its next batch, so order
+ * holds per lead and destination. Automations run here, on the batch's changes.
  */
 export async function consumeDestinations(batch: MessageBatch<DestinationMessage>, env: Env): Promise<void> {
   await Promise.all(
     batch.messages.map(async (message) => {
       const body = message.body;
-      if (body.kind === "replay") {
-        await replay(env, body);
+      try {
+        if (body.kind === "replay") await replay(env, body);
+        else await handOver(env, body);
         message.ack();
-        return;
+      } catch (error) {
+        console.error(`destinations consumer: ${body.kind} not handed over; retrying`, error);
+        const delayMs = backoffMs(message.attempts - 1, Number(env.DELIVERY_BACKOFF_BASE_MS), Number(env.DELIVERY_BACKOFF_CAP_MS));
+        message.retry({ delaySeconds: Math.round(delayMs / 1000) });
       }
-      // Sent before the lead was erased: nothing of it goes out any more.
-      if (await isLeadErased(env.DB, body.leadId)) {
-        message.ack();
-        return;
-      }
-      const destinations = await listDestinations(env.DB, body.namespaceId, true);
-      const progress = await Promise.all([
-        ...destinations.map((d) => deliverInOrder(env, d, body)),
-        runAutomations(env, body),
-      ]);
-      const waiting = progress.filter((p) => p.retry);
-      if (waiting.length > 0) {
-        const retryAfter = Math.max(0, ...waiting.map((p) => p.retryAfterMs ?? 0));
-        const tries = Math.max(1, ...waiting.map((p) => p.tries ?? message.attempts));
-        const delayMs = backoffMs(tries - 1, Number(env.DELIVERY_BACKOFF_BASE_MS), Number(env.DELIVERY_BACKOFF_CAP_MS), retryAfter || undefined);
-        // A fresh message rather than message.retry(): the queue's retry count would
-        // otherwise be shared by every item of the batch; budgets are per item.
-        await env.DESTINATIONS.send(body, { delaySeconds: Math.round(delayMs / 1000) });
-        message.ack();
-        return;
-      }
-      await env.LEAD.get(env.LEAD.idFromString(body.leadId)).deliveryDone(body.batchId);
-      message.ack();
     }),
   );
 }
 
-async function deliverInOrder(env: Env, destination: Destination, batch: LeadBatch): Promise<Progress> {
-  const items = itemsFor(destination, batch.items);
-  const states = await deliveryStates(env.DB, destination.id, items.map((i) => i.messageId));
-  for (const item of items) {
-    const state = states.get(item.messageId);
-    if (state && state.status !== "retrying") continue; // delivered, or a dead letter left for replay
-    const { result, attempts } = await deliverWithRetries(env, destination, item);
-    const tries = (state?.attempts ?? 0) + attempts;
-    const giveUp = !result.ok && (!result.retryable || tries >= Number(env.DELIVERY_MAX_ATTEMPTS));
-    await recordDelivery(env.DB, {
-      destinationId: destination.id,
-      messageId: item.messageId,
-      leadId: batch.leadId,
-      status: result.ok ? "delivered" : giveUp ? "dead" : "retrying",
-      attempts,
-      lastStatus: result.ok ? result.status : (result.status ?? null),
-      lastError: result.ok ? null : result.error,
-      payload: giveUp ? JSON.stringify(item) : null,
-    });
-    if (!result.ok && !giveUp) return { retry: true, retryAfterMs: result.retryAfterMs, tries };
-  }
-  return DONE;
+async function handOver(env: Env, body: LeadBatch): Promise<void> {
+  // No D1 read per batch: a shard drops the items of an erased lead before sending them.
+  const destinations = await enabledDestinations(env.DB, body.namespaceId);
+  await Promise.all([
+    ...destinations.map(async (destination) => {
+      const items = itemsFor(destination, body.items);
+      if (items.length > 0) await shardForLead(env, destination, body.leadId).accept(body.namespaceId, destination.id, body.leadId, items, destination.updatedAt);
+    }),
+    runAutomations(env, body),
+  ]);
+  await env.LEAD.get(env.LEAD.idFromString(body.leadId)).deliveryDone(body.batchId);
 }
 
 /**
@@ -98,21 +61,24 @@ async function deliverInOrder(env: Env, destination: Destination, batch: LeadBat
  * that still fails is logged and counts as that day's firing, so a broken
  * action never holds up the lead's deliveries.
  */
-async function runAutomations(env: Env, batch: LeadBatch): Promise<Progress> {
+async function runAutomations(env: Env, batch: LeadBatch): Promise<void> {
   const changes = batch.items.filter((i) => i.kind === "change" && i.change);
-  if (changes.length === 0) return DONE;
-  const automations = await listAutomations(env.DB, batch.namespaceId, true);
+  if (changes.length === 0) return;
+  const automations = await enabledAutomations(env.DB, batch.namespaceId);
   const day = firingDay(Date.now());
+  let erased: boolean | undefined;
   for (const item of changes) {
     for (const automation of automations) {
       if (!triggerFires(automation.trigger, item.change!.before, item.change!.after)) continue;
+      // Sent before the lead was erased: nothing of it goes out any more (looked up only when something fires).
+      erased ??= await isLeadErased(env.DB, batch.leadId);
+      if (erased) return;
       if (await hasFired(env.DB, automation.id, batch.leadId, day)) continue;
       const result = await runAction(env, automation, { ...item, messageId: `automation:${automation.id}:${batch.leadId}:${day}` });
       if (!result.ok) console.error(`automation ${automation.id} failed for lead ${batch.leadId}: ${result.error}`);
       await recordFiring(env.DB, automation.id, batch.leadId, day);
     }
   }
-  return DONE;
 }
 
 async function runAction(env: Env, automation: Automation, item: DeliveryItem): Promise<DeliveryResult> {
@@ -141,31 +107,15 @@ async function runAction(env: Env, automation: Automation, item: DeliveryItem): 
   }
 }
 
-async function replay(env: Env, message: Extract<DestinationMessage, { kind: "replay" }>): Promise<void> {
-  const destination = await getDestination(env.DB, message.namespaceId, message.destinationId);
-  if (!destination) return;
-  const wanted = new Set(message.messageIds);
-  for (const letter of await deadLetters(env.DB, destination.id, 1000)) {
-    if (!wanted.has(letter.messageId) || !letter.payload) continue;
-    const item = JSON.parse(letter.payload) as DeliveryItem;
-    const { result, attempts } = await deliverWithRetries(env, destination, item);
-    await recordDelivery(env.DB, {
-      destinationId: destination.id,
-      messageId: item.messageId,
-      leadId: item.lead.id,
-      status: result.ok ? "delivered" : "dead",
-      attempts,
-      lastStatus: result.ok ? result.status : (result.status ?? null),
-      lastError: result.ok ? null : result.error,
-      payload: result.ok ? null : letter.payload,
-    });
-  }
+async function replay(env: Env, body: Extract<DestinationMessage, { kind: "replay" }>): Promise<void> {
+  const destination = await getDestination(env.DB, body.namespaceId, body.destinationId);
+  if (destination) await Promise.all(allShards(env, destination).map((shard) => shard.replay(body.messageIds)));
 }
 
 /**
- * The queue's own dead-letter queue: batches the consumer failed on every
- * time (it threw). Their undelivered items become dead letters for each
- * destination that takes them, and the lead is released to send its next batch.
+ * The queue's own dead-letter queue: batches the consumer failed to hand over
+ * every time. Their items become dead letters in each destination's shard
+ * (replayable from the API), and the lead is released to send its next batch.
  */
 export async function consumeDestinationDeadLetters(batch: MessageBatch<DestinationMessage>, env: Env): Promise<void> {
   for (const message of batch.messages) {
@@ -173,19 +123,8 @@ export async function consumeDestinationDeadLetters(batch: MessageBatch<Destinat
     if (body.kind === "lead-batch") {
       for (const destination of await listDestinations(env.DB, body.namespaceId, true)) {
         const items = itemsFor(destination, body.items);
-        const states = await deliveryStates(env.DB, destination.id, items.map((i) => i.messageId));
-        for (const item of items.filter((i) => (states.get(i.messageId)?.status ?? "retrying") === "retrying")) {
-          await recordDelivery(env.DB, {
-            destinationId: destination.id,
-            messageId: item.messageId,
-            leadId: body.leadId,
-            status: "dead",
-            attempts: 0,
-            lastStatus: null,
-            lastError: "the delivery consumer failed on this batch every time",
-            payload: JSON.stringify(item),
-          });
-        }
+        if (items.length === 0) continue;
+        await shardForLead(env, destination, body.leadId).accept(body.namespaceId, destination.id, body.leadId, items, destination.updatedAt, "the delivery consumer failed on this batch every time");
       }
       await env.LEAD.get(env.LEAD.idFromString(body.leadId)).deliveryDone(body.batchId);
     }

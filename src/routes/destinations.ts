@@ -7,11 +7,8 @@ import { parseOrThrow } from "../http/validate";
 import { deliveriesQuery, destinationBody, destinationIdParam } from "../schemas/destinations";
 import {
   createDestination,
-  deadLetters,
   deleteDestination,
-  deliveryCounts,
   getDestination,
-  listDeliveries,
   listDestinations,
   updateDestination,
   type Destination,
@@ -21,6 +18,7 @@ import { DESTINATIONS, redactConfig, URL_FIELDS } from "../destinations/registry
 import { assertOutboundUrls } from "../outbound/fetch";
 import { keepSecrets } from "../secrets/write-only";
 import { deliverWithRetries } from "../destinations/deliver";
+import { clearDeliveries, deliveryCounts, listDeliveries, replayDeadLetters } from "../destinations/log";
 import type { DeliveryItem } from "../destinations/types";
 
 /** Destinations of a namespace, their delivery log, test sends and dead-letter replay. */
@@ -37,7 +35,7 @@ destinationRoutes.post("/", async (c) => {
 
 destinationRoutes.get("/:id", async (c) => {
   const destination = await destinationOr404(c.env.DB, c.var.namespace.id, c.req.param());
-  return c.json({ destination: show(destination), deliveries: await deliveryCounts(c.env.DB, destination.id) });
+  return c.json({ destination: show(destination), deliveries: await deliveryCounts(c.env, destination) });
 });
 
 destinationRoutes.put("/:id", async (c) => {
@@ -51,7 +49,9 @@ destinationRoutes.put("/:id", async (c) => {
 
 destinationRoutes.delete("/:id", async (c) => {
   const { id } = parseOrThrow(destinationIdParam, c.req.param(), "destination id");
-  if (!(await deleteDestination(c.env.DB, c.var.namespace.id, id))) throw new ApiError(404, "not_found", `no destination ${id}`);
+  const deleted = await deleteDestination(c.env.DB, c.var.namespace.id, id);
+  if (!deleted) throw new ApiError(404, "not_found", `no destination ${id}`);
+  await clearDeliveries(c.env, deleted);
   return c.json({ deleted: id });
 });
 
@@ -79,26 +79,17 @@ destinationRoutes.post("/:id/test", async (c) => {
 destinationRoutes.get("/:id/deliveries", async (c) => {
   const destination = await destinationOr404(c.env.DB, c.var.namespace.id, c.req.param());
   const { status, limit } = parseOrThrow(deliveriesQuery, c.req.query(), "query");
-  const rows = await listDeliveries(c.env.DB, destination.id, status, limit);
+  const [rows, counts] = await Promise.all([listDeliveries(c.env, destination, status, limit), deliveryCounts(c.env, destination)]);
   return c.json({
-    counts: await deliveryCounts(c.env.DB, destination.id),
-    deliveries: rows.map((r) => ({ ...r, updatedAt: new Date(r.updatedAt).toISOString() })),
+    counts,
+    deliveries: rows.map(({ destinationId: _d, payload: _p, ...r }) => ({ ...r, updatedAt: new Date(r.updatedAt).toISOString() })),
   });
 });
 
-/** Queues every dead letter of the destination for one more delivery. */
+/** Puts every dead letter of the destination back in its shard's queue for one more delivery. */
 destinationRoutes.post("/:id/replay", async (c) => {
   const destination = await destinationOr404(c.env.DB, c.var.namespace.id, c.req.param());
-  const letters = await deadLetters(c.env.DB, destination.id, 1000);
-  if (letters.length > 0) {
-    await c.env.DESTINATIONS.send({
-      kind: "replay",
-      namespaceId: c.var.namespace.id,
-      destinationId: destination.id,
-      messageIds: letters.map((l) => l.messageId),
-    });
-  }
-  return c.json({ replaying: letters.length }, 202);
+  return c.json({ replaying: await replayDeadLetters(c.env, destination) }, 202);
 });
 
 /** A destination as sent; on an update, secrets left out or sent as their hint keep `stored`'s values. */

@@ -81,6 +81,20 @@ leadRoutes.get("/:id/export", async (c) => {
   return c.json(await exportLead(c.env, lead, held));
 });
 
+/** The lead's outbox: rows pending for destinations, the batch in flight, and batches parked after failing every try. */
+leadRoutes.get("/:id/outbox", async (c) => {
+  const { id } = parseOrThrow(leadIdParam, c.req.param(), "lead id");
+  const lead = await leadInNamespace(c.env, c.var.namespace.id, id);
+  return c.json({ leadId: lead.id, outbox: await leadStub(c.env, lead.id).outboxStatus() });
+});
+
+/** Sends the lead's parked outbox batches again, ahead of what came after them. */
+leadRoutes.post("/:id/outbox/retry", async (c) => {
+  const { id } = parseOrThrow(leadIdParam, c.req.param(), "lead id");
+  const lead = await leadInNamespace(c.env, c.var.namespace.id, id);
+  return c.json({ leadId: lead.id, retrying: await leadStub(c.env, lead.id).retryParkedOutbox() }, 202);
+});
+
 function leadStub(env: Env, id: string) {
   return env.LEAD.get(env.LEAD.idFromString(id));
 }

@@ -25,7 +25,7 @@ export const destinationBody = z.object({
 export const destinationIdParam = z.object({ id: z.uuid("must be a destination id") });
 
 export const deliveriesQuery = z.object({
-  status: z.enum(["delivered", "retrying", "dead"]).optional(),
+  status: z.enum(["pending", "retrying", "delivered", "dead"]).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 

@@ -7,12 +7,30 @@ export const webhookReceiver = () => new FakeService("hooks.customer.fake", () =
 export const slackFake = () =>
   new FakeService("hooks.slack.fake", (r) => (JSON.parse(r.body).text ? new Response("ok") : new Response("invalid_payload", { status: 400 })));
 
-/** Mixpanel /track: decodes `data=<base64 JSON>`, answers 1 (0 when the token is wrong). */
-export const mixpanelFake = () =>
-  new FakeService("mixpanel.fake", (r) => {
+/**
+ * Mixpanel. /track: decodes `data=<base64 JSON>` (one event or a list of up
+ * to 50), answers 1 (0 when a token is wrong). /import: a JSON list of up to
+ * 2,000 events with the API secret as Basic auth; 401 without it, 400 when
+ * the list is too long.
+ */
+export const mixpanelFake = () => {
+  const events: any[] = [];
+  const fake = new FakeService("mixpanel.fake", (r) => {
+    if (r.url.pathname === "/import") {
+      if (r.headers.get("Authorization") !== `Basic ${btoa("mp-secret:")}`) return Response.json({ error: "unauthorized" }, { status: 401 });
+      const list = JSON.parse(r.body) as any[];
+      if (list.length > 2000) return Response.json({ code: 400, error: "too many events" }, { status: 400 });
+      events.push(...list);
+      return Response.json({ code: 200, num_records_imported: list.length, status: 1 });
+    }
     const payload = decodeMixpanel(r.body);
-    return new Response(payload.properties.token === "mp-token" ? "1" : "0");
+    const list = Array.isArray(payload) ? payload : [payload];
+    if (list.length > 50 || list.some((e) => e.properties.token !== "mp-token")) return new Response("0");
+    events.push(...list);
+    return new Response("1");
   });
+  return Object.assign(fake, { events });
+};
 
 export function decodeMixpanel(body: string): any {
   const data = new URLSearchParams(body).get("data") ?? body.replace(/^data=/, "");
