@@ -18,8 +18,11 @@ export interface IngestNamespace extends Namespace {
 }
 
 /** A namespace reached through one of its API keys: that key's rate limit applies. */
+export type ApiKeyScope = "read" | "write";
+
 export interface ApiKeyNamespace extends Namespace {
   apiKeyId: string;
+  scope: ApiKeyScope;
 }
 
 export interface CreatedSecret<T> {
@@ -58,14 +61,19 @@ export async function createSource(db: D1Database, namespace: Namespace, name: s
   return { record: { id, name, namespace: namespace.name }, secret: writeKey };
 }
 
-export async function createApiKey(db: D1Database, namespace: Namespace, name: string): Promise<CreatedSecret<{ id: string; name: string; namespace: string; prefix: string }>> {
+export async function createApiKey(
+  db: D1Database,
+  namespace: Namespace,
+  name: string,
+  scope: ApiKeyScope = "write",
+): Promise<CreatedSecret<{ id: string; name: string; namespace: string; prefix: string; scope: ApiKeyScope }>> {
   const key = newSecret("lf");
   const id = crypto.randomUUID();
   const prefix = key.slice(0, 7);
   await drizzle(db)
     .insert(apiKeys)
-    .values({ id, namespaceId: namespace.id, name, keyHash: await sha256Hex(key), keyPrefix: prefix, createdAt: Date.now() });
-  return { record: { id, name, namespace: namespace.name, prefix }, secret: key };
+    .values({ id, namespaceId: namespace.id, name, keyHash: await sha256Hex(key), keyPrefix: prefix, scope, createdAt: Date.now() });
+  return { record: { id, name, namespace: namespace.name, prefix, scope }, secret: key };
 }
 
 /**
@@ -90,7 +98,7 @@ export async function namespaceForApiKey(db: D1Database, key: string): Promise<A
   return namespaceByApiKey.getOrLoad(key, async () => {
     const hash = await sha256Hex(key);
     const row = await drizzle(db)
-      .select({ id: namespaces.id, name: namespaces.name, apiKeyId: apiKeys.id })
+      .select({ id: namespaces.id, name: namespaces.name, apiKeyId: apiKeys.id, scope: apiKeys.scope })
       .from(apiKeys)
       .innerJoin(namespaces, eq(apiKeys.namespaceId, namespaces.id))
       .where(eq(apiKeys.keyHash, hash))

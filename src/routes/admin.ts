@@ -4,6 +4,7 @@ import { requireAdmin, requireNamespace } from "../http/auth";
 import { ApiError } from "../http/errors";
 import { parseOrThrow } from "../http/validate";
 import {
+  createApiKeyBody,
   createNamedSecretBody,
   createNamespaceWithKeywordsBody,
   keyIdParam,
@@ -106,8 +107,8 @@ adminRoutes.get("/:name/webhook-sources", requireAdmin, async (c) => {
 
 adminRoutes.post("/:name/api-keys", requireAdmin, async (c) => {
   const namespace = await namespaceNamed(c.env.DB, c.req.param("name"));
-  const { name } = parseOrThrow(createNamedSecretBody, await c.req.json().catch(() => undefined));
-  const { record, secret } = await createApiKey(c.env.DB, namespace, name);
+  const { name, scope } = parseOrThrow(createApiKeyBody, await c.req.json().catch(() => undefined));
+  const { record, secret } = await createApiKey(c.env.DB, namespace, name, scope);
   return c.json({ apiKey: record, key: secret }, 201);
 });
 

@@ -1,0 +1,73 @@
+import { Hono } from "hono";
+import type { AppEnv } from "../http/app-env";
+import { requireNamespace } from "../http/auth";
+import { ApiError } from "../http/errors";
+import { parseOrThrow } from "../http/validate";
+import { leadIdParam, leadListQuery } from "../schemas/management";
+import { listProjectedLeads, namespaceStats } from "../db/projection";
+import { scoreHistogram, topMovers } from "../db/overview";
+import { loadScoringConfig } from "../db/scoring";
+import { explainScore } from "../scoring/explain";
+import { DAY_MS } from "../scoring/velocity";
+import { csvHeader, csvLine } from "../leads/csv";
+import { toListedLead } from "./lead-list";
+import { heldByLead, leadInNamespace } from "./leads";
+
+/** Read-only views over a namespace's leads for the console: the overview, a CSV export, a score explained. */
+export const leadInsightRoutes = new Hono<AppEnv>();
+
+leadInsightRoutes.use("*", requireNamespace);
+
+const EXPORT_PAGE = 500;
+const TOP_MOVERS = 10;
+
+/** Stage funnel, score distribution and the leads heating up in the last 24 hours, from the D1 projection. */
+leadInsightRoutes.get("/overview", async (c) => {
+  const id = c.var.namespace.id;
+  const [stats, histogram, movers] = await Promise.all([namespaceStats(c.env.DB, id), scoreHistogram(c.env.DB, id), topMovers(c.env.DB, id, Date.now() - DAY_MS, TOP_MOVERS)]);
+  return c.json({ ...stats, scoreHistogram: histogram, topMovers: movers.map(toListedLead) });
+});
+
+/** Every lead the list filters select, as CSV, streamed page by page (the filters of GET /api/leads, without limit or cursor). */
+leadInsightRoutes.get("/export.csv", async (c) => {
+  const { limit: _limit, cursor: _cursor, ...filters } = parseOrThrow(leadListQuery, c.req.query(), "query");
+  const db = c.env.DB;
+  const namespaceId = c.var.namespace.id;
+  let cursor: { value: number; leadId: string } | undefined;
+  let done = false;
+  const encoder = new TextEncoder();
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(encoder.encode(csvHeader()));
+    },
+    async pull(controller) {
+      if (done) return controller.close();
+      const rows = await listProjectedLeads(db, namespaceId, { ...filters, limit: EXPORT_PAGE, cursor });
+      controller.enqueue(encoder.encode(rows.map((row) => csvLine(toListedLead(row))).join("")));
+      const last = rows.at(-1);
+      if (rows.length < EXPORT_PAGE || !last) done = true;
+      else cursor = { value: filters.sort === "score" ? last.score : (last.lastActivity ?? 0), leadId: last.leadId };
+    },
+  });
+  return new Response(body, {
+    headers: { "Content-Type": "text/csv; charset=utf-8", "Content-Disposition": `attachment; filename="leads-${c.var.namespace.name}.csv"`, "Cache-Control": "no-store" },
+  });
+});
+
+/** The lead's score split into rules, event names, decay, retention baseline and ICP parts, with its history. */
+leadInsightRoutes.get("/:id/explain", async (c) => {
+  const { id } = parseOrThrow(leadIdParam, c.req.param(), "lead id");
+  const lead = await leadInNamespace(c.env, c.var.namespace.id, id);
+  const [held, config] = await Promise.all([heldByLead(c.env, lead.id), loadScoringConfig(c.env.DB, c.var.namespace.id)]);
+  if (!held) throw new ApiError(404, "not_found", `no lead ${id}`);
+  const explanation = explainScore(held.timeline, config.rules, lead.firmographics, config.icpTable);
+  return c.json({
+    leadId: lead.id,
+    stage: lead.stage,
+    grade: lead.grade,
+    scoringVersion: { lead: lead.scoringVersion, namespace: config.version },
+    ...explanation,
+    history: held.timeline.map((e) => ({ at: e.timestamp, type: e.type, behaviour: e.runningScore })),
+    stageChanges: lead.stageChanges,
+  });
+});
