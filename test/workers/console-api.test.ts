@@ -49,7 +49,7 @@ describe("pure parts", () => {
     expect(preview.moves).toEqual({ "warm→hot": 1, "qualified→hot": 1 });
     expect(preview.distribution.before).toEqual([0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 1]);
     expect(preview.distribution.after).toEqual([0, 0, 1, 0, 0, 0, 1, 1, 0, 0, 0]);
-    expect(preview.averageScore).toEqual({ before: 46.67, after: 46.67 });
+    expect(preview.averageScore).toEqual({ before: 46.67, after: 50 }); // 10, 30, 100 → 20, 60, 70
   });
 
   it("quotes CSV fields and defuses spreadsheet formulas", () => {
