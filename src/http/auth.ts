@@ -81,6 +81,7 @@ export const requireCaller: MiddlewareHandler<AppEnv> = createMiddleware<AppEnv>
   else {
     const namespace = await namespaceForApiKey(c.env.DB, token);
     if (!namespace) throw new ApiError(401, "unauthorized", "unknown API key");
+    refuseReadOnlyWrite(c, namespace.scope);
     c.set("caller", { kind: "namespace", namespace });
   }
   await next();
