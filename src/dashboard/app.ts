@@ -32,8 +32,14 @@ const SCREENS: Array<{ path: string; title: string; screen: Screen; inNav: boole
 
 const view = $("#view");
 let leaveScreen: (() => void) | undefined;
+let navigation = 0;
 
+/**
+ * Renders the screen the hash names into a fresh container, shown once it is
+ * ready, and only if no later navigation started meanwhile.
+ */
 async function route(): Promise<void> {
+  const current = ++navigation;
   const [path = "overview", ...params] = location.hash.replace(/^#\/?/, "").split("/").filter(Boolean);
   const found = SCREENS.find((s) => s.path === path) ?? SCREENS[0]!;
   for (const link of document.querySelectorAll<HTMLAnchorElement>("#nav a")) {
@@ -43,13 +49,17 @@ async function route(): Promise<void> {
   leaveScreen?.();
   leaveScreen = undefined;
   document.title = `${found.title} · leadflare`;
+  $("#nav").classList.remove("open");
   view.replaceChildren(el("p", { class: "muted" }, "Loading…"));
+  const container = el("div", {});
   try {
-    const leave = await found.screen.render(view, params.map(decodeURIComponent));
-    if (leave) leaveScreen = leave;
-    $("#nav").classList.remove("open");
+    const leave = (await found.screen.render(container, params.map(decodeURIComponent))) ?? undefined;
+    if (current !== navigation) return leave?.();
+    leaveScreen = leave;
+    view.replaceChildren(container);
     view.focus({ preventScroll: true });
   } catch (error) {
+    if (current !== navigation) return;
     if (error instanceof ApiFailure && error.status === 401) return showLogin("That key is no longer accepted.");
     view.replaceChildren(el("section", { class: "card" }, el("h2", {}, found.title), el("p", { class: "notice error", role: "alert" }, (error as Error).message)));
   }

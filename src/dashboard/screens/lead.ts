@@ -25,7 +25,7 @@ export async function render(view: HTMLElement, [id]: string[]): Promise<void> {
   const [{ lead }, why, timeline] = await Promise.all([
     api<{ lead: any }>(`/api/leads/${id}`),
     api<Explanation>(`/api/leads/${id}/explain`),
-    api<{ entries: Array<{ type: string; name: string; timestamp: string; scoreDelta: number; runningScore: number }> }>(`/api/leads/${id}/timeline?limit=200`),
+    api<{ entries: Array<{ type: string; name: string; timestamp: string; scoreDelta: number; runningScore: number; event: { event?: string } }> }>(`/api/leads/${id}/timeline?limit=200`),
   ]);
   const label = leadLabel({ id: id!, userId: lead.userId ?? null, email: lead.email ?? null });
   const facts: Array<[string, string]> = [
@@ -72,7 +72,7 @@ export async function render(view: HTMLElement, [id]: string[]): Promise<void> {
           timeline.entries
             .slice()
             .reverse()
-            .map((e) => row(time(e.timestamp), e.type, e.name, e.scoreDelta ? signed(e.scoreDelta) : "", String(e.runningScore))),
+            .map((e) => row(time(e.timestamp), e.type, e.event?.event ?? e.name, e.scoreDelta ? signed(e.scoreDelta) : "", String(e.runningScore))),
         ),
       ),
     ),
