@@ -22,6 +22,7 @@ import { webhookRoutes } from "./routes/webhooks";
 import { syncRoutes } from "./routes/sync";
 import { accountRoutes } from "./routes/accounts";
 import { meRoutes } from "./routes/me";
+import { bufferOverviewRoutes } from "./routes/buffer-overview";
 
 export const app = new Hono<AppEnv>();
 
@@ -54,6 +55,7 @@ app.route("/webhooks", webhookRoutes);
 app.route("/api/accounts", accountRoutes);
 app.route("/api/sync", syncRoutes);
 app.route("/api/me", meRoutes);
+app.route("/api/buffers", bufferOverviewRoutes);
 
 app.notFound((c) => errorResponse(c, new ApiError(404, "not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)));
 

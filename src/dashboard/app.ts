@@ -14,6 +14,7 @@ import * as automations from "./screens/automations";
 import * as sources from "./screens/sources";
 import * as accounts from "./screens/accounts";
 import * as privacy from "./screens/privacy";
+import * as buffers from "./screens/buffers";
 
 type Screen = { render(view: HTMLElement, params: string[]): Promise<void | (() => void)> };
 
@@ -27,6 +28,7 @@ const SCREENS: Array<{ path: string; title: string; screen: Screen; inNav: boole
   { path: "automations", title: "Automations", screen: automations, inNav: true },
   { path: "sources", title: "Sources & keys", screen: sources, inNav: true },
   { path: "accounts", title: "Accounts & sync", screen: accounts, inNav: true },
+  { path: "buffers", title: "Lead buffers", screen: buffers, inNav: true },
   { path: "privacy", title: "Privacy", screen: privacy, inNav: true },
 ];
 

@@ -4,12 +4,12 @@ import { requireNamespace } from "../http/auth";
 import { ApiError } from "../http/errors";
 import { parseOrThrow } from "../http/validate";
 import { leadIdParam, leadListQuery } from "../schemas/management";
-import { listProjectedLeads, namespaceStats } from "../db/projection";
+import { namespaceStats } from "../db/projection";
 import { scoreHistogram, topMovers } from "../db/overview";
 import { loadScoringConfig } from "../db/scoring";
 import { explainScore } from "../scoring/explain";
 import { DAY_MS } from "../scoring/velocity";
-import { csvHeader, csvLine } from "../leads/csv";
+import { leadCsvStream } from "../leads/csv-stream";
 import { toListedLead } from "./lead-list";
 import { heldByLead, leadInNamespace } from "./leads";
 
@@ -31,24 +31,7 @@ leadInsightRoutes.get("/overview", async (c) => {
 /** Every lead the list filters select, as CSV, streamed page by page (the filters of GET /api/leads, without limit or cursor). */
 leadInsightRoutes.get("/export.csv", async (c) => {
   const { limit: _limit, cursor: _cursor, ...filters } = parseOrThrow(leadListQuery, c.req.query(), "query");
-  const db = c.env.DB;
-  const namespaceId = c.var.namespace.id;
-  let cursor: { value: number; leadId: string } | undefined;
-  let done = false;
-  const encoder = new TextEncoder();
-  const body = new ReadableStream<Uint8Array>({
-    start(controller) {
-      controller.enqueue(encoder.encode(csvHeader()));
-    },
-    async pull(controller) {
-      if (done) return controller.close();
-      const rows = await listProjectedLeads(db, namespaceId, { ...filters, limit: EXPORT_PAGE, cursor });
-      controller.enqueue(encoder.encode(rows.map((row) => csvLine(toListedLead(row))).join("")));
-      const last = rows.at(-1);
-      if (rows.length < EXPORT_PAGE || !last) done = true;
-      else cursor = { value: filters.sort === "score" ? last.score : (last.lastActivity ?? 0), leadId: last.leadId };
-    },
-  });
+  const body = leadCsvStream(c.env.DB, c.var.namespace.id, filters, EXPORT_PAGE);
   return new Response(body, {
     headers: { "Content-Type": "text/csv; charset=utf-8", "Content-Disposition": `attachment; filename="leads-${c.var.namespace.name}.csv"`, "Cache-Control": "no-store" },
   });

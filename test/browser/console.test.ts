@@ -119,8 +119,8 @@ describe("the console", () => {
     await checkAtBothWidths(page, "destination");
   });
 
-  it("shows ICP table, automations, accounts and sync, and privacy screens", async () => {
-    for (const screen of ["icp", "automations", "accounts", "privacy"]) {
+  it("shows ICP table, automations, accounts and sync, buffers and privacy screens; erases a lead", async () => {
+    for (const screen of ["icp", "automations", "accounts", "buffers", "privacy"]) {
       await openScreen(page, screen);
       await checkAtBothWidths(page, screen);
     }
