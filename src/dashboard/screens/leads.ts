@@ -6,6 +6,8 @@ import { onNotice } from "../lib/live";
 import { leadLink, STAGES, type ListedLead } from "../lib/leads";
 
 const REFRESH_AFTER_NOTICE_MS = 2_000;
+/** The list reads the projection, seconds behind the live stream: a slow poll catches what a notice's refresh was too early for. */
+const POLL_MS = 10_000;
 
 export async function render(view: HTMLElement): Promise<() => void> {
   const filters = el(
@@ -61,10 +63,14 @@ export async function render(view: HTMLElement): Promise<() => void> {
       void load().catch(() => undefined);
     }, REFRESH_AFTER_NOTICE_MS);
   });
+  const poll = setInterval(() => {
+    if (!cursor && !document.hidden) void load().catch(() => undefined);
+  }, POLL_MS);
   await load();
   view.replaceChildren(card("Leads", filters, el("div", { class: "actions" }, button("Export CSV", () => void exportCsv().catch((e: Error) => status.show(e.message, true)))), status, body, more));
   return () => {
     stop();
     clearTimeout(pending);
+    clearInterval(poll);
   };
 }
