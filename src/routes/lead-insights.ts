@@ -16,20 +16,21 @@ import { heldByLead, leadInNamespace } from "./leads";
 /** Read-only views over a namespace's leads for the console: the overview, a CSV export, a score explained. */
 export const leadInsightRoutes = new Hono<AppEnv>();
 
-leadInsightRoutes.use("*", requireNamespace);
+// Auth on each route, not use("*"): this router shares /api/leads with leadRoutes, whose own
+// middleware would otherwise run after this one and count every call twice against the key's limit.
 
 const EXPORT_PAGE = 500;
 const TOP_MOVERS = 10;
 
 /** Stage funnel, score distribution and the leads heating up in the last 24 hours, from the D1 projection. */
-leadInsightRoutes.get("/overview", async (c) => {
+leadInsightRoutes.get("/overview", requireNamespace, async (c) => {
   const id = c.var.namespace.id;
   const [stats, histogram, movers] = await Promise.all([namespaceStats(c.env.DB, id), scoreHistogram(c.env.DB, id), topMovers(c.env.DB, id, Date.now() - DAY_MS, TOP_MOVERS)]);
   return c.json({ ...stats, scoreHistogram: histogram, topMovers: movers.map(toListedLead) });
 });
 
 /** Every lead the list filters select, as CSV, streamed page by page (the filters of GET /api/leads, without limit or cursor). */
-leadInsightRoutes.get("/export.csv", async (c) => {
+leadInsightRoutes.get("/export.csv", requireNamespace, async (c) => {
   const { limit: _limit, cursor: _cursor, ...filters } = parseOrThrow(leadListQuery, c.req.query(), "query");
   const body = leadCsvStream(c.env.DB, c.var.namespace.id, filters, EXPORT_PAGE);
   return new Response(body, {
@@ -38,7 +39,7 @@ leadInsightRoutes.get("/export.csv", async (c) => {
 });
 
 /** The lead's score split into rules, event names, decay, retention baseline and ICP parts, with its history. */
-leadInsightRoutes.get("/:id/explain", async (c) => {
+leadInsightRoutes.get("/:id/explain", requireNamespace, async (c) => {
   const { id } = parseOrThrow(leadIdParam, c.req.param(), "lead id");
   const lead = await leadInNamespace(c.env, c.var.namespace.id, id);
   const [held, config] = await Promise.all([heldByLead(c.env, lead.id), loadScoringConfig(c.env.DB, c.var.namespace.id)]);
