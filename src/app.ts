@@ -23,6 +23,7 @@ import { syncRoutes } from "./routes/sync";
 import { accountRoutes } from "./routes/accounts";
 import { meRoutes } from "./routes/me";
 import { bufferOverviewRoutes } from "./routes/buffer-overview";
+import { secretRoutes } from "./routes/secrets";
 
 export const app = new Hono<AppEnv>();
 
@@ -56,6 +57,7 @@ app.route("/api/accounts", accountRoutes);
 app.route("/api/sync", syncRoutes);
 app.route("/api/me", meRoutes);
 app.route("/api/buffers", bufferOverviewRoutes);
+app.route("/api/secrets", secretRoutes);
 
 app.notFound((c) => errorResponse(c, new ApiError(404, "not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)));
 

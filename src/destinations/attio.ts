@@ -1,8 +1,9 @@
 import { z } from "zod";
 import { jsonRequest, sendRequest } from "./http";
 import type { DestinationModule } from "./types";
+import { headerSecret } from "../schemas/config-fields";
 
-const config = z.object({ apiKey: z.string().min(1) });
+const config = z.object({ apiKey: headerSecret });
 type AttioConfig = z.output<typeof config>;
 
 /**

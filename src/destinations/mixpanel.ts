@@ -2,8 +2,9 @@ import { z } from "zod";
 import { sendRequest } from "./http";
 import type { DestinationModule } from "./types";
 import { sha256Hex } from "../http/crypto";
+import { headerSecret } from "../schemas/config-fields";
 
-const config = z.object({ token: z.string().min(1) });
+const config = z.object({ token: headerSecret });
 type MixpanelConfig = z.output<typeof config>;
 
 /** Mixpanel's $insert_id takes at most 36 letters, digits and dashes; longer ids are hashed. */

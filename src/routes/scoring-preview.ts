@@ -3,6 +3,7 @@ import type { AppEnv } from "../http/app-env";
 import { requireNamespace } from "../http/auth";
 import { ApiError } from "../http/errors";
 import { parseOrThrow } from "../http/validate";
+import { jsonBody } from "../http/json-body";
 import { scoringPreviewBody } from "../schemas/scoring-preview";
 import { listRules } from "../db/scoring";
 import { listProjectedLeads } from "../db/projection";
@@ -21,7 +22,7 @@ export const PREVIEW_SAMPLE = 100;
 const PROPOSED_ID = "proposed";
 
 scoringPreviewRoutes.post("/preview", requireNamespace, async (c) => {
-  const { rule, id } = parseOrThrow(scoringPreviewBody, await c.req.json().catch(() => undefined));
+  const { rule, id } = parseOrThrow(scoringPreviewBody, await jsonBody(c));
   const namespaceId = c.var.namespace.id;
   const current = await listRules(c.env.DB, namespaceId);
   if (id !== undefined && !current.some((r) => r.id === id)) throw new ApiError(404, "not_found", `no scoring rule ${id}`);
