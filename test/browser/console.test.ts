@@ -24,7 +24,8 @@ async function sendEvents(batch: unknown[]) {
 }
 
 beforeAll(async () => {
-  leadflare = await startLeadflare();
+  // The webhook receiver listens on 127.0.0.1, which the outbound-URL guard refuses unless told otherwise.
+  leadflare = await startLeadflare({ ALLOW_PRIVATE_DESTINATIONS: "true" });
   receiver = await startReceiver();
   // Three leads: a warm one with firmographics, and two colder ones.
   await sendEvents([
