@@ -4,6 +4,8 @@ import { ApiError, errorResponse } from "./http/errors";
 import { ingestRoutes } from "./routes/ingest";
 import { adminRoutes } from "./routes/admin";
 import { leadRoutes } from "./routes/leads";
+import { leadInsightRoutes } from "./routes/lead-insights";
+import { scoringPreviewRoutes } from "./routes/scoring-preview";
 import { icpTableRoutes, scoringRuleRoutes } from "./routes/scoring";
 import { leaderboardRoutes } from "./routes/leaderboard";
 import { destinationRoutes } from "./routes/destinations";
@@ -19,6 +21,8 @@ import { assetRoutes } from "./routes/assets";
 import { webhookRoutes } from "./routes/webhooks";
 import { syncRoutes } from "./routes/sync";
 import { accountRoutes } from "./routes/accounts";
+import { meRoutes } from "./routes/me";
+import { bufferOverviewRoutes } from "./routes/buffer-overview";
 import { secretRoutes } from "./routes/secrets";
 
 export const app = new Hono<AppEnv>();
@@ -31,7 +35,10 @@ app.use("/api/*", managementCors);
 app.get("/health", (c) => c.json({ status: "ok" }));
 app.route("/v1", ingestRoutes);
 app.route("/api/namespaces", adminRoutes);
+// Before leadRoutes: /overview and /export.csv are not lead ids.
+app.route("/api/leads", leadInsightRoutes);
 app.route("/api/leads", leadRoutes);
+app.route("/api/scoring-rules", scoringPreviewRoutes);
 app.route("/api/scoring-rules", scoringRuleRoutes);
 app.route("/api/icp-table", icpTableRoutes);
 app.route("/api/leaderboard", leaderboardRoutes);
@@ -48,6 +55,8 @@ app.route("/", assetRoutes);
 app.route("/webhooks", webhookRoutes);
 app.route("/api/accounts", accountRoutes);
 app.route("/api/sync", syncRoutes);
+app.route("/api/me", meRoutes);
+app.route("/api/buffers", bufferOverviewRoutes);
 app.route("/api/secrets", secretRoutes);
 
 app.notFound((c) => errorResponse(c, new ApiError(404, "not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)));

@@ -55,6 +55,8 @@ export const apiKeys = sqliteTable(
     keyPrefix: text("key_prefix").notNull(),
     /** JSON RateLimit; null means the default (RATE_LIMIT_API_KEY_DEFAULT). */
     rateLimit: text("rate_limit"),
+    /** "read" keys may only read (GET); "write" keys may also change things. */
+    scope: text("scope", { enum: ["read", "write"] }).notNull().default("write"),
     createdAt: integer("created_at").notNull(),
     ...rotatedKeyColumns("previous_key_hash"),
   },

@@ -19,8 +19,11 @@ export interface IngestNamespace extends Namespace {
 }
 
 /** A namespace reached through one of its API keys: that key's rate limit applies. */
+export type ApiKeyScope = "read" | "write";
+
 export interface ApiKeyNamespace extends Namespace {
   apiKeyId: string;
+  scope: ApiKeyScope;
 }
 
 export interface CreatedSecret<T> {
@@ -57,11 +60,16 @@ export async function createSource(db: D1Database, namespace: Namespace, name: s
   return { record: { id, name, namespace: namespace.name, prefix }, secret };
 }
 
-export async function createApiKey(db: D1Database, namespace: Namespace, name: string): Promise<CreatedSecret<{ id: string; name: string; namespace: string; prefix: string }>> {
+export async function createApiKey(
+  db: D1Database,
+  namespace: Namespace,
+  name: string,
+  scope: ApiKeyScope = "write",
+): Promise<CreatedSecret<{ id: string; name: string; namespace: string; prefix: string; scope: ApiKeyScope }>> {
   const { secret, prefix, hash } = await mintKey("api-key");
   const id = crypto.randomUUID();
-  await drizzle(db).insert(apiKeys).values({ id, namespaceId: namespace.id, name, keyHash: hash, keyPrefix: prefix, createdAt: Date.now() });
-  return { record: { id, name, namespace: namespace.name, prefix }, secret };
+  await drizzle(db).insert(apiKeys).values({ id, namespaceId: namespace.id, name, keyHash: hash, keyPrefix: prefix, scope, createdAt: Date.now() });
+  return { record: { id, name, namespace: namespace.name, prefix, scope }, secret };
 }
 
 /**
@@ -91,11 +99,11 @@ export async function namespaceForApiKey(db: D1Database, key: string): Promise<A
     const now = Date.now();
     const row = await db
       .prepare(
-        `SELECT n.id, n.name, k.id AS apiKeyId, CASE WHEN k.key_hash = ?1 THEN NULL ELSE k.previous_expires_at END AS validUntil
+        `SELECT n.id, n.name, k.id AS apiKeyId, k.scope AS scope, CASE WHEN k.key_hash = ?1 THEN NULL ELSE k.previous_expires_at END AS validUntil
          FROM api_keys k JOIN namespaces n ON n.id = k.namespace_id WHERE ${keyMatch("api-key", "k")}`,
       )
       .bind(await sha256Hex(key), now)
-      .first<{ id: string; name: string; apiKeyId: string; validUntil: number | null }>();
+      .first<{ id: string; name: string; apiKeyId: string; scope: ApiKeyScope; validUntil: number | null }>();
     if (!row) return null;
     await touchKey(db, "api-key", row.apiKeyId, now);
     return { ...row, keyId: row.apiKeyId, loadedAt: now };

@@ -13,6 +13,8 @@ export interface AppEnv {
     org: Org;
     /** The API key a management call came with; unset for the admin token. */
     apiKeyId?: string;
+    /** What that API key may do; unset for the admin token (which may do everything). */
+    apiKeyScope?: "read" | "write";
     /** Who calls a route open to both: the admin token (every namespace) or one namespace's API key. Set by `requireCaller`. */
     caller: Caller;
   };

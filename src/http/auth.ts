@@ -4,7 +4,7 @@ import type { AppEnv } from "./app-env";
 import { ApiError } from "./errors";
 import { secretsEqual } from "./crypto";
 import { enforceRateLimit } from "./rate-limit";
-import { findNamespaceByName, namespaceForApiKey } from "../db/tenants";
+import { findNamespaceByName, namespaceForApiKey, type ApiKeyScope } from "../db/tenants";
 
 function bearerToken(header: string | undefined): string {
   const match = header?.match(/^Bearer\s+(\S+)$/i);
@@ -41,6 +41,15 @@ export const requireAdmin: MiddlewareHandler<AppEnv> = createMiddleware<AppEnv>(
   await next();
 });
 
+const READ_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/** A read-scoped key may read anything of its namespace and change nothing. */
+function refuseReadOnlyWrite(c: Context<AppEnv>, scope: ApiKeyScope): void {
+  if (scope === "read" && !READ_METHODS.has(c.req.method)) {
+    throw new ApiError(403, "read_only_key", `this API key has the read scope: ${c.req.method} needs a key with the write scope`);
+  }
+}
+
 /**
  * A namespace's API key acts on that namespace, within the key's rate limit;
  * the admin token acts on the namespace named by `?namespace=`.
@@ -57,8 +66,10 @@ export const requireNamespace: MiddlewareHandler<AppEnv> = createMiddleware<AppE
     const found = await namespaceForApiKey(c.env.DB, token);
     if (!found) throw new ApiError(401, "unauthorized", "unknown API key");
     await enforceRateLimit(c, { kind: "api-key", id: found.apiKeyId });
+    refuseReadOnlyWrite(c, found.scope);
     c.set("namespace", { id: found.id, name: found.name });
     c.set("apiKeyId", found.apiKeyId);
+    c.set("apiKeyScope", found.scope);
   }
   await next();
 });
@@ -71,6 +82,7 @@ export const requireCaller: MiddlewareHandler<AppEnv> = createMiddleware<AppEnv>
     const found = await namespaceForApiKey(c.env.DB, token);
     if (!found) throw new ApiError(401, "unauthorized", "unknown API key");
     await enforceRateLimit(c, { kind: "api-key", id: found.apiKeyId });
+    refuseReadOnlyWrite(c, found.scope);
     c.set("caller", { kind: "namespace", namespace: { id: found.id, name: found.name } });
     c.set("apiKeyId", found.apiKeyId);
   }

@@ -5,6 +5,7 @@ import { requireAdmin, requireNamespace } from "../http/auth";
 import { ApiError } from "../http/errors";
 import { parseOrThrow } from "../http/validate";
 import {
+  createApiKeyBody,
   createNamedSecretBody,
   createNamespaceWithKeywordsBody,
   keyIdParam,
@@ -155,8 +156,8 @@ for (const [path, kind] of [["sources", "write-key"], ["api-keys", "api-key"], [
 
 adminRoutes.post("/:name/api-keys", requireAdmin, async (c) => {
   const namespace = await namespaceNamed(c.env.DB, c.req.param("name"));
-  const { name } = parseOrThrow(createNamedSecretBody, await jsonBody(c));
-  const { record, secret } = await createApiKey(c.env.DB, namespace, name);
+  const { name, scope } = parseOrThrow(createApiKeyBody, await jsonBody(c));
+  const { record, secret } = await createApiKey(c.env.DB, namespace, name, scope);
   return c.json({ apiKey: record, key: secret }, 201);
 });
 

@@ -8,7 +8,7 @@ import { listProjectedLeads } from "../db/projection";
 import { encodeListCursor, toListedLead } from "./lead-list";
 import { findLeadByIdentity } from "../db/identities";
 import { normalizeEmail, type Identity } from "../ingest/normalize";
-import type { LeadSummary } from "../../durable/lead-object";
+import type { LeadExport, LeadSummary } from "../../durable/lead-object";
 import { eraseLead } from "../privacy/erase";
 import { exportLead } from "../privacy/export";
 
@@ -95,12 +95,17 @@ leadRoutes.post("/:id/outbox/retry", async (c) => {
   return c.json({ leadId: lead.id, retrying: await leadStub(c.env, lead.id).retryParkedOutbox() }, 202);
 });
 
-function leadStub(env: Env, id: string) {
+export function leadStub(env: Env, id: string) {
   return env.LEAD.get(env.LEAD.idFromString(id));
 }
 
+/** Everything the lead object holds (its full timeline), typed as the object returns it. */
+export async function heldByLead(env: Env, id: string): Promise<LeadExport | null> {
+  return (await leadStub(env, id).exportData()) as LeadExport | null;
+}
+
 /** A lead of another namespace is answered exactly like one that does not exist. */
-async function leadInNamespace(env: Env, namespaceId: string, id: string): Promise<LeadSummary> {
+export async function leadInNamespace(env: Env, namespaceId: string, id: string): Promise<LeadSummary> {
   let summary: LeadSummary | null;
   try {
     summary = await leadStub(env, id).summary();

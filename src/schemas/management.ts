@@ -14,6 +14,9 @@ export const createNamespaceBody = z.object({ name: namespaceName });
 
 export const createNamedSecretBody = z.object({ name: z.string().trim().min(1).max(100) });
 
+/** An API key: `read` keys may only read; `write` (the default) may also change configuration. */
+export const createApiKeyBody = createNamedSecretBody.extend({ scope: z.enum(["read", "write"]).default("write") });
+
 export const leadIdParam = z.object({ id: z.string().regex(/^[0-9a-f]{64}$/, "must be a lead id (64 hex characters)") });
 
 export const lookupQuery = z

@@ -35,10 +35,12 @@ export function freePort(): Promise<number> {
   });
 }
 
-export async function startLeadflare() {
+/** `vars` override wrangler.toml's [vars] for this server (e.g. ALLOW_PRIVATE_DESTINATIONS for a receiver on 127.0.0.1). */
+export async function startLeadflare(vars: Record<string, string> = {}) {
   const stateDir = mkdtempSync(join(tmpdir(), "leadflare-browser-"));
   prepareLocalState(stateDir);
-  const server = await startDev({ port: await freePort(), persistTo: stateDir, stdio: "ignore" });
+  const extraArgs = Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
+  const server = await startDev({ port: await freePort(), persistTo: stateDir, stdio: "ignore", extraArgs });
   return {
     url: server.url,
     stop() {

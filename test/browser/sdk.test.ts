@@ -165,31 +165,31 @@ describe("the dashboard", () => {
       await dashboard.goto(`${leadflare.url}/app/`);
       await dashboard.fill("#login input[name=key]", DEV.apiKey);
       await dashboard.click("#login button");
-      await dashboard.locator("#live .status", { hasText: "connected" }).waitFor();
+      await dashboard.locator(".status", { hasText: "live" }).waitFor();
 
       const customer = await browser.context.newPage();
       await customer.goto(`${site.url}/page`);
       await customer.waitForFunction(() => typeof (window as any).leadflare?.user === "function");
       await customer.evaluate(() => (window as any).leadflare.identify("dash-user", { email: "dash@example.com" }).track("Pricing Viewed"));
 
-      await dashboard.locator("#live li", { hasText: "Pricing Viewed" }).waitFor();
+      await dashboard.locator("ul.live li", { hasText: "Pricing Viewed" }).waitFor();
       const lead = await eventually(() => leadByUserId(leadflare.url, "dash-user"));
-      expect(await dashboard.locator("#live li", { hasText: "Pricing Viewed" }).textContent()).toContain("dash-user");
+      expect(await dashboard.locator("ul.live li", { hasText: "Pricing Viewed" }).textContent()).toContain("dash-user");
 
-      // The list reads the D1 projection, seconds behind; the dashboard refreshes itself.
-      const row = dashboard.locator(`#leads tr[data-lead="${lead.id}"]`);
+      // The list reads the D1 projection, seconds behind; the live stream makes the list refresh itself.
+      await dashboard.click("#nav a[data-path=leads]");
+      const row = dashboard.locator("#view tr", { hasText: "dash@example.com" });
       await row.waitFor({ timeout: 45_000 });
-      expect(await row.textContent()).toContain("dash@example.com");
       await dashboard.screenshot({ path: artifact("dashboard-live.png"), fullPage: true });
 
-      await row.click();
-      await dashboard.locator("#lead tbody tr", { hasText: "Pricing Viewed" }).waitFor();
-      expect(await dashboard.locator("#lead .chart polyline").count()).toBe(1);
-      expect(await dashboard.locator("#lead .facts").textContent()).toContain("userId: dash-user");
+      await row.locator("a").click();
+      await dashboard.locator("#view tbody tr", { hasText: "Pricing Viewed" }).waitFor();
+      expect(await dashboard.locator("#view .chart polyline").count()).toBe(1);
+      expect(await dashboard.locator("#view .facts").textContent()).toContain("userId: dash-user");
       await dashboard.screenshot({ path: artifact("dashboard-lead.png"), fullPage: true });
 
       const { body } = await api(leadflare.url, `/api/leads/${lead.id}`);
-      expect(await dashboard.locator("#lead .facts").textContent()).toContain(`${body.lead.score} (behaviour`);
+      expect(await dashboard.locator("#view .facts").textContent()).toContain(`${body.lead.score} (behaviour`);
     } finally {
       await browser.close();
     }

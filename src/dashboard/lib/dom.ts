@@ -1,0 +1,68 @@
+// DOM helpers: every text is set as text, never parsed as HTML.
+export type Child = Node | string | null | undefined | false;
+
+export const $ = <T extends Element = HTMLElement>(selector: string, root: ParentNode = document): T => root.querySelector<T>(selector)!;
+
+type Attrs = Record<string, string | boolean | undefined | ((event: Event) => void)>;
+
+/** An element: attributes (false/undefined ones left out), `on…` listeners, then children. */
+export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (typeof value === "function") node.addEventListener(name.slice(2), value);
+    else if (value === true) node.setAttribute(name, "");
+    else if (typeof value === "string") node.setAttribute(name, value);
+  }
+  node.append(...children.filter((c): c is Node | string => c !== null && c !== undefined && c !== false));
+  return node;
+}
+
+/** A card with a heading: the unit every screen is built of. */
+export function card(title: string, ...children: Child[]): HTMLElement {
+  return el("section", { class: "card", "aria-label": title }, el("h2", {}, title), ...children);
+}
+
+/** A table that scrolls sideways inside its card rather than widening the page. */
+export function table(headers: string[], rows: Node[], empty = "Nothing yet."): HTMLElement {
+  const body = rows.length > 0 ? rows : [el("tr", {}, el("td", { colspan: String(headers.length), class: "muted" }, empty))];
+  return el("div", { class: "scroll", tabindex: "0", role: "region", "aria-label": `${headers.join(", ")} table` }, el("table", {}, el("thead", {}, el("tr", {}, ...headers.map((h) => el("th", { scope: "col" }, h)))), el("tbody", {}, ...body)));
+}
+
+export const row = (...cells: Child[]) => el("tr", {}, ...cells.map((c) => el("td", {}, c)));
+
+/** A labelled control: the label wraps it, so screen readers name it. */
+export function field(label: string, control: HTMLElement): HTMLElement {
+  return el("label", { class: "field" }, el("span", {}, label), control);
+}
+
+export const input = (name: string, attrs: Attrs = {}) => el("input", { name, ...attrs });
+
+export function select(name: string, options: readonly string[], attrs: Attrs = {}): HTMLSelectElement {
+  return el("select", { name, ...attrs }, ...options.map((o) => el("option", { value: o }, o || "any")));
+}
+
+export const button = (text: string, onclick: (event: Event) => void, attrs: Attrs = {}) => el("button", { type: "button", ...attrs, onclick }, text);
+
+/** A one-line status under a form: errors in red, announced to screen readers. */
+export function notice(): HTMLElement & { show(text: string, error?: boolean): void } {
+  const node = el("p", { class: "notice", role: "status", "aria-live": "polite" }) as unknown as HTMLElement & { show(text: string, error?: boolean): void };
+  node.show = (text, error = false) => {
+    node.textContent = text;
+    node.className = error ? "notice error" : "notice";
+  };
+  return node;
+}
+
+export const time = (iso: string | null | undefined) => (iso ? new Date(iso).toLocaleString() : "—");
+
+export function formValues(form: HTMLFormElement): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const [name, value] of new FormData(form)) values[name] = String(value).trim();
+  return values;
+}
+
+/** Text shown once (a new key or secret) with a copy button. */
+export function secretBox(label: string, value: string): HTMLElement {
+  const box = el("input", { value, readonly: true, "aria-label": label, class: "secret" });
+  return el("div", { class: "once" }, el("strong", {}, `${label} (shown once): `), box, button("Copy", () => void navigator.clipboard?.writeText(value).catch(() => box.select())));
+}

@@ -1,0 +1,98 @@
+// One lead: why it scores what it does (each rule, event, decay and ICP
+// part), its score over time, stage history and timeline; export and erase.
+import { api, me, request, send } from "../lib/api";
+import { line } from "../lib/chart";
+import { button, card, el, notice, row, table, time } from "../lib/dom";
+import { leadLabel } from "../lib/leads";
+
+interface Contribution {
+  key: string;
+  label: string;
+  points: number;
+  count: number;
+}
+
+interface Explanation {
+  score: number;
+  behaviour: { total: number; byRule: Contribution[]; byEvent: Contribution[]; decay: number; retained: number };
+  icp: { total: number; companySize: number; annualRevenue: number; funding: number; cappedBy: number };
+  history: Array<{ at: string; type: string; behaviour: number }>;
+  stageChanges: Array<{ from: string | null; to: string; score: number; at: string }>;
+  scoringVersion: { lead: number; namespace: number };
+}
+
+export async function render(view: HTMLElement, [id]: string[]): Promise<void> {
+  const [{ lead }, why, timeline] = await Promise.all([
+    api<{ lead: any }>(`/api/leads/${id}`),
+    api<Explanation>(`/api/leads/${id}/explain`),
+    api<{ entries: Array<{ type: string; name: string; timestamp: string; scoreDelta: number; runningScore: number; event: { event?: string } }> }>(`/api/leads/${id}/timeline?limit=200`),
+  ]);
+  const label = leadLabel({ id: id!, userId: lead.userId ?? null, email: lead.email ?? null });
+  const facts: Array<[string, string]> = [
+    ["score", `${lead.score} (behaviour ${lead.behaviourScore} + ICP ${lead.icpScore})`],
+    ["stage / grade", `${lead.stage} / ${lead.grade}`],
+    ["events", String(lead.eventCount)],
+    ["identities", lead.identities.map((i: { kind: string; value: string }) => `${i.kind}: ${i.value}`).join(", ")],
+    ["first / last seen", `${time(lead.firstSeen)} / ${time(lead.lastSeen)}`],
+    ["lead id", id!],
+  ];
+  const signed = (n: number) => (n > 0 ? `+${n}` : String(n));
+  const parts = [
+    ...why.behaviour.byRule.map((c) => row(`rule: ${c.label}`, String(c.count), signed(c.points))),
+    why.behaviour.decay !== 0 ? row("decay (inactivity)", "", signed(why.behaviour.decay)) : null,
+    why.behaviour.retained !== 0 ? row("baseline of pruned events (retention)", "", signed(why.behaviour.retained)) : null,
+    row("ICP: company size", "", signed(why.icp.companySize)),
+    row("ICP: annual revenue", "", signed(why.icp.annualRevenue)),
+    row("ICP: funding stage", "", signed(why.icp.funding)),
+    why.icp.cappedBy !== 0 ? row("ICP: capped at 100", "", signed(why.icp.cappedBy)) : null,
+    el("tr", { class: "total" }, el("th", { scope: "row" }, "score"), el("td", {}, ""), el("td", {}, String(why.score))),
+  ].filter((r): r is HTMLTableRowElement => r !== null);
+  const status = notice();
+  const actions = el(
+    "div",
+    { class: "actions" },
+    button("Export JSON", () => void exportLead(id!, status).catch((e: Error) => status.show(e.message, true))),
+    me.canWrite ? button("Erase…", () => void erase(id!, label, status).catch((e: Error) => status.show(e.message, true)), { class: "danger" }) : null,
+  );
+  const stale = why.scoringVersion.lead < why.scoringVersion.namespace ? el("p", { class: "muted" }, "Rescoring under the latest rules is in progress; the explanation uses the latest rules.") : null;
+
+  view.replaceChildren(
+    el("p", {}, el("a", { href: "#/leads" }, "← Leads")),
+    el(
+      "div",
+      { class: "grid" },
+      card(`Lead ${label}`, el("dl", { class: "facts" }, ...facts.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)])), actions, status),
+      card("Why this score", stale, table(["part", "events", "points"], parts), el("h3", {}, "By event"), table(["event", "events", "points"], why.behaviour.byEvent.map((c) => row(c.label, String(c.count), signed(c.points))))),
+      card("Behaviour score over time", line("behaviour score over time", why.history.map((h) => [Date.parse(h.at), h.behaviour]))),
+      card("Stage history", table(["when", "from", "to", "behaviour score"], why.stageChanges.map((s) => row(time(s.at), s.from ?? "—", s.to, String(s.score))), "No stage changes yet.")),
+      card(
+        "Timeline (latest 200)",
+        table(
+          ["time", "type", "event", "points", "score"],
+          timeline.entries
+            .slice()
+            .reverse()
+            .map((e) => row(time(e.timestamp), e.type, e.event?.event ?? e.name, e.scoreDelta ? signed(e.scoreDelta) : "", String(e.runningScore))),
+        ),
+      ),
+    ),
+  );
+}
+
+async function exportLead(id: string, status: ReturnType<typeof notice>) {
+  const res = await request("GET", `/api/leads/${id}/export`);
+  const url = URL.createObjectURL(await res.blob());
+  const link = el("a", { href: url, download: `lead-${id}.json` });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  status.show("Exported.");
+}
+
+async function erase(id: string, label: string, status: ReturnType<typeof notice>) {
+  if (!confirm(`Erase ${label} everywhere and suppress its identities? This cannot be undone.`)) return;
+  const result = await send<{ identitiesSuppressed: number }>("DELETE", `/api/leads/${id}`);
+  status.show(`Erased; ${result.identitiesSuppressed} identities suppressed.`);
+  location.hash = "#/leads";
+}

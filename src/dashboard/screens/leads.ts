@@ -1,0 +1,76 @@
+// The lead list: filters, keyset pages, CSV export of everything the filters
+// select, refreshed when the live stream says something happened.
+import { api, request } from "../lib/api";
+import { button, card, el, field, formValues, input, notice, row, select, table, time } from "../lib/dom";
+import { onNotice } from "../lib/live";
+import { leadLink, STAGES, type ListedLead } from "../lib/leads";
+
+const REFRESH_AFTER_NOTICE_MS = 2_000;
+/** The list reads the projection, seconds behind the live stream: a slow poll catches what a notice's refresh was too early for. */
+const POLL_MS = 10_000;
+
+export async function render(view: HTMLElement): Promise<() => void> {
+  const filters = el(
+    "form",
+    { class: "filters" },
+    field("Stage", select("stage", ["", ...STAGES])),
+    field("Grade", select("grade", ["", "A+", "A", "B+", "B", "C+", "C", "D", "F"])),
+    field("Min score", input("minScore", { type: "number", inputmode: "numeric" })),
+    field("Sort", select("sort", ["score", "last_activity"])),
+    el("button", {}, "Filter"),
+  );
+  const status = notice();
+  const body = el("div", {});
+  const more = button("More", () => void load(true), { hidden: true });
+  let cursor: string | null = null;
+  let rows: HTMLElement[] = [];
+
+  const query = () => {
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(formValues(filters))) if (v) params.set(k, v);
+    return params;
+  };
+  async function load(append = false) {
+    const params = query();
+    if (append && cursor) params.set("cursor", cursor);
+    const page = await api<{ leads: ListedLead[]; nextCursor: string | null }>(`/api/leads?${params}`);
+    const fresh = page.leads.map((l) => row(leadLink(l), String(l.score), l.stage, l.grade, String(l.velocity), String(l.eventCount), time(l.lastActivity)));
+    rows = append ? [...rows, ...fresh] : fresh;
+    cursor = page.nextCursor;
+    more.hidden = !cursor;
+    body.replaceChildren(table(["lead", "score", "stage", "grade", "velocity", "events", "last activity"], rows, "No leads match."));
+  }
+  async function exportCsv() {
+    status.show("Exporting…");
+    const res = await request("GET", `/api/leads/export.csv?${query()}`);
+    const url = URL.createObjectURL(await res.blob());
+    const link = el("a", { href: url, download: "leads.csv" });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    status.show("Exported leads.csv (every page of this filter).");
+  }
+  filters.addEventListener("submit", (event) => {
+    event.preventDefault();
+    void load();
+  });
+  let pending: ReturnType<typeof setTimeout> | undefined;
+  const stop = onNotice(() => {
+    if (pending || cursor) return; // keep a paged-out list still
+    pending = setTimeout(() => {
+      pending = undefined;
+      void load().catch(() => undefined);
+    }, REFRESH_AFTER_NOTICE_MS);
+  });
+  const poll = setInterval(() => {
+    if (!cursor && !document.hidden) void load().catch(() => undefined);
+  }, POLL_MS);
+  await load();
+  view.replaceChildren(card("Leads", filters, el("div", { class: "actions" }, button("Export CSV", () => void exportCsv().catch((e: Error) => status.show(e.message, true)))), status, body, more));
+  return () => {
+    stop();
+    clearTimeout(pending);
+    clearInterval(poll);
+  };
+}

@@ -1,0 +1,164 @@
+// The console in headless Chromium against `wrangler dev`: each screen's
+// main flow, screenshots at 1,280 and 390 px (test/artifacts/console-*.png),
+// no horizontal overflow, and axe-core finding nothing serious or critical.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import type { Page } from "playwright-core";
+import { api, DEV, eventually, leadByUserId, newBrowser, startLeadflare } from "./harness.ts";
+import { checkAtBothWidths, DESKTOP, openScreen, signIn, startReceiver } from "./console-helpers.ts";
+
+let leadflare: Awaited<ReturnType<typeof startLeadflare>>;
+let browser: Awaited<ReturnType<typeof newBrowser>>;
+let page: Page;
+let receiver: Awaited<ReturnType<typeof startReceiver>>;
+
+const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
+
+async function sendEvents(batch: unknown[]) {
+  const res = await fetch(`${leadflare.url}/v1/batch`, {
+    method: "POST",
+    headers: { Authorization: `Basic ${btoa(`${DEV.writeKey}:`)}`, "Content-Type": "application/json" },
+    body: JSON.stringify({ batch }),
+  });
+  expect(res.status).toBe(200);
+}
+
+beforeAll(async () => {
+  // The webhook receiver listens on 127.0.0.1, which the outbound-URL guard refuses unless told otherwise.
+  leadflare = await startLeadflare({ ALLOW_PRIVATE_DESTINATIONS: "true" });
+  receiver = await startReceiver();
+  // Three leads: a warm one with firmographics, and two colder ones.
+  await sendEvents([
+    { type: "identify", userId: "ada", traits: { email: "ada@example.com", employees: 30, funding_stage: "Series A" }, timestamp: minutesAgo(30) },
+    ...[1, 2, 3].map((i) => ({ type: "page", userId: "ada", properties: { path: "/pricing" }, timestamp: minutesAgo(30 - i) })),
+    { type: "track", userId: "ada", event: "Signup", timestamp: minutesAgo(20) },
+    { type: "page", userId: "bob", properties: { path: "/pricing" }, timestamp: minutesAgo(15) },
+    { type: "track", userId: "cy", event: "Download", timestamp: minutesAgo(10) },
+  ]);
+  await eventually(async () => expect((await api(leadflare.url, "/api/leads")).body.leads).toHaveLength(3), 60_000);
+  browser = await newBrowser();
+  page = await browser.context.newPage();
+  await page.setViewportSize(DESKTOP);
+  page.on("dialog", (dialog) => void dialog.accept());
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await receiver?.stop();
+  leadflare?.stop();
+});
+
+describe("the console", () => {
+  it("signs in and shows the overview: funnel, distribution, movers, live stream", async () => {
+    await signIn(page, leadflare.url, DEV.apiKey);
+    await page.locator(".status", { hasText: "live" }).waitFor();
+    expect(await page.locator("#who").textContent()).toContain("write key");
+    expect(await page.locator("#view").textContent()).toContain("3 leads");
+    expect(await page.locator("#view svg[aria-label='leads per stage'] rect").count()).toBe(4);
+    await page.locator("#view tr", { hasText: "ada@example.com" }).waitFor();
+    await sendEvents([{ type: "track", userId: "bob", event: "Live Ping", timestamp: new Date().toISOString() }]);
+    await page.locator("ul.live li", { hasText: "Live Ping" }).waitFor();
+    await checkAtBothWidths(page, "overview");
+  });
+
+  it("lists leads, exports the filtered list as CSV, and explains a lead's score", async () => {
+    await openScreen(page, "leads");
+    await page.selectOption("#view select[name=stage]", "warm");
+    await page.click("#view .filters button");
+    await eventually(async () => expect(await page.locator("#view tbody tr").count()).toBe(1));
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("#view button:has-text('Export CSV')")]);
+    const csv = readFileSync((await download.path())!, "utf8").trim().split("\r\n");
+    expect(csv).toHaveLength(2);
+    expect(csv[1]).toContain("ada@example.com");
+    await checkAtBothWidths(page, "leads");
+
+    await page.click("#view a:has-text('ada@example.com')");
+    await page.locator("#view h2", { hasText: "Why this score" }).waitFor();
+    const ada = await leadByUserId(leadflare.url, "ada");
+    const why = page.locator("#view section[aria-label='Why this score']");
+    expect(await why.locator("tr.total").textContent()).toContain(String(ada.score));
+    expect(await why.textContent()).toContain("ICP: funding stage+15");
+    expect(await page.locator("#view svg[aria-label='behaviour score over time'] polyline").count()).toBe(1);
+    expect(await page.locator("#view section[aria-label='Stage history'] tbody tr").count()).toBeGreaterThan(0);
+    await checkAtBothWidths(page, "lead");
+  });
+
+  it("previews a scoring rule on the server, saves it, and the lead's explanation shows it", async () => {
+    await openScreen(page, "rules");
+    await page.fill("#view input[name=event]", "page_view");
+    await page.fill("#view input[name=points]", "20");
+    await page.fill("#view input[name=property]", "properties.path");
+    await page.selectOption("#view select[name=op]", "equals");
+    await page.fill("#view input[name=value]", "/pricing");
+    await page.click("#view button:has-text('Preview')");
+    // ada: 35 → 80 behaviour points (warm → hot); bob: 5 → 20 (cold stays cold); cy unchanged.
+    const summary = page.locator("#view .preview-summary");
+    await summary.waitFor();
+    expect(await summary.textContent()).toContain("1 of 3 sampled leads would change stage (warm→hot: 1)");
+    expect(await page.locator("#view svg[aria-label='score distribution before and after'] rect.series-1").count()).toBe(11);
+    await checkAtBothWidths(page, "rules-preview");
+    expect((await api(leadflare.url, "/api/scoring-rules")).body.rules).toEqual([]);
+
+    await page.click("#view button:has-text('Save')");
+    await page.locator("#view tbody tr", { hasText: "properties.path equals /pricing" }).waitFor();
+    const ada = await leadByUserId(leadflare.url, "ada");
+    await eventually(async () => expect((await api(leadflare.url, `/api/leads/${ada.id}`)).body.lead.stage).toBe("hot"));
+    await page.goto(`${leadflare.url}/app/#/lead/${ada.id}`);
+    await page.locator("#view tr", { hasText: "rule: page_view +20 when properties.path equals /pricing" }).waitFor();
+  });
+
+  it("creates a webhook destination, sends a test, and shows its log", async () => {
+    await openScreen(page, "destinations");
+    await page.fill("#view input[name=name]", "CRM hook");
+    await page.fill("#view textarea[name=config]", JSON.stringify({ url: receiver.url }));
+    await page.click("#view button:has-text('Create destination')");
+    await page.locator("#view h2", { hasText: "Destination CRM hook" }).waitFor();
+    await page.click("#view button:has-text('Send test')");
+    await page.locator("#view .notice", { hasText: "Test delivered" }).waitFor();
+    expect(receiver.received.length).toBeGreaterThan(0);
+    expect(await page.locator("#view section[aria-label='Delivery log']").count()).toBe(1);
+    await checkAtBothWidths(page, "destination");
+  });
+
+  it("shows ICP table, automations, accounts and sync, buffers and privacy screens; erases a lead", async () => {
+    for (const screen of ["icp", "automations", "accounts", "buffers", "privacy"]) {
+      await openScreen(page, screen);
+      await checkAtBothWidths(page, screen);
+    }
+    await page.selectOption("#view select[name=kind]", "userId");
+    await page.fill("#view input[name=value]", "cy");
+    await page.click("#view button:has-text('Find lead')");
+    await page.locator("#view a", { hasText: "cy" }).click();
+    await page.click("#view button:has-text('Erase')");
+    await page.locator("#nav a[aria-current=page][data-path=leads]").waitFor();
+    expect((await api(leadflare.url, "/api/leads/lookup?userId=cy")).status).toBe(404);
+  });
+
+  it("as admin: creates a read-only key (shown once); that key's console hides writes and the API refuses them", async () => {
+    await signIn(page, leadflare.url, DEV.adminToken, DEV.namespace);
+    await openScreen(page, "sources");
+    const apiKeyCard = page.locator("#view section[aria-label='New API key']");
+    await apiKeyCard.locator("input[name=name]").fill("viewer");
+    await apiKeyCard.locator("select[name=scope]").selectOption("read");
+    await apiKeyCard.locator("button:has-text('Create API key')").click();
+    const readKey = await apiKeyCard.locator("input.secret").inputValue();
+    expect(readKey).toMatch(/^lf_/);
+    await checkAtBothWidths(page, "sources");
+
+    await page.click("#sign-out");
+    await signIn(page, leadflare.url, readKey);
+    expect(await page.locator("#who").textContent()).toContain("read-only key");
+    await openScreen(page, "rules");
+    expect(await page.locator("#view button:has-text('Delete')").count()).toBe(0);
+    expect(await page.locator("#view button:has-text('Save')").isDisabled()).toBe(true);
+    const refused = await fetch(`${leadflare.url}/api/scoring-rules`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${readKey}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ event: "signup", points: 1 }),
+    });
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as any).error.code).toBe("read_only_key");
+    await openScreen(page, "destinations");
+    expect(await page.locator("#view section[aria-label='New destination']").count()).toBe(0);
+  });
+});
