@@ -4,7 +4,7 @@
  * `POST /__bench/counts` reads and resets them. Hosts ending in
  * `.bench-fake.com` go to the bench's fakes on loopback (BENCH_FAKE_URL).
  */
-import worker, { LeadObject as Lead, RateLimiter as Limiter, LiveObject as Live } from "../../src/index";
+import worker, { DeliveryObject as Delivery, LeadObject as Lead, RateLimiter as Limiter, LiveObject as Live } from "../../src/index";
 import { consumerBatch, countedClass, countedEnv, countFetch, counts, resetCounts, workerInvocation } from "./counters";
 
 let fakeBase: string | undefined;
@@ -13,6 +13,7 @@ countFetch((url) => (fakeBase && url.hostname.endsWith(".bench-fake.com") ? new 
 export const LeadObject = countedClass(Lead, "LeadObject");
 export const RateLimiter = countedClass(Limiter, "RateLimiter");
 export const LiveObject = countedClass(Live, "LiveObject");
+export const DeliveryObject = countedClass(Delivery, "DeliveryObject");
 
 type BenchEnv = Env & { BENCH_FAKE_URL?: string };
 

@@ -30,6 +30,8 @@ export interface KeyListing {
   lastUsedAt: string | null;
   /** Set after a rotation, while the previous key still works. */
   previousKeyValidUntil: string | null;
+  /** API keys only: what the key may do. */
+  scope?: "read" | "write";
 }
 
 interface KeyRow {
@@ -39,6 +41,7 @@ interface KeyRow {
   created_at: number;
   last_used_at: number | null;
   previous_expires_at: number | null;
+  scope?: "read" | "write";
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -51,6 +54,7 @@ export function describeKey(row: KeyRow, now = Date.now()): KeyListing {
     createdAt: new Date(row.created_at).toISOString(),
     lastUsedAt: iso(row.last_used_at),
     previousKeyValidUntil: row.previous_expires_at !== null && row.previous_expires_at > now ? iso(row.previous_expires_at) : null,
+    ...(row.scope ? { scope: row.scope } : {}),
   };
 }
 
@@ -62,7 +66,7 @@ function nameColumn(kind: KeyKind): string {
 export async function listKeys(db: D1Database, kind: KeyKind, namespaceId: string): Promise<KeyListing[]> {
   const { table } = KEY_KINDS[kind];
   const { results } = await db
-    .prepare(`SELECT id, ${nameColumn(kind)} AS name, key_prefix, created_at, last_used_at, previous_expires_at FROM ${table} WHERE namespace_id = ? ORDER BY created_at, id`)
+    .prepare(`SELECT id, ${nameColumn(kind)} AS name, key_prefix, created_at, last_used_at, previous_expires_at${kind === "api-key" ? ", scope" : ""} FROM ${table} WHERE namespace_id = ? ORDER BY created_at, id`)
     .bind(namespaceId)
     .all<KeyRow>();
   return results.map((row) => describeKey(row));

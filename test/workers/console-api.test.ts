@@ -144,6 +144,8 @@ describe("console APIs", () => {
     const created = await call(`/api/namespaces/${t.namespace}/api-keys`, { method: "POST", headers: adminHeaders(), body: JSON.stringify({ name: "viewer", scope: "read" }) });
     const { key, apiKey } = (await created.json()) as any;
     expect(apiKey.scope).toBe("read");
+    const listed = (await (await call(`/api/namespaces/${t.namespace}/api-keys`, { headers: adminHeaders() })).json()) as any;
+    expect(listed.apiKeys.map((k: any) => [k.name, k.scope])).toEqual([["tests", "write"], ["viewer", "read"]]);
     const viewer: Tenant = { ...t, apiKey: key };
     expect((await api(viewer, "/api/me")).body).toEqual({ namespace: t.namespace, admin: false, scope: "read" });
     expect((await api(t, "/api/me")).body.scope).toBe("write");
