@@ -19,6 +19,7 @@ import { assetRoutes } from "./routes/assets";
 import { webhookRoutes } from "./routes/webhooks";
 import { syncRoutes } from "./routes/sync";
 import { accountRoutes } from "./routes/accounts";
+import { leadScoringCompat } from "./compat/lead-scoring/routes";
 
 export const app = new Hono<AppEnv>();
 
@@ -47,6 +48,8 @@ app.route("/", assetRoutes);
 app.route("/webhooks", webhookRoutes);
 app.route("/api/accounts", accountRoutes);
 app.route("/api/sync", syncRoutes);
+// The seeds' own APIs, as thin adapters over the core (see MIGRATING.md).
+app.route("/compat/lead-scoring", leadScoringCompat);
 
 app.notFound((c) => errorResponse(c, new ApiError(404, "not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)));
 
