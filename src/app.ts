@@ -21,6 +21,7 @@ import { syncRoutes } from "./routes/sync";
 import { accountRoutes } from "./routes/accounts";
 import { leadScoringCompat } from "./compat/lead-scoring/routes";
 import { leadServiceCompat } from "./compat/lead-service/routes";
+import { cairoCompat } from "./compat/cairo/routes";
 
 export const app = new Hono<AppEnv>();
 
@@ -52,6 +53,7 @@ app.route("/api/sync", syncRoutes);
 // The seeds' own APIs, as thin adapters over the core (see MIGRATING.md).
 app.route("/compat/lead-scoring", leadScoringCompat);
 app.route("/compat/lead-service", leadServiceCompat);
+app.route("/compat/cairo", cairoCompat);
 
 app.notFound((c) => errorResponse(c, new ApiError(404, "not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)));
 

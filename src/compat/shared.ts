@@ -9,7 +9,8 @@ import type { z } from "zod";
 import type { AppEnv } from "../http/app-env";
 import { ApiError, validationError } from "../http/errors";
 import { enforceRateLimit } from "../http/rate-limit";
-import { findNamespaceById, namespaceForApiKey, type IngestNamespace } from "../db/tenants";
+import { findNamespaceById, findNamespaceByName, namespaceForApiKey, type IngestNamespace, type Namespace } from "../db/tenants";
+import { secretsEqual } from "../http/crypto";
 import { orgForKey } from "../db/orgs";
 import { scoringVersion } from "../db/scoring";
 import { readJsonBody } from "../ingest/body";
@@ -46,6 +47,33 @@ export const compatAuth: MiddlewareHandler<AppEnv> = createMiddleware<AppEnv>(as
   return next();
 });
 
+/**
+ * Like compatAuth, and the admin token too (Cairo's namespace admin and
+ * all-namespace syncs). Sets `c.var.caller`; a key's namespace also as
+ * `c.var.namespace`.
+ */
+export const compatCaller: MiddlewareHandler<AppEnv> = createMiddleware<AppEnv>(async (c, next) => {
+  const key = presentedKey(c);
+  if (c.env.ADMIN_TOKEN && secretsEqual(key, c.env.ADMIN_TOKEN)) {
+    c.set("caller", { kind: "admin" });
+    return next();
+  }
+  return compatAuth(c, async () => {
+    c.set("caller", { kind: "namespace", namespace: c.var.namespace });
+    await next();
+  });
+});
+
+/** The namespace a call acts on: the key's own, or for the admin token the one named by `?namespace=`. */
+export async function callerNamespace(c: Context<AppEnv>): Promise<Namespace> {
+  if (c.var.caller.kind === "namespace") return c.var.caller.namespace;
+  const name = c.req.query("namespace");
+  if (!name) throw new ApiError(400, "invalid_request", "the admin token needs ?namespace=<name>", [{ path: "namespace", message: "required" }]);
+  const namespace = await findNamespaceByName(c.env.DB, name);
+  if (!namespace) throw new ApiError(404, "not_found", `no namespace named ${name}`);
+  return namespace;
+}
+
 /** The seeds' error answers: leadflare's one shape, with Cairo's `success: false` beside it. */
 export function seedErrors(flavour: "plain" | "success-flag"): ErrorHandler<AppEnv> {
   return (error, c) => {
@@ -73,11 +101,12 @@ export function parseSeed<S extends z.ZodType>(schema: S, input: unknown, what?:
 }
 
 /** Hands Segment messages to the core pipeline for the caller's namespace, as an API-key caller. */
-export async function ingestForNamespace(c: Context<AppEnv>, messages: unknown[]): Promise<IngestOutcome> {
+export async function ingestForNamespace(c: Context<AppEnv>, messages: unknown[], target: Namespace = c.var.namespace): Promise<IngestOutcome> {
   const namespace: IngestNamespace = {
-    ...c.var.namespace,
-    scoringVersion: await scoringVersion(c.env.DB, c.var.namespace.id),
-    sourceId: c.var.apiKeyId ?? `org-${c.var.org?.id}`,
+    ...target,
+    scoringVersion: await scoringVersion(c.env.DB, target.id),
+    // The pipeline itself does not read it: rate limits were taken by the auth middleware.
+    sourceId: c.var.apiKeyId ?? "compat",
   };
   return ingestMessages(c.env, namespace, messages, {});
 }
