@@ -94,6 +94,13 @@ export async function seedBody<S extends z.ZodType>(c: Context<AppEnv>, schema: 
   return parseSeed(schema, value);
 }
 
+/** Like seedBody, for routes whose seed examples often send no body at all (`curl -X POST …/start`): none reads as `{}`. */
+export async function optionalSeedBody<S extends z.ZodType>(c: Context<AppEnv>, schema: S): Promise<z.output<S>> {
+  const raw = await c.req.raw.clone().arrayBuffer();
+  if (raw.byteLength === 0) return parseSeed(schema, {});
+  return seedBody(c, schema, COMPAT_MAX_BODY_BYTES);
+}
+
 export function parseSeed<S extends z.ZodType>(schema: S, input: unknown, what?: string): z.output<S> {
   const result = schema.safeParse(input);
   if (!result.success) throw validationError(result.error, what);

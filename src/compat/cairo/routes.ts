@@ -38,6 +38,7 @@ import {
   type CairoTrack,
 } from "./schemas";
 import { seedJobStarted, seedJobStatus } from "./shapes";
+import { cairoOperations } from "./operations";
 
 export const cairoCompat = new Hono<AppEnv>();
 cairoCompat.onError(seedErrors("success-flag"));
@@ -55,6 +56,7 @@ cairoCompat.get("/health/detailed", async (c) => {
 });
 
 cairoCompat.use("/api/*", compatCaller);
+cairoCompat.route("/", cairoOperations);
 
 // ---- Events: Cairo identifies people by email; each becomes a lead (anonymousId `email:<email>`, joined with the email's other activity by identity resolution).
 
