@@ -7,11 +7,11 @@ export const webhookReceiver = () => new FakeService("hooks.customer.fake", () =
 export const slackFake = () =>
   new FakeService("hooks.slack.fake", (r) => (JSON.parse(r.body).text ? new Response("ok") : new Response("invalid_payload", { status: 400 })));
 
-/** Mixpanel /track: decodes `data=<base64 JSON>`, answers 1 (0 when the token is wrong). */
+/** Mixpanel /track and /engage: decodes `data=<base64 JSON>`, answers 1 (0 when the token is wrong). */
 export const mixpanelFake = () =>
   new FakeService("mixpanel.fake", (r) => {
     const payload = decodeMixpanel(r.body);
-    return new Response(payload.properties.token === "mp-token" ? "1" : "0");
+    return new Response((payload.properties?.token ?? payload.$token) === "mp-token" ? "1" : "0");
   });
 
 export function decodeMixpanel(body: string): any {
