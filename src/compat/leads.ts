@@ -14,7 +14,13 @@ export function leadStub(env: Env, leadId: string) {
 export async function resolveSeedLead(env: Env, namespaceId: string, seedId: string): Promise<{ leadId: string; lead: LeadSummary } | null> {
   const leadId = CORE_LEAD_ID.test(seedId) ? seedId : await findLeadByIdentity(env.DB, namespaceId, { kind: "userId", value: seedId });
   if (!leadId) return null;
-  const lead = await leadStub(env, leadId).summary();
+  let lead: LeadSummary | null;
+  try {
+    lead = await leadStub(env, leadId).summary();
+  } catch (error) {
+    if (error instanceof TypeError) return null; // 64 hex characters, but not an id of the lead objects
+    throw error;
+  }
   return lead && lead.namespaceId === namespaceId ? { leadId, lead } : null;
 }
 

@@ -151,9 +151,12 @@ describe("Cairo compat: namespaces", () => {
     expect((await cairo(techKey, "PUT", "/api/namespaces/acme-corp", '{"keywords": []}')).status).toBe(404);
     expect((await cairo(techKey, "POST", "/api/namespaces", '{"name": "mine"}')).status).toBe(403);
     expect((await cairo(techKey, "GET", "/api/namespaces/tech-startup/stats")).status).toBe(200);
+    // Keywords route campaigns from every source: only the admin token changes them.
+    expect((await cairo(techKey, "PUT", "/api/namespaces/tech-startup", '{"keywords": ["ACME Widgets"]}')).status).toBe(403);
     // A keyword another namespace holds is refused, and nothing changes.
-    const taken = await cairo(techKey, "PUT", "/api/namespaces/tech-startup", '{"keywords": ["ACME"]}');
+    const taken = await cairo(ADMIN_TOKEN, "PUT", "/api/namespaces/tech-startup", '{"keywords": ["ACME"]}');
     expect(taken).toMatchObject({ status: 409, body: { success: false, error: { code: "keyword_taken" } } });
+    expect((await cairo(ADMIN_TOKEN, "GET", "/api/namespaces/tech-startup")).body.data.keywords).toContain("techstart");
   });
 });
 

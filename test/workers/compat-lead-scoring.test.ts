@@ -294,6 +294,8 @@ describe("Lead Scoring System compat: keys, errors and tenants", () => {
     const coreId = (await seed(t, "GET", `/api/leads/${id}`)).body.leadId;
     expect((await seed(other, "GET", `/api/leads/${coreId}`)).status).toBe(404);
     expect((await seed(other, "GET", `/api/leads/${coreId}/timeline`)).status).toBe(404);
+    // 64 hex characters that are no lead object's id: not found, not a 500.
+    expect((await seed(t, "GET", `/api/leads/${"f".repeat(64)}`)).status).toBe(404);
   });
 });
 

@@ -116,7 +116,8 @@ cairoCompat.get("/api/events/stats", async (c) => {
 
 cairoCompat.get("/api/events/health", (c) => c.json({ success: true, status: "healthy", service: "event-tracking" }));
 
-// ---- Namespaces: a key sees and updates its own namespace; creating and listing all take the admin token.
+// ---- Namespaces: a key sees its own namespace; creating, listing all and changing keywords take the admin token
+// (keywords route every outreach campaign that matches them, whoever's source it came from).
 
 cairoCompat.get("/api/namespaces", async (c) => {
   const visible = c.var.caller.kind === "admin" ? await listNamespaces(c.env.DB) : [c.var.caller.namespace];
@@ -143,6 +144,7 @@ cairoCompat.get("/api/namespaces/:name", async (c) => {
 
 cairoCompat.put("/api/namespaces/:name", async (c) => {
   const namespace = await visibleNamespace(c, c.req.param("name"));
+  if (c.var.caller.kind !== "admin") throw new ApiError(403, "forbidden", "changing a namespace's routing keywords needs the admin token");
   const body = await seedBody(c, cairoNamespaceUpdate, MAX_MESSAGE_BYTES);
   const { keywords } = parseSeed(updateNamespaceBody, body);
   await refuseTakenKeywords(c.env.DB, namespace.id, keywords);
