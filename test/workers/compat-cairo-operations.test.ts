@@ -110,6 +110,9 @@ describe("Cairo compat: jobs and scoring", () => {
 
     const listed = await cairo(t, "GET", "/api/jobs");
     expect(listed.body).toMatchObject({ success: true, jobs: { periodic_sync: { enabled: true }, calculate_lead_scores: { status: "idle" } } });
+    // Seed 004's job status: every job with enabled, last_run, next_run, status.
+    const status = await cairo(t, "GET", "/api/jobs/status");
+    for (const job of Object.values(status.body.jobs) as any[]) expect(Object.keys(job)).toEqual(expect.arrayContaining(["enabled", "last_run", "next_run", "status"]));
 
     const calculated = await cairo(
       t,

@@ -140,6 +140,7 @@ describe("Cairo compat: namespaces", () => {
     const native = await call("/api/namespaces/acme-corp", { headers: adminHeaders() });
     expect(((await native.json()) as any).namespace.keywords).toContain("acme corporation");
 
+    expect((await cairo(ADMIN_TOKEN, "GET", "/api/namespaces/acme-corp/stats")).body).toMatchObject({ success: true, data: { namespace: "acme-corp" } });
     const stats = await cairo(ADMIN_TOKEN, "GET", "/api/namespaces/tech-startup/stats");
     expect(stats).toMatchObject({ status: 200, body: { success: true, data: { namespace: "tech-startup", totalUsers: 0 } } });
 
