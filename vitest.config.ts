@@ -21,6 +21,10 @@ export default defineConfig(async () => {
                 bindings: {
                   TEST_MIGRATIONS: migrations,
                   ADMIN_TOKEN: "test-admin-token",
+                  // The fakes live on *.fake hosts, which the outbound URL guard refuses without this.
+                  ALLOW_PRIVATE_DESTINATIONS: "true",
+                  // Test keys for secrets at rest: test2 encrypts, test1 is an older key still listed (the rotation test writes under it).
+                  SECRETS_KEY: "test2:neCE6d2D0ptHFadStLHNiAhJcTXvqCi43mdocRTxL3s=,test1:Fut2AszMQMyZ705Mhr9RVP0/hPGHtaKmLzXsO9NrZHI=",
                   // Outside APIs point at the fakes in test/fakes; retries are quick.
                   MIXPANEL_API_URL: "https://mixpanel.fake",
                   ATTIO_API_URL: "https://attio.fake/v2",
@@ -38,6 +42,7 @@ export default defineConfig(async () => {
                   // Tests poll a lot; the rate limit tests set small limits per key.
                   RATE_LIMIT_SOURCE_DEFAULT: "1000000/60",
                   RATE_LIMIT_API_KEY_DEFAULT: "1000000/60",
+                  RATE_LIMIT_WEBHOOK_DEFAULT: "1000000/60",
                   MANAGEMENT_ORIGINS: "https://app.leadflare.test, https://admin.leadflare.test",
                   LEMLIST_API_URL: "https://lemlist.fake/api",
                   SMARTLEAD_API_URL: "https://smartlead.fake/api/v1",
@@ -52,7 +57,7 @@ export default defineConfig(async () => {
           ],
           test: {
             name: "workers",
-            include: ["test/workers/**/*.test.ts"],
+            include: ["test/workers/**/*.test.ts", "test/security/**/*.test.ts"],
             setupFiles: ["./test/workers/apply-migrations.ts", "./test/workers/refuse-unfaked-hosts.ts"],
             // Queue consumers and alarms run on real time, so some tests wait a few seconds.
             testTimeout: 60_000,

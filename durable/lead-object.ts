@@ -42,19 +42,19 @@ import { gradeFor, stageFor, type Stage } from "../src/scoring/stage";
 import { DAY_MS, velocityFromWeight } from "../src/scoring/velocity";
 import { matchRule } from "../src/scoring/rules";
 import { firmographicsFromTraits, icpScoreFor, type Firmographics } from "../src/scoring/icp";
-import { nextDecayAt } from "../src/scoring/decay";
 import { intelligenceFor, type Intelligence } from "../src/scoring/intelligence";
 import { DEFAULT_SCORING, type ScoringConfig } from "../src/scoring/config";
 import { indexIdentities } from "../src/db/identities";
 import { loadScoringConfig } from "../src/db/scoring";
 import { countSuppressed } from "../src/db/suppression";
-import type { ProjectionMessage } from "../src/queues/projection";
+import { projectionQueue, type ProjectionMessage } from "../src/queues/projection";
 import type { DestinationMessage } from "../src/queues/destinations";
 import type { EnrichmentMessage } from "../src/queues/enrichment";
 import type { DeliveryItem, LeadSnapshot } from "../src/destinations/types";
 import { publishMerge } from "../src/live/publish";
 import { migrateLeadSchema } from "./lead-schema";
 import { profileFromTraits, type Profile } from "../src/ingest/profile";
+import { parseStored } from "../src/ingest/nesting";
 import {
   LeadStore,
   MERGE_TYPE,
@@ -240,7 +240,7 @@ export class LeadObject extends DurableObject<Env> {
       score: behaviour + this.icpScore(),
       activity: this.store.activity(),
       recentEventNames: this.store.eventNamesSince(now - 7 * DAY_MS),
-      lastEventTs: this.store.decayPosition()?.lastEventTs ?? null,
+      lastEventTs: this.store.lastEventTs() ?? null,
     });
   }
 
@@ -273,7 +273,7 @@ export class LeadObject extends DurableObject<Env> {
     const last = page[limit - 1];
     return {
       entries: page.slice(0, limit).map(toTimelineEntry),
-      nextCursor: page.length > limit && last ? encodeCursor(last.ts, last.message_id) : null,
+      nextCursor: page.length > limit && last ? encodeCursor(last.ts, last.ord) : null,
     };
   }
 
@@ -322,6 +322,7 @@ export class LeadObject extends DurableObject<Env> {
       // The entry's id is fixed per merged lead, so a repeated push adds no second entry.
       const entry: StoredEvent = {
         messageId: `merge:${payload.from}`,
+        ord: `merge:${payload.from}`,
         ts: now,
         type: MERGE_TYPE,
         name: MERGE_TYPE,
@@ -409,7 +410,7 @@ export class LeadObject extends DurableObject<Env> {
 
   /**
    * The one alarm drives all deferred work: finishing a merge push, identity
-   * links and index writes, the day's decay step, the projection update and
+   * links and index writes, the decay that fell due, the projection update and
    * the outbox.
    * Each duty that fails leaves its state in storage and asks for a retry.
    */
@@ -565,15 +566,8 @@ export class LeadObject extends DurableObject<Env> {
     return fresh;
   }
 
-  /** Records a stage change, if any, marks the summary for the projection and tells destinations. */
+  /** Marks the summary for the projection and tells destinations (stage changes are kept by the store, in event time). */
   private afterChange(): void {
-    const behaviourScore = this.store.behaviourScore();
-    const stage = stageFor(behaviourScore);
-    const previous = this.store.meta("stage") as Stage | undefined;
-    if (stage !== previous) {
-      this.store.recordStageChange(previous ?? null, stage, behaviourScore, Date.now());
-      this.store.setMeta("stage", stage);
-    }
     this.projectionDirty = true;
     this.changeGeneration++;
     if (this.deliveries) this.recordChangeForDestinations(this.snapshot());
@@ -648,7 +642,7 @@ export class LeadObject extends DurableObject<Env> {
     const lead = this.snapshot();
     const items: DeliveryItem[] = rows.map((row) =>
       row.kind === "event"
-        ? { messageId: row.message_id, kind: "event", lead, event: JSON.parse(row.payload) as Record<string, unknown> }
+        ? { messageId: row.message_id, kind: "event", lead, event: parseStored(row.payload) as Record<string, unknown> }
         : { messageId: row.message_id, kind: "change", lead, change: JSON.parse(row.payload) as DeliveryItem["change"] },
     );
     const message: DestinationMessage = { kind: "lead-batch", batchId: batchId!, namespaceId, leadId: lead.id, items };
@@ -699,18 +693,17 @@ export class LeadObject extends DurableObject<Env> {
 
   private nextDecayAt(): number | undefined {
     if (this.forwardTo()) return undefined;
-    const position = this.store.decayPosition();
-    if (!position || position.score <= 0) return undefined;
-    return nextDecayAt(position.lastEventTs, position.decaySteps);
+    return this.store.nextDecayAt();
   }
 
-  /** Writes the decay steps that have fallen due since the last event. */
+  /** Brings the quiet stretch's decay row up to date once a step has fallen due. */
   private applyDueDecay(now: number): void {
-    const position = this.store.decayPosition();
-    if (this.forwardTo() || !position || position.score <= 0 || nextDecayAt(position.lastEventTs, position.decaySteps) > now) return;
+    const dueAt = this.nextDecayAt();
+    const lastEventTs = this.store.lastEventTs();
+    if (dueAt === undefined || dueAt > now || lastEventTs === undefined) return;
     this.transact(() => {
       // Anchored on the last event: only the decay rows after it are rewritten.
-      this.store.rescoreFrom({ ts: position.lastEventTs + 1, id: "" }, this.capOf(), now);
+      this.store.rescoreFrom({ ts: lastEventTs + 1, id: "" }, this.capOf(), now);
       this.afterChange();
     });
   }
@@ -749,7 +742,7 @@ export class LeadObject extends DurableObject<Env> {
         ...lead,
       };
     }
-    await this.env.PROJECTION.send(message);
+    await projectionQueue(this.env, leadId).send(message);
     this.projectionVersion = version;
     // Jittered, so leads that got busy together do not all send together again.
     this.projectionDueAt = Date.now() + this.projectionIntervalMs() * (0.8 + 0.4 * Math.random());
@@ -876,6 +869,7 @@ function traitsOf(event: LeadEvent): Record<string, unknown> {
 function toStoredEvent(event: LeadEvent): StoredEvent {
   return {
     messageId: event.messageId,
+    ord: event.order ?? event.messageId,
     ts: event.timestamp,
     type: event.type,
     name: event.name,
@@ -893,7 +887,8 @@ function toTimelineEntry(row: EventRow): TimelineEntry {
     receivedAt: new Date(row.received_at).toISOString(),
     scoreDelta: row.points,
     runningScore: row.running_score,
-    event: JSON.parse(row.body),
+    // Bounded: an event stored before the nesting limit held still reads back.
+    event: parseStored(row.body),
   };
 }
 

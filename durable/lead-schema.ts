@@ -57,6 +57,12 @@ export const LEAD_SCHEMA_STEPS: readonly string[] = [
   // Event counts are derived from the events table and the projection's
   // bookkeeping is kept in memory: no write per event or per summary.
   `DELETE FROM meta WHERE key IN ('event_stats', 'projection_dirty', 'projection_version');`,
+  // Same-timestamp rows keep their arrival order (the call's time, then the
+  // message's place in it) rather than their messageIds' order.
+  `ALTER TABLE events ADD COLUMN ord TEXT NOT NULL DEFAULT '';
+   UPDATE events SET ord = message_id;
+   DROP INDEX events_in_order;
+   CREATE INDEX events_in_order ON events (ts, ord);`,
 ];
 
 export function migrateLeadSchema(sql: SqlStorage): void {

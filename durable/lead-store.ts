@@ -1,13 +1,21 @@
 import type { Identity, IdentityKind } from "../src/ingest/normalize";
 import { EMPTY_STATE, foldScores, type ScoreState } from "../src/scoring/fold";
 import type { RuleMatch } from "../src/scoring/rules";
-import type { Stage } from "../src/scoring/stage";
+import { stageFor, type Stage } from "../src/scoring/stage";
 import { DAY_MS } from "../src/scoring/velocity";
+import { DECAY_GRACE_DAYS, stepAt } from "../src/scoring/decay";
 import { chunksOf } from "../src/db/batch";
 
 /** One row of a lead's event log, as stored and as moved between leads by a merge. */
 export interface StoredEvent {
   messageId: string;
+  /**
+   * Breaks ties between rows of the same timestamp: arrival order (the time
+   * the call came in, then the message's place in it), then the messageId.
+   * Rows stored before it was kept have their messageId here, as do events
+   * pushed by a lead that predates it (left out).
+   */
+  ord?: string;
   ts: number;
   type: string;
   name: string;
@@ -17,6 +25,7 @@ export interface StoredEvent {
 
 export interface EventRow extends Record<string, SqlStorageValue> {
   message_id: string;
+  ord: string;
   ts: number;
   type: string;
   name: string;
@@ -56,7 +65,7 @@ export interface Conflict {
   at: string;
 }
 
-/** Timeline rows that record a merge, a day's decay or pruned events, rather than an event the lead did. */
+/** Timeline rows that record a merge, a quiet stretch's decay or pruned events, rather than an event the lead did. */
 export const MERGE_TYPE = "merge";
 export const DECAY_TYPE = "decay";
 /** Stands in for the events retention pruned: at the last one's place, with its running score and state. */
@@ -64,8 +73,8 @@ export const RETAINED_TYPE = "retained";
 const BOOKKEEPING = `('${MERGE_TYPE}', '${DECAY_TYPE}', '${RETAINED_TYPE}')`;
 const BOOKKEEPING_TYPES: ReadonlySet<string> = new Set([MERGE_TYPE, DECAY_TYPE, RETAINED_TYPE]);
 const decayId = (ts: number) => `${DECAY_TYPE}:${ts}`;
-/** Event rows per INSERT: 11 values each, and a statement takes at most 100 bound values. */
-const ROWS_PER_INSERT = 9;
+/** Event rows per INSERT: 12 values each, and a statement takes at most 100 bound values. */
+const ROWS_PER_INSERT = 8;
 /** Rows after which decay counts: events, and the baseline that stands for pruned ones. */
 const DECAY_ANCHORS = `('${MERGE_TYPE}', '${DECAY_TYPE}')`;
 const ACTIVITY_TYPES = "('track', 'page', 'screen')";
@@ -75,7 +84,7 @@ export type Scorer = (name: string, body: string) => RuleMatch;
 /** The last row of the log: where the running score stands. `state` is null only for rows written before it was kept. */
 export interface Tail {
   ts: number;
-  messageId: string;
+  ord: string;
   type: string;
   score: number;
   state: ScoreState | null;
@@ -103,6 +112,8 @@ export class LeadStore {
   // activation, then moved along by each insert (no write per event).
   private statsCache: EventStats | undefined;
   private tailCache: Tail | null | undefined;
+  /** The stage the last recorded stage change went to (null: none recorded). */
+  private stageCache: Stage | null | undefined;
   /** True once a query found no unbatched outbox row and none was added since (most leads, most of the time). */
   private noUnbatchedOutbox: boolean | undefined;
 
@@ -129,6 +140,7 @@ export class LeadStore {
   private forgetEventCaches(): void {
     this.statsCache = undefined;
     this.tailCache = undefined;
+    this.stageCache = undefined;
     this.noUnbatchedOutbox = undefined;
   }
 
@@ -136,12 +148,12 @@ export class LeadStore {
   tail(): Tail | null {
     if (this.tailCache === undefined) {
       const row = this.sql
-        .exec<{ message_id: string; ts: number; type: string; running_score: number; state: string | null }>(
-          "SELECT message_id, ts, type, running_score, state FROM events ORDER BY ts DESC, message_id DESC LIMIT 1",
+        .exec<{ ord: string; ts: number; type: string; running_score: number; state: string | null }>(
+          "SELECT ord, ts, type, running_score, state FROM events ORDER BY ts DESC, ord DESC LIMIT 1",
         )
         .toArray()[0];
       this.tailCache = row
-        ? { ts: row.ts, messageId: row.message_id, type: row.type, score: row.running_score, state: row.state ? (JSON.parse(row.state) as ScoreState) : null }
+        ? { ts: row.ts, ord: row.ord, type: row.type, score: row.running_score, state: row.state ? (JSON.parse(row.state) as ScoreState) : null }
         : null;
     }
     return this.tailCache;
@@ -169,11 +181,11 @@ export class LeadStore {
       const values = chunk.flatMap((step) => {
         const event = ordered[step.index]!;
         const match = matches[step.index]!;
-        return [event.messageId, event.ts, event.type, event.name, event.receivedAt, step.points, step.state.score, event.body, match.ruleId, match.points, JSON.stringify(step.state)];
+        return [event.messageId, ordOf(event), event.ts, event.type, event.name, event.receivedAt, step.points, step.state.score, event.body, match.ruleId, match.points, JSON.stringify(step.state)];
       });
       const inserted = this.sql.exec<{ message_id: string }>(
-        `INSERT INTO events (message_id, ts, type, name, received_at, points, running_score, body, rule_id, base_points, state)
-         VALUES ${chunk.map(() => "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}
+        `INSERT INTO events (message_id, ord, ts, type, name, received_at, points, running_score, body, rule_id, base_points, state)
+         VALUES ${chunk.map(() => "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}
          ON CONFLICT (message_id) DO NOTHING RETURNING message_id`,
         ...values,
       );
@@ -185,31 +197,35 @@ export class LeadStore {
     this.countEvents(stats, fresh);
     if (fresh.length < ordered.length) {
       // Some were held already, yet scored above as new: rescore what went in.
-      this.rescoreFrom({ ts: fresh[0]!.ts, id: fresh[0]!.messageId }, capOf, now);
+      this.rescoreFrom({ ts: fresh[0]!.ts, id: ordOf(fresh[0]!) }, capOf, now);
       return fresh;
     }
-    for (const step of folded) if (step.kind === "decay") this.insertDecayRow(step.ts, step.points, step.state, now);
+    for (const step of folded) if (step.kind === "decay") this.insertDecayRow(step, now);
+    this.followStages(folded.map((step) => ({ ts: step.kind === "row" ? ordered[step.index]!.ts : step.ts, score: step.state.score })));
     const end = folded.at(-1)!;
     this.tailCache =
       end.kind === "row"
-        ? { ts: ordered[end.index]!.ts, messageId: ordered[end.index]!.messageId, type: ordered[end.index]!.type, score: end.state.score, state: end.state }
-        : { ts: end.ts, messageId: decayId(end.ts), type: DECAY_TYPE, score: end.state.score, state: end.state };
+        ? { ts: ordered[end.index]!.ts, ord: ordOf(ordered[end.index]!), type: ordered[end.index]!.type, score: end.state.score, state: end.state }
+        : { ts: end.ts, ord: decayId(end.ts), type: DECAY_TYPE, score: end.state.score, state: end.state };
     return fresh;
   }
 
-  private insertDecayRow(ts: number, points: number, state: ScoreState, now: number): void {
+  /** One row for a quiet stretch's decay (or the part of it after a merge row): its days, the total taken, the score after. */
+  private insertDecayRow(step: { ts: number; days: number; points: number; state: ScoreState }, now: number): void {
+    const since = new Date(step.ts - (step.days - 1) * DAY_MS).toISOString();
     this.sql.exec(
-      `INSERT INTO events (message_id, ts, type, name, received_at, points, running_score, body, state)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      decayId(ts),
-      ts,
+      `INSERT INTO events (message_id, ord, ts, type, name, received_at, points, running_score, body, state)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      decayId(step.ts),
+      decayId(step.ts),
+      step.ts,
       DECAY_TYPE,
       DECAY_TYPE,
       now,
-      points,
-      state.score,
-      JSON.stringify({ type: DECAY_TYPE, scoreAfter: state.score }),
-      JSON.stringify(state),
+      step.points,
+      step.state.score,
+      JSON.stringify({ type: DECAY_TYPE, days: step.days, since, scoreAfter: step.state.score }),
+      JSON.stringify(step.state),
     );
   }
 
@@ -225,9 +241,10 @@ export class LeadStore {
     for (const event of events) {
       const match = event.type === MERGE_TYPE ? { ruleId: null, points: 0 } : score(event.name, event.body);
       const cursor = this.sql.exec(
-        `INSERT INTO events (message_id, ts, type, name, received_at, points, running_score, body, rule_id, base_points)
-         VALUES (?, ?, ?, ?, ?, 0, 0, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING`,
+        `INSERT INTO events (message_id, ord, ts, type, name, received_at, points, running_score, body, rule_id, base_points)
+         VALUES (?, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING`,
         event.messageId,
+        ordOf(event),
         event.ts,
         event.type,
         event.name,
@@ -244,7 +261,7 @@ export class LeadStore {
     const counted = fresh.filter((e) => e.type !== MERGE_TYPE);
     if (counted.length > 0) this.countEvents(statsBefore, counted);
     if (inserted > 0) this.tailCache = undefined;
-    return { inserted, earliest: earliest && { ts: earliest.ts, id: earliest.messageId }, new: fresh };
+    return { inserted, earliest: earliest && { ts: earliest.ts, id: ordOf(earliest) }, new: fresh };
   }
 
   /** Matches every event against (new) rules again; a full rescore must follow. */
@@ -264,20 +281,20 @@ export class LeadStore {
    * the decay rows from there up to `now`.
    */
   rescoreFrom(from: { ts: number; id: string } | null, capOf: (ruleId: string) => number | null, now: number): void {
-    type Anchor = { message_id: string; ts: number; running_score: number; state: string | null };
+    type Anchor = { ord: string; ts: number; running_score: number; state: string | null };
     // The retention baseline, when there is one, is where every rescore starts at the latest.
     const anchor =
       (from
         ? this.sql
             .exec<Anchor>(
-              `SELECT message_id, ts, running_score, state FROM events WHERE type NOT IN ${BOOKKEEPING}
-               AND (ts, message_id) < (?, ?) ORDER BY ts DESC, message_id DESC LIMIT 1`,
+              `SELECT ord, ts, running_score, state FROM events WHERE type NOT IN ${BOOKKEEPING}
+               AND (ts, ord) < (?, ?) ORDER BY ts DESC, ord DESC LIMIT 1`,
               from.ts,
               from.id,
             )
             .toArray()[0]
         : undefined) ??
-      this.sql.exec<Anchor>("SELECT message_id, ts, running_score, state FROM events WHERE type = ?", RETAINED_TYPE).toArray()[0];
+      this.sql.exec<Anchor>("SELECT ord, ts, running_score, state FROM events WHERE type = ?", RETAINED_TYPE).toArray()[0];
     const start: ScoreState = anchor
       ? anchor.state
         ? (JSON.parse(anchor.state) as ScoreState)
@@ -285,8 +302,8 @@ export class LeadStore {
       : EMPTY_STATE;
     const after = (
       anchor
-        ? this.sql.exec<EventRow>("SELECT * FROM events WHERE (ts, message_id) > (?, ?) ORDER BY ts, message_id", anchor.ts, anchor.message_id)
-        : this.sql.exec<EventRow>("SELECT * FROM events ORDER BY ts, message_id")
+        ? this.sql.exec<EventRow>("SELECT * FROM events WHERE (ts, ord) > (?, ?) ORDER BY ts, ord", anchor.ts, anchor.ord)
+        : this.sql.exec<EventRow>("SELECT * FROM events ORDER BY ts, ord")
     ).toArray();
     // Decay after the anchor is derived from the rows around it: dropped here, written anew by the fold.
     for (const row of after) if (row.type === DECAY_TYPE) this.sql.exec("DELETE FROM events WHERE message_id = ?", row.message_id);
@@ -304,23 +321,41 @@ export class LeadStore {
         if (row.points !== step.points || row.running_score !== step.state.score || row.state !== state) {
           this.sql.exec("UPDATE events SET points = ?, running_score = ?, state = ? WHERE message_id = ?", step.points, step.state.score, state, row.message_id);
         }
-      } else this.insertDecayRow(step.ts, step.points, step.state, now);
+      } else this.insertDecayRow(step, now);
     }
+    // The stage history after the anchor follows the rescored scores, in event time.
+    this.sql.exec(anchor ? "DELETE FROM stage_changes WHERE at >= ?" : "DELETE FROM stage_changes", ...(anchor ? [anchor.ts] : []));
+    this.stageCache = undefined;
+    const path = folded.map((step) => ({ ts: step.kind === "row" ? rows[step.index]!.ts : step.ts, score: step.state.score }));
+    this.followStages(anchor ? [{ ts: anchor.ts, score: start.score }, ...path] : path);
     this.tailCache = undefined;
   }
 
-  /** The last event (not merge or decay) and how many decay steps follow it. */
-  decayPosition(): { lastEventTs: number; decaySteps: number; score: number } | undefined {
+  /** Time of the last event (or of the baseline standing for pruned ones), from which decay counts. */
+  lastEventTs(): number | undefined {
     const tail = this.tail();
     if (!tail) return undefined;
-    // The usual case: the last row is an event, so no decay step follows it yet.
-    if (!BOOKKEEPING_TYPES.has(tail.type)) return { lastEventTs: tail.ts, decaySteps: 0, score: tail.score };
-    const last = this.sql
-      .exec<{ ts: number }>(`SELECT ts FROM events WHERE type NOT IN ${DECAY_ANCHORS} ORDER BY ts DESC, message_id DESC LIMIT 1`)
-      .toArray()[0];
-    if (!last) return undefined;
-    const steps = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM events WHERE type = ? AND ts > ?", DECAY_TYPE, last.ts).one().n;
-    return { lastEventTs: last.ts, decaySteps: steps, score: this.behaviourScore() };
+    if (!BOOKKEEPING_TYPES.has(tail.type)) return tail.ts;
+    if (tail.state) return tail.state.lastEventTs ?? undefined;
+    return this.sql
+      .exec<{ ts: number }>(`SELECT ts FROM events WHERE type NOT IN ${DECAY_ANCHORS} ORDER BY ts DESC, ord DESC LIMIT 1`)
+      .toArray()[0]?.ts;
+  }
+
+  /**
+   * When the next decay step falls due, read off the last row alone (no
+   * count of earlier steps): after an event, on day 8; after a decay row,
+   * the day after it; after a merge, the first step at or after it. None
+   * while the score is at its floor (0) or below.
+   */
+  nextDecayAt(): number | undefined {
+    const tail = this.tail();
+    const lastEventTs = this.lastEventTs();
+    if (!tail || lastEventTs === undefined || tail.score <= 0) return undefined;
+    if (!BOOKKEEPING_TYPES.has(tail.type)) return stepAt(lastEventTs, 1);
+    const daysSince = (tail.ts - lastEventTs) / DAY_MS;
+    const step = tail.type === DECAY_TYPE ? Math.round(daysSince) - DECAY_GRACE_DAYS + 1 : Math.ceil(daysSince) - DECAY_GRACE_DAYS;
+    return stepAt(lastEventTs, Math.max(1, step));
   }
 
   addToOutbox(messageId: string, kind: "event" | "change", payload: string): void {
@@ -350,8 +385,20 @@ export class LeadStore {
     return this.outboxRows(null, 1).length > 0;
   }
 
-  recordStageChange(from: Stage | null, to: Stage, score: number, at: number): void {
-    this.sql.exec("INSERT INTO stage_changes (at, from_stage, to_stage, score) VALUES (?, ?, ?, ?)", at, from, to, score);
+  /**
+   * Records a stage change wherever the running score, row by row in event
+   * time, crosses into another stage: so a late event inserted in its place
+   * moves the history too, as in-order delivery would have had it.
+   */
+  private followStages(path: ReadonlyArray<{ ts: number; score: number }>): void {
+    this.stageCache ??=
+      this.sql.exec<{ to_stage: Stage }>("SELECT to_stage FROM stage_changes ORDER BY at DESC, rowid DESC LIMIT 1").toArray()[0]?.to_stage ?? null;
+    for (const { ts, score } of path) {
+      const stage = stageFor(score);
+      if (stage === this.stageCache) continue;
+      this.sql.exec("INSERT INTO stage_changes (at, from_stage, to_stage, score) VALUES (?, ?, ?, ?)", ts, this.stageCache, stage, score);
+      this.stageCache = stage;
+    }
   }
 
   stageChanges(): StageChange[] {
@@ -370,20 +417,21 @@ export class LeadStore {
    */
   pruneBefore(cutoff: number, now: number): number {
     const last = this.sql
-      .exec<EventRow>(`SELECT * FROM events WHERE ts < ? AND type NOT IN ${BOOKKEEPING} ORDER BY ts DESC, message_id DESC LIMIT 1`, cutoff)
+      .exec<EventRow>(`SELECT * FROM events WHERE ts < ? AND type NOT IN ${BOOKKEEPING} ORDER BY ts DESC, ord DESC LIMIT 1`, cutoff)
       .toArray()[0];
     if (!last) return 0;
     const pruned = this.sql
-      .exec<{ n: number }>(`SELECT count(*) AS n FROM events WHERE (ts, message_id) <= (?, ?) AND type NOT IN ${BOOKKEEPING}`, last.ts, last.message_id)
+      .exec<{ n: number }>(`SELECT count(*) AS n FROM events WHERE (ts, ord) <= (?, ?) AND type NOT IN ${BOOKKEEPING}`, last.ts, last.ord)
       .one().n;
     const previous = this.sql.exec<{ body: string }>("SELECT body FROM events WHERE type = ?", RETAINED_TYPE).toArray()[0];
     const prunedBefore = previous ? (JSON.parse(previous.body) as { eventsPruned: number }).eventsPruned : 0;
-    this.sql.exec("DELETE FROM events WHERE (ts, message_id) <= (?, ?) OR type = ?", last.ts, last.message_id, RETAINED_TYPE);
+    this.sql.exec("DELETE FROM events WHERE (ts, ord) <= (?, ?) OR type = ?", last.ts, last.ord, RETAINED_TYPE);
     const state = last.state ?? JSON.stringify({ score: last.running_score, ruleTotals: {}, lastEventTs: last.ts });
     this.sql.exec(
-      `INSERT INTO events (message_id, ts, type, name, received_at, points, running_score, body, state)
-       VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?)`,
+      `INSERT INTO events (message_id, ord, ts, type, name, received_at, points, running_score, body, state)
+       VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)`,
       last.message_id,
+      last.ord,
       last.ts,
       RETAINED_TYPE,
       RETAINED_TYPE,
@@ -403,7 +451,7 @@ export class LeadStore {
 
   /** Every row, in order, for an export. */
   allRows(): EventRow[] {
-    return this.sql.exec<EventRow>("SELECT * FROM events ORDER BY ts, message_id").toArray();
+    return this.sql.exec<EventRow>("SELECT * FROM events ORDER BY ts, ord").toArray();
   }
 
   /**
@@ -432,9 +480,9 @@ export class LeadStore {
   /** Every event row, in order, for moving to another lead. */
   allEvents(): StoredEvent[] {
     return this.sql
-      .exec<EventRow>(`SELECT * FROM events WHERE type NOT IN ${BOOKKEEPING} ORDER BY ts, message_id`)
+      .exec<EventRow>(`SELECT * FROM events WHERE type NOT IN ${BOOKKEEPING} ORDER BY ts, ord`)
       .toArray()
-      .map((r) => ({ messageId: r.message_id, ts: r.ts, type: r.type, name: r.name, receivedAt: r.received_at, body: r.body }));
+      .map((r) => ({ messageId: r.message_id, ord: r.ord, ts: r.ts, type: r.type, name: r.name, receivedAt: r.received_at, body: r.body }));
   }
 
   deleteEventsAndIdentities(): void {
@@ -488,9 +536,9 @@ export class LeadStore {
   timelinePage(limit: number, after?: { ts: number; id: string }): EventRow[] {
     return after
       ? this.sql
-          .exec<EventRow>("SELECT * FROM events WHERE (ts, message_id) > (?, ?) ORDER BY ts, message_id LIMIT ?", after.ts, after.id, limit)
+          .exec<EventRow>("SELECT * FROM events WHERE (ts, ord) > (?, ?) ORDER BY ts, ord LIMIT ?", after.ts, after.id, limit)
           .toArray()
-      : this.sql.exec<EventRow>("SELECT * FROM events ORDER BY ts, message_id LIMIT ?", limit).toArray();
+      : this.sql.exec<EventRow>("SELECT * FROM events ORDER BY ts, ord LIMIT ?", limit).toArray();
   }
 
   /** Identities with their link state, for moving to another lead. */
@@ -587,6 +635,11 @@ export class LeadStore {
   }
 }
 
-function compareOrder(a: Pick<StoredEvent, "ts" | "messageId">, b: Pick<StoredEvent, "ts" | "messageId">): number {
-  return a.ts !== b.ts ? a.ts - b.ts : a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : 0;
+function ordOf(event: Pick<StoredEvent, "ord" | "messageId">): string {
+  return event.ord ?? event.messageId;
+}
+
+function compareOrder(a: { ts: number; ord?: string; messageId?: string }, b: { ts: number; ord?: string; messageId?: string }): number {
+  const [x, y] = [a.ord ?? a.messageId ?? "", b.ord ?? b.messageId ?? ""];
+  return a.ts !== b.ts ? a.ts - b.ts : x < y ? -1 : x > y ? 1 : 0;
 }

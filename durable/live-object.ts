@@ -1,7 +1,10 @@
 /**
  * LiveObject: one per namespace; holds the namespace's live-stream WebSockets
  * (hibernatable: an idle stream costs nothing) and fans notices out to them,
- * each socket through its own filter, kept as the socket's attachment.
+ * each socket through its own filter, kept as the socket's attachment with
+ * the time it connected: Worker isolates send notices in batches gathered
+ * over a moment (src/live/publish.ts), and a socket only gets the ones that
+ * happened after it connected.
  */
 import { DurableObject } from "cloudflare:workers";
 import { fieldIssues } from "../src/http/errors";
@@ -11,6 +14,13 @@ import type { LiveNotice } from "../src/live/notices";
 /** Headers the Worker's /api/live route sets on the upgrade it forwards here. */
 export const FILTER_HEADER = "X-Live-Filter";
 export const PROTOCOL_HEADER = "X-Live-Protocol";
+
+/** What each socket carries across hibernation. */
+interface Attachment {
+  filter: LiveFilter;
+  /** When it connected (ms since the epoch). */
+  since: number;
+}
 
 export class LiveObject extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
@@ -25,7 +35,7 @@ export class LiveObject extends DurableObject<Env> {
     const filter = liveFilterSchema.parse(JSON.parse(request.headers.get(FILTER_HEADER) ?? "{}"));
     const { 0: client, 1: server } = new WebSocketPair();
     this.ctx.acceptWebSocket(server);
-    server.serializeAttachment(filter);
+    server.serializeAttachment({ filter, since: Date.now() } satisfies Attachment);
     server.send(JSON.stringify({ kind: "subscribed", filter }));
     const protocol = request.headers.get(PROTOCOL_HEADER);
     return new Response(null, { status: 101, webSocket: client, headers: protocol ? { "Sec-WebSocket-Protocol": protocol } : {} });
@@ -35,9 +45,9 @@ export class LiveObject extends DurableObject<Env> {
   async publish(notices: LiveNotice[]): Promise<{ listeners: number }> {
     const sockets = this.ctx.getWebSockets();
     for (const socket of sockets) {
-      const filter = (socket.deserializeAttachment() ?? {}) as LiveFilter;
+      const { filter, since } = (socket.deserializeAttachment() ?? { filter: {}, since: 0 }) as Attachment;
       for (const notice of notices) {
-        if (!matchesFilter(filter, notice)) continue;
+        if (Date.parse(notice.at) < since || !matchesFilter(filter, notice)) continue;
         try {
           socket.send(JSON.stringify(notice));
         } catch {
@@ -67,7 +77,8 @@ export class LiveObject extends DurableObject<Env> {
       );
       return;
     }
-    socket.serializeAttachment(parsed.data);
+    const { since } = (socket.deserializeAttachment() ?? { since: 0 }) as Attachment;
+    socket.serializeAttachment({ filter: parsed.data, since } satisfies Attachment);
     socket.send(JSON.stringify({ kind: "subscribed", filter: parsed.data }));
   }
 

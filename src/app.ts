@@ -19,6 +19,7 @@ import { assetRoutes } from "./routes/assets";
 import { webhookRoutes } from "./routes/webhooks";
 import { syncRoutes } from "./routes/sync";
 import { accountRoutes } from "./routes/accounts";
+import { secretRoutes } from "./routes/secrets";
 import { leadScoringCompat } from "./compat/lead-scoring/routes";
 import { leadServiceCompat } from "./compat/lead-service/routes";
 import { cairoCompat } from "./compat/cairo/routes";
@@ -50,6 +51,7 @@ app.route("/", assetRoutes);
 app.route("/webhooks", webhookRoutes);
 app.route("/api/accounts", accountRoutes);
 app.route("/api/sync", syncRoutes);
+app.route("/api/secrets", secretRoutes);
 // The seeds' own APIs, as thin adapters over the core (see MIGRATING.md).
 app.route("/compat/lead-scoring", leadScoringCompat);
 app.route("/compat/lead-service", leadServiceCompat);

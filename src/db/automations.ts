@@ -2,6 +2,7 @@ import { drizzle } from "drizzle-orm/d1";
 import { forgetDeliveryTargets } from "./delivery-targets";
 import { and, eq } from "drizzle-orm";
 import { automationFirings, automations } from "./schema";
+import { AUTOMATION_ACTION, open, seal } from "./sealed";
 import type { AutomationAction, AutomationTrigger } from "../automations/triggers";
 
 export interface Automation {
@@ -16,33 +17,45 @@ export interface Automation {
 
 export type AutomationInput = Pick<Automation, "name" | "trigger" | "action" | "enabled">;
 
-const toAutomation = (row: typeof automations.$inferSelect): Automation => ({
+/** The action (a Slack URL, a webhook's signing secret) is sealed at rest: see src/secrets/cipher.ts. */
+const toAutomation = async (db: D1Database, row: typeof automations.$inferSelect): Promise<Automation> => ({
   ...row,
   trigger: JSON.parse(row.trigger) as AutomationTrigger,
-  action: JSON.parse(row.action) as AutomationAction,
+  action: JSON.parse(await open(db, AUTOMATION_ACTION, row.id, row.action)) as AutomationAction,
 });
 
 export async function createAutomation(db: D1Database, namespaceId: string, input: AutomationInput): Promise<Automation> {
-  const row = { id: crypto.randomUUID(), namespaceId, ...input, trigger: JSON.stringify(input.trigger), action: JSON.stringify(input.action), createdAt: Date.now() };
+  const id = crypto.randomUUID();
+  const row = { id, namespaceId, ...input, trigger: JSON.stringify(input.trigger), action: await seal(AUTOMATION_ACTION, id, JSON.stringify(input.action)), createdAt: Date.now() };
   await drizzle(db).insert(automations).values(row);
   forgetDeliveryTargets(namespaceId);
-  return toAutomation(row);
+  return { ...row, trigger: input.trigger, action: input.action };
 }
 
 export async function listAutomations(db: D1Database, namespaceId: string, onlyEnabled = false): Promise<Automation[]> {
   const where = onlyEnabled ? and(eq(automations.namespaceId, namespaceId), eq(automations.enabled, true)) : eq(automations.namespaceId, namespaceId);
-  return (await drizzle(db).select().from(automations).where(where).orderBy(automations.createdAt).all()).map(toAutomation);
+  const rows = await drizzle(db).select().from(automations).where(where).orderBy(automations.createdAt).all();
+  return Promise.all(rows.map((row) => toAutomation(db, row)));
+}
+
+export async function getAutomation(db: D1Database, namespaceId: string, id: string): Promise<Automation | undefined> {
+  const row = await drizzle(db)
+    .select()
+    .from(automations)
+    .where(and(eq(automations.id, id), eq(automations.namespaceId, namespaceId)))
+    .get();
+  return row && toAutomation(db, row);
 }
 
 export async function updateAutomation(db: D1Database, namespaceId: string, id: string, input: AutomationInput): Promise<Automation | undefined> {
   const row = await drizzle(db)
     .update(automations)
-    .set({ ...input, trigger: JSON.stringify(input.trigger), action: JSON.stringify(input.action) })
+    .set({ ...input, trigger: JSON.stringify(input.trigger), action: await seal(AUTOMATION_ACTION, id, JSON.stringify(input.action)) })
     .where(and(eq(automations.id, id), eq(automations.namespaceId, namespaceId)))
     .returning()
     .get();
   forgetDeliveryTargets(namespaceId);
-  return row && toAutomation(row);
+  return row && { ...row, trigger: input.trigger, action: input.action };
 }
 
 export async function deleteAutomation(db: D1Database, namespaceId: string, id: string): Promise<boolean> {

@@ -22,7 +22,7 @@ export interface BufferedLead {
   brandId: string | null;
   clerkUserId: string | null;
   parentRunId: string | null;
-  status: "buffered" | "claimed" | "served";
+  status: "buffered" | "claimed" | "served" | "parked";
   claimRunId: string | null;
   claimExpiresAt: number | null;
   claims: number;
@@ -37,6 +37,15 @@ export interface Claim {
 }
 
 type LeadRow = typeof bufferedLeads.$inferSelect;
+
+/**
+ * How many times a lead is handed out: when its MAX_CLAIMS-th claim runs out
+ * unacknowledged, it is a poison lead (it keeps crashing whoever takes it)
+ * and is parked instead of handed out again, until `requeueParked` puts it back.
+ */
+export const MAX_CLAIMS = 5;
+/** Parked leads listed by the stats call (their count is always exact). */
+const PARKED_LISTED = 100;
 
 // drizzle binds every column of an inserted row; D1 allows 100 bound parameters per statement.
 const INSERT_COLUMNS = Object.keys(getTableColumns(bufferedLeads)).length;
@@ -135,13 +144,27 @@ export async function claimNext(
   };
   const next = sql`coalesce(
     (SELECT id FROM buffered_leads
-      WHERE org_id = ${orgId} AND namespace = ${request.namespace} AND status = 'claimed' AND claim_expires_at <= ${now}
+      WHERE org_id = ${orgId} AND namespace = ${request.namespace} AND status = 'claimed' AND claim_expires_at <= ${now} AND claims < ${MAX_CLAIMS}
       ORDER BY claim_expires_at LIMIT 1),
     (SELECT id FROM buffered_leads
       WHERE org_id = ${orgId} AND namespace = ${request.namespace} AND status = 'buffered'
       ORDER BY id LIMIT 1))`;
+  const orm = drizzle(db);
+  // Expired claims that used up their tries are parked first, in the same round trip.
+  const park = orm
+    .update(bufferedLeads)
+    .set({ status: "parked" })
+    .where(
+      and(
+        eq(bufferedLeads.orgId, orgId),
+        eq(bufferedLeads.namespace, request.namespace),
+        eq(bufferedLeads.status, "claimed"),
+        sql`${bufferedLeads.claimExpiresAt} <= ${now}`,
+        sql`${bufferedLeads.claims} >= ${MAX_CLAIMS}`,
+      ),
+    );
   try {
-    const [claimed] = await drizzle(db)
+    const claim = orm
       .update(bufferedLeads)
       .set({
         status: "claimed",
@@ -152,6 +175,7 @@ export async function claimNext(
       })
       .where(eq(bufferedLeads.id, next))
       .returning();
+    const [, [claimed]] = await orm.batch([park, claim]);
     // Nothing left to claim; a retried call still gets the lead its first call got.
     if (!claimed) return replay();
     return { lead: toLead(claimed), replayed: false };
@@ -174,7 +198,8 @@ export async function acknowledgeLead(db: D1Database, orgId: string, namespace: 
   const [served] = await orm
     .update(bufferedLeads)
     .set({ status: "served", servedAt: sql`coalesce(${bufferedLeads.servedAt}, ${now})` })
-    .where(and(thisLead, inArray(bufferedLeads.status, ["claimed", "served"]), eq(bufferedLeads.claimRunId, runId)))
+    // A parked lead's last run may still acknowledge it: it was served after all.
+    .where(and(thisLead, inArray(bufferedLeads.status, ["claimed", "served", "parked"]), eq(bufferedLeads.claimRunId, runId)))
     .returning({ id: bufferedLeads.id });
   if (served) return "served";
   // Not acknowledged: say why.
@@ -214,19 +239,52 @@ export async function servedLeads(db: D1Database, orgId: string, filter: ServedL
   return { leads, nextCursor: rows.length === filter.limit ? leads.at(-1)!.id : null };
 }
 
-/** Counts per status for one namespace; `expiredClaims` are claimed leads the next pull may take again. */
+/**
+ * Counts per status for one namespace; `expiredClaims` are claimed leads the
+ * next pull may take again (or park, when they used up MAX_CLAIMS), `parked`
+ * the poison leads set aside, the first PARKED_LISTED of them listed.
+ */
 export async function bufferStats(db: D1Database, orgId: string, namespace: string, now: number) {
-  const row = await db
-    .prepare(
-      `SELECT
-         count(*) FILTER (WHERE status = 'buffered') AS buffered,
-         count(*) FILTER (WHERE status = 'claimed' AND claim_expires_at > ?3) AS claimed,
-         count(*) FILTER (WHERE status = 'claimed' AND claim_expires_at <= ?3) AS expiredClaims,
-         count(*) FILTER (WHERE status = 'served') AS served,
-         coalesce(sum(max(claims - 1, 0)), 0) AS reclaimed
-       FROM buffered_leads WHERE org_id = ?1 AND namespace = ?2`,
-    )
-    .bind(orgId, namespace, now)
-    .first<{ buffered: number; claimed: number; expiredClaims: number; served: number; reclaimed: number }>();
-  return row!;
+  const [counts, parked] = await db.batch([
+    db
+      .prepare(
+        `SELECT
+           count(*) FILTER (WHERE status = 'buffered') AS buffered,
+           count(*) FILTER (WHERE status = 'claimed' AND claim_expires_at > ?3) AS claimed,
+           count(*) FILTER (WHERE status = 'claimed' AND claim_expires_at <= ?3) AS expiredClaims,
+           count(*) FILTER (WHERE status = 'served') AS served,
+           count(*) FILTER (WHERE status = 'parked') AS parked,
+           coalesce(sum(max(claims - 1, 0)), 0) AS reclaimed
+         FROM buffered_leads WHERE org_id = ?1 AND namespace = ?2`,
+      )
+      .bind(orgId, namespace, now),
+    db
+      .prepare(
+        `SELECT id, email, external_id AS externalId, claims, claim_run_id AS lastRunId FROM buffered_leads
+         WHERE org_id = ?1 AND namespace = ?2 AND status = 'parked' ORDER BY id LIMIT ?3`,
+      )
+      .bind(orgId, namespace, PARKED_LISTED),
+  ]);
+  const row = counts!.results[0] as { buffered: number; claimed: number; expiredClaims: number; served: number; parked: number; reclaimed: number };
+  return {
+    ...row,
+    maxClaims: MAX_CLAIMS,
+    parkedLeads: parked!.results as Array<{ id: number; email: string; externalId: string | null; claims: number; lastRunId: string | null }>,
+  };
+}
+
+/** Puts parked leads (the given ids, else all of the namespace) back in the buffer with fresh tries; answers how many. */
+export async function requeueParked(db: D1Database, orgId: string, namespace: string, ids?: readonly number[]): Promise<number> {
+  const orm = drizzle(db);
+  const parked = and(eq(bufferedLeads.orgId, orgId), eq(bufferedLeads.namespace, namespace), eq(bufferedLeads.status, "parked"));
+  let requeued = 0;
+  for (const part of ids ? chunksOf([...ids], MAX_IN_LIST) : [undefined]) {
+    const rows = await orm
+      .update(bufferedLeads)
+      .set({ status: "buffered", claims: 0, claimRunId: null, claimKey: null, claimExpiresAt: null })
+      .where(part ? and(parked, inArray(bufferedLeads.id, part)) : parked)
+      .returning({ id: bufferedLeads.id });
+    requeued += rows.length;
+  }
+  return requeued;
 }

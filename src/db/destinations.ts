@@ -2,6 +2,7 @@ import { drizzle } from "drizzle-orm/d1";
 import { forgetDeliveryTargets } from "./delivery-targets";
 import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import { deliveries, destinations } from "./schema";
+import { DESTINATION_CONFIG, open, seal } from "./sealed";
 import type { DestinationType } from "../destinations/registry";
 import type { DestinationFilters } from "../destinations/transform";
 
@@ -25,23 +26,25 @@ export interface DestinationInput {
   filters: DestinationFilters;
 }
 
-const toDestination = (row: typeof destinations.$inferSelect): Destination => ({
+/** The config (credentials included) is sealed at rest: see src/secrets/cipher.ts. */
+const toDestination = async (db: D1Database, row: typeof destinations.$inferSelect): Promise<Destination> => ({
   ...row,
   type: row.type as DestinationType,
-  config: JSON.parse(row.config) as Record<string, unknown>,
+  config: JSON.parse(await open(db, DESTINATION_CONFIG, row.id, row.config)) as Record<string, unknown>,
   filters: JSON.parse(row.filters) as DestinationFilters,
 });
 
 export async function createDestination(db: D1Database, namespaceId: string, input: DestinationInput): Promise<Destination> {
   const now = Date.now();
-  const row = { id: crypto.randomUUID(), namespaceId, ...input, config: JSON.stringify(input.config), filters: JSON.stringify(input.filters), createdAt: now, updatedAt: now };
+  const id = crypto.randomUUID();
+  const row = { id, namespaceId, ...input, config: await seal(DESTINATION_CONFIG, id, JSON.stringify(input.config)), filters: JSON.stringify(input.filters), createdAt: now, updatedAt: now };
   await drizzle(db).insert(destinations).values(row);
   forgetDeliveryTargets(namespaceId);
-  return toDestination(row);
+  return { ...row, config: input.config, filters: input.filters };
 }
 
 export async function updateDestination(db: D1Database, namespaceId: string, id: string, input: DestinationInput): Promise<Destination | undefined> {
-  const set = { ...input, config: JSON.stringify(input.config), filters: JSON.stringify(input.filters), updatedAt: Date.now() };
+  const set = { ...input, config: await seal(DESTINATION_CONFIG, id, JSON.stringify(input.config)), filters: JSON.stringify(input.filters), updatedAt: Date.now() };
   const row = await drizzle(db)
     .update(destinations)
     .set(set)
@@ -49,7 +52,7 @@ export async function updateDestination(db: D1Database, namespaceId: string, id:
     .returning()
     .get();
   forgetDeliveryTargets(namespaceId);
-  return row && toDestination(row);
+  return row && { ...row, type: row.type as DestinationType, config: input.config, filters: input.filters };
 }
 
 export async function deleteDestination(db: D1Database, namespaceId: string, id: string): Promise<boolean> {
@@ -68,7 +71,7 @@ export async function getDestination(db: D1Database, namespaceId: string, id: st
     .from(destinations)
     .where(and(eq(destinations.id, id), eq(destinations.namespaceId, namespaceId)))
     .get();
-  return row && toDestination(row);
+  return row && toDestination(db, row);
 }
 
 export async function listDestinations(db: D1Database, namespaceId: string, onlyEnabled = false): Promise<Destination[]> {
@@ -76,7 +79,7 @@ export async function listDestinations(db: D1Database, namespaceId: string, only
     ? and(eq(destinations.namespaceId, namespaceId), eq(destinations.enabled, true))
     : eq(destinations.namespaceId, namespaceId);
   const rows = await drizzle(db).select().from(destinations).where(where).orderBy(destinations.createdAt).all();
-  return rows.map(toDestination);
+  return Promise.all(rows.map((row) => toDestination(db, row)));
 }
 
 export interface DeliveryState {

@@ -113,3 +113,26 @@ export async function addStats(db: D1Database, deltas: Map<string, StatsDelta>):
 export async function readStats(db: D1Database) {
   return drizzle(db).select().from(enrichmentStats).orderBy(enrichmentStats.provider).all();
 }
+
+/**
+ * Records one lookup by an organisation; true when it had asked about this
+ * email before (only then does it hear that the answer was cached).
+ */
+export async function recordOrgLookup(db: D1Database, orgId: string, email: string, now: number): Promise<boolean> {
+  const inserted = await db
+    .prepare("INSERT INTO org_enrichment_lookups (org_id, email, first_at) VALUES (?1, ?2, ?3) ON CONFLICT (org_id, email) DO NOTHING RETURNING email")
+    .bind(orgId, email, now)
+    .first();
+  return inserted === null;
+}
+
+export async function addOrgStats(db: D1Database, orgId: string, hit: boolean): Promise<void> {
+  await db
+    .prepare("INSERT INTO org_enrichment_stats (org_id, lookups, hits) VALUES (?1, 1, ?2) ON CONFLICT (org_id) DO UPDATE SET lookups = lookups + 1, hits = hits + excluded.hits")
+    .bind(orgId, hit ? 1 : 0)
+    .run();
+}
+
+export async function readOrgStats(db: D1Database, orgId: string): Promise<{ lookups: number; hits: number }> {
+  return (await db.prepare("SELECT lookups, hits FROM org_enrichment_stats WHERE org_id = ?").bind(orgId).first<{ lookups: number; hits: number }>()) ?? { lookups: 0, hits: 0 };
+}

@@ -1,7 +1,8 @@
 import { drizzle } from "drizzle-orm/d1";
 import { and, eq } from "drizzle-orm";
 import { orgs } from "./schema";
-import { newSecret, sha256Hex } from "../http/crypto";
+import { sha256Hex } from "../http/crypto";
+import { keyMatch, lookupKey, mintKey, touchKey, type KeyHit } from "./keys";
 import { TtlCache } from "./ttl-cache";
 import type { CreatedSecret, Namespace } from "./tenants";
 
@@ -22,20 +23,22 @@ export interface OrgRecord {
 }
 
 // Looked up on every lead-service call; a revoked key works in an isolate for at most this long.
-const orgByKey = new TtlCache<Org | null>(60_000);
+const orgByKey = new TtlCache<(Org & KeyHit) | null>(60_000);
 
-export async function createOrg(db: D1Database, namespace: Namespace, clerkOrgId: string, appId: string): Promise<CreatedSecret<OrgRecord>> {
-  const key = newSecret("ls");
-  const row = { id: crypto.randomUUID(), namespaceId: namespace.id, clerkOrgId, appId, keyHash: await sha256Hex(key), keyPrefix: key.slice(0, 7), createdAt: Date.now() };
-  await drizzle(db).insert(orgs).values(row);
-  return { record: { id: row.id, namespace: namespace.name, clerkOrgId, appId, prefix: row.keyPrefix, createdAt: row.createdAt }, secret: key };
+/** Creates the org, or answers undefined when the namespace already has it (another namespace's orgs never collide). */
+export async function createOrg(db: D1Database, namespace: Namespace, clerkOrgId: string, appId: string): Promise<CreatedSecret<OrgRecord> | undefined> {
+  const { secret, prefix, hash } = await mintKey("org");
+  const row = { id: crypto.randomUUID(), namespaceId: namespace.id, clerkOrgId, appId, keyHash: hash, keyPrefix: prefix, createdAt: Date.now() };
+  const inserted = await drizzle(db).insert(orgs).values(row).onConflictDoNothing().returning({ id: orgs.id }).get();
+  if (!inserted) return undefined;
+  return { record: { id: row.id, namespace: namespace.name, clerkOrgId, appId, prefix: row.keyPrefix, createdAt: row.createdAt }, secret };
 }
 
-export async function findOrg(db: D1Database, clerkOrgId: string, appId: string): Promise<Org | undefined> {
+export async function findOrg(db: D1Database, namespaceId: string, clerkOrgId: string, appId: string): Promise<Org | undefined> {
   return drizzle(db)
     .select()
     .from(orgs)
-    .where(and(eq(orgs.clerkOrgId, clerkOrgId), eq(orgs.appId, appId)))
+    .where(and(eq(orgs.namespaceId, namespaceId), eq(orgs.clerkOrgId, clerkOrgId), eq(orgs.appId, appId)))
     .get();
 }
 
@@ -45,12 +48,18 @@ export async function listOrgs(db: D1Database, namespace: Namespace): Promise<Or
 }
 
 export async function orgForKey(db: D1Database, key: string): Promise<Org | null> {
-  return orgByKey.getOrLoad(key, async () => {
-    const row = await drizzle(db)
-      .select({ id: orgs.id, namespaceId: orgs.namespaceId, clerkOrgId: orgs.clerkOrgId, appId: orgs.appId })
-      .from(orgs)
-      .where(eq(orgs.keyHash, await sha256Hex(key)))
-      .get();
-    return row ?? null;
+  return lookupKey(orgByKey, "org", key, async () => {
+    const now = Date.now();
+    const row = await db
+      .prepare(
+        `SELECT o.id, o.namespace_id AS namespaceId, o.clerk_org_id AS clerkOrgId, o.app_id AS appId,
+                CASE WHEN o.key_hash = ?1 THEN NULL ELSE o.previous_expires_at END AS validUntil
+         FROM orgs o WHERE ${keyMatch("org", "o")}`,
+      )
+      .bind(await sha256Hex(key), now)
+      .first<Org & { validUntil: number | null }>();
+    if (!row) return null;
+    await touchKey(db, "org", row.id, now);
+    return { ...row, keyId: row.id, loadedAt: now };
   });
 }

@@ -1,13 +1,54 @@
 import { drizzle } from "drizzle-orm/d1";
-import { and, eq, inArray } from "drizzle-orm";
-import { connectedAccounts, namespaceKeywords, namespaceScoring, namespaces, webhookSources } from "./schema";
-import { newSecret, sha256Hex } from "../http/crypto";
+import { and, eq, inArray, or } from "drizzle-orm";
+import { connectedAccounts, namespaceKeywords, namespaceRouteAcceptance, namespaceScoring, namespaces, webhookSources } from "./schema";
+import { mintKey } from "./keys";
+import { ACCOUNT_API_KEY, open, seal } from "./sealed";
+import type { RateLimit } from "../limits/token-bucket";
 import type { Namespace, CreatedSecret } from "./tenants";
 import type { RoutingKeyword } from "../sources/routing";
 import type { Platform } from "../sources/types";
 
-export async function loadRoutingKeywords(db: D1Database): Promise<RoutingKeyword[]> {
-  return drizzle(db).select({ keyword: namespaceKeywords.keyword, namespaceId: namespaceKeywords.namespaceId }).from(namespaceKeywords).all();
+/**
+ * The keywords activity brought by `sourceNamespaceId`'s syncs and webhooks
+ * may route by: its own, and those of the namespaces that accept it.
+ */
+export async function loadRoutingKeywords(db: D1Database, sourceNamespaceId: string): Promise<RoutingKeyword[]> {
+  const accepting = drizzle(db)
+    .select({ id: namespaceRouteAcceptance.namespaceId })
+    .from(namespaceRouteAcceptance)
+    .where(eq(namespaceRouteAcceptance.sourceNamespaceId, sourceNamespaceId));
+  return drizzle(db)
+    .select({ keyword: namespaceKeywords.keyword, namespaceId: namespaceKeywords.namespaceId })
+    .from(namespaceKeywords)
+    .where(or(eq(namespaceKeywords.namespaceId, sourceNamespaceId), inArray(namespaceKeywords.namespaceId, accepting)))
+    .all();
+}
+
+/** The names of the namespaces each of `namespaceIds` accepts routed activity from. */
+export async function acceptedSources(db: D1Database, namespaceIds: readonly string[]): Promise<Map<string, string[]>> {
+  const found = new Map<string, string[]>(namespaceIds.map((id) => [id, []]));
+  if (namespaceIds.length === 0) return found;
+  const rows = await drizzle(db)
+    .select({ namespaceId: namespaceRouteAcceptance.namespaceId, name: namespaces.name })
+    .from(namespaceRouteAcceptance)
+    .innerJoin(namespaces, eq(namespaces.id, namespaceRouteAcceptance.sourceNamespaceId))
+    .where(inArray(namespaceRouteAcceptance.namespaceId, [...namespaceIds]))
+    .orderBy(namespaces.name)
+    .all();
+  for (const row of rows) found.get(row.namespaceId)?.push(row.name);
+  return found;
+}
+
+/** Replaces the namespaces `namespaceId` accepts routed activity from. */
+export async function setAcceptedSources(db: D1Database, namespaceId: string, sourceNamespaceIds: readonly string[]): Promise<void> {
+  const orm = drizzle(db);
+  const remove = orm.delete(namespaceRouteAcceptance).where(eq(namespaceRouteAcceptance.namespaceId, namespaceId));
+  if (sourceNamespaceIds.length === 0) {
+    await remove;
+    return;
+  }
+  const now = Date.now();
+  await orm.batch([remove, orm.insert(namespaceRouteAcceptance).values(sourceNamespaceIds.map((sourceNamespaceId) => ({ namespaceId, sourceNamespaceId, createdAt: now })))]);
 }
 
 export async function keywordsByNamespace(db: D1Database, namespaceIds: readonly string[]): Promise<Map<string, string[]>> {
@@ -63,6 +104,8 @@ export interface WebhookSource {
   platform: Platform;
   name: string;
   secretHash: string;
+  /** The secret before a rotation, while its grace period lasts. */
+  previousSecretHash: string | null;
 }
 
 export async function createWebhookSource(
@@ -70,27 +113,41 @@ export async function createWebhookSource(
   namespace: Namespace,
   platform: Platform,
   name: string,
-): Promise<CreatedSecret<{ id: string; platform: Platform; name: string; namespace: string }>> {
-  const secret = newSecret("whs");
+): Promise<CreatedSecret<{ id: string; platform: Platform; name: string; namespace: string; prefix: string }>> {
+  const { secret, prefix, hash } = await mintKey("webhook-source");
   const id = crypto.randomUUID();
-  await drizzle(db).insert(webhookSources).values({ id, namespaceId: namespace.id, platform, name, secretHash: await sha256Hex(secret), createdAt: Date.now() });
-  return { record: { id, platform, name, namespace: namespace.name }, secret };
+  await drizzle(db).insert(webhookSources).values({ id, namespaceId: namespace.id, platform, name, secretHash: hash, keyPrefix: prefix, createdAt: Date.now() });
+  return { record: { id, platform, name, namespace: namespace.name, prefix }, secret };
 }
 
 export async function findWebhookSource(db: D1Database, id: string, platform: Platform): Promise<WebhookSource | undefined> {
-  return drizzle(db)
+  const row = await drizzle(db)
     .select()
     .from(webhookSources)
     .where(and(eq(webhookSources.id, id), eq(webhookSources.platform, platform)))
     .get();
+  if (!row) return undefined;
+  const previousValid = row.previousKeyHash !== null && row.previousExpiresAt !== null && row.previousExpiresAt > Date.now();
+  return { id: row.id, namespaceId: row.namespaceId, platform: row.platform, name: row.name, secretHash: row.secretHash, previousSecretHash: previousValid ? row.previousKeyHash : null };
 }
 
 export async function listWebhookSources(db: D1Database, namespaceId: string) {
   return drizzle(db)
-    .select({ id: webhookSources.id, platform: webhookSources.platform, name: webhookSources.name, createdAt: webhookSources.createdAt })
+    .select({ id: webhookSources.id, platform: webhookSources.platform, name: webhookSources.name, rateLimit: webhookSources.rateLimit, createdAt: webhookSources.createdAt })
     .from(webhookSources)
     .where(eq(webhookSources.namespaceId, namespaceId))
     .all();
+}
+
+/** Sets a webhook source's own rate limit (null: the default); false when the namespace has no such source. */
+export async function setWebhookSourceRateLimit(db: D1Database, namespaceId: string, id: string, limit: RateLimit | null): Promise<boolean> {
+  const row = await drizzle(db)
+    .update(webhookSources)
+    .set({ rateLimit: limit ? JSON.stringify(limit) : null })
+    .where(and(eq(webhookSources.id, id), eq(webhookSources.namespaceId, namespaceId)))
+    .returning({ id: webhookSources.id })
+    .get();
+  return row !== undefined;
 }
 
 export type ConnectedAccount = typeof connectedAccounts.$inferSelect;
@@ -113,18 +170,27 @@ export async function createAccount(
     syncIntervalMinutes: null,
     createdAt: Date.now(),
   };
-  await drizzle(db).insert(connectedAccounts).values(account);
+  await drizzle(db)
+    .insert(connectedAccounts)
+    .values({ ...account, apiKey: await seal(ACCOUNT_API_KEY, account.id, account.apiKey) });
   return account;
+}
+
+/** The account with its API key opened (it is sealed at rest: see src/secrets/cipher.ts). */
+async function openAccount(db: D1Database, row: ConnectedAccount): Promise<ConnectedAccount> {
+  return { ...row, apiKey: await open(db, ACCOUNT_API_KEY, row.id, row.apiKey) };
 }
 
 export async function listAccounts(db: D1Database, namespaceIds?: readonly string[]): Promise<ConnectedAccount[]> {
   const query = drizzle(db).select().from(connectedAccounts);
   const rows = namespaceIds ? await query.where(inArray(connectedAccounts.namespaceId, [...namespaceIds])).all() : await query.all();
-  return rows.sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+  const opened = await Promise.all(rows.map((row) => openAccount(db, row)));
+  return opened.sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
 }
 
 export async function getAccount(db: D1Database, id: string): Promise<ConnectedAccount | undefined> {
-  return drizzle(db).select().from(connectedAccounts).where(eq(connectedAccounts.id, id)).get();
+  const row = await drizzle(db).select().from(connectedAccounts).where(eq(connectedAccounts.id, id)).get();
+  return row && openAccount(db, row);
 }
 
 export async function deleteAccount(db: D1Database, namespaceId: string, id: string): Promise<boolean> {

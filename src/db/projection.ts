@@ -4,46 +4,58 @@ import { leadProjection, leadTombstones, namespaceScoring } from "./schema";
 import { chunksOf, writeInChunks } from "./batch";
 import type { ProjectionMessage, ProjectionUpsert } from "../queues/projection";
 
-const PROJECTION_COLUMNS = 17;
+/** Columns of lead_projection and the summary field each is read from. */
+const UPSERT_COLUMNS: ReadonlyArray<[column: string, field: keyof ProjectionUpsert | "updatedAt"]> = [
+  ["namespace_id", "namespaceId"],
+  ["lead_id", "leadId"],
+  ["score", "score"],
+  ["behaviour_score", "behaviourScore"],
+  ["icp_score", "icpScore"],
+  ["stage", "stage"],
+  ["grade", "grade"],
+  ["velocity", "velocity"],
+  ["event_count", "eventCount"],
+  ["user_id", "userId"],
+  ["email", "email"],
+  ["first_seen", "firstSeen"],
+  ["last_activity", "lastActivity"],
+  ["scoring_version", "scoringVersion"],
+  ["version", "version"],
+  ["updated_at", "updatedAt"],
+];
 
+/** Summaries per statement: each is a few hundred bytes of JSON, well under D1's 100 KB statement and 2 MB value limits. */
+const UPSERT_CHUNK = 100;
+
+/**
+ * Writes summaries in one statement per (up to) 100 of them: the rows travel
+ * as one JSON parameter (`json_each`), so a queue batch costs one D1 query
+ * instead of one per five rows. A row is only replaced by a higher version,
+ * and a lead with a tombstone (merged away or erased) is never written, so a
+ * redelivered or late summary can neither go backwards nor bring it back.
+ */
 export async function upsertProjection(db: D1Database, rows: readonly ProjectionUpsert[]): Promise<void> {
   if (rows.length === 0) return;
-  const orm = drizzle(db);
   const now = Date.now();
-  const values = rows.map(({ kind: _kind, ...row }) => ({ ...row, updatedAt: now }));
-  await writeInChunks(orm, values, PROJECTION_COLUMNS, (chunk) =>
-    orm
-      .insert(leadProjection)
-      .values(chunk)
-      .onConflictDoUpdate({
-          target: [leadProjection.namespaceId, leadProjection.leadId],
-          set: {
-            score: sql`excluded.score`,
-            behaviourScore: sql`excluded.behaviour_score`,
-            icpScore: sql`excluded.icp_score`,
-            stage: sql`excluded.stage`,
-            grade: sql`excluded.grade`,
-            velocity: sql`excluded.velocity`,
-            eventCount: sql`excluded.event_count`,
-            userId: sql`excluded.user_id`,
-            email: sql`excluded.email`,
-            firstSeen: sql`excluded.first_seen`,
-            lastActivity: sql`excluded.last_activity`,
-            scoringVersion: sql`excluded.scoring_version`,
-            version: sql`excluded.version`,
-            updatedAt: sql`excluded.updated_at`,
-          },
-          setWhere: sql`excluded.version > ${leadProjection.version}`,
-        }),
-    // A summary that arrives after its lead was erased or merged away must not bring the row back.
-    chunksOf(values.map((v) => v.leadId), 45).map((ids) =>
-      orm
-        .delete(leadProjection)
-        .where(and(inArray(leadProjection.leadId, ids), inArray(leadProjection.leadId, orm.select({ id: leadTombstones.leadId }).from(leadTombstones).where(inArray(leadTombstones.leadId, ids))))),
-    ),
+  const columns = UPSERT_COLUMNS.map(([column]) => column).join(", ");
+  const fields = UPSERT_COLUMNS.map(([, field]) => `json_extract(value, '$.${field}')`).join(", ");
+  const updates = UPSERT_COLUMNS.filter(([column]) => column !== "namespace_id" && column !== "lead_id")
+    .map(([column]) => `${column} = excluded.${column}`)
+    .join(", ");
+  const statement = db.prepare(
+    `INSERT INTO lead_projection (${columns})
+     SELECT ${fields} FROM json_each(?1)
+     WHERE NOT EXISTS (SELECT 1 FROM lead_tombstones t WHERE t.lead_id = json_extract(value, '$.leadId'))
+     ON CONFLICT (namespace_id, lead_id) DO UPDATE SET ${updates}
+     WHERE excluded.version > lead_projection.version`,
   );
+  const latest = new Map<string, ProjectionUpsert>();
+  // Two summaries of one lead in a batch: only the newest can win, and one statement must not name a row twice.
+  for (const row of rows) if ((latest.get(row.leadId)?.version ?? -Infinity) < row.version) latest.set(row.leadId, row);
+  const values = [...latest.values()].map(({ kind: _kind, ...row }) => ({ ...row, updatedAt: now }));
+  const [first, ...rest] = chunksOf(values, UPSERT_CHUNK).map((chunk) => statement.bind(JSON.stringify(chunk)));
+  if (first) await db.batch([first, ...rest]);
 }
-
 
 /** Removes merged-away leads, leaving a tombstone so a late summary cannot bring them back. */
 export async function deleteProjection(db: D1Database, rows: readonly Extract<ProjectionMessage, { kind: "delete" }>[]): Promise<void> {

@@ -2,6 +2,19 @@ import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import type { Organization, Person } from "../enrichment/types";
 
+/**
+ * What every kind of key keeps for rotation and listing: after a rotation the
+ * old key's hash stays valid until `previous_expires_at` (the grace period),
+ * and `last_used_at` is refreshed at most once a minute per isolate.
+ */
+function rotatedKeyColumns(previousHashColumn: string) {
+  return {
+    previousKeyHash: text(previousHashColumn),
+    previousExpiresAt: integer("previous_expires_at"),
+    lastUsedAt: integer("last_used_at"),
+  };
+}
+
 /** A tenant: its leads, sources and keys are invisible to every other namespace. */
 export const namespaces = sqliteTable("namespaces", {
   id: text("id").primaryKey(),
@@ -22,8 +35,11 @@ export const sources = sqliteTable(
     /** JSON RateLimit; null means the default (RATE_LIMIT_SOURCE_DEFAULT). */
     rateLimit: text("rate_limit"),
     createdAt: integer("created_at").notNull(),
+    /** The key's first characters (e.g. `wk_3f9a`), to tell keys apart in a list; null for keys made before it was kept. */
+    keyPrefix: text("key_prefix"),
+    ...rotatedKeyColumns("previous_write_key_hash"),
   },
-  (table) => [index("sources_namespace_idx").on(table.namespaceId)],
+  (table) => [index("sources_namespace_idx").on(table.namespaceId), index("sources_previous_key_idx").on(table.previousKeyHash)],
 );
 
 /** Management API keys; only the SHA-256 of the key is kept, the key is shown once. */
@@ -40,8 +56,9 @@ export const apiKeys = sqliteTable(
     /** JSON RateLimit; null means the default (RATE_LIMIT_API_KEY_DEFAULT). */
     rateLimit: text("rate_limit"),
     createdAt: integer("created_at").notNull(),
+    ...rotatedKeyColumns("previous_key_hash"),
   },
-  (table) => [index("api_keys_namespace_idx").on(table.namespaceId)],
+  (table) => [index("api_keys_namespace_idx").on(table.namespaceId), index("api_keys_previous_key_idx").on(table.previousKeyHash)],
 );
 
 /**
@@ -238,8 +255,10 @@ export const orgs = sqliteTable(
     keyHash: text("key_hash").notNull().unique(),
     keyPrefix: text("key_prefix").notNull(),
     createdAt: integer("created_at").notNull(),
+    ...rotatedKeyColumns("previous_key_hash"),
   },
-  (table) => [uniqueIndex("orgs_clerk_app_idx").on(table.clerkOrgId, table.appId)],
+  // Unique per namespace: another namespace may use the same org id without either learning of the other.
+  (table) => [uniqueIndex("orgs_namespace_clerk_app_idx").on(table.namespaceId, table.clerkOrgId, table.appId), index("orgs_previous_key_idx").on(table.previousKeyHash)],
 );
 
 /**
@@ -261,7 +280,7 @@ export const bufferedLeads = sqliteTable(
     brandId: text("brand_id"),
     clerkUserId: text("clerk_user_id"),
     parentRunId: text("parent_run_id"),
-    status: text("status", { enum: ["buffered", "claimed", "served"] }).notNull(),
+    status: text("status", { enum: ["buffered", "claimed", "served", "parked"] }).notNull(),
     claimRunId: text("claim_run_id"),
     claimKey: text("claim_key"),
     claimExpiresAt: integer("claim_expires_at"),
@@ -323,6 +342,28 @@ export const enrichmentUsage = sqliteTable(
   },
   (table) => [primaryKey({ columns: [table.provider, table.windowStart] })],
 );
+
+/**
+ * Which emails each lead-service organisation has looked up, so `cached` is
+ * reported per organisation (the global cache answering for an email only
+ * another tenant asked about must not reveal that lookup), with its counters.
+ */
+export const orgEnrichmentLookups = sqliteTable(
+  "org_enrichment_lookups",
+  {
+    orgId: text("org_id").notNull(),
+    email: text("email").notNull(),
+    firstAt: integer("first_at").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.orgId, table.email] }), index("org_enrichment_lookups_email_idx").on(table.email)],
+);
+
+export const orgEnrichmentStats = sqliteTable("org_enrichment_stats", {
+  orgId: text("org_id").primaryKey(),
+  lookups: integer("lookups").notNull().default(0),
+  /** Lookups of an email this organisation had asked about before. */
+  hits: integer("hits").notNull().default(0),
+});
 
 /** Running counters per provider (and `cache` for the cache itself). */
 export const enrichmentStats = sqliteTable("enrichment_stats", {
@@ -390,6 +431,25 @@ export const namespaceKeywords = sqliteTable(
   (table) => [index("namespace_keywords_namespace_idx").on(table.namespaceId)],
 );
 
+/**
+ * Routing consent: `namespace_id` accepts outreach activity routed to it by
+ * keyword from syncs and webhooks of `source_namespace_id`. Without a row,
+ * activity never leaves the namespace whose account or webhook brought it.
+ */
+export const namespaceRouteAcceptance = sqliteTable(
+  "namespace_route_acceptance",
+  {
+    namespaceId: text("namespace_id")
+      .notNull()
+      .references(() => namespaces.id),
+    sourceNamespaceId: text("source_namespace_id")
+      .notNull()
+      .references(() => namespaces.id),
+    createdAt: integer("created_at").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.namespaceId, table.sourceNamespaceId] }), index("namespace_route_acceptance_source_idx").on(table.sourceNamespaceId)],
+);
+
 /** A Lemlist or Smartlead webhook endpoint; activity that matches no keyword lands in its namespace. */
 export const webhookSources = sqliteTable(
   "webhook_sources",
@@ -403,6 +463,11 @@ export const webhookSources = sqliteTable(
     /** SHA-256 of the secret we issued; the secret is shown once. */
     secretHash: text("secret_hash").notNull(),
     createdAt: integer("created_at").notNull(),
+    /** JSON RateLimit; null means the default (RATE_LIMIT_WEBHOOK_DEFAULT). */
+    rateLimit: text("rate_limit"),
+    /** The secret's first characters (e.g. `whs_3f9`); null for sources made before it was kept. */
+    keyPrefix: text("key_prefix"),
+    ...rotatedKeyColumns("previous_secret_hash"),
   },
   (table) => [index("webhook_sources_namespace_idx").on(table.namespaceId)],
 );

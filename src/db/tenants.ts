@@ -1,7 +1,8 @@
 import { drizzle } from "drizzle-orm/d1";
 import { and, eq } from "drizzle-orm";
 import { apiKeys, namespaceScoring, namespaces, sources } from "./schema";
-import { newSecret, sha256Hex } from "../http/crypto";
+import { sha256Hex } from "../http/crypto";
+import { keyMatch, listKeys, lookupKey, mintKey, touchKey, type KeyHit } from "./keys";
 import { TtlCache } from "./ttl-cache";
 import type { RateLimit } from "../limits/token-bucket";
 
@@ -32,8 +33,8 @@ export interface CreatedSecret<T> {
 // A revoked key keeps working in an isolate for at most this long.
 const KEY_CACHE_MS = 60_000;
 // Keyed by the key itself (isolate memory only), so a hit costs no hashing.
-const namespaceByWriteKey = new TtlCache<IngestNamespace | null>(KEY_CACHE_MS);
-const namespaceByApiKey = new TtlCache<ApiKeyNamespace | null>(KEY_CACHE_MS);
+const namespaceByWriteKey = new TtlCache<(IngestNamespace & KeyHit) | null>(KEY_CACHE_MS);
+const namespaceByApiKey = new TtlCache<(ApiKeyNamespace & KeyHit) | null>(KEY_CACHE_MS);
 
 export async function createNamespace(db: D1Database, name: string): Promise<Namespace> {
   const namespace = { id: crypto.randomUUID(), name, createdAt: Date.now() };
@@ -49,23 +50,18 @@ export async function listNamespaces(db: D1Database): Promise<Namespace[]> {
   return drizzle(db).select({ id: namespaces.id, name: namespaces.name }).from(namespaces).orderBy(namespaces.name).all();
 }
 
-export async function createSource(db: D1Database, namespace: Namespace, name: string): Promise<CreatedSecret<{ id: string; name: string; namespace: string }>> {
-  const writeKey = newSecret("wk");
+export async function createSource(db: D1Database, namespace: Namespace, name: string): Promise<CreatedSecret<{ id: string; name: string; namespace: string; prefix: string }>> {
+  const { secret, prefix, hash } = await mintKey("write-key");
   const id = crypto.randomUUID();
-  await drizzle(db)
-    .insert(sources)
-    .values({ id, namespaceId: namespace.id, name, writeKeyHash: await sha256Hex(writeKey), createdAt: Date.now() });
-  return { record: { id, name, namespace: namespace.name }, secret: writeKey };
+  await drizzle(db).insert(sources).values({ id, namespaceId: namespace.id, name, writeKeyHash: hash, keyPrefix: prefix, createdAt: Date.now() });
+  return { record: { id, name, namespace: namespace.name, prefix }, secret };
 }
 
 export async function createApiKey(db: D1Database, namespace: Namespace, name: string): Promise<CreatedSecret<{ id: string; name: string; namespace: string; prefix: string }>> {
-  const key = newSecret("lf");
+  const { secret, prefix, hash } = await mintKey("api-key");
   const id = crypto.randomUUID();
-  const prefix = key.slice(0, 7);
-  await drizzle(db)
-    .insert(apiKeys)
-    .values({ id, namespaceId: namespace.id, name, keyHash: await sha256Hex(key), keyPrefix: prefix, createdAt: Date.now() });
-  return { record: { id, name, namespace: namespace.name, prefix }, secret: key };
+  await drizzle(db).insert(apiKeys).values({ id, namespaceId: namespace.id, name, keyHash: hash, keyPrefix: prefix, createdAt: Date.now() });
+  return { record: { id, name, namespace: namespace.name, prefix }, secret };
 }
 
 /**
@@ -73,29 +69,36 @@ export async function createApiKey(db: D1Database, namespace: Namespace, name: s
  * reaches ingest calls within KEY_CACHE_MS; rescore jobs cover the meantime.
  */
 export async function namespaceForWriteKey(db: D1Database, writeKey: string): Promise<IngestNamespace | null> {
-  return namespaceByWriteKey.getOrLoad(writeKey, async () => {
-    const hash = await sha256Hex(writeKey);
-    const row = await drizzle(db)
-      .select({ id: namespaces.id, name: namespaces.name, scoringVersion: namespaceScoring.version, sourceId: sources.id })
-      .from(sources)
-      .innerJoin(namespaces, eq(sources.namespaceId, namespaces.id))
-      .leftJoin(namespaceScoring, eq(namespaceScoring.namespaceId, namespaces.id))
-      .where(eq(sources.writeKeyHash, hash))
-      .get();
-    return row ? { id: row.id, name: row.name, scoringVersion: row.scoringVersion ?? 0, sourceId: row.sourceId } : null;
+  return lookupKey(namespaceByWriteKey, "write-key", writeKey, async () => {
+    const now = Date.now();
+    const row = await db
+      .prepare(
+        `SELECT n.id, n.name, ns.version AS scoringVersion, s.id AS sourceId,
+                CASE WHEN s.write_key_hash = ?1 THEN NULL ELSE s.previous_expires_at END AS validUntil
+         FROM sources s JOIN namespaces n ON n.id = s.namespace_id LEFT JOIN namespace_scoring ns ON ns.namespace_id = n.id
+         WHERE ${keyMatch("write-key", "s")}`,
+      )
+      .bind(await sha256Hex(writeKey), now)
+      .first<{ id: string; name: string; scoringVersion: number | null; sourceId: string; validUntil: number | null }>();
+    if (!row) return null;
+    await touchKey(db, "write-key", row.sourceId, now);
+    return { id: row.id, name: row.name, scoringVersion: row.scoringVersion ?? 0, sourceId: row.sourceId, keyId: row.sourceId, loadedAt: now, validUntil: row.validUntil };
   });
 }
 
 export async function namespaceForApiKey(db: D1Database, key: string): Promise<ApiKeyNamespace | null> {
-  return namespaceByApiKey.getOrLoad(key, async () => {
-    const hash = await sha256Hex(key);
-    const row = await drizzle(db)
-      .select({ id: namespaces.id, name: namespaces.name, apiKeyId: apiKeys.id })
-      .from(apiKeys)
-      .innerJoin(namespaces, eq(apiKeys.namespaceId, namespaces.id))
-      .where(eq(apiKeys.keyHash, hash))
-      .get();
-    return row ?? null;
+  return lookupKey(namespaceByApiKey, "api-key", key, async () => {
+    const now = Date.now();
+    const row = await db
+      .prepare(
+        `SELECT n.id, n.name, k.id AS apiKeyId, CASE WHEN k.key_hash = ?1 THEN NULL ELSE k.previous_expires_at END AS validUntil
+         FROM api_keys k JOIN namespaces n ON n.id = k.namespace_id WHERE ${keyMatch("api-key", "k")}`,
+      )
+      .bind(await sha256Hex(key), now)
+      .first<{ id: string; name: string; apiKeyId: string; validUntil: number | null }>();
+    if (!row) return null;
+    await touchKey(db, "api-key", row.apiKeyId, now);
+    return { ...row, keyId: row.apiKeyId, loadedAt: now };
   });
 }
 
@@ -121,15 +124,15 @@ export async function setApiKeyRateLimit(db: D1Database, namespaceId: string, ap
   return row !== undefined;
 }
 
-/** A namespace's sources with their rate limits (never their write keys). */
+/** A namespace's sources with their rate limits and key listing (never their write keys). */
 export async function listSources(db: D1Database, namespaceId: string) {
   const rows = await drizzle(db)
-    .select({ id: sources.id, name: sources.name, rateLimit: sources.rateLimit, createdAt: sources.createdAt })
+    .select({ id: sources.id, rateLimit: sources.rateLimit })
     .from(sources)
     .where(eq(sources.namespaceId, namespaceId))
-    .orderBy(sources.createdAt)
     .all();
-  return rows.map((r) => ({ ...r, rateLimit: r.rateLimit ? (JSON.parse(r.rateLimit) as RateLimit) : null, createdAt: new Date(r.createdAt).toISOString() }));
+  const limits = new Map(rows.map((r) => [r.id, r.rateLimit ? (JSON.parse(r.rateLimit) as RateLimit) : null]));
+  return (await listKeys(db, "write-key", namespaceId)).map((key) => ({ ...key, rateLimit: limits.get(key.id) ?? null }));
 }
 
 /**
@@ -155,6 +158,7 @@ export async function deleteNamespace(db: D1Database, namespaceId: string): Prom
   if (held.length > 0) return held.map(([n, label]) => `${n} ${label}`).join(", ");
   await db.batch([
     db.prepare("DELETE FROM namespace_keywords WHERE namespace_id = ?").bind(namespaceId),
+    db.prepare("DELETE FROM namespace_route_acceptance WHERE namespace_id = ?1 OR source_namespace_id = ?1").bind(namespaceId),
     db.prepare("DELETE FROM namespace_scoring WHERE namespace_id = ?").bind(namespaceId),
     db.prepare("DELETE FROM namespaces WHERE id = ?").bind(namespaceId),
   ]);

@@ -1,9 +1,10 @@
 import { z } from "zod";
 import { jsonRequest, sendRequest } from "./http";
 import type { DestinationModule, LeadSnapshot } from "./types";
+import { headerSecret } from "../schemas/config-fields";
 
 const config = z.object({
-  apiKey: z.string().min(1),
+  apiKey: headerSecret,
   /** Only engaged leads enter the CRM: a lead is pushed once its behaviour score reaches this (Cairo's MIN_BEHAVIOR_SCORE_FOR_ATTIO). */
   minBehaviourScore: z.number().min(0).default(1),
 });

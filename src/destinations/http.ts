@@ -1,5 +1,6 @@
 import type { DeliveryResult } from "./types";
 import { retryAfterMs } from "../http/retry-after";
+import { guardedFetch, RefusedUrlError } from "../outbound/fetch";
 
 /** Statuses worth trying again: rate limits, timeouts and server errors. */
 export function isRetryableStatus(status: number): boolean {
@@ -17,13 +18,15 @@ export async function sendRequest(
 ): Promise<DeliveryResult> {
   let response: Response;
   try {
-    response = await fetch(request, { signal: AbortSignal.timeout(timeoutMs) });
+    response = await guardedFetch(request, { signal: AbortSignal.timeout(timeoutMs) });
   } catch (error) {
+    if (error instanceof RefusedUrlError) return { ok: false, retryable: false, error: error.message };
     const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
     return { ok: false, retryable: true, error: timedOut ? `timed out after ${timeoutMs} ms` : `network error: ${String(error)}` };
   }
   const body = (await response.text()).slice(0, 2000);
-  if (response.ok && isSuccess(response.status, body)) return { ok: true, status: response.status, body };
+  const headers = Object.fromEntries(response.headers);
+  if (response.ok && isSuccess(response.status, body)) return { ok: true, status: response.status, body, headers };
   const retryable = isRetryableStatus(response.status);
   return {
     ok: false,
@@ -32,6 +35,7 @@ export async function sendRequest(
     retryAfterMs: retryAfterMs(response.headers.get("Retry-After")),
     error: `HTTP ${response.status}${body ? `: ${body.slice(0, 300)}` : ""}`,
     body,
+    headers,
   };
 }
 

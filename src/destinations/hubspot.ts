@@ -1,8 +1,9 @@
 import { z } from "zod";
 import { jsonRequest, sendRequest } from "./http";
 import type { DestinationModule } from "./types";
+import { headerSecret } from "../schemas/config-fields";
 
-const config = z.object({ accessToken: z.string().min(1) });
+const config = z.object({ accessToken: headerSecret });
 type HubspotConfig = z.output<typeof config>;
 
 /** HubSpot: batch upsert of the contact keyed by email, with the scores as contact properties. */

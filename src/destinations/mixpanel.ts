@@ -2,9 +2,10 @@ import { z } from "zod";
 import { sendRequest } from "./http";
 import type { DestinationModule, LeadSnapshot } from "./types";
 import { sha256Hex } from "../http/crypto";
+import { headerSecret } from "../schemas/config-fields";
 
 const config = z.object({
-  token: z.string().min(1),
+  token: headerSecret,
   /** Also keep the person's profile: `$set` of scores, stage and grade on every score or stage change (Cairo's user properties sync). */
   peopleProperties: z.boolean().default(false),
 });

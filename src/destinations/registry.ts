@@ -4,6 +4,7 @@ import { mixpanel } from "./mixpanel";
 import { segmentForward } from "./segment";
 import { slack } from "./slack";
 import type { DestinationModule } from "./types";
+import { redactSecrets } from "../secrets/write-only";
 import { webhook } from "./webhook";
 
 export const DESTINATION_TYPES = ["webhook", "slack", "mixpanel", "attio", "hubspot", "segment"] as const;
@@ -18,9 +19,17 @@ export const DESTINATIONS: Record<DestinationType, DestinationModule<any>> = {
   segment: segmentForward,
 };
 
-/** A destination's config as the API shows it: secrets replaced by a marker. */
+/** A destination's config as the API shows it: each secret as its hint. */
 export function redactConfig(type: DestinationType, config: Record<string, unknown>): Record<string, unknown> {
-  const shown = { ...config };
-  for (const field of DESTINATIONS[type].secretFields) if (shown[field] !== undefined) shown[field] = "[secret]";
-  return shown;
+  return redactSecrets(config, DESTINATIONS[type].secretFields);
 }
+
+/** Config fields holding a URL this Worker will call: each must pass the outbound URL guard. */
+export const URL_FIELDS: Record<DestinationType, readonly string[]> = {
+  webhook: ["url"],
+  slack: ["webhookUrl"],
+  segment: ["endpoint"],
+  mixpanel: [],
+  attio: [],
+  hubspot: [],
+};

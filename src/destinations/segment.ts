@@ -1,11 +1,12 @@
 import { z } from "zod";
 import { jsonRequest, sendRequest } from "./http";
 import type { DestinationModule } from "./types";
+import { headerSecret, outboundUrl } from "../schemas/config-fields";
 
 const config = z.object({
-  writeKey: z.string().min(1),
+  writeKey: headerSecret,
   /** Another Segment-compatible endpoint, e.g. https://api.segment.io or another leadflare. */
-  endpoint: z.url({ protocol: /^https?$/ }),
+  endpoint: outboundUrl,
 });
 type SegmentConfig = z.output<typeof config>;
 

@@ -3,13 +3,14 @@ import { canonicalEventName } from "../scoring/event-name";
 import { jsonRequest, sendRequest } from "./http";
 import { eventNameOf } from "./transform";
 import type { DeliveryItem, DestinationModule, LeadSnapshot } from "./types";
+import { configText, outboundUrl } from "../schemas/config-fields";
 
 const config = z.object({
-  webhookUrl: z.url({ protocol: /^https?$/ }),
+  webhookUrl: outboundUrl,
   /** Events worth a message (canonical names); stage changes are announced when `stageChanges`. */
-  events: z.array(z.string().min(1)).default(["demo_request", "contract_signed", "email_replied"]),
+  events: z.array(configText(200)).max(100).default(["demo_request", "contract_signed", "email_replied"]),
   stageChanges: z.boolean().default(true),
-  channel: z.string().optional(),
+  channel: configText(100).optional(),
 });
 type SlackConfig = z.output<typeof config>;
 

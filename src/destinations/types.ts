@@ -25,8 +25,8 @@ export interface DeliveryItem {
 }
 
 export type DeliveryResult =
-  | { ok: true; status: number; body: string }
-  | { ok: false; status?: number; retryable: boolean; retryAfterMs?: number; error: string; body?: string };
+  | { ok: true; status: number; body: string; headers?: Record<string, string> }
+  | { ok: false; status?: number; retryable: boolean; retryAfterMs?: number; error: string; body?: string; headers?: Record<string, string> };
 
 export interface DeliveryContext {
   env: Env;

@@ -1,12 +1,13 @@
 import { z } from "zod";
 import { sendRequest } from "./http";
 import type { DeliveryItem, DestinationModule } from "./types";
+import { headerMap, outboundUrl } from "../schemas/config-fields";
 
 const config = z.object({
-  url: z.url({ protocol: /^https?$/ }),
+  url: outboundUrl,
   /** Signs every body; receivers verify X-Leadflare-Signature with it. */
-  secret: z.string().min(16).optional(),
-  headers: z.record(z.string(), z.string()).default({}),
+  secret: z.string().min(16).max(1000).optional(),
+  headers: headerMap.default({}),
   timeoutMs: z.number().int().min(100).max(30_000).default(10_000),
   /** Also send the lead's score and stage changes, not only its events. */
   changes: z.boolean().default(false),
@@ -34,7 +35,8 @@ export function webhookBody(item: DeliveryItem) {
 export const webhook: DestinationModule<WebhookConfig> = {
   type: "webhook",
   config,
-  secretFields: ["secret"],
+  // Header values carry credentials (Authorization: Bearer …): every one is a secret.
+  secretFields: ["secret", "headers"],
   accepts: (item, cfg) => item.kind !== "change" || cfg.changes,
   async deliver(item, cfg) {
     const body = JSON.stringify(webhookBody(item));

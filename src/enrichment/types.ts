@@ -1,4 +1,5 @@
 import { retryAfterMs } from "../http/retry-after";
+import { guardedFetch } from "../outbound/fetch";
 
 export interface Person {
   firstName?: string;
@@ -63,7 +64,7 @@ const RATE_LIMIT_REST_MS = 60_000;
 export async function providerFetch(provider: ProviderName, url: string, init: RequestInit = {}): Promise<Response | null> {
   let response: Response;
   try {
-    response = await fetch(url, { ...init, signal: AbortSignal.timeout(PROVIDER_TIMEOUT_MS) });
+    response = await guardedFetch(url, { ...init, signal: AbortSignal.timeout(PROVIDER_TIMEOUT_MS) });
   } catch (error) {
     throw new ProviderError("down", `${provider}: ${(error as Error).message}`);
   }

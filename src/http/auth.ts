@@ -29,7 +29,7 @@ function requestToken(c: Context<AppEnv>): string {
   return bearerToken(authorization);
 }
 
-function isAdminToken(env: Env, token: string): boolean {
+export function isAdminToken(env: Env, token: string): boolean {
   return env.ADMIN_TOKEN !== undefined && env.ADMIN_TOKEN !== "" && secretsEqual(token, env.ADMIN_TOKEN);
 }
 
@@ -68,9 +68,11 @@ export const requireCaller: MiddlewareHandler<AppEnv> = createMiddleware<AppEnv>
   const token = bearerToken(c.req.header("Authorization"));
   if (isAdminToken(c.env, token)) c.set("caller", { kind: "admin" });
   else {
-    const namespace = await namespaceForApiKey(c.env.DB, token);
-    if (!namespace) throw new ApiError(401, "unauthorized", "unknown API key");
-    c.set("caller", { kind: "namespace", namespace });
+    const found = await namespaceForApiKey(c.env.DB, token);
+    if (!found) throw new ApiError(401, "unauthorized", "unknown API key");
+    await enforceRateLimit(c, { kind: "api-key", id: found.apiKeyId });
+    c.set("caller", { kind: "namespace", namespace: { id: found.id, name: found.name } });
+    c.set("apiKeyId", found.apiKeyId);
   }
   await next();
 });

@@ -3,16 +3,17 @@ import type { AppEnv } from "./app-env";
 import { ApiError } from "./errors";
 import { parseRateLimit, type Decision, type RateLimit } from "../limits/token-bucket";
 
-export type LimitedKey = { kind: "source" | "api-key"; id: string };
+export type LimitedKey = { kind: "source" | "api-key" | "webhook-source"; id: string };
 
 const BUILT_IN: Record<LimitedKey["kind"], RateLimit> = {
   source: { limit: 6000, periodSeconds: 60 },
   "api-key": { limit: 600, periodSeconds: 60 },
+  "webhook-source": { limit: 1200, periodSeconds: 60 },
 };
 
 /** The limit of a key that has none of its own: the `RATE_LIMIT_*_DEFAULT` var, else the built-in one. */
 export function defaultRateLimit(env: Env, kind: LimitedKey["kind"]): RateLimit {
-  const configured = kind === "source" ? env.RATE_LIMIT_SOURCE_DEFAULT : env.RATE_LIMIT_API_KEY_DEFAULT;
+  const configured = { source: env.RATE_LIMIT_SOURCE_DEFAULT, "api-key": env.RATE_LIMIT_API_KEY_DEFAULT, "webhook-source": env.RATE_LIMIT_WEBHOOK_DEFAULT }[kind];
   return parseRateLimit(configured, BUILT_IN[kind]);
 }
 
@@ -52,7 +53,8 @@ export async function enforceRateLimit(c: Context<AppEnv>, key: LimitedKey): Pro
   c.header("X-RateLimit-Reset", String(decision.resetSeconds));
   if (!decision.allowed) {
     c.header("Retry-After", String(decision.retryAfterSeconds));
-    throw new ApiError(429, "rate_limited", `too many requests for this ${key.kind === "source" ? "write key" : "API key"}; retry after ${decision.retryAfterSeconds} s`, {
+    const what = { source: "write key", "api-key": "API key", "webhook-source": "webhook source" }[key.kind];
+    throw new ApiError(429, "rate_limited", `too many requests for this ${what}; retry after ${decision.retryAfterSeconds} s`, {
       limit: decision.limit,
       retryAfterSeconds: decision.retryAfterSeconds,
     });

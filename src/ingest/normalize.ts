@@ -1,7 +1,18 @@
 import type { SegmentMessage } from "../schemas/segment";
 import { scoringName } from "../scoring/points";
+import type { FieldIssue } from "../http/errors";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * How far back an event's time may lie. Live calls (/v1/track… and
+ * /v1/batch) describe what just happened: a year covers any client's offline
+ * queue. /v1/import, outreach webhooks and syncs carry real past activity:
+ * ten years. Older times are refused (live and import) rather than stored,
+ * so no lead can be made to carry decades of history.
+ */
+export const LIVE_HISTORY_MS = 365 * DAY_MS;
+export const IMPORT_HISTORY_MS = 10 * 365 * DAY_MS;
 
 /** One accepted call, ready for its lead object. */
 export interface LeadEvent {
@@ -15,6 +26,17 @@ export interface LeadEvent {
   identities: Identity[];
   /** The Segment message as stored, in JSON: serialized once here, not copied field by field into the lead object's call. */
   body: string;
+  /** Arrival order, which breaks ties between events of the same timestamp (see arrivalOrder). */
+  order?: string;
+}
+
+/**
+ * A key that sorts events by arrival: the time the call came in, then the
+ * message's place in it, then its messageId (so the key is unique). Events
+ * of one timestamp are kept in this order, not in their messageIds' order.
+ */
+export function arrivalOrder(receivedAt: number, index: number, messageId: string): string {
+  return `${receivedAt.toString(36).padStart(9, "0")}.${index.toString(36).padStart(4, "0")}.${messageId}`;
 }
 
 export type IdentityKind = "userId" | "anonymousId" | "email";
@@ -72,6 +94,20 @@ export function identitiesOf(msg: SegmentMessage): Identity[] {
 /** The identity a message is routed by: its userId, else its anonymousId. */
 export function routingIdentity(msg: SegmentMessage): Identity {
   return msg.userId ? { kind: "userId", value: msg.userId } : { kind: "anonymousId", value: msg.anonymousId! };
+}
+
+/** Why the message's time is outside the window reaching `historyMs` back from `receivedAt`, if it is. */
+export function timestampIssue(msg: SegmentMessage, defaults: BatchDefaults, receivedAt: number, historyMs: number): FieldIssue | undefined {
+  const original = toMs(msg.timestamp ?? msg.originalTimestamp);
+  if (original === undefined) return undefined;
+  const timestamp = correctTimestamp(original, toMs(msg.sentAt ?? defaults.sentAt), receivedAt);
+  const oldest = receivedAt - historyMs;
+  if (timestamp >= oldest) return undefined;
+  const corrected = msg.sentAt ?? defaults.sentAt ? " (after correcting for sentAt)" : "";
+  return {
+    path: msg.timestamp !== undefined ? "timestamp" : "originalTimestamp",
+    message: `must be after ${new Date(oldest).toISOString()}${corrected}: ${Math.round(historyMs / DAY_MS)} days back at most${historyMs < IMPORT_HISTORY_MS ? "; send older history to /v1/import" : ""}`,
+  };
 }
 
 export function normalizeMessage(

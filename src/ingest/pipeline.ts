@@ -1,7 +1,10 @@
-import { MAX_MESSAGE_BYTES, messageSchema } from "../schemas/segment";
+import { MAX_MESSAGE_BYTES, messageSchema, type SegmentMessage } from "../schemas/segment";
+import { sha256Hex } from "../http/crypto";
+import type { IngestResult } from "../../durable/lead-object";
+import { describePath, MAX_NESTING_DEPTH, pathBeyondDepth } from "./nesting";
 import { fieldIssues, type FieldIssue } from "../http/errors";
 import type { IngestNamespace } from "../db/tenants";
-import { normalizeMessage, routingIdentity, type BatchDefaults, type LeadEvent } from "./normalize";
+import { arrivalOrder, LIVE_HISTORY_MS, normalizeMessage, routingIdentity, timestampIssue, type BatchDefaults, type LeadEvent } from "./normalize";
 import { leadObjectName } from "./lead-name";
 import { hasDeliveryTargets } from "../db/delivery-targets";
 import type { NamespaceState } from "./namespace-state";
@@ -22,6 +25,15 @@ export interface IngestOutcome {
   rejected: Rejection[];
   /** The events stored for the first time, with the lead each landed on. */
   stored: Array<{ leadId: string; event: LeadEvent }>;
+  /** Valid messages whose lead object failed: nothing of them is stored; the same call again is safe (same messageIds). */
+  unsaved: MessageRef[];
+  /** Valid messages that are durable (new or already held), when some others are unsaved. */
+  saved: MessageRef[];
+}
+
+export interface MessageRef {
+  index: number;
+  messageId: string;
 }
 
 const encoder = new TextEncoder();
@@ -35,15 +47,22 @@ export async function ingestMessages(
   namespace: IngestNamespace,
   items: unknown[],
   defaults: BatchDefaults,
-  { sizesChecked = false }: { sizesChecked?: boolean } = {},
+  { sizesChecked = false, historyMs = LIVE_HISTORY_MS }: { sizesChecked?: boolean; historyMs?: number } = {},
 ): Promise<IngestOutcome> {
   const receivedAt = Date.now();
   const rejected: Rejection[] = [];
-  const byLead = new Map<string, LeadEvent[]>();
+  const byLead = new Map<string, { events: LeadEvent[]; indices: number[] }>();
   const suppressed = await suppressedHashes(env.DB, namespace.id);
   const droppedByHash = new Map<string, number>();
 
   for (const [index, item] of items.entries()) {
+    // Before anything writes the message out: a deep one would overflow the stack there.
+    const tooDeep = pathBeyondDepth(item, MAX_NESTING_DEPTH);
+    if (tooDeep) {
+      const message = `nested deeper than ${MAX_NESTING_DEPTH} levels of objects and arrays`;
+      rejected.push({ index, code: "invalid_message", message: `invalid message: ${describePath(tooDeep)} is ${message}`, details: [{ path: tooDeep.join("."), message }] });
+      continue;
+    }
     if (!sizesChecked && encoder.encode(JSON.stringify(item) ?? "").byteLength > MAX_MESSAGE_BYTES) {
       rejected.push({ index, code: "message_too_large", message: `message is over ${MAX_MESSAGE_BYTES} bytes` });
       continue;
@@ -55,7 +74,13 @@ export async function ingestMessages(
       rejected.push({ index, code: "invalid_message", message: `invalid message: ${fields}`, details });
       continue;
     }
-    const event = normalizeMessage(parsed.data, defaults, receivedAt, () => crypto.randomUUID());
+    const tooOld = timestampIssue(parsed.data, defaults, receivedAt, historyMs);
+    if (tooOld) {
+      rejected.push({ index, code: "invalid_message", message: `invalid message: ${tooOld.path}`, details: [tooOld] });
+      continue;
+    }
+    const messageId = parsed.data.messageId ?? (await contentMessageId(parsed.data, `${receivedAt}:${index}`));
+    const event = { ...normalizeMessage(parsed.data, defaults, receivedAt, () => messageId), order: arrivalOrder(receivedAt, index, messageId) };
     const hit = suppressed.size > 0 ? await suppressedIdentityOf(namespace.id, event, suppressed) : undefined;
     if (hit) {
       droppedByHash.set(hit, (droppedByHash.get(hit) ?? 0) + 1);
@@ -63,28 +88,59 @@ export async function ingestMessages(
     }
     const route = routingIdentity(parsed.data);
     const name = leadObjectName(namespace.id, route.kind, route.value);
-    const events = byLead.get(name);
-    if (events) events.push(event);
-    else byLead.set(name, [event]);
+    const group = byLead.get(name) ?? { events: [], indices: [] };
+    group.events.push(event);
+    group.indices.push(index);
+    byLead.set(name, group);
   }
 
   const groups = [...byLead];
   const state: NamespaceState = { scoringVersion: namespace.scoringVersion, deliveries: groups.length > 0 && (await hasDeliveryTargets(env.DB, namespace.id)) };
-  const [results] = await Promise.all([
-    Promise.all(groups.map(([name, events]) => env.LEAD.getByName(name).ingest(namespace.id, name, events, state))),
+  // Each lead stands alone: one that fails leaves the others' events stored, and the answer says which are which.
+  const [settled] = await Promise.all([
+    Promise.allSettled(groups.map(([name, { events }]) => env.LEAD.getByName(name).ingest(namespace.id, name, events, state))),
     ...[...droppedByHash].map(([hash, n]) => countDroppedEvents(env.DB, namespace.id, hash, n)),
   ]);
+  const results: IngestResult[] = [];
+  const saved: MessageRef[] = [];
+  const unsaved: MessageRef[] = [];
+  const stored: IngestOutcome["stored"] = [];
+  settled.forEach((outcome, i) => {
+    const { events, indices } = groups[i]![1];
+    const refs = events.map((event, j) => ({ index: indices[j]!, messageId: event.messageId }));
+    if (outcome.status === "rejected") {
+      console.error("a lead object failed to take its events; the caller is told to retry them", outcome.reason);
+      unsaved.push(...refs);
+      return;
+    }
+    results.push(outcome.value);
+    saved.push(...refs);
+    const fresh = new Set(outcome.value.newMessageIds);
+    // A messageId repeated inside the batch was stored once: the first copy stands for it.
+    for (const event of events) if (fresh.delete(event.messageId)) stored.push({ leadId: outcome.value.leadId, event });
+  });
+  const byIndex = (a: MessageRef, b: MessageRef) => a.index - b.index;
   return {
     accepted: results.reduce((n, r) => n + r.accepted + r.duplicates + r.expired, 0),
     duplicates: results.reduce((n, r) => n + r.duplicates, 0),
     suppressed: [...droppedByHash.values()].reduce((a, b) => a + b, 0) + results.reduce((n, r) => n + r.suppressed, 0),
     rejected,
-    stored: results.flatMap((result, i) => {
-      const fresh = new Set(result.newMessageIds);
-      // A messageId repeated inside the batch was stored once: the first copy stands for it.
-      return groups[i]![1].filter((event) => fresh.delete(event.messageId)).map((event) => ({ leadId: result.leadId, event }));
-    }),
+    stored,
+    unsaved: unsaved.sort(byIndex),
+    saved: unsaved.length > 0 ? saved.sort(byIndex) : [],
   };
+}
+
+/**
+ * The messageId of a message sent without one: a hash of its content and
+ * its timestamp, so a client that retries the same call (without ids) has it
+ * stored once. A message with no timestamp either is told apart by its
+ * arrival (time and place in the batch) instead: two identical calls are two events.
+ */
+async function contentMessageId(msg: SegmentMessage, arrival: string): Promise<string> {
+  const { sentAt: _sentAt, ...content } = msg;
+  const time = msg.timestamp ?? msg.originalTimestamp ?? `received:${arrival}`;
+  return `h-${(await sha256Hex(`${JSON.stringify(content)}\n${String(time)}`)).slice(0, 40)}`;
 }
 
 /** The hash of the first of the event's identities that is suppressed, if any. */

@@ -7,16 +7,39 @@ export const QUIET_RECHECK_MS = 3_000;
 const quietUntil = new Map<string, number>();
 
 /**
+ * How long an isolate gathers a namespace's notices before it sends them in
+ * one call: the namespace's single LiveObject then gets at most
+ * 1000 / COALESCE_MS calls a second from each isolate, not one per ingest
+ * request (docs/capacity.md). Listeners see events this much later.
+ */
+export const COALESCE_MS = 100;
+/** Notices one call carries at most; a flood beyond that within COALESCE_MS is dropped (the stream is best effort). */
+export const MAX_NOTICES_PER_CALL = 2_000;
+
+/** Per isolate: namespace id → the notices waiting for the call already scheduled. */
+const pending = new Map<string, LiveNotice[]>();
+
+/**
  * Hands notices to the namespace's live stream. Best effort and never awaited
  * by an ingest answer (callers pass it to waitUntil): while the namespace is
- * known to have no listeners, nothing is built or sent.
+ * known to have no listeners, nothing is built or sent. The first caller in
+ * a COALESCE_MS window sends everything gathered in it, its own notices first.
  */
 export async function publishLive(env: Env, namespaceId: string, notices: () => LiveNotice[]): Promise<void> {
   if (knownQuiet(namespaceId)) return;
   const batch = notices();
   if (batch.length === 0) return;
+  const waiting = pending.get(namespaceId);
+  if (waiting) {
+    waiting.push(...batch.slice(0, Math.max(0, MAX_NOTICES_PER_CALL - waiting.length)));
+    return;
+  }
+  const gathered = batch.slice(0, MAX_NOTICES_PER_CALL);
+  pending.set(namespaceId, gathered);
+  await new Promise((resolve) => setTimeout(resolve, COALESCE_MS));
+  pending.delete(namespaceId);
   try {
-    const { listeners } = await env.LIVE.getByName(namespaceId).publish(batch);
+    const { listeners } = await env.LIVE.getByName(namespaceId).publish(gathered);
     if (listeners > 0) quietUntil.delete(namespaceId);
     else {
       if (quietUntil.size >= 10_000) quietUntil.clear();

@@ -6,6 +6,7 @@ import {
   bufferedLeads,
   deliveries,
   enrichmentCache,
+  orgEnrichmentLookups,
   leadIdentities,
   leadProjection,
   leadTombstones,
@@ -43,6 +44,7 @@ export const D1_ERASERS: Readonly<Record<string, Eraser>> = {
   deliveries: (orm, t) => chunks(t.leadIds).map((ids) => orm.delete(deliveries).where(inArray(deliveries.leadId, ids))),
   automationFirings: (orm, t) => chunks(t.leadIds).map((ids) => orm.delete(automationFirings).where(inArray(automationFirings.leadId, ids))),
   enrichmentCache: (orm, t) => chunks(emailsOf(t)).map((emails) => orm.delete(enrichmentCache).where(inArray(enrichmentCache.email, emails))),
+  orgEnrichmentLookups: (orm, t) => chunks(emailsOf(t)).map((emails) => orm.delete(orgEnrichmentLookups).where(inArray(orgEnrichmentLookups.email, emails))),
   // The buffers of every lead-service organisation attached to the lead's namespace.
   leadBuffers: (orm, t) =>
     chunks(emailsOf(t)).map((emails) =>

@@ -18,6 +18,16 @@ export type ProjectionMessage =
 export type ProjectionUpsert = Extract<ProjectionMessage, { kind: "upsert" }>;
 
 /**
+ * The projection queue a lead sends to: one of four, chosen by the lead id
+ * (a hex Durable Object id), so the summaries of 100,000 busy leads spread
+ * evenly and one lead always uses the same queue.
+ */
+export function projectionQueue(env: Env, leadId: string): Queue<ProjectionMessage> {
+  const shards = [env.PROJECTION, env.PROJECTION_1, env.PROJECTION_2, env.PROJECTION_3];
+  return shards[parseInt(leadId.slice(-6), 16) % shards.length]!;
+}
+
+/**
  * Writes a batch of lead summaries into D1. A row is only replaced by a
  * higher version, so redelivered or reordered messages never go backwards.
  * Leads scored with an older scoring version than their namespace's are

@@ -89,14 +89,16 @@ async function runStep(env: Env, message: SyncMessage): Promise<void> {
     more = !page.done;
   }
 
-  const outcome = await ingestOutreach(env, account.namespaceId, activities, await loadRoutingKeywords(env.DB));
+  const outcome = await ingestOutreach(env, account.namespaceId, activities, await loadRoutingKeywords(env.DB, account.namespaceId));
   const newestSeen = newest(task.newestSeen, activities);
-  const progressed = readCount > 0 || JSON.stringify(position) !== task.position;
+  // Compared as stored: a task that has read nothing yet holds SQL null, not the text "null".
+  const storedPosition = position === null ? null : JSON.stringify(position);
+  const progressed = readCount > 0 || storedPosition !== task.position;
   const attempts = failure && !failure.retryAfterMs ? (progressed ? 1 : task.attempts + 1) : 0;
   const gaveUp = failure !== undefined && failure.retryAfterMs === undefined && (failure.permanent || attempts >= Number(env.SYNC_MAX_ATTEMPTS));
   const done = !failure && !more;
   const progress: TaskProgress = {
-    position: position === null ? null : JSON.stringify(position),
+    position: storedPosition,
     read: task.read + readCount,
     imported: task.imported + outcome.accepted - outcome.duplicates,
     duplicates: task.duplicates + outcome.duplicates,

@@ -1,8 +1,11 @@
 import { Hono } from "hono";
+import { jsonBody } from "../http/json-body";
 import type { AppEnv } from "../http/app-env";
 import { requireNamespace } from "../http/auth";
 import { ApiError } from "../http/errors";
 import { parseOrThrow } from "../http/validate";
+import { assertOutboundUrls } from "../outbound/fetch";
+import { secretHint } from "../secrets/write-only";
 import { accountBody, accountIdParam } from "../schemas/sync";
 import { busyAccounts } from "../db/sync";
 import { createAccount, deleteAccount, getAccount, listAccounts, type ConnectedAccount } from "../db/outreach";
@@ -15,7 +18,8 @@ accountRoutes.use("*", requireNamespace);
 accountRoutes.get("/", async (c) => c.json({ accounts: (await listAccounts(c.env.DB, [c.var.namespace.id])).map(show) }));
 
 accountRoutes.post("/", async (c) => {
-  const input = parseOrThrow(accountBody, await c.req.json().catch(() => undefined));
+  const input = parseOrThrow(accountBody, await jsonBody(c));
+  assertOutboundUrls(c.env, { baseUrl: input.baseUrl });
   return c.json({ account: show(await createAccount(c.env.DB, c.var.namespace.id, input)) }, 201);
 });
 
@@ -38,7 +42,7 @@ function show(account: ConnectedAccount) {
     id: account.id,
     platform: account.platform,
     name: account.name,
-    apiKey: account.apiKey.length > 12 ? `…${account.apiKey.slice(-4)}` : "[secret]",
+    apiKey: secretHint(account.apiKey),
     baseUrl: account.baseUrl,
     cursor: { watermark: account.watermark },
     lastSyncedAt: account.lastSyncedAt ? new Date(account.lastSyncedAt).toISOString() : null,

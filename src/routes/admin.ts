@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { jsonBody } from "../http/json-body";
 import type { AppEnv } from "../http/app-env";
 import { requireAdmin, requireNamespace } from "../http/auth";
 import { ApiError } from "../http/errors";
@@ -30,7 +31,18 @@ import { suppressionStats } from "../db/suppression";
 import { changeScoring, loadScoringConfig } from "../db/scoring";
 import { defaultRateLimit, forgetLease, rateLimiterOf, type LimitedKey } from "../http/rate-limit";
 import { describeJob, startRescore } from "./scoring";
-import { createWebhookSource, keywordsByNamespace, keywordsTakenElsewhere, listWebhookSources, setKeywords } from "../db/outreach";
+import { listKeys } from "../db/keys";
+import { revokeRoute, rotateRoute } from "./key-actions";
+import {
+  acceptedSources,
+  createWebhookSource,
+  keywordsByNamespace,
+  keywordsTakenElsewhere,
+  listWebhookSources,
+  setAcceptedSources,
+  setKeywords,
+  setWebhookSourceRateLimit,
+} from "../db/outreach";
 
 /** Tenancy administration: only the admin token may list and create namespaces, sources and keys. */
 export const adminRoutes = new Hono<AppEnv>();
@@ -45,16 +57,17 @@ adminRoutes.get("/:name/stats", requireNamespace, async (c) => {
 adminRoutes.get("/", requireAdmin, async (c) => {
   const all = await listNamespaces(c.env.DB);
   const keywords = await keywordsByNamespace(c.env.DB, all.map((n) => n.id));
-  return c.json({ namespaces: all.map((n) => ({ ...n, keywords: keywords.get(n.id) ?? [] })) });
+  const accepted = await acceptedSources(c.env.DB, all.map((n) => n.id));
+  return c.json({ namespaces: all.map((n) => ({ ...n, keywords: keywords.get(n.id) ?? [], acceptRoutedFrom: accepted.get(n.id) ?? [] })) });
 });
 
 adminRoutes.post("/", requireAdmin, async (c) => {
-  const { name, keywords } = parseOrThrow(createNamespaceWithKeywordsBody, await c.req.json().catch(() => undefined));
+  const { name, keywords } = parseOrThrow(createNamespaceWithKeywordsBody, await jsonBody(c));
   if (await findNamespaceByName(c.env.DB, name)) throw new ApiError(409, "conflict", `namespace ${name} already exists`);
   await refuseTakenKeywords(c.env.DB, null, keywords);
   const namespace = await createNamespace(c.env.DB, name);
   await setKeywords(c.env.DB, namespace.id, keywords);
-  return c.json({ namespace: { ...namespace, keywords } }, 201);
+  return c.json({ namespace: { ...namespace, keywords, acceptRoutedFrom: [] } }, 201);
 });
 
 adminRoutes.get("/:name", requireAdmin, async (c) => {
@@ -62,14 +75,31 @@ adminRoutes.get("/:name", requireAdmin, async (c) => {
   return c.json({ namespace: await withKeywords(c.env.DB, namespace) });
 });
 
-/** Replaces the namespace's campaign-name keywords. */
+/**
+ * Replaces the namespace's campaign-name keywords and/or the namespaces whose
+ * syncs and webhooks may route activity into it by those keywords.
+ */
 adminRoutes.patch("/:name", requireAdmin, async (c) => {
   const namespace = await namespaceNamed(c.env.DB, c.req.param("name"));
-  const { keywords } = parseOrThrow(updateNamespaceBody, await c.req.json().catch(() => undefined));
-  await refuseTakenKeywords(c.env.DB, namespace.id, keywords);
-  await setKeywords(c.env.DB, namespace.id, keywords);
-  return c.json({ namespace: { ...namespace, keywords } });
+  const { keywords, acceptRoutedFrom } = parseOrThrow(updateNamespaceBody, await jsonBody(c));
+  const sourceIds = acceptRoutedFrom && (await namespaceIdsNamed(c.env.DB, acceptRoutedFrom));
+  if (keywords) {
+    await refuseTakenKeywords(c.env.DB, namespace.id, keywords);
+    await setKeywords(c.env.DB, namespace.id, keywords);
+  }
+  if (sourceIds) await setAcceptedSources(c.env.DB, namespace.id, sourceIds.filter((id) => id !== namespace.id));
+  return c.json({ namespace: await withKeywords(c.env.DB, namespace) });
 });
+
+/** The ids of these namespaces, or a 400 naming each that does not exist. */
+async function namespaceIdsNamed(db: D1Database, names: readonly string[]): Promise<string[]> {
+  const found = await Promise.all(names.map((name) => findNamespaceByName(db, name)));
+  const missing = names.map((name, i) => ({ name, i })).filter(({ i }) => !found[i]);
+  if (missing.length > 0) {
+    throw new ApiError(400, "invalid_request", `invalid request: ${missing.map(({ i }) => `acceptRoutedFrom.${i}`).join(", ")}`, missing.map(({ name, i }) => ({ path: `acceptRoutedFrom.${i}`, message: `no namespace named ${name}` })));
+  }
+  return found.map((n) => n!.id);
+}
 
 /** Only an empty namespace may go: one with sources, keys, accounts or leads is refused. */
 adminRoutes.delete("/:name", requireAdmin, async (c) => {
@@ -81,7 +111,7 @@ adminRoutes.delete("/:name", requireAdmin, async (c) => {
 
 adminRoutes.post("/:name/sources", requireAdmin, async (c) => {
   const namespace = await namespaceNamed(c.env.DB, c.req.param("name"));
-  const { name } = parseOrThrow(createNamedSecretBody, await c.req.json().catch(() => undefined));
+  const { name } = parseOrThrow(createNamedSecretBody, await jsonBody(c));
   const { record, secret } = await createSource(c.env.DB, namespace, name);
   return c.json({ source: record, writeKey: secret }, 201);
 });
@@ -89,7 +119,7 @@ adminRoutes.post("/:name/sources", requireAdmin, async (c) => {
 /** A Lemlist or Smartlead webhook endpoint whose unrouted activity lands in this namespace. */
 adminRoutes.post("/:name/webhook-sources", requireAdmin, async (c) => {
   const namespace = await namespaceNamed(c.env.DB, c.req.param("name"));
-  const { platform, name } = parseOrThrow(webhookSourceBody, await c.req.json().catch(() => undefined));
+  const { platform, name } = parseOrThrow(webhookSourceBody, await jsonBody(c));
   const { record, secret } = await createWebhookSource(c.env.DB, namespace, platform, name);
   const url = new URL(`/webhooks/${platform}/${record.id}`, c.req.url);
   url.searchParams.set("token", secret);
@@ -99,14 +129,33 @@ adminRoutes.post("/:name/webhook-sources", requireAdmin, async (c) => {
 adminRoutes.get("/:name/webhook-sources", requireAdmin, async (c) => {
   const namespace = await namespaceNamed(c.env.DB, c.req.param("name"));
   const rows = await listWebhookSources(c.env.DB, namespace.id);
+  const keys = new Map((await listKeys(c.env.DB, "webhook-source", namespace.id)).map((k) => [k.id, k]));
   return c.json({
-    sources: rows.map((r) => ({ ...r, path: `/webhooks/${r.platform}/${r.id}`, createdAt: new Date(r.createdAt).toISOString() })),
+    sources: rows.map((r) => ({
+      ...keys.get(r.id),
+      ...r,
+      rateLimit: r.rateLimit ? JSON.parse(r.rateLimit) : null,
+      path: `/webhooks/${r.platform}/${r.id}`,
+      createdAt: new Date(r.createdAt).toISOString(),
+    })),
+    defaultRateLimit: defaultRateLimit(c.env, "webhook-source"),
   });
 });
 
+adminRoutes.get("/:name/api-keys", requireAdmin, async (c) => {
+  const namespace = await namespaceNamed(c.env.DB, c.req.param("name"));
+  return c.json({ apiKeys: await listKeys(c.env.DB, "api-key", namespace.id), defaultRateLimit: defaultRateLimit(c.env, "api-key") });
+});
+
+// Revoke and rotate, for each kind of key the admin token hands out (orgs: /api/orgs/:id).
+for (const [path, kind] of [["sources", "write-key"], ["api-keys", "api-key"], ["webhook-sources", "webhook-source"]] as const) {
+  adminRoutes.delete(`/:name/${path}/:id`, requireAdmin, async (c) => revokeRoute(c, kind, (await namespaceNamed(c.env.DB, c.req.param("name"))).id));
+  adminRoutes.post(`/:name/${path}/:id/rotate`, requireAdmin, async (c) => rotateRoute(c, kind, (await namespaceNamed(c.env.DB, c.req.param("name"))).id));
+}
+
 adminRoutes.post("/:name/api-keys", requireAdmin, async (c) => {
   const namespace = await namespaceNamed(c.env.DB, c.req.param("name"));
-  const { name } = parseOrThrow(createNamedSecretBody, await c.req.json().catch(() => undefined));
+  const { name } = parseOrThrow(createNamedSecretBody, await jsonBody(c));
   const { record, secret } = await createApiKey(c.env.DB, namespace, name);
   return c.json({ apiKey: record, key: secret }, 201);
 });
@@ -119,7 +168,7 @@ adminRoutes.get("/:name/settings", requireAdmin, async (c) => {
 /** Retention travels to the lead objects with the scoring config, so a change queues a rescore job that hands it over. */
 adminRoutes.patch("/:name/settings", requireAdmin, async (c) => {
   const namespace = await namespaceNamed(c.env.DB, c.req.param("name"));
-  const { retentionDays } = parseOrThrow(namespaceSettingsBody, await c.req.json().catch(() => undefined));
+  const { retentionDays } = parseOrThrow(namespaceSettingsBody, await jsonBody(c));
   const changed = (await changeScoring(c.env.DB, namespace.id, { kind: "retention", days: retentionDays }))!;
   await startRescore(c.env, changed.job);
   return c.json({ retentionDays, rescore: describeJob(changed.job) });
@@ -130,9 +179,12 @@ adminRoutes.get("/:name/sources", requireAdmin, async (c) => {
   return c.json({ sources: await listSources(c.env.DB, namespace.id), defaultRateLimit: defaultRateLimit(c.env, "source") });
 });
 
-adminRoutes.patch("/:name/sources/:id", requireAdmin, async (c) => setRateLimit(c.env, c.req.param("name"), "source", c.req.param(), await c.req.json().catch(() => undefined)));
+adminRoutes.patch("/:name/sources/:id", requireAdmin, async (c) => setRateLimit(c.env, c.req.param("name"), "source", c.req.param(), await jsonBody(c)));
 adminRoutes.patch("/:name/api-keys/:id", requireAdmin, async (c) =>
-  setRateLimit(c.env, c.req.param("name"), "api-key", c.req.param(), await c.req.json().catch(() => undefined)),
+  setRateLimit(c.env, c.req.param("name"), "api-key", c.req.param(), await jsonBody(c)),
+);
+adminRoutes.patch("/:name/webhook-sources/:id", requireAdmin, async (c) =>
+  setRateLimit(c.env, c.req.param("name"), "webhook-source", c.req.param(), await jsonBody(c)),
 );
 
 /** Stores the key's limit in D1 (the record) and in its limiter object (which enforces it from the next request on). */
@@ -140,7 +192,12 @@ async function setRateLimit(env: Env, name: string, kind: LimitedKey["kind"], pa
   const namespace = await namespaceNamed(env.DB, name);
   const { id } = parseOrThrow(keyIdParam, params, `${kind} id`);
   const { rateLimit } = parseOrThrow(rateLimitBody, body);
-  const found = kind === "source" ? await setSourceRateLimit(env.DB, namespace.id, id, rateLimit) : await setApiKeyRateLimit(env.DB, namespace.id, id, rateLimit);
+  const found =
+    kind === "source"
+      ? await setSourceRateLimit(env.DB, namespace.id, id, rateLimit)
+      : kind === "api-key"
+        ? await setApiKeyRateLimit(env.DB, namespace.id, id, rateLimit)
+        : await setWebhookSourceRateLimit(env.DB, namespace.id, id, rateLimit);
   if (!found) throw new ApiError(404, "not_found", `no ${kind} ${id} in namespace ${name}`);
   await rateLimiterOf(env, { kind, id }).configure(rateLimit);
   forgetLease({ kind, id });
@@ -154,7 +211,11 @@ async function namespaceNamed(db: D1Database, name: string) {
 }
 
 async function withKeywords(db: D1Database, namespace: Namespace) {
-  return { ...namespace, keywords: (await keywordsByNamespace(db, [namespace.id])).get(namespace.id) ?? [] };
+  return {
+    ...namespace,
+    keywords: (await keywordsByNamespace(db, [namespace.id])).get(namespace.id) ?? [],
+    acceptRoutedFrom: (await acceptedSources(db, [namespace.id])).get(namespace.id) ?? [],
+  };
 }
 
 /** A keyword routes to one namespace only, so a match is never a tie between two. */

@@ -1,10 +1,13 @@
 import { Hono } from "hono";
+import { jsonBody } from "../http/json-body";
 import type { AppEnv } from "../http/app-env";
 import { requireNamespace } from "../http/auth";
 import { ApiError } from "../http/errors";
 import { parseOrThrow } from "../http/validate";
+import { assertOutboundUrls } from "../outbound/fetch";
 import { automationBody, automationIdParam } from "../schemas/destinations";
-import { createAutomation, deleteAutomation, listAutomations, updateAutomation, type Automation } from "../db/automations";
+import { createAutomation, deleteAutomation, getAutomation, listAutomations, updateAutomation, type Automation, type AutomationInput } from "../db/automations";
+import { keepSecrets, redactSecrets } from "../secrets/write-only";
 
 /** Automation rules: when a lead's stage, score or velocity reaches a mark, run an action (once a day per lead). */
 export const automationRoutes = new Hono<AppEnv>();
@@ -14,13 +17,15 @@ automationRoutes.use("*", requireNamespace);
 automationRoutes.get("/", async (c) => c.json({ automations: (await listAutomations(c.env.DB, c.var.namespace.id)).map(show) }));
 
 automationRoutes.post("/", async (c) => {
-  const input = parseOrThrow(automationBody, await c.req.json().catch(() => undefined));
+  const input = readAutomation(c.env, await jsonBody(c));
   return c.json({ automation: show(await createAutomation(c.env.DB, c.var.namespace.id, input)) }, 201);
 });
 
 automationRoutes.put("/:id", async (c) => {
   const { id } = parseOrThrow(automationIdParam, c.req.param(), "automation id");
-  const input = parseOrThrow(automationBody, await c.req.json().catch(() => undefined));
+  const stored = await getAutomation(c.env.DB, c.var.namespace.id, id);
+  if (!stored) throw new ApiError(404, "not_found", `no automation ${id}`);
+  const input = readAutomation(c.env, await jsonBody(c), stored);
   const updated = await updateAutomation(c.env.DB, c.var.namespace.id, id, input);
   if (!updated) throw new ApiError(404, "not_found", `no automation ${id}`);
   return c.json({ automation: show(updated) });
@@ -32,7 +37,24 @@ automationRoutes.delete("/:id", async (c) => {
   return c.json({ deleted: id });
 });
 
+/** Secret fields of each action type: the webhook's signing secret, Slack's URL (it is the credential). */
+const ACTION_SECRETS: Record<string, readonly string[]> = { webhook: ["secret"], slack: ["webhookUrl"], destination: [] };
+
+/** An automation as sent; on an update, the action's secrets left out or sent as their hint keep `stored`'s. */
+function readAutomation(env: Env, body: unknown, stored?: Automation): AutomationInput {
+  const sent = body as { action?: unknown } | undefined;
+  const action = sent?.action as Record<string, unknown> | undefined;
+  const withSecrets =
+    action && typeof action === "object" && stored && stored.action.type === action.type
+      ? { ...sent, action: keepSecrets(action, stored.action as unknown as Record<string, unknown>, ACTION_SECRETS[stored.action.type] ?? []) }
+      : body;
+  const input = parseOrThrow(automationBody, withSecrets);
+  if (input.action.type === "webhook") assertOutboundUrls(env, { "action.url": input.action.url });
+  if (input.action.type === "slack") assertOutboundUrls(env, { "action.webhookUrl": input.action.webhookUrl });
+  return input;
+}
+
 function show(automation: Automation) {
-  const action = automation.action.type === "webhook" && automation.action.secret ? { ...automation.action, secret: "[secret]" } : automation.action;
+  const action = redactSecrets(automation.action as unknown as Record<string, unknown>, ACTION_SECRETS[automation.action.type] ?? []);
   return { ...automation, action, createdAt: new Date(automation.createdAt).toISOString() };
 }

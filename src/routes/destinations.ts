@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { jsonBody } from "../http/json-body";
 import type { AppEnv } from "../http/app-env";
 import { requireNamespace } from "../http/auth";
 import { ApiError, validationError } from "../http/errors";
@@ -16,7 +17,9 @@ import {
   type Destination,
   type DestinationInput,
 } from "../db/destinations";
-import { DESTINATIONS, redactConfig } from "../destinations/registry";
+import { DESTINATIONS, redactConfig, URL_FIELDS } from "../destinations/registry";
+import { assertOutboundUrls } from "../outbound/fetch";
+import { keepSecrets } from "../secrets/write-only";
 import { deliverWithRetries } from "../destinations/deliver";
 import type { DeliveryItem } from "../destinations/types";
 
@@ -28,7 +31,7 @@ destinationRoutes.use("*", requireNamespace);
 destinationRoutes.get("/", async (c) => c.json({ destinations: (await listDestinations(c.env.DB, c.var.namespace.id)).map(show) }));
 
 destinationRoutes.post("/", async (c) => {
-  const input = await readDestination(await c.req.json().catch(() => undefined));
+  const input = readDestination(c.env, await jsonBody(c));
   return c.json({ destination: show(await createDestination(c.env.DB, c.var.namespace.id, input)) }, 201);
 });
 
@@ -38,8 +41,9 @@ destinationRoutes.get("/:id", async (c) => {
 });
 
 destinationRoutes.put("/:id", async (c) => {
-  const { id } = parseOrThrow(destinationIdParam, c.req.param(), "destination id");
-  const input = await readDestination(await c.req.json().catch(() => undefined));
+  const stored = await destinationOr404(c.env.DB, c.var.namespace.id, c.req.param());
+  const input = readDestination(c.env, await jsonBody(c), stored);
+  const id = stored.id;
   const updated = await updateDestination(c.env.DB, c.var.namespace.id, id, input);
   if (!updated) throw new ApiError(404, "not_found", `no destination ${id}`);
   return c.json({ destination: show(updated) });
@@ -62,12 +66,13 @@ destinationRoutes.post("/:id/test", async (c) => {
     event: { type: "track", event: "leadflare test", userId: "test-user", properties: { test: true }, timestamp: now, messageId: "test" },
   };
   const { result, attempts } = await deliverWithRetries(c.env, destination, item, 1);
+  // Status and headers only: the body of whatever answered is never echoed back.
   return c.json({
     ok: result.ok,
     attempts,
     status: result.status ?? null,
-    answer: result.ok ? result.body : (result.body ?? null),
-    error: result.ok ? null : result.error,
+    headers: result.headers ?? null,
+    error: result.ok ? null : result.status !== undefined ? `answered HTTP ${result.status}` : result.error,
   });
 });
 
@@ -96,11 +101,16 @@ destinationRoutes.post("/:id/replay", async (c) => {
   return c.json({ replaying: letters.length }, 202);
 });
 
-async function readDestination(body: unknown): Promise<DestinationInput> {
+/** A destination as sent; on an update, secrets left out or sent as their hint keep `stored`'s values. */
+function readDestination(env: Env, body: unknown, stored?: Destination): DestinationInput {
   const input = parseOrThrow(destinationBody, body);
-  const config = DESTINATIONS[input.type].config.safeParse(input.config);
+  const module = DESTINATIONS[input.type];
+  const sent = keepSecrets(input.config, stored?.type === input.type ? stored.config : undefined, module.secretFields);
+  const config = module.config.safeParse(sent);
   if (!config.success) throw validationError(config.error, "request", "config");
-  return { ...input, config: config.data as Record<string, unknown> };
+  const values = config.data as Record<string, unknown>;
+  assertOutboundUrls(env, Object.fromEntries(URL_FIELDS[input.type].map((field) => [`config.${field}`, values[field] as string | undefined])));
+  return { ...input, config: values };
 }
 
 async function destinationOr404(db: D1Database, namespaceId: string, params: unknown): Promise<Destination> {

@@ -1,20 +1,31 @@
 import { Hono } from "hono";
+import { jsonBody } from "../http/json-body";
 import type { AppEnv } from "../http/app-env";
 import { requireOrg } from "../http/org-auth";
+import { isAdminToken } from "../http/auth";
 import { ApiError } from "../http/errors";
 import { parseOrThrow } from "../http/validate";
 import { enrichBody } from "../schemas/lead-service";
 import { EnrichmentBusy, enrichEmail } from "../enrichment/enrich";
-import { readStats } from "../db/enrichment";
+import { addOrgStats, readOrgStats, readStats, recordOrgLookup } from "../db/enrichment";
 import { PROVIDER_CHAIN } from "../enrichment/chain";
 
+/**
+ * Enrichment for lead-service organisations. The cache is global (no provider
+ * is paid twice), but what an organisation hears is its own: `cached` is true
+ * only for an email it had asked about before, and /enrich/stats shows its own
+ * counts (global figures only to the admin token).
+ */
 export const enrichRoutes = new Hono<AppEnv>();
-enrichRoutes.use("*", requireOrg);
 
-enrichRoutes.post("/", async (c) => {
-  const { email } = parseOrThrow(enrichBody, await c.req.json().catch(() => undefined));
+enrichRoutes.post("/", requireOrg, async (c) => {
+  const { email } = parseOrThrow(enrichBody, await jsonBody(c));
   try {
-    return c.json(await enrichEmail(c.env, email));
+    const found = await enrichEmail(c.env, email);
+    const askedBefore = await recordOrgLookup(c.env.DB, c.var.org.id, found.email, Date.now());
+    const cached = found.cached && askedBefore;
+    await addOrgStats(c.env.DB, c.var.org.id, cached);
+    return c.json({ ...found, cached });
   } catch (error) {
     if (error instanceof EnrichmentBusy) {
       c.header("Retry-After", "5");
@@ -26,8 +37,10 @@ enrichRoutes.post("/", async (c) => {
 
 const ratio = (part: number, whole: number) => (whole > 0 ? Math.round((part / whole) * 1000) / 1000 : null);
 
-/** Per provider: calls, hits, misses, errors, rate-limited skips, hit rate and cost; and the cache's hit rate. */
-enrichRoutes.get("/stats", async (c) => {
+/** The admin token: per provider calls, hits, misses, errors, rate-limited skips, hit rate and cost, and the cache's hit rate, for the whole deployment. */
+enrichRoutes.get("/stats", async (c, next) => {
+  const bearer = c.req.header("Authorization")?.match(/^Bearer\s+(\S+)$/i)?.[1];
+  if (bearer === undefined || !isAdminToken(c.env, bearer)) return next();
   const rows = new Map((await readStats(c.env.DB)).map((row) => [row.provider, row]));
   const now = Date.now();
   const providers = PROVIDER_CHAIN.map(({ name, limitPerMinute, apiKey }) => {
@@ -50,8 +63,19 @@ enrichRoutes.get("/stats", async (c) => {
   const cache = rows.get("cache");
   const lookups = (cache?.hits ?? 0) + (cache?.misses ?? 0);
   return c.json({
+    scope: "global",
     cache: { lookups, hits: cache?.hits ?? 0, misses: cache?.misses ?? 0, hitRate: ratio(cache?.hits ?? 0, lookups) },
     providers,
     totalCostUsd: providers.reduce((sum, p) => sum + p.costUsd, 0),
+  });
+});
+
+/** An organisation: its own lookups, and how many were of emails it had asked about before. */
+enrichRoutes.get("/stats", requireOrg, async (c) => {
+  const { lookups, hits } = await readOrgStats(c.env.DB, c.var.org.id);
+  return c.json({
+    scope: "org",
+    cache: { lookups, hits, misses: lookups - hits, hitRate: ratio(hits, lookups) },
+    providers: PROVIDER_CHAIN.map(({ name, limitPerMinute, apiKey }) => ({ provider: name, configured: apiKey(c.env) !== undefined, limitPerMinute })),
   });
 });

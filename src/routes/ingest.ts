@@ -3,7 +3,9 @@ import type { AppEnv } from "../http/app-env";
 import { ApiError } from "../http/errors";
 import { parseOrThrow } from "../http/validate";
 import { namespaceForWriteKey, type IngestNamespace } from "../db/tenants";
-import { readJsonBody } from "../ingest/body";
+import { nestedTooDeep, readJsonBody } from "../ingest/body";
+import { MAX_NESTING_DEPTH, pathBeyondDepth } from "../ingest/nesting";
+import { IMPORT_HISTORY_MS, LIVE_HISTORY_MS } from "../ingest/normalize";
 import { writeKeyOf } from "../ingest/write-key";
 import { ingestMessages, type IngestOutcome } from "../ingest/pipeline";
 import { knownQuiet, publishLive } from "../live/publish";
@@ -33,6 +35,7 @@ for (const [type, short] of SINGLE_PATHS) {
     // The body was read with the message limit, so its one message is within it.
     const outcome = await ingestMessages(c.env, namespace, [{ ...body, type }], {}, { sizesChecked: true });
     announce(c, namespace, outcome);
+    if (outcome.unsaved.length > 0) throw notStored(outcome);
     const rejection = outcome.rejected[0];
     if (rejection) {
       const status = rejection.code === "message_too_large" ? 413 : 400;
@@ -46,16 +49,26 @@ for (const [type, short] of SINGLE_PATHS) {
 
 for (const path of BATCH_PATHS) {
   ingestRoutes.post(`/${path}`, async (c) => {
-    const { value: body, bytes } = await readJsonBody(c.req.raw, MAX_BATCH_BYTES);
+    // The body holds the list, which holds the messages: two levels above a message's own.
+    const { value: body, bytes } = await readJsonBody(c.req.raw, { maxBytes: MAX_BATCH_BYTES, maxDepth: MAX_NESTING_DEPTH + 2 });
     const namespace = await authenticate(c, body);
     const envelope = parseOrThrow(batchSchema, body, "batch");
+    // The envelope's context and integrations are merged into each message's, one level down.
+    for (const field of ["context", "integrations"] as const) {
+      const tooDeep = pathBeyondDepth(envelope[field], MAX_NESTING_DEPTH - 1);
+      if (tooDeep) throw nestedTooDeep([field, ...tooDeep], MAX_NESTING_DEPTH);
+    }
     if (envelope.batch.length > MAX_BATCH_MESSAGES) {
       throw new ApiError(413, "payload_too_large", `a batch holds at most ${MAX_BATCH_MESSAGES} messages`, {
         messages: envelope.batch.length,
       });
     }
-    const outcome = await ingestMessages(c.env, namespace, envelope.batch, envelope, { sizesChecked: bytes <= MAX_MESSAGE_BYTES });
+    const outcome = await ingestMessages(c.env, namespace, envelope.batch, envelope, {
+      sizesChecked: bytes <= MAX_MESSAGE_BYTES,
+      historyMs: path === "import" ? IMPORT_HISTORY_MS : LIVE_HISTORY_MS,
+    });
     announce(c, namespace, outcome);
+    if (outcome.unsaved.length > 0) throw notStored(outcome);
     if (outcome.rejected.length === 0) return c.json({ success: true });
     // Suppressed messages were valid: to the client they count as accepted.
     const accepted = outcome.accepted + outcome.suppressed;
@@ -68,7 +81,10 @@ for (const path of BATCH_PATHS) {
 
 ingestRoutes.get("/projects/:writeKey/settings", async (c) => {
   const writeKey = c.req.param("writeKey");
-  if (!(await namespaceForWriteKey(c.env.DB, writeKey))) throw new ApiError(404, "not_found", "unknown write key");
+  const namespace = await namespaceForWriteKey(c.env.DB, writeKey);
+  if (!namespace) throw new ApiError(404, "not_found", "unknown write key");
+  // Named by its write key, so it counts against that source like its events.
+  await enforceRateLimit(c, { kind: "source", id: namespace.sourceId });
   return c.json(settingsFor(writeKey, new URL(c.req.url)));
 });
 
@@ -91,6 +107,21 @@ function announce(c: Context<AppEnv>, namespace: IngestNamespace, outcome: Inges
       ...outcome.rejected.map((rejection) => rejectionNotice(rejection, at)),
     ]),
   );
+}
+
+/**
+ * Some leads could not store their events (a lead object failed): 503, so
+ * clients retry, with which messages are durable and which to send again.
+ * Every message has a messageId by now (a content hash when the client sent
+ * none), so a retry of the whole call stores nothing twice.
+ */
+function notStored(outcome: IngestOutcome): ApiError {
+  const { saved, unsaved, rejected } = outcome;
+  return new ApiError(503, "partially_stored", `${unsaved.length} message(s) were not stored; send them again (the others are stored, and a repeat of them is deduplicated)`, {
+    stored: saved,
+    retry: unsaved,
+    ...(rejected.length > 0 ? { rejected } : {}),
+  });
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

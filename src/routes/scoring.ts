@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { jsonBody } from "../http/json-body";
 import type { AppEnv } from "../http/app-env";
 import { requireNamespace } from "../http/auth";
 import { ApiError } from "../http/errors";
@@ -25,7 +26,7 @@ scoringRuleRoutes.get("/rescore-status", async (c) => {
 });
 
 scoringRuleRoutes.post("/", async (c) => {
-  const rule = parseOrThrow(scoringRuleBody, await c.req.json().catch(() => undefined));
+  const rule = parseOrThrow(scoringRuleBody, await jsonBody(c));
   const changed = (await changeScoring(c.env.DB, c.var.namespace.id, { kind: "create", rule }))!;
   await startRescore(c.env, changed.job);
   return c.json({ rule: changed.rule, rescore: describeJob(changed.job) }, 201);
@@ -33,7 +34,7 @@ scoringRuleRoutes.post("/", async (c) => {
 
 scoringRuleRoutes.put("/:id", async (c) => {
   const { id } = parseOrThrow(ruleIdParam, c.req.param(), "rule id");
-  const rule = parseOrThrow(scoringRuleBody, await c.req.json().catch(() => undefined));
+  const rule = parseOrThrow(scoringRuleBody, await jsonBody(c));
   const changed = await changeScoring(c.env.DB, c.var.namespace.id, { kind: "update", id, rule });
   if (!changed) throw new ApiError(404, "not_found", `no scoring rule ${id}`);
   await startRescore(c.env, changed.job);
@@ -51,7 +52,7 @@ scoringRuleRoutes.delete("/:id", async (c) => {
 icpTableRoutes.get("/", async (c) => c.json({ icpTable: (await loadScoringConfig(c.env.DB, c.var.namespace.id)).icpTable }));
 
 icpTableRoutes.put("/", async (c) => {
-  const table = parseOrThrow(icpTableBody, await c.req.json().catch(() => undefined));
+  const table = parseOrThrow(icpTableBody, await jsonBody(c));
   const changed = (await changeScoring(c.env.DB, c.var.namespace.id, { kind: "icp", table }))!;
   await startRescore(c.env, changed.job);
   return c.json({ icpTable: table, rescore: describeJob(changed.job) });

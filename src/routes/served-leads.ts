@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { jsonBody, MAX_LEAD_SERVICE_BODY_BYTES } from "../http/json-body";
 import type { AppEnv } from "../http/app-env";
 import { requireOrg } from "../http/org-auth";
 import { ApiError } from "../http/errors";
@@ -30,6 +31,6 @@ cursorRoutes.get("/:namespace", async (c) => {
 
 cursorRoutes.put("/:namespace", async (c) => {
   const { namespace } = parseOrThrow(cursorParam, { namespace: c.req.param("namespace") });
-  const { state } = parseOrThrow(cursorBody, await c.req.json().catch(() => undefined));
+  const { state } = parseOrThrow(cursorBody, await jsonBody(c, MAX_LEAD_SERVICE_BODY_BYTES));
   return c.json(await writeCursor(c.env.DB, c.var.org.id, namespace, state, Date.now()));
 });

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { jsonBody } from "../http/json-body";
 import type { AppEnv, Caller } from "../http/app-env";
 import { requireCaller } from "../http/auth";
 import { ApiError } from "../http/errors";
@@ -9,6 +10,7 @@ import { describeSyncJob } from "../sources/job-view";
 import { accountsForRequest, busyError, startSyncJob } from "../sources/sync-jobs";
 import { sendJobCallback } from "../sources/callback";
 import { enqueueStep } from "../queues/sync";
+import { assertOutboundUrls } from "../outbound/fetch";
 
 /**
  * Sync jobs over connected accounts. A namespace's API key syncs and sees its
@@ -19,7 +21,8 @@ export const syncRoutes = new Hono<AppEnv>();
 syncRoutes.use("*", requireCaller);
 
 syncRoutes.post("/jobs", async (c) => {
-  const request = parseOrThrow(syncJobBody, await c.req.json().catch(() => undefined));
+  const request = parseOrThrow(syncJobBody, await jsonBody(c));
+  assertOutboundUrls(c.env, { callbackUrl: request.callbackUrl });
   const { job, tasks } = await startSyncJob(c.env, c.var.caller, request);
   return c.json({ job: describeSyncJob(job, tasks) }, 202);
 });
@@ -58,7 +61,7 @@ syncRoutes.post("/jobs/:id/resume", async (c) => {
 
 /** Checks a job request without starting it: the accounts it would sync and any that are busy. */
 syncRoutes.post("/config/validate", async (c) => {
-  const request = parseOrThrow(syncJobBody, await c.req.json().catch(() => undefined));
+  const request = parseOrThrow(syncJobBody, await jsonBody(c));
   const accounts = await accountsForRequest(c.env.DB, c.var.caller, request);
   const busy = await busyAccounts(c.env.DB, accounts.map((a) => a.id));
   const warnings: string[] = [];

@@ -7,6 +7,10 @@ import { findWebhookSource, type WebhookSource } from "../db/outreach";
 import { lemlistActivity, mapLemlistActivity } from "../sources/lemlist";
 import { mapSmartleadWebhook, smartleadWebhook } from "../sources/smartlead";
 import { ingestOutreach } from "../sources/ingest";
+import { MAX_NESTING_DEPTH, pathBeyondDepth } from "../ingest/nesting";
+import { nestedTooDeep } from "../ingest/body";
+import { touchKey } from "../db/keys";
+import { enforceRateLimit } from "../http/rate-limit";
 import { isSkipped, type Mapped, type OutreachActivity, type Platform } from "../sources/types";
 
 /**
@@ -36,6 +40,9 @@ async function receive(c: Context<AppEnv>, platform: Platform, map: (item: unkno
   if (body === undefined || body === null || typeof body !== "object") {
     throw new ApiError(400, "invalid_request", "the body must be a JSON object (or a list of them)", [{ path: "(body)", message: "expected a JSON object" }]);
   }
+  // A list of items nests one level more than one item.
+  const tooDeep = pathBeyondDepth(body, MAX_NESTING_DEPTH + (Array.isArray(body) ? 1 : 0));
+  if (tooDeep) throw nestedTooDeep(tooDeep, MAX_NESTING_DEPTH);
   const items = Array.isArray(body) ? body : [body];
   const activities: OutreachActivity[] = [];
   const skipped: string[] = [];
@@ -62,7 +69,12 @@ async function authenticate(c: Context<AppEnv>, platform: Platform, body: unknow
   const source = /^[0-9a-f-]{36}$/.test(sourceId) ? await findWebhookSource(c.env.DB, sourceId, platform) : undefined;
   // The hash is compared even for an unknown source, so timing tells nothing about which sources exist.
   const givenHash = await sha256Hex(given ?? "");
-  const ok = secretsEqual(givenHash, source?.secretHash ?? "0".repeat(64)) && given !== undefined && source !== undefined;
+  const current = secretsEqual(givenHash, source?.secretHash ?? "0".repeat(64));
+  // After a rotation the previous secret works until its grace period ends.
+  const previous = secretsEqual(givenHash, source?.previousSecretHash ?? "0".repeat(64));
+  const ok = (current || previous) && given !== undefined && source !== undefined;
   if (!ok) throw new ApiError(401, "unauthorized", `unknown ${platform} source or wrong secret (send it as ?token=, X-Leadflare-Secret or Bearer)`);
+  await touchKey(c.env.DB, "webhook-source", source.id);
+  await enforceRateLimit(c, { kind: "webhook-source", id: source.id });
   return source;
 }

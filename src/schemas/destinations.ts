@@ -1,13 +1,14 @@
 import { z } from "zod";
 import { DESTINATION_TYPES } from "../destinations/registry";
+import { outboundUrl } from "./config-fields";
 
-const dotPath = z.string().regex(/^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/, "must be a dot path like properties.plan");
+const dotPath = z.string().max(200).regex(/^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/, "must be a dot path like properties.plan");
 
 export const destinationFilters = z
   .object({
-    allow: z.array(z.string().min(1)).max(200).optional(),
-    deny: z.array(z.string().min(1)).max(200).optional(),
-    mapping: z.record(dotPath, dotPath).optional(),
+    allow: z.array(z.string().min(1).max(200)).max(200).optional(),
+    deny: z.array(z.string().min(1).max(200)).max(200).optional(),
+    mapping: z.record(dotPath, dotPath).refine((m) => Object.keys(m).length <= 100, "at most 100 mappings").optional(),
     mask: z.array(dotPath).max(100).optional(),
   })
   .default({});
@@ -35,8 +36,8 @@ const trigger = z.discriminatedUnion("type", [
 ]);
 
 const action = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("webhook"), url: z.url({ protocol: /^https?$/ }), secret: z.string().min(16).optional() }),
-  z.object({ type: z.literal("slack"), webhookUrl: z.url({ protocol: /^https?$/ }) }),
+  z.object({ type: z.literal("webhook"), url: outboundUrl, secret: z.string().min(16).max(1000).optional() }),
+  z.object({ type: z.literal("slack"), webhookUrl: outboundUrl }),
   z.object({ type: z.literal("destination"), destinationId: z.uuid() }),
 ]);
 

@@ -13,6 +13,8 @@ export const email = z
   .pipe(z.email({ message: "must be an email address" }));
 
 export const MAX_PUSH_LEADS = 1000;
+/** A buffered lead's own `data`: what an outreach worker needs about it, not a document store. */
+export const MAX_LEAD_DATA_BYTES = 16 * 1024;
 
 export const bufferPushBody = z.object({
   namespace: bufferNamespace,
@@ -25,7 +27,10 @@ export const bufferPushBody = z.object({
       z.object({
         email,
         externalId: id.optional(),
-        data: z.record(z.string(), z.unknown()).optional(),
+        data: z
+          .record(z.string(), z.unknown())
+          .refine((data) => JSON.stringify(data).length <= MAX_LEAD_DATA_BYTES, `must be at most ${MAX_LEAD_DATA_BYTES} bytes of JSON`)
+          .optional(),
       }),
     )
     .min(1)
@@ -47,6 +52,12 @@ export const bufferAckBody = z.object({
   namespace: bufferNamespace,
   parentRunId: id,
   id: z.number().int().positive(),
+});
+
+export const bufferRequeueBody = z.object({
+  namespace: bufferNamespace,
+  /** Parked leads to put back; all of the namespace's when left out. */
+  ids: z.array(z.number().int().positive()).min(1).max(MAX_PUSH_LEADS).optional(),
 });
 
 export const idempotencyKey = z.string().trim().min(1).max(200).optional();

@@ -105,6 +105,13 @@ export const keywordList = z
   .transform((list) => [...new Set(list)]);
 
 export const createNamespaceWithKeywordsBody = z.object({ name: namespaceName, keywords: keywordList.default([]) });
-export const updateNamespaceBody = z.object({ keywords: keywordList });
+/** Namespaces whose syncs and webhooks may route activity here by keyword (names; empty: none). */
+export const acceptRoutedFromList = z
+  .array(namespaceName)
+  .max(100)
+  .transform((list) => [...new Set(list)]);
+export const updateNamespaceBody = z
+  .object({ keywords: keywordList.optional(), acceptRoutedFrom: acceptRoutedFromList.optional() })
+  .refine((b) => b.keywords !== undefined || b.acceptRoutedFrom !== undefined, { message: "give keywords, acceptRoutedFrom or both", path: ["keywords"] });
 
 export const webhookSourceBody = z.object({ platform: z.enum(PLATFORMS), name: z.string().trim().min(1).max(100) });

@@ -58,7 +58,8 @@ export const syncJobIdParam = z.object({ id: z.string().uuid("must be a sync job
 export const accountBody = z.object({
   platform: z.enum(PLATFORMS),
   name: z.string().trim().min(1).max(100),
-  apiKey: z.string().trim().min(1).max(500),
+  // Sent in a header (Lemlist's Basic auth): visible ASCII only, or the sync would fail at its first call.
+  apiKey: z.string().trim().min(1).max(500).regex(/^[\x21-\x7e]*$/, "must be visible ASCII characters without spaces"),
   baseUrl: z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, "")).optional(),
 });
 

@@ -1,5 +1,5 @@
 import type { RuleMatch } from "./rules";
-import { decaySteps, roundScore } from "./decay";
+import { decayBefore, roundScore } from "./decay";
 
 /** The behaviour score after a row, with what the next rows need to continue from it. */
 export interface ScoreState {
@@ -21,13 +21,15 @@ export interface FoldInput {
 
 export type FoldRow =
   | { kind: "row"; index: number; points: number; state: ScoreState }
-  | { kind: "decay"; ts: number; points: number; state: ScoreState };
+  /** The decay of (part of) one quiet stretch in one row: `days` steps, the last at `ts`. */
+  | { kind: "decay"; ts: number; days: number; points: number; state: ScoreState };
 
 /**
  * Folds rows in timestamp order into running scores, applying per-rule caps
- * and inserting a decay step for every day beyond the grace period without
- * events, up to `now`. Starting from the state of the row just before a late
- * event gives exactly what in-order delivery would have.
+ * and inserting one decay row per quiet stretch (the days beyond the grace
+ * period without events, up to `now`, in total), split only where a merge row
+ * falls inside the stretch. Starting from the state of the row just before a
+ * late event gives exactly what in-order delivery would have.
  */
 export function foldScores(
   start: ScoreState,
@@ -38,17 +40,17 @@ export function foldScores(
   const out: FoldRow[] = [];
   let state: ScoreState = { ...start, ruleTotals: { ...start.ruleTotals } };
   // Decay within one quiet gap is computed from the score its last event left,
-  // counting the steps already written before a merge row inside the gap.
+  // counting the days already written before a merge row inside the gap.
   let gapScore = state.score;
-  let gapSteps = 0;
+  let gapDays = 0;
   const decayUntil = (until: number) => {
     if (state.lastEventTs === null) return;
-    const steps = decaySteps(gapScore, state.lastEventTs, until);
-    for (const step of steps.slice(gapSteps)) {
-      state = { ...state, score: step.scoreAfter };
-      out.push({ kind: "decay", ts: step.ts, points: step.delta, state });
-    }
-    gapSteps = Math.max(gapSteps, steps.length);
+    const decayed = decayBefore(gapScore, state.lastEventTs, until);
+    if (!decayed || decayed.days <= gapDays) return;
+    const points = roundScore(decayed.scoreAfter - state.score);
+    state = { ...state, score: decayed.scoreAfter };
+    out.push({ kind: "decay", ts: decayed.ts, days: decayed.days - gapDays, points, state });
+    gapDays = decayed.days;
   };
   rows.forEach((row, index) => {
     decayUntil(row.ts);
@@ -66,7 +68,7 @@ export function foldScores(
     }
     state = { score: roundScore(state.score + points), ruleTotals, lastEventTs: row.ts };
     gapScore = state.score;
-    gapSteps = 0;
+    gapDays = 0;
     out.push({ kind: "row", index, points, state });
   });
   decayUntil(now);

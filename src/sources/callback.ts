@@ -1,6 +1,7 @@
 import { claimCallback, recordCallback, tasksOf, type SyncJob } from "../db/sync";
 import type { SyncJobConfig } from "../schemas/sync";
 import { describeSyncJob } from "./job-view";
+import { guardedFetch, RefusedUrlError } from "../outbound/fetch";
 
 const TRIES = 3;
 
@@ -12,12 +13,13 @@ export async function sendJobCallback(db: D1Database, job: SyncJob): Promise<voi
   let state = "failed";
   for (let i = 0; i < TRIES; i++) {
     try {
-      const res = await fetch(callbackUrl, { method: "POST", headers: { "Content-Type": "application/json" }, body, signal: AbortSignal.timeout(10_000) });
+      const res = await guardedFetch(callbackUrl, { method: "POST", headers: { "Content-Type": "application/json" }, body, signal: AbortSignal.timeout(10_000) });
       await res.body?.cancel();
       state = res.ok ? "sent" : `failed: answered ${res.status}`;
       if (res.ok) break;
     } catch (error) {
       state = `failed: ${error instanceof Error ? error.message : String(error)}`;
+      if (error instanceof RefusedUrlError) break;
     }
   }
   await recordCallback(db, job.id, state);

@@ -1,4 +1,5 @@
 import { retryAfterMs } from "../http/retry-after";
+import { guardedFetch, RefusedUrlError } from "../outbound/fetch";
 
 /** What a call to an outreach tool's API came to. */
 export type ApiAnswer<T> =
@@ -34,8 +35,9 @@ export async function getJson(url: string, headers: Record<string, string>, pace
   await pacer.wait();
   let response: Response;
   try {
-    response = await fetch(url, { headers: { Accept: "application/json", ...headers }, signal: AbortSignal.timeout(TIMEOUT_MS) });
+    response = await guardedFetch(url, { headers: { Accept: "application/json", ...headers }, signal: AbortSignal.timeout(TIMEOUT_MS) });
   } catch (error) {
+    if (error instanceof RefusedUrlError) return { ok: false, error: error.message, permanent: true };
     return { ok: false, error: `request failed: ${error instanceof Error ? error.message : String(error)}` };
   }
   const path = new URL(url).pathname;

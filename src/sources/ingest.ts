@@ -1,4 +1,4 @@
-import type { LeadEvent } from "../ingest/normalize";
+import { arrivalOrder, IMPORT_HISTORY_MS, type LeadEvent } from "../ingest/normalize";
 import { leadObjectName } from "../ingest/lead-name";
 import type { NamespaceState } from "../ingest/namespace-state";
 import { hasDeliveryTargets } from "../db/delivery-targets";
@@ -18,7 +18,9 @@ export interface OutreachOutcome {
 /**
  * Hands outreach activity to its leads and returns once every event is
  * durable in its lead object. Each activity goes to the namespace its
- * campaign name routes to (else `defaultNamespaceId`), to the lead whose home
+ * campaign name routes to among those accepting `defaultNamespaceId` (the
+ * namespace whose sync or webhook brought it), else to `defaultNamespaceId`
+ * itself; `keywords` must be loadRoutingKeywords(defaultNamespaceId). To the lead whose home
  * is its email; an email identity joins it with web activity of the same
  * person by the lead objects' merge protocol.
  */
@@ -29,13 +31,14 @@ export async function ingestOutreach(
   keywords?: readonly RoutingKeyword[],
 ): Promise<OutreachOutcome> {
   if (activities.length === 0) return { accepted: 0, duplicates: 0, byNamespace: {} };
-  const routing = keywords ?? (await loadRoutingKeywords(env.DB));
+  const routing = keywords ?? (await loadRoutingKeywords(env.DB, defaultNamespaceId));
   const receivedAt = Date.now();
   const byLead = new Map<string, { namespaceId: string; events: LeadEvent[] }>();
   const byNamespace: Record<string, number> = {};
-  for (const activity of activities) {
+  for (const [index, activity] of activities.entries()) {
     const namespaceId = routeCampaign(activity.campaignName, routing) ?? defaultNamespaceId;
-    const event = await toLeadEvent(activity, receivedAt);
+    const leadEvent = await toLeadEvent(activity, receivedAt);
+    const event = { ...leadEvent, order: arrivalOrder(receivedAt, index, leadEvent.messageId) };
     const name = leadObjectName(namespaceId, "email", activity.email);
     const group = byLead.get(name) ?? { namespaceId, events: [] };
     group.events.push(event);
@@ -60,8 +63,10 @@ export async function ingestOutreach(
 async function toLeadEvent(activity: OutreachActivity, receivedAt: number): Promise<LeadEvent> {
   const messageId = await outreachEventKey(activity);
   const occurred = Date.parse(activity.occurredAt ?? "");
-  // A time in the future is clamped like a client's skewed clock would be.
-  const timestamp = Number.isNaN(occurred) ? receivedAt : Math.min(occurred, receivedAt + 24 * 60 * 60 * 1000);
+  // A time in the future is clamped like a client's skewed clock would be; one
+  // older than the import window is taken as no time at all (received now).
+  const timestamp =
+    Number.isNaN(occurred) || occurred < receivedAt - IMPORT_HISTORY_MS ? receivedAt : Math.min(occurred, receivedAt + 24 * 60 * 60 * 1000);
   const body = {
     type: "track",
     event: activity.event,

@@ -20,6 +20,9 @@ const PLAN = [
   { kind: "identify" },
 ] as const;
 const EXPECTED_SCORE = 160;
+// 5% a day from the 8th quiet day on: 160 × 0.95 = 152, × 0.95 = 144.4.
+const EXPECTED_SCORE_AFTER_TWO_DECAY_DAYS = 144.4;
+const DAY_MS = 86_400_000;
 
 let server: Awaited<ReturnType<typeof startDev>>;
 let stateDir: string;
@@ -54,32 +57,46 @@ async function lookup(userId: string) {
   return ((await res.json()) as { lead: any }).lead;
 }
 
+/** Sends the PLAN for `users` users as analytics-node does, one event a minute per user from `start`. */
+async function sendScenario(prefix: string, users: number, start: number) {
+  const analytics = new Analytics({ writeKey: DEV.writeKey, host: server.url, flushAt: 50, flushInterval: 200 });
+  const failures: unknown[] = [];
+  analytics.on("error", (error) => failures.push(error));
+  for (let i = 0; i < EVENTS_PER_USER; i++) {
+    for (let u = 0; u < users; u++) {
+      const userId = `${prefix}-${u}`;
+      const step = PLAN[i % PLAN.length]!;
+      const timestamp = new Date(start + i * 60_000 + u);
+      if (step.kind === "page") analytics.page({ userId, name: "Pricing", properties: { path: "/pricing" }, timestamp });
+      else if (step.kind === "identify") analytics.identify({ userId, traits: { email: `${prefix}${u}@example.com` }, timestamp });
+      else analytics.track({ userId, event: step.event, timestamp });
+    }
+  }
+  await analytics.closeAndFlush({ timeout: 60_000 });
+  expect(failures).toEqual([]);
+}
+
 describe("@segment/analytics-node against wrangler dev", () => {
   it("lands 1,000 events for 50 users exactly once, scored by the default rules", async () => {
-    const analytics = new Analytics({ writeKey: DEV.writeKey, host: server.url, flushAt: 50, flushInterval: 200 });
-    const failures: unknown[] = [];
-    analytics.on("error", (error) => failures.push(error));
-
-    const start = Date.UTC(2026, 10, 20, 8);
-    for (let i = 0; i < EVENTS_PER_USER; i++) {
-      for (let u = 0; u < USERS; u++) {
-        const userId = `e2e-user-${u}`;
-        const step = PLAN[i % PLAN.length]!;
-        const timestamp = new Date(start + i * 60_000 + u);
-        if (step.kind === "page") analytics.page({ userId, name: "Pricing", properties: { path: "/pricing" }, timestamp });
-        else if (step.kind === "identify") analytics.identify({ userId, traits: { email: `user${u}@example.com` }, timestamp });
-        else analytics.track({ userId, event: step.event, timestamp });
-      }
-    }
-    await analytics.closeAndFlush({ timeout: 60_000 });
-    expect(failures).toEqual([]);
-
+    // The last event a minute ago: nothing has decayed, whatever the date.
+    await sendScenario("e2e-user", USERS, Date.now() - EVENTS_PER_USER * 60_000);
     for (let u = 0; u < USERS; u++) {
       const lead = await lookup(`e2e-user-${u}`);
       expect(lead.eventCount).toBe(EVENTS_PER_USER);
       expect(lead.behaviourScore).toBe(EXPECTED_SCORE);
       expect(lead.stage).toBe("qualified");
-      expect(lead.identities).toContainEqual({ kind: "email", value: `user${u}@example.com` });
+      expect(lead.identities).toContainEqual({ kind: "email", value: `e2e-user${u}@example.com` });
+    }
+  });
+
+  it("decays the same scenario sent 10 days ago by exactly two days' worth", async () => {
+    // The last event lands 10 days minus 19 minutes ago: the decay steps due 8
+    // and 9 days after it have passed, the one due at 10 days has not.
+    await sendScenario("e2e-quiet", 5, Date.now() - 10 * DAY_MS);
+    for (let u = 0; u < 5; u++) {
+      const lead = await lookup(`e2e-quiet-${u}`);
+      expect(lead.eventCount).toBe(EVENTS_PER_USER);
+      expect(lead.behaviourScore).toBe(EXPECTED_SCORE_AFTER_TWO_DECAY_DAYS);
     }
   });
 

@@ -11,7 +11,7 @@ afterEach(() => {
 });
 
 describe("decay", () => {
-  it("writes the days of decay a late backfill already owes, as timeline steps", async () => {
+  it("writes the days of decay a late backfill already owes as one timeline entry with their total", async () => {
     const t = await newTenant();
     const tenDaysAgo = Date.now() - 10 * DAY - 60_000;
     await send(t, "/v1/track", { userId: "old", event: "Demo Request", timestamp: new Date(tenDaysAgo).toISOString() });
@@ -20,8 +20,10 @@ describe("decay", () => {
     // 70 → 66.5 → 63.18 → 60.02 (days 8, 9 and 10 without events).
     expect(lead.behaviourScore).toBe(60.02);
     const steps = (await timelineOf(t, lead.id)).filter((e) => e.type === "decay");
-    expect(steps.map((s) => s.scoreDelta)).toEqual([-3.5, -3.32, -3.16]);
-    expect(steps.map((s) => s.runningScore)).toEqual([66.5, 63.18, 60.02]);
+    expect(steps.map((s) => [s.scoreDelta, s.runningScore, s.event.days])).toEqual([[-9.98, 60.02, 3]]);
+    // The entry sits at the stretch's last step and says when its first one fell.
+    expect(Date.parse(steps[0].timestamp)).toBe(tenDaysAgo + 1000 + 10 * DAY);
+    expect(Date.parse(steps[0].event.since)).toBe(tenDaysAgo + 1000 + 8 * DAY);
   });
 
   it("writes the same decay steps for an event appended after a quiet gap as for one inserted before it", async () => {
@@ -41,8 +43,8 @@ describe("decay", () => {
       (await timelineOf(t, (await leadByUserId(t, userId)).id)).map((e) => [e.type, e.timestamp, e.scoreDelta, e.runningScore]);
     const appended = await shape("appended");
     expect(appended).toEqual(await shape("rescored"));
-    // 100, then days 8 and 9 without events (-5, -4.75), then +20.
-    expect(appended.map((row) => row[3])).toEqual([100, 95, 90.25, 110.25]);
+    // 100, then days 8 and 9 without events in one entry (-9.75), then +20.
+    expect(appended.map((row) => row[3])).toEqual([100, 90.25, 110.25]);
     expect((await leadByUserId(t, "appended")).behaviourScore).toBe(110.25);
   });
 
@@ -70,7 +72,8 @@ describe("decay", () => {
     const after = await leadByUserId(t, "quiet");
     expect(after.behaviourScore).toBe(90.74);
     const timeline = await timelineOf(t, after.id);
-    expect(timeline.filter((e) => e.type === "decay")).toHaveLength(3);
+    // The quiet stretch is one entry, brought up to date by each day's alarm, not a row per day.
+    expect(timeline.filter((e) => e.type === "decay").map((e) => [e.event.days, e.runningScore])).toEqual([[3, 85.74]]);
     expect(timeline.at(-1).type).toBe("page");
   });
 });

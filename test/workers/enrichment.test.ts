@@ -4,7 +4,7 @@ import { installFakes } from "../fakes/fake-service";
 import { apolloFake, hunterFake, llmFake } from "../fakes/enrichment";
 import { enrichEmail } from "../../src/enrichment/enrich";
 import { hunterProvider } from "../../src/enrichment/hunter";
-import { eventually, leadByUserId, newOrg, newTenant, orgSend, send, type OrgClient } from "./helpers";
+import { adminHeaders, call, eventually, leadByUserId, newOrg, newTenant, orgSend, send, type OrgClient } from "./helpers";
 
 let restore: (() => void) | undefined;
 afterEach(() => restore?.());
@@ -16,9 +16,13 @@ beforeEach(async () => {
 // Each test uses its own domain: the cache is global, shared by every test in this file.
 const unique = (name: string) => `${name}-${crypto.randomUUID().slice(0, 8)}.test`;
 const enrich = (org: OrgClient, email: string) => orgSend(org, "POST", "/enrich", { email });
+const globalStats = async () => {
+  const res = await call("/enrich/stats", { headers: adminHeaders() });
+  return { status: res.status, body: (await res.json()) as any };
+};
 
 describe("POST /enrich", () => {
-  it("asks the provider once per email: a second call, from any organisation, is a cache hit", async () => {
+  it("asks the provider once per email; `cached` tells an organisation only about its own earlier lookups", async () => {
     const domain = unique("acme");
     const llm = llmFake({ [domain]: { name: "Acme", employees: 40, annualRevenue: 5_000_000, fundingStage: "Series A", confidence: 85 } });
     const hunter = hunterFake({});
@@ -39,8 +43,12 @@ describe("POST /enrich", () => {
     // Only the domain goes to the LLM, never the address.
     expect(llm.requests[0]!.body).not.toContain("ada@");
 
-    const again = await enrich(await newOrg(await newTenant("enrich")), `ada@${domain}`);
-    expect(again.body).toMatchObject({ cached: true, provider: "llm", organization: { name: "Acme" } });
+    // Another tenant's organisation gets the cached answer without learning that anyone asked before.
+    const other = await newOrg(await newTenant("enrich"));
+    const fromCache = await enrich(other, `ada@${domain}`);
+    expect(fromCache.body).toMatchObject({ cached: false, provider: "llm", organization: { name: "Acme" } });
+    expect((await enrich(other, `ada@${domain}`)).body.cached).toBe(true);
+    expect((await enrich(org, `ada@${domain}`)).body.cached).toBe(true);
     expect(llm.requests).toHaveLength(1);
     expect(hunter.requests).toHaveLength(0);
   });
@@ -103,7 +111,7 @@ describe("POST /enrich", () => {
     expect(llm.failed + llm.requests.length).toBe(2); // down once, asked again next time
     expect(hunter.failed + hunter.requests.length).toBe(1); // out of credit: resting, not asked again
 
-    const stats = await orgSend(org, "GET", "/enrich/stats");
+    const stats = await globalStats();
     const hunterStats = stats.body.providers.find((p: any) => p.provider === "hunter");
     expect(hunterStats.restingUntil).not.toBeNull();
     expect(hunterStats.errors).toBeGreaterThanOrEqual(1);
@@ -164,13 +172,14 @@ describe("provider rate limits and stats", () => {
     expect(stats).toEqual({ calls: 2, rate_limited: 1 });
   });
 
-  it("reports calls, hit rates and cost per provider, and the cache's hit rate", async () => {
+  it("reports calls, hit rates and cost per provider, and the cache's hit rate, to the admin token", async () => {
     const domain = unique("stats");
     restore = installFakes(llmFake({ [domain]: { name: "Stats", confidence: 99 } }), hunterFake({}), apolloFake({}));
     const org = await newOrg(await newTenant("enrich"));
     await enrich(org, `a@${domain}`);
     await enrich(org, `a@${domain}`);
-    const after = (await orgSend(org, "GET", "/enrich/stats")).body;
+    const after = (await globalStats()).body;
+    expect(after.scope).toBe("global");
 
     expect(after.providers.find((p: any) => p.provider === "llm")).toEqual({
       provider: "llm",
@@ -187,6 +196,22 @@ describe("provider rate limits and stats", () => {
     });
     expect(after.cache).toEqual({ lookups: 2, hits: 1, misses: 1, hitRate: 0.5 });
     expect(after.totalCostUsd).toBe(0.0003);
+  });
+
+  it("scopes an organisation's /enrich/stats to its own lookups, with no provider counts", async () => {
+    const domain = unique("scoped");
+    restore = installFakes(llmFake({ [domain]: { name: "Scoped", confidence: 99 } }), hunterFake({}), apolloFake({}));
+    const org = await newOrg(await newTenant("enrich"));
+    const other = await newOrg(await newTenant("enrich"));
+    await enrich(other, `b@${domain}`);
+    await enrich(other, `c@${domain}`);
+    await enrich(org, `b@${domain}`);
+    await enrich(org, `b@${domain}`);
+    const mine = (await orgSend(org, "GET", "/enrich/stats")).body;
+    expect(mine).toMatchObject({ scope: "org", cache: { lookups: 2, hits: 1, misses: 1, hitRate: 0.5 } });
+    expect(mine.providers.find((p: any) => p.provider === "llm")).toEqual({ provider: "llm", configured: true, limitPerMinute: 60 });
+    expect((await orgSend(other, "GET", "/enrich/stats")).body.cache).toEqual({ lookups: 2, hits: 0, misses: 2, hitRate: 0 });
+    expect((await call("/enrich/stats", { headers: { Authorization: "Bearer not-the-admin-token" } })).status).toBe(401);
   });
 });
 

@@ -72,6 +72,16 @@ export async function timelineOf(tenant: Tenant, leadId: string): Promise<any[]>
 
 export { eventually } from "../shared/eventually";
 
+/**
+ * For a test that counts something per UTC day (automation firings): if the
+ * day would end within `withinMs`, waits until the next one has begun, so the
+ * whole test runs inside one day whatever time it starts.
+ */
+export async function oneUtcDayFor(withinMs: number): Promise<void> {
+  const untilMidnight = 86_400_000 - (Date.now() % 86_400_000);
+  if (untilMidnight < withinMs) await new Promise((resolve) => setTimeout(resolve, untilMidnight + 1_000));
+}
+
 export async function apiSend<T = any>(tenant: Tenant, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
   const res = await call(path, {
     method,

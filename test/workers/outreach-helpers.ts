@@ -36,6 +36,11 @@ export async function setKeywords(namespace: string, keywords: string[]) {
   return { status: res.status, body: (await res.json()) as any };
 }
 
+export async function acceptRoutedFrom(namespace: string, sources: string[]) {
+  const res = await call(`/api/namespaces/${namespace}`, { method: "PATCH", headers: adminHeaders(), body: JSON.stringify({ acceptRoutedFrom: sources }) });
+  return { status: res.status, body: (await res.json()) as any };
+}
+
 export async function addAccount(t: Tenant, platform: "lemlist" | "smartlead", apiKey: string, extra: Record<string, unknown> = {}) {
   const res = await apiSend(t, "POST", "/api/accounts", { platform, name: `${platform} account`, apiKey, ...extra });
   expect(res.status, JSON.stringify(res.body)).toBe(201);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { adminHeaders, call, eventually, leadByUserId, newTenant, send, timelineOf } from "./helpers";
-import { addWebhookSource, hook, leadByEmail, setKeywords } from "./outreach-helpers";
+import { acceptRoutedFrom, addWebhookSource, hook, leadByEmail, setKeywords } from "./outreach-helpers";
 import { lemlistHook, smartleadHook } from "../fakes/outreach";
 
 const LEMLIST_TYPES: Record<string, string> = {
@@ -192,6 +192,8 @@ describe("keyword routing", () => {
     const acmeEu = await newTenant("acme-eu");
     expect((await setKeywords(acme.namespace, ["ACME Corp", "acme"])).status).toBe(200);
     expect((await setKeywords(acmeEu.namespace, ["acme corp eu"])).status).toBe(200);
+    // Both accept activity routed from the hub namespace that owns the webhook.
+    for (const t of [acme, acmeEu]) expect((await acceptRoutedFrom(t.namespace, [home.namespace])).status).toBe(200);
     const source = await addWebhookSource(home, "lemlist");
 
     const cases: [string, typeof home][] = [

@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { env } from "cloudflare:workers";
+import { projectionQueue, type ProjectionUpsert } from "../../src/queues/projection";
 import { api, eventually, newTenant, send } from "./helpers";
 
 const LEADS = 200;
@@ -96,5 +98,42 @@ describe("lead projection", () => {
       expect(leads).toHaveLength(1);
       expect([leads[0].eventCount, leads[0].score]).toEqual([3, 25]);
     });
+  });
+
+  it("keeps the newest summary of a lead: a stale or redelivered one never moves its row back, also within one batch", async () => {
+    const t = await newTenant();
+    const summary = (leadId: string, version: number, score: number): ProjectionUpsert => ({
+      kind: "upsert",
+      namespaceId: t.namespaceId,
+      leadId,
+      version,
+      scoringVersion: 0,
+      eventCount: 1,
+      firstSeen: 1,
+      lastActivity: 1,
+      score,
+      behaviourScore: score,
+      icpScore: 0,
+      stage: "cold",
+      grade: "F",
+      velocity: 0,
+      userId: `user-${score}`,
+      email: null,
+    });
+    const leadId = env.LEAD.idFromName(`${t.namespaceId}:stale-test`).toString();
+    const control = env.LEAD.idFromName(`${t.namespaceId}:stale-control`).toString();
+    const row = () => env.DB.prepare("SELECT version, score, user_id AS userId FROM lead_projection WHERE lead_id = ?").bind(leadId).first<{ version: number; score: number; userId: string }>();
+    const queue = projectionQueue(env, leadId);
+
+    await queue.send(summary(leadId, 5, 50));
+    await eventually(async () => expect(await row()).toEqual({ version: 5, score: 50, userId: "user-50" }));
+    // Older and newer summaries of the lead in one batch: the newest wins, whatever the order.
+    await queue.sendBatch([{ body: summary(leadId, 3, 30) }, { body: summary(leadId, 7, 70) }, { body: summary(leadId, 6, 60) }]);
+    await eventually(async () => expect(await row()).toEqual({ version: 7, score: 70, userId: "user-70" }));
+    // A redelivered older one, then a control summary behind it on the same queue.
+    await queue.send(summary(leadId, 4, 40));
+    await queue.send(summary(control, 1, 10));
+    await eventually(async () => expect(await env.DB.prepare("SELECT count(*) AS n FROM lead_projection WHERE lead_id = ?").bind(control).first("n")).toBe(1));
+    expect(await row()).toEqual({ version: 7, score: 70, userId: "user-70" });
   });
 });

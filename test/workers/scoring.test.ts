@@ -8,7 +8,7 @@ import { correctTimestamp } from "../../src/ingest/normalize";
 
 import { conditionHolds, matchRule, type ConditionOp, type ScoringRule } from "../../src/scoring/rules";
 import { firmographicsFromTraits, icpScoreFor } from "../../src/scoring/icp";
-import { decayFactor, nextDecayAt } from "../../src/scoring/decay";
+import { decayBefore, decayedScore, daysToFloor, decayFactor, nextDecayAt } from "../../src/scoring/decay";
 import { churnProbabilityFor, engagementScoreFor, intelligenceFor, nextBestAction, riskFor, velocityTrend } from "../../src/scoring/intelligence";
 
 const HOUR = 3_600_000;
@@ -83,7 +83,7 @@ describe("grade", () => {
 });
 
 describe("velocity", () => {
-  const now = Date.UTC(2026, 10, 23, 12);
+  const now = Date.now();
   it.each([
     ["no events", [], 0],
     ["one event now", [now], 0.5],
@@ -111,7 +111,7 @@ describe("running score", () => {
 });
 
 describe("clock-skew correction", () => {
-  const receivedAt = Date.UTC(2026, 10, 23, 12);
+  const receivedAt = Date.now();
   it("shifts the event by the client's clock offset", () => {
     // Client clock 1 h fast: event at its 12:59:00, sent at its 13:00:00.
     const original = receivedAt + HOUR - 60_000;
@@ -231,7 +231,7 @@ describe("decay", () => {
     (day, factor) => expect(decayFactor(day)).toBeCloseTo(factor, 12),
   );
 
-  it("takes 5% a day from day 8, in steps that stop at the next event", () => {
+  it("takes 5% a day from day 8, in one row per quiet stretch that stops at the next event", () => {
     const rows = [
       { ts: 0, match: { ruleId: null, points: 100 }, isEvent: true },
       { ts: 10 * DAY + HOUR, match: { ruleId: null, points: 5 }, isEvent: true },
@@ -239,12 +239,11 @@ describe("decay", () => {
     const folded = foldScores(EMPTY_STATE, rows, 12 * DAY, () => null);
     expect(folded.map((r) => [r.kind, r.state.score])).toEqual([
       ["row", 100],
-      ["decay", 95],
-      ["decay", 90.25],
       ["decay", 85.74],
       ["row", 90.74],
     ]);
-    expect(folded.filter((r) => r.kind === "decay").map((r) => (r as { ts: number }).ts)).toEqual([8 * DAY, 9 * DAY, 10 * DAY]);
+    // Days 8, 9 and 10: the row sits at the last of them and counts them.
+    expect(folded.filter((r) => r.kind === "decay").map((r) => [(r as { ts: number }).ts, (r as { days: number }).days, r.points])).toEqual([[10 * DAY, 3, -14.26]]);
   });
 
   it("decays up to now after the last event, and a merge does not stop it", () => {
@@ -261,6 +260,40 @@ describe("decay", () => {
     ]);
   });
 
+  it.each([
+    // score, days quiet, [steps, score after] or null
+    [100, 7.5, null],
+    [100, 8.5, [1, 95]],
+    [100, 30.5, [23, 30.74]],
+    [0.1, 10.5, [3, 0.09]],
+    // 0.1 × 0.95 rounds back to 0.1 a day at a time, yet the closed form reaches the floor.
+    [0.1, 400, [59, 0]],
+    [100, 20_780, [daysToFloor(100), 0]],
+    [0, 100, null],
+    [-5, 100, null],
+  ] as const)("a score of %d after %d quiet days has decayed %j", (score, days, expected) => {
+    const decayed = decayBefore(score, 0, days * DAY);
+    expect(decayed && [decayed.days, decayed.scoreAfter]).toEqual(expected);
+  });
+
+  it("stops at the floor: the day a score rounds to 0 is its last step", () => {
+    for (const score of [0.01, 0.1, 1, 100, 12_345.67]) {
+      const days = daysToFloor(score);
+      expect(decayedScore(score, days)).toBe(0);
+      expect(decayedScore(score, days - 1)).toBeGreaterThan(0);
+    }
+    // A year of quiet takes any realistic score to the floor: decay then ends.
+    expect(daysToFloor(10_000)).toBeLessThan(365);
+  });
+
+  it("folds a quiet stretch of decades into one row", () => {
+    const folded = foldScores(EMPTY_STATE, [{ ts: 0, match: { ruleId: null, points: 70 }, isEvent: true }], 20_000 * DAY, () => null);
+    expect(folded.map((r) => [r.kind, r.state.score])).toEqual([
+      ["row", 70],
+      ["decay", 0],
+    ]);
+  });
+
   it("schedules the next step", () => {
     expect(nextDecayAt(0, 0)).toBe(8 * DAY);
     expect(nextDecayAt(0, 3)).toBe(11 * DAY);
@@ -268,7 +301,7 @@ describe("decay", () => {
 });
 
 describe("intelligence", () => {
-  const now = Date.UTC(2026, 10, 23, 12);
+  const now = Date.now();
   it.each([
     [null, null],
     [0, "low"],

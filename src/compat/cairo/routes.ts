@@ -146,7 +146,8 @@ cairoCompat.put("/api/namespaces/:name", async (c) => {
   const namespace = await visibleNamespace(c, c.req.param("name"));
   if (c.var.caller.kind !== "admin") throw new ApiError(403, "forbidden", "changing a namespace's routing keywords needs the admin token");
   const body = await seedBody(c, cairoNamespaceUpdate, MAX_MESSAGE_BYTES);
-  const { keywords } = parseSeed(updateNamespaceBody, body);
+  // The seed's body always carries keywords (cairoNamespaceUpdate requires them).
+  const keywords = parseSeed(updateNamespaceBody, body).keywords ?? [];
   await refuseTakenKeywords(c.env.DB, namespace.id, keywords);
   await setKeywords(c.env.DB, namespace.id, keywords);
   return c.json({ success: true, data: seedNamespace(namespace, keywords) });

@@ -31,7 +31,7 @@ leadServiceCompat.get("/health", (c) => c.json({ status: "ok" }));
 const requireSeedOrg = createMiddleware<AppEnv>(async (c, next) => {
   const clerkOrgId = c.req.header("X-Org-Id");
   const appId = c.req.header("X-App-Id");
-  const org = c.var.org ?? (clerkOrgId && appId ? await findOrg(c.env.DB, clerkOrgId, appId) : undefined);
+  const org = c.var.org ?? (clerkOrgId && appId ? await findOrg(c.env.DB, c.var.namespace.id, clerkOrgId, appId) : undefined);
   if (!c.var.org && (!clerkOrgId || !appId)) {
     throw new ApiError(400, "invalid_request", "X-Org-Id and X-App-Id are required", [
       ...(clerkOrgId ? [] : [{ path: "headers.X-Org-Id", message: "required" }]),
