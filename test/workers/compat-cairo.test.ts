@@ -312,6 +312,8 @@ describe("Cairo compat: full sync", () => {
   }`,
     );
     expect(valid.body).toMatchObject({ success: true, data: { valid: true, accounts: 1 } });
+    const metadata = await cairo(playmaker.apiKey, "POST", "/api/full-sync/execute-async", '{"mode": "FULL_HISTORICAL", "callbackUrl": "http://169.254.169.254/latest"}');
+    expect(metadata).toMatchObject({ status: 400, body: { success: false, error: { details: [{ path: "callbackUrl" }] } } });
     const invalid = await cairo(playmaker.apiKey, "POST", "/api/full-sync/config/validate", '{"mode": "DATE_RANGE", "platforms": ["smartlead"]}');
     expect(invalid).toMatchObject({ status: 400, body: { success: false, error: { code: "SYNC_001", details: [{ path: "dateRange" }] } } });
   }, 120_000);

@@ -197,6 +197,10 @@ describe("Lead Scoring System compat: API Documentation", () => {
     const native = await api(t, "/api/automations");
     expect(native.body.automations[0].trigger).toEqual({ type: "stage_becomes", stage: "qualified", minVelocity: 5 });
     expect((await seed(t, "GET", "/api/automations")).body).toEqual([expect.objectContaining({ _id: created.body._id, minVelocity: 5 })]);
+    // The one outbound-URL guard applies as on the native route.
+    const metadata = await seed(t, "POST", "/api/automations", JSON.stringify({ name: "x", action: "webhook", whenStage: "hot", config: { url: "http://169.254.169.254/latest" } }), json);
+    expect(metadata.status).toBe(400);
+    expect(metadata.body.error.details.map((d: any) => d.path)).toEqual(["config.url"]);
   });
 });
 

@@ -15,6 +15,7 @@ import { busyAccounts, cancelSyncJob, getSyncJob, listSyncJobs, tasksOf } from "
 import { createNamespaceWithKeywordsBody, updateNamespaceBody } from "../../schemas/management";
 import { syncJobBody } from "../../schemas/sync";
 import { refuseTakenKeywords } from "../../routes/admin";
+import { assertOutboundUrls } from "../../outbound/fetch";
 import { accountsForRequest, startSyncJob } from "../../sources/sync-jobs";
 import { describeSyncJob } from "../../sources/job-view";
 import { sendJobCallback } from "../../sources/callback";
@@ -181,6 +182,7 @@ async function coreSyncRequest(c: Context<AppEnv>) {
     const details = (error.details as { path: string; message: string }[]).map((d) => ({ ...d, path: seedFieldPath(d.path) }));
     throw new ApiError(400, "SYNC_001", `invalid sync configuration: ${details.map((d) => d.path).join(", ")}`, details);
   }
+  assertOutboundUrls(c.env, { callbackUrl: parsed.data.callbackUrl });
   return parsed.data;
 }
 

@@ -13,6 +13,8 @@ import { listProjectedLeads, namespaceStats } from "../../db/projection";
 import { changeScoring, listRules } from "../../db/scoring";
 import { startRescore } from "../../routes/scoring";
 import { createAutomation, listAutomations, type Automation } from "../../db/automations";
+import { automationBody } from "../../schemas/destinations";
+import { assertOutboundUrls } from "../../outbound/fetch";
 import { MAX_MESSAGE_BYTES } from "../../schemas/segment";
 import { canonicalEventName } from "../../scoring/event-name";
 import { lssAutomation, lssEvent, lssEventBatch, lssLeaderboard, lssLeadList, lssNewLead, lssScoringRule } from "./schemas";
@@ -112,12 +114,14 @@ leadScoringCompat.get("/api/automations", async (c) => c.json((await listAutomat
 
 leadScoringCompat.post("/api/automations", async (c) => {
   const input = await seedBody(c, lssAutomation, MAX_MESSAGE_BYTES);
-  const created = await createAutomation(c.env.DB, c.var.namespace.id, {
+  // The core's own checks: its automation schema, and the one guard for every URL a tenant sets.
+  const native = parseSeed(automationBody, {
     name: input.name,
-    enabled: true,
     trigger: { type: "stage_becomes", stage: input.whenStage, ...(input.minVelocity !== undefined ? { minVelocity: input.minVelocity } : {}) },
     action: input.action === "webhook" ? { type: "webhook", url: input.config.url } : { type: "slack", webhookUrl: input.config.url },
   });
+  assertOutboundUrls(c.env, { "config.url": input.config.url });
+  const created = await createAutomation(c.env.DB, c.var.namespace.id, native);
   return c.json(seedAutomation(created)[0], 201);
 });
 
