@@ -52,6 +52,7 @@ import type { EnrichmentMessage } from "../src/queues/enrichment";
 import type { LeadSnapshot } from "../src/destinations/types";
 import { publishMerge } from "../src/live/publish";
 import { migrateLeadSchema } from "./lead-schema";
+import { profileFromTraits, type Profile } from "../src/ingest/profile";
 import { parseStored } from "../src/ingest/nesting";
 import { Outbox, type OutboxStatus } from "./outbox";
 import {
@@ -94,6 +95,8 @@ export interface LeadSummary extends LeadSnapshot {
   identities: Identity[];
   conflicts: Conflict[];
   firmographics: Firmographics;
+  /** Contact traits from identify calls (name, company…). */
+  profile: Profile;
   stageChanges: StageChange[];
   scoringVersion: number;
   eventCount: number;
@@ -130,6 +133,8 @@ export interface MergePayload {
   identities: LinkedIdentity[];
   conflicts: Conflict[];
   firmographics: Firmographics;
+  /** Absent in pushes from before profiles were kept. */
+  profile?: Profile;
 }
 
 const MAX_HOPS = 16;
@@ -181,7 +186,8 @@ export class LeadObject extends DurableObject<Env> {
           const home = leadObjectName(namespaceId, identity.kind, identity.value) === selfName;
           if (this.store.addIdentity({ ...identity, linked: home, explicit: identity.explicit === true })) this.identityGeneration++;
         }
-        if (event.type === "identify" || event.type === "group") this.mergeFirmographics(traitsOf(event));
+        if (event.type === "identify" || event.type === "group") this.mergeFirmographics(firmographicsFromTraits(traitsOf(event)));
+        if (event.type === "identify") this.mergeProfile(profileFromTraits(traitsOf(event)));
       }
       if (fresh.length > 0) this.afterChange();
       return fresh.map((event) => event.messageId);
@@ -247,6 +253,7 @@ export class LeadObject extends DurableObject<Env> {
       identities: this.store.identities(),
       conflicts: this.store.conflicts(),
       firmographics: this.firmographics(),
+      profile: this.profile(),
       stageChanges: this.store.stageChanges(),
       scoringVersion: this.scoring().version,
       eventCount: stats.count,
@@ -329,6 +336,8 @@ export class LeadObject extends DurableObject<Env> {
       this.identityGeneration++;
       for (const conflict of payload.conflicts) this.store.recordConflict(conflict, Date.parse(conflict.at));
       this.mergeFirmographics(payload.firmographics);
+      // The survivor's own profile wins: the merged lead only fills gaps.
+      if (payload.profile) this.mergeProfile(payload.profile, { fillOnly: true });
       const from = earlierKey(moved.earliest, logged.earliest);
       if (from) this.store.rescoreFrom(from, this.capOf(), now);
       this.afterChange();
@@ -538,6 +547,17 @@ export class LeadObject extends DurableObject<Env> {
     this.store.setMeta("firmographics", JSON.stringify({ ...this.firmographics(), ...found }));
   }
 
+  private profile(): Profile {
+    const stored = this.store.meta("profile");
+    return stored ? (JSON.parse(stored) as Profile) : {};
+  }
+
+  private mergeProfile(found: Profile, { fillOnly = false } = {}): void {
+    if (Object.keys(found).length === 0) return;
+    const merged = fillOnly ? { ...found, ...this.profile() } : { ...this.profile(), ...found };
+    this.store.setMeta("profile", JSON.stringify(merged));
+  }
+
   private icpScore(): number {
     return icpScoreFor(this.firmographics(), this.scoring().icpTable);
   }
@@ -727,6 +747,7 @@ export class LeadObject extends DurableObject<Env> {
       identities: this.store.identitiesToMove(),
       conflicts: this.store.conflicts(),
       firmographics: this.firmographics(),
+      profile: this.profile(),
     });
     this.store.deleteEventsAndIdentities();
   }
@@ -808,9 +829,9 @@ function earlierKey(a: LogKey | undefined, b: LogKey | undefined): LogKey | unde
   return a.ts < b.ts || (a.ts === b.ts && a.id < b.id) ? a : b;
 }
 
-function traitsOf(event: LeadEvent): Firmographics {
+function traitsOf(event: LeadEvent): Record<string, unknown> {
   const traits = (JSON.parse(event.body) as { traits?: unknown }).traits;
-  return traits && typeof traits === "object" ? firmographicsFromTraits(traits as Record<string, unknown>) : {};
+  return traits && typeof traits === "object" && !Array.isArray(traits) ? (traits as Record<string, unknown>) : {};
 }
 
 function toStoredEvent(event: LeadEvent): StoredEvent {

@@ -24,6 +24,9 @@ import { accountRoutes } from "./routes/accounts";
 import { meRoutes } from "./routes/me";
 import { bufferOverviewRoutes } from "./routes/buffer-overview";
 import { secretRoutes } from "./routes/secrets";
+import { leadScoringCompat } from "./compat/lead-scoring/routes";
+import { leadServiceCompat } from "./compat/lead-service/routes";
+import { cairoCompat } from "./compat/cairo/routes";
 
 export const app = new Hono<AppEnv>();
 
@@ -58,6 +61,10 @@ app.route("/api/sync", syncRoutes);
 app.route("/api/me", meRoutes);
 app.route("/api/buffers", bufferOverviewRoutes);
 app.route("/api/secrets", secretRoutes);
+// The seeds' own APIs, as thin adapters over the core (see MIGRATING.md).
+app.route("/compat/lead-scoring", leadScoringCompat);
+app.route("/compat/lead-service", leadServiceCompat);
+app.route("/compat/cairo", cairoCompat);
 
 app.notFound((c) => errorResponse(c, new ApiError(404, "not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)));
 

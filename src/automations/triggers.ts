@@ -1,7 +1,8 @@
 import type { LeadSnapshot } from "../destinations/types";
 
 export type AutomationTrigger =
-  | { type: "stage_becomes"; stage: "cold" | "warm" | "hot" | "qualified" }
+  /** With `minVelocity`, fires when the lead is at the stage with at least that velocity (the seed's `whenStage` + `minVelocity`). */
+  | { type: "stage_becomes"; stage: "cold" | "warm" | "hot" | "qualified"; minVelocity?: number }
   | { type: "score_crosses"; score: number }
   | { type: "velocity_reaches"; velocity: number };
 
@@ -13,8 +14,10 @@ export type AutomationAction =
 /** Whether a change of the lead from `before` to `after` fires the trigger (an edge, not a level). */
 export function triggerFires(trigger: AutomationTrigger, before: LeadSnapshot | null, after: LeadSnapshot): boolean {
   switch (trigger.type) {
-    case "stage_becomes":
-      return after.stage === trigger.stage && before?.stage !== trigger.stage;
+    case "stage_becomes": {
+      const holds = (lead: LeadSnapshot | null) => lead?.stage === trigger.stage && lead.velocity >= (trigger.minVelocity ?? 0);
+      return holds(after) && !holds(before);
+    }
     case "score_crosses":
       return after.score >= trigger.score && (before?.score ?? 0) < trigger.score;
     case "velocity_reaches":

@@ -3,20 +3,25 @@ import { listNamespaces } from "../db/tenants";
 import { createSyncJob, pruneCronJobs } from "../db/sync";
 import { enqueueStep } from "../queues/sync";
 import { DEFAULT_BATCH_SIZE } from "../sources/sync-jobs";
+import { syncIsDue } from "./schedule";
 
 /** Finished cron jobs are kept this long for GET /api/sync/jobs. */
 const KEEP_CRON_JOBS_MS = 7 * 24 * 60 * 60_000;
 
 /**
- * The Cron Trigger: a delta sync of every connected account from its stored
- * watermark, one job per account, skipping an account whose previous sync
- * still runs.
+ * The Cron Trigger: a delta sync of every connected account that is due by
+ * its schedule (see syncIsDue) from its stored watermark, one job per
+ * account, skipping an account whose previous sync still runs.
  */
-export async function runScheduledSyncs(env: Env, _scheduledTime: number): Promise<{ started: string[]; skipped: string[] }> {
+export async function runScheduledSyncs(env: Env, scheduledTime: number): Promise<{ started: string[]; skipped: string[] }> {
   const started: string[] = [];
   const skipped: string[] = [];
   const names = new Map((await listNamespaces(env.DB)).map((n) => [n.id, n.name]));
   for (const account of await listAccounts(env.DB)) {
+    if (!syncIsDue(account, scheduledTime)) {
+      skipped.push(account.id);
+      continue;
+    }
     const created = await createSyncJob(env.DB, {
       ownerNamespaceId: account.namespaceId,
       trigger: "cron",

@@ -166,6 +166,8 @@ export async function createAccount(
     baseUrl: input.baseUrl ?? null,
     watermark: null,
     lastSyncedAt: null,
+    syncEnabled: true,
+    syncIntervalMinutes: null,
     createdAt: Date.now(),
   };
   await drizzle(db)
@@ -197,4 +199,14 @@ export async function deleteAccount(db: D1Database, namespaceId: string, id: str
     .where(and(eq(connectedAccounts.id, id), eq(connectedAccounts.namespaceId, namespaceId)))
     .returning({ id: connectedAccounts.id });
   return deleted.length > 0;
+}
+
+/** Sets the schedule of every connected account of the namespace; answers how many it changed. */
+export async function setSyncSchedule(db: D1Database, namespaceId: string, change: { enabled?: boolean; intervalMinutes?: number | null }): Promise<number> {
+  const set: Partial<Pick<ConnectedAccount, "syncEnabled" | "syncIntervalMinutes">> = {};
+  if (change.enabled !== undefined) set.syncEnabled = change.enabled;
+  if (change.intervalMinutes !== undefined) set.syncIntervalMinutes = change.intervalMinutes;
+  if (Object.keys(set).length === 0) return 0;
+  const changed = await drizzle(db).update(connectedAccounts).set(set).where(eq(connectedAccounts.namespaceId, namespaceId)).returning({ id: connectedAccounts.id });
+  return changed.length;
 }

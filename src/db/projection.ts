@@ -100,6 +100,8 @@ export interface LeadListQuery {
   sort: "score" | "last_activity";
   limit: number;
   cursor?: { value: number; leadId: string };
+  /** Rows to skip (page-numbered lists; the cursor is cheaper for deep pages). */
+  offset?: number;
 }
 
 /** Keyset pagination, highest first: (sort value, lead id) after the cursor. */
@@ -119,6 +121,7 @@ export async function listProjectedLeads(db: D1Database, namespaceId: string, q:
     .where(and(...filters))
     .orderBy(desc(sortValue), asc(leadProjection.leadId))
     .limit(q.limit)
+    .offset(q.offset ?? 0)
     .all();
 }
 

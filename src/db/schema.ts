@@ -493,6 +493,10 @@ export const connectedAccounts = sqliteTable(
     /** ISO time: activity at or after it is what a delta sync still reads (null: never synced). */
     watermark: text("watermark"),
     lastSyncedAt: integer("last_synced_at"),
+    /** Whether the Cron Trigger syncs this account (Cairo's periodic sync start/stop). */
+    syncEnabled: integer("sync_enabled", { mode: "boolean" }).notNull().default(true),
+    /** Minutes between scheduled syncs; null: every cron tick. */
+    syncIntervalMinutes: integer("sync_interval_minutes"),
     createdAt: integer("created_at").notNull(),
   },
   (table) => [index("connected_accounts_namespace_idx").on(table.namespaceId)],

@@ -69,7 +69,9 @@ type Change =
   | { kind: "update"; id: string; rule: RuleInput }
   | { kind: "delete"; id: string }
   | { kind: "icp"; table: IcpTable | null }
-  | { kind: "retention"; days: number | null };
+  | { kind: "retention"; days: number | null }
+  /** Nothing changes but the version: every lead is scored again (Cairo's on-demand scoring). */
+  | { kind: "rescore" };
 
 /**
  * Applies one scoring change (retention counts as one: it travels to the lead
@@ -111,6 +113,8 @@ export async function changeScoring(
           .insert(namespaceScoring)
           .values({ namespaceId, version: 0, icpTable: change.table ? JSON.stringify(change.table) : null, updatedAt: now })
           .onConflictDoUpdate({ target: namespaceScoring.namespaceId, set: { icpTable: change.table ? JSON.stringify(change.table) : null, updatedAt: now } });
+      case "rescore":
+        return undefined;
       case "retention":
         return orm
           .insert(namespaceScoring)
@@ -118,14 +122,13 @@ export async function changeScoring(
           .onConflictDoUpdate({ target: namespaceScoring.namespaceId, set: { retentionDays: change.days, updatedAt: now } });
     }
   })();
-  await orm.batch([
-    ruleStatement,
-    orm
-      .insert(namespaceScoring)
-      .values({ namespaceId, version, icpTable: null, updatedAt: now })
-      .onConflictDoUpdate({ target: namespaceScoring.namespaceId, set: { version: sql`${namespaceScoring.version} + 1`, updatedAt: now } }),
-    orm.insert(rescoreJobs).values(job),
-  ]);
+  const bump = orm
+    .insert(namespaceScoring)
+    .values({ namespaceId, version, icpTable: null, updatedAt: now })
+    .onConflictDoUpdate({ target: namespaceScoring.namespaceId, set: { version: sql`${namespaceScoring.version} + 1`, updatedAt: now } });
+  const record = orm.insert(rescoreJobs).values(job);
+  if (ruleStatement) await orm.batch([ruleStatement, bump, record]);
+  else await orm.batch([bump, record]);
   return { job, rule };
 }
 

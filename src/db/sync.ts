@@ -85,10 +85,12 @@ export async function getSyncJob(db: D1Database, id: string): Promise<SyncJob | 
   return drizzle(db).select().from(syncJobs).where(eq(syncJobs.id, id)).get();
 }
 
-export async function listSyncJobs(db: D1Database, ownerNamespaceId: string | null, limit = 50): Promise<SyncJob[]> {
-  const query = drizzle(db).select().from(syncJobs);
-  const scoped = ownerNamespaceId === null ? query : query.where(eq(syncJobs.ownerNamespaceId, ownerNamespaceId));
-  return scoped.orderBy(desc(syncJobs.createdAt)).limit(limit).all();
+/** Newest first; `status` keeps only jobs in that state. */
+export async function listSyncJobs(db: D1Database, ownerNamespaceId: string | null, limit = 50, status?: SyncStatus): Promise<SyncJob[]> {
+  const filters = [];
+  if (ownerNamespaceId !== null) filters.push(eq(syncJobs.ownerNamespaceId, ownerNamespaceId));
+  if (status !== undefined) filters.push(eq(syncJobs.status, status));
+  return drizzle(db).select().from(syncJobs).where(and(...filters)).orderBy(desc(syncJobs.createdAt)).limit(limit).all();
 }
 
 export async function tasksOf(db: D1Database, jobIds: readonly string[]): Promise<SyncTask[]> {

@@ -172,3 +172,7 @@ export async function deleteNamespace(db: D1Database, namespaceId: string): Prom
   ]);
   return undefined;
 }
+
+export async function findNamespaceById(db: D1Database, id: string): Promise<Namespace | undefined> {
+  return drizzle(db).select({ id: namespaces.id, name: namespaces.name }).from(namespaces).where(eq(namespaces.id, id)).get();
+}

@@ -62,7 +62,7 @@ async function runStep(env: Env, message: SyncMessage): Promise<void> {
     return;
   }
   await markJobStarted(env.DB, job.id);
-  const { batchSize } = JSON.parse(job.config) as SyncJobConfig;
+  const { batchSize, rateLimitDelay = 0 } = JSON.parse(job.config) as SyncJobConfig;
   const read = pageReader(env, account, windowFor(job, account));
 
   let position: unknown = task.position === null ? null : JSON.parse(task.position);
@@ -74,6 +74,8 @@ async function runStep(env: Env, message: SyncMessage): Promise<void> {
   while (more && readCount < batchSize) {
     // Between pages, a cancelled task stops at once.
     if (readCount > 0 && (await getTask(env.DB, task.id))?.status === "cancelled") return;
+    // The job's own pacing between page requests (the seed's rateLimitDelay).
+    if (readCount > 0 && rateLimitDelay > 0) await new Promise((resolve) => setTimeout(resolve, rateLimitDelay));
     const answer = await read(position, batchSize - readCount);
     if (!answer.ok) {
       failure = answer;
@@ -109,7 +111,7 @@ async function runStep(env: Env, message: SyncMessage): Promise<void> {
   };
   if (!(await saveTaskProgress(env.DB, task, progress))) return;
   if (progress.outcome === "more") {
-    const delay = failure ? (failure.retryAfterMs ?? backoffMs(attempts - 1, Number(env.SYNC_BACKOFF_BASE_MS), Number(env.SYNC_BACKOFF_CAP_MS))) : 0;
+    const delay = failure ? (failure.retryAfterMs ?? backoffMs(attempts - 1, Number(env.SYNC_BACKOFF_BASE_MS), Number(env.SYNC_BACKOFF_CAP_MS))) : rateLimitDelay;
     await enqueueStep(env, { ...task, step: task.step + 1 }, delay);
   } else {
     await endJobIfDone(env, job.id);

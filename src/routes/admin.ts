@@ -220,7 +220,7 @@ async function withKeywords(db: D1Database, namespace: Namespace) {
 }
 
 /** A keyword routes to one namespace only, so a match is never a tie between two. */
-async function refuseTakenKeywords(db: D1Database, namespaceId: string | null, keywords: readonly string[]): Promise<void> {
+export async function refuseTakenKeywords(db: D1Database, namespaceId: string | null, keywords: readonly string[]): Promise<void> {
   const taken = await keywordsTakenElsewhere(db, namespaceId, keywords);
   if (taken.length === 0) return;
   throw new ApiError(

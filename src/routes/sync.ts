@@ -4,7 +4,7 @@ import type { AppEnv, Caller } from "../http/app-env";
 import { requireCaller } from "../http/auth";
 import { ApiError } from "../http/errors";
 import { parseOrThrow } from "../http/validate";
-import { syncJobBody, syncJobIdParam } from "../schemas/sync";
+import { syncJobBody, syncJobIdParam, syncJobListQuery } from "../schemas/sync";
 import { busyAccounts, cancelSyncJob, getSyncJob, listSyncJobs, resumeSyncJob, tasksOf, type SyncJob } from "../db/sync";
 import { describeSyncJob } from "../sources/job-view";
 import { accountsForRequest, busyError, startSyncJob } from "../sources/sync-jobs";
@@ -28,7 +28,8 @@ syncRoutes.post("/jobs", async (c) => {
 });
 
 syncRoutes.get("/jobs", async (c) => {
-  const jobs = await listSyncJobs(c.env.DB, ownerScope(c.var.caller));
+  const { limit, status } = parseOrThrow(syncJobListQuery, c.req.query(), "query");
+  const jobs = await listSyncJobs(c.env.DB, ownerScope(c.var.caller), limit, status);
   const tasks = await tasksOf(c.env.DB, jobs.map((j) => j.id));
   return c.json({ jobs: jobs.map((job) => describeSyncJob(job, tasks.filter((t) => t.jobId === job.id))) });
 });

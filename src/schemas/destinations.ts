@@ -30,7 +30,7 @@ export const deliveriesQuery = z.object({
 });
 
 const trigger = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("stage_becomes"), stage: z.enum(["cold", "warm", "hot", "qualified"]) }),
+  z.object({ type: z.literal("stage_becomes"), stage: z.enum(["cold", "warm", "hot", "qualified"]), minVelocity: z.number().min(0).max(10).optional() }),
   z.object({ type: z.literal("score_crosses"), score: z.number() }),
   z.object({ type: z.literal("velocity_reaches"), velocity: z.number().min(0).max(10) }),
 ]);

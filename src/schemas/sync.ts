@@ -10,6 +10,8 @@ const isoDate = z
   .refine((v) => !Number.isNaN(Date.parse(v)), "must be an ISO-8601 date")
   .transform((v) => new Date(v).toISOString());
 
+export const MAX_RATE_LIMIT_DELAY_MS = 60_000;
+
 export const syncJobBody = z
   .object({
     platforms: z
@@ -22,6 +24,8 @@ export const syncJobBody = z
     dateRange: z.object({ from: isoDate, to: isoDate }).optional(),
     resetDate: isoDate.optional(),
     batchSize: z.number().int().min(1).max(1000).default(500),
+    /** Pacing: milliseconds to wait between the tool's page requests (on top of the platform's own interval). */
+    rateLimitDelay: z.number().int().min(0).max(MAX_RATE_LIMIT_DELAY_MS).optional(),
     callbackUrl: z.url({ protocol: /^https?$/ }).optional(),
   })
   .superRefine((body, ctx) => {
@@ -38,8 +42,16 @@ export interface SyncJobConfig {
   dateRange?: { from: string; to: string };
   resetDate?: string;
   batchSize: number;
+  rateLimitDelay?: number;
   callbackUrl?: string;
 }
+
+export const SYNC_STATUSES = ["queued", "in_progress", "completed", "failed", "cancelled"] as const;
+
+export const syncJobListQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  status: z.enum(SYNC_STATUSES).optional(),
+});
 
 export const syncJobIdParam = z.object({ id: z.string().uuid("must be a sync job id") });
 

@@ -11,6 +11,10 @@ export interface Intelligence {
   daysSinceLastEvent: number | null;
   eventsLast24h: number;
   eventsLast7d: number;
+  /** 0–10, one decimal: see engagementScoreFor. */
+  engagementScore: number;
+  /** 0–1, two decimals, null before the first event: see churnProbabilityFor. */
+  churnProbability: number | null;
   nextBestAction: { action: string; reason: string };
 }
 
@@ -63,17 +67,41 @@ export function nextBestAction(input: { stage: Stage; score: number; velocity: n
   return { action: "keep_warming", reason: "little engagement so far" };
 }
 
+/**
+ * Engagement 0–10: half the 24-hour velocity, half the week's volume
+ * (activity events in the last 7 days / 2, capped at 10), to one decimal.
+ * A lead with 20 events this week and a velocity of 10 scores 10.
+ */
+export function engagementScoreFor(velocity: number, eventsLast7d: number): number {
+  const weekly = Math.min(10, eventsLast7d / 2);
+  return Math.min(10, Math.round((0.5 * velocity + 0.5 * weekly) * 10) / 10);
+}
+
+/**
+ * Churn probability 0–1 from inactivity: 1 − e^(−days/14), to two decimals,
+ * where days is the time since the last event (fractional). A day of silence
+ * gives 0.07, a week 0.39, two weeks 0.63, a month 0.88.
+ */
+export function churnProbabilityFor(lastEventTs: number | null, now: number): number | null {
+  if (lastEventTs === null) return null;
+  const days = Math.max(0, now - lastEventTs) / DAY_MS;
+  return Math.round((1 - Math.exp(-days / 14)) * 100) / 100;
+}
+
 export function intelligenceFor(input: IntelligenceInput): Intelligence {
   const velocity = velocityFor(input.activity, input.now);
   const daysSinceLastEvent = input.lastEventTs === null ? null : Math.floor((input.now - input.lastEventTs) / DAY_MS);
   const riskLevel = riskFor(daysSinceLastEvent);
+  const eventsLast7d = input.activity.filter((ts) => ts <= input.now && input.now - ts < 7 * DAY_MS).length;
   return {
     velocity,
     velocityTrend: velocityTrend(input.activity, input.now),
     riskLevel,
     daysSinceLastEvent,
     eventsLast24h: input.activity.filter((ts) => ts <= input.now && input.now - ts < DAY_MS).length,
-    eventsLast7d: input.activity.filter((ts) => ts <= input.now && input.now - ts < 7 * DAY_MS).length,
+    eventsLast7d,
+    engagementScore: engagementScoreFor(velocity, eventsLast7d),
+    churnProbability: churnProbabilityFor(input.lastEventTs, input.now),
     nextBestAction: nextBestAction({ stage: input.stage, score: input.score, velocity, risk: riskLevel, recentEventNames: input.recentEventNames }),
   };
 }

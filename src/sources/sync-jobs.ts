@@ -46,6 +46,7 @@ export async function startSyncJob(env: Env, caller: Caller, request: SyncJobReq
     dateRange: request.dateRange,
     resetDate: request.resetDate,
     batchSize: request.batchSize,
+    rateLimitDelay: request.rateLimitDelay,
     callbackUrl: request.callbackUrl,
   };
   const created = await createSyncJob(env.DB, {

@@ -11,7 +11,7 @@ export const slackFake = () =>
  * Mixpanel. /track: decodes `data=<base64 JSON>` (one event or a list of up
  * to 50), answers 1 (0 when a token is wrong). /import: a JSON list of up to
  * 2,000 events with the API secret as Basic auth; 401 without it, 400 when
- * the list is too long.
+ * the list is too long. /engage: profile updates (one or a list), 1 or 0 by `$token`.
  */
 export const mixpanelFake = () => {
   const events: any[] = [];
@@ -25,6 +25,7 @@ export const mixpanelFake = () => {
     }
     const payload = decodeMixpanel(r.body);
     const list = Array.isArray(payload) ? payload : [payload];
+    if (r.url.pathname === "/engage") return new Response(list.every((u) => u.$token === "mp-token") ? "1" : "0");
     if (list.length > 50 || list.some((e) => e.properties.token !== "mp-token")) return new Response("0");
     events.push(...list);
     return new Response("1");

@@ -9,7 +9,7 @@ import { correctTimestamp } from "../../src/ingest/normalize";
 import { conditionHolds, matchRule, type ConditionOp, type ScoringRule } from "../../src/scoring/rules";
 import { firmographicsFromTraits, icpScoreFor } from "../../src/scoring/icp";
 import { decayBefore, decayedScore, daysToFloor, decayFactor, nextDecayAt } from "../../src/scoring/decay";
-import { intelligenceFor, nextBestAction, riskFor, velocityTrend } from "../../src/scoring/intelligence";
+import { churnProbabilityFor, engagementScoreFor, intelligenceFor, nextBestAction, riskFor, velocityTrend } from "../../src/scoring/intelligence";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -339,5 +339,29 @@ describe("intelligence", () => {
       lastEventTs: now - HOUR,
     });
     expect([result.eventsLast24h, result.eventsLast7d, result.daysSinceLastEvent, result.riskLevel]).toEqual([1, 2, 0, "low"]);
+    expect(result.engagementScore).toBe(engagementScoreFor(result.velocity, 2));
+    expect(result.churnProbability).toBe(churnProbabilityFor(now - HOUR, now));
   });
+
+  it.each([
+    [0, 0, 0],
+    [10, 20, 10],
+    [10, 100, 10],
+    [4, 6, 3.5],
+    [1.5, 3, 1.5],
+    [0, 7, 1.8],
+  ] as const)("engagement with velocity %s and %s events this week → %s", (velocity, week, score) =>
+    expect(engagementScoreFor(velocity, week)).toBe(score),
+  );
+
+  it.each([
+    [null, null],
+    [0, 0],
+    [1, 0.07],
+    [7, 0.39],
+    [14, 0.63],
+    [30, 0.88],
+  ] as const)("churn probability after %s days of silence → %s", (days, p) =>
+    expect(churnProbabilityFor(days === null ? null : now - days * DAY, now)).toBe(p),
+  );
 });

@@ -1,0 +1,108 @@
+/**
+ * The Lead Service's API (seed 002), mounted at /compat/lead-service, over
+ * the core's buffer, served-lead registry, enrichment cache and cursors.
+ * The one change of meaning: `/buffer/next` serves on pull, as the seed
+ * documents (the native API claims and waits for an ack instead).
+ */
+import { Hono } from "hono";
+import { createMiddleware } from "hono/factory";
+import { z } from "zod";
+import type { AppEnv } from "../../http/app-env";
+import { ApiError } from "../../http/errors";
+import { secretsEqual } from "../../http/crypto";
+import { findOrg } from "../../db/orgs";
+import { acknowledgeLead, claimNext, pushLeads, servedLeads } from "../../db/buffer";
+import { readCursor, writeCursor } from "../../db/cursors";
+import { EnrichmentBusy, enrichEmail } from "../../enrichment/enrich";
+import { bufferPushBody, cursorBody, cursorParam, enrichBody, idempotencyKey, servedLeadsQuery } from "../../schemas/lead-service";
+import { compatAuth, parseSeed, seedBody, seedErrors } from "../shared";
+import { seedBufferedLead, seedEnrichment, seedServedLead } from "./shapes";
+
+export const leadServiceCompat = new Hono<AppEnv>();
+leadServiceCompat.onError(seedErrors("plain"));
+
+leadServiceCompat.get("/health", (c) => c.json({ status: "ok" }));
+
+/**
+ * The seed's X-Org-Id and X-App-Id name the organisation. With an org key
+ * they must be that org's; with a namespace API key they pick one of the
+ * namespace's orgs.
+ */
+const requireSeedOrg = createMiddleware<AppEnv>(async (c, next) => {
+  const clerkOrgId = c.req.header("X-Org-Id");
+  const appId = c.req.header("X-App-Id");
+  const org = c.var.org ?? (clerkOrgId && appId ? await findOrg(c.env.DB, c.var.namespace.id, clerkOrgId, appId) : undefined);
+  if (!c.var.org && (!clerkOrgId || !appId)) {
+    throw new ApiError(400, "invalid_request", "X-Org-Id and X-App-Id are required", [
+      ...(clerkOrgId ? [] : [{ path: "headers.X-Org-Id", message: "required" }]),
+      ...(appId ? [] : [{ path: "headers.X-App-Id", message: "required" }]),
+    ]);
+  }
+  if (!org || org.namespaceId !== c.var.namespace.id) throw new ApiError(403, "forbidden", "X-Org-Id and X-App-Id name no organisation of this key");
+  if (clerkOrgId !== undefined && !secretsEqual(clerkOrgId, org.clerkOrgId)) throw new ApiError(403, "forbidden", "X-Org-Id is not this key's organisation");
+  if (appId !== undefined && !secretsEqual(appId, org.appId)) throw new ApiError(403, "forbidden", "X-App-Id is not this key's app");
+  c.set("org", org);
+  await next();
+});
+
+for (const path of ["/buffer/*", "/enrich", "/leads", "/cursor/*"]) leadServiceCompat.use(path, compatAuth, requireSeedOrg);
+
+leadServiceCompat.post("/buffer/push", async (c) => {
+  const push = await seedBody(c, bufferPushBody);
+  if (push.clerkOrgId !== c.var.org.clerkOrgId) {
+    throw new ApiError(403, "forbidden", "clerkOrgId is not this key's organisation", [{ path: "clerkOrgId", message: "does not match X-Org-Id" }]);
+  }
+  const { buffered, skippedAlreadyServed } = await pushLeads(c.env.DB, c.var.org.id, push, Date.now());
+  return c.json({ buffered, skippedAlreadyServed });
+});
+
+const nextBody = z.object({ namespace: z.string().trim().min(1).max(200), parentRunId: z.string().trim().min(1).max(200).optional() });
+
+/**
+ * Served on pull: the core's claim and ack in one call, so a pulled lead is
+ * never handed out or buffered again. A retry with the same parentRunId and
+ * Idempotency-Key gets the same lead back.
+ */
+leadServiceCompat.post("/buffer/next", async (c) => {
+  const { namespace, parentRunId } = await seedBody(c, nextBody);
+  const key = parseSeed(idempotencyKey, c.req.header("Idempotency-Key"), "Idempotency-Key header");
+  const runId = parentRunId ?? `compat-${crypto.randomUUID()}`;
+  const now = Date.now();
+  const claim = await claimNext(c.env.DB, c.var.org.id, { namespace, parentRunId: runId, claimMs: Number(c.env.BUFFER_CLAIM_SECONDS) * 1000, idempotencyKey: key }, now);
+  if (!claim) return c.json({ found: false });
+  await acknowledgeLead(c.env.DB, c.var.org.id, namespace, claim.lead.id, runId, now);
+  return c.json({ found: true, lead: seedBufferedLead(claim.lead, c.var.org.clerkOrgId) });
+});
+
+leadServiceCompat.post("/enrich", async (c) => {
+  const { email } = await seedBody(c, enrichBody);
+  try {
+    return c.json(seedEnrichment(await enrichEmail(c.env, email)));
+  } catch (error) {
+    if (error instanceof EnrichmentBusy) {
+      c.header("Retry-After", "5");
+      throw new ApiError(503, "lookup_in_progress", `${error.message}; retry in a few seconds`);
+    }
+    throw error;
+  }
+});
+
+leadServiceCompat.get("/leads", async (c) => {
+  const query = parseSeed(servedLeadsQuery, c.req.query(), "query");
+  if (query.clerkOrgId !== undefined && query.clerkOrgId !== c.var.org.clerkOrgId) return c.json({ leads: [] });
+  const { leads } = await servedLeads(c.env.DB, c.var.org.id, query);
+  return c.json({ leads: leads.map((lead) => seedServedLead(lead, c.var.org.clerkOrgId)) });
+});
+
+leadServiceCompat.get("/cursor/:namespace", async (c) => {
+  const { namespace } = parseSeed(cursorParam, { namespace: c.req.param("namespace") });
+  const { state } = await readCursor(c.env.DB, c.var.org.id, namespace);
+  return c.json({ state });
+});
+
+leadServiceCompat.put("/cursor/:namespace", async (c) => {
+  const { namespace } = parseSeed(cursorParam, { namespace: c.req.param("namespace") });
+  const { state } = await seedBody(c, cursorBody);
+  await writeCursor(c.env.DB, c.var.org.id, namespace, state, Date.now());
+  return c.json({ ok: true });
+});

@@ -1,0 +1,127 @@
+/**
+ * What every seed adapter shares: auth by a namespace API key or an org key
+ * (as `Authorization: Bearer` or the seeds' `X-API-Key`), the seeds' error
+ * shapes, body reading, and a hand-off to the core's ingest pipeline.
+ */
+import type { Context, ErrorHandler, MiddlewareHandler } from "hono";
+import { createMiddleware } from "hono/factory";
+import type { z } from "zod";
+import type { AppEnv } from "../http/app-env";
+import { ApiError, validationError } from "../http/errors";
+import { enforceRateLimit } from "../http/rate-limit";
+import { findNamespaceById, findNamespaceByName, namespaceForApiKey, type IngestNamespace, type Namespace } from "../db/tenants";
+import { secretsEqual } from "../http/crypto";
+import { orgForKey } from "../db/orgs";
+import { scoringVersion } from "../db/scoring";
+import { readJsonBody } from "../ingest/body";
+import { ingestMessages, type IngestOutcome } from "../ingest/pipeline";
+
+function presentedKey(c: Context<AppEnv>): string {
+  const header = c.req.header("X-API-Key");
+  if (header) return header.trim();
+  const bearer = c.req.header("Authorization")?.match(/^Bearer\s+(\S+)$/i);
+  if (bearer) return bearer[1]!;
+  throw new ApiError(401, "unauthorized", "an API key is required: X-API-Key: <key> or Authorization: Bearer <key>");
+}
+
+/**
+ * A namespace API key acts on its namespace; an org key (lead service) on
+ * its org's namespace, and also sets `c.var.org`. Either spends its key's
+ * rate limit, like the native API.
+ */
+export const compatAuth: MiddlewareHandler<AppEnv> = createMiddleware<AppEnv>(async (c, next) => {
+  const key = presentedKey(c);
+  const namespace = await namespaceForApiKey(c.env.DB, key);
+  if (namespace) {
+    await enforceRateLimit(c, { kind: "api-key", id: namespace.apiKeyId });
+    c.set("namespace", { id: namespace.id, name: namespace.name });
+    c.set("apiKeyId", namespace.apiKeyId);
+    return next();
+  }
+  const org = await orgForKey(c.env.DB, key);
+  const orgNamespace = org ? await findNamespaceById(c.env.DB, org.namespaceId) : undefined;
+  if (!org || !orgNamespace) throw new ApiError(401, "unauthorized", "unknown API key");
+  await enforceRateLimit(c, { kind: "api-key", id: `org-${org.id}` });
+  c.set("org", org);
+  c.set("namespace", orgNamespace);
+  return next();
+});
+
+/**
+ * Like compatAuth, and the admin token too (Cairo's namespace admin and
+ * all-namespace syncs). Sets `c.var.caller`; a key's namespace also as
+ * `c.var.namespace`.
+ */
+export const compatCaller: MiddlewareHandler<AppEnv> = createMiddleware<AppEnv>(async (c, next) => {
+  const key = presentedKey(c);
+  if (c.env.ADMIN_TOKEN && secretsEqual(key, c.env.ADMIN_TOKEN)) {
+    c.set("caller", { kind: "admin" });
+    return next();
+  }
+  return compatAuth(c, async () => {
+    c.set("caller", { kind: "namespace", namespace: c.var.namespace });
+    await next();
+  });
+});
+
+/** The namespace a call acts on: the key's own, or for the admin token the one named by `?namespace=`. */
+export async function callerNamespace(c: Context<AppEnv>): Promise<Namespace> {
+  if (c.var.caller.kind === "namespace") return c.var.caller.namespace;
+  const name = c.req.query("namespace");
+  if (!name) throw new ApiError(400, "invalid_request", "the admin token needs ?namespace=<name>", [{ path: "namespace", message: "required" }]);
+  const namespace = await findNamespaceByName(c.env.DB, name);
+  if (!namespace) throw new ApiError(404, "not_found", `no namespace named ${name}`);
+  return namespace;
+}
+
+/** The seeds' error answers: leadflare's one shape, with Cairo's `success: false` beside it. */
+export function seedErrors(flavour: "plain" | "success-flag"): ErrorHandler<AppEnv> {
+  return (error, c) => {
+    const known =
+      error instanceof ApiError ? error : new ApiError(500, "internal_error", "something went wrong on our side; retry the call");
+    if (!(error instanceof ApiError)) console.error("unhandled error in a compat route", error);
+    const body: { code: string; message: string; details?: unknown } = { code: known.code, message: known.message };
+    if (known.details !== undefined) body.details = known.details;
+    return c.json(flavour === "success-flag" ? { success: false, error: body } : { error: body }, known.status);
+  };
+}
+
+export const COMPAT_MAX_BODY_BYTES = 500 * 1024;
+
+/** The JSON body whatever its Content-Type (the seeds' curl examples often send none), checked by `schema`. */
+export async function seedBody<S extends z.ZodType>(c: Context<AppEnv>, schema: S, maxBytes = COMPAT_MAX_BODY_BYTES): Promise<z.output<S>> {
+  const { value } = await readJsonBody(c.req.raw, maxBytes);
+  return parseSeed(schema, value);
+}
+
+/** Like seedBody, for routes whose seed examples often send no body at all (`curl -X POST …/start`): none reads as `{}`. */
+export async function optionalSeedBody<S extends z.ZodType>(c: Context<AppEnv>, schema: S): Promise<z.output<S>> {
+  const raw = await c.req.raw.clone().arrayBuffer();
+  if (raw.byteLength === 0) return parseSeed(schema, {});
+  return seedBody(c, schema, COMPAT_MAX_BODY_BYTES);
+}
+
+export function parseSeed<S extends z.ZodType>(schema: S, input: unknown, what?: string): z.output<S> {
+  const result = schema.safeParse(input);
+  if (!result.success) throw validationError(result.error, what);
+  return result.data;
+}
+
+/** Hands Segment messages to the core pipeline for the caller's namespace, as an API-key caller. */
+export async function ingestForNamespace(c: Context<AppEnv>, messages: unknown[], target: Namespace = c.var.namespace): Promise<IngestOutcome> {
+  const namespace: IngestNamespace = {
+    ...target,
+    scoringVersion: await scoringVersion(c.env.DB, target.id),
+    // The pipeline itself does not read it: rate limits were taken by the auth middleware.
+    sourceId: c.var.apiKeyId ?? "compat",
+  };
+  return ingestMessages(c.env, namespace, messages, {});
+}
+
+/** A pipeline rejection of one of the adapter's own messages, as a 4xx naming the seed's field. */
+export function rejectionError(outcome: IngestOutcome, fieldOf: (index: number) => string): ApiError | undefined {
+  const first = outcome.rejected[0];
+  if (!first) return undefined;
+  const status = first.code === "message_too_large" ? 413 : 400;
+  return new ApiError(status, first.code, `${fieldOf(first.index)}: ${first.message}`, outcome.rejected.map((r) => ({ path: fieldOf(r.index), message: r.message })));
+}
