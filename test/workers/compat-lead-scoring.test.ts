@@ -7,6 +7,9 @@ import { describe, expect, it } from "vitest";
 import { api, apiSend, basic, call, eventually, newTenant, timelineOf, type Tenant } from "./helpers";
 
 const BASE = "/compat/lead-scoring";
+// The seed README dates its examples 2026-02-11; the replay dates them two days
+// before today, so the live-call window (365 days back) and decay never depend on the calendar.
+const DOC_DAY = new Date(Date.now() - 2 * 86_400_000).toISOString().slice(0, 10);
 
 /** Sends `body` exactly as written (a string), as curl -d would, with the key as X-API-Key. */
 async function seed(t: Tenant, method: string, path: string, body?: string, headers: Record<string, string> = {}) {
@@ -54,7 +57,7 @@ describe("Lead Scoring System compat: API Documentation", () => {
     "eventType": "page_view",
     "leadId": "lead_123",
     "eventId": "evt_unique_456",
-    "timestamp": "2026-02-11T10:30:00Z",
+    "timestamp": "${DOC_DAY}T10:30:00Z",
     "properties": {
       "page": "/pricing",
       "duration": 45
@@ -66,7 +69,7 @@ describe("Lead Scoring System compat: API Documentation", () => {
     expect(res.body).toEqual({ message: "Event queued for processing", eventId: "evt_unique_456" });
     const timeline = await seed(t, "GET", "/api/leads/lead_123/timeline");
     expect(timeline.status).toBe(200);
-    expect(timeline.body[0]).toMatchObject({ eventId: "evt_unique_456", eventType: "page_view", timestamp: "2026-02-11T10:30:00.000Z", scoreDelta: 5, newScore: 5 });
+    expect(timeline.body[0]).toMatchObject({ eventId: "evt_unique_456", eventType: "page_view", timestamp: `${DOC_DAY}T10:30:00.000Z`, scoreDelta: 5, newScore: 5 });
   });
 
   it("POST /api/events/batch answers 202 with the count", async () => {
@@ -242,7 +245,7 @@ describe("Lead Scoring System compat: Testing & Verification", () => {
     "eventType":"demo_request",
     "leadId":"${id}",
     "eventId":"evt_late",
-    "timestamp":"2026-02-11T12:00:00Z"
+    "timestamp":"${DOC_DAY}T12:00:00Z"
   }`,
     );
     const early = await seed(
@@ -253,7 +256,7 @@ describe("Lead Scoring System compat: Testing & Verification", () => {
     "eventType":"page_view",
     "leadId":"${id}",
     "eventId":"evt_early",
-    "timestamp":"2026-02-11T10:00:00Z"
+    "timestamp":"${DOC_DAY}T10:00:00Z"
   }`,
     );
     expect([late.status, early.status]).toEqual([202, 202]);
@@ -309,7 +312,7 @@ describe("one core: the seed's scenario through the native API gives the same sc
     const id = await createAlice(viaCompat);
     await fireWorkflowEvents(viaCompat, id);
     await seed(viaCompat, "POST", "/api/events", `{"eventType":"signup","leadId":"${id}","eventId":"dup-test"}`);
-    await seed(viaCompat, "POST", "/api/events", `{"eventType":"page_view","leadId":"${id}","eventId":"evt_early","timestamp":"2026-02-11T10:00:00Z"}`);
+    await seed(viaCompat, "POST", "/api/events", `{"eventType":"page_view","leadId":"${id}","eventId":"evt_early","timestamp":"${DOC_DAY}T10:00:00Z"}`);
 
     const viaNative = await newTenant("native");
     const track = (event: string, messageId: string, timestamp?: string) => ({ type: "track", userId: "alice", event, messageId, ...(timestamp ? { timestamp } : {}) });
@@ -324,7 +327,7 @@ describe("one core: the seed's scenario through the native API gives the same sc
           track("demo_request", "evt_003"),
           track("signup", "dup-test"),
           track("signup", "dup-test"),
-          track("page_view", "evt_early", "2026-02-11T10:00:00Z"),
+          track("page_view", "evt_early", `${DOC_DAY}T10:00:00Z`),
         ],
       }),
     });
@@ -340,7 +343,7 @@ describe("one core: the seed's scenario through the native API gives the same sc
     expect([sameLead.score, sameLead.stage]).toEqual([compatLead.currentScore, compatLead.leadStage]);
 
     const compatDeltas: [string, number][] = (await seed(viaCompat, "GET", `/api/leads/${id}/timeline`)).body.map((e: any) => [e.eventId, e.scoreDelta]);
-    // Both hold the backdated event's decay rows too: every scored row matches.
+    // Every scored row matches, the backdated one included.
     const nativeDeltas: [string, number][] = (await timelineOf(viaNative, nativeLead.id)).map((e: any) => [e.messageId, e.scoreDelta]);
     const scored = ([messageId]: [string, number]) => messageId !== "" && !messageId.startsWith("merge:");
     // Events of one native batch share a timestamp, so the order of equal times may differ: compare as sets.
