@@ -152,7 +152,7 @@ describe("Cairo compat: jobs and scoring", () => {
 });
 
 describe("sync schedule (pure)", () => {
-  const now = Date.UTC(2026, 0, 1, 12);
+  const now = Date.now();
   it.each([
     [{ syncEnabled: false, syncIntervalMinutes: null, lastSyncedAt: null }, false],
     [{ syncEnabled: true, syncIntervalMinutes: null, lastSyncedAt: now - 60_000 }, true],
