@@ -165,6 +165,10 @@ describe("the console", () => {
     expect(((await refused.json()) as any).error.code).toBe("read_only_key");
     await openScreen(page, "destinations");
     expect(await page.locator("#view section[aria-label='New destination']").count()).toBe(0);
+    await openScreen(page, "orgs");
+    expect(await page.locator("#view section[aria-label='New organisation']").count()).toBe(0);
+    expect(await page.locator("#view th", { hasText: "actions" }).count()).toBe(0);
+    expect(await page.locator("#nav a[data-path=namespaces]").count()).toBe(0);
   });
 
   it("as admin: rotates an API key with no grace (the new key shown once, the old one refused), then revokes it", async () => {

@@ -21,7 +21,7 @@ export function keysCard(title: string, base: string, keys: ListedKey[], canWrit
   const status = notice();
   const out = el("div", {});
   const withScope = keys.some((k) => k.scope);
-  const headers = ["name", "prefix", ...(withScope ? ["scope"] : []), "created", "last used", "old key valid until", ...(canWrite ? ["actions"] : [])];
+  const headers = [...(canWrite ? ["actions"] : []), "name", "prefix", ...(withScope ? ["scope"] : []), "last used", "created"];
 
   const rotateForm = (key: ListedKey) => {
     const grace = input("graceSeconds", { type: "number", min: "0", max: String(7 * DAY), step: "1", value: String(DAY), required: true });
@@ -41,7 +41,7 @@ export function keysCard(title: string, base: string, keys: ListedKey[], canWrit
   const keyRow = (key: ListedKey): HTMLTableRowElement => {
     const actions = el(
       "div",
-      { class: "actions" },
+      { class: "row-actions" },
       button("Rotate", () => out.replaceChildren(rotateForm(key)), { "aria-label": `Rotate ${key.name}` }),
       button(
         "Revoke",
@@ -58,7 +58,8 @@ export function keysCard(title: string, base: string, keys: ListedKey[], canWrit
         { class: "danger", "aria-label": `Revoke ${key.name}` },
       ),
     );
-    const tr = row(key.name, el("code", {}, key.prefix ?? "—"), ...(withScope ? [key.scope ?? ""] : []), time(key.createdAt), time(key.lastUsedAt), time(key.previousKeyValidUntil), ...(canWrite ? [actions] : []));
+    const name = el("span", {}, key.name, key.previousKeyValidUntil ? el("small", { class: "muted" }, ` (old key until ${time(key.previousKeyValidUntil)})`) : null);
+    const tr = row(...(canWrite ? [actions] : []), name, el("code", {}, key.prefix ?? "—"), ...(withScope ? [key.scope ?? ""] : []), time(key.lastUsedAt), time(key.createdAt));
     return tr;
   };
 
