@@ -52,8 +52,8 @@ export async function render(view: HTMLElement): Promise<void> {
       card(
         "Namespaces",
         table(
-          ["name", "keywords", "accepts routed from", "edit"],
-          namespaces.map((ns) => row(ns.name, ns.keywords.join(", ") || "—", ns.acceptRoutedFrom.join(", ") || "—", el("button", { type: "button", "aria-label": `Edit ${ns.name}`, onclick: () => edit(ns) }, "Edit"))),
+          ["edit", "name", "keywords", "accepts routed from"],
+          namespaces.map((ns) => row(el("button", { type: "button", "aria-label": `Edit ${ns.name}`, onclick: () => edit(ns) }, "Edit"), ns.name, ns.keywords.join(", ") || "—", ns.acceptRoutedFrom.join(", ") || "—")),
           "No namespaces yet.",
         ),
         editing,
