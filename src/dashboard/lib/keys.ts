@@ -2,7 +2,7 @@
 // scope for API keys), with Rotate (a grace period, the new key shown once)
 // and Revoke (after a confirmation) on each row when the key may write.
 import { send } from "./api";
-import { button, card, el, field, input, notice, row, secretBox, table, time } from "./dom";
+import { button, card, el, field, formValues, input, notice, row, secretBox, table, time } from "./dom";
 
 export interface ListedKey {
   id: string;
@@ -73,9 +73,7 @@ export function createForm(fields: HTMLElement[], submit: string, onSubmit: (val
   const form = el("form", { class: "stack" }, ...fields, el("button", {}, submit), status);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    const values: Record<string, string> = {};
-    for (const [name, value] of new FormData(form)) values[name] = String(value).trim();
-    onSubmit(values)
+    onSubmit(formValues(form))
       .then((shown) => {
         out.replaceChildren(shown);
         status.show("Created.");
@@ -85,5 +83,3 @@ export function createForm(fields: HTMLElement[], submit: string, onSubmit: (val
   });
   return el("div", {}, form, out);
 }
-
-export { secretBox };

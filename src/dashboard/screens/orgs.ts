@@ -1,8 +1,8 @@
 // Lead-service organisations of the namespace: each has its own X-API-Key
 // (shown once), rotated or revoked here. A read key sees the list only.
 import { api, me, send } from "../lib/api";
-import { card, el, field, input } from "../lib/dom";
-import { createForm, keysCard, secretBox, type ListedKey } from "../lib/keys";
+import { card, el, field, input, secretBox } from "../lib/dom";
+import { createForm, keysCard, type ListedKey } from "../lib/keys";
 
 interface Org {
   id: string;

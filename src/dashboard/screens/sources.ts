@@ -3,8 +3,8 @@
 // to paste into Lemlist or Smartlead. Each list rotates and revokes its keys;
 // a new key is shown once.
 import { api, me, send, session } from "../lib/api";
-import { card, el, field, input, select } from "../lib/dom";
-import { createForm, keysCard, secretBox, type ListedKey } from "../lib/keys";
+import { card, el, field, input, secretBox, select } from "../lib/dom";
+import { createForm, keysCard, type ListedKey } from "../lib/keys";
 
 export async function render(view: HTMLElement): Promise<void> {
   if (!me.admin) {
