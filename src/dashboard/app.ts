@@ -15,6 +15,8 @@ import * as sources from "./screens/sources";
 import * as accounts from "./screens/accounts";
 import * as privacy from "./screens/privacy";
 import * as buffers from "./screens/buffers";
+import * as orgs from "./screens/orgs";
+import * as namespaces from "./screens/namespaces";
 
 type Screen = { render(view: HTMLElement, params: string[]): Promise<void | (() => void)> };
 
@@ -28,8 +30,10 @@ const SCREENS: Array<{ path: string; title: string; screen: Screen; inNav: boole
   { path: "automations", title: "Automations", screen: automations, inNav: true },
   { path: "sources", title: "Sources & keys", screen: sources, inNav: true },
   { path: "accounts", title: "Accounts & sync", screen: accounts, inNav: true },
+  { path: "orgs", title: "Organisations", screen: orgs, inNav: true },
   { path: "buffers", title: "Lead buffers", screen: buffers, inNav: true },
   { path: "privacy", title: "Privacy", screen: privacy, inNav: true },
+  { path: "namespaces", title: "Namespaces", screen: namespaces, inNav: true, adminOnly: true },
 ];
 
 const view = $("#view");

@@ -12,6 +12,11 @@ let browser: Awaited<ReturnType<typeof newBrowser>>;
 let page: Page;
 let receiver: Awaited<ReturnType<typeof startReceiver>>;
 
+/** The status the API answers a request with this key. */
+async function statusWithKey(key: string): Promise<number> {
+  return (await fetch(`${leadflare.url}/api/leads`, { headers: { Authorization: `Bearer ${key}` } })).status;
+}
+
 const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
 
 async function sendEvents(batch: unknown[]) {
@@ -121,7 +126,7 @@ describe("the console", () => {
   });
 
   it("shows ICP table, automations, accounts and sync, buffers and privacy screens; erases a lead", async () => {
-    for (const screen of ["icp", "automations", "accounts", "buffers", "privacy"]) {
+    for (const screen of ["icp", "automations", "accounts", "orgs", "buffers", "privacy"]) {
       await openScreen(page, screen);
       await checkAtBothWidths(page, screen);
     }
@@ -160,5 +165,78 @@ describe("the console", () => {
     expect(((await refused.json()) as any).error.code).toBe("read_only_key");
     await openScreen(page, "destinations");
     expect(await page.locator("#view section[aria-label='New destination']").count()).toBe(0);
+    await openScreen(page, "orgs");
+    expect(await page.locator("#view section[aria-label='New organisation']").count()).toBe(0);
+    expect(await page.locator("#view th", { hasText: "actions" }).count()).toBe(0);
+    expect(await page.locator("#nav a[data-path=namespaces]").count()).toBe(0);
+  });
+
+  it("as admin: rotates an API key with no grace (the new key shown once, the old one refused), then revokes it", async () => {
+    await signIn(page, leadflare.url, DEV.adminToken, DEV.namespace);
+    await openScreen(page, "sources");
+    const newKey = page.locator("#view section[aria-label='New API key']");
+    await newKey.locator("input[name=name]").fill("rotating");
+    await newKey.locator("button:has-text('Create API key')").click();
+    const oldKey = await newKey.locator("input.secret").inputValue();
+    expect(await statusWithKey(oldKey)).toBe(200);
+
+    const apiKeys = page.locator("#view section[aria-label='API keys']");
+    await apiKeys.locator("tr", { hasText: "rotating" }).waitFor();
+    await apiKeys.locator("button[aria-label='Rotate rotating']").click();
+    await apiKeys.locator("input[name=graceSeconds]").fill("0");
+    await apiKeys.locator("button:has-text('Rotate now')").click();
+    const rotated = await apiKeys.locator("input.secret").inputValue();
+    expect(rotated).toMatch(/^lf_/);
+    expect(rotated).not.toBe(oldKey);
+    expect(await apiKeys.locator(".notice").textContent()).toContain("the old key no longer works");
+    expect(await statusWithKey(oldKey)).toBe(401);
+    expect(await statusWithKey(rotated)).toBe(200);
+    await checkAtBothWidths(page, "keys-rotated");
+
+    // Shown once: opened again, the screen lists the key by its prefix only.
+    await openScreen(page, "overview");
+    await openScreen(page, "sources");
+    await apiKeys.locator("tr", { hasText: "rotating" }).waitFor();
+    expect(await page.locator("#view input.secret").count()).toBe(0);
+    expect(await page.locator("#view").textContent()).not.toContain(rotated);
+    expect(await apiKeys.locator("tr", { hasText: "rotating" }).textContent()).toContain(rotated.slice(0, 7));
+
+    await apiKeys.locator("button[aria-label='Revoke rotating']").click(); // the confirmation is accepted
+    await apiKeys.locator(".notice", { hasText: "Revoked rotating" }).waitFor();
+    expect(await apiKeys.locator("tr", { hasText: "rotating" }).count()).toBe(0);
+    expect(await statusWithKey(rotated)).toBe(401);
+  });
+
+  it("as admin: creates a namespace and sets its keywords and the namespaces it accepts routed activity from", async () => {
+    const name = `acme-${Date.now().toString(36)}`;
+    const keyword = `acme corp ${Date.now().toString(36)}`;
+    await openScreen(page, "namespaces");
+    const create = page.locator("#view section[aria-label='New namespace']");
+    await create.locator("input[name=name]").fill(name);
+    await create.locator("button:has-text('Create namespace')").click();
+    const listed = page.locator("#view section[aria-label='Namespaces'] tr", { hasText: name });
+    await listed.waitFor();
+
+    await page.click(`#view button[aria-label='Edit ${name}']`);
+    const edit = page.locator(`#view form[aria-label='Edit ${name}']`);
+    await edit.locator("input[name=keywords]").fill(`${keyword}, acme`);
+    await edit.locator("input[name=acceptRoutedFrom]").fill(DEV.namespace);
+    await edit.locator(`button:has-text('Save ${name}')`).click();
+    await listed.filter({ hasText: keyword }).waitFor();
+    await checkAtBothWidths(page, "namespaces");
+
+    const res = await fetch(`${leadflare.url}/api/namespaces/${name}`, { headers: { Authorization: `Bearer ${DEV.adminToken}` } });
+    const { namespace } = (await res.json()) as any;
+    expect(namespace.keywords).toEqual(expect.arrayContaining([keyword, "acme"]));
+    expect(namespace.keywords).toHaveLength(2);
+    expect(namespace.acceptRoutedFrom).toEqual([DEV.namespace]);
+
+    // A name that is no namespace is refused with the server's message, and nothing changes.
+    await page.click(`#view button[aria-label='Edit ${name}']`);
+    await edit.locator("input[name=acceptRoutedFrom]").fill("no-such-namespace");
+    await edit.locator(`button:has-text('Save ${name}')`).click();
+    await edit.locator(".notice.error", { hasText: "acceptRoutedFrom.0" }).waitFor();
+    const after = (await (await fetch(`${leadflare.url}/api/namespaces/${name}`, { headers: { Authorization: `Bearer ${DEV.adminToken}` } })).json()) as any;
+    expect(after.namespace.acceptRoutedFrom).toEqual([DEV.namespace]);
   });
 });

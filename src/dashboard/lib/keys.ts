@@ -1,0 +1,85 @@
+// One kind of key listed in a card: prefix, name, created, last used (and
+// scope for API keys), with Rotate (a grace period, the new key shown once)
+// and Revoke (after a confirmation) on each row when the key may write.
+import { send } from "./api";
+import { button, card, el, field, formValues, input, notice, row, secretBox, table, time } from "./dom";
+
+export interface ListedKey {
+  id: string;
+  name: string;
+  prefix: string | null;
+  createdAt: string;
+  lastUsedAt: string | null;
+  previousKeyValidUntil: string | null;
+  scope?: "read" | "write";
+}
+
+const DAY = 86_400;
+
+/** `base` is the collection's path (e.g. /api/namespaces/acme/api-keys); each key is `${base}/${id}`. */
+export function keysCard(title: string, base: string, keys: ListedKey[], canWrite: boolean, ...extra: HTMLElement[]): HTMLElement {
+  const status = notice();
+  const out = el("div", {});
+  const withScope = keys.some((k) => k.scope);
+  const headers = [...(canWrite ? ["actions"] : []), "name", "prefix", ...(withScope ? ["scope"] : []), "last used", "created"];
+
+  const rotateForm = (key: ListedKey) => {
+    const grace = input("graceSeconds", { type: "number", min: "0", max: String(7 * DAY), step: "1", value: String(DAY), required: true });
+    const form = el("form", { class: "actions", "aria-label": `Rotate ${key.name}` }, field(`Grace period for the old key of ${key.name} (seconds)`, grace), el("button", {}, "Rotate now"), button("Cancel", () => out.replaceChildren()));
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      send<{ key: string; previousKeyValidUntil: string | null }>("POST", `${base}/${encodeURIComponent(key.id)}/rotate`, { graceSeconds: Number(grace.value) })
+        .then((r) => {
+          out.replaceChildren(secretBox(`New key for ${key.name}`, r.key));
+          status.show(r.previousKeyValidUntil ? `Rotated; the old key works until ${time(r.previousKeyValidUntil)}.` : "Rotated; the old key no longer works.");
+        })
+        .catch((e: Error) => status.show(e.message, true));
+    });
+    return form;
+  };
+
+  const keyRow = (key: ListedKey): HTMLTableRowElement => {
+    const actions = el(
+      "div",
+      { class: "row-actions" },
+      button("Rotate", () => out.replaceChildren(rotateForm(key)), { "aria-label": `Rotate ${key.name}` }),
+      button(
+        "Revoke",
+        () => {
+          if (!confirm(`Revoke ${key.name}? It stops working at once.`)) return;
+          send("DELETE", `${base}/${encodeURIComponent(key.id)}`)
+            .then(() => {
+              tr.remove();
+              out.replaceChildren();
+              status.show(`Revoked ${key.name}.`);
+            })
+            .catch((e: Error) => status.show(e.message, true));
+        },
+        { class: "danger", "aria-label": `Revoke ${key.name}` },
+      ),
+    );
+    const name = el("span", {}, key.name, key.previousKeyValidUntil ? el("small", { class: "muted" }, ` (old key until ${time(key.previousKeyValidUntil)})`) : null);
+    const tr = row(...(canWrite ? [actions] : []), name, el("code", {}, key.prefix ?? "—"), ...(withScope ? [key.scope ?? ""] : []), time(key.lastUsedAt), time(key.createdAt));
+    return tr;
+  };
+
+  return card(title, table(headers, keys.map(keyRow), "No keys yet."), status, out, ...extra);
+}
+
+/** A create form whose answer (a key or URL shown once) replaces what it showed last. */
+export function createForm(fields: HTMLElement[], submit: string, onSubmit: (values: Record<string, string>) => Promise<HTMLElement>): HTMLElement {
+  const status = notice();
+  const out = el("div", {});
+  const form = el("form", { class: "stack" }, ...fields, el("button", {}, submit), status);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    onSubmit(formValues(form))
+      .then((shown) => {
+        out.replaceChildren(shown);
+        status.show("Created.");
+        form.reset();
+      })
+      .catch((e: Error) => status.show(e.message, true));
+  });
+  return el("div", {}, form, out);
+}

@@ -1,0 +1,36 @@
+// Lead-service organisations of the namespace: each has its own X-API-Key
+// (shown once), rotated or revoked here. A read key sees the list only.
+import { api, me, send } from "../lib/api";
+import { card, el, field, input, secretBox } from "../lib/dom";
+import { createForm, keysCard, type ListedKey } from "../lib/keys";
+
+interface Org {
+  id: string;
+  clerkOrgId: string;
+  appId: string;
+  prefix: string | null;
+  createdAt: string;
+  lastUsedAt: string | null;
+  previousKeyValidUntil: string | null;
+}
+
+export async function render(view: HTMLElement): Promise<void> {
+  const { orgs } = await api<{ orgs: Org[] }>("/api/orgs");
+  const keys: ListedKey[] = orgs.map((o) => ({ ...o, name: `${o.clerkOrgId} · ${o.appId}` }));
+  view.replaceChildren(
+    el(
+      "div",
+      { class: "grid" },
+      keysCard("Organisations (org keys)", "/api/orgs", keys, me.canWrite),
+      me.canWrite
+        ? card(
+            "New organisation",
+            createForm([field("Org id (X-Org-Id)", input("clerkOrgId", { required: true })), field("App id (X-App-Id)", input("appId", { required: true }))], "Create organisation", async (v) => {
+              const r = await send<{ apiKey: string }>("POST", "/api/orgs", { clerkOrgId: v.clerkOrgId, appId: v.appId });
+              return secretBox("Org key (X-API-Key)", r.apiKey);
+            }),
+          )
+        : null,
+    ),
+  );
+}
