@@ -19,6 +19,8 @@ type AttioConfig = z.output<typeof config>;
  */
 export const attio: DestinationModule<AttioConfig> = {
   type: "attio",
+  title: "Attio",
+  docsUrl: "https://docs.attio.com/rest-api/endpoint-reference/records/assert-a-record",
   config,
   secretFields: ["apiKey"],
   // Scores live on the person: only score and stage changes (and tests) are sent.

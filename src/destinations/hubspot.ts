@@ -9,6 +9,8 @@ type HubspotConfig = z.output<typeof config>;
 /** HubSpot: batch upsert of the contact keyed by email, with the scores as contact properties. */
 export const hubspot: DestinationModule<HubspotConfig> = {
   type: "hubspot",
+  title: "HubSpot",
+  docsUrl: "https://developers.hubspot.com/docs/api/crm/contacts",
   config,
   secretFields: ["accessToken"],
   // Scores live on the contact: only score and stage changes (and tests) are sent.

@@ -93,6 +93,8 @@ async function send(items: DeliveryItem[], cfg: MixpanelConfig, env: Env, timeou
 
 export const mixpanel: DestinationModule<MixpanelConfig> = {
   type: "mixpanel",
+  title: "Mixpanel",
+  docsUrl: "https://developer.mixpanel.com/reference/import-events",
   config,
   secretFields: ["token", "apiSecret"],
   accepts: (item, cfg) => item.kind !== "change" || cfg.peopleProperties,

@@ -13,6 +13,8 @@ type SegmentConfig = z.output<typeof config>;
 /** Re-sends the event in Segment's format, keeping its messageId so the receiver dedupes retries. */
 export const segmentForward: DestinationModule<SegmentConfig> = {
   type: "segment",
+  title: "Segment",
+  docsUrl: "https://segment.com/docs/connections/sources/catalog/libraries/server/http-api/",
   config,
   secretFields: ["writeKey"],
   accepts: (item) => item.kind !== "change",

@@ -36,6 +36,8 @@ export function slackText(item: DeliveryItem): string {
 /** Slack incoming webhook: chosen events and stage changes as readable messages. */
 export const slack: DestinationModule<SlackConfig> = {
   type: "slack",
+  title: "Slack",
+  docsUrl: "https://api.slack.com/messaging/webhooks",
   config,
   secretFields: ["webhookUrl"],
   accepts(item, cfg) {

@@ -37,6 +37,10 @@ export interface DeliveryContext {
 /** One outside system. Each module only knows how to talk to its system. */
 export interface DestinationModule<Config> {
   type: string;
+  /** The outside system's name, as the console shows it. */
+  title: string;
+  /** The outside API's documentation for what this module calls. */
+  docsUrl: string;
   config: z.ZodType<Config>;
   /** Config fields that are secrets: kept, but never shown back by the API. */
   secretFields: readonly string[];

@@ -34,6 +34,8 @@ export function webhookBody(item: DeliveryItem) {
 /** A JSON POST of every item, signed, with the messageId as Idempotency-Key. */
 export const webhook: DestinationModule<WebhookConfig> = {
   type: "webhook",
+  title: "Webhook",
+  docsUrl: "README.md#destinations-and-automations",
   config,
   // Header values carry credentials (Authorization: Bearer …): every one is a secret.
   secretFields: ["secret", "headers"],
