@@ -6,9 +6,11 @@ import { hubspotFake, mixpanelFake, segmentFake } from "../fakes/services";
 
 let uninstall: (() => void) | undefined;
 let restoreDb: (() => void) | undefined;
+let restoreQueues: (() => void) | undefined;
 afterEach(() => {
   uninstall?.();
   restoreDb?.();
+  restoreQueues?.();
 });
 
 const LEADS = 40;
@@ -42,6 +44,37 @@ function countD1(): { writes: Map<string, number>; reads: Map<string, number> } 
   return { writes, reads };
 }
 
+/**
+ * Counts the lead batches the outboxes send, per destinations queue binding
+ * and per lead (the lead objects share this isolate's env).
+ */
+function countDestinationQueues(): { byQueue: Map<string, number>; queuesOfLead: Map<string, Set<string>> } {
+  const byQueue = new Map<string, number>();
+  const queuesOfLead = new Map<string, Set<string>>();
+  const bindings = Object.keys(env).filter((k) => /^DESTINATIONS(_\d+)?$/.test(k));
+  const real = new Map(bindings.map((b) => [b, (env as unknown as Record<string, Queue>)[b]!]));
+  for (const [binding, queue] of real) {
+    (env as unknown as Record<string, Queue>)[binding] = new Proxy(queue, {
+      get(target, key) {
+        if (key === "send")
+          return (body: { kind: string; leadId?: string }, options?: QueueSendOptions) => {
+            if (body.kind === "lead-batch" && body.leadId) {
+              byQueue.set(binding, (byQueue.get(binding) ?? 0) + 1);
+              queuesOfLead.set(body.leadId, (queuesOfLead.get(body.leadId) ?? new Set()).add(binding));
+            }
+            return target.send(body, options);
+          };
+        const value = Reflect.get(target, key);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+  }
+  restoreQueues = () => {
+    for (const [binding, queue] of real) (env as unknown as Record<string, Queue>)[binding] = queue;
+  };
+  return { byQueue, queuesOfLead };
+}
+
 const total = (map: Map<string, number>, except: string[] = []) => [...map].filter(([table]) => !except.includes(table)).reduce((n, [, c]) => n + c, 0);
 
 describe("per-event budgets of the delivery path", () => {
@@ -68,6 +101,7 @@ describe("per-event budgets of the delivery path", () => {
     await new Promise((r) => setTimeout(r, 3_000));
 
     const d1 = countD1();
+    const queues = countDestinationQueues();
     const calls = { mixpanel: mixpanel.requests.length, hubspot: hubspot.requests.length, segment: segment.requests.length };
     const segmentEvents = () => segment.requests.reduce((n, r) => n + JSON.parse(r.body).batch.length, 0);
     const segmentBefore = segmentEvents();
@@ -101,6 +135,7 @@ describe("per-event budgets of the delivery path", () => {
       }
     }, 30_000, 500);
     restoreDb?.();
+    restoreQueues?.();
 
     const perEvent = (n: number) => n / events;
     const used = {
@@ -119,6 +154,13 @@ describe("per-event budgets of the delivery path", () => {
     expect(d1.reads.get("lead_tombstones") ?? 0).toBeGreaterThan(0);
     expect(d1.writes.get("deliveries") ?? 0).toBe(0);
     expect(deliveryWrites).toBe(0);
+    // The outboxes' batches spread over the destinations queues by lead id, each lead always on the same queue, at most one batch per event.
+    const batches = total(queues.byQueue);
+    console.log(`destinations queues: ${batches} lead batches, ${JSON.stringify(Object.fromEntries(queues.byQueue))}`);
+    expect(batches).toBeGreaterThan(0);
+    expect(batches).toBeLessThanOrEqual(events);
+    expect(queues.byQueue.size).toBeGreaterThanOrEqual(5);
+    for (const [lead, used] of queues.queuesOfLead) expect([...used], lead).toHaveLength(1);
     for (const [name, n] of Object.entries(used)) {
       expect(n, name).toBeGreaterThan(0);
       expect(perEvent(n), name).toBeLessThanOrEqual(1 / 50);
