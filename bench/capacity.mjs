@@ -53,6 +53,12 @@ async function measure() {
 }
 
 const projectionQueues = config.queues.producers.filter((p) => p.queue.startsWith("leadflare-projection")).length;
+// Producer bindings by family (DESTINATIONS, DESTINATIONS_1 … → DESTINATIONS: 8): a lead always sends to one queue of its family.
+const queueFamilies = {};
+for (const p of config.queues.producers) {
+  const family = p.binding.replace(/_\d+$/, "");
+  queueFamilies[family] = (queueFamilies[family] ?? 0) + 1;
+}
 // The projection consumer's D1 time per summary, pooled over all workloads (local durations are whole ms and noisy).
 const pooled = runs.map(perOp).reduce((acc, o) => ({ busy: acc.busy + (o.perSummary["d1BusyMs:projection"] ?? 0) * o.summaries, summaries: acc.summaries + o.summaries }), { busy: 0, summaries: 0 });
 const projectionBusyMsPerSummary = pooled.busy / Math.max(1, pooled.summaries);
@@ -63,6 +69,7 @@ const models = runs.map((run) => {
     projectionIntervalSeconds,
     projectionBatchSize,
     projectionQueues,
+    queueFamilies,
     projectionBusyMsPerSummary,
     liveFlushesPerIsolatePerSecond: run.liveNotices !== undefined ? liveRpcs / (run.loadMs / 1000) : undefined,
   });
@@ -91,6 +98,7 @@ const out = {
   projectionIntervalSeconds,
   projectionBatchSize,
   projectionQueues,
+  queueFamilies,
   projectionBusyMsPerSummary,
   assumedIsolates: TARGET.isolates,
   worstWorkload: worst.workload,

@@ -35,6 +35,8 @@ export const PRICES = {
 
 const sum = (o) => Object.values(o ?? {}).reduce((n, v) => n + (typeof v === "number" ? v : 0), 0);
 const isProjection = (name) => /projection/i.test(name);
+/** A queue binding's family: DESTINATIONS_3 → DESTINATIONS (a lead always sends to the same queue of its family). */
+const queueFamily = (binding) => binding.replace(/_\d+$/, "");
 
 /**
  * Per-event and per-summary figures of one workload. A lead sends one
@@ -93,7 +95,7 @@ export function perOp(run) {
  * interval sends one). `isolates`: how many Worker isolates serve the
  * namespace's traffic at once (live-stream publishes are coalesced per isolate).
  */
-export function scale(run, { eventsPerMinute, leads, projectionIntervalSeconds, projectionBatchSize, projectionQueues, projectionBusyMsPerSummary, isolates, liveFlushesPerIsolatePerSecond }) {
+export function scale(run, { eventsPerMinute, leads, projectionIntervalSeconds, projectionBatchSize, projectionQueues, queueFamilies = {}, projectionBusyMsPerSummary, isolates, liveFlushesPerIsolatePerSecond }) {
   const { perEvent, perSummary, perBatch, summaries, projectionBatches } = perOp(run);
   // Local D1 durations are whole milliseconds and swing with the machine's load: the caller may pool them over all workloads.
   if (projectionBusyMsPerSummary !== undefined) perSummary["d1BusyMs:projection"] = projectionBusyMsPerSummary;
@@ -119,7 +121,28 @@ export function scale(run, { eventsPerMinute, leads, projectionIntervalSeconds, 
   // leads each gets an even share (the bench's few hundred leads split less evenly; their shares are noted).
   const queues = new Set([...Object.keys(perEvent), ...Object.keys(perSummary)].filter((k) => k.startsWith("queueMessages:")));
   const projectionKeys = [...queues].filter((k) => isProjection(k));
-  for (const key of queues) if (!isProjection(key)) row(`queue ${key.slice("queueMessages:".length)}`, rate(key), LIMITS.queueMessages);
+  // Other queue families spread by lead id (DESTINATIONS, DESTINATIONS_1 …: `queueFamilies` says how many
+  // queues each has) are shown per queue, an even share of the family's rate, like the projection's.
+  const families = new Map();
+  for (const key of queues) {
+    if (isProjection(key)) continue;
+    const binding = key.slice("queueMessages:".length);
+    families.set(queueFamily(binding), [...(families.get(queueFamily(binding)) ?? []), key]);
+  }
+  // The lead outboxes' batches: in the bench a lead gets its events close together, so one batch
+  // carries several; at the target its events come ~6 s apart, past the outbox's 2 s gathering, so
+  // count one batch per lead ingest call (measured) when that is more.
+  const ingestCallsPerEvent = (run.counts.doInvocations?.LeadObject?.["rpc:ingest"] ?? 0) / run.events;
+  for (const [family, keys] of families) {
+    const count = queueFamilies[family] ?? 1;
+    const measured = keys.reduce((n, k) => n + rate(k), 0);
+    const total = family === "DESTINATIONS" ? Math.max(measured, ingestCallsPerEvent * eventsPerSecond) : measured;
+    if (count === 1) row(`queue ${family}`, total, LIMITS.queueMessages);
+    else {
+      const shares = keys.map((k) => `${k.slice("queueMessages:".length)} ${Math.round((rate(k) / measured) * 100)}%`).join(", ");
+      row(`queue ${family}* (each of ${count})`, total / count, LIMITS.queueMessages, `split by lead id; all ${count}: ${round(total)}/s (measured ${round(measured)}/s); measured shares over ${run.leads ?? "the"} leads: ${shares}`);
+    }
+  }
   if (projectionKeys.length) {
     const total = projectionKeys.reduce((n, k) => n + rate(k), 0);
     const shares = projectionKeys.map((k) => `${k.slice("queueMessages:".length)} ${Math.round((rate(k) / total) * 100)}%`).join(", ");
