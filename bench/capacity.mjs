@@ -79,11 +79,12 @@ const invocation = perInvocation(runs);
 
 const fmt = (n) => (typeof n === "number" ? (Math.abs(n) >= 100 ? Math.round(n).toLocaleString("en-US") : String(Math.round(n * 1000) / 1000)) : String(n));
 for (const [i, run] of runs.entries()) {
-  const { perEvent, perSummary, perBatch, summaries, projectionBatches } = perOp(run);
+  const { perEvent, perSummary, perBatch, perSecond, summaries, projectionBatches } = perOp(run);
   console.log(`\n## ${run.label}: ${run.events} events in ${run.requests} requests over ${run.leads} leads; ${summaries} summaries in ${projectionBatches} projection batches; CPU ${fmt(run.cpuMsUntilIdle / run.events)} ms/event until idle${run.liveNotices !== undefined ? `; watcher got ${run.liveNotices} notices` : ""}`);
   console.log("per event:   " + Object.entries(perEvent).map(([k, v]) => `${k}=${fmt(v)}`).join("  "));
   console.log("per summary: " + Object.entries(perSummary).map(([k, v]) => `${k}=${fmt(v)}`).join("  "));
   console.log("per projection batch: " + Object.entries(perBatch).map(([k, v]) => `${k}=${fmt(v)}`).join("  "));
+  console.log("per second (delivery shards): " + Object.entries(perSecond).map(([k, v]) => `${k}=${fmt(v)}`).join("  "));
   console.log(`at ${TARGET.eventsPerMinute.toLocaleString("en-US")} events/min over ${TARGET.leads.toLocaleString("en-US")} leads:`);
   console.log("| resource | rate | limit | utilisation |\n| --- | ---: | ---: | ---: |");
   for (const r of models[i].resources) console.log(`| ${r.resource} | ${fmt(r.rate)} | ${fmt(r.limit)} ${r.unit ?? ""} | ${(r.utilisation * 100).toFixed(1)}% |`);

@@ -64,7 +64,17 @@ export function perOp(run) {
   // batch, whatever its size), rows and busy time per summary.
   const perBatch = {};
   const projectionBatches = Object.entries(c.consumers).filter(([q]) => isProjection(q)).reduce((n, [, t]) => n + (t.batches ?? 0), 0);
+  // Delivery shards read D1 per shard and time (their destination's config every 10 s, a lead's
+  // tombstone once per activation), not per event: counted per second of the run, over the same
+  // shards (DELIVERY_SHARDS × destinations) as at the target.
+  const perSecond = {};
+  const runSeconds = Math.max(1, ((run.loadMs ?? 0) + (run.settleMs ?? 0)) / 1000);
   for (const [caller, t] of Object.entries(c.d1ByCaller)) {
+    if (/^DeliveryObject\./.test(caller)) {
+      for (const [key, field] of [["d1Queries", "queries"], ["d1Writes", "writeQueries"], ["d1RowsWritten", "rowsWritten"], ["d1BusyMs", "durationMs"]])
+        if (t[field]) perSecond[`${key}:${caller}`] = (perSecond[`${key}:${caller}`] ?? 0) + t[field] / runSeconds;
+      continue;
+    }
     if (isProjection(caller)) {
       for (const [key, field] of [["d1Queries", "queries"], ["d1Writes", "writeQueries"]]) perBatch[`${key}:projection`] = (perBatch[`${key}:projection`] ?? 0) + (t[field] ?? 0) / Math.max(1, projectionBatches);
       for (const [key, field] of [["d1RowsWritten", "rowsWritten"], ["d1BusyMs", "durationMs"]]) perSummary[`${key}:projection`] = (perSummary[`${key}:projection`] ?? 0) + (t[field] ?? 0) / Math.max(1, summaries);
@@ -86,7 +96,7 @@ export function perOp(run) {
   set(perEvent, "d1RowsRead", d1RowsRead, e);
   set(perEvent, "doWallMs", sum(c.doWallMs), e);
   set(perEvent, "cpuMsUntilIdle", run.cpuMsUntilIdle, e);
-  return { summaries, projectionBatches, perEvent, perSummary, perBatch };
+  return { summaries, projectionBatches, perEvent, perSummary, perBatch, perSecond };
 }
 
 /**
@@ -96,7 +106,7 @@ export function perOp(run) {
  * namespace's traffic at once (live-stream publishes are coalesced per isolate).
  */
 export function scale(run, { eventsPerMinute, leads, projectionIntervalSeconds, projectionBatchSize, projectionQueues, queueFamilies = {}, projectionBusyMsPerSummary, isolates, liveFlushesPerIsolatePerSecond }) {
-  const { perEvent, perSummary, perBatch, summaries, projectionBatches } = perOp(run);
+  const { perEvent, perSummary, perBatch, perSecond, summaries, projectionBatches } = perOp(run);
   // Local D1 durations are whole milliseconds and swing with the machine's load: the caller may pool them over all workloads.
   if (projectionBusyMsPerSummary !== undefined) perSummary["d1BusyMs:projection"] = projectionBusyMsPerSummary;
   const eventsPerSecond = eventsPerMinute / 60;
@@ -104,7 +114,7 @@ export function scale(run, { eventsPerMinute, leads, projectionIntervalSeconds, 
   const summariesPerSecond = (leads / projectionIntervalSeconds) * Math.min(1, eventsPerLeadPerInterval);
   // At the target every projection queue gets far more than a batch a second, so its batches are full.
   const projectionBatchesPerSecond = summariesPerSecond / projectionBatchSize;
-  const rate = (k) => (perEvent[k] ?? 0) * eventsPerSecond + (perSummary[k] ?? 0) * summariesPerSecond + (perBatch[k] ?? 0) * projectionBatchesPerSecond;
+  const rate = (k) => (perEvent[k] ?? 0) * eventsPerSecond + (perSummary[k] ?? 0) * summariesPerSecond + (perBatch[k] ?? 0) * projectionBatchesPerSecond + (perSecond[k] ?? 0);
   const rows = [];
   const row = (resource, value, limit, note) => rows.push({ resource, rate: round(value), limit: limit.value, unit: limit.unit, utilisation: round(value / limit.value, 4), cite: limit.cite, ...(note && { note }) });
 
@@ -149,7 +159,7 @@ export function scale(run, { eventsPerMinute, leads, projectionIntervalSeconds, 
     row(`queue leadflare-projection* (each of ${projectionQueues})`, total / projectionQueues, LIMITS.queueMessages, `summaries split by lead id; measured shares over ${run.leads ?? "the"} leads: ${shares}`);
   }
   // D1 (one database, DB).
-  const d1Keys = (prefix) => [...new Set([...Object.keys(perEvent), ...Object.keys(perSummary), ...Object.keys(perBatch)].filter((k) => k.startsWith(prefix)))];
+  const d1Keys = (prefix) => [...new Set([...Object.keys(perEvent), ...Object.keys(perSummary), ...Object.keys(perBatch), ...Object.keys(perSecond)].filter((k) => k.startsWith(prefix)))];
   const d1Queries = d1Keys("d1Queries:").reduce((n, k) => n + rate(k), 0);
   const d1Busy = d1Keys("d1BusyMs:").reduce((n, k) => n + rate(k), 0);
   row("D1 DB: queries", d1Queries, LIMITS.d1Queries, "at 1 ms per query");
@@ -166,7 +176,7 @@ export function scale(run, { eventsPerMinute, leads, projectionIntervalSeconds, 
   // Cost of a million events.
   const perMillion = (n, price) => (n * price.perMillion);
   const perEventAll = (k) => rate(k) / eventsPerSecond;
-  const keysLike = (prefix) => [...new Set([...Object.keys(perEvent), ...Object.keys(perSummary), ...Object.keys(perBatch)].filter((k) => k.startsWith(prefix)))];
+  const keysLike = (prefix) => [...new Set([...Object.keys(perEvent), ...Object.keys(perSummary), ...Object.keys(perBatch), ...Object.keys(perSecond)].filter((k) => k.startsWith(prefix)))];
   const total = (prefix) => keysLike(prefix).reduce((n, k) => n + perEventAll(k), 0);
   const workerRequests = perEventAll("workerRequests") + total("consumerInvocations:");
   const doRequests = total("doRequests:") + total("doAlarms:");
@@ -193,6 +203,7 @@ export function scale(run, { eventsPerMinute, leads, projectionIntervalSeconds, 
     perEvent: roundAll(perEvent),
     perSummary: roundAll(perSummary),
     perProjectionBatch: roundAll(perBatch),
+    perSecond: roundAll(perSecond),
     resources: rows,
     hottest: rows[0],
     costPerMillionEvents: cost,
