@@ -70,6 +70,7 @@ const models = runs.map((run) => {
     projectionBatchSize,
     projectionQueues,
     queueFamilies,
+    deliveryShards: Number(config.vars.DELIVERY_SHARDS),
     projectionBusyMsPerSummary,
     liveFlushesPerIsolatePerSecond: run.liveNotices !== undefined ? liveRpcs / (run.loadMs / 1000) : undefined,
   });

@@ -105,7 +105,7 @@ export function perOp(run) {
  * interval sends one). `isolates`: how many Worker isolates serve the
  * namespace's traffic at once (live-stream publishes are coalesced per isolate).
  */
-export function scale(run, { eventsPerMinute, leads, projectionIntervalSeconds, projectionBatchSize, projectionQueues, queueFamilies = {}, projectionBusyMsPerSummary, isolates, liveFlushesPerIsolatePerSecond }) {
+export function scale(run, { eventsPerMinute, leads, projectionIntervalSeconds, projectionBatchSize, projectionQueues, queueFamilies = {}, deliveryShards, projectionBusyMsPerSummary, isolates, liveFlushesPerIsolatePerSecond }) {
   const { perEvent, perSummary, perBatch, perSecond, summaries, projectionBatches } = perOp(run);
   // Local D1 durations are whole milliseconds and swing with the machine's load: the caller may pool them over all workloads.
   if (projectionBusyMsPerSummary !== undefined) perSummary["d1BusyMs:projection"] = projectionBusyMsPerSummary;
@@ -170,6 +170,13 @@ export function scale(run, { eventsPerMinute, leads, projectionIntervalSeconds, 
     row(`outside host ${host}: calls`, rate(key), LIMITS.noPublishedLimit, `${round(perEvent[key], 4)} calls per event`);
     const carried = run.outsideEvents?.[host];
     if (/mixpanel/.test(host) && carried !== undefined) row(`outside host ${host}: events`, (carried / run.events) * eventsPerSecond, LIMITS.mixpanelEvents);
+  }
+  // Delivery shards: the hand-overs (one per lead batch and destination) spread over DELIVERY_SHARDS
+  // shards per destination; counted, like the queue, at least one batch per lead ingest call.
+  if (perEvent["doRequests:DELIVERY"] && deliveryShards) {
+    const destinations = Object.keys(perEvent).filter((k) => k.startsWith("outbound:")).length || 1;
+    const handOvers = Math.max(rate("doRequests:DELIVERY"), ingestCallsPerEvent * eventsPerSecond * destinations);
+    row(`DeliveryObject (each of ${deliveryShards} shards × ${destinations} destinations)`, handOvers / (deliveryShards * destinations), LIMITS.doRequestsPerObject, "hand-overs spread by lead id; its alarms come at most once per DELIVERY_GATHER_MS");
   }
   rows.sort((a, b) => b.utilisation - a.utilisation);
 
