@@ -53,6 +53,12 @@ async function measure() {
 }
 
 const projectionQueues = config.queues.producers.filter((p) => p.queue.startsWith("leadflare-projection")).length;
+// Producer bindings by family (DESTINATIONS, DESTINATIONS_1 … → DESTINATIONS: 8): a lead always sends to one queue of its family.
+const queueFamilies = {};
+for (const p of config.queues.producers) {
+  const family = p.binding.replace(/_\d+$/, "");
+  queueFamilies[family] = (queueFamilies[family] ?? 0) + 1;
+}
 // The projection consumer's D1 time per summary, pooled over all workloads (local durations are whole ms and noisy).
 const pooled = runs.map(perOp).reduce((acc, o) => ({ busy: acc.busy + (o.perSummary["d1BusyMs:projection"] ?? 0) * o.summaries, summaries: acc.summaries + o.summaries }), { busy: 0, summaries: 0 });
 const projectionBusyMsPerSummary = pooled.busy / Math.max(1, pooled.summaries);
@@ -63,6 +69,8 @@ const models = runs.map((run) => {
     projectionIntervalSeconds,
     projectionBatchSize,
     projectionQueues,
+    queueFamilies,
+    deliveryShards: Number(config.vars.DELIVERY_SHARDS),
     projectionBusyMsPerSummary,
     liveFlushesPerIsolatePerSecond: run.liveNotices !== undefined ? liveRpcs / (run.loadMs / 1000) : undefined,
   });
@@ -72,11 +80,12 @@ const invocation = perInvocation(runs);
 
 const fmt = (n) => (typeof n === "number" ? (Math.abs(n) >= 100 ? Math.round(n).toLocaleString("en-US") : String(Math.round(n * 1000) / 1000)) : String(n));
 for (const [i, run] of runs.entries()) {
-  const { perEvent, perSummary, perBatch, summaries, projectionBatches } = perOp(run);
+  const { perEvent, perSummary, perBatch, perSecond, summaries, projectionBatches } = perOp(run);
   console.log(`\n## ${run.label}: ${run.events} events in ${run.requests} requests over ${run.leads} leads; ${summaries} summaries in ${projectionBatches} projection batches; CPU ${fmt(run.cpuMsUntilIdle / run.events)} ms/event until idle${run.liveNotices !== undefined ? `; watcher got ${run.liveNotices} notices` : ""}`);
   console.log("per event:   " + Object.entries(perEvent).map(([k, v]) => `${k}=${fmt(v)}`).join("  "));
   console.log("per summary: " + Object.entries(perSummary).map(([k, v]) => `${k}=${fmt(v)}`).join("  "));
   console.log("per projection batch: " + Object.entries(perBatch).map(([k, v]) => `${k}=${fmt(v)}`).join("  "));
+  console.log("per second (delivery shards): " + Object.entries(perSecond).map(([k, v]) => `${k}=${fmt(v)}`).join("  "));
   console.log(`at ${TARGET.eventsPerMinute.toLocaleString("en-US")} events/min over ${TARGET.leads.toLocaleString("en-US")} leads:`);
   console.log("| resource | rate | limit | utilisation |\n| --- | ---: | ---: | ---: |");
   for (const r of models[i].resources) console.log(`| ${r.resource} | ${fmt(r.rate)} | ${fmt(r.limit)} ${r.unit ?? ""} | ${(r.utilisation * 100).toFixed(1)}% |`);
@@ -91,6 +100,7 @@ const out = {
   projectionIntervalSeconds,
   projectionBatchSize,
   projectionQueues,
+  queueFamilies,
   projectionBusyMsPerSummary,
   assumedIsolates: TARGET.isolates,
   worstWorkload: worst.workload,

@@ -32,9 +32,9 @@ import { perShardRate, shardCount } from "../src/destinations/shards";
 import { shapeItem } from "../src/destinations/transform";
 import type { DeliveryItem, DeliveryResult } from "../src/destinations/types";
 import { getDestination, type Destination } from "../src/db/destinations";
-import { erasedLeadIds } from "../src/db/tombstones";
 import { takeTokens, type Bucket } from "../src/limits/token-bucket";
 import { DeliveryStore, type DeliveryRow } from "./delivery-store";
+import { ErasedLeads } from "./delivery-erased";
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 /** How long a shard keeps its destination's config before reading D1 again. */
@@ -55,6 +55,7 @@ const LOG_MAX_DELIVERED = 500_000;
 
 export class DeliveryObject extends DurableObject<Env> {
   private readonly store: DeliveryStore;
+  private readonly erasedLeads = new ErasedLeads();
   private destinationCache: { destination: Destination | undefined; until: number } | undefined;
   private bucket: Bucket | undefined;
   private failureStreak = 0;
@@ -105,7 +106,9 @@ export class DeliveryObject extends DurableObject<Env> {
     return moved;
   }
 
+  /** The leads were erased: their items and log rows go, and their tombstones are read before any later item of theirs is sent. */
   async forgetLeads(leadIds: string[]): Promise<void> {
+    this.erasedLeads.forget(leadIds);
     this.store.forgetLeads(leadIds);
   }
 
@@ -141,7 +144,7 @@ export class DeliveryObject extends DurableObject<Env> {
       const roundSize = module.batch && read.ok ? module.batch.maxItems(read.config) * 2 : 200;
       const waiting = this.store.pending(roundSize);
       if (waiting.length === 0) return undefined;
-      const erased = await erasedLeadIds(this.env.DB, [...new Set(waiting.map((w) => w.leadId))]);
+      const erased = await this.erasedLeads.among(this.env.DB, waiting.map((w) => w.leadId));
       const live = waiting.filter((w) => !erased.has(w.leadId));
       this.store.drop(waiting.filter((w) => erased.has(w.leadId)).map((w) => w.seq));
       if (live.length === 0) continue;

@@ -4,7 +4,8 @@
  *
  * Protocol
  * - Rows are sent in batches (at most OUTBOX_BATCH_ROWS rows, OUTBOX_BATCH_BYTES)
- *   to the destinations queue, one batch in flight per lead, oldest rows first.
+ *   to the lead's destinations queue (one of eight, by lead id), one batch in
+ *   flight per lead, oldest rows first.
  *   A batch's rows carry its id until the consumer confirms it
  *   (`confirm`, the lead's `deliveryDone`); then they are deleted and the next
  *   batch may leave. So deliveries keep the lead's order.
@@ -19,7 +20,7 @@
 import { backoffMs } from "../src/destinations/backoff";
 import type { DeliveryItem, LeadSnapshot } from "../src/destinations/types";
 import { parseStored } from "../src/ingest/nesting";
-import type { DestinationMessage } from "../src/queues/destinations";
+import { destinationsQueue, type DestinationMessage } from "../src/queues/destinations";
 import type { LeadStore, OutboxRow } from "./lead-store";
 
 /** Outbox rows per delivery batch, and the bytes a batch may take (a queue message holds 128 KB). */
@@ -105,7 +106,7 @@ export class Outbox {
     const message: DestinationMessage = { kind: "lead-batch", batchId: inFlight.id, namespaceId, leadId: lead.id, items };
     const tries = inFlight.tries + 1;
     try {
-      await this.env().DESTINATIONS.send(message);
+      await destinationsQueue(this.env(), lead.id).send(message);
       // The consumer may already have confirmed the batch while the send was awaited.
       if (this.inFlight()?.id === inFlight.id) this.save({ id: inFlight.id, sentAt: Date.now(), tries, nextTryAt: Date.now() + DELIVERY_CONFIRM_TIMEOUT_MS });
     } catch (error) {

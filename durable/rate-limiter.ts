@@ -6,9 +6,11 @@ import { leaseSize, takeTokens, type Bucket, type Decision, type RateLimit } fro
  * `api-key:<id>`). The configured limit is stored; the bucket itself lives in
  * memory only, so a limiter evicted after being idle starts full again, which
  * an idle bucket mostly is anyway. One object serialises every request of its
- * key. Worker isolates take tokens in small leases (src/http/rate-limit.ts), so
- * no key is ever let through more than its limit; an isolate's unspent lease
- * lapses after a second.
+ * key. Worker isolates take tokens in small leases (src/http/rate-limit.ts),
+ * so the object sees about one call per lease and isolate rather than one per
+ * request; a key is let through no more than its limit, save at most one
+ * lease per isolate borrowed in the moment a busy key runs dry. An isolate's
+ * unspent lease lapses after a second.
  */
 export class RateLimiter extends DurableObject<Env> {
   private configured: RateLimit | null = null;

@@ -92,6 +92,8 @@ export async function startHarness() {
     PROJECTION_INTERVAL_SECONDS: String(BENCH_PROJECTION_INTERVAL_SECONDS),
     RATE_LIMIT_SOURCE_DEFAULT: "100000000/60",
     RATE_LIMIT_API_KEY_DEFAULT: "100000000/60",
+    // Destinations' secrets are sealed at rest: a bench-only key.
+    SECRETS_KEY: "bench:ZmFrZS1iZW5jaC1rZXktMzItYnl0ZXMtbG9uZyEhISE=",
   };
   const { mf, url } = await start(worker, built);
   const pid = await workerdPid();

@@ -35,6 +35,8 @@ export const PRICES = {
 
 const sum = (o) => Object.values(o ?? {}).reduce((n, v) => n + (typeof v === "number" ? v : 0), 0);
 const isProjection = (name) => /projection/i.test(name);
+/** A queue binding's family: DESTINATIONS_3 → DESTINATIONS (a lead always sends to the same queue of its family). */
+const queueFamily = (binding) => binding.replace(/_\d+$/, "");
 
 /**
  * Per-event and per-summary figures of one workload. A lead sends one
@@ -62,7 +64,17 @@ export function perOp(run) {
   // batch, whatever its size), rows and busy time per summary.
   const perBatch = {};
   const projectionBatches = Object.entries(c.consumers).filter(([q]) => isProjection(q)).reduce((n, [, t]) => n + (t.batches ?? 0), 0);
+  // Delivery shards read D1 per shard and time (their destination's config every 10 s, a lead's
+  // tombstone once per activation), not per event: counted per second of the run, over the same
+  // shards (DELIVERY_SHARDS × destinations) as at the target.
+  const perSecond = {};
+  const runSeconds = Math.max(1, ((run.loadMs ?? 0) + (run.settleMs ?? 0)) / 1000);
   for (const [caller, t] of Object.entries(c.d1ByCaller)) {
+    if (/^DeliveryObject\./.test(caller)) {
+      for (const [key, field] of [["d1Queries", "queries"], ["d1Writes", "writeQueries"], ["d1RowsWritten", "rowsWritten"], ["d1BusyMs", "durationMs"]])
+        if (t[field]) perSecond[`${key}:${caller}`] = (perSecond[`${key}:${caller}`] ?? 0) + t[field] / runSeconds;
+      continue;
+    }
     if (isProjection(caller)) {
       for (const [key, field] of [["d1Queries", "queries"], ["d1Writes", "writeQueries"]]) perBatch[`${key}:projection`] = (perBatch[`${key}:projection`] ?? 0) + (t[field] ?? 0) / Math.max(1, projectionBatches);
       for (const [key, field] of [["d1RowsWritten", "rowsWritten"], ["d1BusyMs", "durationMs"]]) perSummary[`${key}:projection`] = (perSummary[`${key}:projection`] ?? 0) + (t[field] ?? 0) / Math.max(1, summaries);
@@ -84,7 +96,7 @@ export function perOp(run) {
   set(perEvent, "d1RowsRead", d1RowsRead, e);
   set(perEvent, "doWallMs", sum(c.doWallMs), e);
   set(perEvent, "cpuMsUntilIdle", run.cpuMsUntilIdle, e);
-  return { summaries, projectionBatches, perEvent, perSummary, perBatch };
+  return { summaries, projectionBatches, perEvent, perSummary, perBatch, perSecond };
 }
 
 /**
@@ -93,8 +105,8 @@ export function perOp(run) {
  * interval sends one). `isolates`: how many Worker isolates serve the
  * namespace's traffic at once (live-stream publishes are coalesced per isolate).
  */
-export function scale(run, { eventsPerMinute, leads, projectionIntervalSeconds, projectionBatchSize, projectionQueues, projectionBusyMsPerSummary, isolates, liveFlushesPerIsolatePerSecond }) {
-  const { perEvent, perSummary, perBatch, summaries, projectionBatches } = perOp(run);
+export function scale(run, { eventsPerMinute, leads, projectionIntervalSeconds, projectionBatchSize, projectionQueues, queueFamilies = {}, deliveryShards, projectionBusyMsPerSummary, isolates, liveFlushesPerIsolatePerSecond }) {
+  const { perEvent, perSummary, perBatch, perSecond, summaries, projectionBatches } = perOp(run);
   // Local D1 durations are whole milliseconds and swing with the machine's load: the caller may pool them over all workloads.
   if (projectionBusyMsPerSummary !== undefined) perSummary["d1BusyMs:projection"] = projectionBusyMsPerSummary;
   const eventsPerSecond = eventsPerMinute / 60;
@@ -102,7 +114,7 @@ export function scale(run, { eventsPerMinute, leads, projectionIntervalSeconds, 
   const summariesPerSecond = (leads / projectionIntervalSeconds) * Math.min(1, eventsPerLeadPerInterval);
   // At the target every projection queue gets far more than a batch a second, so its batches are full.
   const projectionBatchesPerSecond = summariesPerSecond / projectionBatchSize;
-  const rate = (k) => (perEvent[k] ?? 0) * eventsPerSecond + (perSummary[k] ?? 0) * summariesPerSecond + (perBatch[k] ?? 0) * projectionBatchesPerSecond;
+  const rate = (k) => (perEvent[k] ?? 0) * eventsPerSecond + (perSummary[k] ?? 0) * summariesPerSecond + (perBatch[k] ?? 0) * projectionBatchesPerSecond + (perSecond[k] ?? 0);
   const rows = [];
   const row = (resource, value, limit, note) => rows.push({ resource, rate: round(value), limit: limit.value, unit: limit.unit, utilisation: round(value / limit.value, 4), cite: limit.cite, ...(note && { note }) });
 
@@ -119,14 +131,35 @@ export function scale(run, { eventsPerMinute, leads, projectionIntervalSeconds, 
   // leads each gets an even share (the bench's few hundred leads split less evenly; their shares are noted).
   const queues = new Set([...Object.keys(perEvent), ...Object.keys(perSummary)].filter((k) => k.startsWith("queueMessages:")));
   const projectionKeys = [...queues].filter((k) => isProjection(k));
-  for (const key of queues) if (!isProjection(key)) row(`queue ${key.slice("queueMessages:".length)}`, rate(key), LIMITS.queueMessages);
+  // Other queue families spread by lead id (DESTINATIONS, DESTINATIONS_1 …: `queueFamilies` says how many
+  // queues each has) are shown per queue, an even share of the family's rate, like the projection's.
+  const families = new Map();
+  for (const key of queues) {
+    if (isProjection(key)) continue;
+    const binding = key.slice("queueMessages:".length);
+    families.set(queueFamily(binding), [...(families.get(queueFamily(binding)) ?? []), key]);
+  }
+  // The lead outboxes' batches: in the bench a lead gets its events close together, so one batch
+  // carries several; at the target its events come ~6 s apart, past the outbox's 2 s gathering, so
+  // count one batch per lead ingest call (measured) when that is more.
+  const ingestCallsPerEvent = (run.counts.doInvocations?.LeadObject?.["rpc:ingest"] ?? 0) / run.events;
+  for (const [family, keys] of families) {
+    const count = queueFamilies[family] ?? 1;
+    const measured = keys.reduce((n, k) => n + rate(k), 0);
+    const total = family === "DESTINATIONS" ? Math.max(measured, ingestCallsPerEvent * eventsPerSecond) : measured;
+    if (count === 1) row(`queue ${family}`, total, LIMITS.queueMessages);
+    else {
+      const shares = keys.map((k) => `${k.slice("queueMessages:".length)} ${Math.round((rate(k) / measured) * 100)}%`).join(", ");
+      row(`queue ${family}* (each of ${count})`, total / count, LIMITS.queueMessages, `split by lead id; all ${count}: ${round(total)}/s (measured ${round(measured)}/s); measured shares over ${run.leads ?? "the"} leads: ${shares}`);
+    }
+  }
   if (projectionKeys.length) {
     const total = projectionKeys.reduce((n, k) => n + rate(k), 0);
     const shares = projectionKeys.map((k) => `${k.slice("queueMessages:".length)} ${Math.round((rate(k) / total) * 100)}%`).join(", ");
     row(`queue leadflare-projection* (each of ${projectionQueues})`, total / projectionQueues, LIMITS.queueMessages, `summaries split by lead id; measured shares over ${run.leads ?? "the"} leads: ${shares}`);
   }
   // D1 (one database, DB).
-  const d1Keys = (prefix) => [...new Set([...Object.keys(perEvent), ...Object.keys(perSummary), ...Object.keys(perBatch)].filter((k) => k.startsWith(prefix)))];
+  const d1Keys = (prefix) => [...new Set([...Object.keys(perEvent), ...Object.keys(perSummary), ...Object.keys(perBatch), ...Object.keys(perSecond)].filter((k) => k.startsWith(prefix)))];
   const d1Queries = d1Keys("d1Queries:").reduce((n, k) => n + rate(k), 0);
   const d1Busy = d1Keys("d1BusyMs:").reduce((n, k) => n + rate(k), 0);
   row("D1 DB: queries", d1Queries, LIMITS.d1Queries, "at 1 ms per query");
@@ -138,12 +171,19 @@ export function scale(run, { eventsPerMinute, leads, projectionIntervalSeconds, 
     const carried = run.outsideEvents?.[host];
     if (/mixpanel/.test(host) && carried !== undefined) row(`outside host ${host}: events`, (carried / run.events) * eventsPerSecond, LIMITS.mixpanelEvents);
   }
+  // Delivery shards: the hand-overs (one per lead batch and destination) spread over DELIVERY_SHARDS
+  // shards per destination; counted, like the queue, at least one batch per lead ingest call.
+  if (perEvent["doRequests:DELIVERY"] && deliveryShards) {
+    const destinations = Object.keys(perEvent).filter((k) => k.startsWith("outbound:")).length || 1;
+    const handOvers = Math.max(rate("doRequests:DELIVERY"), ingestCallsPerEvent * eventsPerSecond * destinations);
+    row(`DeliveryObject (each of ${deliveryShards} shards × ${destinations} destinations)`, handOvers / (deliveryShards * destinations), LIMITS.doRequestsPerObject, "hand-overs spread by lead id; its alarms come at most once per DELIVERY_GATHER_MS");
+  }
   rows.sort((a, b) => b.utilisation - a.utilisation);
 
   // Cost of a million events.
   const perMillion = (n, price) => (n * price.perMillion);
   const perEventAll = (k) => rate(k) / eventsPerSecond;
-  const keysLike = (prefix) => [...new Set([...Object.keys(perEvent), ...Object.keys(perSummary), ...Object.keys(perBatch)].filter((k) => k.startsWith(prefix)))];
+  const keysLike = (prefix) => [...new Set([...Object.keys(perEvent), ...Object.keys(perSummary), ...Object.keys(perBatch), ...Object.keys(perSecond)].filter((k) => k.startsWith(prefix)))];
   const total = (prefix) => keysLike(prefix).reduce((n, k) => n + perEventAll(k), 0);
   const workerRequests = perEventAll("workerRequests") + total("consumerInvocations:");
   const doRequests = total("doRequests:") + total("doAlarms:");
@@ -170,6 +210,7 @@ export function scale(run, { eventsPerMinute, leads, projectionIntervalSeconds, 
     perEvent: roundAll(perEvent),
     perSummary: roundAll(perSummary),
     perProjectionBatch: roundAll(perBatch),
+    perSecond: roundAll(perSecond),
     resources: rows,
     hottest: rows[0],
     costPerMillionEvents: cost,

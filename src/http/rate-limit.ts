@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import type { AppEnv } from "./app-env";
 import { ApiError } from "./errors";
-import { parseRateLimit, type Decision, type RateLimit } from "../limits/token-bucket";
+import { leaseSize, parseRateLimit, type Decision, type RateLimit } from "../limits/token-bucket";
 
 export type LimitedKey = { kind: "source" | "api-key" | "webhook-source"; id: string };
 
@@ -23,20 +23,30 @@ export function rateLimiterOf(env: Env, key: LimitedKey) {
 
 /** Tokens this isolate took from a key's limiter ahead of use, and what the limiter said then. */
 interface Lease {
+  /** Below zero: tokens borrowed during a renewal that the lease it brought did not cover, paid from the next one. */
   tokens: number;
   until: number;
   decision: Decision;
 }
 
+/**
+ * A request of this isolate renewing a key's lease: meanwhile the others
+ * borrow from the lease on its way (they cannot wait on that request's call:
+ * a promise belongs to its request), up to `canBorrow` tokens.
+ */
+interface Renewal {
+  since: number;
+  borrowed: number;
+  canBorrow: number;
+  decision: Decision;
+  /** Renewals of the key already under way when this one started (a burst may need several leases at once). */
+  depth: number;
+}
+
 /** An unspent lease lapses after this long, so tokens taken long ago never make a burst. */
 const LEASE_MS = 1_000;
 const leases = new Map<string, Lease>();
-/**
- * Keys whose lease a request of this isolate is renewing, since when. Others
- * meanwhile take a single token each rather than a lease of their own (they
- * cannot wait on that request's call: a promise belongs to its request).
- */
-const renewing = new Map<string, number>();
+const renewing = new Map<string, Renewal>();
 
 /**
  * Takes one request from the key's bucket: sets the `X-RateLimit-*` headers
@@ -61,27 +71,63 @@ export async function enforceRateLimit(c: Context<AppEnv>, key: LimitedKey): Pro
   }
 }
 
-/** Spends a token of this isolate's lease, or asks the limiter (for a new lease, or one token while another request renews it). */
+/**
+ * Spends a token of this isolate's lease; else, while another request renews
+ * the lease, borrows from the lease on its way; else asks the limiter (for a
+ * new lease, or one token when borrowing is not safe). So a busy key costs
+ * its limiter one call per lease and isolate, however many requests arrive at once.
+ */
 async function takeToken(env: Env, key: LimitedKey): Promise<{ decision: Decision; remaining: number }> {
   const name = leaseName(key);
+  const now = Date.now();
   const lease = leases.get(name);
-  if (lease && lease.tokens >= 1 && lease.until > Date.now()) {
+  if (lease && lease.tokens >= 1 && lease.until > now) {
     lease.tokens--;
     return { decision: lease.decision, remaining: lease.decision.remaining + lease.tokens };
   }
-  const renewal = (renewing.get(name) ?? 0) < Date.now() - LEASE_MS;
-  if (renewal) renewing.set(name, Date.now());
+  const current = renewing.get(name);
+  const inFlight = current && current.since >= now - LEASE_MS ? current : undefined;
+  if (inFlight && inFlight.borrowed < inFlight.canBorrow) {
+    inFlight.borrowed++;
+    return { decision: inFlight.decision, remaining: Math.max(0, inFlight.decision.remaining - inFlight.borrowed) };
+  }
+  // Its lease is all borrowed: another lease when borrowing is safe, else a single token.
+  const renewal = !inFlight || inFlight.canBorrow > 0;
+  const depth = inFlight ? inFlight.depth + 1 : 0;
+  const last = lease?.decision ?? inFlight?.decision;
+  const mine: Renewal | undefined = renewal ? { since: now, borrowed: 0, canBorrow: borrowable(last, depth), decision: last ?? NO_DECISION, depth } : undefined;
+  if (mine) renewing.set(name, mine);
   try {
     const { granted, ...decision } = await rateLimiterOf(env, key).take(defaultRateLimit(env, key.kind), renewal);
-    const spare = Math.max(0, granted - 1); // one is this request's
-    const current = leases.get(name);
-    const kept = current && current.until > Date.now() ? current.tokens : 0;
+    const spare = Math.max(0, granted - 1) - (mine?.borrowed ?? 0); // one is this request's; borrowers took theirs
+    const held = leases.get(name);
+    const kept = held && held.until > Date.now() ? held.tokens : 0;
     if (leases.size >= 10_000) leases.clear();
-    if (spare > 0 || kept > 0) leases.set(name, { tokens: kept + spare, until: Date.now() + LEASE_MS, decision });
-    return { decision, remaining: decision.remaining + kept + spare };
+    // Kept even when empty: the latest decision says whether borrowing is safe.
+    leases.set(name, { tokens: kept + spare, until: Date.now() + LEASE_MS, decision });
+    return { decision, remaining: decision.remaining + Math.max(0, kept + spare) };
   } finally {
-    if (renewal) renewing.delete(name);
+    if (mine && renewing.get(name) === mine) renewing.delete(name);
   }
+}
+
+const NO_DECISION: Decision = { allowed: true, limit: 0, remaining: 0, resetSeconds: 0, retryAfterSeconds: 0 };
+
+/** Renewals of one key an isolate has under way at once, at most. */
+const MAX_RENEWALS = 8;
+
+/**
+ * How many requests may borrow from a lease being renewed: all but one of a
+ * lease, and only when the limiter last said the bucket held two leases more
+ * than the renewals under way take, so each renewal surely brings a whole
+ * lease unless other isolates emptied the bucket meanwhile (then the debt,
+ * at most a lease a renewal, is paid from the next lease). Near its limit a
+ * key is counted exactly.
+ */
+function borrowable(last: Decision | undefined, depth: number): number {
+  if (!last || !last.allowed || depth >= MAX_RENEWALS) return 0;
+  const lease = leaseSize({ limit: last.limit, periodSeconds: 1 });
+  return last.remaining >= (depth + 2) * lease ? lease - 1 : 0;
 }
 
 /** A key's limit changed: this isolate drops its lease (others let theirs lapse). */

@@ -1,5 +1,6 @@
 import { upsertProjection, deleteProjection, staleScoringLeads } from "../db/projection";
 import type { LeadSnapshot } from "../destinations/types";
+import { byLead } from "./by-lead";
 
 /** A lead's summary for the D1 projection, or its removal once merged into another lead. */
 export type ProjectionMessage =
@@ -23,8 +24,7 @@ export type ProjectionUpsert = Extract<ProjectionMessage, { kind: "upsert" }>;
  * evenly and one lead always uses the same queue.
  */
 export function projectionQueue(env: Env, leadId: string): Queue<ProjectionMessage> {
-  const shards = [env.PROJECTION, env.PROJECTION_1, env.PROJECTION_2, env.PROJECTION_3];
-  return shards[parseInt(leadId.slice(-6), 16) % shards.length]!;
+  return byLead([env.PROJECTION, env.PROJECTION_1, env.PROJECTION_2, env.PROJECTION_3], leadId);
 }
 
 /**

@@ -30,6 +30,10 @@ describe("per-event budgets (op-counting harness)", () => {
       // The D1 writes that remain are the projection's: at most one statement per consumer batch.
       const projectionBatches = sum(Object.entries(run.counts.consumers).filter(([q]) => q.startsWith("leadflare-projection")).map(([, t]) => t), "batches");
       expect(d1Writes(run, /^worker\.queue:leadflare-projection/)).toBeLessThanOrEqual(projectionBatches);
+      // The write key's RateLimiter: one call per lease of 100 tokens (and a lapsed lease now and then), not one per concurrent request.
+      const limiterCalls = Object.values(run.counts.doRequests.RATE_LIMITER ?? {}).reduce((a, b) => a + b, 0);
+      expect(limiterCalls).toBeGreaterThan(0);
+      expect(limiterCalls).toBeLessThanOrEqual(Math.max(4, run.requests / 25));
     }
   });
 

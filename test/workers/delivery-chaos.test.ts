@@ -41,7 +41,7 @@ async function underOutage(t: Tenant, userId: string, outage: Outage): Promise<{
   await runInDurableObject(stub, (instance: LeadObject) => {
     const self = instance as unknown as { env: Env; alarm: () => Promise<void> };
     const realEnv = self.env;
-    self.env = new Proxy(realEnv, { get: (target, key) => (key === "DESTINATIONS" ? outage.wrap(target.DESTINATIONS) : Reflect.get(target, key)) });
+    self.env = new Proxy(realEnv, { get: (target, key) => (typeof key === "string" && /^DESTINATIONS(_\d+)?$/.test(key) ? outage.wrap(Reflect.get(target, key) as Queue) : Reflect.get(target, key)) });
     const alarm = instance.alarm.bind(instance);
     self.alarm = async () => {
       runs++;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { env } from "cloudflare:workers";
 import { adminHeaders, api, basic, call, newTenant, send, type Tenant } from "./helpers";
 import { takeTokens } from "../../src/limits/token-bucket";
 import { SECURITY_HEADERS } from "../../src/http/security-headers";
@@ -49,6 +50,48 @@ describe("rate limits", () => {
     expect(statuses.filter((s) => s === 429)).toHaveLength(520 - allowed);
     const stored = await Promise.all(Array.from({ length: 5 }, (_, i) => api(t, `/api/leads/lookup?userId=lease-${i}`)));
     expect(stored.reduce((n, r) => n + r.body.lead.eventCount, 0)).toBe(allowed);
+  });
+
+  it("a burst on one busy key costs its limiter about one call per lease, not one per request", async () => {
+    // The tests' default: 1,000,000 a minute, so leases of 100 tokens.
+    const t = await newTenant();
+    const real = env.RATE_LIMITER;
+    let takes = 0;
+    (env as { RATE_LIMITER: typeof real }).RATE_LIMITER = new Proxy(real, {
+      get(target, key) {
+        if (key === "getByName")
+          return (name: string) => {
+            const stub = target.getByName(name);
+            return new Proxy(stub, {
+              get(s, k) {
+                if (k === "take")
+                  return (...args: Parameters<typeof stub.take>) => {
+                    if (name.startsWith("source:")) takes++;
+                    return s.take(...args);
+                  };
+                const value = Reflect.get(s, k);
+                return typeof value === "function" ? value.bind(s) : value;
+              },
+            });
+          };
+        const value = Reflect.get(target, key);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    try {
+      // One request first: the isolate learns the key's limit.
+      expect((await send(t, "/v1/track", { userId: "burst", event: "Signup", messageId: "burst-0" })).status).toBe(200);
+      expect(takes).toBe(1);
+      const answers = await Promise.all(
+        Array.from({ length: 300 }, (_, i) => send(t, "/v1/track", { userId: `burst-${i % 10}`, event: "Signup", messageId: `burst-${i + 1}` })),
+      );
+      expect(answers.map((r) => r.status).filter((s) => s !== 200)).toEqual([]);
+      // 301 requests over leases of 100: a few renewals, however many requests arrived while one was under way.
+      expect(takes).toBeGreaterThanOrEqual(3);
+      expect(takes).toBeLessThanOrEqual(6);
+    } finally {
+      (env as { RATE_LIMITER: typeof real }).RATE_LIMITER = real;
+    }
   });
 
   it("limits each write key to its configured rate: X-RateLimit-* headers, then 429 with Retry-After, nothing stored", async () => {

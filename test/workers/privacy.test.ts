@@ -173,6 +173,30 @@ describe("erase", () => {
     expect(await d1Count("SELECT count(*) AS n FROM deliveries WHERE lead_id = ?", erin.id)).toBe(0);
   });
 
+  it("drops a late batch of a lead erased after its shard had delivered for it (the shard does not trust what it knew)", async () => {
+    const hook = webhookReceiver();
+    uninstall = installFakes(hook);
+    const t = await newTenant();
+    await apiSend(t, "POST", "/api/destinations", { name: "hook", type: "webhook", config: { url: "https://hooks.customer.fake/in" } });
+    await send(t, "/v1/track", { userId: "gina", event: "Signup", messageId: "gina-1" });
+    // Delivered: gina's shard has checked her tombstone and found none.
+    await eventually(() => Promise.resolve(expect(hook.requests.map((r) => JSON.parse(r.body).messageId)).toContain("gina-1")), 30_000);
+    const gina = await leadByUserId(t, "gina");
+    expect((await apiSend(t, "DELETE", `/api/leads/${gina.id}`)).status).toBe(200);
+    await env.DESTINATIONS.send({
+      kind: "lead-batch",
+      batchId: "late",
+      namespaceId: t.namespaceId,
+      leadId: gina.id,
+      items: [{ messageId: "gina-late", kind: "event", lead: { ...gina, userId: "gina" }, event: { type: "track", event: "Signup" } }],
+    });
+    await send(t, "/v1/track", { userId: "hal", event: "Login", messageId: "hal-1" });
+    await eventually(() => Promise.resolve(expect(hook.requests.map((r) => JSON.parse(r.body).messageId)).toContain("hal-1")), 30_000);
+    // Whichever shard took hal's item, give gina's shard a round after the late batch.
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(hook.requests.map((r) => JSON.parse(r.body).messageId)).not.toContain("gina-late");
+  });
+
   it("keeps erased and merged-away leads out of the projection when an older summary arrives late", async () => {
     const t = await newTenant();
     const lead = await mergedLead(t, "gina");

@@ -1,0 +1,147 @@
+/**
+ * The lead's scores: the namespace's scoring it is scored with (cached,
+ * reloaded when the namespace's version moves on), its firmographics and
+ * profile, the snapshot destinations and the API see, and what follows a
+ * change of any of them (the projection mark and, with deliveries, a
+ * `change` item in the outbox).
+ */
+import { matchRule } from "../src/scoring/rules";
+import { gradeFor, stageFor } from "../src/scoring/stage";
+import { DAY_MS, velocityFromWeight } from "../src/scoring/velocity";
+import { icpScoreFor, type Firmographics } from "../src/scoring/icp";
+import { DEFAULT_SCORING, type ScoringConfig } from "../src/scoring/config";
+import { loadScoringConfig } from "../src/db/scoring";
+import type { Profile } from "../src/ingest/profile";
+import type { LeadSnapshot } from "../src/destinations/types";
+import type { LeadCore } from "./lead-core";
+import type { Outbox } from "./outbox";
+import type { Scorer } from "./lead-store";
+
+export class LeadScores {
+  private scoringCache: ScoringConfig | undefined;
+
+  constructor(
+    private readonly core: LeadCore,
+    private readonly outbox: Outbox,
+  ) {}
+
+  scoring(): ScoringConfig {
+    if (!this.scoringCache) {
+      const stored = this.core.store.meta("scoring");
+      // Version -1: never loaded, so the first call loads whatever the namespace has.
+      this.scoringCache = stored ? (JSON.parse(stored) as ScoringConfig) : { ...DEFAULT_SCORING, version: -1 };
+    }
+    return this.scoringCache;
+  }
+
+  /** The object was wiped: the scoring is read from storage again. */
+  forget(): void {
+    this.scoringCache = undefined;
+  }
+
+  /** Loads the namespace's scoring when `version` is newer than this lead's, and rescores everything with it. */
+  async ensureScoring(namespaceId: string, version: number, given?: ScoringConfig): Promise<void> {
+    if (this.scoring().version >= Math.max(version, 0)) return;
+    const { store } = this.core;
+    // Version 0 is a namespace that never changed its scoring: the defaults, no need to ask D1.
+    const config =
+      given && given.version >= version ? given : version === 0 ? DEFAULT_SCORING : await loadScoringConfig(this.core.env().DB, namespaceId);
+    if (config.version <= this.scoring().version) return;
+    this.core.transact(() => {
+      store.setMeta("scoring", JSON.stringify(config));
+      this.scoringCache = config;
+      if (!this.core.isLive()) return;
+      store.rematchAll(this.scorer());
+      store.rescoreFrom(null, this.capOf(), Date.now());
+      this.afterChange();
+    });
+    await this.core.scheduleAlarm(this.core.flushAt(Date.now()));
+  }
+
+  scorer(): Scorer {
+    const rules = this.scoring().rules;
+    const ruled = new Set(rules.map((r) => r.event));
+    // The body is only parsed when a namespace rule could look at its properties.
+    return (name, body) => (ruled.has(name) ? matchRule(name, JSON.parse(body), rules) : matchRule(name, {}, []));
+  }
+
+  capOf(): (ruleId: string) => number | null {
+    const caps = new Map(this.scoring().rules.map((r) => [r.id, r.cap]));
+    return (ruleId) => caps.get(ruleId) ?? null;
+  }
+
+  /** Events before this time are outside the namespace's retention; null when it keeps everything. */
+  retentionCutoff(now: number): number | null {
+    const days = this.scoring().retentionDays ?? null;
+    return days === null ? null : now - days * DAY_MS;
+  }
+
+  firmographics(): Firmographics {
+    const stored = this.core.store.meta("firmographics");
+    return stored ? (JSON.parse(stored) as Firmographics) : {};
+  }
+
+  mergeFirmographics(found: Firmographics): void {
+    if (Object.keys(found).length === 0) return;
+    this.core.store.setMeta("firmographics", JSON.stringify({ ...this.firmographics(), ...found }));
+  }
+
+  profile(): Profile {
+    const stored = this.core.store.meta("profile");
+    return stored ? (JSON.parse(stored) as Profile) : {};
+  }
+
+  mergeProfile(found: Profile, { fillOnly = false } = {}): void {
+    if (Object.keys(found).length === 0) return;
+    const merged = fillOnly ? { ...found, ...this.profile() } : { ...this.profile(), ...found };
+    this.core.store.setMeta("profile", JSON.stringify(merged));
+  }
+
+  icpScore(): number {
+    return icpScoreFor(this.firmographics(), this.scoring().icpTable);
+  }
+
+  /** The lead's scores and main identities now, as destinations and the API see them. */
+  snapshot(): LeadSnapshot {
+    const { store } = this.core;
+    const behaviourScore = store.behaviourScore();
+    const icpScore = this.icpScore();
+    const score = Math.round((behaviourScore + icpScore) * 100) / 100;
+    const now = Date.now();
+    const identities = store.identities();
+    return {
+      id: this.core.id,
+      score,
+      behaviourScore,
+      icpScore,
+      stage: stageFor(behaviourScore),
+      grade: gradeFor(score),
+      velocity: velocityFromWeight(store.velocityWeight(now)),
+      userId: identities.find((i) => i.kind === "userId")?.value ?? null,
+      email: identities.find((i) => i.kind === "email")?.value ?? null,
+    };
+  }
+
+  /** Marks the summary for the projection and tells destinations (stage changes are kept by the store, in event time). */
+  afterChange(): void {
+    this.core.projectionDirty = true;
+    this.core.changeGeneration++;
+    if (this.core.deliveries) this.recordChangeForDestinations(this.snapshot());
+  }
+
+  /**
+   * Puts a `change` item in the outbox when the score or stage moved, or the
+   * velocity passed a whole number (automations and CRMs use them; `before`
+   * is the last item's, so no threshold is skipped).
+   */
+  private recordChangeForDestinations(after: LeadSnapshot): void {
+    const { store } = this.core;
+    const stored = store.meta("last_snapshot");
+    const before = stored ? (JSON.parse(stored) as LeadSnapshot) : null;
+    if (before && before.score === after.score && before.stage === after.stage && Math.floor(before.velocity) === Math.floor(after.velocity)) return;
+    const count = Number(store.meta("change_count") ?? "0") + 1;
+    store.setMeta("change_count", String(count));
+    store.setMeta("last_snapshot", JSON.stringify(after));
+    this.outbox.add(`change:${after.id}:${count}`, "change", JSON.stringify({ before, after }));
+  }
+}
