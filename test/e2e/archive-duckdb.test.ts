@@ -9,7 +9,7 @@ import { dirname, join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEV, prepareLocalState, startDev } from "../../scripts/local.mjs";
-import { eventually } from "../shared/eventually";
+import { eventually } from "../shared/eventually.ts";
 
 const USERS = 25;
 const EVENTS_PER_USER = 12;
