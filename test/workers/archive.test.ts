@@ -57,12 +57,12 @@ async function manifests(t: Tenant): Promise<Manifest[]> {
   return out;
 }
 
-function shardStub(t: Tenant, shard: number) {
-  return env.ARCHIVE_SHARD.getByName(archiveShardName(t.namespaceId, shard));
+function shardStub(t: Tenant, shard: number, shards = env.ARCHIVE_SHARD) {
+  return shards.getByName(archiveShardName(t.namespaceId, shard));
 }
 
-async function allShardStats(t: Tenant) {
-  return Promise.all(Array.from({ length: archiveShardCount(env) }, (_, shard) => shardStub(t, shard).stats()));
+async function allShardStats(t: Tenant, shards = env.ARCHIVE_SHARD) {
+  return Promise.all(Array.from({ length: archiveShardCount(env) }, (_, shard) => shardStub(t, shard, shards).stats()));
 }
 
 describe("event archive on R2", () => {
@@ -186,6 +186,58 @@ describe("event archive on R2", () => {
     const rows = await archivedRows(t);
     expect(rows.filter((r) => r.event === "Old")).toEqual([]);
     expect(rows.filter((r) => r.event === "New").length).toBe(4);
+  });
+});
+
+describe("archive cost per event", () => {
+  it("counts what 1,000 events over 100 leads add: hand-overs to archive shards, storage rows written, R2 writes", async () => {
+    const puts = countPuts();
+    const real = env.ARCHIVE_SHARD;
+    let handOvers = 0;
+    (env as { ARCHIVE_SHARD: typeof real }).ARCHIVE_SHARD = new Proxy(real, {
+      get(target, key) {
+        if (key === "getByName") return (name: string) => (handOvers++, target.getByName(name));
+        const value = Reflect.get(target, key);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const restore = restoreBucket;
+    restoreBucket = () => {
+      restore?.();
+      (env as { ARCHIVE_SHARD: typeof real }).ARCHIVE_SHARD = real;
+    };
+    const t = await newTenant();
+    const EVENTS = 1000;
+    const now = Date.now();
+    for (let r = 0; r < 10; r++) {
+      const batch = Array.from({ length: 100 }, (_, i) => ({ type: "track", userId: `cost-${(r * 100 + i) % 100}`, event: "Viewed", messageId: `cost-${r}-${i}`, timestamp: new Date(now - i).toISOString() }));
+      expect((await send(t, "/v1/batch", { batch })).status).toBe(200);
+    }
+    await eventually(async () => expect((await archivedRows(t)).filter((r) => r.kind === "event").length).toBe(EVENTS), 40_000);
+    // Wait until the leads' last batches (their score changes) are in and written, then stop counting.
+    await eventually(async () => {
+      const stats = await allShardStats(t, real);
+      expect(stats.every((s) => s.pending === 0)).toBe(true);
+      expect(stats.reduce((n, s) => n + s.seen, 0)).toBe((await archivedRows(t)).length);
+    });
+    await new Promise((r) => setTimeout(r, 3_000));
+    const counted = handOvers;
+    restoreBucket!();
+    restoreBucket = undefined;
+    const rows = (await archivedRows(t)).length;
+    const stats = await allShardStats(t, real);
+    const rowsWritten = stats.reduce((n, s) => n + s.rowsWritten, 0);
+    const perThousand = (n: number) => Math.round((n * 1000 * 100) / EVENTS) / 100;
+    console.log(
+      `archive cost per 1,000 events (${rows} rows incl. changes): hand-overs ${perThousand(counted)}, storage rows written ${perThousand(rowsWritten)}, R2 file puts ${perThousand(puts.files)}, manifest puts ${perThousand(puts.manifests)}`,
+    );
+    // At most one hand-over (one Durable Object request) per lead batch, never more than one per event.
+    expect(counted).toBeGreaterThan(0);
+    expect(counted).toBeLessThanOrEqual(EVENTS);
+    // Storage: a row in, assigned to a file, its data dropped once written (indexes included), plus the lead index.
+    expect(rowsWritten / rows).toBeLessThanOrEqual(8);
+    // R2: files and manifests, a few per shard, not per event.
+    expect(puts.files + puts.manifests).toBeLessThanOrEqual(40);
   });
 });
 
