@@ -9,18 +9,20 @@
  *   shard's SQLite, deduplicated by messageId: a batch handed over again adds
  *   nothing. The alarm is set ARCHIVE_GATHER_MS ahead (at once when a file's
  *   worth of rows waits), so a file holds many leads' rows.
- * - The alarm writes: waiting rows are first given to files (per day, at most
- *   ARCHIVE_FILE_ROWS rows), in a transaction; then each file is put to R2
- *   under its key and the day's manifest of this shard is rewritten; only then
- *   do the file's rows drop their data. A run that fails in between writes
- *   the same file, same key, same rows again: a row is in exactly one file.
+ * - The alarm flushes: the oldest waiting hand-overs (up to
+ *   ARCHIVE_FILE_ROWS rows) are given to files, one per day among their rows,
+ *   in a transaction; then each file is put to R2 under its key and the day's
+ *   manifest of this shard is rewritten; only when all are written do those
+ *   hand-overs go. A run that fails in between writes the same files, same
+ *   keys, same rows again: a row is in exactly one file.
  * - Erasure (`forgetLeads`): the lead's waiting rows go at once; the files that
  *   hold its rows (`lead_files`) are read, rewritten without them (or deleted
  *   when nothing else is left) by the next alarm run, and the manifests follow.
  * - Retention: at most once per ARCHIVE_RETENTION_CHECK_MS the alarm reads the
  *   namespace's retention and deletes the files (and manifests) of days that
  *   have left the window.
- * - Seen messageIds are kept ARCHIVE_SEEN_MS after their file was written.
+ * - Seen messageIds are recognised for ARCHIVE_SEEN_MS to twice that (two
+ *   tables, the older emptied in turn: no per-row expiry to write).
  */
 import { DurableObject } from "cloudflare:workers";
 import { manifestOf } from "../src/archive/manifest";
@@ -32,8 +34,6 @@ import type { DeliveryItem } from "../src/destinations/types";
 import { loadScoringConfig } from "../src/db/scoring";
 import { ArchiveStore, type ArchiveFile } from "./archive-store";
 
-/** Files written per alarm run (each is one R2 put and one manifest put), then the alarm runs again. */
-const FILES_PER_RUN = 8;
 /** Files rewritten for erasure per alarm run. */
 const ERASURE_FILES_PER_RUN = 16;
 /** Files deleted by retention per alarm run (R2 deletes up to 1,000 keys in one call). */
@@ -59,7 +59,7 @@ export class ArchiveObject extends DurableObject<Env> {
       this.store.setMeta("shard", String(shard));
       if (this.store.isErased(leadId)) return 0;
       const rows = items.map((item) => rowOf(namespaceId, leadId, item, now)).filter((row): row is ArchiveRow => row !== null);
-      return this.store.add(rows, (row) => dateOf(row.timestamp));
+      return this.store.add(leadId, rows);
     });
     if (added > 0) {
       const full = this.store.pendingCount() >= this.fileRows();
@@ -113,7 +113,7 @@ export class ArchiveObject extends DurableObject<Env> {
       more = (await this.writeFiles(namespaceId, shard)) || more;
       const checkedAt = Number(this.store.meta("retention_checked_at") ?? "0");
       if (now - checkedAt >= this.retentionCheckMs()) await this.enforceRetention(now);
-      this.store.pruneSeen(now - (Number(this.env.ARCHIVE_SEEN_MS) || 86_400_000));
+      this.store.rotateSeen(now, Number(this.env.ARCHIVE_SEEN_MS) || 86_400_000);
       this.failures = 0;
       if (more) return this.setAlarm(Date.now());
     } catch (error) {
@@ -127,34 +127,37 @@ export class ArchiveObject extends DurableObject<Env> {
     else if (this.store.hasFiles()) await this.setAlarm(Number(this.store.meta("retention_checked_at") ?? "0") + this.retentionCheckMs());
   }
 
-  /** Gives waiting rows to files and writes up to FILES_PER_RUN of them; answers whether more are left. */
+  /**
+   * Finishes the flush in progress, or starts one (the oldest pending
+   * hand-overs, one file per day) and writes it; answers whether rows are left.
+   */
   private async writeFiles(namespaceId: string, shard: number): Promise<boolean> {
     this.ctx.storage.transactionSync(() => this.store.assignFiles((date, seq) => fileKey(namespaceId, date, shard, seq), this.fileRows(), FILE_MAX_BYTES));
-    const files = this.store.unwrittenFiles(FILES_PER_RUN + 1);
-    const dates = new Set<string>();
-    for (const file of files.slice(0, FILES_PER_RUN)) {
-      const rows = this.store.rowsOfFile(file.seq);
-      const written = rows.length === 0 ? { rows: 0, bytes: 0 } : await this.put(file.key, rows);
-      const ids = rows.map((r) => r.message_id).sort();
-      const times = rows.map((r) => r.timestamp);
-      this.ctx.storage.transactionSync(() => {
-        if (written.rows === 0) this.store.forgetFiles([file.seq]);
-        else
-          this.store.fileWritten({
-            seq: file.seq,
-            rows: written.rows,
-            bytes: written.bytes,
-            minMessageId: ids[0] ?? null,
-            maxMessageId: ids.at(-1) ?? null,
-            firstAt: Math.min(...times),
-            lastAt: Math.max(...times),
-            writtenAt: Date.now(),
-          });
-      });
-      dates.add(file.date);
+    const files = this.store.unwrittenFiles();
+    if (files.length === 0) return false;
+    const upto = files[0]!.upto;
+    const rows = this.store.pendingRows(upto);
+    for (const file of files) {
+      const ofDay = rows.filter((row) => dateOf(row.timestamp) === file.date);
+      const written = ofDay.length === 0 ? { rows: 0, bytes: 0 } : await this.put(file.key, ofDay);
+      const ids = ofDay.map((r) => r.message_id).sort();
+      const times = ofDay.map((r) => r.timestamp);
+      this.ctx.storage.transactionSync(() =>
+        this.store.fileWritten({
+          seq: file.seq,
+          rows: written.rows,
+          bytes: written.bytes,
+          minMessageId: ids[0] ?? null,
+          maxMessageId: ids.at(-1) ?? null,
+          firstAt: times.length ? Math.min(...times) : null,
+          lastAt: times.length ? Math.max(...times) : null,
+          writtenAt: Date.now(),
+        }),
+      );
+      await this.putManifest(namespaceId, shard, file.date);
     }
-    for (const date of dates) await this.putManifest(namespaceId, shard, date);
-    return files.length > FILES_PER_RUN;
+    this.ctx.storage.transactionSync(() => this.store.flushDone(upto));
+    return this.store.pendingCount() >= this.fileRows();
   }
 
   /** Rewrites the files holding erased leads' rows without them; answers whether more are left. */
