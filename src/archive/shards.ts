@@ -7,7 +7,8 @@ import { shardOf } from "../destinations/shards";
  * which is what lets it deduplicate by messageId and erase a lead alone.
  */
 export function archiveOn(env: Env): boolean {
-  return env.ARCHIVE_EVENTS !== "off";
+  // Without the bucket bound (a harness that leaves it out) rows would only pile up in the shards.
+  return env.ARCHIVE_EVENTS !== "off" && env.ARCHIVE !== undefined;
 }
 
 export function archiveShardCount(env: Env): number {
