@@ -54,6 +54,9 @@ export default defineConfig(async () => {
                   SYNC_MAX_ATTEMPTS: "3",
                   SYNC_BACKOFF_BASE_MS: "100",
                   SYNC_BACKOFF_CAP_MS: "400",
+                  // Four archive shards per namespace, writing files half a second after rows arrive.
+                  ARCHIVE_SHARDS: "4",
+                  ARCHIVE_GATHER_MS: "500",
                 },
               },
             }),

@@ -77,6 +77,8 @@ export async function build(worker) {
     durableObjects: Object.fromEntries(
       (config.durable_objects?.bindings ?? []).map((b) => [b.name, { className: b.class_name, useSQLite: true }]),
     ),
+    // The event archive's bucket (Miniflare's R2, in memory).
+    r2Buckets: (config.r2_buckets ?? []).map((b) => b.binding),
     ...queueOptions(config),
     source: worker.source ?? (await sourceVersion(worker.root ?? ROOT)),
   };
@@ -132,7 +134,7 @@ const MODULE_TYPES = {
   ".html": "Text",
 };
 
-export async function start(worker, { outdir, compatibilityDate, compatibilityFlags, vars, durableObjects, queueProducers, queueConsumers }, { inspectorPort } = {}) {
+export async function start(worker, { outdir, compatibilityDate, compatibilityFlags, vars, durableObjects, r2Buckets = [], queueProducers, queueConsumers }, { inspectorPort } = {}) {
   const files = (await readdir(outdir, { recursive: true })).filter((f) => MODULE_TYPES[path.extname(f)]);
   const modules = ["index.js", ...files.filter((f) => f !== "index.js")].map((f) => ({
     type: MODULE_TYPES[path.extname(f)],
@@ -148,6 +150,7 @@ export async function start(worker, { outdir, compatibilityDate, compatibilityFl
       compatibilityFlags,
       durableObjects: worker.durableObjects === false ? {} : durableObjects,
       d1Databases: ["DB"],
+      r2Buckets,
       queueProducers,
       queueConsumers,
       bindings: { ...vars, ADMIN_TOKEN, ...worker.bindings },

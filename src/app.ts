@@ -27,6 +27,7 @@ import { secretRoutes } from "./routes/secrets";
 import { leadScoringCompat } from "./compat/lead-scoring/routes";
 import { leadServiceCompat } from "./compat/lead-service/routes";
 import { cairoCompat } from "./compat/cairo/routes";
+import { archiveRoutes } from "./routes/archive";
 
 export const app = new Hono<AppEnv>();
 
@@ -61,6 +62,7 @@ app.route("/api/sync", syncRoutes);
 app.route("/api/me", meRoutes);
 app.route("/api/buffers", bufferOverviewRoutes);
 app.route("/api/secrets", secretRoutes);
+app.route("/api/archive", archiveRoutes);
 // The seeds' own APIs, as thin adapters over the core (see MIGRATING.md).
 app.route("/compat/lead-scoring", leadScoringCompat);
 app.route("/compat/lead-service", leadServiceCompat);

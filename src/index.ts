@@ -10,6 +10,7 @@ export { LeadObject } from "../durable/lead-object";
 export { RateLimiter } from "../durable/rate-limiter";
 export { LiveObject } from "../durable/live-object";
 export { DeliveryObject } from "../durable/delivery-object";
+export { ArchiveObject } from "../durable/archive-object";
 
 export default {
   fetch: app.fetch,

@@ -4,7 +4,7 @@
  * `POST /__bench/counts` reads and resets them. Hosts ending in
  * `.bench-fake.com` go to the bench's fakes on loopback (BENCH_FAKE_URL).
  */
-import worker, { DeliveryObject as Delivery, LeadObject as Lead, RateLimiter as Limiter, LiveObject as Live } from "../../src/index";
+import worker, { ArchiveObject as Archive, DeliveryObject as Delivery, LeadObject as Lead, RateLimiter as Limiter, LiveObject as Live } from "../../src/index";
 import { consumerBatch, countedClass, countedEnv, countFetch, counts, resetCounts, workerInvocation } from "./counters";
 
 let fakeBase: string | undefined;
@@ -14,6 +14,7 @@ export const LeadObject = countedClass(Lead, "LeadObject");
 export const RateLimiter = countedClass(Limiter, "RateLimiter");
 export const LiveObject = countedClass(Live, "LiveObject");
 export const DeliveryObject = countedClass(Delivery, "DeliveryObject");
+export const ArchiveObject = countedClass(Archive, "ArchiveObject");
 
 type BenchEnv = Env & { BENCH_FAKE_URL?: string };
 

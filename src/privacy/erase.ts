@@ -18,6 +18,7 @@ import { chunksOf, MAX_IN_LIST } from "../db/batch";
 import { leadObjectName } from "../ingest/lead-name";
 import type { Identity } from "../ingest/normalize";
 import { forgetLeadDeliveries } from "../destinations/log";
+import { forgetArchivedLeads } from "../archive/hand-over";
 
 /** What is erased: the lead objects' ids (the lead and the wiped homes of its identities) and its identities. */
 export interface EraseTarget {
@@ -74,7 +75,10 @@ export interface EraseResult {
  *    rows (and drop any item of a tombstoned lead before sending it);
  * 4. the lead object wipes itself (events, identities, outbox: nothing owed
  *    to destinations is sent afterwards), keeping only the erased mark;
- * 5. the D1 erasers and the shards once more, for anything an in-flight write put back.
+ * 5. the D1 erasers and the shards once more, for anything an in-flight write put back;
+ *    the lead's archive shard drops its waiting rows and rewrites the files
+ *    holding its rows without them (durable/archive-object.ts; it takes no
+ *    more rows of the lead afterwards).
  * Returns null when there is no such live lead in the namespace.
  */
 export async function eraseLead(env: Env, namespaceId: string, leadId: string): Promise<EraseResult | null> {
@@ -117,6 +121,7 @@ export async function eraseLead(env: Env, namespaceId: string, leadId: string): 
   await lead.erase(namespaceId, plan.name, plan.name);
   await orm.batch(erasersFor(orm, target) as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
   await forgetLeadDeliveries(env, namespaceId, target.leadIds);
+  await forgetArchivedLeads(env, namespaceId, target.leadIds);
   return { leadId, identitiesSuppressed: target.identities.length, objectsErased: target.leadIds.length };
 }
 

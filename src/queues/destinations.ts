@@ -8,6 +8,7 @@ import type { DeliveryItem, DeliveryResult } from "../destinations/types";
 import { firingDay, triggerFires } from "../automations/triggers";
 import { isLeadErased } from "../db/tombstones";
 import { byLead } from "./by-lead";
+import { archiveBatch } from "../archive/hand-over";
 
 /** A lead's outbox batch, or dead letters to replay for one destination (a message from before replays went straight to the shards). */
 export type DestinationMessage =
@@ -63,6 +64,7 @@ async function handOver(env: Env, body: LeadBatch): Promise<void> {
       if (items.length > 0) await shardForLead(env, destination, body.leadId).accept(body.namespaceId, destination.id, body.leadId, items, destination.updatedAt);
     }),
     runAutomations(env, body),
+    archiveBatch(env, body.namespaceId, body.leadId, body.items),
   ]);
   await env.LEAD.get(env.LEAD.idFromString(body.leadId)).deliveryDone(body.batchId);
 }
@@ -138,6 +140,7 @@ export async function consumeDestinationDeadLetters(batch: MessageBatch<Destinat
         if (items.length === 0) continue;
         await shardForLead(env, destination, body.leadId).accept(body.namespaceId, destination.id, body.leadId, items, destination.updatedAt, "the delivery consumer failed on this batch every time");
       }
+      await archiveBatch(env, body.namespaceId, body.leadId, body.items);
       await env.LEAD.get(env.LEAD.idFromString(body.leadId)).deliveryDone(body.batchId);
     }
     message.ack();

@@ -1,0 +1,229 @@
+/**
+ * ArchiveObject: one shard of one namespace's event archive on R2, named
+ * `<namespaceId>/<shard>` (src/archive/shards.ts: a lead's rows always come
+ * to the same shard). See docs/archive.md for the design and its cost.
+ *
+ * Protocol
+ * - `accept` takes a lead batch's items as the destinations consumer hands
+ *   them over (the same hand-over as the delivery shards'), as rows in the
+ *   shard's SQLite, deduplicated by messageId: a batch handed over again adds
+ *   nothing. The alarm is set ARCHIVE_GATHER_MS ahead (at once when a file's
+ *   worth of rows waits), so a file holds many leads' rows.
+ * - The alarm flushes: the oldest waiting hand-overs (up to
+ *   ARCHIVE_FILE_ROWS rows) are given to files, one per day among their rows,
+ *   in a transaction; then each file is put to R2 under its key and the day's
+ *   manifest of this shard is rewritten; only when all are written do those
+ *   hand-overs go. A run that fails in between writes the same files, same
+ *   keys, same rows again: a row is in exactly one file.
+ * - Erasure (`forgetLeads`): the lead's waiting rows go at once; the files that
+ *   hold its rows (`lead_files`) are read, rewritten without them (or deleted
+ *   when nothing else is left) by the next alarm run, and the manifests follow.
+ * - Retention: at most once per ARCHIVE_RETENTION_CHECK_MS the alarm reads the
+ *   namespace's retention and deletes the files (and manifests) of days that
+ *   have left the window.
+ * - Seen messageIds are recognised for ARCHIVE_SEEN_MS to twice that (two
+ *   tables, the older emptied in turn: no per-row expiry to write).
+ */
+import { DurableObject } from "cloudflare:workers";
+import { manifestOf } from "../src/archive/manifest";
+import { fileKey, manifestKey } from "../src/archive/keys";
+import { readParquet, writeParquet } from "../src/archive/parquet";
+import { dateOf, lastExpiredDay, rowOf, type ArchiveRow } from "../src/archive/rows";
+import { backoffMs } from "../src/destinations/backoff";
+import type { DeliveryItem } from "../src/destinations/types";
+import { loadScoringConfig } from "../src/db/scoring";
+import { ArchiveStore, type ArchiveFile } from "./archive-store";
+
+/** Files rewritten for erasure per alarm run. */
+const ERASURE_FILES_PER_RUN = 16;
+/** Files deleted by retention per alarm run (R2 deletes up to 1,000 keys in one call). */
+const RETENTION_FILES_PER_RUN = 1_000;
+/** A file holds at most this much row data (JSON), whatever ARCHIVE_FILE_ROWS says: an alarm run keeps it in memory. */
+const FILE_MAX_BYTES = 32 * 1024 * 1024;
+
+export class ArchiveObject extends DurableObject<Env> {
+  private readonly store: ArchiveStore;
+  private alarmAt: number | null | undefined;
+  private failures = 0;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.store = new ArchiveStore(ctx.storage.sql);
+  }
+
+  /** Takes a lead batch's items; answers how many rows were new. */
+  async accept(namespaceId: string, shard: number, leadId: string, items: DeliveryItem[]): Promise<number> {
+    const now = Date.now();
+    const added = this.ctx.storage.transactionSync(() => {
+      this.store.setMeta("namespace_id", namespaceId);
+      this.store.setMeta("shard", String(shard));
+      if (this.store.isErased(leadId)) return 0;
+      const rows = items.map((item) => rowOf(namespaceId, leadId, item, now)).filter((row): row is ArchiveRow => row !== null);
+      return this.store.add(leadId, rows);
+    });
+    if (added > 0) {
+      const full = this.store.pendingCount() >= this.fileRows();
+      await this.setAlarm(full ? now : now + (Number(this.env.ARCHIVE_GATHER_MS) || 0));
+    }
+    return added;
+  }
+
+  /** The lead is erased: its rows leave this shard's files (see the protocol). */
+  async forgetLeads(namespaceId: string, shard: number, leadIds: string[]): Promise<void> {
+    this.ctx.storage.transactionSync(() => {
+      this.store.setMeta("namespace_id", namespaceId);
+      this.store.setMeta("shard", String(shard));
+      this.store.erase(leadIds, Date.now());
+    });
+    await this.setAlarm(Date.now());
+  }
+
+  /** Rows waiting, messageIds held, files listed; and storage rows written since this object started (for the cost count). */
+  async stats(): Promise<{ pending: number; seen: number; files: number; rowsWritten: number; pendingErasures: number }> {
+    return { ...this.store.counts(), rowsWritten: this.store.rowsWritten, pendingErasures: this.store.pendingErasures().length };
+  }
+
+  /** Deletes the files of days outside the namespace's retention now; answers how many. (The alarm calls it hourly.) */
+  async enforceRetention(now = Date.now()): Promise<number> {
+    const namespaceId = this.store.meta("namespace_id");
+    if (!namespaceId) return 0;
+    this.store.setMeta("retention_checked_at", String(now));
+    const lastDay = lastExpiredDay((await loadScoringConfig(this.env.DB, namespaceId)).retentionDays, now);
+    if (lastDay === null) return 0;
+    let deleted = 0;
+    for (;;) {
+      const files = this.store.filesUpTo(lastDay, RETENTION_FILES_PER_RUN);
+      if (files.length === 0) return deleted;
+      const shard = Number(this.store.meta("shard"));
+      const manifests = [...new Set(files.map((f) => f.date))].map((date) => manifestKey(namespaceId, date, shard));
+      await this.env.ARCHIVE.delete([...files.map((f) => f.key), ...manifests]);
+      this.ctx.storage.transactionSync(() => this.store.forgetFiles(files.map((f) => f.seq)));
+      deleted += files.length;
+    }
+  }
+
+  override async alarm(): Promise<void> {
+    this.alarmAt = null;
+    const namespaceId = this.store.meta("namespace_id");
+    if (!namespaceId) return;
+    const shard = Number(this.store.meta("shard"));
+    const now = Date.now();
+    try {
+      let more = await this.eraseFromFiles(namespaceId, shard);
+      more = (await this.writeFiles(namespaceId, shard)) || more;
+      const checkedAt = Number(this.store.meta("retention_checked_at") ?? "0");
+      if (now - checkedAt >= this.retentionCheckMs()) await this.enforceRetention(now);
+      this.store.rotateSeen(now, Number(this.env.ARCHIVE_SEEN_MS) || 86_400_000);
+      this.failures = 0;
+      if (more) return this.setAlarm(Date.now());
+    } catch (error) {
+      this.failures++;
+      const wait = backoffMs(this.failures - 1, Number(this.env.DELIVERY_BACKOFF_BASE_MS) || 1000, Number(this.env.DELIVERY_BACKOFF_CAP_MS) || 300_000);
+      console.error(`archive shard ${namespaceId}/${shard}: run failed, again in ${wait} ms`, error);
+      return this.setAlarm(Date.now() + wait);
+    }
+    // Rows still waiting (arrived during the run), or the next retention check while the shard has files.
+    if (this.store.pendingCount() > 0) await this.setAlarm(Date.now() + (Number(this.env.ARCHIVE_GATHER_MS) || 0));
+    else if (this.store.hasFiles()) await this.setAlarm(Number(this.store.meta("retention_checked_at") ?? "0") + this.retentionCheckMs());
+  }
+
+  /**
+   * Finishes the flush in progress, or starts one (the oldest pending
+   * hand-overs, one file per day) and writes it; answers whether rows are left.
+   */
+  private async writeFiles(namespaceId: string, shard: number): Promise<boolean> {
+    this.ctx.storage.transactionSync(() => this.store.assignFiles((date, seq) => fileKey(namespaceId, date, shard, seq), this.fileRows(), FILE_MAX_BYTES));
+    const files = this.store.unwrittenFiles();
+    if (files.length === 0) return false;
+    const upto = files[0]!.upto;
+    const rows = this.store.pendingRows(upto);
+    for (const file of files) {
+      const ofDay = rows.filter((row) => dateOf(row.timestamp) === file.date);
+      const written = ofDay.length === 0 ? { rows: 0, bytes: 0 } : await this.put(file.key, ofDay);
+      const ids = ofDay.map((r) => r.message_id).sort();
+      const times = ofDay.map((r) => r.timestamp);
+      this.ctx.storage.transactionSync(() =>
+        this.store.fileWritten({
+          seq: file.seq,
+          rows: written.rows,
+          bytes: written.bytes,
+          minMessageId: ids[0] ?? null,
+          maxMessageId: ids.at(-1) ?? null,
+          firstAt: times.length ? Math.min(...times) : null,
+          lastAt: times.length ? Math.max(...times) : null,
+          writtenAt: Date.now(),
+        }),
+      );
+      await this.putManifest(namespaceId, shard, file.date);
+    }
+    this.ctx.storage.transactionSync(() => this.store.flushDone(upto));
+    return this.store.pendingCount() >= this.fileRows();
+  }
+
+  /** Rewrites the files holding erased leads' rows without them; answers whether more are left. */
+  private async eraseFromFiles(namespaceId: string, shard: number): Promise<boolean> {
+    const leads = this.store.pendingErasures();
+    if (leads.length === 0) return false;
+    const erased = this.store.erasedLeadIds();
+    const dates = new Set<string>();
+    let budget = ERASURE_FILES_PER_RUN;
+    for (const leadId of leads) {
+      const files = this.store.filesOfLead(leadId, budget);
+      for (const file of files) {
+        await this.rewriteWithout(file, erased, leadId);
+        dates.add(file.date);
+      }
+      budget -= files.length;
+      if (budget <= 0) break;
+      this.store.erasureDone(leadId);
+    }
+    for (const date of dates) await this.putManifest(namespaceId, shard, date);
+    return budget <= 0;
+  }
+
+  private async rewriteWithout(file: ArchiveFile, erased: Set<string>, leadId: string): Promise<void> {
+    const object = await this.env.ARCHIVE.get(file.key);
+    const rows = object ? await readParquet(await object.arrayBuffer()) : [];
+    const kept = rows.filter((row) => !erased.has(row.lead_id));
+    const gone = [...new Set(rows.filter((row) => erased.has(row.lead_id)).map((row) => row.lead_id))];
+    let bytes = 0;
+    if (kept.length === 0) await this.env.ARCHIVE.delete(file.key);
+    else bytes = (await this.put(file.key, kept)).bytes;
+    this.ctx.storage.transactionSync(() => this.store.fileRewritten(file.seq, kept.length, bytes, [...new Set([leadId, ...gone])]));
+  }
+
+  private async put(key: string, rows: readonly ArchiveRow[]): Promise<{ rows: number; bytes: number }> {
+    const body = writeParquet(rows);
+    const ids = rows.map((r) => r.message_id).sort();
+    await this.env.ARCHIVE.put(key, body, {
+      httpMetadata: { contentType: "application/vnd.apache.parquet" },
+      customMetadata: { rows: String(rows.length), minMessageId: ids[0] ?? "", maxMessageId: ids.at(-1) ?? "" },
+    });
+    return { rows: rows.length, bytes: body.byteLength };
+  }
+
+  private async putManifest(namespaceId: string, shard: number, date: string): Promise<void> {
+    const files = this.store.writtenFilesOf(date);
+    const key = manifestKey(namespaceId, date, shard);
+    if (files.length === 0) await this.env.ARCHIVE.delete(key);
+    else
+      await this.env.ARCHIVE.put(key, JSON.stringify(manifestOf(namespaceId, date, shard, files, Date.now())), {
+        httpMetadata: { contentType: "application/json" },
+      });
+  }
+
+  private fileRows(): number {
+    return Math.max(1, Number(this.env.ARCHIVE_FILE_ROWS) || 20_000);
+  }
+
+  private retentionCheckMs(): number {
+    return Number(this.env.ARCHIVE_RETENTION_CHECK_MS) || 3_600_000;
+  }
+
+  private async setAlarm(at: number): Promise<void> {
+    if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
+    if (this.alarmAt !== null && this.alarmAt <= at) return;
+    this.alarmAt = at;
+    await this.ctx.storage.setAlarm(at);
+  }
+}

@@ -1,0 +1,30 @@
+import { hasDeliveryTargets } from "../db/delivery-targets";
+import type { DeliveryItem } from "../destinations/types";
+import { archiveOn, archiveShardName, archiveShardOf } from "./shards";
+
+/**
+ * Hands a lead batch's items to the lead's archive shard, as the
+ * destinations consumer hands them to delivery shards: one RPC per batch,
+ * idempotent (the shard deduplicates by messageId), so the consumer's retries
+ * and the lead's resends never add a row twice.
+ */
+export async function archiveBatch(env: Env, namespaceId: string, leadId: string, items: DeliveryItem[]): Promise<void> {
+  if (!archiveOn(env) || items.length === 0) return;
+  const shard = archiveShardOf(env, leadId);
+  await env.ARCHIVE_SHARD.getByName(archiveShardName(namespaceId, shard)).accept(namespaceId, shard, leadId, items);
+}
+
+/** Erasure: each erased lead's shard drops its waiting rows and rewrites its files without them. */
+export async function forgetArchivedLeads(env: Env, namespaceId: string, leadIds: readonly string[]): Promise<void> {
+  const byShard = new Map<number, string[]>();
+  for (const leadId of leadIds) {
+    const shard = archiveShardOf(env, leadId);
+    byShard.set(shard, [...(byShard.get(shard) ?? []), leadId]);
+  }
+  await Promise.all([...byShard].map(([shard, ids]) => env.ARCHIVE_SHARD.getByName(archiveShardName(namespaceId, shard)).forgetLeads(namespaceId, shard, ids)));
+}
+
+/** Whether a namespace's leads keep an outbox: they do for the archive while it is on, else only for destinations or automations. */
+export async function leadsKeepOutbox(env: Env, namespaceId: string): Promise<boolean> {
+  return archiveOn(env) || (await hasDeliveryTargets(env.DB, namespaceId));
+}

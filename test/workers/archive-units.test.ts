@@ -1,0 +1,91 @@
+import { describe, expect, it } from "vitest";
+import { fileKey, manifestKey, parseKey } from "../../src/archive/keys";
+import { daysBetween, lastExpiredDay, rowOf } from "../../src/archive/rows";
+import { readParquet, writeParquet } from "../../src/archive/parquet";
+
+const DAY_MS = 86_400_000;
+const lead = { id: "lead-1", score: 42, behaviourScore: 30, icpScore: 12, stage: "engaged", grade: "B", velocity: 1, userId: "u1", email: "u1@example.com" };
+
+describe("archive keys", () => {
+  it.each([
+    [fileKey("ns-a", "2026-03-04", 7, 12), { namespaceId: "ns-a", date: "2026-03-04", manifest: false }],
+    [manifestKey("ns-a", "2026-03-04", 7), { namespaceId: "ns-a", date: "2026-03-04", manifest: true }],
+    ["ns=ns-a/date=2026-03-04/../ns=ns-b/date=2026-03-04/000-000000001.parquet", null],
+    ["ns=ns-a/date=2026-03-04/notes.txt", null],
+    ["ns=ns-a/date=26-03-04/000-000000001.parquet", null],
+    ["ns=ns-a/000-000000001.parquet", null],
+    ["ns=/date=2026-03-04/000-000000001.parquet", null],
+  ])("%s parses as %j", (key, expected) => {
+    expect(parseKey(key)).toEqual(expected);
+  });
+
+  it("names files so they sort by shard and sequence within a day", () => {
+    expect(fileKey("n", "2026-01-02", 3, 45)).toBe("ns=n/date=2026-01-02/003-000000045.parquet");
+    expect(fileKey("n", "2026-01-02", 3, 9) < fileKey("n", "2026-01-02", 3, 10)).toBe(true);
+  });
+});
+
+describe("archive days", () => {
+  const now = Date.parse("2026-06-15T10:00:00Z");
+  it.each([
+    [null, null],
+    // The window reaches back to 06-14 10:00: 06-13 and earlier have wholly left it.
+    [1, "2026-06-13"],
+    [30, "2026-05-15"],
+  ])("retention of %s days expires days up to %s", (days, expected) => {
+    expect(lastExpiredDay(days, now)).toBe(expected);
+  });
+
+  it("lists the days of a range, both ends included", () => {
+    expect(daysBetween("2026-02-27", "2026-03-02")).toEqual(["2026-02-27", "2026-02-28", "2026-03-01", "2026-03-02"]);
+    expect(daysBetween("2026-03-02", "2026-03-01")).toEqual([]);
+  });
+});
+
+describe("archive rows", () => {
+  const now = Date.now();
+  it("an event keeps its own timestamp, names and properties; the whole message stays in body", () => {
+    const at = new Date(now - 3 * DAY_MS).toISOString();
+    const event = { type: "track", event: "Signup", userId: "u1", anonymousId: "a1", messageId: "m1", timestamp: at, properties: { plan: "pro" } };
+    expect(rowOf("ns", "lead-1", { messageId: "m1", kind: "event", lead, event }, now)).toEqual({
+      namespace_id: "ns",
+      lead_id: "lead-1",
+      message_id: "m1",
+      kind: "event",
+      type: "track",
+      event: "Signup",
+      timestamp: Date.parse(at),
+      user_id: "u1",
+      anonymous_id: "a1",
+      email: "u1@example.com",
+      score: 42,
+      stage: "engaged",
+      score_before: null,
+      stage_before: null,
+      properties: '{"plan":"pro"}',
+      body: JSON.stringify(event),
+    });
+  });
+
+  it("an identify's traits stand in for properties; a page's name for the event; no timestamp means now", () => {
+    const identify = rowOf("ns", "l", { messageId: "i", kind: "event", lead, event: { type: "identify", traits: { email: "x@y.z" } } }, now)!;
+    expect(identify.properties).toBe('{"email":"x@y.z"}');
+    expect(identify.timestamp).toBe(now);
+    expect(rowOf("ns", "l", { messageId: "p", kind: "event", lead, event: { type: "page", name: "Pricing" } }, now)!.event).toBe("Pricing");
+  });
+
+  it("a change carries the score and stage before and after; test items are not archived", () => {
+    const change = rowOf("ns", "l", { messageId: "change:l:2", kind: "change", lead, change: { before: { ...lead, score: 30, stage: "aware" }, after: lead } }, now)!;
+    expect(change).toMatchObject({ kind: "change", type: null, score: 42, stage: "engaged", score_before: 30, stage_before: "aware", timestamp: now });
+    expect(rowOf("ns", "l", { messageId: "t", kind: "test", lead, event: { type: "track" } }, now)).toBeNull();
+  });
+
+  it("Parquet round trip keeps every column, nulls included", async () => {
+    const rows = [
+      rowOf("ns", "l", { messageId: "m1", kind: "event", lead, event: { type: "track", event: "A", timestamp: new Date(now).toISOString(), properties: { n: 1 } } }, now)!,
+      rowOf("ns", "l", { messageId: "c1", kind: "change", lead, change: { before: null, after: lead } }, now)!,
+    ];
+    const back = await readParquet(writeParquet(rows).buffer as ArrayBuffer);
+    expect(back).toEqual(rows);
+  });
+});
