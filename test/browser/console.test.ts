@@ -112,16 +112,56 @@ describe("the console", () => {
     await page.locator("#view tr", { hasText: "rule: page_view +20 when properties.path equals /pricing" }).waitFor();
   });
 
-  it("creates a webhook destination, sends a test, and shows its log", async () => {
+  it("creates a webhook destination from the catalogue's form, sends a test, and sees an event in its log", async () => {
+    const secret = `whsec_${crypto.randomUUID()}`;
     await openScreen(page, "destinations");
-    await page.fill("#view input[name=name]", "CRM hook");
-    await page.fill("#view textarea[name=config]", JSON.stringify({ url: receiver.url }));
-    await page.click("#view button:has-text('Create destination')");
+    const create = page.locator("#view section[aria-label='New destination']");
+    // The form is drawn from the catalogue: every type by its title, the chosen type's fields and docs.
+    const titles = await create.locator("select[name=type] option").allTextContents();
+    const catalogue = (await api(leadflare.url, "/api/destinations/catalogue")).body.types as Array<{ type: string; title: string }>;
+    expect(titles).toEqual(catalogue.map((t) => t.title));
+    await create.locator("select[name=type]").selectOption("slack");
+    expect(await create.locator("textarea[name='config.events']").inputValue()).toBe("demo_request\ncontract_signed\nemail_replied");
+    expect(await create.locator("input[name='config.webhookUrl']").getAttribute("type")).toBe("password");
+    expect(await create.locator("a", { hasText: "Slack API docs" }).getAttribute("href")).toBe("https://api.slack.com/messaging/webhooks");
+
+    await create.locator("select[name=type]").selectOption("webhook");
+    await create.locator("input[name=name]").fill("CRM hook");
+    await create.locator("input[name='config.url']").fill(receiver.url);
+    await create.locator("input[name='config.secret']").fill(secret);
+    expect(await create.locator("input[name='config.timeoutMs']").inputValue()).toBe("10000");
+    await create.locator("input[name='config.changes']").check();
+    await checkAtBothWidths(page, "destination-new");
+    await create.locator("button:has-text('Create destination')").click();
     await page.locator("#view h2", { hasText: "Destination CRM hook" }).waitFor();
+
+    const { destinations } = (await api(leadflare.url, "/api/destinations")).body;
+    const created = destinations.find((d: any) => d.name === "CRM hook");
+    expect(created.config).toMatchObject({ url: receiver.url, secret: `…${secret.slice(-4)}`, timeoutMs: 10_000, changes: true, headers: {} });
+    // The edit form shows the secret's hint only, never the secret.
+    const edit = page.locator("#view section[aria-label='Edit']");
+    expect(await edit.locator("input[name='config.secret']").inputValue()).toBe("");
+    expect(await edit.locator("input[name='config.secret']").getAttribute("placeholder")).toBe(`unchanged (…${secret.slice(-4)})`);
+    expect(await page.content()).not.toContain(secret);
+
     await page.click("#view button:has-text('Send test')");
     await page.locator("#view .notice", { hasText: "Test delivered" }).waitFor();
-    expect(receiver.received.length).toBeGreaterThan(0);
-    expect(await page.locator("#view section[aria-label='Delivery log']").count()).toBe(1);
+    expect(receiver.received.some((body: any) => body.type === "test")).toBe(true);
+
+    // Edited with the secret left empty: the stored secret is kept (the webhook still signs with it).
+    await edit.locator("input[name='config.timeoutMs']").fill("5000");
+    await edit.locator("button:has-text('Save destination')").click();
+    await eventually(async () => expect((await api(leadflare.url, `/api/destinations/${created.id}`)).body.destination.config).toMatchObject({ timeoutMs: 5000, secret: `…${secret.slice(-4)}` }));
+
+    // An event accepted now reaches the receiver and shows in the delivery log.
+    await sendEvents([{ type: "track", userId: "ada", event: "Hook Check", timestamp: new Date().toISOString() }]);
+    const hookCheck = () => receiver.received.find((body: any) => body.type === "event" && body.event?.event === "Hook Check") as any;
+    await eventually(async () => expect(hookCheck(), JSON.stringify(receiver.received.map((b: any) => [b.type, b.event?.event]))).toBeDefined(), 60_000);
+    const log = page.locator("#view section[aria-label='Delivery log']");
+    await eventually(async () => {
+      await log.locator("button:has-text('Refresh')").click();
+      await log.locator("tbody tr", { hasText: hookCheck().messageId }).filter({ hasText: "delivered" }).waitFor({ timeout: 2_000 });
+    }, 30_000);
     await checkAtBothWidths(page, "destination");
   });
 
