@@ -40,6 +40,7 @@ import { UNKNOWN_NAMESPACE_STATE, type NamespaceState } from "../src/ingest/name
 import { leadObjectName } from "../src/ingest/lead-name";
 import { gradeFor, stageFor, type Stage } from "../src/scoring/stage";
 import { DAY_MS, velocityFromWeight } from "../src/scoring/velocity";
+import { firstHourKept } from "../src/leads/hourly";
 import { matchRule } from "../src/scoring/rules";
 import { firmographicsFromTraits, icpScoreFor, type Firmographics } from "../src/scoring/icp";
 import { intelligenceFor, type Intelligence } from "../src/scoring/intelligence";
@@ -707,6 +708,7 @@ export class LeadObject extends DurableObject<Env> {
         eventCount: stats.count,
         firstSeen: stats.first,
         lastActivity: stats.last,
+        recentHours: this.store.eventsPerHour(firstHourKept(Date.now())),
         ...lead,
       };
     }
