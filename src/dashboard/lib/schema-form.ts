@@ -49,7 +49,7 @@ export function schemaForm(schema: ObjectSchema, current: Record<string, unknown
       // Never filled: the API only shows the hint, and an empty field keeps what is stored.
       const hint = typeof value === "string" ? value : undefined;
       control = el("input", { type: "password", name: controlName, autocomplete: "new-password", placeholder: hint ? `unchanged (${hint})` : "" });
-      notes.push(hint ? "secret: leave empty to keep it" : "secret: never shown again");
+      notes.push(hint ? "write-only: leave empty to keep it" : "write-only: never shown again");
     } else {
       const numeric = kind === "integer" || kind === "number";
       control = el("input", {

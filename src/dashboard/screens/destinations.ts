@@ -139,7 +139,7 @@ async function renderOne(view: HTMLElement, id: string): Promise<void> {
       { class: "grid" },
       card(
         `Destination ${destination.name}`,
-        el("p", {}, `${destination.type} · ${destination.enabled ? "enabled" : "disabled"} · delivered ${deliveries.delivered ?? 0} · retrying ${deliveries.retrying ?? 0} · dead ${deliveries.dead ?? 0}`),
+        el("p", {}, `${types.find((t) => t.type === destination.type)?.title ?? destination.type} · ${destination.enabled ? "enabled" : "disabled"} · delivered ${deliveries.delivered ?? 0} · retrying ${deliveries.retrying ?? 0} · dead ${deliveries.dead ?? 0}`),
         me.canWrite
           ? el(
               "div",
