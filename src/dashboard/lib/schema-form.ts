@@ -19,6 +19,7 @@ export interface SchemaForm {
  * `current` (an edit: secrets there are hints) or else the schema's defaults.
  */
 export function schemaForm(schema: ObjectSchema, current: Record<string, unknown> | undefined, prefix = "config"): SchemaForm {
+  if (!schema.properties) return wholeJson(current, prefix);
   const required = new Set(schema.required ?? []);
   const readers: Array<{ name: string; read(): unknown }> = [];
   const fields = Object.entries(schema.properties ?? {}).map(([name, p]) => {
@@ -80,6 +81,20 @@ export function schemaForm(schema: ObjectSchema, current: Record<string, unknown
         if (value !== undefined) config[name] = value;
       }
       return config;
+    },
+  };
+}
+
+/** A schema that is not an object of fields (a union, say): the whole config as one JSON text. */
+function wholeJson(current: Record<string, unknown> | undefined, prefix: string): SchemaForm {
+  const area = el("textarea", { name: prefix, rows: "6", spellcheck: "false", class: "code" });
+  area.value = JSON.stringify(current ?? {}, null, 2);
+  return {
+    element: field(`${prefix} (JSON; secrets shown by their last characters: leave those to keep them)`, area),
+    read() {
+      const value = parseFieldText("json", area.value, {});
+      if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error(`${prefix}: must be a JSON object`);
+      return value as Record<string, unknown>;
     },
   };
 }
