@@ -7,6 +7,7 @@
  * grow from one summary of a lead to the next (they leave at least a delay
  * apart), and a fresh activation sends once more whether or not it has changed.
  */
+import { firstHourKept } from "../src/leads/hourly";
 import { projectionQueue, type ProjectionMessage } from "../src/queues/projection";
 import type { LeadCore } from "./lead-core";
 import type { LeadScores } from "./lead-scores";
@@ -48,6 +49,7 @@ export class LeadProjection {
         eventCount: stats.count,
         firstSeen: stats.first,
         lastActivity: stats.last,
+        recentHours: store.eventsPerHour(firstHourKept(Date.now())),
         ...lead,
       };
     }

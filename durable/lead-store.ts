@@ -3,6 +3,7 @@ import { EMPTY_STATE, foldScores, type ScoreState } from "../src/scoring/fold";
 import type { RuleMatch } from "../src/scoring/rules";
 import { stageFor, type Stage } from "../src/scoring/stage";
 import { DAY_MS } from "../src/scoring/velocity";
+import { HOUR_MS } from "../src/leads/hourly";
 import { DECAY_GRACE_DAYS, stepAt } from "../src/scoring/decay";
 import { chunksOf } from "../src/db/batch";
 
@@ -536,6 +537,17 @@ export class LeadStore {
       stats.last = stats.last === null ? event.ts : Math.max(stats.last, event.ts);
     }
     this.statsCache = stats;
+  }
+
+  /** Events per hour (index: ts / HOUR_MS) from hour `fromHour` on, for the overview's events-per-hour chart. */
+  eventsPerHour(fromHour: number): Record<string, number> {
+    const rows = this.sql
+      .exec<{ hour: number; events: number }>(
+        `SELECT ts / ${HOUR_MS} AS hour, count(*) AS events FROM events WHERE ts >= ? AND type NOT IN ${BOOKKEEPING} GROUP BY hour`,
+        fromHour * HOUR_MS,
+      )
+      .toArray();
+    return Object.fromEntries(rows.map((r) => [String(r.hour), r.events]));
   }
 
   /** The velocity weight of the last 24 h (see src/scoring/velocity.ts), summed by SQLite in one row. */

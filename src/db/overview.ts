@@ -1,6 +1,7 @@
 import { drizzle } from "drizzle-orm/d1";
 import { and, desc, eq, gt, sql } from "drizzle-orm";
 import { leadProjection } from "./schema";
+import { firstHourKept, hourlySeries, HOUR_MS } from "../leads/hourly";
 
 /** Leads per score bucket of ten ([0,10) … [90,100), then 100 and over), from the projection. */
 export async function scoreHistogram(db: D1Database, namespaceId: string): Promise<number[]> {
@@ -25,4 +26,22 @@ export async function topMovers(db: D1Database, namespaceId: string, since: numb
     .orderBy(desc(leadProjection.velocity), desc(leadProjection.score))
     .limit(limit)
     .all();
+}
+
+/**
+ * Events per hour of the last 24 hours (oldest first), summed over the
+ * hourly counts of the leads active since the first of those hours.
+ */
+export async function eventsPerHour(db: D1Database, namespaceId: string, now: number): Promise<number[]> {
+  const first = firstHourKept(now);
+  const { results } = await db
+    .prepare(
+      `SELECT CAST(h.key AS INTEGER) AS hour, sum(h.value) AS events
+       FROM lead_projection p, json_each(p.recent_hours) h
+       WHERE p.namespace_id = ?1 AND p.last_activity >= ?2 AND p.recent_hours IS NOT NULL AND CAST(h.key AS INTEGER) >= ?3
+       GROUP BY hour`,
+    )
+    .bind(namespaceId, first * HOUR_MS, first)
+    .all<{ hour: number; events: number }>();
+  return hourlySeries(results, now);
 }

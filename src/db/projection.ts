@@ -19,6 +19,7 @@ const UPSERT_COLUMNS: ReadonlyArray<[column: string, field: keyof ProjectionUpse
   ["email", "email"],
   ["first_seen", "firstSeen"],
   ["last_activity", "lastActivity"],
+  ["recent_hours", "recentHours"],
   ["scoring_version", "scoringVersion"],
   ["version", "version"],
   ["updated_at", "updatedAt"],

@@ -151,6 +151,8 @@ export const leadProjection = sqliteTable(
     email: text("email"),
     firstSeen: integer("first_seen"),
     lastActivity: integer("last_activity"),
+    /** The lead's events per hour over its last day, as JSON { "<ts / 3,600,000>": count } (see src/leads/hourly.ts). */
+    recentHours: text("recent_hours"),
     scoringVersion: integer("scoring_version").notNull(),
     version: integer("version").notNull(),
     updatedAt: integer("updated_at").notNull(),

@@ -13,6 +13,8 @@ export type ProjectionMessage =
       eventCount: number;
       firstSeen: number | null;
       lastActivity: number | null;
+      /** Events per hour of the last day (hour index → count), summed for the overview; absent in older messages. */
+      recentHours?: Record<string, number>;
     } & Omit<LeadSnapshot, "id">)
   | { kind: "delete"; namespaceId: string; leadId: string; version: number };
 

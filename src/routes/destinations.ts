@@ -20,6 +20,7 @@ import { keepSecrets } from "../secrets/write-only";
 import { deliverWithRetries } from "../destinations/deliver";
 import { clearDeliveries, deliveryCounts, listDeliveries, replayDeadLetters } from "../destinations/log";
 import type { DeliveryItem } from "../destinations/types";
+import { destinationCatalogue } from "../destinations/catalogue";
 
 /** Destinations of a namespace, their delivery log, test sends and dead-letter replay. */
 export const destinationRoutes = new Hono<AppEnv>();
@@ -27,6 +28,9 @@ export const destinationRoutes = new Hono<AppEnv>();
 destinationRoutes.use("*", requireNamespace);
 
 destinationRoutes.get("/", async (c) => c.json({ destinations: (await listDestinations(c.env.DB, c.var.namespace.id)).map(show) }));
+
+/** Every destination type: its title, docs link, config JSON Schema and the outside API's limits. */
+destinationRoutes.get("/catalogue", (c) => c.json({ types: destinationCatalogue() }));
 
 destinationRoutes.post("/", async (c) => {
   const input = readDestination(c.env, await jsonBody(c));

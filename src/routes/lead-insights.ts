@@ -5,7 +5,8 @@ import { ApiError } from "../http/errors";
 import { parseOrThrow } from "../http/validate";
 import { leadIdParam, leadListQuery } from "../schemas/management";
 import { namespaceStats } from "../db/projection";
-import { scoreHistogram, topMovers } from "../db/overview";
+import { eventsPerHour, scoreHistogram, topMovers } from "../db/overview";
+import { firstHourKept, HOUR_MS } from "../leads/hourly";
 import { loadScoringConfig } from "../db/scoring";
 import { explainScore } from "../scoring/explain";
 import { DAY_MS } from "../scoring/velocity";
@@ -22,11 +23,22 @@ export const leadInsightRoutes = new Hono<AppEnv>();
 const EXPORT_PAGE = 500;
 const TOP_MOVERS = 10;
 
-/** Stage funnel, score distribution and the leads heating up in the last 24 hours, from the D1 projection. */
+/** Stage funnel, score distribution, events per hour and the leads heating up in the last 24 hours, from the D1 projection. */
 leadInsightRoutes.get("/overview", requireNamespace, async (c) => {
   const id = c.var.namespace.id;
-  const [stats, histogram, movers] = await Promise.all([namespaceStats(c.env.DB, id), scoreHistogram(c.env.DB, id), topMovers(c.env.DB, id, Date.now() - DAY_MS, TOP_MOVERS)]);
-  return c.json({ ...stats, scoreHistogram: histogram, topMovers: movers.map(toListedLead) });
+  const now = Date.now();
+  const [stats, histogram, movers, perHour] = await Promise.all([
+    namespaceStats(c.env.DB, id),
+    scoreHistogram(c.env.DB, id),
+    topMovers(c.env.DB, id, now - DAY_MS, TOP_MOVERS),
+    eventsPerHour(c.env.DB, id, now),
+  ]);
+  return c.json({
+    ...stats,
+    scoreHistogram: histogram,
+    topMovers: movers.map(toListedLead),
+    eventsPerHour: { from: new Date(firstHourKept(now) * HOUR_MS).toISOString(), counts: perHour },
+  });
 });
 
 /** Every lead the list filters select, as CSV, streamed page by page (the filters of GET /api/leads, without limit or cursor). */

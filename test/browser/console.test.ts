@@ -61,8 +61,21 @@ describe("the console", () => {
     expect(await page.locator("#view").textContent()).toContain("3 leads");
     expect(await page.locator("#view svg[aria-label='leads per stage'] rect").count()).toBe(4);
     await page.locator("#view tr", { hasText: "ada@example.com" }).waitFor();
+    // Events per hour: 24 bars counted by the server (every event so far is in the last day), then live.
+    const hourBars = page.locator("#view svg[aria-label='events per hour, last 24 hours'] rect");
+    const perHour = async () => (await hourBars.locator("title").allTextContents()).map((t) => Number(t.split(": ").pop()));
+    const currentHour = () => Math.floor(Date.now() / 3_600_000);
+    const hourBefore = currentHour();
+    const before = await perHour();
+    expect(before).toHaveLength(24);
+    const overview = (await api(leadflare.url, "/api/leads/overview")).body;
+    expect(before.reduce((a, b) => a + b, 0)).toBe(overview.events);
+    expect(before.reduce((a, b) => a + b, 0)).toBe(7);
     await sendEvents([{ type: "track", userId: "bob", event: "Live Ping", timestamp: new Date().toISOString() }]);
     await page.locator("ul.live li", { hasText: "Live Ping" }).waitFor();
+    // The live event adds to the current hour (the last bar; a new hour would have shifted the bars).
+    const after = await perHour();
+    expect(after.at(-1)).toBe(currentHour() === hourBefore ? before.at(-1)! + 1 : 1);
     await checkAtBothWidths(page, "overview");
   });
 
@@ -112,17 +125,121 @@ describe("the console", () => {
     await page.locator("#view tr", { hasText: "rule: page_view +20 when properties.path equals /pricing" }).waitFor();
   });
 
-  it("creates a webhook destination, sends a test, and shows its log", async () => {
+  it("creates a webhook destination from the catalogue's form, sends a test, and sees an event in its log", async () => {
+    const secret = `whsec_${crypto.randomUUID()}`;
     await openScreen(page, "destinations");
-    await page.fill("#view input[name=name]", "CRM hook");
-    await page.fill("#view textarea[name=config]", JSON.stringify({ url: receiver.url }));
-    await page.click("#view button:has-text('Create destination')");
+    const create = page.locator("#view section[aria-label='New destination']");
+    // The form is drawn from the catalogue: every type by its title, the chosen type's fields and docs.
+    const titles = await create.locator("select[name=type] option").allTextContents();
+    const catalogue = (await api(leadflare.url, "/api/destinations/catalogue")).body.types as Array<{ type: string; title: string }>;
+    expect(titles).toEqual(catalogue.map((t) => t.title));
+    await create.locator("select[name=type]").selectOption("slack");
+    expect(await create.locator("textarea[name='config.events']").inputValue()).toBe("demo_request\ncontract_signed\nemail_replied");
+    expect(await create.locator("input[name='config.webhookUrl']").getAttribute("type")).toBe("password");
+    expect(await create.locator("a", { hasText: "Slack API docs" }).getAttribute("href")).toBe("https://api.slack.com/messaging/webhooks");
+
+    await create.locator("select[name=type]").selectOption("webhook");
+    await create.locator("input[name=name]").fill("CRM hook");
+    await create.locator("input[name='config.url']").fill(receiver.url);
+    await create.locator("input[name='config.secret']").fill(secret);
+    expect(await create.locator("input[name='config.timeoutMs']").inputValue()).toBe("10000");
+    await create.locator("input[name='config.changes']").check();
+    await checkAtBothWidths(page, "destination-new");
+    await create.locator("button:has-text('Create destination')").click();
     await page.locator("#view h2", { hasText: "Destination CRM hook" }).waitFor();
+
+    const { destinations } = (await api(leadflare.url, "/api/destinations")).body;
+    const created = destinations.find((d: any) => d.name === "CRM hook");
+    expect(created.config).toMatchObject({ url: receiver.url, secret: `…${secret.slice(-4)}`, timeoutMs: 10_000, changes: true, headers: {} });
+    // The edit form shows the secret's hint only, never the secret.
+    const edit = page.locator("#view section[aria-label='Edit']");
+    expect(await edit.locator("input[name='config.secret']").inputValue()).toBe("");
+    expect(await edit.locator("input[name='config.secret']").getAttribute("placeholder")).toBe(`unchanged (…${secret.slice(-4)})`);
+    expect(await page.content()).not.toContain(secret);
+
     await page.click("#view button:has-text('Send test')");
     await page.locator("#view .notice", { hasText: "Test delivered" }).waitFor();
-    expect(receiver.received.length).toBeGreaterThan(0);
-    expect(await page.locator("#view section[aria-label='Delivery log']").count()).toBe(1);
+    expect(receiver.received.some((body: any) => body.type === "test")).toBe(true);
+
+    // Edited with the secret left empty: the stored secret is kept (the webhook still signs with it).
+    await edit.locator("input[name='config.timeoutMs']").fill("5000");
+    await edit.locator("button:has-text('Save destination')").click();
+    await eventually(async () => expect((await api(leadflare.url, `/api/destinations/${created.id}`)).body.destination.config).toMatchObject({ timeoutMs: 5000, secret: `…${secret.slice(-4)}` }));
+
+    // An event accepted now reaches the receiver and shows in the delivery log.
+    await sendEvents([{ type: "track", userId: "ada", event: "Hook Check", timestamp: new Date().toISOString() }]);
+    const hookCheck = () => receiver.received.find((body: any) => body.type === "event" && body.event?.event === "Hook Check") as any;
+    await eventually(async () => expect(hookCheck(), JSON.stringify(receiver.received.map((b: any) => [b.type, b.event?.event]))).toBeDefined(), 60_000);
+    const log = page.locator("#view section[aria-label='Delivery log']");
+    await eventually(async () => {
+      await log.locator("button:has-text('Refresh')").click();
+      await log.locator("tbody tr", { hasText: hookCheck().messageId }).filter({ hasText: "delivered" }).waitFor({ timeout: 2_000 });
+    }, 30_000);
     await checkAtBothWidths(page, "destination");
+  });
+
+  it("edits the ICP table as rows: change points, add and remove a row, unbounded max", async () => {
+    await openScreen(page, "icp");
+    const edit = page.locator("#view form[aria-label='Edit the ICP table']");
+    await edit.locator("input[aria-label='company size: points, row 2']").fill("35");
+    await edit.locator("input[aria-label='company size: up to (empty: no limit), row 3']").fill("");
+    await edit.locator("button[aria-label='Remove funding stage row 1']").click();
+    await edit.locator("button:has-text('Add funding stage row')").click();
+    await edit.locator("input[aria-label='funding stage: stage, row 3']").fill("series_c");
+    await edit.locator("input[aria-label='funding stage: points, row 3']").fill("25");
+    await checkAtBothWidths(page, "icp-edit");
+    await edit.locator("button:has-text('Save ICP table')").click();
+    await page.locator("#view td", { hasText: "series_c" }).waitFor();
+    const { icpTable } = (await api(leadflare.url, "/api/icp-table")).body;
+    expect(icpTable.companySize).toEqual([
+      { min: 1, max: 10, points: 10 },
+      { min: 11, max: 50, points: 35 },
+      { min: 51, max: null, points: 40 },
+    ]);
+    expect(icpTable.funding).toEqual({ series_a: 15, series_b: 20, series_c: 25 });
+
+    // A row left half empty is refused in the page, naming it; nothing is sent.
+    await edit.locator("button:has-text('Add company size row')").click();
+    await edit.locator("input[aria-label='company size: from, row 4']").fill("500");
+    await edit.locator("button:has-text('Save ICP table')").click();
+    expect((await api(leadflare.url, "/api/icp-table")).body.icpTable.companySize).toHaveLength(3);
+
+    await page.click("#view button:has-text('Reset to defaults')");
+    await page.locator("#view td", { hasText: "seed" }).waitFor();
+  });
+
+  it("creates an automation from its form (trigger and action fields by type), edits it keeping its secret", async () => {
+    const secret = `whsec_${crypto.randomUUID()}`;
+    await openScreen(page, "automations");
+    const create = page.locator("#view form[aria-label='New automation']");
+    await create.locator("input[name=name]").fill("Hot to CRM");
+    await create.locator("select[name='trigger.type']").selectOption("score_crosses");
+    expect(await create.locator("select[name='trigger.stage']").count()).toBe(0);
+    await create.locator("select[name='trigger.type']").selectOption("stage_becomes");
+    await create.locator("select[name='trigger.stage']").selectOption("hot");
+    // Destinations are offered by name.
+    await create.locator("select[name='action.type']").selectOption("destination");
+    expect(await create.locator("select[name='action.destinationId'] option").allTextContents()).toContain("CRM hook");
+    await create.locator("select[name='action.type']").selectOption("webhook");
+    await create.locator("input[name='action.url']").fill(receiver.url);
+    await create.locator("input[name='action.secret']").fill(secret);
+    await checkAtBothWidths(page, "automations-new");
+    await create.locator("button:has-text('Create automation')").click();
+    await page.locator("#view tr", { hasText: "Hot to CRM" }).filter({ hasText: "stage becomes hot" }).waitFor();
+    const [automation] = (await api(leadflare.url, "/api/automations")).body.automations;
+    expect(automation).toMatchObject({ name: "Hot to CRM", trigger: { type: "stage_becomes", stage: "hot" }, action: { type: "webhook", url: receiver.url, secret: `…${secret.slice(-4)}` } });
+
+    await page.click("#view button[aria-label='Edit automation Hot to CRM']");
+    const edit = page.locator("#view form[aria-label='Edit automation Hot to CRM']");
+    expect(await edit.locator("input[name='action.secret']").inputValue()).toBe("");
+    expect(await edit.locator("select[name='trigger.stage']").inputValue()).toBe("hot");
+    await edit.locator("input[name='trigger.minVelocity']").fill("2");
+    await edit.locator("button:has-text('Save automation')").click();
+    await page.locator("#view tr", { hasText: "velocity ≥ 2" }).waitFor();
+    const [edited] = (await api(leadflare.url, "/api/automations")).body.automations;
+    expect(edited.trigger).toEqual({ type: "stage_becomes", stage: "hot", minVelocity: 2 });
+    expect(edited.action.secret).toBe(`…${secret.slice(-4)}`);
+    expect(await page.content()).not.toContain(secret);
   });
 
   it("shows ICP table, automations, accounts and sync, buffers and privacy screens; erases a lead", async () => {

@@ -7,6 +7,7 @@ import { previewRules } from "../../src/scoring/preview";
 import { csvField } from "../../src/leads/csv";
 import { leadCsvStream } from "../../src/leads/csv-stream";
 import { env } from "cloudflare:workers";
+import { firstHourKept, hourlySeries, HOUR_MS } from "../../src/leads/hourly";
 
 const recent = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000).toISOString();
 const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString();
@@ -135,6 +136,53 @@ describe("console APIs", () => {
     expect(overview.byStage).toEqual({ cold: 9 });
     expect(overview.scoreHistogram).toEqual([0, 3, 6, 0, 0, 0, 0, 0, 0, 0, 0]);
     expect(overview.topMovers).toHaveLength(9);
+  });
+
+  it("counts events per hour of the last 24 hours from the projection, for this namespace only", async () => {
+    const t = await newTenant();
+    const other = await newTenant();
+    const now = Date.now();
+    const hourStart = (hoursAgo: number) => (Math.floor(now / HOUR_MS) - hoursAgo) * HOUR_MS;
+    // [lead, timestamp]: two leads over the day; one event 30 h ago (outside); a lead last seen two days ago.
+    const events: Array<[string, number]> = [
+      ["h1", now],
+      ["h1", now],
+      ["h2", now],
+      ["h1", hourStart(2) + 60_000],
+      ["h2", hourStart(5) + 1_000],
+      ["h2", hourStart(5) + 2_000],
+      ["h1", hourStart(22) + 5_000],
+      ["h1", now - 30 * HOUR_MS],
+      ["old", now - 48 * HOUR_MS],
+    ];
+    const batch = events.map(([userId, ts], i) => ({ type: "track", userId, event: `E${i}`, timestamp: new Date(ts).toISOString() }));
+    expect((await send(t, "/v1/batch", { batch })).status).toBe(200);
+    expect((await send(other, "/v1/batch", { batch: [{ type: "track", userId: "x", event: "Other", timestamp: new Date(now).toISOString() }] })).status).toBe(200);
+    await projected(t, 3);
+
+    await eventually(async () => {
+      const { eventsPerHour } = (await api(t, "/api/leads/overview")).body;
+      // Placed by the hour the server counted from, so a test crossing an hour still knows where each event falls.
+      const first = Date.parse(eventsPerHour.from) / HOUR_MS;
+      const expected = new Array(24).fill(0);
+      for (const [, ts] of events) {
+        const i = Math.floor(ts / HOUR_MS) - first;
+        if (i >= 0 && i < 24) expected[i]++;
+      }
+      expect(eventsPerHour.counts).toEqual(expected);
+      expect(eventsPerHour.counts.reduce((a: number, b: number) => a + b, 0)).toBeGreaterThanOrEqual(6);
+    });
+  });
+
+  it("places hourly counts in the last 24 hours, oldest first", () => {
+    const now = Date.UTC(2026, 0, 2, 10, 30);
+    const hour = Math.floor(now / HOUR_MS);
+    expect(firstHourKept(now)).toBe(hour - 23);
+    const series = hourlySeries([{ hour, events: 3 }, { hour: hour - 23, events: 2 }, { hour: hour - 24, events: 9 }, { hour: hour + 1, events: 9 }, { hour, events: 1 }], now);
+    expect(series).toHaveLength(24);
+    expect(series[23]).toBe(4);
+    expect(series[0]).toBe(2);
+    expect(series.reduce((a, b) => a + b, 0)).toBe(6);
   });
 
   it("a read-scoped key reads but may not change anything", async () => {

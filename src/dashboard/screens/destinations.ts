@@ -1,7 +1,9 @@
-// Destinations: create and edit (secrets are never shown back), send a test,
+// Destinations: create and edit with fields drawn from the type's JSON Schema
+// in the catalogue (secrets are never shown back), send a test,
 // the delivery log, dead letters and their replay.
 import { api, me, send } from "../lib/api";
 import { button, card, el, field, input, notice, row, select, table, time } from "../lib/dom";
+import { schemaForm, type ObjectSchema, type SchemaForm } from "../lib/schema-form";
 
 interface Destination {
   id: string;
@@ -12,23 +14,60 @@ interface Destination {
   filters: Record<string, unknown>;
 }
 
-const TYPES = ["webhook", "slack", "mixpanel", "attio", "hubspot", "segment"];
+interface CatalogueEntry {
+  type: string;
+  title: string;
+  docsUrl: string;
+  configSchema: ObjectSchema;
+  batch: { maxItems: number | null; maxBytes: number | null } | null;
+  rate: { limit: number; periodSeconds: number } | null;
+}
 
-function destinationForm(existing: Destination | undefined, onSaved: (d: Destination) => void): HTMLFormElement {
-  const config = el("textarea", { name: "config", rows: "6", spellcheck: "false", class: "code" });
-  config.value = JSON.stringify(existing?.config ?? { url: "https://example.com/hook" }, null, 2);
+let catalogue: Promise<CatalogueEntry[]> | undefined;
+/** The destination types, asked for once per page load (they change only with a deploy). */
+function destinationTypes(): Promise<CatalogueEntry[]> {
+  catalogue ??= api<{ types: CatalogueEntry[] }>("/api/destinations/catalogue").then((r) => r.types);
+  catalogue.catch(() => (catalogue = undefined));
+  return catalogue;
+}
+
+/** What the outside API allows, and where it is documented. */
+function typeFacts(entry: CatalogueEntry): HTMLElement {
+  const limits = [
+    entry.rate ? `at most ${entry.rate.limit} calls per ${entry.rate.periodSeconds === 1 ? "second" : `${entry.rate.periodSeconds} s`}` : null,
+    entry.batch?.maxItems ? `up to ${entry.batch.maxItems} items a call` : null,
+    entry.batch?.maxBytes ? `${Math.round(entry.batch.maxBytes / 1024)} KB a call` : null,
+  ].filter(Boolean);
+  const docs = entry.docsUrl.startsWith("https://")
+    ? el("a", { href: entry.docsUrl, target: "_blank", rel: "noopener noreferrer" }, `${entry.title} API docs`)
+    : el("span", {}, "Docs: ", el("code", {}, entry.docsUrl));
+  return el("p", { class: "muted type-facts" }, docs, limits.length > 0 ? ` · ${limits.join(", ")}` : "");
+}
+
+/** Create (type chosen here) or edit (type kept) a destination; config fields come from the type's JSON Schema. */
+function destinationForm(types: CatalogueEntry[], existing: Destination | undefined, onSaved: (d: Destination) => void): HTMLFormElement {
   const filters = el("textarea", { name: "filters", rows: "3", spellcheck: "false", class: "code" });
   filters.value = JSON.stringify(existing?.filters ?? {}, null, 2);
   const status = notice();
-  const type = select("type", TYPES);
-  if (existing) type.value = existing.type;
+  const type = select("type", types.map((t) => t.type), { disabled: existing !== undefined });
+  for (const option of type.options) option.textContent = types.find((t) => t.type === option.value)!.title;
+  type.value = existing?.type ?? types[0]!.type;
+  const configFields = el("fieldset", { class: "stack config" });
+  let config: SchemaForm;
+  const showType = () => {
+    const entry = types.find((t) => t.type === type.value)!;
+    config = schemaForm(entry.configSchema, existing?.type === entry.type ? existing.config : undefined);
+    configFields.replaceChildren(el("legend", {}, `${entry.title} settings`), typeFacts(entry), config.element);
+  };
+  type.addEventListener("change", showType);
+  showType();
   const enabled = input("enabled", { type: "checkbox", checked: existing ? existing.enabled : true });
   const form = el(
     "form",
     { class: "stack" },
     field("Name", input("name", { required: true, value: existing?.name ?? "" })),
     field("Type", type),
-    field("Config (JSON; secrets are shown redacted)", config),
+    configFields,
     field("Filters (JSON: allow, deny, mapping, mask)", filters),
     el("label", { class: "check" }, enabled, " enabled"),
     el("button", { disabled: !me.canWrite }, existing ? "Save destination" : "Create destination"),
@@ -38,9 +77,15 @@ function destinationForm(existing: Destination | undefined, onSaved: (d: Destina
     event.preventDefault();
     let body: unknown;
     try {
-      body = { name: (form.elements.namedItem("name") as HTMLInputElement).value, type: type.value, enabled: enabled.checked, config: JSON.parse(config.value), filters: JSON.parse(filters.value) };
-    } catch {
-      return status.show("Config and filters must be JSON.", true);
+      let filterValue: unknown;
+      try {
+        filterValue = JSON.parse(filters.value);
+      } catch {
+        throw new Error("Filters must be JSON.");
+      }
+      body = { name: (form.elements.namedItem("name") as HTMLInputElement).value, type: type.value, enabled: enabled.checked, config: config.read(), filters: filterValue };
+    } catch (error) {
+      return status.show((error as Error).message, true);
     }
     const saving = existing ? send<{ destination: Destination }>("PUT", `/api/destinations/${existing.id}`, body) : send<{ destination: Destination }>("POST", "/api/destinations", body);
     saving.then((r) => onSaved(r.destination)).catch((e: Error) => status.show(e.message, true));
@@ -50,7 +95,8 @@ function destinationForm(existing: Destination | undefined, onSaved: (d: Destina
 
 export async function render(view: HTMLElement, [id]: string[]): Promise<void> {
   if (id) return renderOne(view, id);
-  const { destinations } = await api<{ destinations: Destination[] }>("/api/destinations");
+  const [{ destinations }, types] = await Promise.all([api<{ destinations: Destination[] }>("/api/destinations"), destinationTypes()]);
+  const title = (type: string) => types.find((t) => t.type === type)?.title ?? type;
   view.replaceChildren(
     el(
       "div",
@@ -59,20 +105,21 @@ export async function render(view: HTMLElement, [id]: string[]): Promise<void> {
         "Destinations",
         table(
           ["name", "type", "enabled"],
-          destinations.map((d) => row(el("a", { href: `#/destinations/${d.id}` }, d.name), d.type, d.enabled ? "yes" : "no")),
+          destinations.map((d) => row(el("a", { href: `#/destinations/${d.id}` }, d.name), title(d.type), d.enabled ? "yes" : "no")),
           "No destinations yet.",
         ),
       ),
-      me.canWrite ? card("New destination", destinationForm(undefined, (d) => (location.hash = `#/destinations/${d.id}`))) : null,
+      me.canWrite ? card("New destination", destinationForm(types, undefined, (d) => (location.hash = `#/destinations/${d.id}`))) : null,
     ),
   );
 }
 
 async function renderOne(view: HTMLElement, id: string): Promise<void> {
-  const [{ destination, deliveries }, log, dead] = await Promise.all([
+  const [{ destination, deliveries }, log, dead, types] = await Promise.all([
     api<{ destination: Destination; deliveries: Record<string, number> }>(`/api/destinations/${id}`),
     api<{ deliveries: Array<{ messageId: string; status: string; attempts: number; lastError: string | null; updatedAt: string }> }>(`/api/destinations/${id}/deliveries?limit=50`),
     api<{ deliveries: Array<{ messageId: string; attempts: number; lastError: string | null; updatedAt: string }> }>(`/api/destinations/${id}/deliveries?status=dead&limit=50`),
+    destinationTypes(),
   ]);
   const status = notice();
   const test = async () => {
@@ -92,7 +139,7 @@ async function renderOne(view: HTMLElement, id: string): Promise<void> {
       { class: "grid" },
       card(
         `Destination ${destination.name}`,
-        el("p", {}, `${destination.type} · ${destination.enabled ? "enabled" : "disabled"} · delivered ${deliveries.delivered ?? 0} · retrying ${deliveries.retrying ?? 0} · dead ${deliveries.dead ?? 0}`),
+        el("p", {}, `${types.find((t) => t.type === destination.type)?.title ?? destination.type} · ${destination.enabled ? "enabled" : "disabled"} · delivered ${deliveries.delivered ?? 0} · retrying ${deliveries.retrying ?? 0} · dead ${deliveries.dead ?? 0}`),
         me.canWrite
           ? el(
               "div",
@@ -104,8 +151,8 @@ async function renderOne(view: HTMLElement, id: string): Promise<void> {
           : null,
         status,
       ),
-      me.canWrite ? card("Edit", destinationForm(destination, () => void renderOne(view, id))) : null,
-      card("Delivery log", table(["updated", "message", "status", "attempts", "last error"], logRows(log.deliveries), "Nothing delivered yet.")),
+      me.canWrite ? card("Edit", destinationForm(types, destination, () => void renderOne(view, id))) : null,
+      card("Delivery log", el("div", { class: "actions" }, button("Refresh", () => void renderOne(view, id).catch((e: Error) => status.show(e.message, true)))), table(["updated", "message", "status", "attempts", "last error"], logRows(log.deliveries), "Nothing delivered yet.")),
       card("Dead letters", table(["updated", "message", "status", "attempts", "last error"], logRows(dead.deliveries.map((d) => ({ ...d, status: "dead" }))), "No dead letters.")),
     ),
   );

@@ -1,7 +1,8 @@
-// The ICP table: points per company size, annual revenue and funding stage.
+// The ICP table: points per company size, annual revenue and funding stage,
+// edited as rows added and removed.
 import { api, me, send } from "../lib/api";
-import { button, card, el, row, table } from "../lib/dom";
-import { jsonForm } from "../lib/json-form";
+import { button, card, el, notice, row, table } from "../lib/dom";
+import { rowsEditor, type Column } from "../lib/rows";
 
 interface Bucket {
   min: number;
@@ -9,8 +10,57 @@ interface Bucket {
   points: number;
 }
 
+interface IcpTable {
+  companySize: Bucket[];
+  annualRevenue: Bucket[];
+  funding: Record<string, number>;
+}
+
+const POINTS: Column = { name: "points", label: "points", type: "number", attrs: { min: "0", max: "100", step: "1" } };
+const BUCKET_COLUMNS: Column[] = [
+  { name: "min", label: "from", type: "number", attrs: { min: "0", step: "any" } },
+  { name: "max", label: "up to (empty: no limit)", type: "number", optional: true, attrs: { min: "0", step: "any" } },
+  POINTS,
+];
+
+function icpForm(icpTable: IcpTable, onSaved: () => void): HTMLFormElement {
+  const size = rowsEditor("company size", BUCKET_COLUMNS, icpTable.companySize as unknown as Array<Record<string, number | null>>);
+  const revenue = rowsEditor("annual revenue", BUCKET_COLUMNS, icpTable.annualRevenue as unknown as Array<Record<string, number | null>>);
+  const funding = rowsEditor("funding stage", [{ name: "stage", label: "stage", type: "text", attrs: { maxlength: "100" } }, POINTS], Object.entries(icpTable.funding).map(([stage, points]) => ({ stage, points })));
+  const status = notice();
+  const form = el(
+    "form",
+    { class: "stack", "aria-label": "Edit the ICP table" },
+    el("h3", {}, "Company size (employees)"),
+    size.element,
+    el("h3", {}, "Annual revenue (USD)"),
+    revenue.element,
+    el("h3", {}, "Funding stage"),
+    funding.element,
+    el("button", { disabled: !me.canWrite }, "Save ICP table"),
+    status,
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    let body: IcpTable;
+    try {
+      body = {
+        companySize: size.read() as unknown as Bucket[],
+        annualRevenue: revenue.read() as unknown as Bucket[],
+        funding: Object.fromEntries(funding.read().map((r) => [r.stage as string, r.points as number])),
+      };
+    } catch (error) {
+      return status.show((error as Error).message, true);
+    }
+    send("PUT", "/api/icp-table", body)
+      .then(onSaved)
+      .catch((e: Error) => status.show(e.message, true));
+  });
+  return form;
+}
+
 export async function render(view: HTMLElement): Promise<void> {
-  const { icpTable } = await api<{ icpTable: { companySize: Bucket[]; annualRevenue: Bucket[]; funding: Record<string, number> } }>("/api/icp-table");
+  const { icpTable } = await api<{ icpTable: IcpTable }>("/api/icp-table");
   const range = (b: Bucket) => `${b.min} – ${b.max ?? "∞"}`;
   view.replaceChildren(
     el(
@@ -29,7 +79,7 @@ export async function render(view: HTMLElement): Promise<void> {
         el("p", { class: "muted" }, "A lead's ICP score is the sum of its three parts, capped at 100, added to its behaviour score."),
         me.canWrite ? button("Reset to defaults", () => void send("DELETE", "/api/icp-table").then(() => render(view))) : null,
       ),
-      card("Edit", jsonForm("ICP table (JSON)", icpTable, "Save ICP table", (value) => send("PUT", "/api/icp-table", value).then(() => render(view)))),
+      me.canWrite ? card("Edit", icpForm(icpTable, () => void render(view))) : null,
     ),
   );
 }

@@ -1,0 +1,1 @@
+ALTER TABLE `lead_projection` ADD `recent_hours` text;
