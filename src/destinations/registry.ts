@@ -6,8 +6,12 @@ import { slack } from "./slack";
 import type { DestinationModule } from "./types";
 import { redactSecrets } from "../secrets/write-only";
 import { webhook } from "./webhook";
+import { posthog } from "./posthog";
+import { amplitude } from "./amplitude";
+import { heap } from "./heap";
+import { customerio } from "./customerio";
 
-export const DESTINATION_TYPES = ["webhook", "slack", "mixpanel", "attio", "hubspot", "segment"] as const;
+export const DESTINATION_TYPES = ["webhook", "slack", "mixpanel", "attio", "hubspot", "segment", "posthog", "amplitude", "heap", "customerio"] as const;
 export type DestinationType = (typeof DESTINATION_TYPES)[number];
 
 export const DESTINATIONS: Record<DestinationType, DestinationModule<any>> = {
@@ -17,6 +21,10 @@ export const DESTINATIONS: Record<DestinationType, DestinationModule<any>> = {
   attio,
   hubspot,
   segment: segmentForward,
+  posthog,
+  amplitude,
+  heap,
+  customerio,
 };
 
 /** A destination's config as the API shows it: each secret as its hint. */
@@ -32,4 +40,8 @@ export const URL_FIELDS: Record<DestinationType, readonly string[]> = {
   mixpanel: [],
   attio: [],
   hubspot: [],
+  posthog: ["host"],
+  amplitude: [],
+  heap: [],
+  customerio: [],
 };

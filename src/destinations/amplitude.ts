@@ -1,0 +1,70 @@
+import { z } from "zod";
+import { jsonRequest, sendRequest } from "./http";
+import { anonymousIdOf, eventName, eventProperties, eventTimeMs, scoreProperties } from "./item-fields";
+import type { DeliveryItem, DeliveryResult, DestinationModule } from "./types";
+import { headerSecret } from "../schemas/config-fields";
+
+const config = z.object({
+  /** The project's API key (sent in the body, as Amplitude asks). */
+  apiKey: headerSecret,
+  /** The project's data residency: `us` (api2.amplitude.com) or `eu` (api.eu.amplitude.com). */
+  region: z.enum(["us", "eu"]).default("us"),
+});
+type AmplitudeConfig = z.output<typeof config>;
+
+/**
+ * Amplitude's Batch Event Upload answers 429 when a user or device sends more
+ * than 1,000 events a second, naming them in the body (`throttled_users`,
+ * `throttled_devices`) and no Retry-After; the whole upload is refused, so the
+ * shard waits this long and sends it again (insert_id makes that safe).
+ */
+export const THROTTLED_WAIT_MS = 5_000;
+
+function amplitudeEvent(item: DeliveryItem) {
+  const lead = item.lead;
+  const ids = { user_id: lead.userId ?? lead.email ?? undefined, device_id: anonymousIdOf(item) ?? lead.id };
+  const common = { ...ids, time: eventTimeMs(item), insert_id: item.messageId, library: "leadflare" };
+  if (item.kind === "change") {
+    // `$identify` sets user properties without counting as an event.
+    return { ...common, event_type: "$identify", user_properties: { $set: scoreProperties(lead) } };
+  }
+  if (item.event?.type === "identify") return { ...common, event_type: "$identify", user_properties: { $set: eventProperties(item) } };
+  return { ...common, event_type: eventName(item), event_properties: eventProperties(item), user_properties: { $set: { lead_score: lead.score } } };
+}
+
+/** A 429 naming throttled users or devices: wait, then send again. */
+function throttled(result: DeliveryResult): DeliveryResult {
+  if (result.ok || result.status !== 429 || result.retryAfterMs !== undefined) return result;
+  return { ...result, retryAfterMs: THROTTLED_WAIT_MS };
+}
+
+async function send(items: DeliveryItem[], cfg: AmplitudeConfig, env: Env, timeoutMs: number) {
+  const base = cfg.region === "eu" ? env.AMPLITUDE_EU_API_URL : env.AMPLITUDE_API_URL;
+  // min_id_length 1: leadflare's ids may be shorter than Amplitude's default of 5.
+  const body = { api_key: cfg.apiKey, events: items.map(amplitudeEvent), options: { min_id_length: 1 } };
+  return throttled(await sendRequest(jsonRequest(`${base}/batch`, body), timeoutMs));
+}
+
+/**
+ * Amplitude: events to the Batch Event Upload API (`/batch`), deduplicated
+ * by `insert_id` (the messageId); score changes as `$identify` events
+ * setting the user's `lead_score`, `icp_score`, … A 400 refuses the whole
+ * upload: its items become dead letters, to replay once fixed.
+ */
+export const amplitude: DestinationModule<AmplitudeConfig> = {
+  type: "amplitude",
+  title: "Amplitude",
+  docsUrl: "https://amplitude.com/docs/apis/analytics/batch-event-upload",
+  config,
+  secretFields: ["apiKey"],
+  accepts: () => true,
+  // Amplitude expects fewer than 100 uploads a second per project.
+  rate: () => ({ limit: 100, periodSeconds: 1 }),
+  deliver: (item, cfg, { env, timeoutMs }) => send([item], cfg, env, timeoutMs),
+  batch: {
+    // 2,000 events and 20 MB an upload.
+    maxItems: () => 2_000,
+    maxBytes: 10 * 1024 * 1024,
+    deliverMany: (items, cfg, { env, timeoutMs }) => send(items, cfg, env, timeoutMs),
+  },
+};

@@ -1,0 +1,98 @@
+import { FakeService, type RecordedRequest } from "./fake-service";
+
+/**
+ * Fakes of the outside APIs of GA4, Amplitude, PostHog, Heap, Customer.io,
+ * Intercom and Pipedrive: each checks the auth and the body's shape as the
+ * real API does, answers as it does, and keeps what it accepted. Failures on
+ * demand come from FakeService (`failNext`).
+ */
+
+const json = (body: unknown, status = 200, headers: Record<string, string> = {}) => Response.json(body, { status, headers });
+const parse = (r: RecordedRequest): any => JSON.parse(r.body);
+
+/** PostHog capture `/batch/`: `{api_key, batch: [{event, properties.distinct_id, uuid, timestamp}]}`; 401 for a wrong key. */
+export const posthogFake = (host = "posthog.fake", apiKey = "phc_test_0123456789") => {
+  const events: any[] = [];
+  const fake = new FakeService(host, (r) => {
+    if (r.method !== "POST" || r.url.pathname !== "/batch/") return json({ type: "invalid_request", code: "not_found" }, 404);
+    const body = parse(r);
+    if (body.api_key !== apiKey) return json({ type: "authentication_error", code: "invalid_api_key", detail: "Project API key invalid." }, 401);
+    const bad = (body.batch as any[]).find((e) => typeof e.event !== "string" || !e.properties?.distinct_id || !/^[0-9a-f-]{36}$/.test(e.uuid));
+    if (bad) return json({ type: "validation_error", code: "invalid_payload", detail: "Invalid payload: event, distinct_id and uuid are required" }, 400);
+    events.push(...body.batch);
+    return json({ status: 1 });
+  });
+  return Object.assign(fake, { events });
+};
+
+/** Amplitude Batch Event Upload: `{api_key, events}` of at most 2,000; 400 with Amplitude's error fields. */
+export const amplitudeFake = (host = "amplitude.fake", apiKey = "amp-key-0123456789") => {
+  const events: any[] = [];
+  const fake = new FakeService(host, (r) => {
+    if (r.url.pathname !== "/batch") return json({ code: 404, error: "not found" }, 404);
+    const body = parse(r);
+    if (!body.api_key) return json({ code: 400, error: "Request missing required field", missing_field: "api_key" }, 400);
+    if (body.api_key !== apiKey) return json({ code: 400, error: "Invalid API key: " + String(body.api_key).slice(0, 4) }, 400);
+    const list = body.events as any[];
+    if (list.length > 2000) return json({ code: 413, error: "Payload too large" }, 413);
+    const missing = list.flatMap((e, i) => (!e.event_type || (!e.user_id && !e.device_id) ? [i] : []));
+    if (missing.length > 0) return json({ code: 400, error: "Request missing required field", events_with_missing_fields: { event_type: missing } }, 400);
+    events.push(...list);
+    return json({ code: 200, events_ingested: list.length, payload_size_bytes: r.body.length, server_upload_time: Date.now() });
+  });
+  return Object.assign(fake, { events });
+};
+
+/** Amplitude's answer to a user sending too fast: 429, the throttled ids in the body, no Retry-After. */
+export const amplitudeThrottled = (userId: string) => ({
+  status: 429,
+  body: JSON.stringify({ code: 429, error: "Too many requests for some devices and users", eps_threshold: 1000, throttled_users: { [userId]: 1200 }, throttled_events: [0] }),
+});
+
+/** Heap bulk `/api/track` (`events`, ≤ 1,000) and `/api/add_user_properties` (`users`, ≤ 1,000), keyed by `app_id`. */
+export const heapFake = (host = "heap.fake", appId = "1234567") => {
+  const events: any[] = [];
+  const users = new Map<string, Record<string, unknown>>();
+  const fake = new FakeService(host, (r) => {
+    const body = parse(r);
+    if (body.app_id !== appId) return new Response("Invalid app_id", { status: 400 });
+    if (r.url.pathname === "/api/track") {
+      const list = (body.events ?? [body]) as any[];
+      if (list.length > 1000) return new Response("Too many events", { status: 400 });
+      if (list.some((e) => !e.identity || !e.event)) return new Response("identity and event are required", { status: 400 });
+      for (const e of list) if (!events.some((seen) => seen.idempotency_key && seen.idempotency_key === e.idempotency_key)) events.push(e);
+      return new Response(null, { status: 200 });
+    }
+    if (r.url.pathname === "/api/add_user_properties") {
+      const list = (body.users ?? [body]) as any[];
+      if (list.length > 1000 || list.some((u) => !u.identity)) return new Response("identity is required", { status: 400 });
+      for (const u of list) users.set(u.identity, { ...users.get(u.identity), ...u.properties });
+      return new Response(null, { status: 200 });
+    }
+    return new Response("Not Found", { status: 404 });
+  });
+  return Object.assign(fake, { events, users });
+};
+
+/** Customer.io Track API v2 `/api/v2/batch`: Basic auth of site id and API key; people and their events. */
+export const customerioFake = (host = "track.customerio.fake", siteId = "site-1", apiKey = "cio-key-0123456789") => {
+  const people = new Map<string, Record<string, unknown>>();
+  const events: any[] = [];
+  const fake = new FakeService(host, (r) => {
+    if (r.url.pathname !== "/api/v2/batch") return json({ meta: { error: "not found" } }, 404);
+    if (r.headers.get("Authorization") !== `Basic ${btoa(`${siteId}:${apiKey}`)}`) return json({ meta: { error: "Unauthorized request" } }, 401);
+    const batch = parse(r).batch as any[];
+    if (new TextEncoder().encode(r.body).length > 500 * 1024) return json({ meta: { error: "request too large" } }, 413);
+    const errors = batch.flatMap((entry, i) =>
+      entry.type !== "person" || !entry.identifiers || (entry.action === "event" && !entry.name) ? [{ batch_index: i, reason: "invalid", message: "missing identifiers or name" }] : [],
+    );
+    if (errors.length > 0) return json({ errors });
+    for (const entry of batch) {
+      const key = JSON.stringify(entry.identifiers);
+      if (entry.action === "identify") people.set(key, { ...people.get(key), ...entry.attributes });
+      else if (!events.some((e) => e.id === entry.id)) events.push(entry);
+    }
+    return json({});
+  });
+  return Object.assign(fake, { people, events });
+};
