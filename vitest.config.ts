@@ -60,6 +60,7 @@ export default defineConfig(async () => {
                   HEAP_EU_API_URL: "https://eu.heap.fake",
                   CUSTOMERIO_TRACK_URL: "https://track.customerio.fake",
                   CUSTOMERIO_EU_TRACK_URL: "https://track-eu.customerio.fake",
+                  GA4_API_URL: "https://ga4.fake",
                 },
               },
             }),

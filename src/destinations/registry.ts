@@ -10,8 +10,9 @@ import { posthog } from "./posthog";
 import { amplitude } from "./amplitude";
 import { heap } from "./heap";
 import { customerio } from "./customerio";
+import { ga4 } from "./ga4";
 
-export const DESTINATION_TYPES = ["webhook", "slack", "mixpanel", "attio", "hubspot", "segment", "posthog", "amplitude", "heap", "customerio"] as const;
+export const DESTINATION_TYPES = ["webhook", "slack", "mixpanel", "attio", "hubspot", "segment", "posthog", "amplitude", "heap", "customerio", "ga4"] as const;
 export type DestinationType = (typeof DESTINATION_TYPES)[number];
 
 export const DESTINATIONS: Record<DestinationType, DestinationModule<any>> = {
@@ -25,6 +26,7 @@ export const DESTINATIONS: Record<DestinationType, DestinationModule<any>> = {
   amplitude,
   heap,
   customerio,
+  ga4,
 };
 
 /** A destination's config as the API shows it: each secret as its hint. */
@@ -44,4 +46,5 @@ export const URL_FIELDS: Record<DestinationType, readonly string[]> = {
   amplitude: [],
   heap: [],
   customerio: [],
+  ga4: [],
 };

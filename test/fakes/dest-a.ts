@@ -96,3 +96,44 @@ export const customerioFake = (host = "track.customerio.fake", siteId = "site-1"
   });
   return Object.assign(fake, { people, events });
 };
+
+const GA4_NAME = /^[A-Za-z][A-Za-z0-9_]{0,39}$/;
+
+/**
+ * GA4 Measurement Protocol `/mp/collect`: like the real one it answers 204
+ * to anything and silently drops what is invalid (a wrong secret, a bad
+ * name, over 25 events); the fake keeps why in `dropped` (what
+ * `/debug/mp/collect` would say).
+ */
+export const ga4Fake = (host = "ga4.fake", measurementId = "G-TEST1234", apiSecret = "ga4-secret-0123456789") => {
+  const events: any[] = [];
+  const clients = new Map<string, { userId?: string; userProperties: Record<string, { value: unknown }> }>();
+  const dropped: string[] = [];
+  const fake = new FakeService(host, (r) => {
+    if (r.url.pathname !== "/mp/collect") return new Response(null, { status: 404 });
+    const problems: string[] = [];
+    if (r.url.searchParams.get("measurement_id") !== measurementId) problems.push("measurement_id");
+    if (r.url.searchParams.get("api_secret") !== apiSecret) problems.push("api_secret");
+    if (new TextEncoder().encode(r.body).length > 130 * 1024) problems.push("request over 130 KB");
+    const body = parse(r);
+    if (typeof body.client_id !== "string" || body.client_id === "") problems.push("client_id");
+    const list = (body.events ?? []) as any[];
+    if (list.length === 0 || list.length > 25) problems.push(`events: ${list.length}`);
+    for (const e of list) {
+      if (!GA4_NAME.test(e.name)) problems.push(`event name ${e.name}`);
+      const names = Object.keys(e.params ?? {});
+      if (names.length > 25 || names.some((n) => !GA4_NAME.test(n))) problems.push(`params of ${e.name}`);
+      if (Object.values(e.params ?? {}).some((v) => typeof v === "string" && v.length > 100)) problems.push(`param value of ${e.name}`);
+    }
+    for (const [name, property] of Object.entries((body.user_properties ?? {}) as Record<string, any>)) {
+      if (name.length > 24 || (typeof property.value === "string" && property.value.length > 36)) problems.push(`user property ${name}`);
+    }
+    if (problems.length > 0) dropped.push(...problems);
+    else {
+      events.push(...list.map((e) => ({ ...e, client_id: body.client_id, user_id: body.user_id })));
+      clients.set(body.client_id, { userId: body.user_id, userProperties: { ...clients.get(body.client_id)?.userProperties, ...body.user_properties } });
+    }
+    return new Response(null, { status: 204 });
+  });
+  return Object.assign(fake, { events, clients, dropped });
+};
