@@ -10,11 +10,14 @@ export function isRetryableStatus(status: number): boolean {
 /**
  * Sends one request with a timeout and classifies the answer. `isSuccess`
  * lets a destination reject a 200 whose body says it failed (Mixpanel's `0`).
+ * The answer's body is kept up to `bodyLimit` characters (more for a lookup
+ * whose answer the destination reads).
  */
 export async function sendRequest(
   request: Request,
   timeoutMs: number,
   isSuccess: (status: number, body: string) => boolean = (status) => status >= 200 && status < 300,
+  bodyLimit = 2000,
 ): Promise<DeliveryResult> {
   let response: Response;
   try {
@@ -24,7 +27,7 @@ export async function sendRequest(
     const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
     return { ok: false, retryable: true, error: timedOut ? `timed out after ${timeoutMs} ms` : `network error: ${String(error)}` };
   }
-  const body = (await response.text()).slice(0, 2000);
+  const body = (await response.text()).slice(0, bodyLimit);
   const headers = Object.fromEntries(response.headers);
   if (response.ok && isSuccess(response.status, body)) return { ok: true, status: response.status, body, headers };
   const retryable = isRetryableStatus(response.status);

@@ -11,8 +11,10 @@ import { amplitude } from "./amplitude";
 import { heap } from "./heap";
 import { customerio } from "./customerio";
 import { ga4 } from "./ga4";
+import { intercom } from "./intercom";
+import { pipedrive } from "./pipedrive";
 
-export const DESTINATION_TYPES = ["webhook", "slack", "mixpanel", "attio", "hubspot", "segment", "posthog", "amplitude", "heap", "customerio", "ga4"] as const;
+export const DESTINATION_TYPES = ["webhook", "slack", "mixpanel", "attio", "hubspot", "segment", "posthog", "amplitude", "heap", "customerio", "ga4", "intercom", "pipedrive"] as const;
 export type DestinationType = (typeof DESTINATION_TYPES)[number];
 
 export const DESTINATIONS: Record<DestinationType, DestinationModule<any>> = {
@@ -27,6 +29,8 @@ export const DESTINATIONS: Record<DestinationType, DestinationModule<any>> = {
   heap,
   customerio,
   ga4,
+  intercom,
+  pipedrive,
 };
 
 /** A destination's config as the API shows it: each secret as its hint. */
@@ -47,4 +51,6 @@ export const URL_FIELDS: Record<DestinationType, readonly string[]> = {
   heap: [],
   customerio: [],
   ga4: [],
+  intercom: [],
+  pipedrive: [],
 };

@@ -137,3 +137,98 @@ export const ga4Fake = (host = "ga4.fake", measurementId = "G-TEST1234", apiSecr
   });
   return Object.assign(fake, { events, clients, dropped });
 };
+
+const intercomError = (status: number, code: string, message: string) =>
+  json({ type: "error.list", request_id: crypto.randomUUID(), errors: [{ code, message }] }, status);
+
+/** Custom data attributes the fake Intercom workspace has (Intercom refuses others). */
+export const INTERCOM_ATTRIBUTES = ["lead_score", "icp_score", "behaviour_score", "lead_grade", "lead_stage"];
+
+/**
+ * Intercom: contacts (search by email, create, update custom attributes) and
+ * data events (404 for an unknown contact; a repeat of name, contact and
+ * second is dropped), Bearer token auth.
+ */
+export const intercomFake = (host = "intercom.fake", token = "ic-token-0123456789") => {
+  const contacts = new Map<string, { id: string; role: string; email: string; external_id?: string; custom_attributes: Record<string, unknown> }>();
+  const events: any[] = [];
+  const byId = (id: string) => [...contacts.values()].find((c) => c.id === id);
+  const checkAttributes = (attributes: Record<string, unknown> = {}) => Object.keys(attributes).find((name) => !INTERCOM_ATTRIBUTES.includes(name));
+  const fake = new FakeService(host, (r) => {
+    if (r.headers.get("Authorization") !== `Bearer ${token}`) return intercomError(401, "unauthorized", "Access Token Invalid");
+    const path = r.url.pathname;
+    const body = r.body ? parse(r) : {};
+    if (r.method === "POST" && path === "/contacts/search") {
+      const { field, operator, value } = body.query ?? {};
+      if (field !== "email" || operator !== "=") return intercomError(400, "parameter_invalid", "unsupported query");
+      const found = contacts.get(String(value).toLowerCase());
+      return json({ type: "list", data: found ? [{ type: "contact", ...found }] : [], total_count: found ? 1 : 0, pages: { type: "pages", page: 1, per_page: 1, total_pages: found ? 1 : 0 } });
+    }
+    if (r.method === "POST" && path === "/contacts") {
+      if (!["user", "lead"].includes(body.role) || !body.email) return intercomError(400, "parameter_invalid", "role and email are required");
+      const existing = contacts.get(body.email.toLowerCase());
+      if (existing) return intercomError(409, "conflict", `A contact matching those details already exists with id=${existing.id}`);
+      const unknown = checkAttributes(body.custom_attributes);
+      if (unknown) return intercomError(400, "parameter_invalid", `Custom attribute '${unknown}' does not exist`);
+      const contact = { id: crypto.randomUUID().replace(/-/g, "").slice(0, 24), role: body.role, email: body.email, external_id: body.external_id, custom_attributes: body.custom_attributes ?? {} };
+      contacts.set(body.email.toLowerCase(), contact);
+      return json({ type: "contact", ...contact });
+    }
+    const update = /^\/contacts\/([^/]+)$/.exec(path);
+    if (r.method === "PUT" && update) {
+      const contact = byId(decodeURIComponent(update[1]!));
+      if (!contact) return intercomError(404, "not_found", "User Not Found");
+      const unknown = checkAttributes(body.custom_attributes);
+      if (unknown) return intercomError(400, "parameter_invalid", `Custom attribute '${unknown}' does not exist`);
+      contact.custom_attributes = { ...contact.custom_attributes, ...body.custom_attributes };
+      return json({ type: "contact", ...contact });
+    }
+    if (r.method === "POST" && path === "/events") {
+      if (!body.event_name || !Number.isInteger(body.created_at)) return intercomError(400, "parameter_invalid", "event_name and created_at are required");
+      const contact = contacts.get(String(body.email ?? "").toLowerCase());
+      if (!contact) return intercomError(404, "not_found", "User Not Found");
+      if (Object.keys(body.metadata ?? {}).length > 10) return intercomError(400, "parameter_invalid", "at most 10 metadata keys");
+      const repeat = events.some((e) => e.contactId === contact.id && e.event_name === body.event_name && e.created_at === body.created_at);
+      if (!repeat) events.push({ ...body, contactId: contact.id });
+      return new Response(null, { status: 202 });
+    }
+    return intercomError(404, "not_found", "Resource Not Found");
+  });
+  return Object.assign(fake, { contacts, events });
+};
+
+/** Pipedrive person field keys the fake knows (custom fields have 40-character hashes). */
+export const PIPEDRIVE_FIELDS = { score: "a".repeat(40), stage: "b".repeat(40) };
+
+/** Pipedrive persons: exact email search, update, create; `api_token` in the query; `{success, data}` answers. */
+export const pipedriveFake = (host = "pipedrive.fake", token = "pd-token-0123456789") => {
+  const persons: { id: number; name: string; email: { value: string; primary: boolean }[]; [field: string]: unknown }[] = [];
+  const fake = new FakeService(host, (r) => {
+    if (r.url.searchParams.get("api_token") !== token) return json({ success: false, error: "You need to be authorized to make this request.", errorCode: 401 }, 401);
+    const path = r.url.pathname;
+    if (r.method === "GET" && path === "/v1/persons/search") {
+      const term = r.url.searchParams.get("term") ?? "";
+      if (term.length < 2 || r.url.searchParams.get("fields") !== "email") return json({ success: false, error: "term and fields=email are required" }, 400);
+      const exact = r.url.searchParams.get("exact_match") === "true";
+      const found = persons.filter((p) => p.email.some((e) => (exact ? e.value === term : e.value.includes(term))));
+      return json({ success: true, data: { items: found.map((p) => ({ result_score: 1, item: { id: p.id, type: "person", name: p.name, emails: p.email.map((e) => e.value) } })) } });
+    }
+    const body = r.body ? parse(r) : {};
+    if (r.method === "POST" && path === "/v1/persons") {
+      if (!body.name) return json({ success: false, error: "Name must be given.", errorCode: 400 }, 400);
+      const person = { ...body, id: persons.length + 1 };
+      persons.push(person);
+      return json({ success: true, data: person }, 201);
+    }
+    const update = /^\/v1\/persons\/(\d+)$/.exec(path);
+    if (r.method === "PUT" && update) {
+      const person = persons.find((p) => p.id === Number(update[1]));
+      if (!person) return json({ success: false, error: "Person not found", errorCode: 404 }, 404);
+      Object.assign(person, body);
+      return json({ success: true, data: person });
+    }
+    return json({ success: false, error: "Unknown method .", errorCode: 404 }, 404);
+  });
+  const byEmail = (email: string) => persons.find((p) => p.email.some((e) => e.value === email));
+  return Object.assign(fake, { persons, byEmail });
+};

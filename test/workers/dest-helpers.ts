@@ -21,19 +21,21 @@ export async function deadLetters(t: Tenant, id: string): Promise<any[]> {
 const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
 
 /**
- * `leads` leads, each identified with an email, then `perLead` "Email Opened"
- * events each, all in one /v1/batch call (so the shards gather them together).
+ * `leads` leads, each identified with an email, then `perLead` (at most 90)
+ * "Email Opened" events each, all in one /v1/batch call (so the shards gather
+ * them together).
  */
 export async function sendTraffic(t: Tenant, prefix: string, leads: number, perLead: number): Promise<void> {
   const batch = Array.from({ length: leads }, (_, l) => [
-    { type: "identify", userId: `${prefix}${l}`, traits: { email: `${prefix}${l}@example.com`, plan: "pro" }, timestamp: ago(60_000) },
+    { type: "identify", userId: `${prefix}${l}`, traits: { email: `${prefix}${l}@example.com`, plan: "pro" }, timestamp: ago(120_000) },
     ...Array.from({ length: perLead }, (_, k) => ({
       type: "track",
       userId: `${prefix}${l}`,
       event: "Email Opened",
       messageId: `${prefix}${l}-${k}`,
       properties: { campaign: "launch", n: k },
-      timestamp: ago(50_000 - k * 100),
+      // A second apart: Intercom counts one event of a name per contact and second.
+      timestamp: ago(100_000 - k * 1000),
     })),
   ]).flat();
   const res = await send(t, "/v1/batch", { batch });

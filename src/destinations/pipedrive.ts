@@ -1,0 +1,77 @@
+import { z } from "zod";
+import { jsonRequest, sendRequest } from "./http";
+import type { DeliveryResult, DestinationModule, LeadSnapshot } from "./types";
+import { headerSecret } from "../schemas/config-fields";
+
+/** A Pipedrive person field's API key: custom fields have a 40-character hash (Settings → Data fields → ⋯ → Copy API key). */
+const fieldKey = z.string().regex(/^[A-Za-z0-9_]{1,64}$/, "is a Pipedrive field API key: letters, digits and underscores");
+
+const config = z.object({
+  /** A user's personal API token (Personal preferences → API); Pipedrive takes it as the `api_token` query parameter. */
+  apiToken: headerSecret,
+  /** Which person fields hold what: `score` is required, the others optional. */
+  fields: z.object({
+    score: fieldKey,
+    stage: fieldKey.optional(),
+    grade: fieldKey.optional(),
+    icpScore: fieldKey.optional(),
+    behaviourScore: fieldKey.optional(),
+  }),
+  /** Create the person (named by the email) when none has the lead's email. */
+  createMissing: z.boolean().default(true),
+});
+type PipedriveConfig = z.output<typeof config>;
+
+/** A search answer is read whole: up to this many characters (one person, asked for with limit 1). */
+const LOOKUP_BODY_LIMIT = 256 * 1024;
+
+/** Pipedrive answers `{"success": false, …}` on errors; a 2xx must say `success: true`. */
+const succeeded = (status: number, body: string) => status >= 200 && status < 300 && /"success"\s*:\s*true/.test(body);
+
+function fieldValues(lead: LeadSnapshot, fields: PipedriveConfig["fields"]): Record<string, string | number> {
+  const values: Record<string, string | number> = { [fields.score]: lead.score };
+  if (fields.stage) values[fields.stage] = lead.stage;
+  if (fields.grade) values[fields.grade] = lead.grade;
+  if (fields.icpScore) values[fields.icpScore] = lead.icpScore;
+  if (fields.behaviourScore) values[fields.behaviourScore] = lead.behaviourScore;
+  return values;
+}
+
+/** Finds the person by exact email, then updates the score fields (or creates the person). */
+async function syncPerson(lead: LeadSnapshot, cfg: PipedriveConfig, env: Env, timeoutMs: number): Promise<DeliveryResult> {
+  const url = (path: string, query: Record<string, string> = {}) => `${env.PIPEDRIVE_API_URL}${path}?${new URLSearchParams({ ...query, api_token: cfg.apiToken })}`;
+  const search = await sendRequest(
+    new Request(url("/persons/search", { term: lead.email!, fields: "email", exact_match: "true", limit: "1" }), { headers: { Accept: "application/json" } }),
+    timeoutMs,
+    succeeded,
+    LOOKUP_BODY_LIMIT,
+  );
+  if (!search.ok) return search;
+  const person = (JSON.parse(search.body) as { data?: { items?: { item: { id: number } }[] } }).data?.items?.[0]?.item;
+  const values = fieldValues(lead, cfg.fields);
+  if (person) return sendRequest(jsonRequest(url(`/persons/${person.id}`), values, {}, "PUT"), timeoutMs, succeeded);
+  if (!cfg.createMissing) return { ok: true, status: 200, body: "no person with this email" };
+  const created = { name: lead.email, email: [{ value: lead.email, primary: true, label: "work" }], ...values };
+  return sendRequest(jsonRequest(url("/persons"), created), timeoutMs, succeeded);
+}
+
+/**
+ * Pipedrive: the person with the lead's email gets its score (and, as
+ * configured, stage, grade, ICP and behaviour scores) in custom person
+ * fields, on every score or stage change; a person's waiting changes go out
+ * once, as the last.
+ */
+export const pipedrive: DestinationModule<PipedriveConfig> = {
+  type: "pipedrive",
+  title: "Pipedrive",
+  docsUrl: "https://developers.pipedrive.com/docs/api/v1/Persons",
+  config,
+  secretFields: ["apiToken"],
+  accepts: (item) => item.kind !== "event" && item.lead.email !== null,
+  // Per token, Pipedrive's search API takes 10 requests per 2 s (the lowest of its limits; an update is one more, within the plan's 20+).
+  rate: () => ({ limit: 10, periodSeconds: 2 }),
+  // So few calls need few shards: each keeps a useful share of the token's pace.
+  maxShards: 4,
+  coalesceKey: (item) => item.lead.email,
+  deliver: (item, cfg, { env, timeoutMs }) => syncPerson(item.lead, cfg, env, timeoutMs),
+};
