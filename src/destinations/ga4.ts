@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { jsonRequest, sendRequest } from "./http";
+import { jsonRequest, sendRequest, withoutSecret } from "./http";
 import { eventName, eventProperties, eventTimeMs, scoreProperties } from "./item-fields";
 import type { DeliveryItem, DestinationModule, LeadSnapshot } from "./types";
 import { headerSecret } from "../schemas/config-fields";
@@ -59,7 +59,7 @@ function userProperties(lead: LeadSnapshot) {
 }
 
 /** One request: one client (the lead), its events in order, its latest scores as user properties. */
-function send(items: DeliveryItem[], cfg: Ga4Config, env: Env, timeoutMs: number) {
+async function send(items: DeliveryItem[], cfg: Ga4Config, env: Env, timeoutMs: number) {
   const lead = items.at(-1)!.lead;
   const body = {
     client_id: lead.id,
@@ -68,7 +68,7 @@ function send(items: DeliveryItem[], cfg: Ga4Config, env: Env, timeoutMs: number
     events: items.map(ga4Event),
   };
   const query = new URLSearchParams({ measurement_id: cfg.measurementId, api_secret: cfg.apiSecret });
-  return sendRequest(jsonRequest(`${env.GA4_API_URL}/mp/collect?${query}`, body), timeoutMs);
+  return withoutSecret(await sendRequest(jsonRequest(`${env.GA4_API_URL}/mp/collect?${query}`, body), timeoutMs), cfg.apiSecret);
 }
 
 /**

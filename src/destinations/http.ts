@@ -45,3 +45,14 @@ export async function sendRequest(
 export function jsonRequest(url: string, body: unknown, headers: Record<string, string> = {}, method = "POST"): Request {
   return new Request(url, { method, headers: { "Content-Type": "application/json", ...headers }, body: JSON.stringify(body) });
 }
+
+/**
+ * For APIs that take a secret in the query string (Pipedrive, GA4): a
+ * failure's error and body never carry it (a network error may quote the
+ * URL), since both reach the delivery log.
+ */
+export function withoutSecret(result: DeliveryResult, secret: string): DeliveryResult {
+  if (result.ok || secret === "") return result;
+  const scrub = (text: string) => text.split(secret).join("[secret]").split(encodeURIComponent(secret)).join("[secret]");
+  return { ...result, error: scrub(result.error), ...(result.body === undefined ? {} : { body: scrub(result.body) }) };
+}

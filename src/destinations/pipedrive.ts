@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { jsonRequest, sendRequest } from "./http";
+import { jsonRequest, sendRequest, withoutSecret } from "./http";
 import type { DeliveryResult, DestinationModule, LeadSnapshot } from "./types";
 import { headerSecret } from "../schemas/config-fields";
 
@@ -73,5 +73,5 @@ export const pipedrive: DestinationModule<PipedriveConfig> = {
   // So few calls need few shards: each keeps a useful share of the token's pace.
   maxShards: 4,
   coalesceKey: (item) => item.lead.email,
-  deliver: (item, cfg, { env, timeoutMs }) => syncPerson(item.lead, cfg, env, timeoutMs),
+  deliver: async (item, cfg, { env, timeoutMs }) => withoutSecret(await syncPerson(item.lead, cfg, env, timeoutMs), cfg.apiToken),
 };

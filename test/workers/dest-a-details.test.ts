@@ -1,0 +1,101 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { env } from "cloudflare:workers";
+import { api, eventually, newTenant } from "./helpers";
+import { addDestination, sendTraffic } from "./dest-helpers";
+import { installFakes } from "../fakes/fake-service";
+import { amplitudeFake, amplitudeThrottled, customerioFake, heapFake, intercomFake, posthogFake } from "../fakes/dest-a";
+import { THROTTLED_WAIT_MS } from "../../src/destinations/amplitude";
+import { ulidFor } from "../../src/destinations/customerio";
+import { DESTINATIONS } from "../../src/destinations/registry";
+import type { DeliveryItem } from "../../src/destinations/types";
+
+let uninstall: (() => void) | undefined;
+afterEach(() => uninstall?.());
+
+const context = { env, timeoutMs: 5_000 };
+const lead = { id: "lead-1", score: 42, behaviourScore: 30, icpScore: 12, stage: "warm", grade: "B", velocity: 2, userId: "user-1", email: "ada@example.com" };
+const event = (message: Record<string, unknown>): DeliveryItem => ({ messageId: "msg-1", kind: "event", lead, event: { timestamp: new Date(Date.now() - 1000).toISOString(), ...message } });
+
+describe("regions: an EU (or AU) config calls that region's host", () => {
+  it.each([
+    ["amplitude", { apiKey: "amp-key-0123456789", region: "eu" }, () => amplitudeFake("eu.amplitude.fake")],
+    ["heap", { appId: "1234567", region: "eu" }, () => heapFake("eu.heap.fake")],
+    ["customerio", { siteId: "site-1", apiKey: "cio-key-0123456789", region: "eu" }, () => customerioFake("track-eu.customerio.fake")],
+    ["intercom", { accessToken: "ic-token-0123456789", region: "au", sendEvents: true }, () => intercomFake("au.intercom.fake")],
+  ] as const)("%s", async (type, raw, makeFake) => {
+    const fake = makeFake();
+    uninstall = installFakes(fake);
+    const module = DESTINATIONS[type];
+    const config = module.config.parse(raw);
+    const result = await module.deliver(event({ type: "track", event: "Signup", properties: { plan: "pro" } }), config, context);
+    expect(result).toMatchObject({ ok: true });
+    expect(fake.requests.length).toBeGreaterThan(0);
+  });
+});
+
+describe("mappings", () => {
+  it("PostHog: identify → $identify with $set, page → $pageview with the URL, a stable uuid per messageId", async () => {
+    const fake = posthogFake();
+    uninstall = installFakes(fake);
+    const config = DESTINATIONS.posthog.config.parse({ apiKey: "phc_test_0123456789", host: "https://posthog.fake" });
+    const items = [
+      event({ type: "identify", traits: { plan: "pro" }, anonymousId: "anon-1" }),
+      { ...event({ type: "page", properties: { url: "https://acme.example/pricing" } }), messageId: "msg-2" },
+    ];
+    expect(await DESTINATIONS.posthog.batch!.deliverMany(items, config, context)).toMatchObject({ ok: true });
+    await DESTINATIONS.posthog.deliver(items[0]!, config, context);
+    const [identify, page, again] = fake.events;
+    expect(identify).toMatchObject({ event: "$identify", properties: { distinct_id: "user-1", $set: { plan: "pro" }, $anon_distinct_id: "anon-1" } });
+    expect(page).toMatchObject({ event: "$pageview", properties: { $current_url: "https://acme.example/pricing", lead_score: 42 } });
+    expect(again.uuid).toBe(identify.uuid);
+    expect(page.uuid).not.toBe(identify.uuid);
+  });
+
+  it("Amplitude: a throttling 429 without Retry-After waits before the next try", async () => {
+    const fake = amplitudeFake();
+    uninstall = installFakes(fake);
+    fake.failNext(1, amplitudeThrottled("user-1"));
+    const config = DESTINATIONS.amplitude.config.parse({ apiKey: "amp-key-0123456789" });
+    const result = await DESTINATIONS.amplitude.deliver(event({ type: "track", event: "Signup" }), config, context);
+    expect(result).toMatchObject({ ok: false, retryable: true, status: 429, retryAfterMs: THROTTLED_WAIT_MS });
+  });
+
+  it("Customer.io: an event's ULID is its time and the messageId's hash, the same on every send", async () => {
+    const t = Date.now();
+    const id = await ulidFor("msg-1", t);
+    expect(id).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
+    expect(await ulidFor("msg-1", t)).toBe(id);
+    expect(await ulidFor("msg-2", t)).not.toBe(id);
+    expect((await ulidFor("msg-1", t + 1000)) > id).toBe(true);
+  });
+
+  it("Intercom: an event for an unknown contact creates the contact, then goes again", async () => {
+    const fake = intercomFake();
+    uninstall = installFakes(fake);
+    const config = DESTINATIONS.intercom.config.parse({ accessToken: "ic-token-0123456789", sendEvents: true });
+    const result = await DESTINATIONS.intercom.deliver(event({ type: "track", event: "Demo Request", properties: { plan: "pro", nested: { no: 1 } } }), config, context);
+    expect(result).toMatchObject({ ok: true, status: 202 });
+    expect(fake.requests.map((r) => `${r.method} ${r.url.pathname}`)).toEqual(["POST /events", "POST /contacts/search", "POST /contacts", "POST /events"]);
+    expect(fake.contacts.get("ada@example.com")).toMatchObject({ role: "user", external_id: "user-1", custom_attributes: { lead_score: 42, lead_stage: "warm" } });
+    expect(fake.events).toEqual([expect.objectContaining({ event_name: "Demo Request", metadata: { lead_score: 42, plan: "pro" } })]);
+  });
+});
+
+describe("secrets in the query string stay out of the delivery log", () => {
+  it.each([
+    ["pipedrive", { apiToken: "pd-token-SECRET-42", fields: { score: "a".repeat(40) } }, "pd-token-SECRET-42"],
+    ["ga4", { measurementId: "G-TEST1234", apiSecret: "ga4-SECRET-42" }, "ga4-SECRET-42"],
+  ] as const)("%s", async (type, config, secret) => {
+    // No fake installed: the call fails with an error quoting the URL it tried.
+    const t = await newTenant();
+    const d = await addDestination(t, { name: type, type, config });
+    await sendTraffic(t, `${type}-s`, 1, 1);
+    const rows = await eventually(async () => {
+      const list = (await api(t, `/api/destinations/${d.id}/deliveries`)).body.deliveries as any[];
+      expect(list.some((row) => row.lastError?.includes("no fake for"))).toBe(true);
+      return list;
+    }, 30_000, 200);
+    expect(JSON.stringify(rows)).not.toContain(secret);
+    expect(JSON.stringify(rows)).toContain("[secret]");
+  });
+});
