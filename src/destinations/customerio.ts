@@ -58,7 +58,7 @@ async function entry(item: DeliveryItem, cfg: CustomerioConfig) {
 }
 
 /** Customer.io answers 200 even when it refuses some entries, listing them in `errors`: a failure, kept as dead letters. */
-function refusedEntries(status: number, body: string): boolean {
+function noEntryRefused(status: number, body: string): boolean {
   if (status < 200 || status >= 300) return false;
   try {
     const parsed = JSON.parse(body) as { errors?: unknown[] };
@@ -72,7 +72,7 @@ async function send(items: DeliveryItem[], cfg: CustomerioConfig, env: Env, time
   const base = cfg.region === "eu" ? env.CUSTOMERIO_EU_TRACK_URL : env.CUSTOMERIO_TRACK_URL;
   const batch = await Promise.all(items.map((item) => entry(item, cfg)));
   const headers = { Authorization: `Basic ${btoa(`${cfg.siteId}:${cfg.apiKey}`)}`, "Idempotency-Key": callKey(items) };
-  return sendRequest(jsonRequest(`${base}/api/v2/batch`, { batch }, headers), timeoutMs, refusedEntries);
+  return sendRequest(jsonRequest(`${base}/api/v2/batch`, { batch }, headers), timeoutMs, noEntryRefused);
 }
 
 /**

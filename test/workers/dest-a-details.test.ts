@@ -69,6 +69,16 @@ describe("mappings", () => {
     expect((await ulidFor("msg-1", t + 1000)) > id).toBe(true);
   });
 
+  it("Customer.io: a 200 listing refused entries is a failure not worth retrying (its items become dead letters)", async () => {
+    const fake = customerioFake();
+    uninstall = installFakes(fake);
+    fake.failNext(1, { status: 200, body: JSON.stringify({ errors: [{ batch_index: 0, reason: "invalid", message: "attribute too large" }] }) });
+    const config = DESTINATIONS.customerio.config.parse({ siteId: "site-1", apiKey: "cio-key-0123456789" });
+    const item = event({ type: "track", event: "Signup" });
+    expect(await DESTINATIONS.customerio.deliver(item, config, context)).toMatchObject({ ok: false, retryable: false, status: 200 });
+    expect(await DESTINATIONS.customerio.deliver(item, config, context)).toMatchObject({ ok: true });
+  });
+
   it("Intercom: an event for an unknown contact creates the contact, then goes again", async () => {
     const fake = intercomFake();
     uninstall = installFakes(fake);
