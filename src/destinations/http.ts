@@ -56,3 +56,12 @@ export function withoutSecret(result: DeliveryResult, secret: string): DeliveryR
   const scrub = (text: string) => text.split(secret).join("[secret]").split(encodeURIComponent(secret)).join("[secret]");
   return { ...result, error: scrub(result.error), ...(result.body === undefined ? {} : { body: scrub(result.body) }) };
 }
+
+/** An answer's body as JSON, or undefined when it is not (cut short, or HTML from a proxy). */
+export function jsonOf<T>(body: string): T | undefined {
+  try {
+    return JSON.parse(body) as T;
+  } catch {
+    return undefined;
+  }
+}

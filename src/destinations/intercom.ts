@@ -1,7 +1,8 @@
 import { z } from "zod";
-import { jsonRequest, sendRequest } from "./http";
+import { jsonOf, jsonRequest, sendRequest } from "./http";
 import { eventName, eventProperties, eventTimeMs, scoreProperties } from "./item-fields";
 import type { DeliveryItem, DeliveryResult, DestinationModule, LeadSnapshot } from "./types";
+import { RecordIds } from "./record-ids";
 import { headerSecret } from "../schemas/config-fields";
 
 const config = z.object({
@@ -43,15 +44,36 @@ function customAttributes(lead: LeadSnapshot) {
   return { lead_score, icp_score, behaviour_score, lead_grade, lead_stage };
 }
 
-/** Finds the contact by email and updates its scores, or creates it (a user when the lead has a userId, else a lead). */
-async function upsertContact(lead: LeadSnapshot, call: Call): Promise<DeliveryResult> {
+const contactIds = new RecordIds();
+
+/**
+ * Updates the contact's scores: by its id when this isolate knows it, else
+ * found by email, else created (a user when the lead has a userId, else a
+ * lead). A create Intercom refuses as a duplicate (409: its search index
+ * lags behind a create) names the contact, which is then updated.
+ */
+async function upsertContact(lead: LeadSnapshot, call: Call, cacheKey: string): Promise<DeliveryResult> {
+  const update = () => ({ custom_attributes: customAttributes(lead) });
+  const known = contactIds.get(cacheKey);
+  if (known) {
+    const updated = await call("PUT", `/contacts/${encodeURIComponent(known)}`, update());
+    if (updated.ok || updated.status !== 404) return updated;
+    contactIds.forget(cacheKey);
+  }
   const query = { query: { field: "email", operator: "=", value: lead.email }, pagination: { per_page: 1 } };
   const search = await call("POST", "/contacts/search", query, LOOKUP_BODY_LIMIT);
   if (!search.ok) return search;
-  const found = (JSON.parse(search.body) as { data?: { id: string }[] }).data?.[0];
-  if (found) return call("PUT", `/contacts/${encodeURIComponent(found.id)}`, { custom_attributes: customAttributes(lead) });
+  const found = jsonOf<{ data?: { id: string }[] }>(search.body)?.data?.[0]?.id;
+  if (found) {
+    contactIds.set(cacheKey, found);
+    return call("PUT", `/contacts/${encodeURIComponent(found)}`, update());
+  }
   const role = lead.userId ? { role: "user", external_id: lead.userId } : { role: "lead" };
-  return call("POST", "/contacts", { ...role, email: lead.email, custom_attributes: customAttributes(lead) });
+  const created = await call("POST", "/contacts", { ...role, email: lead.email, ...update() }, LOOKUP_BODY_LIMIT);
+  const id = created.ok ? jsonOf<{ id?: string }>(created.body)?.id : created.status === 409 ? /id=([A-Za-z0-9]+)/.exec(created.body ?? "")?.[1] : undefined;
+  if (!id) return created;
+  contactIds.set(cacheKey, id);
+  return created.ok ? created : call("PUT", `/contacts/${encodeURIComponent(id)}`, update());
 }
 
 /** Flat metadata: strings and numbers, `lead_score` first, at most 10 keys. */
@@ -69,11 +91,11 @@ function metadata(item: DeliveryItem) {
  * event name, contact and second, so a resend counts once. An event for a
  * contact Intercom does not know yet (404) creates the contact, then goes again.
  */
-async function sendEvent(item: DeliveryItem, call: Call): Promise<DeliveryResult> {
+async function sendEvent(item: DeliveryItem, call: Call, cacheKey: string): Promise<DeliveryResult> {
   const event = { event_name: eventName(item), created_at: Math.floor(eventTimeMs(item) / 1000), email: item.lead.email, metadata: metadata(item) };
   const sent = await call("POST", "/events", event);
   if (sent.ok || sent.status !== 404) return sent;
-  const created = await upsertContact(item.lead, call);
+  const created = await upsertContact(item.lead, call, cacheKey);
   return created.ok ? call("POST", "/events", event) : created;
 }
 
@@ -93,8 +115,9 @@ export const intercom: DestinationModule<IntercomConfig> = {
   // A private app may make 10,000 calls a minute (counted in 10 s windows); an item takes up to three.
   rate: () => ({ limit: 500, periodSeconds: 10 }),
   coalesceKey: (item) => (item.kind === "event" ? null : item.lead.email),
-  deliver(item, cfg, { env, timeoutMs }) {
+  async deliver(item, cfg, { env, timeoutMs }) {
     const call = caller(cfg, env, timeoutMs);
-    return item.kind === "event" ? sendEvent(item, call) : upsertContact(item.lead, call);
+    const cacheKey = await RecordIds.key(cfg.accessToken, item.lead.email!);
+    return item.kind === "event" ? sendEvent(item, call, cacheKey) : upsertContact(item.lead, call, cacheKey);
   },
 };

@@ -1,6 +1,7 @@
 import { z } from "zod";
-import { jsonRequest, sendRequest, withoutSecret } from "./http";
+import { jsonOf, jsonRequest, sendRequest, withoutSecret } from "./http";
 import type { DeliveryResult, DestinationModule, LeadSnapshot } from "./types";
+import { RecordIds } from "./record-ids";
 import { headerSecret } from "../schemas/config-fields";
 
 /** A Pipedrive person field's API key: custom fields have a 40-character hash (Settings → Data fields → ⋯ → Copy API key). */
@@ -37,9 +38,20 @@ function fieldValues(lead: LeadSnapshot, fields: PipedriveConfig["fields"]): Rec
   return values;
 }
 
-/** Finds the person by exact email, then updates the score fields (or creates the person). */
+const personIds = new RecordIds();
+
+/** Updates the person's score fields: by its id when this isolate knows it, else found by exact email, else created. */
 async function syncPerson(lead: LeadSnapshot, cfg: PipedriveConfig, env: Env, timeoutMs: number): Promise<DeliveryResult> {
   const url = (path: string, query: Record<string, string> = {}) => `${env.PIPEDRIVE_API_URL}${path}?${new URLSearchParams({ ...query, api_token: cfg.apiToken })}`;
+  const values = fieldValues(lead, cfg.fields);
+  const update = (id: string) => sendRequest(jsonRequest(url(`/persons/${encodeURIComponent(id)}`), values, {}, "PUT"), timeoutMs, succeeded);
+  const cacheKey = await RecordIds.key(cfg.apiToken, lead.email!);
+  const known = personIds.get(cacheKey);
+  if (known) {
+    const updated = await update(known);
+    if (updated.ok || updated.status !== 404) return updated;
+    personIds.forget(cacheKey);
+  }
   const search = await sendRequest(
     new Request(url("/persons/search", { term: lead.email!, fields: "email", exact_match: "true", limit: "1" }), { headers: { Accept: "application/json" } }),
     timeoutMs,
@@ -47,12 +59,17 @@ async function syncPerson(lead: LeadSnapshot, cfg: PipedriveConfig, env: Env, ti
     LOOKUP_BODY_LIMIT,
   );
   if (!search.ok) return search;
-  const person = (JSON.parse(search.body) as { data?: { items?: { item: { id: number } }[] } }).data?.items?.[0]?.item;
-  const values = fieldValues(lead, cfg.fields);
-  if (person) return sendRequest(jsonRequest(url(`/persons/${person.id}`), values, {}, "PUT"), timeoutMs, succeeded);
+  const found = jsonOf<{ data?: { items?: { item: { id: number } }[] } }>(search.body)?.data?.items?.[0]?.item.id;
+  if (found !== undefined) {
+    personIds.set(cacheKey, String(found));
+    return update(String(found));
+  }
   if (!cfg.createMissing) return { ok: true, status: 200, body: "no person with this email" };
-  const created = { name: lead.email, email: [{ value: lead.email, primary: true, label: "work" }], ...values };
-  return sendRequest(jsonRequest(url("/persons"), created), timeoutMs, succeeded);
+  const person = { name: lead.email, email: [{ value: lead.email, primary: true, label: "work" }], ...values };
+  const created = await sendRequest(jsonRequest(url("/persons"), person), timeoutMs, succeeded, LOOKUP_BODY_LIMIT);
+  const id = created.ok ? jsonOf<{ data?: { id?: number } }>(created.body)?.data?.id : undefined;
+  if (id !== undefined) personIds.set(cacheKey, String(id));
+  return created;
 }
 
 /**

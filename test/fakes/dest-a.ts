@@ -147,10 +147,11 @@ export const INTERCOM_ATTRIBUTES = ["lead_score", "icp_score", "behaviour_score"
 /**
  * Intercom: contacts (search by email, create, update custom attributes) and
  * data events (404 for an unknown contact; a repeat of name, contact and
- * second is dropped), Bearer token auth.
+ * second is dropped), Bearer token auth. With `searchLagMs`, a new contact
+ * shows in search only after that long, as Intercom's search index lags.
  */
-export const intercomFake = (host = "intercom.fake", token = "ic-token-0123456789") => {
-  const contacts = new Map<string, { id: string; role: string; email: string; external_id?: string; custom_attributes: Record<string, unknown> }>();
+export const intercomFake = (host = "intercom.fake", token = "ic-token-0123456789", { searchLagMs = 0 } = {}) => {
+  const contacts = new Map<string, { id: string; role: string; email: string; external_id?: string; custom_attributes: Record<string, unknown>; createdAt: number }>();
   const events: any[] = [];
   const byId = (id: string) => [...contacts.values()].find((c) => c.id === id);
   const checkAttributes = (attributes: Record<string, unknown> = {}) => Object.keys(attributes).find((name) => !INTERCOM_ATTRIBUTES.includes(name));
@@ -161,7 +162,8 @@ export const intercomFake = (host = "intercom.fake", token = "ic-token-012345678
     if (r.method === "POST" && path === "/contacts/search") {
       const { field, operator, value } = body.query ?? {};
       if (field !== "email" || operator !== "=") return intercomError(400, "parameter_invalid", "unsupported query");
-      const found = contacts.get(String(value).toLowerCase());
+      const contact = contacts.get(String(value).toLowerCase());
+      const found = contact && contact.createdAt <= Date.now() - searchLagMs ? contact : undefined;
       return json({ type: "list", data: found ? [{ type: "contact", ...found }] : [], total_count: found ? 1 : 0, pages: { type: "pages", page: 1, per_page: 1, total_pages: found ? 1 : 0 } });
     }
     if (r.method === "POST" && path === "/contacts") {
@@ -170,7 +172,14 @@ export const intercomFake = (host = "intercom.fake", token = "ic-token-012345678
       if (existing) return intercomError(409, "conflict", `A contact matching those details already exists with id=${existing.id}`);
       const unknown = checkAttributes(body.custom_attributes);
       if (unknown) return intercomError(400, "parameter_invalid", `Custom attribute '${unknown}' does not exist`);
-      const contact = { id: crypto.randomUUID().replace(/-/g, "").slice(0, 24), role: body.role, email: body.email, external_id: body.external_id, custom_attributes: body.custom_attributes ?? {} };
+      const contact = {
+        id: crypto.randomUUID().replace(/-/g, "").slice(0, 24),
+        role: body.role,
+        email: body.email,
+        external_id: body.external_id,
+        custom_attributes: body.custom_attributes ?? {},
+        createdAt: Date.now(),
+      };
       contacts.set(body.email.toLowerCase(), contact);
       return json({ type: "contact", ...contact });
     }

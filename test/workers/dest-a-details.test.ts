@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { api, eventually, newTenant } from "./helpers";
 import { addDestination, sendTraffic } from "./dest-helpers";
 import { installFakes } from "../fakes/fake-service";
-import { amplitudeFake, amplitudeThrottled, customerioFake, heapFake, intercomFake, posthogFake } from "../fakes/dest-a";
+import { PIPEDRIVE_FIELDS, amplitudeFake, amplitudeThrottled, customerioFake, heapFake, intercomFake, pipedriveFake, posthogFake } from "../fakes/dest-a";
 import { THROTTLED_WAIT_MS } from "../../src/destinations/amplitude";
 import { ulidFor } from "../../src/destinations/customerio";
 import { DESTINATIONS } from "../../src/destinations/registry";
@@ -21,7 +21,7 @@ describe("regions: an EU (or AU) config calls that region's host", () => {
     ["amplitude", { apiKey: "amp-key-0123456789", region: "eu" }, () => amplitudeFake("eu.amplitude.fake")],
     ["heap", { appId: "1234567", region: "eu" }, () => heapFake("eu.heap.fake")],
     ["customerio", { siteId: "site-1", apiKey: "cio-key-0123456789", region: "eu" }, () => customerioFake("track-eu.customerio.fake")],
-    ["intercom", { accessToken: "ic-token-0123456789", region: "au", sendEvents: true }, () => intercomFake("au.intercom.fake")],
+    ["intercom", { accessToken: "ic-token-au-0123456789", region: "au", sendEvents: true }, () => intercomFake("au.intercom.fake", "ic-token-au-0123456789")],
   ] as const)("%s", async (type, raw, makeFake) => {
     const fake = makeFake();
     uninstall = installFakes(fake);
@@ -88,6 +88,39 @@ describe("mappings", () => {
     expect(fake.requests.map((r) => `${r.method} ${r.url.pathname}`)).toEqual(["POST /events", "POST /contacts/search", "POST /contacts", "POST /events"]);
     expect(fake.contacts.get("ada@example.com")).toMatchObject({ role: "user", external_id: "user-1", custom_attributes: { lead_score: 42, lead_stage: "warm" } });
     expect(fake.events).toEqual([expect.objectContaining({ event_name: "Demo Request", metadata: { lead_score: 42, plan: "pro" } })]);
+  });
+});
+
+describe("CRM records: found once, then updated by id", () => {
+  const change = (email: string, score: number): DeliveryItem => {
+    const after = { ...lead, email, score };
+    return { messageId: `chg-${email}-${score}`, kind: "change", lead: after, change: { before: null, after } };
+  };
+  const calls = (fake: { requests: { method: string; url: URL }[] }) => fake.requests.map((r) => `${r.method} ${r.url.pathname.replace(/\/[0-9a-f]{24}$|\/\d+$/, "/:id")}`);
+
+  it("Intercom: a create refused as a duplicate (its search lags) updates the contact it names; the next change goes straight to it", async () => {
+    const fake = intercomFake("intercom.fake", "ic-token-dup-0123456789", { searchLagMs: 60_000 });
+    uninstall = installFakes(fake);
+    const config = DESTINATIONS.intercom.config.parse({ accessToken: "ic-token-dup-0123456789" });
+    fake.contacts.set("dup@example.com", { id: "c".repeat(24), role: "lead", email: "dup@example.com", custom_attributes: {}, createdAt: Date.now() });
+    expect(await DESTINATIONS.intercom.deliver(change("dup@example.com", 50), config, context)).toMatchObject({ ok: true });
+    expect(await DESTINATIONS.intercom.deliver(change("dup@example.com", 60), config, context)).toMatchObject({ ok: true });
+    expect(calls(fake)).toEqual(["POST /contacts/search", "POST /contacts", "PUT /contacts/:id", "PUT /contacts/:id"]);
+    expect(fake.contacts.size).toBe(1);
+    expect(fake.contacts.get("dup@example.com")!.custom_attributes.lead_score).toBe(60);
+  });
+
+  it("Pipedrive: a known person is updated by id; one deleted since is searched for again, then created", async () => {
+    const fake = pipedriveFake();
+    uninstall = installFakes(fake);
+    const config = DESTINATIONS.pipedrive.config.parse({ apiToken: "pd-token-0123456789", fields: PIPEDRIVE_FIELDS });
+    for (const score of [10, 20]) expect(await DESTINATIONS.pipedrive.deliver(change("pd@example.com", score), config, context)).toMatchObject({ ok: true });
+    expect(calls(fake)).toEqual(["GET /v1/persons/search", "POST /v1/persons", "PUT /v1/persons/:id"]);
+    expect(fake.byEmail("pd@example.com")![PIPEDRIVE_FIELDS.score]).toBe(20);
+    fake.persons.splice(0);
+    expect(await DESTINATIONS.pipedrive.deliver(change("pd@example.com", 30), config, context)).toMatchObject({ ok: true });
+    expect(calls(fake).slice(3)).toEqual(["PUT /v1/persons/:id", "GET /v1/persons/search", "POST /v1/persons"]);
+    expect(fake.byEmail("pd@example.com")![PIPEDRIVE_FIELDS.score]).toBe(30);
   });
 });
 
