@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { jsonRequest, sendRequest } from "./http";
-import { anonymousIdOf, eventName, eventProperties, eventTimeMs, scoreProperties } from "./item-fields";
+import { anonymousIdOf, emailOf, eventName, eventProperties, eventTimeMs, scoreProperties } from "./item-fields";
 import type { DeliveryItem, DeliveryResult, DestinationModule } from "./types";
 import { headerSecret } from "../schemas/config-fields";
 
@@ -22,7 +22,7 @@ export const THROTTLED_WAIT_MS = 5_000;
 
 function amplitudeEvent(item: DeliveryItem) {
   const lead = item.lead;
-  const ids = { user_id: lead.userId ?? lead.email ?? undefined, device_id: anonymousIdOf(item) ?? lead.id };
+  const ids = { user_id: lead.userId ?? emailOf(lead) ?? undefined, device_id: anonymousIdOf(item) ?? lead.id };
   const common = { ...ids, time: eventTimeMs(item), insert_id: item.messageId, library: "leadflare" };
   if (item.kind === "change") {
     // `$identify` sets user properties without counting as an event.

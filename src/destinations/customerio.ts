@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { jsonRequest, sendRequest } from "./http";
-import { callKey, eventName, eventProperties, eventTimeMs, scoreProperties } from "./item-fields";
+import { callKey, emailOf, eventName, eventProperties, eventTimeMs, scoreProperties } from "./item-fields";
 import type { DeliveryItem, DeliveryResult, DestinationModule, LeadSnapshot } from "./types";
 import { sha256Hex } from "../http/crypto";
 import { headerSecret } from "../schemas/config-fields";
@@ -34,7 +34,7 @@ export async function ulidFor(messageId: string, timeMs: number): Promise<string
 }
 
 function identifiersOf(lead: LeadSnapshot, by: CustomerioConfig["identifyBy"]) {
-  const value = by === "email" ? lead.email : lead.userId;
+  const value = by === "email" ? emailOf(lead) : lead.userId;
   return value === null ? null : { [by]: value };
 }
 
@@ -42,7 +42,7 @@ async function entry(item: DeliveryItem, cfg: CustomerioConfig) {
   const identifiers = identifiersOf(item.lead, cfg.identifyBy)!;
   if (item.kind === "change" || item.event?.type === "identify") {
     const traits = item.kind === "change" ? {} : eventProperties(item);
-    const attributes = { ...traits, ...scoreProperties(item.lead), ...(item.lead.email ? { email: item.lead.email } : {}) };
+    const attributes = { ...traits, ...scoreProperties(item.lead), ...(emailOf(item.lead) ? { email: emailOf(item.lead) } : {}) };
     return { type: "person", identifiers, action: "identify", attributes };
   }
   const timeMs = eventTimeMs(item);

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { jsonRequest, sendRequest } from "./http";
-import { callKey, eventName, eventProperties, eventTimeMs, scoreProperties } from "./item-fields";
+import { callKey, emailOf, eventName, eventProperties, eventTimeMs, scoreProperties } from "./item-fields";
 import type { DeliveryItem, DeliveryResult, DestinationModule, LeadSnapshot } from "./types";
 import { configText } from "../schemas/config-fields";
 
@@ -14,7 +14,7 @@ type HeapConfig = z.output<typeof config>;
 
 /** Heap keys a user by an identity: the lead's userId, else its email. */
 function identityOf(lead: LeadSnapshot): string | null {
-  return lead.userId ?? lead.email;
+  return lead.userId ?? emailOf(lead);
 }
 
 /** Heap takes string or number values of under 1,024 characters. */

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { jsonOf, jsonRequest, sendRequest } from "./http";
-import { eventName, eventProperties, eventTimeMs, scoreProperties } from "./item-fields";
+import { MASKED_EMAIL, emailOf, eventName, eventProperties, eventTimeMs, scoreProperties } from "./item-fields";
 import type { DeliveryItem, DeliveryResult, DestinationModule, LeadSnapshot } from "./types";
 import { RecordIds } from "./record-ids";
 import { headerSecret } from "../schemas/config-fields";
@@ -116,6 +116,7 @@ export const intercom: DestinationModule<IntercomConfig> = {
   rate: () => ({ limit: 500, periodSeconds: 10 }),
   coalesceKey: (item) => (item.kind === "event" ? null : item.lead.email),
   async deliver(item, cfg, { env, timeoutMs }) {
+    if (emailOf(item.lead) === null) return MASKED_EMAIL;
     const call = caller(cfg, env, timeoutMs);
     const cacheKey = await RecordIds.key(cfg.accessToken, item.lead.email!);
     return item.kind === "event" ? sendEvent(item, call, cacheKey) : upsertContact(item.lead, call, cacheKey);

@@ -1,5 +1,6 @@
 import { sha256Hex } from "../http/crypto";
-import type { DeliveryItem, LeadSnapshot } from "./types";
+import { MASKED } from "./transform";
+import type { DeliveryItem, DeliveryResult, LeadSnapshot } from "./types";
 
 /**
  * What analytics and CRM destinations read from a delivery item, the same
@@ -18,6 +19,14 @@ export function scoreProperties(lead: LeadSnapshot) {
     velocity: lead.velocity,
   };
 }
+
+/** The lead's email, unless the destination's filters mask it (a masked email must not become everyone's identity). */
+export function emailOf(lead: LeadSnapshot): string | null {
+  return lead.email === null || lead.email === MASKED ? null : lead.email;
+}
+
+/** For APIs that match people by email: a lead whose email is masked cannot be sent, and retrying will not help. */
+export const MASKED_EMAIL: DeliveryResult = { ok: false, retryable: false, error: "the lead's email is masked for this destination, which matches people by email" };
 
 /** The event's name as a person would read it: a track's name, "Page View", or the call's type ("identify", "test"). */
 export function eventName(item: DeliveryItem): string {

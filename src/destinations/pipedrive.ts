@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { jsonOf, jsonRequest, sendRequest, withoutSecret } from "./http";
 import type { DeliveryResult, DestinationModule, LeadSnapshot } from "./types";
+import { MASKED_EMAIL, emailOf } from "./item-fields";
 import { RecordIds } from "./record-ids";
 import { headerSecret } from "../schemas/config-fields";
 
@@ -90,5 +91,6 @@ export const pipedrive: DestinationModule<PipedriveConfig> = {
   // So few calls need few shards: each keeps a useful share of the token's pace.
   maxShards: 4,
   coalesceKey: (item) => item.lead.email,
-  deliver: async (item, cfg, { env, timeoutMs }) => withoutSecret(await syncPerson(item.lead, cfg, env, timeoutMs), cfg.apiToken),
+  deliver: async (item, cfg, { env, timeoutMs }) =>
+    emailOf(item.lead) === null ? MASKED_EMAIL : withoutSecret(await syncPerson(item.lead, cfg, env, timeoutMs), cfg.apiToken),
 };

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { jsonRequest, sendRequest } from "./http";
-import { anonymousIdOf, callKey, eventName, eventProperties, eventTimeMs, scoreProperties, uuidFor } from "./item-fields";
+import { anonymousIdOf, callKey, emailOf, eventName, eventProperties, eventTimeMs, scoreProperties, uuidFor } from "./item-fields";
 import type { DeliveryItem, DestinationModule } from "./types";
 import { headerSecret, outboundUrl } from "../schemas/config-fields";
 
@@ -15,7 +15,7 @@ type PosthogConfig = z.output<typeof config>;
 /** One PostHog event: the Segment call renamed to PostHog's conventions, with a uuid from the messageId (PostHog drops repeats of a uuid). */
 async function posthogEvent(item: DeliveryItem) {
   const lead = item.lead;
-  const distinctId = lead.userId ?? lead.email ?? lead.id;
+  const distinctId = lead.userId ?? emailOf(lead) ?? lead.id;
   const base = { uuid: await uuidFor(item.messageId), timestamp: new Date(eventTimeMs(item)).toISOString() };
   if (item.kind === "change") {
     // A `$set` event updates the person's properties and shows in no funnel.

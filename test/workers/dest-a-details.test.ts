@@ -91,6 +91,36 @@ describe("mappings", () => {
   });
 });
 
+describe("a masked email", () => {
+  const masked = { ...lead, userId: null, email: "[masked]" };
+
+  it("is no analytics identity: PostHog, Amplitude and Heap fall back to the lead id or skip it", async () => {
+    const posthog = posthogFake();
+    const amplitude = amplitudeFake();
+    uninstall = installFakes(posthog, amplitude);
+    const item: DeliveryItem = { ...event({ type: "track", event: "Signup" }), lead: masked };
+    await DESTINATIONS.posthog.deliver(item, DESTINATIONS.posthog.config.parse({ apiKey: "phc_test_0123456789", host: "https://posthog.fake" }), context);
+    await DESTINATIONS.amplitude.deliver(item, DESTINATIONS.amplitude.config.parse({ apiKey: "amp-key-0123456789" }), context);
+    expect(posthog.events[0].properties.distinct_id).toBe("lead-1");
+    expect(amplitude.events[0].user_id).toBeUndefined();
+    expect(amplitude.events[0].device_id).toBe("lead-1");
+    expect(DESTINATIONS.heap.accepts(item, DESTINATIONS.heap.config.parse({ appId: "1234567" }))).toBe(false);
+  });
+
+  it("is never looked up or created in a CRM: Intercom and Pipedrive refuse the item without calling", async () => {
+    const intercom = intercomFake();
+    const pipedrive = pipedriveFake();
+    uninstall = installFakes(intercom, pipedrive);
+    const item: DeliveryItem = { messageId: "chg-masked", kind: "change", lead: masked, change: { before: null, after: masked } };
+    const results = [
+      await DESTINATIONS.intercom.deliver(item, DESTINATIONS.intercom.config.parse({ accessToken: "ic-token-0123456789" }), context),
+      await DESTINATIONS.pipedrive.deliver(item, DESTINATIONS.pipedrive.config.parse({ apiToken: "pd-token-0123456789", fields: PIPEDRIVE_FIELDS }), context),
+    ];
+    for (const result of results) expect(result).toMatchObject({ ok: false, retryable: false, error: expect.stringContaining("masked") });
+    expect(intercom.requests.length + pipedrive.requests.length).toBe(0);
+  });
+});
+
 describe("CRM records: found once, then updated by id", () => {
   const change = (email: string, score: number): DeliveryItem => {
     const after = { ...lead, email, score };
