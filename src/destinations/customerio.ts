@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { jsonRequest, sendRequest } from "./http";
-import { callKey, emailOf, eventName, eventProperties, eventTimeMs, scoreProperties } from "./item-fields";
+import { MASKED_EMAIL, callKey, emailOf, eventName, eventProperties, eventTimeMs, scoreProperties } from "./item-fields";
 import type { DeliveryItem, DeliveryResult, DestinationModule, LeadSnapshot } from "./types";
 import { sha256Hex } from "../http/crypto";
 import { headerSecret } from "../schemas/config-fields";
@@ -70,6 +70,8 @@ function noEntryRefused(status: number, body: string): boolean {
 
 async function send(items: DeliveryItem[], cfg: CustomerioConfig, env: Env, timeoutMs: number): Promise<DeliveryResult> {
   const base = cfg.region === "eu" ? env.CUSTOMERIO_EU_TRACK_URL : env.CUSTOMERIO_TRACK_URL;
+  // The destination's filters mask the email it identifies people by: no item can go.
+  if (items.some((item) => identifiersOf(item.lead, cfg.identifyBy) === null)) return MASKED_EMAIL;
   const batch = await Promise.all(items.map((item) => entry(item, cfg)));
   const headers = { Authorization: `Basic ${btoa(`${cfg.siteId}:${cfg.apiKey}`)}`, "Idempotency-Key": callKey(items) };
   return sendRequest(jsonRequest(`${base}/api/v2/batch`, { batch }, headers), timeoutMs, noEntryRefused);

@@ -29,7 +29,8 @@ function flat(properties: Record<string, unknown>): Record<string, string | numb
 
 function trackEvent(item: DeliveryItem) {
   return {
-    identity: identityOf(item.lead),
+    // A lead accepted by its email, which this destination's filters then masked, goes by its lead id.
+    identity: identityOf(item.lead) ?? item.lead.id,
     event: eventName(item).slice(0, 1024),
     timestamp: new Date(eventTimeMs(item)).toISOString(),
     properties: flat({ ...eventProperties(item), lead_score: item.lead.score }),
@@ -55,7 +56,7 @@ async function send(items: DeliveryItem[], cfg: HeapConfig, env: Env, timeoutMs:
   }
   if (changes.length > 0) {
     const latest = new Map<string, LeadSnapshot>();
-    for (const item of changes) latest.set(identityOf(item.lead)!, item.lead);
+    for (const item of changes) latest.set(identityOf(item.lead) ?? item.lead.id, item.lead);
     const users = [...latest].map(([identity, lead]) => ({ identity, properties: flat(scoreProperties(lead)) }));
     result = await sendRequest(jsonRequest(`${base}/api/add_user_properties`, { app_id: cfg.appId, users }, headers), timeoutMs);
   }

@@ -94,10 +94,11 @@ describe("mappings", () => {
 describe("a masked email", () => {
   const masked = { ...lead, userId: null, email: "[masked]" };
 
-  it("is no analytics identity: PostHog, Amplitude and Heap fall back to the lead id or skip it", async () => {
+  it("is no analytics identity: PostHog, Amplitude and Heap fall back to the lead id", async () => {
     const posthog = posthogFake();
     const amplitude = amplitudeFake();
-    uninstall = installFakes(posthog, amplitude);
+    const heap = heapFake();
+    uninstall = installFakes(posthog, amplitude, heap);
     const item: DeliveryItem = { ...event({ type: "track", event: "Signup" }), lead: masked };
     await DESTINATIONS.posthog.deliver(item, DESTINATIONS.posthog.config.parse({ apiKey: "phc_test_0123456789", host: "https://posthog.fake" }), context);
     await DESTINATIONS.amplitude.deliver(item, DESTINATIONS.amplitude.config.parse({ apiKey: "amp-key-0123456789" }), context);
@@ -105,6 +106,9 @@ describe("a masked email", () => {
     expect(amplitude.events[0].user_id).toBeUndefined();
     expect(amplitude.events[0].device_id).toBe("lead-1");
     expect(DESTINATIONS.heap.accepts(item, DESTINATIONS.heap.config.parse({ appId: "1234567" }))).toBe(false);
+    // Accepted before its filters masked the email: it goes by the lead id.
+    expect(await DESTINATIONS.heap.deliver(item, DESTINATIONS.heap.config.parse({ appId: "1234567" }), context)).toMatchObject({ ok: true });
+    expect(heap.events[0].identity).toBe("lead-1");
   });
 
   it("is never looked up or created in a CRM: Intercom and Pipedrive refuse the item without calling", async () => {
