@@ -79,6 +79,17 @@ describe("mappings", () => {
     expect(await DESTINATIONS.customerio.deliver(item, config, context)).toMatchObject({ ok: true });
   });
 
+  it("Intercom: a 429 waits until its X-RateLimit-Reset", async () => {
+    const fake = intercomFake();
+    uninstall = installFakes(fake);
+    fake.failNext(1, { status: 429, headers: { "X-RateLimit-Reset": String(Math.floor(Date.now() / 1000) + 30) }, body: "{}" });
+    const config = DESTINATIONS.intercom.config.parse({ accessToken: "ic-token-0123456789", sendEvents: true });
+    const result = await DESTINATIONS.intercom.deliver(event({ type: "track", event: "Signup" }), config, context);
+    expect(result).toMatchObject({ ok: false, retryable: true, status: 429 });
+    expect(result.ok ? 0 : result.retryAfterMs!).toBeGreaterThan(25_000);
+    expect(result.ok ? 0 : result.retryAfterMs!).toBeLessThanOrEqual(30_000);
+  });
+
   it("Intercom: an event for an unknown contact creates the contact, then goes again", async () => {
     const fake = intercomFake();
     uninstall = installFakes(fake);
