@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { jsonRequest, sendRequest } from "./http";
+import { jsonOf, jsonRequest, sendRequest } from "./http";
 import { anonymousIdOf, emailOf, eventName, eventProperties, eventTimeMs, scoreProperties } from "./item-fields";
 import type { DeliveryItem, DeliveryResult, DestinationModule } from "./types";
 import { headerSecret } from "../schemas/config-fields";
@@ -38,18 +38,45 @@ function throttled(result: DeliveryResult): DeliveryResult {
   return { ...result, retryAfterMs: THROTTLED_WAIT_MS };
 }
 
-async function send(items: DeliveryItem[], cfg: AmplitudeConfig, env: Env, timeoutMs: number) {
+/** The events a 400 names (invalid or missing fields), by index; none when it names none. */
+export function refusedIndices(body: string): Set<number> {
+  type Refusal = { events_with_invalid_fields?: Record<string, number[]>; events_with_missing_fields?: Record<string, number[]> };
+  const parsed = jsonOf<Refusal>(body);
+  const lists = [...Object.values(parsed?.events_with_invalid_fields ?? {}), ...Object.values(parsed?.events_with_missing_fields ?? {})];
+  return new Set(lists.flat().filter((i) => Number.isInteger(i)));
+}
+
+async function upload(events: unknown[], cfg: AmplitudeConfig, env: Env, timeoutMs: number) {
   const base = cfg.region === "eu" ? env.AMPLITUDE_EU_API_URL : env.AMPLITUDE_API_URL;
   // min_id_length 1: leadflare's ids may be shorter than Amplitude's default of 5.
-  const body = { api_key: cfg.apiKey, events: items.map(amplitudeEvent), options: { min_id_length: 1 } };
+  const body = { api_key: cfg.apiKey, events, options: { min_id_length: 1 } };
   return throttled(await sendRequest(jsonRequest(`${base}/batch`, body), timeoutMs));
+}
+
+/**
+ * One upload. A 400 refuses the whole upload; when it names the events at
+ * fault, the others go again at once (as Amplitude advises), and the call
+ * still ends as a failure, so every item of it is kept as a dead letter:
+ * replaying them is harmless for those that arrived (insert_id).
+ */
+async function send(items: DeliveryItem[], cfg: AmplitudeConfig, env: Env, timeoutMs: number): Promise<DeliveryResult> {
+  const events = items.map(amplitudeEvent);
+  const first = await upload(events, cfg, env, timeoutMs);
+  if (first.ok || first.status !== 400) return first;
+  const refused = refusedIndices(first.body ?? "");
+  if (refused.size === 0 || refused.size >= events.length) return first;
+  const rest = await upload(events.filter((_, i) => !refused.has(i)), cfg, env, timeoutMs);
+  if (!rest.ok) return rest;
+  const delivered = events.length - refused.size;
+  return { ...first, error: `${first.error} — ${refused.size} of ${events.length} events refused; the other ${delivered} were delivered (a replay sends them again harmlessly)` };
 }
 
 /**
  * Amplitude: events to the Batch Event Upload API (`/batch`), deduplicated
  * by `insert_id` (the messageId); score changes as `$identify` events
  * setting the user's `lead_score`, `icp_score`, … A 400 refuses the whole
- * upload: its items become dead letters, to replay once fixed.
+ * upload: its items become dead letters, to replay once fixed (the events
+ * it did not name are sent again at once).
  */
 export const amplitude: DestinationModule<AmplitudeConfig> = {
   type: "amplitude",

@@ -60,6 +60,17 @@ describe("mappings", () => {
     expect(result).toMatchObject({ ok: false, retryable: true, status: 429, retryAfterMs: THROTTLED_WAIT_MS });
   });
 
+  it("Amplitude: a 400 naming some events sends the others again at once, and keeps the call as a failure", async () => {
+    const fake = amplitudeFake();
+    uninstall = installFakes(fake);
+    fake.failNext(1, { status: 400, body: JSON.stringify({ code: 400, error: "Invalid field values on some events", events_with_invalid_fields: { time: [1] } }) });
+    const config = DESTINATIONS.amplitude.config.parse({ apiKey: "amp-key-0123456789" });
+    const items = [0, 1, 2].map((i) => ({ ...event({ type: "track", event: `E${i}` }), messageId: `amp-${i}` }));
+    const result = await DESTINATIONS.amplitude.batch!.deliverMany(items, config, context);
+    expect(result).toMatchObject({ ok: false, retryable: false, status: 400, error: expect.stringContaining("1 of 3 events refused; the other 2 were delivered") });
+    expect(fake.events.map((e) => e.insert_id)).toEqual(["amp-0", "amp-2"]);
+  });
+
   it("Customer.io: an event's ULID is its time and the messageId's hash, the same on every send", async () => {
     const t = Date.now();
     const id = await ulidFor("msg-1", t);
