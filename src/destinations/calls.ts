@@ -19,29 +19,26 @@ export interface Call {
  * by side. Order per lead holds because a lead's items are in one lane.
  * - Batch APIs: one lane of calls of up to maxItems items (and maxBytes),
  *   across leads, in order; items with the same coalesce key in one call go
- *   out once, as the last of them.
+ *   out once, as the last of them. With a group key (one client a request),
+ *   a lane of such calls per group.
  * - One item per call: a lane per lead; with a coalesce key (one record per
  *   email), one call per key carrying its last item and settling them all.
  */
 export function planCalls<Config>(module: DestinationModule<Config>, config: Config, waiting: readonly Waiting[]): Call[][] {
   if (module.batch) {
-    const maxItems = module.batch.maxItems(config);
-    const maxBytes = module.batch.maxBytes ?? Infinity;
-    const calls: Call[] = [];
-    let current: Waiting[] = [];
-    let bytes = 0;
-    for (const entry of waiting) {
-      const size = JSON.stringify(entry.item).length;
-      if (current.length > 0 && (current.length >= maxItems || bytes + size > maxBytes)) {
-        calls.push(callFor(module, current));
-        current = [];
-        bytes = 0;
-      }
-      current.push(entry);
-      bytes += size;
+    const groupKey = module.batch.groupKey;
+    if (!groupKey) {
+      const calls = batchCalls(module, config, waiting);
+      return calls.length > 0 ? [calls] : [];
     }
-    if (current.length > 0) calls.push(callFor(module, current));
-    return calls.length > 0 ? [calls] : [];
+    const groups = new Map<string, Waiting[]>();
+    for (const entry of waiting) {
+      const key = groupKey(entry.item);
+      const group = groups.get(key) ?? [];
+      groups.set(key, group);
+      group.push(entry);
+    }
+    return [...groups.values()].map((group) => batchCalls(module, config, group));
   }
   const lanes = new Map<string, Call[]>();
   const byKey = new Map<string, Call>();
@@ -60,6 +57,27 @@ export function planCalls<Config>(module: DestinationModule<Config>, config: Con
     lane.push(call);
   }
   return [...lanes.values()].filter((lane) => lane.length > 0);
+}
+
+/** Calls of up to maxItems items (and maxBytes), in order. */
+function batchCalls<Config>(module: DestinationModule<Config>, config: Config, waiting: readonly Waiting[]): Call[] {
+  const maxItems = module.batch!.maxItems(config);
+  const maxBytes = module.batch!.maxBytes ?? Infinity;
+  const calls: Call[] = [];
+  let current: Waiting[] = [];
+  let bytes = 0;
+  for (const entry of waiting) {
+    const size = JSON.stringify(entry.item).length;
+    if (current.length > 0 && (current.length >= maxItems || bytes + size > maxBytes)) {
+      calls.push(callFor(module, current));
+      current = [];
+      bytes = 0;
+    }
+    current.push(entry);
+    bytes += size;
+  }
+  if (current.length > 0) calls.push(callFor(module, current));
+  return calls;
 }
 
 function callFor<Config>(module: DestinationModule<Config>, entries: Waiting[]): Call {

@@ -10,11 +10,14 @@ export function isRetryableStatus(status: number): boolean {
 /**
  * Sends one request with a timeout and classifies the answer. `isSuccess`
  * lets a destination reject a 200 whose body says it failed (Mixpanel's `0`).
+ * The answer's body is kept up to `bodyLimit` characters (more for a lookup
+ * whose answer the destination reads).
  */
 export async function sendRequest(
   request: Request,
   timeoutMs: number,
   isSuccess: (status: number, body: string) => boolean = (status) => status >= 200 && status < 300,
+  bodyLimit = 2000,
 ): Promise<DeliveryResult> {
   let response: Response;
   try {
@@ -24,7 +27,7 @@ export async function sendRequest(
     const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
     return { ok: false, retryable: true, error: timedOut ? `timed out after ${timeoutMs} ms` : `network error: ${String(error)}` };
   }
-  const body = (await response.text()).slice(0, 2000);
+  const body = (await response.text()).slice(0, bodyLimit);
   const headers = Object.fromEntries(response.headers);
   if (response.ok && isSuccess(response.status, body)) return { ok: true, status: response.status, body, headers };
   const retryable = isRetryableStatus(response.status);
@@ -41,4 +44,24 @@ export async function sendRequest(
 
 export function jsonRequest(url: string, body: unknown, headers: Record<string, string> = {}, method = "POST"): Request {
   return new Request(url, { method, headers: { "Content-Type": "application/json", ...headers }, body: JSON.stringify(body) });
+}
+
+/**
+ * For APIs that take a secret in the query string (Pipedrive, GA4): a
+ * failure's error and body never carry it (a network error may quote the
+ * URL), since both reach the delivery log.
+ */
+export function withoutSecret(result: DeliveryResult, secret: string): DeliveryResult {
+  if (result.ok || secret === "") return result;
+  const scrub = (text: string) => text.split(secret).join("[secret]").split(encodeURIComponent(secret)).join("[secret]");
+  return { ...result, error: scrub(result.error), ...(result.body === undefined ? {} : { body: scrub(result.body) }) };
+}
+
+/** An answer's body as JSON, or undefined when it is not (cut short, or HTML from a proxy). */
+export function jsonOf<T>(body: string): T | undefined {
+  try {
+    return JSON.parse(body) as T;
+  } catch {
+    return undefined;
+  }
 }

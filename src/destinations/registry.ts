@@ -6,8 +6,15 @@ import { slack } from "./slack";
 import type { DestinationModule } from "./types";
 import { redactSecrets } from "../secrets/write-only";
 import { webhook } from "./webhook";
+import { posthog } from "./posthog";
+import { amplitude } from "./amplitude";
+import { heap } from "./heap";
+import { customerio } from "./customerio";
+import { ga4 } from "./ga4";
+import { intercom } from "./intercom";
+import { pipedrive } from "./pipedrive";
 
-export const DESTINATION_TYPES = ["webhook", "slack", "mixpanel", "attio", "hubspot", "segment"] as const;
+export const DESTINATION_TYPES = ["webhook", "slack", "mixpanel", "attio", "hubspot", "segment", "posthog", "amplitude", "heap", "customerio", "ga4", "intercom", "pipedrive"] as const;
 export type DestinationType = (typeof DESTINATION_TYPES)[number];
 
 export const DESTINATIONS: Record<DestinationType, DestinationModule<any>> = {
@@ -17,6 +24,13 @@ export const DESTINATIONS: Record<DestinationType, DestinationModule<any>> = {
   attio,
   hubspot,
   segment: segmentForward,
+  posthog,
+  amplitude,
+  heap,
+  customerio,
+  ga4,
+  intercom,
+  pipedrive,
 };
 
 /** A destination's config as the API shows it: each secret as its hint. */
@@ -32,4 +46,11 @@ export const URL_FIELDS: Record<DestinationType, readonly string[]> = {
   mixpanel: [],
   attio: [],
   hubspot: [],
+  posthog: ["host"],
+  amplitude: [],
+  heap: [],
+  customerio: [],
+  ga4: [],
+  intercom: [],
+  pipedrive: [],
 };

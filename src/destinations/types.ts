@@ -53,6 +53,12 @@ export interface DestinationModule<Config> {
     maxItems(config: Config): number;
     maxBytes?: number;
     deliverMany(items: DeliveryItem[], config: Config, context: DeliveryContext): Promise<DeliveryResult>;
+    /**
+     * A call holds items of one group only (GA4's request is about one
+     * client): items are planned per group, a lane each. A lead's items must
+     * share a group, so they stay in order.
+     */
+    groupKey?(item: DeliveryItem): string;
   };
   /** Calls one destination of this type may make per period (the outside API's published limit). */
   rate(config: Config): RateLimit;

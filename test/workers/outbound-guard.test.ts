@@ -141,6 +141,7 @@ describe("outbound URL guard at config time", () => {
         ["POST", "/api/automations", { name: "a", trigger: { type: "score_crosses", score: 50 }, action: { type: "slack", webhookUrl: url } }, "action.webhookUrl"],
         ["POST", "/api/accounts", { platform: "lemlist", name: "l", apiKey: "key-123456789", baseUrl: url }, "baseUrl"],
         ["POST", "/api/sync/jobs", { mode: "full_historical", callbackUrl: url }, "callbackUrl"],
+        ["POST", "/api/destinations", { name: "ph", type: "posthog", config: { apiKey: "phc_key_123", host: url } }, "config.host"],
       ];
       for (const [method, path, body, field] of cases) {
         const res = await productionCall(t, method, path, body);
