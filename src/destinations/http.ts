@@ -42,3 +42,9 @@ export async function sendRequest(
 export function jsonRequest(url: string, body: unknown, headers: Record<string, string> = {}, method = "POST"): Request {
   return new Request(url, { method, headers: { "Content-Type": "application/json", ...headers }, body: JSON.stringify(body) });
 }
+
+/** An item sent alone: a bulk answer that refused it is that item's failure. */
+export function onlyItem(result: DeliveryResult): DeliveryResult {
+  const rejection = result.ok ? result.rejected?.[0] : undefined;
+  return rejection ? { ok: false, retryable: rejection.retryable, status: rejection.status, error: rejection.error, body: result.ok ? result.body : undefined } : result;
+}

@@ -6,8 +6,10 @@ import { slack } from "./slack";
 import type { DestinationModule } from "./types";
 import { redactSecrets } from "../secrets/write-only";
 import { webhook } from "./webhook";
+import { discord } from "./discord";
+import { teams } from "./teams";
 
-export const DESTINATION_TYPES = ["webhook", "slack", "mixpanel", "attio", "hubspot", "segment"] as const;
+export const DESTINATION_TYPES = ["webhook", "slack", "mixpanel", "attio", "hubspot", "segment", "discord", "teams"] as const;
 export type DestinationType = (typeof DESTINATION_TYPES)[number];
 
 export const DESTINATIONS: Record<DestinationType, DestinationModule<any>> = {
@@ -17,6 +19,8 @@ export const DESTINATIONS: Record<DestinationType, DestinationModule<any>> = {
   attio,
   hubspot,
   segment: segmentForward,
+  discord,
+  teams,
 };
 
 /** A destination's config as the API shows it: each secret as its hint. */
@@ -32,4 +36,6 @@ export const URL_FIELDS: Record<DestinationType, readonly string[]> = {
   mixpanel: [],
   attio: [],
   hubspot: [],
+  discord: ["webhookUrl"],
+  teams: ["webhookUrl"],
 };
