@@ -8,8 +8,10 @@ import { redactSecrets } from "../secrets/write-only";
 import { webhook } from "./webhook";
 import { discord } from "./discord";
 import { teams } from "./teams";
+import { sendgrid } from "./sendgrid";
+import { mailchimp } from "./mailchimp";
 
-export const DESTINATION_TYPES = ["webhook", "slack", "mixpanel", "attio", "hubspot", "segment", "discord", "teams"] as const;
+export const DESTINATION_TYPES = ["webhook", "slack", "mixpanel", "attio", "hubspot", "segment", "discord", "teams", "sendgrid", "mailchimp"] as const;
 export type DestinationType = (typeof DESTINATION_TYPES)[number];
 
 export const DESTINATIONS: Record<DestinationType, DestinationModule<any>> = {
@@ -21,6 +23,8 @@ export const DESTINATIONS: Record<DestinationType, DestinationModule<any>> = {
   segment: segmentForward,
   discord,
   teams,
+  sendgrid,
+  mailchimp,
 };
 
 /** A destination's config as the API shows it: each secret as its hint. */
@@ -38,4 +42,6 @@ export const URL_FIELDS: Record<DestinationType, readonly string[]> = {
   hubspot: [],
   discord: ["webhookUrl"],
   teams: ["webhookUrl"],
+  sendgrid: [],
+  mailchimp: [],
 };

@@ -43,3 +43,53 @@ export const teamsFake = () =>
 export function cardItems(request: RecordedRequest): any[] {
   return JSON.parse(request.body).attachments[0].content.body.filter((b: any) => b.type === "Container");
 }
+
+/** SendGrid Marketing Contacts upsert: Bearer key, up to 30,000 contacts, custom fields by id; 202 with a job_id. */
+export const sendgridFake = (apiKey = "SG.test-key", fieldIds = ["e1_N", "e2_T", "e3_T"]) => {
+  const contacts = new Map<string, any>();
+  const fake = new FakeService("sendgrid.fake", (r) => {
+    if (r.method !== "PUT" || r.url.pathname !== "/v3/marketing/contacts") return problem(404, { errors: [{ field: null, message: "resource not found" }] });
+    if (r.headers.get("Authorization") !== `Bearer ${apiKey}`) return problem(401, { errors: [{ field: null, message: "authorization required" }] });
+    const body = JSON.parse(r.body);
+    if (!Array.isArray(body.contacts) || body.contacts.length === 0 || body.contacts.length > 30_000) {
+      return problem(400, { errors: [{ field: "contacts", message: "must have between 1 and 30000 contacts" }] });
+    }
+    for (const [i, contact] of body.contacts.entries()) {
+      if (typeof contact.email !== "string") return problem(400, { errors: [{ field: `contacts[${i}].email`, message: "email is required" }] });
+      const unknown = Object.keys(contact.custom_fields ?? {}).find((id) => !fieldIds.includes(id));
+      if (unknown) return problem(400, { errors: [{ field: `contacts[${i}].custom_fields.${unknown}`, message: "custom field not found" }] });
+    }
+    for (const contact of body.contacts) contacts.set(contact.email, { ...contact, list_ids: body.list_ids ?? [] });
+    return Response.json({ job_id: crypto.randomUUID() }, { status: 202 });
+  });
+  return Object.assign(fake, { contacts });
+};
+
+/**
+ * Mailchimp batch subscribe (`POST /3.0/lists/{id}`): Basic auth with the
+ * key as password, up to 500 members; members it refuses (emails in
+ * `refuse`, unknown merge tags) are listed in a 200 answer's `errors`.
+ */
+export const mailchimpFake = (apiKey = "mc-key-us21", listId = "a1b2c3d4e5", tags = ["LEADSCORE", "LEADSTAGE", "LEADGRADE"]) => {
+  const members = new Map<string, any>();
+  const refuse = new Set<string>();
+  const fake = new FakeService("mailchimp.fake", (r) => {
+    if (r.url.pathname !== `/3.0/lists/${listId}`) return problem(404, { title: "Resource Not Found", status: 404, detail: "The requested resource could not be found." });
+    const auth = atob((r.headers.get("Authorization") ?? "").replace(/^Basic /, ""));
+    if (auth.split(":")[1] !== apiKey) return problem(401, { title: "API Key Invalid", status: 401, detail: "Your API key may be invalid, or you've attempted to access the wrong datacenter." });
+    const body = JSON.parse(r.body);
+    if (!Array.isArray(body.members) || body.members.length > 500) return problem(400, { title: "Invalid Resource", status: 400, detail: "members: at most 500" });
+    const answer = { new_members: [] as any[], updated_members: [] as any[], errors: [] as any[] };
+    for (const member of body.members) {
+      const badTag = Object.keys(member.merge_fields ?? {}).find((tag) => !tags.includes(tag));
+      if (refuse.has(member.email_address) || badTag || !["subscribed", "transactional", "pending"].includes(member.status)) {
+        answer.errors.push({ email_address: member.email_address, error: `${member.email_address} is in a compliance state`, error_code: "ERROR_GENERIC" });
+        continue;
+      }
+      (members.has(member.email_address) ? answer.updated_members : answer.new_members).push({ email_address: member.email_address, status: member.status });
+      members.set(member.email_address, member);
+    }
+    return Response.json({ ...answer, total_created: answer.new_members.length, total_updated: answer.updated_members.length, error_count: answer.errors.length });
+  });
+  return Object.assign(fake, { members, refuse });
+};
