@@ -10,8 +10,9 @@ import { discord } from "./discord";
 import { teams } from "./teams";
 import { sendgrid } from "./sendgrid";
 import { mailchimp } from "./mailchimp";
+import { twilio } from "./twilio";
 
-export const DESTINATION_TYPES = ["webhook", "slack", "mixpanel", "attio", "hubspot", "segment", "discord", "teams", "sendgrid", "mailchimp"] as const;
+export const DESTINATION_TYPES = ["webhook", "slack", "mixpanel", "attio", "hubspot", "segment", "discord", "teams", "sendgrid", "mailchimp", "twilio"] as const;
 export type DestinationType = (typeof DESTINATION_TYPES)[number];
 
 export const DESTINATIONS: Record<DestinationType, DestinationModule<any>> = {
@@ -25,6 +26,7 @@ export const DESTINATIONS: Record<DestinationType, DestinationModule<any>> = {
   teams,
   sendgrid,
   mailchimp,
+  twilio,
 };
 
 /** A destination's config as the API shows it: each secret as its hint. */
@@ -44,4 +46,5 @@ export const URL_FIELDS: Record<DestinationType, readonly string[]> = {
   teams: ["webhookUrl"],
   sendgrid: [],
   mailchimp: [],
+  twilio: [],
 };

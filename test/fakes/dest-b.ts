@@ -93,3 +93,25 @@ export const mailchimpFake = (apiKey = "mc-key-us21", listId = "a1b2c3d4e5", tag
   });
   return Object.assign(fake, { members, refuse });
 };
+
+/**
+ * Twilio's Messages resource: form-encoded To, Body and From or
+ * MessagingServiceSid, Basic auth with the Account SID and auth token;
+ * 201 with the queued message. Errors carry Twilio's numeric codes.
+ */
+export const twilioFake = (accountSid: string, authToken: string) => {
+  const sms: Array<{ to: string; from: string | null; messagingServiceSid: string | null; body: string }> = [];
+  const fake = new FakeService("twilio.fake", (r) => {
+    if (r.method !== "POST" || r.url.pathname !== `/2010-04-01/Accounts/${accountSid}/Messages.json`) return problem(404, { code: 20404, message: "The requested resource was not found", status: 404 });
+    if (r.headers.get("Authorization") !== `Basic ${btoa(`${accountSid}:${authToken}`)}`) return problem(401, { code: 20003, message: "Authenticate", status: 401 });
+    if (r.headers.get("Content-Type") !== "application/x-www-form-urlencoded") return problem(400, { code: 21601, message: "form body expected", status: 400 });
+    const form = new URLSearchParams(r.body);
+    const to = form.get("To");
+    if (!to || !/^\+\d{7,15}$/.test(to)) return problem(400, { code: 21211, message: `The 'To' number ${to} is not a valid phone number.`, status: 400 });
+    if (!form.get("From") && !form.get("MessagingServiceSid")) return problem(400, { code: 21603, message: "A 'From' or 'MessagingServiceSid' parameter is required", status: 400 });
+    if (!form.get("Body")) return problem(400, { code: 21602, message: "Message body is required.", status: 400 });
+    sms.push({ to, from: form.get("From"), messagingServiceSid: form.get("MessagingServiceSid"), body: form.get("Body")! });
+    return Response.json({ sid: `SM${crypto.randomUUID().replaceAll("-", "")}`, status: "queued", to, from: form.get("From"), body: form.get("Body") }, { status: 201 });
+  });
+  return Object.assign(fake, { sms });
+};
