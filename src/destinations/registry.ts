@@ -11,8 +11,9 @@ import { teams } from "./teams";
 import { sendgrid } from "./sendgrid";
 import { mailchimp } from "./mailchimp";
 import { twilio } from "./twilio";
+import { elasticsearch } from "./elasticsearch";
 
-export const DESTINATION_TYPES = ["webhook", "slack", "mixpanel", "attio", "hubspot", "segment", "discord", "teams", "sendgrid", "mailchimp", "twilio"] as const;
+export const DESTINATION_TYPES = ["webhook", "slack", "mixpanel", "attio", "hubspot", "segment", "discord", "teams", "sendgrid", "mailchimp", "twilio", "elasticsearch"] as const;
 export type DestinationType = (typeof DESTINATION_TYPES)[number];
 
 export const DESTINATIONS: Record<DestinationType, DestinationModule<any>> = {
@@ -27,6 +28,7 @@ export const DESTINATIONS: Record<DestinationType, DestinationModule<any>> = {
   sendgrid,
   mailchimp,
   twilio,
+  elasticsearch,
 };
 
 /** A destination's config as the API shows it: each secret as its hint. */
@@ -47,4 +49,5 @@ export const URL_FIELDS: Record<DestinationType, readonly string[]> = {
   sendgrid: [],
   mailchimp: [],
   twilio: [],
+  elasticsearch: ["url"],
 };

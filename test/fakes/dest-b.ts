@@ -115,3 +115,66 @@ export const twilioFake = (accountSid: string, authToken: string) => {
   });
   return Object.assign(fake, { sms });
 };
+
+/**
+ * An Elasticsearch/OpenSearch `_bulk` endpoint: NDJSON ending in a newline,
+ * `index` actions with `_index` and `_id`, ApiKey or Basic auth. Documents
+ * are kept by index and id (a repeat overwrites: `result: updated`); the
+ * first value seen at a field path fixes its type, and a document that
+ * disagrees is refused with a per-item 400 `mapper_parsing_exception`;
+ * `rejectNext(n)` answers the next n documents with a per-item 429.
+ */
+export const elasticsearchFake = (authorization: string) => {
+  const docs = new Map<string, any>();
+  const fieldTypes = new Map<string, string>();
+  let rejections = 0;
+  const mappingConflict = (index: string, value: unknown, path: string): string | null => {
+    if (value === null || value === undefined) return null;
+    const type = Array.isArray(value) ? "array" : typeof value;
+    const key = `${index}:${path}`;
+    const known = fieldTypes.get(key);
+    if (known && known !== type) return `failed to parse field [${path}] of type [${known}]`;
+    fieldTypes.set(key, type);
+    if (type === "object") {
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+        const conflict = mappingConflict(index, v, path ? `${path}.${k}` : k);
+        if (conflict) return conflict;
+      }
+    }
+    return null;
+  };
+  const fake = new FakeService("es.fake", (r) => {
+    if (r.method !== "POST" || r.url.pathname !== "/_bulk") return problem(404, { error: { type: "resource_not_found_exception" }, status: 404 });
+    if (r.headers.get("Authorization") !== authorization) return problem(401, { error: { type: "security_exception", reason: "unable to authenticate" }, status: 401 });
+    if (r.headers.get("Content-Type") !== "application/x-ndjson") return problem(406, { error: "Content-Type header is not supported", status: 406 });
+    if (!r.body.endsWith("\n")) return problem(400, { error: { type: "illegal_argument_exception", reason: "The bulk request must be terminated by a newline [\\n]" }, status: 400 });
+    const lines = r.body.slice(0, -1).split("\n");
+    const items: any[] = [];
+    for (let i = 0; i < lines.length; i += 2) {
+      const action = JSON.parse(lines[i]!).index;
+      const doc = JSON.parse(lines[i + 1]!);
+      if (!action?._index || !action._id) return problem(400, { error: { type: "action_request_validation_exception", reason: "index and id are required" }, status: 400 });
+      if (rejections > 0) {
+        rejections--;
+        items.push({ index: { _index: action._index, _id: action._id, status: 429, error: { type: "es_rejected_execution_exception", reason: "rejected execution of coordinating operation" } } });
+        continue;
+      }
+      const conflict = mappingConflict(action._index, doc, "");
+      if (conflict) {
+        items.push({ index: { _index: action._index, _id: action._id, status: 400, error: { type: "mapper_parsing_exception", reason: conflict } } });
+        continue;
+      }
+      const key = `${action._index}/${action._id}`;
+      const existed = docs.has(key);
+      docs.set(key, doc);
+      items.push({ index: { _index: action._index, _id: action._id, status: existed ? 200 : 201, result: existed ? "updated" : "created" } });
+    }
+    return Response.json({ took: 3, errors: items.some((i) => i.index.error), items });
+  });
+  return Object.assign(fake, {
+    docs,
+    rejectNext(n: number) {
+      rejections = n;
+    },
+  });
+};
