@@ -12,8 +12,9 @@ import { sendgrid } from "./sendgrid";
 import { mailchimp } from "./mailchimp";
 import { twilio } from "./twilio";
 import { elasticsearch } from "./elasticsearch";
+import { salesforce } from "./salesforce";
 
-export const DESTINATION_TYPES = ["webhook", "slack", "mixpanel", "attio", "hubspot", "segment", "discord", "teams", "sendgrid", "mailchimp", "twilio", "elasticsearch"] as const;
+export const DESTINATION_TYPES = ["webhook", "slack", "mixpanel", "attio", "hubspot", "segment", "discord", "teams", "sendgrid", "mailchimp", "twilio", "elasticsearch", "salesforce"] as const;
 export type DestinationType = (typeof DESTINATION_TYPES)[number];
 
 export const DESTINATIONS: Record<DestinationType, DestinationModule<any>> = {
@@ -29,6 +30,7 @@ export const DESTINATIONS: Record<DestinationType, DestinationModule<any>> = {
   mailchimp,
   twilio,
   elasticsearch,
+  salesforce,
 };
 
 /** A destination's config as the API shows it: each secret as its hint. */
@@ -50,4 +52,5 @@ export const URL_FIELDS: Record<DestinationType, readonly string[]> = {
   mailchimp: [],
   twilio: [],
   elasticsearch: ["url"],
+  salesforce: ["instanceUrl"],
 };

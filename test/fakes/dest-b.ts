@@ -178,3 +178,61 @@ export const elasticsearchFake = (authorization: string) => {
     },
   });
 };
+
+/**
+ * A Salesforce org: the client credentials token endpoint, and sObject
+ * Collections — PATCH …/composite/sobjects/Lead/Email (upsert by email) and
+ * POST …/composite/sobjects (create), up to 200 records, answered record by
+ * record. A Lead is created only with LastName and Company
+ * (REQUIRED_FIELD_MISSING otherwise); fields outside `fields` are
+ * INVALID_FIELD; emails in `refuse` fail a validation rule.
+ */
+export const salesforceFake = (clientId: string, clientSecret: string, fields = ["Email", "LastName", "Company", "Lead_Score__c", "Lead_Stage__c", "Lead_Grade__c"]) => {
+  const leads = new Map<string, any>();
+  const refuse = new Set<string>();
+  let valid = new Set<string>();
+  let issued = 0;
+  const recordError = (statusCode: string, message: string) => ({ success: false, errors: [{ statusCode, message, fields: [] }] });
+  const fake = new FakeService("acme.salesforce.fake", (r) => {
+    if (r.url.pathname === "/services/oauth2/token") {
+      const form = new URLSearchParams(r.body);
+      if (form.get("grant_type") !== "client_credentials" || form.get("client_id") !== clientId || form.get("client_secret") !== clientSecret) {
+        return problem(400, { error: "invalid_client", error_description: "invalid client credentials" });
+      }
+      const token = `00D-token-${++issued}`;
+      valid.add(token);
+      return Response.json({ access_token: token, instance_url: "https://acme.salesforce.fake", token_type: "Bearer", issued_at: String(Date.now()) });
+    }
+    if (!valid.has((r.headers.get("Authorization") ?? "").replace(/^Bearer /, ""))) return problem(401, [{ message: "Session expired or invalid", errorCode: "INVALID_SESSION_ID" }]);
+    const upsert = r.method === "PATCH" && r.url.pathname === "/services/data/v62.0/composite/sobjects/Lead/Email";
+    const create = r.method === "POST" && r.url.pathname === "/services/data/v62.0/composite/sobjects";
+    if (!upsert && !create) return problem(404, [{ errorCode: "NOT_FOUND", message: "The requested resource does not exist" }]);
+    const body = JSON.parse(r.body);
+    if (body.allOrNone !== false || !Array.isArray(body.records) || body.records.length > 200) return problem(400, [{ errorCode: "INVALID_INPUT", message: "records: 1 to 200, allOrNone false" }]);
+    const results = body.records.map((record: any) => {
+      const { attributes, ...values } = record;
+      if (attributes?.type !== "Lead") return recordError("INVALID_TYPE", "sObject type is required");
+      const unknown = Object.keys(values).find((f) => !fields.includes(f));
+      if (unknown) return recordError("INVALID_FIELD", `No such column '${unknown}' on sobject of type Lead`);
+      if (refuse.has(values.Email)) return recordError("FIELD_CUSTOM_VALIDATION_EXCEPTION", "Leads from this domain are not allowed");
+      const existing = upsert ? leads.get(values.Email) : undefined;
+      if (existing) {
+        Object.assign(existing, values);
+        return { id: existing.Id, success: true, errors: [], created: false };
+      }
+      if (!values.LastName || !values.Company) return recordError("REQUIRED_FIELD_MISSING", "Required fields are missing: [LastName, Company]");
+      const lead = { Id: `00Q${String(leads.size + 1).padStart(15, "0")}`, ...values };
+      leads.set(values.Email, lead);
+      return { id: lead.Id, success: true, errors: [], created: true };
+    });
+    return Response.json(results, { status: create ? 201 : 200 });
+  });
+  return Object.assign(fake, {
+    leads,
+    refuse,
+    tokensIssued: () => issued,
+    expireTokens() {
+      valid = new Set();
+    },
+  });
+};
