@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isRetryableStatus, onlyItem, sendRequest } from "./http";
+import { BULK_ANSWER_CHARS, isRetryableStatus, onlyItem, sendRequest } from "./http";
 import type { DeliveryItem, DeliveryResult, DestinationModule, ItemRejection } from "./types";
 import { configText, headerSecret, outboundUrl } from "../schemas/config-fields";
 
@@ -52,14 +52,15 @@ interface BulkItem {
  * write queue) or 5xx is tried again, anything else (a mapping conflict) is
  * dead-lettered; the other documents are in.
  */
-export function bulkRejections(body: string, items: DeliveryItem[]): ItemRejection[] {
+export function bulkRejections(body: string, items: DeliveryItem[]): ItemRejection[] | undefined {
   let answer: { errors?: boolean; items?: Array<Record<string, BulkItem>> };
   try {
     answer = JSON.parse(body);
   } catch {
-    return [];
+    return undefined;
   }
-  if (!answer.errors || !Array.isArray(answer.items)) return [];
+  if (answer.errors === false) return [];
+  if (answer.errors !== true || !Array.isArray(answer.items) || answer.items.length !== items.length) return undefined;
   const rejected: ItemRejection[] = [];
   answer.items.forEach((entry, i) => {
     const result = Object.values(entry)[0];
@@ -77,9 +78,11 @@ async function bulk(items: DeliveryItem[], cfg: ElasticsearchConfig, timeoutMs: 
     headers: { "Content-Type": "application/x-ndjson", ...authHeader(cfg) },
     body: bulkBody(items, cfg.index),
   });
-  const result = await sendRequest(request, timeoutMs);
+  const result = await sendRequest(request, timeoutMs, undefined, BULK_ANSWER_CHARS);
   if (!result.ok) return result;
   const rejected = bulkRejections(result.body, items);
+  // An answer that does not say what became of each document: tried again (same _ids), never taken as delivered.
+  if (rejected === undefined) return { ok: false, retryable: true, status: result.status, error: "the _bulk answer does not list a result per document" };
   return rejected.length > 0 ? { ...result, rejected } : result;
 }
 

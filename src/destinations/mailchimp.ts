@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { acceptsContactChange, CONTACT_VALUES, contactKey, contactValues, latestByEmail } from "./contact-fields";
-import { jsonRequest, onlyItem, sendRequest } from "./http";
+import { BULK_ANSWER_CHARS, jsonRequest, onlyItem, sendRequest } from "./http";
 import type { DeliveryItem, DeliveryResult, DestinationModule, ItemRejection } from "./types";
 import { headerSecret } from "../schemas/config-fields";
 
@@ -43,7 +43,8 @@ function rejectedMembers(result: DeliveryResult, messageIdByEmail: Map<string, s
   try {
     errors = (JSON.parse(result.body) as { errors?: typeof errors }).errors ?? [];
   } catch {
-    return result;
+    // Without the list of refused members nothing can be called delivered; the upsert repeats safely.
+    return { ok: false, retryable: true, status: result.status, error: "the batch answer is not JSON" };
   }
   const rejected: ItemRejection[] = [];
   for (const error of errors) {
@@ -60,7 +61,8 @@ async function batchSubscribe(items: DeliveryItem[], cfg: MailchimpConfig, env: 
     return { email_address: email, status: cfg.status, merge_fields: Object.fromEntries(Object.entries(cfg.mergeFields).map(([name, tag]) => [tag, values[name as keyof typeof values]])) };
   });
   const url = `${mailchimpBase(cfg.apiKey, env)}/lists/${cfg.listId}`;
-  const result = await sendRequest(jsonRequest(url, { members, update_existing: true }, { Authorization: `Basic ${btoa(`leadflare:${cfg.apiKey}`)}` }), timeoutMs);
+  const request = jsonRequest(url, { members, update_existing: true }, { Authorization: `Basic ${btoa(`leadflare:${cfg.apiKey}`)}` });
+  const result = await sendRequest(request, timeoutMs, undefined, BULK_ANSWER_CHARS);
   return rejectedMembers(result, new Map([...latest].map(([email, { messageId }]) => [email.toLowerCase(), messageId])));
 }
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { acceptsContactChange, CONTACT_VALUES, contactKey, contactValues, latestByEmail } from "./contact-fields";
-import { jsonRequest, onlyItem, sendRequest } from "./http";
+import { BULK_ANSWER_CHARS, jsonRequest, onlyItem, sendRequest } from "./http";
 import { accessToken, forgetToken } from "./salesforce-auth";
 import type { DeliveryItem, DeliveryResult, DestinationModule, ItemRejection, LeadSnapshot } from "./types";
 import { configText, headerSecret, outboundUrl } from "../schemas/config-fields";
@@ -46,15 +46,19 @@ function leadFields(lead: LeadSnapshot, cfg: SalesforceConfig): Record<string, u
   return Object.fromEntries(Object.entries(cfg.fields).map(([name, field]) => [field, values[name as keyof typeof values]]));
 }
 
-function recordResults(result: DeliveryResult): RecordResult[] | undefined {
+/** One result per record sent, in order; anything else is unreadable (undefined). */
+function recordResults(result: DeliveryResult, sent: number): RecordResult[] | undefined {
   if (!result.ok) return undefined;
   try {
     const parsed = JSON.parse(result.body);
-    return Array.isArray(parsed) ? parsed : undefined;
+    return Array.isArray(parsed) && parsed.length === sent ? parsed : undefined;
   } catch {
     return undefined;
   }
 }
+
+/** An answer that does not say what became of each record: tried again (an upsert by email repeats safely), never taken as delivered. */
+const unreadable = (result: DeliveryResult): DeliveryResult => ({ ok: false, retryable: true, status: result.status, error: "the answer does not list a result per record" });
 
 const missingRequired = (r: RecordResult | undefined) => r?.success === false && (r.errors ?? []).some((e) => e.statusCode === "REQUIRED_FIELD_MISSING");
 
@@ -89,22 +93,26 @@ async function upsertLeads(items: DeliveryItem[], cfg: SalesforceConfig, timeout
   const base = `${cfg.instanceUrl.replace(/\/+$/, "")}/services/data/${cfg.apiVersion}/composite/sobjects`;
   const latest = [...latestByEmail(items).entries()];
   const records = latest.map(([email, { lead }]) => ({ attributes: { type: "Lead" }, Email: email, ...leadFields(lead, cfg) }));
-  const upserted = await classified(await sendRequest(jsonRequest(`${base}/Lead/Email`, { allOrNone: false, records }, headers, "PATCH"), timeoutMs), cfg);
-  const results = recordResults(upserted);
-  if (!upserted.ok || !results) return upserted;
+  const upserted = await classified(await sendRequest(jsonRequest(`${base}/Lead/Email`, { allOrNone: false, records }, headers, "PATCH"), timeoutMs, undefined, BULK_ANSWER_CHARS), cfg);
+  if (!upserted.ok) return upserted;
+  const results = recordResults(upserted, records.length);
+  if (!results) return unreadable(upserted);
 
   const toCreate = latest.filter((_, i) => missingRequired(results[i]));
   let created: RecordResult[] = [];
   if (toCreate.length > 0) {
     const newRecords = toCreate.map(([email, { lead }]) => ({ attributes: { type: "Lead" }, Email: email, LastName: cfg.newLeadLastName, Company: cfg.newLeadCompany, ...leadFields(lead, cfg) }));
-    const answer = await classified(await sendRequest(jsonRequest(base, { allOrNone: false, records: newRecords }, headers), timeoutMs), cfg);
+    const answer = await classified(await sendRequest(jsonRequest(base, { allOrNone: false, records: newRecords }, headers), timeoutMs, undefined, BULK_ANSWER_CHARS), cfg);
     if (!answer.ok) return answer;
-    created = recordResults(answer) ?? [];
+    const createdResults = recordResults(answer, newRecords.length);
+    if (!createdResults) return unreadable(answer);
+    created = createdResults;
   }
+  const createdByEmail = new Map(toCreate.map(([email], i) => [email, created[i]!]));
   const rejected: ItemRejection[] = [];
-  latest.forEach(([, { messageId }], i) => {
-    const own = missingRequired(results[i]) ? created[toCreate.findIndex(([email]) => email === latest[i]![0])] : results[i];
-    if (own && own.success === false) rejected.push(rejection(messageId, own));
+  latest.forEach(([email, { messageId }], i) => {
+    const own = createdByEmail.get(email) ?? results[i]!;
+    if (own.success === false) rejected.push(rejection(messageId, own));
   });
   return rejected.length > 0 ? { ...upserted, rejected } : upserted;
 }

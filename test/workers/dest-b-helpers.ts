@@ -65,7 +65,11 @@ export async function checkBatching(c: DestinationCase, leads = 12) {
   try {
     await sendLeads(t, leads, c.events ?? defaultEvents);
     const expected = leads * c.itemsPerLead;
-    await eventually(async () => expect((await deliveries(t, destination.id)).counts).toEqual({ delivered: expected }), 30_000);
+    await eventually(async () => {
+      const log = await deliveries(t, destination.id);
+      const dead = log.counts.dead ? (await deliveries(t, destination.id, "dead")).deliveries[0] : undefined;
+      expect(log.counts, `dead: ${JSON.stringify(dead)}`).toEqual({ delivered: expected });
+    }, 30_000);
     const sizes = fake.requests.map((r) => c.itemsIn(r));
     expect(sizes.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(1);
     for (const size of sizes) expect(size).toBeLessThanOrEqual(c.maxItems);
