@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { apiSend, eventually, newTenant, oneUtcDayFor, send } from "./helpers";
+import { apiSend, eventually, leadByUserId, newTenant, oneUtcDayFor, send } from "./helpers";
 import { addDestination, checkDeadLetters, checkRetries, deliveries, recent, type DestinationCase } from "./dest-b-helpers";
 import { installFakes } from "../fakes/fake-service";
 import { twilioFake } from "../fakes/dest-b";
@@ -40,6 +40,12 @@ describe("twilio destination", () => {
 
     // Still hot on the next event, and the rule fires once a day: no second SMS.
     await send(t, "/v1/track", { userId: "sms-1", event: "Demo Request", timestamp: recent(5) });
+    // Another tenant's automation naming this destination's id reaches nothing.
+    const other = await newTenant("sms-other");
+    expect((await apiSend(other, "POST", "/api/automations", { name: "borrowed", trigger: { type: "stage_becomes", stage: "hot" }, action: { type: "destination", destinationId: destination.id } })).status).toBe(201);
+    await send(other, "/v1/track", { userId: "other-1", event: "Download", timestamp: recent(6) });
+    await send(other, "/v1/track", { userId: "other-1", event: "Demo Request", timestamp: recent(5) });
+    await eventually(async () => expect((await leadByUserId(other, "other-1")).stage).toBe("hot"));
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     expect(twilio.sms).toHaveLength(1);
     // As an ordinary destination (no `stages`) it sent nothing itself.
