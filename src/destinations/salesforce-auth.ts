@@ -16,7 +16,7 @@ export interface SalesforceCredentials {
   clientSecret?: string;
 }
 
-/** Shorter than the shortest session timeout an org can set (15 minutes would expire tokens sooner; such orgs answer 401 and a new token is fetched). */
+/** Orgs end sessions after 15 minutes to 24 hours (2 hours by default); a token its org has ended answers 401, and a new one is fetched. */
 const TOKEN_TTL_MS = 30 * 60_000;
 const MAX_CACHED = 1_000;
 const tokens = new Map<string, { token: string; until: number }>();

@@ -5,6 +5,7 @@ import { eventually } from "./helpers";
 import { elasticsearchFake } from "../fakes/dest-b";
 import { planCalls, settlementsOf, type Waiting } from "../../src/destinations/calls";
 import { DESTINATIONS } from "../../src/destinations/registry";
+import { bulkBody, bulkRejections } from "../../src/destinations/elasticsearch";
 
 const API_KEY = "VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw==";
 
@@ -93,5 +94,30 @@ describe("per-item settlements", () => {
       { seqs: [1, 3], result: { ok: false, retryable: false, status: 400, error: "compliance" } },
     ]);
     expect(settlementsOf(DESTINATIONS.mailchimp, call!, ok)).toEqual([{ seqs: [1, 2, 3], result: ok }]);
+  });
+});
+
+describe("_bulk answers", () => {
+  const item = (messageId: string) => ({ messageId, kind: "event" as const, lead: { id: "l", score: 0, behaviourScore: 0, icpScore: 0, stage: "cold", grade: "F", velocity: 0, userId: "u", email: null }, event: { type: "track", event: "x", timestamp: "2026-01-01T00:00:00.000Z" } });
+  const items = [item("a"), item("b"), item("c")];
+  const answer = (statuses: number[], errors = true) =>
+    JSON.stringify({ errors, items: statuses.map((status, i) => ({ index: { _id: items[i]!.messageId, status, ...(status >= 300 ? { error: { type: "t", reason: "r" } } : {}) } })) });
+
+  it.each([
+    ["all in", answer([201, 200, 201], false), []],
+    ["a 429 is retried, a 400 is not, a 503 is", answer([429, 400, 503]), [["a", true, 429], ["b", false, 400], ["c", true, 503]]],
+    ["a cut answer is unreadable", answer([201, 400, 201]).slice(0, 60), undefined],
+    ["fewer results than documents is unreadable", JSON.stringify({ errors: true, items: [] }), undefined],
+  ])("%s", (_name, body, expected) => {
+    const rejected = bulkRejections(body, items);
+    expect(rejected?.map((r) => [r.messageId, r.retryable, r.status])).toEqual(expected);
+  });
+
+  it("the body is NDJSON of index actions keyed by messageId, ending in a newline", () => {
+    const body = bulkBody(items.slice(0, 2), "idx");
+    expect(body.split("\n")).toHaveLength(5);
+    expect(body.endsWith("\n")).toBe(true);
+    expect(JSON.parse(body.split("\n")[2]!)).toEqual({ index: { _index: "idx", _id: "b" } });
+    expect(JSON.parse(body.split("\n")[1]!)).toMatchObject({ "@timestamp": "2026-01-01T00:00:00.000Z", messageId: "a", kind: "event" });
   });
 });
