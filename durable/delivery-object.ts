@@ -12,7 +12,8 @@
  *   calls (src/destinations/calls.ts: API-sized batches across leads, or one
  *   item per call in a lane per lead), each call taking a token from the
  *   shard's bucket (the type's rate limit divided among the shards).
- * - An answer settles its items: delivered (the log row stays, without
+ * - An answer settles its items (a bulk API's per-item refusals settle
+ *   those items on their own, src/destinations/calls.ts): delivered (the log row stays, without
  *   payload), dead (non-retryable, or out of tries: DELIVERY_MAX_ATTEMPTS;
  *   kept with payload for replay), or waiting again. A retryable failure
  *   backs the whole shard off (exponential, jittered, capped, at least the
@@ -25,7 +26,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { backoffMs } from "../src/destinations/backoff";
-import { planCalls, type Call } from "../src/destinations/calls";
+import { planCalls, settlementsOf, type Call } from "../src/destinations/calls";
 import { callOnce, readConfig } from "../src/destinations/deliver";
 import { DESTINATIONS } from "../src/destinations/registry";
 import { perShardRate, shardCount } from "../src/destinations/shards";
@@ -169,10 +170,12 @@ export class DeliveryObject extends DurableObject<Env> {
           }
           calls++;
           const result = await this.call(destination, read.config, call.send);
-          this.settle(call.settles.map((w) => w.seq), result);
-          if (!result.ok && result.retryable) {
+          const settlements = settlementsOf(module, call, result);
+          for (const s of settlements) this.settle(s.seqs, s.result);
+          // Items a bulk API refused with a 429 or 5xx back the shard off like a failed call.
+          if (settlements.some((s) => !s.result.ok && s.result.retryable)) {
             failed = true;
-            if (result.retryAfterMs !== undefined) retryAfterMs = Math.max(retryAfterMs ?? 0, result.retryAfterMs);
+            if (!result.ok && result.retryAfterMs !== undefined) retryAfterMs = Math.max(retryAfterMs ?? 0, result.retryAfterMs);
             return;
           }
         }

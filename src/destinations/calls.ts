@@ -1,4 +1,4 @@
-import type { DeliveryItem, DestinationModule } from "./types";
+import type { DeliveryItem, DeliveryResult, DestinationModule, ItemRejection } from "./types";
 
 /** An item waiting in a delivery shard, oldest first by `seq`. */
 export interface Waiting {
@@ -89,4 +89,37 @@ function callFor<Config>(module: DestinationModule<Config>, entries: Waiting[]):
     else latest.set(key, entry.item);
   }
   return { send: [...send, ...latest.values()], settles: entries };
+}
+
+/** The answer each settled item of a call gets. */
+export interface Settlement {
+  seqs: number[];
+  result: DeliveryResult;
+}
+
+/**
+ * Splits a call's answer by item: an item a bulk API refused (and the items
+ * coalesced into it) settles with its own failure, the rest with the call's
+ * answer. A call without rejections settles as one.
+ */
+export function settlementsOf<Config>(module: DestinationModule<Config>, call: Call, result: DeliveryResult): Settlement[] {
+  if (!result.ok || !result.rejected?.length) return [{ seqs: call.settles.map((w) => w.seq), result }];
+  const byMessage = new Map(result.rejected.map((r) => [r.messageId, r]));
+  const byKey = new Map<string, ItemRejection>();
+  for (const item of call.send) {
+    const key = module.coalesceKey?.(item) ?? null;
+    const rejection = byMessage.get(item.messageId);
+    if (key !== null && rejection) byKey.set(key, rejection);
+  }
+  const delivered: number[] = [];
+  const refused = new Map<ItemRejection, number[]>();
+  for (const entry of call.settles) {
+    const key = module.coalesceKey?.(entry.item) ?? null;
+    const rejection = byMessage.get(entry.item.messageId) ?? (key === null ? undefined : byKey.get(key));
+    if (rejection) refused.set(rejection, [...(refused.get(rejection) ?? []), entry.seq]);
+    else delivered.push(entry.seq);
+  }
+  const settlements: Settlement[] = [...refused].map(([r, seqs]) => ({ seqs, result: { ok: false, retryable: r.retryable, status: r.status, error: r.error } }));
+  if (delivered.length > 0) settlements.unshift({ seqs: delivered, result: { ...result, rejected: undefined } });
+  return settlements;
 }

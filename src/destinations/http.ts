@@ -7,6 +7,11 @@ export function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 429 || status >= 500;
 }
 
+/** How much of an answer is kept: enough to show an error. */
+const ANSWER_CHARS = 2000;
+/** A bulk API's per-item answer is read whole (Elasticsearch lists 1,000 items, Salesforce 200 records). */
+export const BULK_ANSWER_CHARS = 8_000_000;
+
 /**
  * Sends one request with a timeout and classifies the answer. `isSuccess`
  * lets a destination reject a 200 whose body says it failed (Mixpanel's `0`).
@@ -17,7 +22,7 @@ export async function sendRequest(
   request: Request,
   timeoutMs: number,
   isSuccess: (status: number, body: string) => boolean = (status) => status >= 200 && status < 300,
-  bodyLimit = 2000,
+  answerChars = ANSWER_CHARS,
 ): Promise<DeliveryResult> {
   let response: Response;
   try {
@@ -27,7 +32,7 @@ export async function sendRequest(
     const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
     return { ok: false, retryable: true, error: timedOut ? `timed out after ${timeoutMs} ms` : `network error: ${String(error)}` };
   }
-  const body = (await response.text()).slice(0, bodyLimit);
+  const body = (await response.text()).slice(0, answerChars);
   const headers = Object.fromEntries(response.headers);
   if (response.ok && isSuccess(response.status, body)) return { ok: true, status: response.status, body, headers };
   const retryable = isRetryableStatus(response.status);
@@ -64,4 +69,10 @@ export function jsonOf<T>(body: string): T | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** An item sent alone: a bulk answer that refused it is that item's failure. */
+export function onlyItem(result: DeliveryResult): DeliveryResult {
+  const rejection = result.ok ? result.rejected?.[0] : undefined;
+  return rejection ? { ok: false, retryable: rejection.retryable, status: rejection.status, error: rejection.error, body: result.ok ? result.body : undefined } : result;
 }

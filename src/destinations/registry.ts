@@ -14,7 +14,15 @@ import { ga4 } from "./ga4";
 import { intercom } from "./intercom";
 import { pipedrive } from "./pipedrive";
 
-export const DESTINATION_TYPES = ["webhook", "slack", "mixpanel", "attio", "hubspot", "segment", "posthog", "amplitude", "heap", "customerio", "ga4", "intercom", "pipedrive"] as const;
+export const DESTINATION_TYPES = ["webhook", "slack", "mixpanel", "attio", "hubspot", "segment", "posthog", "amplitude", "heap", "customerio", "ga4", "intercom", "pipedrive", "discord", "teams", "sendgrid", "mailchimp", "twilio", "elasticsearch", "salesforce"] as const;
+import { discord } from "./discord";
+import { teams } from "./teams";
+import { sendgrid } from "./sendgrid";
+import { mailchimp } from "./mailchimp";
+import { twilio } from "./twilio";
+import { elasticsearch } from "./elasticsearch";
+import { salesforce } from "./salesforce";
+
 export type DestinationType = (typeof DESTINATION_TYPES)[number];
 
 export const DESTINATIONS: Record<DestinationType, DestinationModule<any>> = {
@@ -31,6 +39,13 @@ export const DESTINATIONS: Record<DestinationType, DestinationModule<any>> = {
   ga4,
   intercom,
   pipedrive,
+  discord,
+  teams,
+  sendgrid,
+  mailchimp,
+  twilio,
+  elasticsearch,
+  salesforce,
 };
 
 /** A destination's config as the API shows it: each secret as its hint. */
@@ -53,4 +68,11 @@ export const URL_FIELDS: Record<DestinationType, readonly string[]> = {
   ga4: [],
   intercom: [],
   pipedrive: [],
+  discord: ["webhookUrl"],
+  teams: ["webhookUrl"],
+  sendgrid: [],
+  mailchimp: [],
+  twilio: [],
+  elasticsearch: ["url"],
+  salesforce: ["instanceUrl"],
 };

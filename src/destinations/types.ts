@@ -25,8 +25,20 @@ export interface DeliveryItem {
   change?: { before: LeadSnapshot | null; after: LeadSnapshot };
 }
 
+/**
+ * One item a bulk API refused inside an accepted call (an Elasticsearch
+ * `_bulk` item, a Mailchimp member): it is settled on its own, retried when
+ * `retryable`, else dead-lettered; the call's other items are delivered.
+ */
+export interface ItemRejection {
+  messageId: string;
+  retryable: boolean;
+  status?: number;
+  error: string;
+}
+
 export type DeliveryResult =
-  | { ok: true; status: number; body: string; headers?: Record<string, string> }
+  | { ok: true; status: number; body: string; headers?: Record<string, string>; rejected?: ItemRejection[] }
   | { ok: false; status?: number; retryable: boolean; retryAfterMs?: number; error: string; body?: string; headers?: Record<string, string> };
 
 export interface DeliveryContext {
