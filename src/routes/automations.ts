@@ -7,6 +7,7 @@ import { parseOrThrow } from "../http/validate";
 import { assertOutboundUrls } from "../outbound/fetch";
 import { automationBody, automationIdParam } from "../schemas/destinations";
 import { createAutomation, deleteAutomation, getAutomation, listAutomations, updateAutomation, type Automation, type AutomationInput } from "../db/automations";
+import { getDestination } from "../db/destinations";
 import { keepSecrets, redactSecrets } from "../secrets/write-only";
 
 /** Automation rules: when a lead's stage, score or velocity reaches a mark, run an action (once a day per lead). */
@@ -18,6 +19,7 @@ automationRoutes.get("/", async (c) => c.json({ automations: (await listAutomati
 
 automationRoutes.post("/", async (c) => {
   const input = readAutomation(c.env, await jsonBody(c));
+  await assertOwnDestination(c.env.DB, c.var.namespace.id, input);
   return c.json({ automation: show(await createAutomation(c.env.DB, c.var.namespace.id, input)) }, 201);
 });
 
@@ -26,6 +28,7 @@ automationRoutes.put("/:id", async (c) => {
   const stored = await getAutomation(c.env.DB, c.var.namespace.id, id);
   if (!stored) throw new ApiError(404, "not_found", `no automation ${id}`);
   const input = readAutomation(c.env, await jsonBody(c), stored);
+  await assertOwnDestination(c.env.DB, c.var.namespace.id, input);
   const updated = await updateAutomation(c.env.DB, c.var.namespace.id, id, input);
   if (!updated) throw new ApiError(404, "not_found", `no automation ${id}`);
   return c.json({ automation: show(updated) });
@@ -52,6 +55,15 @@ function readAutomation(env: Env, body: unknown, stored?: Automation): Automatio
   if (input.action.type === "webhook") assertOutboundUrls(env, { "action.url": input.action.url });
   if (input.action.type === "slack") assertOutboundUrls(env, { "action.webhookUrl": input.action.webhookUrl });
   return input;
+}
+
+/** A destination action names one of the caller's own destinations (another tenant's id reads as unknown). */
+async function assertOwnDestination(db: D1Database, namespaceId: string, input: AutomationInput) {
+  if (input.action.type !== "destination") return;
+  if (await getDestination(db, namespaceId, input.action.destinationId)) return;
+  throw new ApiError(400, "invalid_request", "invalid automation: action.destinationId", [
+    { path: "action.destinationId", message: `no destination ${input.action.destinationId} in this namespace` },
+  ]);
 }
 
 function show(automation: Automation) {

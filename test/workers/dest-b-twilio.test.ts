@@ -40,9 +40,12 @@ describe("twilio destination", () => {
 
     // Still hot on the next event, and the rule fires once a day: no second SMS.
     await send(t, "/v1/track", { userId: "sms-1", event: "Demo Request", timestamp: recent(5) });
-    // Another tenant's automation naming this destination's id reaches nothing.
+    // Another tenant can't name this destination in an automation: refused as unknown, nothing stored.
     const other = await newTenant("sms-other");
-    expect((await apiSend(other, "POST", "/api/automations", { name: "borrowed", trigger: { type: "stage_becomes", stage: "hot" }, action: { type: "destination", destinationId: destination.id } })).status).toBe(201);
+    const borrowed = await apiSend(other, "POST", "/api/automations", { name: "borrowed", trigger: { type: "stage_becomes", stage: "hot" }, action: { type: "destination", destinationId: destination.id } });
+    expect(borrowed.status).toBe(400);
+    expect(borrowed.body.error.details).toEqual([{ path: "action.destinationId", message: `no destination ${destination.id} in this namespace` }]);
+    expect((await apiSend(other, "GET", "/api/automations")).body.automations).toEqual([]);
     await send(other, "/v1/track", { userId: "other-1", event: "Download", timestamp: recent(6) });
     await send(other, "/v1/track", { userId: "other-1", event: "Demo Request", timestamp: recent(5) });
     await eventually(async () => expect((await leadByUserId(other, "other-1")).stage).toBe("hot"));
