@@ -1,4 +1,5 @@
 import { attio } from "./attio";
+import { clickhouse } from "./clickhouse";
 import { hubspot } from "./hubspot";
 import { mixpanel } from "./mixpanel";
 import { segmentForward } from "./segment";
@@ -7,7 +8,7 @@ import type { DestinationModule } from "./types";
 import { redactSecrets } from "../secrets/write-only";
 import { webhook } from "./webhook";
 
-export const DESTINATION_TYPES = ["webhook", "slack", "mixpanel", "attio", "hubspot", "segment"] as const;
+export const DESTINATION_TYPES = ["webhook", "slack", "mixpanel", "attio", "hubspot", "segment", "clickhouse"] as const;
 export type DestinationType = (typeof DESTINATION_TYPES)[number];
 
 export const DESTINATIONS: Record<DestinationType, DestinationModule<any>> = {
@@ -17,6 +18,7 @@ export const DESTINATIONS: Record<DestinationType, DestinationModule<any>> = {
   attio,
   hubspot,
   segment: segmentForward,
+  clickhouse,
 };
 
 /** A destination's config as the API shows it: each secret as its hint. */
@@ -32,4 +34,5 @@ export const URL_FIELDS: Record<DestinationType, readonly string[]> = {
   mixpanel: [],
   attio: [],
   hubspot: [],
+  clickhouse: ["url"],
 };
