@@ -1,6 +1,7 @@
 import { attio } from "./attio";
 import { clickhouse } from "./clickhouse";
 import { hubspot } from "./hubspot";
+import { kafka } from "./kafka";
 import { mixpanel } from "./mixpanel";
 import { segmentForward } from "./segment";
 import { slack } from "./slack";
@@ -8,7 +9,7 @@ import type { DestinationModule } from "./types";
 import { redactSecrets } from "../secrets/write-only";
 import { webhook } from "./webhook";
 
-export const DESTINATION_TYPES = ["webhook", "slack", "mixpanel", "attio", "hubspot", "segment", "clickhouse"] as const;
+export const DESTINATION_TYPES = ["webhook", "slack", "mixpanel", "attio", "hubspot", "segment", "clickhouse", "kafka"] as const;
 export type DestinationType = (typeof DESTINATION_TYPES)[number];
 
 export const DESTINATIONS: Record<DestinationType, DestinationModule<any>> = {
@@ -19,6 +20,7 @@ export const DESTINATIONS: Record<DestinationType, DestinationModule<any>> = {
   hubspot,
   segment: segmentForward,
   clickhouse,
+  kafka,
 };
 
 /** A destination's config as the API shows it: each secret as its hint. */
@@ -35,4 +37,5 @@ export const URL_FIELDS: Record<DestinationType, readonly string[]> = {
   attio: [],
   hubspot: [],
   clickhouse: ["url"],
+  kafka: ["url"],
 };

@@ -33,3 +33,41 @@ export const clickhouseFake = (user = "leadflare", key = "ch-secret", table = "a
   });
   return Object.assign(fake, { rows, rowsIn: (request: RecordedRequest) => lines(request.body).length });
 };
+
+/**
+ * Confluent REST Proxy v2: `POST /topics/{topic}` with
+ * `application/vnd.kafka.json.v2+json` records; Basic auth; a record's
+ * partition is chosen by its key (3 partitions). `failRecords(code)` makes
+ * the next call answer 200 with every record refused by that error_code
+ * (1: will not succeed, 2: retriable), as the proxy does.
+ */
+export const kafkaFake = (topic = "leadflare-events", auth = `Basic ${btoa("kafka-key:kafka-secret")}`) => {
+  const partitions: { key: string; value: any }[][] = [[], [], []];
+  let refuseNext: number | null = null;
+  const partitionOf = (key: string) => [...key].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7) % partitions.length;
+  const fake = new FakeService("kafka.fake", (r) => {
+    if (r.headers.get("Authorization") !== auth) return Response.json({ error_code: 40101, message: "Unauthorized" }, { status: 401 });
+    if (r.headers.get("Content-Type") !== "application/vnd.kafka.json.v2+json") return Response.json({ error_code: 415, message: "HTTP 415 Unsupported Media Type" }, { status: 415 });
+    if (r.url.pathname !== `/topics/${topic}`) return Response.json({ error_code: 40401, message: "Topic not found." }, { status: 404 });
+    const records = JSON.parse(r.body).records as { key: string; value: any }[];
+    if (!Array.isArray(records) || records.some((record) => typeof record.key !== "string" || typeof record.value !== "object")) {
+      return Response.json({ error_code: 42201, message: "Unprocessable entity" }, { status: 422 });
+    }
+    if (refuseNext !== null) {
+      const code = refuseNext;
+      refuseNext = null;
+      return Response.json({ key_schema_id: null, value_schema_id: null, offsets: records.map(() => ({ partition: null, offset: null, error_code: code, error: "Leader not available" })) });
+    }
+    const offsets = records.map((record) => {
+      const partition = partitionOf(record.key);
+      partitions[partition]!.push(record);
+      return { partition, offset: partitions[partition]!.length - 1, error_code: null, error: null };
+    });
+    return Response.json({ key_schema_id: null, value_schema_id: null, offsets });
+  });
+  return Object.assign(fake, {
+    partitions,
+    records: () => partitions.flat(),
+    failRecords: (code: number) => void (refuseNext = code),
+  });
+};
