@@ -3,13 +3,14 @@ import { clickhouse } from "./clickhouse";
 import { hubspot } from "./hubspot";
 import { kafka } from "./kafka";
 import { mixpanel } from "./mixpanel";
+import { redis } from "./redis";
 import { segmentForward } from "./segment";
 import { slack } from "./slack";
 import type { DestinationModule } from "./types";
 import { redactSecrets } from "../secrets/write-only";
 import { webhook } from "./webhook";
 
-export const DESTINATION_TYPES = ["webhook", "slack", "mixpanel", "attio", "hubspot", "segment", "clickhouse", "kafka"] as const;
+export const DESTINATION_TYPES = ["webhook", "slack", "mixpanel", "attio", "hubspot", "segment", "clickhouse", "kafka", "redis"] as const;
 export type DestinationType = (typeof DESTINATION_TYPES)[number];
 
 export const DESTINATIONS: Record<DestinationType, DestinationModule<any>> = {
@@ -21,6 +22,7 @@ export const DESTINATIONS: Record<DestinationType, DestinationModule<any>> = {
   segment: segmentForward,
   clickhouse,
   kafka,
+  redis,
 };
 
 /** A destination's config as the API shows it: each secret as its hint. */
@@ -38,4 +40,5 @@ export const URL_FIELDS: Record<DestinationType, readonly string[]> = {
   hubspot: [],
   clickhouse: ["url"],
   kafka: ["url"],
+  redis: ["url"],
 };

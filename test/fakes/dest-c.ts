@@ -1,4 +1,5 @@
 import { FakeService, type RecordedRequest } from "./fake-service";
+import { XADD_ONCE as XADD_ONCE_SCRIPT } from "../../src/destinations/redis";
 
 /**
  * Fakes of the warehouse and stream destinations (ClickHouse, Kafka REST
@@ -70,4 +71,69 @@ export const kafkaFake = (topic = "leadflare-events", auth = `Basic ${btoa("kafk
     records: () => partitions.flat(),
     failRecords: (code: number) => void (refuseNext = code),
   });
+};
+
+/**
+ * Upstash Redis REST: `POST /pipeline` with a JSON list of commands and a
+ * bearer token; answers one `{result}` or `{error}` per command. A small
+ * in-memory Redis for the commands the destination uses (EVAL of its
+ * XADD-once script, HSET, ZADD).
+ */
+export const upstashFake = (token = "upstash-token") => {
+  const strings = new Map<string, string>();
+  const streams = new Map<string, Record<string, string>[]>();
+  const hashes = new Map<string, Record<string, string>>();
+  const zsets = new Map<string, Map<string, number>>();
+  /** Calls whose commands run but whose answer is lost (a 504): the sender must not append twice. */
+  let loseAnswers = 0;
+  const run = (command: string[]): { result: unknown } | { error: string } => {
+    const [name, ...args] = command;
+    switch (name?.toUpperCase()) {
+      case "EVAL": {
+        const [script, numKeys, marker, stream, , , ...fields] = args;
+        if (script !== XADD_ONCE_SCRIPT || numKeys !== "2") return { error: "ERR unknown script in this fake" };
+        if (strings.has(marker!)) return { result: null };
+        strings.set(marker!, "1");
+        const entries = streams.get(stream!) ?? [];
+        streams.set(stream!, entries);
+        const entry: Record<string, string> = {};
+        for (let i = 0; i < fields.length; i += 2) entry[fields[i]!] = fields[i + 1]!;
+        entries.push(entry);
+        return { result: `${Date.now()}-${entries.length}` };
+      }
+      case "HSET": {
+        const [key, ...pairs] = args;
+        if (pairs.length === 0 || pairs.length % 2 !== 0) return { error: "ERR wrong number of arguments for 'hset' command" };
+        const hash = hashes.get(key!) ?? {};
+        for (let i = 0; i < pairs.length; i += 2) hash[pairs[i]!] = pairs[i + 1]!;
+        hashes.set(key!, hash);
+        return { result: pairs.length / 2 };
+      }
+      case "ZADD": {
+        const [key, score, member] = args;
+        if (Number.isNaN(Number(score))) return { error: "ERR value is not a valid float" };
+        const set = zsets.get(key!) ?? new Map();
+        set.set(member!, Number(score));
+        zsets.set(key!, set);
+        return { result: 1 };
+      }
+      default:
+        return { error: `ERR unknown command '${name}'` };
+    }
+  };
+  const fake = new FakeService("upstash.fake", (r) => {
+    if (r.headers.get("Authorization") !== `Bearer ${token}`) return Response.json({ error: "Unauthorized" }, { status: 401 });
+    if (r.url.pathname !== "/pipeline") return Response.json({ error: "not found" }, { status: 404 });
+    const commands = JSON.parse(r.body) as unknown;
+    if (!Array.isArray(commands) || !commands.every((c) => Array.isArray(c) && c.every((a) => typeof a === "string"))) {
+      return Response.json({ error: "ERR failed to parse pipeline request" }, { status: 400 });
+    }
+    const answers = commands.map(run);
+    if (loseAnswers > 0) {
+      loseAnswers--;
+      return Response.json({ error: "upstream timeout" }, { status: 504 });
+    }
+    return Response.json(answers);
+  });
+  return Object.assign(fake, { strings, streams, hashes, zsets, loseNextAnswer: () => void loseAnswers++ });
 };
