@@ -4,13 +4,14 @@ import { hubspot } from "./hubspot";
 import { kafka } from "./kafka";
 import { mixpanel } from "./mixpanel";
 import { redis } from "./redis";
+import { s3 } from "./s3";
 import { segmentForward } from "./segment";
 import { slack } from "./slack";
 import type { DestinationModule } from "./types";
 import { redactSecrets } from "../secrets/write-only";
 import { webhook } from "./webhook";
 
-export const DESTINATION_TYPES = ["webhook", "slack", "mixpanel", "attio", "hubspot", "segment", "clickhouse", "kafka", "redis"] as const;
+export const DESTINATION_TYPES = ["webhook", "slack", "mixpanel", "attio", "hubspot", "segment", "clickhouse", "kafka", "redis", "s3"] as const;
 export type DestinationType = (typeof DESTINATION_TYPES)[number];
 
 export const DESTINATIONS: Record<DestinationType, DestinationModule<any>> = {
@@ -23,6 +24,7 @@ export const DESTINATIONS: Record<DestinationType, DestinationModule<any>> = {
   clickhouse,
   kafka,
   redis,
+  s3,
 };
 
 /** A destination's config as the API shows it: each secret as its hint. */
@@ -41,4 +43,5 @@ export const URL_FIELDS: Record<DestinationType, readonly string[]> = {
   clickhouse: ["url"],
   kafka: ["url"],
   redis: ["url"],
+  s3: ["endpoint"],
 };

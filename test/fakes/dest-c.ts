@@ -137,3 +137,62 @@ export const upstashFake = (token = "upstash-token") => {
   });
   return Object.assign(fake, { strings, streams, hashes, zsets, loseNextAnswer: () => void loseAnswers++ });
 };
+
+const toHex = (buffer: ArrayBuffer) => [...new Uint8Array(buffer)].map((b) => b.toString(16).padStart(2, "0")).join("");
+const sha256 = async (data: string) => toHex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(data)));
+async function hmacSha256(key: ArrayBuffer | Uint8Array, data: string) {
+  const k = await crypto.subtle.importKey("raw", key, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  return crypto.subtle.sign("HMAC", k, new TextEncoder().encode(data));
+}
+
+/**
+ * The signature S3 expects for a recorded request, recomputed from what
+ * arrived (the path as sent, the signed headers' values, the body's hash),
+ * written apart from the destination's signer so a mistake in one shows.
+ */
+export async function expectedSigV4(r: RecordedRequest, secret: string): Promise<{ ok: boolean; why?: string }> {
+  const auth = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/s3\/aws4_request,\s*SignedHeaders=([a-z0-9;-]+),\s*Signature=([0-9a-f]{64})$/.exec(
+    r.headers.get("Authorization") ?? "",
+  );
+  if (!auth) return { ok: false, why: "malformed Authorization" };
+  const [, , day, region, signed, signature] = auth;
+  const date = r.headers.get("x-amz-date") ?? "";
+  if (!date.startsWith(day!)) return { ok: false, why: "x-amz-date does not match the credential's day" };
+  const when = Date.parse(`${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}T${date.slice(9, 11)}:${date.slice(11, 13)}:${date.slice(13, 15)}Z`);
+  if (!(Math.abs(Date.now() - when) < 15 * 60_000)) return { ok: false, why: "RequestTimeTooSkewed" };
+  if ((await sha256(r.body)) !== r.headers.get("x-amz-content-sha256")) return { ok: false, why: "XAmzContentSHA256Mismatch" };
+  const names = signed!.split(";");
+  if (!["host", "x-amz-content-sha256", "x-amz-date"].every((n) => names.includes(n))) return { ok: false, why: "required headers not signed" };
+  const headerLines = names.map((n) => `${n}:${n === "host" ? r.url.host : (r.headers.get(n) ?? "").trim()}\n`).join("");
+  const query = [...r.url.searchParams].map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).sort().join("&");
+  const canonical = `${r.method}\n${r.url.pathname}\n${query}\n${headerLines}\n${signed}\n${r.headers.get("x-amz-content-sha256")}`;
+  const scope = `${day}/${region}/s3/aws4_request`;
+  const toSign = `AWS4-HMAC-SHA256\n${date}\n${scope}\n${await sha256(canonical)}`;
+  const kDate = await hmacSha256(new TextEncoder().encode(`AWS4${secret}`), day!);
+  const kSigning = await hmacSha256(await hmacSha256(await hmacSha256(kDate, region!), "s3"), "aws4_request");
+  return toHex(await hmacSha256(kSigning, toSign)) === signature ? { ok: true } : { ok: false, why: "SignatureDoesNotMatch" };
+}
+
+const s3Error = (status: number, code: string, message: string) =>
+  new Response(`<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>`, { status, headers: { "Content-Type": "application/xml" } });
+
+/**
+ * S3's (and GCS's XML API's) PUT Object, path-style: `/<bucket>/<key>`,
+ * SigV4 checked for real against the secret of `accessKeyId`. Keeps the
+ * objects; a PUT to an existing key replaces it, as S3 does.
+ */
+export const s3Fake = (bucket = "lf-drops", accessKeyId = "AKIDLEADFLARE", secret = "s3-secret-key") => {
+  const objects = new Map<string, string>();
+  const fake = new FakeService("s3.fake", async (r) => {
+    const credential = /Credential=([^/]+)\//.exec(r.headers.get("Authorization") ?? "")?.[1];
+    if (credential !== accessKeyId) return s3Error(403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.");
+    const verdict = await expectedSigV4(r, secret);
+    if (!verdict.ok) return s3Error(403, verdict.why === "SignatureDoesNotMatch" ? "SignatureDoesNotMatch" : "AccessDenied", verdict.why ?? "");
+    const [, first, ...rest] = r.url.pathname.split("/");
+    if (first !== bucket) return s3Error(404, "NoSuchBucket", "The specified bucket does not exist");
+    if (r.method !== "PUT" || rest.length === 0) return s3Error(405, "MethodNotAllowed", "The specified method is not allowed against this resource.");
+    objects.set(decodeURIComponent(rest.join("/")), r.body);
+    return new Response(null, { status: 200, headers: { ETag: `"${(await sha256(r.body)).slice(0, 32)}"` } });
+  });
+  return Object.assign(fake, { objects, rows: () => [...objects.values()].flatMap(lines) });
+};
