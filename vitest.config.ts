@@ -54,6 +54,8 @@ export default defineConfig(async () => {
                   SYNC_MAX_ATTEMPTS: "3",
                   SYNC_BACKOFF_BASE_MS: "100",
                   SYNC_BACKOFF_CAP_MS: "400",
+                  BIGQUERY_API_URL: "https://bigquery.fake",
+                  BIGQUERY_TOKEN_URL: "https://oauth2.fake/token",
                 },
               },
             }),

@@ -1,4 +1,5 @@
 import { attio } from "./attio";
+import { bigquery } from "./bigquery";
 import { clickhouse } from "./clickhouse";
 import { hubspot } from "./hubspot";
 import { kafka } from "./kafka";
@@ -11,7 +12,7 @@ import type { DestinationModule } from "./types";
 import { redactSecrets } from "../secrets/write-only";
 import { webhook } from "./webhook";
 
-export const DESTINATION_TYPES = ["webhook", "slack", "mixpanel", "attio", "hubspot", "segment", "clickhouse", "kafka", "redis", "s3"] as const;
+export const DESTINATION_TYPES = ["webhook", "slack", "mixpanel", "attio", "hubspot", "segment", "clickhouse", "kafka", "redis", "s3", "bigquery"] as const;
 export type DestinationType = (typeof DESTINATION_TYPES)[number];
 
 export const DESTINATIONS: Record<DestinationType, DestinationModule<any>> = {
@@ -25,6 +26,7 @@ export const DESTINATIONS: Record<DestinationType, DestinationModule<any>> = {
   kafka,
   redis,
   s3,
+  bigquery,
 };
 
 /** A destination's config as the API shows it: each secret as its hint. */
@@ -44,4 +46,5 @@ export const URL_FIELDS: Record<DestinationType, readonly string[]> = {
   kafka: ["url"],
   redis: ["url"],
   s3: ["endpoint"],
+  bigquery: [],
 };

@@ -196,3 +196,63 @@ export const s3Fake = (bucket = "lf-drops", accessKeyId = "AKIDLEADFLARE", secre
   });
   return Object.assign(fake, { objects, rows: () => [...objects.values()].flatMap(lines) });
 };
+
+const fromBase64url = (text: string) => Uint8Array.from(atob(text.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
+
+/**
+ * Google's OAuth token endpoint for service accounts: takes the
+ * jwt-bearer grant, verifies the RS256 signature with the account's public
+ * key and the claims (iss, aud, scope, an hour at most, issued now), and
+ * issues a short access token it remembers.
+ */
+export const googleTokenFake = (clientEmail: string, publicKey: CryptoKey, audience = "https://oauth2.fake/token") => {
+  const issued = new Set<string>();
+  const refuse = (description: string) => Response.json({ error: "invalid_grant", error_description: description }, { status: 400 });
+  const fake = new FakeService("oauth2.fake", async (r) => {
+    const form = new URLSearchParams(r.body);
+    if (r.url.pathname !== "/token" || form.get("grant_type") !== "urn:ietf:params:oauth:grant-type:jwt-bearer") return Response.json({ error: "unsupported_grant_type" }, { status: 400 });
+    const [header, claims, signature] = (form.get("assertion") ?? "").split(".");
+    if (!header || !claims || !signature) return refuse("Invalid JWT.");
+    if (JSON.parse(new TextDecoder().decode(fromBase64url(header))).alg !== "RS256") return refuse("Invalid JWT algorithm.");
+    const valid = await crypto.subtle.verify("RSASSA-PKCS1-v1_5", publicKey, fromBase64url(signature), new TextEncoder().encode(`${header}.${claims}`));
+    if (!valid) return refuse("Invalid JWT Signature.");
+    const c = JSON.parse(new TextDecoder().decode(fromBase64url(claims)));
+    const now = Date.now() / 1000;
+    if (c.iss !== clientEmail) return refuse("Invalid email or User ID");
+    if (c.aud !== audience) return refuse("Invalid JWT: audience");
+    if (!String(c.scope).split(" ").includes("https://www.googleapis.com/auth/bigquery.insertdata")) return refuse("Invalid scope");
+    if (Math.abs(c.iat - now) > 300 || c.exp - c.iat > 3600 || c.exp < now) return refuse("Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe.");
+    const token = `ya29.${crypto.randomUUID()}`;
+    issued.add(token);
+    return Response.json({ access_token: token, expires_in: 3599, token_type: "Bearer" });
+  });
+  return Object.assign(fake, { issued });
+};
+
+/**
+ * BigQuery's tabledata.insertAll for one table, accepting only tokens the
+ * token fake issued; rows deduplicated by insertId, as BigQuery does.
+ */
+export const bigqueryFake = (tokens: Set<string>, table = "/bigquery/v2/projects/lf-project/datasets/analytics/tables/leadflare_events/insertAll") => {
+  const rows: any[] = [];
+  const insertIds = new Set<string>();
+  const googleError = (code: number, status: string, message: string) => Response.json({ error: { code, message, status, errors: [{ message, reason: status.toLowerCase() }] } }, { status: code });
+  const fake = new FakeService("bigquery.fake", (r) => {
+    const token = /^Bearer (.+)$/.exec(r.headers.get("Authorization") ?? "")?.[1];
+    if (!token || !tokens.has(token)) return googleError(401, "UNAUTHENTICATED", "Request had invalid authentication credentials.");
+    if (r.method !== "POST" || r.url.pathname !== table) return googleError(404, "NOT_FOUND", `Not found: Table ${r.url.pathname}`);
+    const body = JSON.parse(r.body);
+    if (!Array.isArray(body.rows) || body.rows.length > 50_000) return googleError(400, "INVALID_ARGUMENT", "rows: at most 50,000");
+    const invalid = body.rows.findIndex((row: any) => typeof row.json?.message_id !== "string");
+    if (invalid >= 0) {
+      return Response.json({ kind: "bigquery#tableDataInsertAllResponse", insertErrors: body.rows.map((_: unknown, index: number) => ({ index, errors: [{ reason: index === invalid ? "invalid" : "stopped", message: "" }] })) });
+    }
+    for (const row of body.rows) {
+      if (row.insertId && insertIds.has(row.insertId)) continue;
+      if (row.insertId) insertIds.add(row.insertId);
+      rows.push(row.json);
+    }
+    return Response.json({ kind: "bigquery#tableDataInsertAllResponse" });
+  });
+  return Object.assign(fake, { rows });
+};
