@@ -64,6 +64,8 @@ export default defineConfig(async () => {
             name: "workers",
             include: ["test/workers/**/*.test.ts", "test/security/**/*.test.ts"],
             setupFiles: ["./test/workers/apply-migrations.ts", "./test/workers/refuse-unfaked-hosts.ts"],
+            // A real Postgres (PGlite over TCP) for the Postgres destination.
+            globalSetup: ["./test/setup/postgres.ts"],
             // Queue consumers and alarms run on real time, so some tests wait a few seconds.
             testTimeout: 60_000,
           },

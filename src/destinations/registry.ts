@@ -4,6 +4,7 @@ import { clickhouse } from "./clickhouse";
 import { hubspot } from "./hubspot";
 import { kafka } from "./kafka";
 import { mixpanel } from "./mixpanel";
+import { postgres } from "./postgres";
 import { redis } from "./redis";
 import { s3 } from "./s3";
 import { segmentForward } from "./segment";
@@ -12,7 +13,7 @@ import type { DestinationModule } from "./types";
 import { redactSecrets } from "../secrets/write-only";
 import { webhook } from "./webhook";
 
-export const DESTINATION_TYPES = ["webhook", "slack", "mixpanel", "attio", "hubspot", "segment", "clickhouse", "kafka", "redis", "s3", "bigquery"] as const;
+export const DESTINATION_TYPES = ["webhook", "slack", "mixpanel", "attio", "hubspot", "segment", "clickhouse", "kafka", "redis", "s3", "bigquery", "postgres"] as const;
 export type DestinationType = (typeof DESTINATION_TYPES)[number];
 
 export const DESTINATIONS: Record<DestinationType, DestinationModule<any>> = {
@@ -27,6 +28,7 @@ export const DESTINATIONS: Record<DestinationType, DestinationModule<any>> = {
   redis,
   s3,
   bigquery,
+  postgres,
 };
 
 /** A destination's config as the API shows it: each secret as its hint. */
@@ -47,4 +49,5 @@ export const URL_FIELDS: Record<DestinationType, readonly string[]> = {
   redis: ["url"],
   s3: ["endpoint"],
   bigquery: [],
+  postgres: ["url"],
 };
