@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { accessToken, dropToken, serviceAccountKey } from "./google-auth";
-import { jsonRequest, sendRequest } from "./http";
+import { jsonRequest, sendRequest, type AnswerCheck } from "./http";
 import { warehouseRow } from "./rows";
 import type { DeliveryItem, DeliveryResult, DestinationModule } from "./types";
 
@@ -29,20 +29,19 @@ interface InsertAllAnswer {
  * say `stopped`), and sending it again will not help; anything else
  * (backendError, timeout) is worth retrying.
  */
-export function rowErrors(result: DeliveryResult): DeliveryResult {
-  if (!result.ok) return result;
+export const rowErrors: AnswerCheck = (result, wholeBody) => {
   let answer: InsertAllAnswer = {};
   try {
-    answer = JSON.parse(result.body) as InsertAllAnswer;
+    answer = JSON.parse(wholeBody) as InsertAllAnswer;
   } catch {
-    return result;
+    return { ok: false, status: result.status, retryable: true, error: "the answer is not JSON" };
   }
   const errors = (answer.insertErrors ?? []).flatMap((row) => row.errors);
   if (errors.length === 0) return result;
   const permanent = errors.some((e) => e.reason === "invalid" || e.reason === "notFound" || e.reason === "accessDenied");
   const first = errors.find((e) => e.reason !== "stopped") ?? errors[0]!;
   return { ok: false, status: result.status, retryable: !permanent, error: `rows refused: ${first.reason ?? "error"}: ${first.message ?? ""}`.slice(0, 300), body: result.body };
-}
+};
 
 export function insertAllBody(items: DeliveryItem[]) {
   // insertId: BigQuery drops a row whose insertId it saw in the last minute or so (best effort).
@@ -53,13 +52,13 @@ async function insertAll(items: DeliveryItem[], cfg: BigQueryConfig, env: Env, t
   const token = await accessToken(cfg.serviceAccountKey, SCOPE, env.BIGQUERY_TOKEN_URL, timeoutMs);
   if (!token.ok) return token.failure;
   const path = `/bigquery/v2/projects/${encodeURIComponent(cfg.projectId)}/datasets/${encodeURIComponent(cfg.datasetId)}/tables/${encodeURIComponent(cfg.tableId)}/insertAll`;
-  const result = await sendRequest(jsonRequest(`${env.BIGQUERY_API_URL}${path}`, insertAllBody(items), { Authorization: `Bearer ${token.token}` }), timeoutMs);
+  const result = await sendRequest(jsonRequest(`${env.BIGQUERY_API_URL}${path}`, insertAllBody(items), { Authorization: `Bearer ${token.token}` }), timeoutMs, undefined, rowErrors);
   if (!result.ok && result.status === 401) {
     // The token was revoked or expired early: the next try exchanges a new one.
     dropToken(cfg.serviceAccountKey, SCOPE, env.BIGQUERY_TOKEN_URL);
     return { ...result, retryable: true };
   }
-  return rowErrors(result);
+  return result;
 }
 
 export const bigquery: DestinationModule<BigQueryConfig> = {

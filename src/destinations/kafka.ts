@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { sendRequest } from "./http";
+import { sendRequest, type AnswerCheck } from "./http";
 import { warehouseRow } from "./rows";
-import type { DeliveryItem, DeliveryResult, DestinationModule } from "./types";
+import type { DeliveryItem, DestinationModule } from "./types";
 import { headerSecret, outboundUrl } from "../schemas/config-fields";
 
 const config = z
@@ -39,22 +39,21 @@ export function produceRequest(items: DeliveryItem[], cfg: KafkaConfig): Request
  * worst of them, so a retry sends the records again (consumers deduplicate
  * on `message_id`).
  */
-export function recordErrors(result: DeliveryResult): DeliveryResult {
-  if (!result.ok) return result;
+export const recordErrors: AnswerCheck = (result, wholeBody) => {
   let offsets: { error_code?: number | null; error?: string | null }[] = [];
   try {
-    offsets = (JSON.parse(result.body) as { offsets?: typeof offsets }).offsets ?? [];
+    offsets = (JSON.parse(wholeBody) as { offsets?: typeof offsets }).offsets ?? [];
   } catch {
-    return result;
+    return { ok: false, status: result.status, retryable: true, error: "the proxy's answer is not JSON" };
   }
   const failed = offsets.filter((offset) => offset.error_code);
   if (failed.length === 0) return result;
   const retryable = failed.every((offset) => offset.error_code === 2);
   return { ok: false, status: result.status, retryable, error: `${failed.length} records refused: ${failed[0]!.error ?? `error_code ${failed[0]!.error_code}`}`, body: result.body };
-}
+};
 
 async function produce(items: DeliveryItem[], cfg: KafkaConfig, timeoutMs: number) {
-  return recordErrors(await sendRequest(produceRequest(items, cfg), timeoutMs));
+  return sendRequest(produceRequest(items, cfg), timeoutMs, undefined, recordErrors);
 }
 
 export const kafka: DestinationModule<KafkaConfig> = {

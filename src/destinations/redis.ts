@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { sendRequest } from "./http";
+import { sendRequest, type AnswerCheck } from "./http";
 import { warehouseRow } from "./rows";
-import type { DeliveryItem, DeliveryResult, DestinationModule } from "./types";
+import type { DeliveryItem, DestinationModule } from "./types";
 import { headerSecret, outboundUrl } from "../schemas/config-fields";
 
 const keyName = z.string().regex(/^[\x21-\x7e]{1,200}$/, "must be 1 to 200 visible ASCII characters without spaces");
@@ -48,17 +48,16 @@ export function commandsFor(item: DeliveryItem, cfg: RedisConfig): Command[] {
 }
 
 /** Upstash answers a pipeline with 200 and one `{result}` or `{error}` per command; a command error will not go away on retry. */
-export function commandErrors(result: DeliveryResult): DeliveryResult {
-  if (!result.ok) return result;
+export const commandErrors: AnswerCheck = (result, wholeBody) => {
   let answers: { error?: string }[] = [];
   try {
-    answers = JSON.parse(result.body) as typeof answers;
+    answers = JSON.parse(wholeBody) as typeof answers;
   } catch {
     return { ok: false, status: result.status, retryable: true, error: "the pipeline's answer is not JSON" };
   }
   const failed = Array.isArray(answers) ? answers.find((answer) => answer.error) : undefined;
   return failed ? { ok: false, status: result.status, retryable: false, error: `command refused: ${failed.error}`, body: result.body } : result;
-}
+};
 
 async function pipeline(items: DeliveryItem[], cfg: RedisConfig, timeoutMs: number) {
   const commands = items.flatMap((item) => commandsFor(item, cfg));
@@ -67,7 +66,7 @@ async function pipeline(items: DeliveryItem[], cfg: RedisConfig, timeoutMs: numb
     headers: { Authorization: `Bearer ${cfg.token}`, "Content-Type": "application/json" },
     body: JSON.stringify(commands),
   });
-  return commandErrors(await sendRequest(request, timeoutMs));
+  return sendRequest(request, timeoutMs, undefined, commandErrors);
 }
 
 export const redis: DestinationModule<RedisConfig> = {

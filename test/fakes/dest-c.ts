@@ -256,3 +256,18 @@ export const bigqueryFake = (tokens: Set<string>, table = "/bigquery/v2/projects
   });
   return Object.assign(fake, { rows });
 };
+
+export const SERVICE_ACCOUNT_EMAIL = "leadflare@lf-project.iam.gserviceaccount.com";
+
+/** A service account's JSON key with a fresh RSA key pair, and the public half for the token fake. */
+export async function testServiceAccount(clientEmail = SERVICE_ACCOUNT_EMAIL) {
+  const pair = (await crypto.subtle.generateKey(
+    { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" },
+    true,
+    ["sign", "verify"],
+  )) as CryptoKeyPair;
+  const pkcs8 = new Uint8Array((await crypto.subtle.exportKey("pkcs8", pair.privateKey)) as ArrayBuffer);
+  const pem = `-----BEGIN PRIVATE KEY-----\n${btoa(String.fromCharCode(...pkcs8)).replace(/.{64}/g, "$&\n")}\n-----END PRIVATE KEY-----\n`;
+  const json = JSON.stringify({ type: "service_account", project_id: "lf-project", private_key_id: "k1", private_key: pem, client_email: clientEmail, token_uri: "https://oauth2.googleapis.com/token" }, null, 2);
+  return { json, publicKey: pair.publicKey };
+}

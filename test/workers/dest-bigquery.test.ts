@@ -2,22 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { apiSend, eventually, newTenant } from "./helpers";
 import { addDestination, deliveries, destinationSuite, sendEvents } from "./dest-c-helpers";
 import { installFakes } from "../fakes/fake-service";
-import { bigqueryFake, googleTokenFake } from "../fakes/dest-c";
-
-const CLIENT_EMAIL = "leadflare@lf-project.iam.gserviceaccount.com";
-
-/** A fresh RSA key pair per run, as a service account's JSON key holds its private half. */
-async function serviceAccount() {
-  const pair = (await crypto.subtle.generateKey(
-    { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" },
-    true,
-    ["sign", "verify"],
-  )) as CryptoKeyPair;
-  const pkcs8 = new Uint8Array((await crypto.subtle.exportKey("pkcs8", pair.privateKey)) as ArrayBuffer);
-  const pem = `-----BEGIN PRIVATE KEY-----\n${btoa(String.fromCharCode(...pkcs8)).replace(/.{64}/g, "$&\n")}\n-----END PRIVATE KEY-----\n`;
-  const json = JSON.stringify({ type: "service_account", project_id: "lf-project", private_key_id: "k1", private_key: pem, client_email: CLIENT_EMAIL, token_uri: "https://oauth2.googleapis.com/token" }, null, 2);
-  return { json, publicKey: pair.publicKey };
-}
+import { bigqueryFake, googleTokenFake, SERVICE_ACCOUNT_EMAIL as CLIENT_EMAIL, testServiceAccount as serviceAccount } from "../fakes/dest-c";
 
 const account = await serviceAccount();
 // One token endpoint for the file: the module keeps a token per isolate until it expires.
@@ -67,5 +52,18 @@ describe("BigQuery destination", () => {
     const bad = await apiSend(t, "POST", "/api/destinations", { name: "bq", type: "bigquery", config: { ...config, serviceAccountKey: "{\"type\":\"authorized_user\"}" } });
     expect(bad.status).toBe(400);
     expect(bad.body.error.details.map((d: any) => d.path)).toEqual(["config.serviceAccountKey"]);
+  });
+});
+
+describe("BigQuery insertErrors in a 200", () => {
+  const ok = { ok: true as const, status: 200, body: "" };
+  it("an invalid row fails the call for good, however long the answer; backend errors are retried", async () => {
+    const { rowErrors } = await import("../../src/destinations/bigquery");
+    const errors = Array.from({ length: 200 }, (_, index) => ({ index, errors: [{ reason: index === 150 ? "invalid" : "stopped", message: index === 150 ? "no such field: foo" : "" }] }));
+    const long = JSON.stringify({ kind: "bigquery#tableDataInsertAllResponse", insertErrors: errors });
+    expect(long.length).toBeGreaterThan(2000);
+    expect(rowErrors(ok, long)).toMatchObject({ ok: false, retryable: false, error: "rows refused: invalid: no such field: foo" });
+    expect(rowErrors(ok, JSON.stringify({ insertErrors: [{ index: 0, errors: [{ reason: "backendError" }] }] }))).toMatchObject({ ok: false, retryable: true });
+    expect(rowErrors(ok, JSON.stringify({ kind: "bigquery#tableDataInsertAllResponse" }))).toEqual(ok);
   });
 });
