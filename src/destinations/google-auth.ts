@@ -13,22 +13,18 @@ import type { DeliveryResult } from "./types";
 export const serviceAccountKey = z
   .string()
   .max(10_000)
-  .transform((text, ctx) => {
+  .superRefine((text, ctx) => {
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
     } catch {
       ctx.addIssue({ code: "custom", message: "must be the service account's JSON key file" });
-      return z.NEVER;
+      return;
     }
     const key = z
       .object({ type: z.literal("service_account"), client_email: z.email(), private_key: z.string().includes("-----BEGIN PRIVATE KEY-----") })
       .safeParse(parsed);
-    if (!key.success) {
-      ctx.addIssue({ code: "custom", message: "must be a JSON key with type service_account, client_email and private_key (PKCS #8 PEM)" });
-      return z.NEVER;
-    }
-    return text;
+    if (!key.success) ctx.addIssue({ code: "custom", message: "must be a JSON key with type service_account, client_email and private_key (PKCS #8 PEM)" });
   });
 
 interface ServiceAccount {

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { z } from "zod";
 import { api, eventually, newTenant, send } from "./helpers";
 import { addDestination } from "./dest-c-helpers";
 import { newTable, postgresUrl, q } from "./postgres-helpers";
@@ -80,6 +81,13 @@ let uninstall: (() => void) | undefined;
 afterEach(() => uninstall?.());
 
 describe("every destination at once", () => {
+  it("each type's config is described by a JSON Schema (what the console's catalogue renders forms from)", () => {
+    for (const type of DESTINATION_TYPES) {
+      const schema = z.toJSONSchema(DESTINATIONS[type].config) as { properties?: Record<string, unknown> };
+      expect(Object.keys(schema.properties ?? {}).length, type).toBeGreaterThan(0);
+    }
+  });
+
   it("1,000 events through one destination of each registered type: nothing lost, nothing twice", async () => {
     const table = await cases();
     expect(DESTINATION_TYPES.filter((type) => !(type in table)), "types without a row in CASES").toEqual([]);
