@@ -59,7 +59,12 @@ function cacheKey(keyJson: string, scope: string, tokenUrl: string): string {
 }
 
 async function exchange(account: ServiceAccount, scope: string, tokenUrl: string, timeoutMs: number): Promise<TokenAnswer> {
-  const assertion = await signedJwt(account, scope, tokenUrl, Date.now());
+  let assertion: string;
+  try {
+    assertion = await signedJwt(account, scope, tokenUrl, Date.now());
+  } catch {
+    return { ok: false, failure: { ok: false, retryable: false, error: "the service account's private_key is not a PKCS #8 RSA key" } };
+  }
   const request = new Request(tokenUrl, {
     method: "POST",
     headers: { "Content-Type": "application/x-www-form-urlencoded" },

@@ -1,9 +1,8 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { eventually, newTenant } from "./helpers";
 import { addDestination, deliveries, destinationSuite, sendEvents } from "./dest-c-helpers";
 import { installFakes } from "../fakes/fake-service";
 import { kafkaFake } from "../fakes/dest-c";
-import { afterEach } from "vitest";
 
 const config = { url: "https://kafka.fake", topic: "leadflare-events", apiKey: "kafka-key", apiSecret: "kafka-secret" };
 
