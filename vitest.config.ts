@@ -71,6 +71,8 @@ export default defineConfig(async () => {
                   SENDGRID_API_URL: "https://sendgrid.fake",
                   MAILCHIMP_API_URL: "https://mailchimp.fake/3.0",
                   TWILIO_API_URL: "https://twilio.fake",
+                  BIGQUERY_API_URL: "https://bigquery.fake",
+                  BIGQUERY_TOKEN_URL: "https://oauth2.fake/token",
                 },
               },
             }),
@@ -79,6 +81,8 @@ export default defineConfig(async () => {
             name: "workers",
             include: ["test/workers/**/*.test.ts", "test/security/**/*.test.ts"],
             setupFiles: ["./test/workers/apply-migrations.ts", "./test/workers/refuse-unfaked-hosts.ts"],
+            // A real Postgres (PGlite over TCP) for the Postgres destination.
+            globalSetup: ["./test/setup/postgres.ts"],
             // Queue consumers and alarms run on real time, so some tests wait a few seconds.
             testTimeout: 60_000,
           },

@@ -19,8 +19,10 @@ async function benchConfig() {
   const dir = path.join(OUT_DIR, "capacity");
   await mkdir(dir, { recursive: true });
   let toml = await readFile(path.join(ROOT, "wrangler.toml"), "utf8");
+  // nodejs_compat (the Worker's own flag, for the Postgres driver) already brings AsyncLocalStorage.
+  const flags = /^compatibility_flags\s*=/m.test(toml) ? "" : `\ncompatibility_flags = ["nodejs_als"]`;
   toml = toml
-    .replace(/^main = .*$/m, `main = ${JSON.stringify(path.join(BENCH_DIR, "capacity/index.ts"))}\ncompatibility_flags = ["nodejs_als"]`)
+    .replace(/^main = .*$/m, `main = ${JSON.stringify(path.join(BENCH_DIR, "capacity/index.ts"))}${flags}`)
     .replace(/^migrations_dir = .*$/m, `migrations_dir = ${JSON.stringify(path.join(ROOT, "migrations"))}`)
     .replace(/^\[assets\][\s\S]*?(?=^\[(?!assets))/m, "")
     .replace(/^\[build\][\s\S]*$/m, "");

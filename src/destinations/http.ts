@@ -12,17 +12,22 @@ const ANSWER_CHARS = 2000;
 /** A bulk API's per-item answer is read whole (Elasticsearch lists 1,000 items, Salesforce 200 records). */
 export const BULK_ANSWER_CHARS = 8_000_000;
 
+/** Reads a 2xx answer's whole body (the result keeps only its start) and may turn it into a failure: per-record errors inside a 200. */
+export type AnswerCheck = (result: DeliveryResult & { ok: true }, wholeBody: string) => DeliveryResult;
+
 /**
  * Sends one request with a timeout and classifies the answer. `isSuccess`
  * lets a destination reject a 200 whose body says it failed (Mixpanel's `0`).
- * The answer's body is kept up to `bodyLimit` characters (more for a lookup
- * whose answer the destination reads).
+ * The answer's body is kept up to `answerChars` characters (more for a lookup
+ * or bulk answer the destination reads); `check` sees the whole body of a
+ * success, however long.
  */
 export async function sendRequest(
   request: Request,
   timeoutMs: number,
   isSuccess: (status: number, body: string) => boolean = (status) => status >= 200 && status < 300,
   answerChars = ANSWER_CHARS,
+  check?: AnswerCheck,
 ): Promise<DeliveryResult> {
   let response: Response;
   try {
@@ -32,9 +37,13 @@ export async function sendRequest(
     const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
     return { ok: false, retryable: true, error: timedOut ? `timed out after ${timeoutMs} ms` : `network error: ${String(error)}` };
   }
-  const body = (await response.text()).slice(0, answerChars);
+  const wholeBody = await response.text();
+  const body = wholeBody.slice(0, answerChars);
   const headers = Object.fromEntries(response.headers);
-  if (response.ok && isSuccess(response.status, body)) return { ok: true, status: response.status, body, headers };
+  if (response.ok && isSuccess(response.status, body)) {
+    const result = { ok: true as const, status: response.status, body, headers };
+    return check ? check(result, wholeBody) : result;
+  }
   const retryable = isRetryableStatus(response.status);
   return {
     ok: false,

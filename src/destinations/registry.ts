@@ -1,28 +1,60 @@
-import { attio } from "./attio";
-import { hubspot } from "./hubspot";
-import { mixpanel } from "./mixpanel";
-import { segmentForward } from "./segment";
-import { slack } from "./slack";
-import type { DestinationModule } from "./types";
 import { redactSecrets } from "../secrets/write-only";
-import { webhook } from "./webhook";
-import { posthog } from "./posthog";
 import { amplitude } from "./amplitude";
-import { heap } from "./heap";
+import { attio } from "./attio";
+import { bigquery } from "./bigquery";
+import { clickhouse } from "./clickhouse";
 import { customerio } from "./customerio";
-import { ga4 } from "./ga4";
-import { intercom } from "./intercom";
-import { pipedrive } from "./pipedrive";
-
-export const DESTINATION_TYPES = ["webhook", "slack", "mixpanel", "attio", "hubspot", "segment", "posthog", "amplitude", "heap", "customerio", "ga4", "intercom", "pipedrive", "discord", "teams", "sendgrid", "mailchimp", "twilio", "elasticsearch", "salesforce"] as const;
 import { discord } from "./discord";
-import { teams } from "./teams";
-import { sendgrid } from "./sendgrid";
-import { mailchimp } from "./mailchimp";
-import { twilio } from "./twilio";
 import { elasticsearch } from "./elasticsearch";
+import { ga4 } from "./ga4";
+import { heap } from "./heap";
+import { hubspot } from "./hubspot";
+import { intercom } from "./intercom";
+import { kafka } from "./kafka";
+import { mailchimp } from "./mailchimp";
+import { mixpanel } from "./mixpanel";
+import { pipedrive } from "./pipedrive";
+import { postgres } from "./postgres";
+import { posthog } from "./posthog";
+import { redis } from "./redis";
+import { s3 } from "./s3";
 import { salesforce } from "./salesforce";
+import { segmentForward } from "./segment";
+import { sendgrid } from "./sendgrid";
+import { slack } from "./slack";
+import { teams } from "./teams";
+import { twilio } from "./twilio";
+import type { DestinationModule } from "./types";
+import { webhook } from "./webhook";
 
+export const DESTINATION_TYPES = [
+  "webhook",
+  "slack",
+  "mixpanel",
+  "attio",
+  "hubspot",
+  "segment",
+  "posthog",
+  "amplitude",
+  "heap",
+  "customerio",
+  "ga4",
+  "intercom",
+  "pipedrive",
+  "discord",
+  "teams",
+  "sendgrid",
+  "mailchimp",
+  "twilio",
+  "elasticsearch",
+  "salesforce",
+  "clickhouse",
+  "kafka",
+  "redis",
+  "s3",
+  "bigquery",
+  "postgres",
+] as const;
 export type DestinationType = (typeof DESTINATION_TYPES)[number];
 
 export const DESTINATIONS: Record<DestinationType, DestinationModule<any>> = {
@@ -46,6 +78,12 @@ export const DESTINATIONS: Record<DestinationType, DestinationModule<any>> = {
   twilio,
   elasticsearch,
   salesforce,
+  clickhouse,
+  kafka,
+  redis,
+  s3,
+  bigquery,
+  postgres,
 };
 
 /** A destination's config as the API shows it: each secret as its hint. */
@@ -75,4 +113,10 @@ export const URL_FIELDS: Record<DestinationType, readonly string[]> = {
   twilio: [],
   elasticsearch: ["url"],
   salesforce: ["instanceUrl"],
+  clickhouse: ["url"],
+  kafka: ["url"],
+  redis: ["url"],
+  s3: ["endpoint"],
+  bigquery: [],
+  postgres: ["url"],
 };

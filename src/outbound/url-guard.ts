@@ -28,6 +28,9 @@ const METADATA_HOSTS = new Set(["metadata.google.internal", "metadata.goog", "me
 const METADATA_IPV4 = new Set(["169.254.169.254", "169.254.170.2", "100.100.100.200", "192.0.0.192"]);
 const METADATA_IPV6 = new Set(["fd00:ec2:0:0:0:0:0:254"]);
 
+/** Database URLs (the Postgres destination): TCP with the protocol's own TLS, judged by host like https. */
+const DATABASE_PROTOCOLS = new Set(["postgres:", "postgresql:"]);
+
 export function checkOutboundUrl(raw: string, { allowPrivate }: GuardOptions): UrlVerdict {
   let url: URL;
   try {
@@ -35,7 +38,7 @@ export function checkOutboundUrl(raw: string, { allowPrivate }: GuardOptions): U
   } catch {
     return { ok: false, reason: "must be an absolute URL" };
   }
-  if (url.protocol !== "https:" && !(allowPrivate && url.protocol === "http:")) {
+  if (url.protocol !== "https:" && !DATABASE_PROTOCOLS.has(url.protocol) && !(allowPrivate && url.protocol === "http:")) {
     return { ok: false, reason: allowPrivate ? "must use http or https" : "must use https" };
   }
   const host = classifyHost(url.hostname);

@@ -7,3 +7,10 @@ declare global {
     }
   }
 }
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** The port of the local Postgres (PGlite) that test/setup/postgres.ts starts. */
+    postgresPort: number;
+  }
+}
