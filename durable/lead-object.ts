@@ -173,6 +173,7 @@ export class LeadObject extends DurableObject<Env> {
     const forwardTo = this.forwardTo();
     if (forwardTo) return this.lead(forwardTo, hops).ingest(namespaceId, forwardTo, events, namespace, hops + 1);
     this.deliveries = namespace.deliveries;
+    this.archiveOnly = namespace.archiveOnly === true;
     await this.ensureScoring(namespaceId, namespace.scoringVersion);
     const now = Date.now();
     const cutoff = this.retentionCutoff(now);
@@ -456,6 +457,8 @@ export class LeadObject extends DurableObject<Env> {
    * for anyone.
    */
   private deliveries = true;
+  /** The outbox is kept for the event archive alone: batches go straight to the archive shard (durable/outbox.ts). */
+  private archiveOnly = false;
   /** Whether the projection may not show the lead as it is; a fresh activation assumes so. */
   private projectionDirty = true;
   private projectionVersion = 0;
@@ -621,7 +624,7 @@ export class LeadObject extends DurableObject<Env> {
   private async flushOutbox(): Promise<void> {
     const namespaceId = this.store.meta("namespace_id");
     if (namespaceId === undefined) return;
-    await this.outbox.flush(namespaceId, () => this.snapshot());
+    if (await this.outbox.flush(namespaceId, () => this.snapshot(), Date.now(), this.archiveOnly)) await this.scheduleAlarm(Date.now());
   }
 
   private isErased(): boolean {
