@@ -10,17 +10,19 @@
  *   nothing. The alarm is set ARCHIVE_GATHER_MS ahead (at once when a file's
  *   worth of rows waits), so a file holds many leads' rows.
  * - The alarm flushes: the oldest waiting hand-overs (up to
- *   ARCHIVE_FILE_ROWS rows) are given to files, one per day among their rows,
- *   in a transaction; then each file is put to R2 under its key and the day's
- *   manifest of this shard is rewritten; only when all are written do those
- *   hand-overs go. A run that fails in between writes the same files, same
- *   keys, same rows again: a row is in exactly one file.
+ *   ARCHIVE_FILE_ROWS rows) are given to one file of today (the day rows are
+ *   archived: a backfill of old events makes one file, not one per day), in
+ *   a transaction; then the file is put to R2 under its key and the day's
+ *   manifest of this shard is rewritten; only then do those hand-overs go. A
+ *   run that fails in between writes the same file, same key, same rows
+ *   again: a row is in exactly one file.
  * - Erasure (`forgetLeads`): the lead's waiting rows go at once; the files that
  *   hold its rows (`lead_files`) are read, rewritten without them (or deleted
  *   when nothing else is left) by the next alarm run, and the manifests follow.
  * - Retention: at most once per ARCHIVE_RETENTION_CHECK_MS the alarm reads the
- *   namespace's retention and deletes the files (and manifests) of days that
- *   have left the window.
+ *   namespace's retention and deletes the files whose rows (by their own
+ *   timestamp) have all left the window, and rewrites those holding some
+ *   (a backfill's) without them.
  * - Seen messageIds are recognised for ARCHIVE_SEEN_MS to twice that (two
  *   tables, the older emptied in turn: no per-row expiry to write).
  */
@@ -28,7 +30,7 @@ import { DurableObject } from "cloudflare:workers";
 import { manifestOf } from "../src/archive/manifest";
 import { fileKey, manifestKey } from "../src/archive/keys";
 import { readParquet, writeParquet } from "../src/archive/parquet";
-import { dateOf, lastExpiredDay, rowOf, type ArchiveRow } from "../src/archive/rows";
+import { dateOf, retentionCutoff, rowOf, type ArchiveRow } from "../src/archive/rows";
 import { backoffMs } from "../src/destinations/backoff";
 import type { DeliveryItem } from "../src/destinations/types";
 import { loadScoringConfig } from "../src/db/scoring";
@@ -36,8 +38,9 @@ import { ArchiveStore, type ArchiveFile } from "./archive-store";
 
 /** Files rewritten for erasure per alarm run. */
 const ERASURE_FILES_PER_RUN = 16;
-/** Files deleted by retention per alarm run (R2 deletes up to 1,000 keys in one call). */
+/** Files deleted by retention per R2 call (it deletes up to 1,000 keys in one), and files trimmed per run. */
 const RETENTION_FILES_PER_RUN = 1_000;
+const RETENTION_TRIMS_PER_RUN = 16;
 /** A file holds at most this much row data (JSON), whatever ARCHIVE_FILE_ROWS says: an alarm run keeps it in memory. */
 const FILE_MAX_BYTES = 32 * 1024 * 1024;
 
@@ -83,23 +86,50 @@ export class ArchiveObject extends DurableObject<Env> {
     return { ...this.store.counts(), rowsWritten: this.store.rowsWritten, pendingErasures: this.store.pendingErasures().length };
   }
 
-  /** Deletes the files of days outside the namespace's retention now; answers how many. (The alarm calls it hourly.) */
+  /**
+   * Applies the namespace's retention to this shard's files now: a file whose
+   * rows are all older than the window is deleted, one holding some older
+   * rows (a backfill) is rewritten without them. Answers how many files
+   * changed. (The alarm calls it hourly.)
+   */
   async enforceRetention(now = Date.now()): Promise<number> {
     const namespaceId = this.store.meta("namespace_id");
     if (!namespaceId) return 0;
     this.store.setMeta("retention_checked_at", String(now));
-    const lastDay = lastExpiredDay((await loadScoringConfig(this.env.DB, namespaceId)).retentionDays, now);
-    if (lastDay === null) return 0;
-    let deleted = 0;
+    const cutoff = retentionCutoff((await loadScoringConfig(this.env.DB, namespaceId)).retentionDays, now);
+    if (cutoff === null) return 0;
+    const shard = Number(this.store.meta("shard"));
+    let changed = 0;
+    let trims = 0;
     for (;;) {
-      const files = this.store.filesUpTo(lastDay, RETENTION_FILES_PER_RUN);
-      if (files.length === 0) return deleted;
-      const shard = Number(this.store.meta("shard"));
-      const manifests = [...new Set(files.map((f) => f.date))].map((date) => manifestKey(namespaceId, date, shard));
-      await this.env.ARCHIVE.delete([...files.map((f) => f.key), ...manifests]);
-      this.ctx.storage.transactionSync(() => this.store.forgetFiles(files.map((f) => f.seq)));
-      deleted += files.length;
+      const files = this.store.filesBefore(cutoff, RETENTION_FILES_PER_RUN);
+      const expired = files.filter((f) => (f.lastAt ?? 0) < cutoff);
+      const partly = files.filter((f) => (f.lastAt ?? 0) >= cutoff).slice(0, RETENTION_TRIMS_PER_RUN - trims);
+      if (expired.length === 0 && partly.length === 0) break;
+      if (expired.length > 0) {
+        await this.env.ARCHIVE.delete(expired.map((f) => f.key));
+        this.ctx.storage.transactionSync(() => this.store.forgetFiles(expired.map((f) => f.seq)));
+      }
+      for (const file of partly) await this.trim(file, cutoff);
+      for (const date of new Set([...expired, ...partly].map((f) => f.date))) await this.putManifest(namespaceId, shard, date);
+      changed += expired.length + partly.length;
+      trims += partly.length;
+      if (files.length < RETENTION_FILES_PER_RUN && (partly.length === 0 || trims >= RETENTION_TRIMS_PER_RUN)) break;
     }
+    return changed;
+  }
+
+  /** Rewrites a file without its rows older than `cutoff`. */
+  private async trim(file: ArchiveFile, cutoff: number): Promise<void> {
+    const object = await this.env.ARCHIVE.get(file.key);
+    const kept = object ? (await readParquet(await object.arrayBuffer())).filter((row) => row.timestamp >= cutoff) : [];
+    if (kept.length === 0) {
+      await this.env.ARCHIVE.delete(file.key);
+      this.ctx.storage.transactionSync(() => this.store.forgetFiles([file.seq]));
+      return;
+    }
+    const { bytes } = await this.put(file.key, kept);
+    this.ctx.storage.transactionSync(() => this.store.fileTrimmed(file.seq, kept.length, bytes, Math.min(...kept.map((r) => r.timestamp))));
   }
 
   override async alarm(): Promise<void> {
@@ -129,16 +159,17 @@ export class ArchiveObject extends DurableObject<Env> {
 
   /**
    * Finishes the flush in progress, or starts one (the oldest pending
-   * hand-overs, one file per day) and writes it; answers whether rows are left.
+   * hand-overs, one file of today) and writes it; answers whether rows are left.
    */
   private async writeFiles(namespaceId: string, shard: number): Promise<boolean> {
-    this.ctx.storage.transactionSync(() => this.store.assignFiles((date, seq) => fileKey(namespaceId, date, shard, seq), this.fileRows(), FILE_MAX_BYTES));
+    const today = dateOf(Date.now());
+    this.ctx.storage.transactionSync(() => this.store.assignFiles(today, (date, seq) => fileKey(namespaceId, date, shard, seq), this.fileRows(), FILE_MAX_BYTES));
     const files = this.store.unwrittenFiles();
     if (files.length === 0) return false;
     const upto = files[0]!.upto;
     const rows = this.store.pendingRows(upto);
     for (const file of files) {
-      const ofDay = rows.filter((row) => dateOf(row.timestamp) === file.date);
+      const ofDay = rows;
       const written = ofDay.length === 0 ? { rows: 0, bytes: 0 } : await this.put(file.key, ofDay);
       const ids = ofDay.map((r) => r.message_id).sort();
       const times = ofDay.map((r) => r.timestamp);

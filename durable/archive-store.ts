@@ -72,9 +72,9 @@ const toFile = (r: FileRow): ArchiveFile => ({
  *   so a messageId is recognised for at least that long.
  * - `pending`: one row per hand-over (a lead batch's new rows, as JSON) until
  *   the files holding them are in the bucket.
- * - `files`: the shard's files. A flush makes one file per day present in
- *   the pending rows up to id `upto` (the same rows whenever it is retried);
- *   once all of them are written those pending rows go.
+ * - `files`: the shard's files. A flush makes one file of the pending rows up
+ *   to id `upto` (the same rows whenever it is retried); once it is written
+ *   those pending rows go.
  * - `lead_files`: which files hold which lead's rows, for erasure.
  * - `erased`: leads erased in this namespace; their rows are never written again.
  * Every statement's rows written are added to `rowsWritten` (what the archive costs per event).
@@ -144,10 +144,10 @@ export class ArchiveStore {
 
   /**
    * Starts a flush when none is unfinished: the oldest pending hand-overs up
-   * to `maxRows` rows (or `maxBytes`), one file per day among them. Answers
-   * the files made.
+   * to `maxRows` rows (or `maxBytes`) go into one file of day `date` (the day
+   * they are archived). Answers the files made (0 or 1).
    */
-  assignFiles(key: (date: string, seq: number) => string, maxRows: number, maxBytes: number): number {
+  assignFiles(date: string, key: (date: string, seq: number) => string, maxRows: number, maxBytes: number): number {
     if (this.run("SELECT 1 FROM files WHERE written_at IS NULL LIMIT 1").length > 0) return 0;
     let upto = 0;
     let rows = 0;
@@ -159,21 +159,12 @@ export class ArchiveStore {
       bytes += p.bytes;
     }
     if (upto === 0) return 0;
-    const leadsByDate = new Map<string, Set<string>>();
-    const counts = new Map<string, number>();
-    for (const row of this.pendingRows(upto)) {
-      const date = dateKey(row);
-      leadsByDate.set(date, (leadsByDate.get(date) ?? new Set()).add(row.lead_id));
-      counts.set(date, (counts.get(date) ?? 0) + 1);
-    }
-    let seq = Number(this.meta("next_seq") ?? "1");
-    for (const [date, leads] of leadsByDate) {
-      this.run("INSERT INTO files (seq, key, date, upto, rows) VALUES (?, ?, ?, ?, ?)", seq, key(date, seq), date, upto, counts.get(date)!);
-      for (const lead of leads) this.run("INSERT INTO lead_files (lead_id, file_seq) VALUES (?, ?) ON CONFLICT DO NOTHING", lead, seq);
-      seq++;
-    }
-    this.setMeta("next_seq", String(seq));
-    return leadsByDate.size;
+    const seq = Number(this.meta("next_seq") ?? "1");
+    this.run("INSERT INTO files (seq, key, date, upto, rows) VALUES (?, ?, ?, ?, ?)", seq, key(date, seq), date, upto, rows);
+    const leads = this.run<{ lead_id: string }>("SELECT DISTINCT lead_id FROM pending WHERE id <= ?", upto);
+    for (const { lead_id } of leads) this.run("INSERT INTO lead_files (lead_id, file_seq) VALUES (?, ?) ON CONFLICT DO NOTHING", lead_id, seq);
+    this.setMeta("next_seq", String(seq + 1));
+    return 1;
   }
 
   unwrittenFiles(): (ArchiveFile & { upto: number })[] {
@@ -260,9 +251,14 @@ export class ArchiveStore {
     return new Set(this.run<{ lead_id: string }>("SELECT lead_id FROM erased").map((r) => r.lead_id));
   }
 
-  /** Written files of days up to `lastDay` (retention), oldest first. */
-  filesUpTo(lastDay: string, limit: number): ArchiveFile[] {
-    return this.run<FileRow>("SELECT * FROM files WHERE date <= ? AND written_at IS NOT NULL ORDER BY date, seq LIMIT ?", lastDay, limit).map(toFile);
+  /** Written files holding rows older than `cutoff` (retention), oldest first. */
+  filesBefore(cutoff: number, limit: number): ArchiveFile[] {
+    return this.run<FileRow>("SELECT * FROM files WHERE first_at < ? AND written_at IS NOT NULL ORDER BY seq LIMIT ?", cutoff, limit).map(toFile);
+  }
+
+  /** A file rewritten by retention without its expired rows. */
+  fileTrimmed(seq: number, rows: number, bytes: number, firstAt: number): void {
+    this.run("UPDATE files SET rows = ?, bytes = ?, first_at = ? WHERE seq = ?", rows, bytes, firstAt, seq);
   }
 
   /** Forgets files deleted by retention, then their lead index (one scan, not one per file). */
@@ -283,7 +279,3 @@ export class ArchiveStore {
   }
 }
 
-/** The UTC day a row is filed under (rows carry epoch ms). */
-function dateKey(row: ArchiveRow): string {
-  return new Date(row.timestamp).toISOString().slice(0, 10);
-}

@@ -23,6 +23,8 @@ export class LeadCore {
    * for anyone.
    */
   deliveries = true;
+  /** The outbox is kept for the event archive alone: batches go straight to the archive shard (durable/outbox.ts). */
+  archiveOnly = false;
   /** Whether the projection may not show the lead as it is; a fresh activation assumes so. */
   projectionDirty = true;
   /** Before this time a changed lead holds its summary back (it sent one recently). */

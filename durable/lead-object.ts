@@ -79,6 +79,7 @@ export class LeadObject extends DurableObject<Env> {
     const forwardTo = core.forwardTo();
     if (forwardTo) return core.lead(forwardTo, hops).ingest(namespaceId, forwardTo, events, namespace, hops + 1);
     core.deliveries = namespace.deliveries;
+    core.archiveOnly = namespace.archiveOnly === true;
     await this.scores.ensureScoring(namespaceId, namespace.scoringVersion);
     const now = Date.now();
     const cutoff = this.scores.retentionCutoff(now);
@@ -247,6 +248,6 @@ export class LeadObject extends DurableObject<Env> {
   private async flushOutbox(): Promise<void> {
     const namespaceId = this.core.store.meta("namespace_id");
     if (namespaceId === undefined) return;
-    await this.outbox.flush(namespaceId, () => this.scores.snapshot());
+    if (await this.outbox.flush(namespaceId, () => this.scores.snapshot(), Date.now(), this.core.archiveOnly)) await this.core.scheduleAlarm(Date.now());
   }
 }

@@ -12,6 +12,9 @@
  * - A send that fails, or a sent batch not confirmed within
  *   DELIVERY_CONFIRM_TIMEOUT_MS, is tried again after an exponential, jittered,
  *   capped backoff (DELIVERY_BACKOFF_BASE_MS / _CAP_MS): the alarm never runs hot.
+ * - With no destination or automation but the archive on (`archiveOnly`),
+ *   the lead hands the batch to its archive shard itself and confirms it at
+ *   once: no queue message, no consumer (src/archive/hand-over.ts).
  * - After OUTBOX_PARK_AFTER_TRIES tries the batch is parked: its rows are set
  *   aside (batch id `parked:<id>`), the lead's next batch goes on, and the
  *   parked batch shows in `GET /api/leads/:id/outbox` until `retryParked`
@@ -21,6 +24,7 @@ import { backoffMs } from "../src/destinations/backoff";
 import type { DeliveryItem, LeadSnapshot } from "../src/destinations/types";
 import { parseStored } from "../src/ingest/nesting";
 import { destinationsQueue, type DestinationMessage } from "../src/queues/destinations";
+import { archiveBatch } from "../src/archive/hand-over";
 import type { LeadStore, OutboxRow } from "./lead-store";
 
 /** Outbox rows per delivery batch, and the bytes a batch may take (a queue message holds 128 KB). */
@@ -72,11 +76,12 @@ export class Outbox {
 
   /**
    * Sends the batch in flight when its try is due, or starts the next one.
-   * Never throws: a failed send is recorded with its next try.
+   * Never throws: a failed send is recorded with its next try. Answers
+   * whether rows wait for another batch now (after an archive-only hand-over).
    */
-  async flush(namespaceId: string, snapshot: () => LeadSnapshot, now = Date.now()): Promise<void> {
+  async flush(namespaceId: string, snapshot: () => LeadSnapshot, now = Date.now(), archiveOnly = false): Promise<boolean> {
     let inFlight = this.inFlight();
-    if (inFlight && inFlight.nextTryAt > now) return;
+    if (inFlight && inFlight.nextTryAt > now) return false;
     if (inFlight && inFlight.tries >= OUTBOX_PARK_AFTER_TRIES) {
       this.park(inFlight, now);
       inFlight = undefined;
@@ -86,7 +91,7 @@ export class Outbox {
       rows = this.nextRows();
       if (rows.length === 0) {
         if (inFlight) this.store.setMeta("delivery_batch", "");
-        return;
+        return false;
       }
       const id = crypto.randomUUID();
       inFlight = { id, sentAt: 0, tries: 0, nextTryAt: now };
@@ -106,14 +111,19 @@ export class Outbox {
     const message: DestinationMessage = { kind: "lead-batch", batchId: inFlight.id, namespaceId, leadId: lead.id, items };
     const tries = inFlight.tries + 1;
     try {
+      if (archiveOnly) {
+        await archiveBatch(this.env(), namespaceId, lead.id, items);
+        return this.confirm(inFlight.id);
+      }
       await destinationsQueue(this.env(), lead.id).send(message);
       // The consumer may already have confirmed the batch while the send was awaited.
       if (this.inFlight()?.id === inFlight.id) this.save({ id: inFlight.id, sentAt: Date.now(), tries, nextTryAt: Date.now() + DELIVERY_CONFIRM_TIMEOUT_MS });
     } catch (error) {
       console.error(`outbox batch ${inFlight.id} not sent (try ${tries}); backing off`, error);
-      if (this.inFlight()?.id !== inFlight.id) return;
+      if (this.inFlight()?.id !== inFlight.id) return false;
       this.save({ ...inFlight, tries, nextTryAt: Date.now() + this.backoff(tries), lastError: String(error).slice(0, 300) });
     }
+    return false;
   }
 
   /** The consumer is done with batch `batchId`: its rows go. Answers whether more rows wait. */

@@ -24,7 +24,13 @@ export async function forgetArchivedLeads(env: Env, namespaceId: string, leadIds
   await Promise.all([...byShard].map(([shard, ids]) => env.ARCHIVE_SHARD.getByName(archiveShardName(namespaceId, shard)).forgetLeads(namespaceId, shard, ids)));
 }
 
-/** Whether a namespace's leads keep an outbox: they do for the archive while it is on, else only for destinations or automations. */
-export async function leadsKeepOutbox(env: Env, namespaceId: string): Promise<boolean> {
-  return archiveOn(env) || (await hasDeliveryTargets(env.DB, namespaceId));
+/**
+ * What a namespace's leads keep an outbox for: destinations or automations
+ * (through the destinations queue, which also archives), or the archive alone
+ * (handed straight to the archive shard: no queue message, no consumer).
+ */
+export async function outboxState(env: Env, namespaceId: string): Promise<{ deliveries: boolean; archiveOnly: boolean }> {
+  const targets = await hasDeliveryTargets(env.DB, namespaceId);
+  const archive = archiveOn(env);
+  return { deliveries: targets || archive, archiveOnly: archive && !targets };
 }

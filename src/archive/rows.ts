@@ -109,13 +109,7 @@ export function daysBetween(from: string, to: string): string[] {
   return days;
 }
 
-/**
- * The newest day whose rows are all older than the retention window:
- * files of this day and earlier go. Null when the namespace keeps everything.
- */
-export function lastExpiredDay(retentionDays: number | null, now: number): string | null {
-  if (retentionDays === null) return null;
-  const cutoff = now - retentionDays * DAY_MS;
-  // A day's rows are all older than the cutoff once the day has ended before it.
-  return dateOf(Math.floor(cutoff / DAY_MS) * DAY_MS - DAY_MS);
+/** Rows older than this (their own timestamp) have left the namespace's retention window; null when it keeps everything. */
+export function retentionCutoff(retentionDays: number | null, now: number): number | null {
+  return retentionDays === null ? null : now - retentionDays * DAY_MS;
 }

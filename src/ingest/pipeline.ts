@@ -6,7 +6,7 @@ import { fieldIssues, type FieldIssue } from "../http/errors";
 import type { IngestNamespace } from "../db/tenants";
 import { arrivalOrder, LIVE_HISTORY_MS, normalizeMessage, routingIdentity, timestampIssue, type BatchDefaults, type LeadEvent } from "./normalize";
 import { leadObjectName } from "./lead-name";
-import { leadsKeepOutbox } from "../archive/hand-over";
+import { outboxState } from "../archive/hand-over";
 import type { NamespaceState } from "./namespace-state";
 import { countDroppedEvents, identityHash, suppressedHashes } from "../db/suppression";
 
@@ -95,7 +95,10 @@ export async function ingestMessages(
   }
 
   const groups = [...byLead];
-  const state: NamespaceState = { scoringVersion: namespace.scoringVersion, deliveries: groups.length > 0 && (await leadsKeepOutbox(env, namespace.id)) };
+  const state: NamespaceState = {
+    scoringVersion: namespace.scoringVersion,
+    ...(groups.length > 0 ? await outboxState(env, namespace.id) : { deliveries: false }),
+  };
   // Each lead stands alone: one that fails leaves the others' events stored, and the answer says which are which.
   const [settled] = await Promise.all([
     Promise.allSettled(groups.map(([name, { events }]) => env.LEAD.getByName(name).ingest(namespace.id, name, events, state))),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { fileKey, manifestKey, parseKey } from "../../src/archive/keys";
-import { daysBetween, lastExpiredDay, rowOf } from "../../src/archive/rows";
+import { daysBetween, retentionCutoff, rowOf } from "../../src/archive/rows";
 import { readParquet, writeParquet } from "../../src/archive/parquet";
 
 const DAY_MS = 86_400_000;
@@ -29,11 +29,12 @@ describe("archive days", () => {
   const now = Date.parse("2026-06-15T10:00:00Z");
   it.each([
     [null, null],
-    // The window reaches back to 06-14 10:00: 06-13 and earlier have wholly left it.
-    [1, "2026-06-13"],
-    [30, "2026-05-15"],
-  ])("retention of %s days expires days up to %s", (days, expected) => {
-    expect(lastExpiredDay(days, now)).toBe(expected);
+    // The same cutoff as the lead's: rows older than now minus the window.
+    [1, "2026-06-14T10:00:00.000Z"],
+    [30, "2026-05-16T10:00:00.000Z"],
+  ])("retention of %s days drops rows before %s", (days, expected) => {
+    const cutoff = retentionCutoff(days, now);
+    expect(cutoff === null ? null : new Date(cutoff).toISOString()).toBe(expected);
   });
 
   it("lists the days of a range, both ends included", () => {

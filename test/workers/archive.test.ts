@@ -165,27 +165,42 @@ describe("event archive on R2", () => {
     expect(await shardStub(t, shard).accept(t.namespaceId, shard, lead.id, [item])).toBe(0);
   });
 
-  it("retention deletes the files and manifests of days outside the namespace's window", async () => {
+  it("retention deletes files whose rows have all left the window and trims those holding some (a backfill)", async () => {
     const t = await newTenant();
     const now = Date.now();
     const old = now - 3 * DAY_MS;
-    const batch = [
-      ...Array.from({ length: 4 }, (_, i) => ({ type: "track", userId: `r-${i}`, event: "Old", messageId: `old-${i}`, timestamp: new Date(old).toISOString() })),
-      ...Array.from({ length: 4 }, (_, i) => ({ type: "track", userId: `r-${i}`, event: "New", messageId: `new-${i}`, timestamp: new Date(now).toISOString() })),
+    // First a file of old events only (handed over as the destinations consumer would), then events that mix old and new.
+    const leadId = env.LEAD.idFromName(`${t.namespaceId}/old-lead`).toString();
+    const shard = archiveShardOf(env, leadId);
+    const lead = { id: leadId, score: 1, behaviourScore: 1, icpScore: 0, stage: "aware", grade: "C", velocity: 0, userId: "old", email: null };
+    const oldOnly = Array.from({ length: 4 }, (_, i) => ({ messageId: `old-${i}`, kind: "event" as const, lead, event: { type: "track", event: "Old", userId: "old", messageId: `old-${i}`, timestamp: new Date(old).toISOString() } }));
+    expect(await shardStub(t, shard).accept(t.namespaceId, shard, leadId, oldOnly)).toBe(4);
+    await eventually(async () => expect((await archivedRows(t)).filter((r) => r.event === "Old").length).toBe(4), 30_000);
+    const filesOfOld = (await keysOf(t)).filter((k) => k.endsWith(".parquet"));
+    expect(filesOfOld.length).toBe(1);
+    const mixed = [
+      ...Array.from({ length: 3 }, (_, i) => ({ type: "track", userId: `m-${i}`, event: "Older", messageId: `older-${i}`, timestamp: new Date(old - 1000).toISOString() })),
+      ...Array.from({ length: 3 }, (_, i) => ({ type: "track", userId: `m-${i}`, event: "New", messageId: `new-${i}`, timestamp: new Date(now).toISOString() })),
     ];
-    expect((await send(t, "/v1/batch", { batch })).status).toBe(200);
-    await eventually(async () => expect((await archivedRows(t)).filter((r) => r.kind === "event").length).toBe(8), 30_000);
-    expect((await keysOf(t)).some((k) => k.includes(`date=${dateOf(old)}/`))).toBe(true);
+    expect((await send(t, "/v1/batch", { batch: mixed })).status).toBe(200);
+    await eventually(async () => expect((await archivedRows(t)).filter((r) => r.kind === "event").length).toBe(10), 30_000);
+    const filesBefore = (await keysOf(t)).filter((k) => k.endsWith(".parquet")).length;
+    // Files are filed under the day they were archived, whatever the events' own timestamps.
+    for (const key of await keysOf(t)) expect(key.startsWith(`ns=${t.namespaceId}/date=${dateOf(now)}/`) || key.startsWith(`ns=${t.namespaceId}/date=${dateOf(Date.now())}/`)).toBe(true);
 
     const set = await call(`/api/namespaces/${t.namespace}/settings`, { method: "PATCH", headers: adminHeaders(), body: JSON.stringify({ retentionDays: 2 }) });
     expect(set.status).toBe(200);
-    const deleted = (await Promise.all(Array.from({ length: archiveShardCount(env) }, (_, s) => shardStub(t, s).enforceRetention(now)))).reduce((a, b) => a + b, 0);
-    expect(deleted).toBeGreaterThan(0);
+    const changed = (await Promise.all(Array.from({ length: archiveShardCount(env) }, (_, s) => shardStub(t, s).enforceRetention(Date.now())))).reduce((a, b) => a + b, 0);
+    expect(changed).toBeGreaterThan(0);
     const keys = await keysOf(t);
-    expect(keys.filter((k) => k.includes(`date=${dateOf(old)}/`))).toEqual([]);
+    // The old-only file is gone; the mixed ones were rewritten in place.
+    expect(keys).not.toContain(filesOfOld[0]);
+    expect(keys.filter((k) => k.endsWith(".parquet")).length).toBe(filesBefore - 1);
     const rows = await archivedRows(t);
-    expect(rows.filter((r) => r.event === "Old")).toEqual([]);
-    expect(rows.filter((r) => r.event === "New").length).toBe(4);
+    expect(rows.filter((r) => r.event === "Old" || r.event === "Older")).toEqual([]);
+    expect(rows.filter((r) => r.event === "New").length).toBe(3);
+    // The manifests say the same.
+    expect((await manifests(t)).reduce((n, m) => n + m.rows, 0)).toBe(rows.length);
   });
 });
 

@@ -164,7 +164,14 @@ describe("delivery", () => {
 
   it("keeps no outbox while the namespace has no destination; one added later gets the events after it", async () => {
     const hook = webhookReceiver();
-    uninstall = installFakes(hook);
+    const uninstallHook = installFakes(hook);
+    // With the event archive on every lead keeps an outbox (for the archive: test/workers/archive.test.ts); this is the archive off.
+    const archive = env.ARCHIVE_EVENTS;
+    (env as { ARCHIVE_EVENTS: string }).ARCHIVE_EVENTS = "off";
+    uninstall = () => {
+      uninstallHook();
+      (env as { ARCHIVE_EVENTS: string }).ARCHIVE_EVENTS = archive;
+    };
     const t = await newTenant();
     await send(t, "/v1/track", { userId: "d7", event: "Signup", messageId: "d7-before", timestamp: recent(10) });
     const lead = env.LEAD.getByName(leadObjectName(t.namespaceId, "userId", "d7"));
