@@ -5,6 +5,8 @@ import { readParquet } from "../../src/archive/parquet";
 import { archiveShardCount, archiveShardName, archiveShardOf } from "../../src/archive/shards";
 import { dateOf, type ArchiveRow } from "../../src/archive/rows";
 import type { Manifest } from "../../src/archive/manifest";
+import { installFakes } from "../fakes/fake-service";
+import { webhookReceiver } from "../fakes/services";
 
 const DAY_MS = 86_400_000;
 
@@ -113,6 +115,22 @@ describe("event archive on R2", () => {
     for (const m of listed) {
       expect(m.date).toBe(dateOf(now));
       for (const f of m.files) expect(f.minMessageId! <= f.maxMessageId!).toBe(true);
+    }
+  });
+
+  it("archives through the destinations consumer when the namespace has a destination, beside the deliveries", async () => {
+    const hook = webhookReceiver();
+    const uninstall = installFakes(hook);
+    try {
+      const t = await newTenant();
+      expect((await apiSend(t, "POST", "/api/destinations", { name: "hook", type: "webhook", config: { url: "https://hooks.customer.fake/in" } })).status).toBe(201);
+      const batch = Array.from({ length: 12 }, (_, i) => ({ type: "track", userId: `hooked-${i % 3}`, event: "Viewed", messageId: `hooked-${i}` }));
+      expect((await send(t, "/v1/batch", { batch })).status).toBe(200);
+      await eventually(async () => expect((await archivedRows(t)).filter((r) => r.kind === "event").map((r) => r.message_id).sort()).toEqual(batch.map((e) => e.messageId).sort()), 30_000);
+      const delivered = () => new Set(hook.requests.map((r) => JSON.parse(r.body)).filter((b) => b.type === "event").map((b) => b.messageId as string));
+      await eventually(async () => expect([...delivered()].sort()).toEqual(batch.map((e) => e.messageId).sort()), 30_000);
+    } finally {
+      uninstall();
     }
   });
 
