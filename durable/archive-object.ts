@@ -129,7 +129,7 @@ export class ArchiveObject extends DurableObject<Env> {
       return;
     }
     const { bytes } = await this.put(file.key, kept);
-    this.ctx.storage.transactionSync(() => this.store.fileTrimmed(file.seq, kept.length, bytes, Math.min(...kept.map((r) => r.timestamp))));
+    this.ctx.storage.transactionSync(() => this.store.fileTrimmed(file.seq, kept.length, bytes, kept.reduce((min, r) => Math.min(min, r.timestamp), Infinity)));
   }
 
   override async alarm(): Promise<void> {
@@ -164,29 +164,26 @@ export class ArchiveObject extends DurableObject<Env> {
   private async writeFiles(namespaceId: string, shard: number): Promise<boolean> {
     const today = dateOf(Date.now());
     this.ctx.storage.transactionSync(() => this.store.assignFiles(today, (date, seq) => fileKey(namespaceId, date, shard, seq), this.fileRows(), FILE_MAX_BYTES));
-    const files = this.store.unwrittenFiles();
-    if (files.length === 0) return false;
-    const upto = files[0]!.upto;
+    const [file] = this.store.unwrittenFiles();
+    if (!file) return false;
+    const upto = file.upto;
     const rows = this.store.pendingRows(upto);
-    for (const file of files) {
-      const ofDay = rows;
-      const written = ofDay.length === 0 ? { rows: 0, bytes: 0 } : await this.put(file.key, ofDay);
-      const ids = ofDay.map((r) => r.message_id).sort();
-      const times = ofDay.map((r) => r.timestamp);
-      this.ctx.storage.transactionSync(() =>
-        this.store.fileWritten({
-          seq: file.seq,
-          rows: written.rows,
-          bytes: written.bytes,
-          minMessageId: ids[0] ?? null,
-          maxMessageId: ids.at(-1) ?? null,
-          firstAt: times.length ? Math.min(...times) : null,
-          lastAt: times.length ? Math.max(...times) : null,
-          writtenAt: Date.now(),
-        }),
-      );
-      await this.putManifest(namespaceId, shard, file.date);
-    }
+    const written = rows.length === 0 ? { rows: 0, bytes: 0 } : await this.put(file.key, rows);
+    const ids = rows.map((r) => r.message_id).sort();
+    const times = rows.map((r) => r.timestamp);
+    this.ctx.storage.transactionSync(() =>
+      this.store.fileWritten({
+        seq: file.seq,
+        rows: written.rows,
+        bytes: written.bytes,
+        minMessageId: ids[0] ?? null,
+        maxMessageId: ids.at(-1) ?? null,
+        firstAt: times.length ? times.reduce((a, b) => Math.min(a, b)) : null,
+        lastAt: times.length ? times.reduce((a, b) => Math.max(a, b)) : null,
+        writtenAt: Date.now(),
+      }),
+    );
+    await this.putManifest(namespaceId, shard, file.date);
     this.ctx.storage.transactionSync(() => this.store.flushDone(upto));
     return this.store.pendingCount() >= this.fileRows();
   }

@@ -167,6 +167,7 @@ export class ArchiveStore {
     return 1;
   }
 
+  /** The flush in progress: its file (one per flush), not yet in the bucket. */
   unwrittenFiles(): (ArchiveFile & { upto: number })[] {
     return this.run<FileRow>("SELECT * FROM files WHERE written_at IS NULL ORDER BY seq").map((r) => ({ ...toFile(r), upto: r.upto }));
   }
