@@ -60,6 +60,8 @@ export class ArchiveObject extends DurableObject<Env> {
     const added = this.ctx.storage.transactionSync(() => {
       this.store.setMeta("namespace_id", namespaceId);
       this.store.setMeta("shard", String(shard));
+      // A new shard's first retention check is a period away: it holds no old files yet (and its first alarm needn't read D1).
+      if (this.store.meta("retention_checked_at") === undefined) this.store.setMeta("retention_checked_at", String(now));
       if (this.store.isErased(leadId)) return 0;
       const rows = items.map((item) => rowOf(namespaceId, leadId, item, now)).filter((row): row is ArchiveRow => row !== null);
       return this.store.add(leadId, rows);
