@@ -1,3 +1,4 @@
+import { canonicalEventName } from "../scoring/event-name";
 import { eventNameOf } from "./transform";
 import type { DeliveryItem, LeadSnapshot } from "./types";
 
@@ -24,4 +25,11 @@ export function happening(item: DeliveryItem): string {
 /** Whether a change moved the lead to another stage (what chat destinations announce). */
 export function isStageChange(item: DeliveryItem): boolean {
   return item.kind === "change" && item.change?.before?.stage !== item.change?.after.stage;
+}
+
+/** Chat destinations take tests, stage changes when `stageChanges`, and the chosen events (canonical names). */
+export function chatAccepts(item: DeliveryItem, cfg: { events: string[]; stageChanges: boolean }): boolean {
+  if (item.kind === "test") return true;
+  if (item.kind === "change") return cfg.stageChanges && isStageChange(item);
+  return cfg.events.map(canonicalEventName).includes(eventNameOf(item.event));
 }

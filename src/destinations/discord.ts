@@ -1,8 +1,6 @@
 import { z } from "zod";
-import { canonicalEventName } from "../scoring/event-name";
-import { happening, isStageChange, leadLabel } from "./chat-text";
+import { chatAccepts, happening, leadLabel } from "./chat-text";
 import { jsonRequest, sendRequest } from "./http";
-import { eventNameOf } from "./transform";
 import type { DeliveryItem, DeliveryResult, DestinationModule } from "./types";
 import { configText, outboundUrl } from "../schemas/config-fields";
 
@@ -62,11 +60,7 @@ export const discord: DestinationModule<DiscordConfig> = {
   docsUrl: "https://discord.com/developers/docs/resources/webhook#execute-webhook",
   config,
   secretFields: ["webhookUrl"],
-  accepts(item, cfg) {
-    if (item.kind === "test") return true;
-    if (item.kind === "change") return cfg.stageChanges && isStageChange(item);
-    return cfg.events.map(canonicalEventName).includes(eventNameOf(item.event));
-  },
+  accepts: chatAccepts,
   // A channel's webhook takes about 30 messages a minute (bursts of 5 per 2 s).
   rate: () => ({ limit: 30, periodSeconds: 60 }),
   maxShards: 1,

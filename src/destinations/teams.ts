@@ -1,8 +1,6 @@
 import { z } from "zod";
-import { canonicalEventName } from "../scoring/event-name";
-import { happening, isStageChange, leadLabel } from "./chat-text";
+import { chatAccepts, happening, leadLabel } from "./chat-text";
 import { jsonRequest, sendRequest } from "./http";
-import { eventNameOf } from "./transform";
 import type { DeliveryItem, DeliveryResult, DestinationModule } from "./types";
 import { configText, outboundUrl } from "../schemas/config-fields";
 
@@ -73,11 +71,7 @@ export const teams: DestinationModule<TeamsConfig> = {
   docsUrl: "https://learn.microsoft.com/en-us/microsoftteams/platform/webhooks-and-connectors/how-to/add-incoming-webhook",
   config,
   secretFields: ["webhookUrl"],
-  accepts(item, cfg) {
-    if (item.kind === "test") return true;
-    if (item.kind === "change") return cfg.stageChanges && isStageChange(item);
-    return cfg.events.map(canonicalEventName).includes(eventNameOf(item.event));
-  },
+  accepts: chatAccepts,
   // Teams webhooks take 4 requests a second and 60 in 30 s; the 30 s window is the one that binds.
   rate: () => ({ limit: 60, periodSeconds: 30 }),
   maxShards: 1,
