@@ -153,7 +153,8 @@ export async function start(worker, { outdir, compatibilityDate, compatibilityFl
       r2Buckets,
       queueProducers,
       queueConsumers,
-      bindings: { ...vars, ADMIN_TOKEN, ...worker.bindings },
+      // BENCH_VARS (JSON) overrides wrangler.toml's vars, e.g. '{"ARCHIVE_EVENTS":"off"}'.
+      bindings: { ...vars, ...JSON.parse(process.env.BENCH_VARS ?? "{}"), ADMIN_TOKEN, ...worker.bindings },
       host: "127.0.0.1",
       port: 0,
       logRequests: false,

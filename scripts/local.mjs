@@ -59,12 +59,15 @@ export async function startDev({ port = 8787, persistTo, stdio = "inherit", extr
   const child = spawn(
     process.execPath,
     [wranglerBin, "dev", "--ip", "127.0.0.1", "--port", String(port), "--test-scheduled", ...persist, ...extraArgs],
-    { cwd: projectRoot, env: quietEnv, stdio, detached: process.platform !== "win32" },
+    { cwd: projectRoot, env: quietEnv, stdio: stdio === "ignore" ? ["ignore", "ignore", "pipe"] : stdio, detached: process.platform !== "win32" },
   );
+  // Keep the end of stderr, so a start-up failure says why even when output is hidden.
+  let errorTail = "";
+  child.stderr?.on("data", (chunk) => (errorTail = (errorTail + chunk).slice(-2000)));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited with code ${child.exitCode}`);
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited with code ${child.exitCode}: ${errorTail}`);
     try {
       const res = await fetch(`${url}/health`);
       if (res.ok) return { url, child, stop: () => stopProcess(child) };
