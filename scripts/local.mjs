@@ -53,8 +53,23 @@ export function prepareLocalState(persistTo) {
   wrangler(["d1", "execute", "DB", "--local", "--command", seed], persistTo);
 }
 
-/** Starts `wrangler dev`; resolves once /health answers. */
-export async function startDev({ port = 8787, persistTo, stdio = "inherit", extraArgs = [] } = {}) {
+/**
+ * Starts `wrangler dev`; resolves once /health answers. Several servers
+ * starting at once (the e2e and browser tests) can race for workerd's
+ * internal sockets ("Address already in use"): such a start is tried again.
+ */
+export async function startDev(options = {}) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startDevOnce(options);
+    } catch (error) {
+      if (attempt >= 4 || !String(error).includes("Address already in use")) throw error;
+      await new Promise((r) => setTimeout(r, 200 + Math.random() * 800));
+    }
+  }
+}
+
+async function startDevOnce({ port = 8787, persistTo, stdio = "inherit", extraArgs = [] }) {
   const persist = persistTo ? ["--persist-to", persistTo] : [];
   const child = spawn(
     process.execPath,
