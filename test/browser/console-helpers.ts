@@ -5,7 +5,8 @@ import { createRequire } from "node:module";
 import { createServer, type Server } from "node:http";
 import type { Page } from "playwright-core";
 import { expect } from "vitest";
-import { artifact, freePort } from "./harness.ts";
+import { freePort } from "../setup/free-port.ts";
+import { artifact } from "./harness.ts";
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 

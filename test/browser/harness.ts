@@ -3,13 +3,13 @@
 // leadflare that can be taken down), and headless Chromium.
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer, request, type Server } from "node:http";
-import { createServer as createNetServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext } from "playwright-core";
 import { DEV, prepareLocalState, projectRoot, startDev } from "../../scripts/local.mjs";
 import { snippet } from "../../src/sdk/snippet.ts";
 import { eventually as waitFor } from "../shared/eventually.ts";
+import { freePort } from "../setup/free-port.ts";
 
 export const ARTIFACTS = join(projectRoot, "test/artifacts");
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -24,16 +24,6 @@ const CHROMIUM_ARGS = [
   "--disable-sync",
 ];
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createNetServer();
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-    probe.on("error", reject);
-  });
-}
 
 /** `vars` override wrangler.toml's [vars] for this server (e.g. ALLOW_PRIVATE_DESTINATIONS for a receiver on 127.0.0.1). */
 export async function startLeadflare(vars: Record<string, string> = {}) {

@@ -2,7 +2,7 @@
 // real @segment/analytics-node client sending 1,000 events for 50 users, and
 // every lead read back through the management API.
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+import { freePort } from "../setup/free-port.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Analytics } from "@segment/analytics-node";
@@ -27,16 +27,6 @@ const DAY_MS = 86_400_000;
 let server: Awaited<ReturnType<typeof startDev>>;
 let stateDir: string;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-    probe.on("error", reject);
-  });
-}
 
 beforeAll(async () => {
   stateDir = mkdtempSync(join(tmpdir(), "leadflare-e2e-"));

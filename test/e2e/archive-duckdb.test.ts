@@ -3,7 +3,7 @@
 // listed and downloaded through the archive routes into a temp dir (keeping
 // their ns=/date= folders), and queried with DuckDB (@duckdb/node-api).
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { freePort } from "../setup/free-port.ts";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
@@ -19,16 +19,6 @@ let server: Awaited<ReturnType<typeof startDev>>;
 let stateDir: string;
 let filesDir: string;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-    probe.on("error", reject);
-  });
-}
 
 beforeAll(async () => {
   stateDir = mkdtempSync(join(tmpdir(), "leadflare-archive-e2e-"));

@@ -1,19 +1,9 @@
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
-import { createServer } from "node:net";
+import { freePort } from "./free-port.ts";
 import type { TestProject } from "vitest/node";
 
 /** A port nothing listens on now (the socket server wants a number up front). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * A real Postgres for the Postgres destination's tests: PGlite (Postgres
