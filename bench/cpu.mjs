@@ -5,13 +5,15 @@
 // closed loops, single events and batches of 100, interleaved rounds.
 import { readFile, readdir, mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { build, start, setupLeadflare, LEADFLARE, OUT_DIR } from "./worker.mjs";
+import { spawn } from "node:child_process";
+import { build, start, setupLeadflare, BENCH_DIR, LEADFLARE, OUT_DIR } from "./worker.mjs";
 import { createClient, runLoad } from "./load.mjs";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
-const LEADS = 1000;
+const SHAPES = (process.env.BENCH_SHAPES ?? "single,batch").split(",").map((s) => s.trim());
+const LEADS = Number(process.env.BENCH_LEADS ?? 1000);
 /**
  * Idle: less than this much CPU per second, for IDLE_SECONDS in a row. Long
  * enough for deferred work to show: a busy lead holds its summary back for up
@@ -20,6 +22,25 @@ const LEADS = 1000;
 const IDLE_CPU_MS_PER_S = 20;
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 20);
 const IDLE_TIMEOUT_S = 180;
+
+/**
+ * BENCH_PERF=1: Linux perf samples workerd (native frames: V8, SQLite, the
+ * RPC and HTTP machinery) from the load's start until idle, into
+ * bench/out/perf-<worker>-<shape>-<round>.data for `perf report -i …`.
+ */
+function recordPerf(pid, label) {
+  const file = path.join(OUT_DIR, `perf-${label}.data`);
+  const child = process.env.BENCH_STRACE
+    ? spawn("strace", ["-c", "-f", "-p", String(pid), "-o", file.replace(/\.data$/, ".strace.txt")], { stdio: "ignore" })
+    : spawn("perf", ["record", "-F", "499", "-g", "-p", String(pid), "-o", file], { stdio: "ignore" });
+  return {
+    stop: () =>
+      new Promise((resolve) => {
+        child.once("exit", resolve);
+        child.kill("SIGINT");
+      }),
+  };
+}
 
 async function workerdPid() {
   for (const entry of await readdir("/proc")) {
@@ -56,12 +77,32 @@ async function cpuUntilIdle(pid) {
   return { cpu: last, settled: false };
 }
 
-const built = await build(LEADFLARE);
-const { mf, url } = await start(LEADFLARE, built);
+// BENCH_CPU_WORKERS=bare-do,leadflare also measures a ceiling of run.mjs the
+// same way (bare-do: one Durable Object write per event and nothing else).
+const CEILINGS = {
+  noop: { name: "noop", config: path.join(BENCH_DIR, "ceilings/noop/wrangler.toml"), durableObjects: false },
+  "bare-do": { name: "bare-do", config: path.join(BENCH_DIR, "ceilings/bare-do/wrangler.toml") },
+};
+const workerNames = (process.env.BENCH_CPU_WORKERS ?? "leadflare").split(",").map((s) => s.trim());
+const rows = [];
+let source;
+for (const name of workerNames) {
+  const worker = name === "leadflare" ? LEADFLARE : CEILINGS[name];
+  if (!worker) throw new Error(`unknown worker ${name}`);
+  const built = await build(worker);
+  if (name === "leadflare") source = built.source;
+  rows.push(...(await measure(name, built, worker)));
+}
+
+async function measure(name, built, worker) {
+const { mf, url } = await start(worker, built);
 const rows = [];
 try {
   const pid = await workerdPid();
-  const { ingestHeaders } = await setupLeadflare(url, mf, { sourceRateLimit: { limit: 1_000_000, periodSeconds: 1 } });
+  const ingestHeaders =
+    name === "leadflare"
+      ? (await setupLeadflare(url, mf, { sourceRateLimit: { limit: 1_000_000, periodSeconds: 1 } })).ingestHeaders
+      : { "content-type": "application/json" };
   const client = createClient(url, CONCURRENCY);
   let seq = 0;
   const track = (lead) => ({ type: "track", userId: `u${lead}`, event: "Viewed Pricing", messageId: `cpu-${seq++}`, properties: { path: "/pricing" } });
@@ -76,12 +117,15 @@ try {
   await runLoad({ client, headers: ingestHeaders, concurrency: CONCURRENCY, durationMs: 3000, minRequests: LEADS, makeRequest: shapes.single });
   await cpuUntilIdle(pid);
   for (let round = 1; round <= ROUNDS; round++) {
-    for (const shape of ["single", "batch"]) {
+    for (const shape of SHAPES) {
+      const perf = process.env.BENCH_PERF || process.env.BENCH_STRACE ? recordPerf(pid, `${name}-${shape}-${round}`) : undefined;
       const cpu0 = await cpuMs(pid);
       const load = await runLoad({ client, headers: ingestHeaders, concurrency: CONCURRENCY, durationMs: SECONDS * 1000, makeRequest: shapes[shape] });
       const cpuInWindow = (await cpuMs(pid)) - cpu0;
       const idle = await cpuUntilIdle(pid);
+      await perf?.stop();
       const row = {
+        worker: name,
         round,
         shape,
         events: load.events,
@@ -102,9 +146,11 @@ try {
 } finally {
   await mf.dispose();
 }
+return rows;
+}
 
-console.log(`all-in CPU per event (workerd utime+stime from load start until idle), ${SECONDS} s per phase, c=${CONCURRENCY}, commit ${built.source.commit}${built.source.dirty ? " (dirty)" : ""}`);
-console.log("| round | shape | req/s | events/s | p99 ms | CPU ms/event in window | CPU ms/event until idle | CPU s after the load |\n| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
-for (const r of rows) console.log(`| ${r.round} | ${r.shape} | ${r.requestsPerSec} | ${r.eventsPerSec} | ${r.p99Ms} | ${r.cpuMsPerEventInWindow.toFixed(3)} | ${r.cpuMsPerEventUntilIdle.toFixed(3)}${r.settled ? "" : " (not idle)"} | ${r.afterLoadCpuS.toFixed(2)} |`);
+console.log(`all-in CPU per event (workerd utime+stime from load start until idle), ${SECONDS} s per phase, c=${CONCURRENCY}, commit ${source?.commit}${source?.dirty ? " (dirty)" : ""}`);
+console.log("| worker | round | shape | req/s | events/s | p99 ms | CPU ms/event in window | CPU ms/event until idle | CPU s after the load |\n| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+for (const r of rows) console.log(`| ${r.worker} | ${r.round} | ${r.shape} | ${r.requestsPerSec} | ${r.eventsPerSec} | ${r.p99Ms} | ${r.cpuMsPerEventInWindow.toFixed(3)} | ${r.cpuMsPerEventUntilIdle.toFixed(3)}${r.settled ? "" : " (not idle)"} | ${r.afterLoadCpuS.toFixed(2)} |`);
 await mkdir(OUT_DIR, { recursive: true });
-await writeFile(path.join(OUT_DIR, "cpu.json"), JSON.stringify({ source: built.source, seconds: SECONDS, concurrency: CONCURRENCY, rows }, null, 2));
+await writeFile(path.join(OUT_DIR, "cpu.json"), JSON.stringify({ source, seconds: SECONDS, concurrency: CONCURRENCY, rows }, null, 2));

@@ -10,6 +10,8 @@ import { LeadStore } from "./lead-store";
 const MAX_HOPS = 16;
 /** How long a lead gathers changes before its alarm sends them on (outbox, and summary when due). */
 const FLUSH_DELAY_MS = 2_000;
+/** Meta key set once the projection has taken the lead's first summary. */
+export const PROJECTED = "projected";
 /** A failed job's retry. */
 export const RETRY_MS = 5_000;
 
@@ -83,12 +85,24 @@ export class LeadCore {
 
   /**
    * When the alarm should next run for a change made at `now`: soon when
-   * the outbox has deliveries to send, else when the summary is due (a
-   * lead that keeps changing sends it at most once per PROJECTION_INTERVAL_SECONDS).
+   * the outbox has deliveries to send, else when the summary is due. A lead
+   * that keeps changing sends it at most once per PROJECTION_INTERVAL_SECONDS;
+   * a lead new to the projection sends it soon, so it shows in lists at
+   * once; a lead already there gathers a burst of changes for an interval
+   * and sends them in one summary, rather than one soon and one an interval
+   * later (most sessions are such bursts; each summary is an alarm run, a
+   * queue message and a D1 row).
    */
   flushAt(now: number): number {
     const soon = now + FLUSH_DELAY_MS;
-    return this.deliveries ? soon : Math.max(soon, this.projectionDueAt);
+    if (this.deliveries) return soon;
+    const gathered = this.store.meta(PROJECTED) === undefined ? 0 : now + this.projectionIntervalMs();
+    return Math.max(soon, this.projectionDueAt, gathered);
+  }
+
+  /** The interval between a busy lead's summaries, jittered (±20%) so leads that got busy together spread out. */
+  projectionIntervalMs(): number {
+    return (Number(this.env().PROJECTION_INTERVAL_SECONDS) * 1000 || 0) * (0.8 + 0.4 * Math.random());
   }
 
   forwardTo(): string | undefined {

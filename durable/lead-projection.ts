@@ -1,15 +1,16 @@
 /**
  * The lead's summary for the D1 projection (lists, leaderboards, stats):
  * sent by the alarm to the lead's projection queue at most once per
- * PROJECTION_INTERVAL_SECONDS while the lead keeps changing, and its removal
- * once the lead is merged away. Nothing is written here: the version is the
+ * PROJECTION_INTERVAL_SECONDS while the lead keeps changing (when, see
+ * LeadCore.flushAt), and its removal once the lead is merged away. One mark
+ * is written, once: that the projection holds the lead. The version is the
  * send time (kept increasing within the activation), which only needs to
  * grow from one summary of a lead to the next (they leave at least a delay
  * apart), and a fresh activation sends once more whether or not it has changed.
  */
 import { firstHourKept } from "../src/leads/hourly";
 import { projectionQueue, type ProjectionMessage } from "../src/queues/projection";
-import type { LeadCore } from "./lead-core";
+import { PROJECTED, type LeadCore } from "./lead-core";
 import type { LeadScores } from "./lead-scores";
 
 const ALARM_SLACK_MS = 250;
@@ -55,14 +56,10 @@ export class LeadProjection {
     }
     await projectionQueue(core.env(), leadId).send(message);
     this.version = version;
-    // Jittered, so leads that got busy together do not all send together again.
-    core.projectionDueAt = Date.now() + this.intervalMs() * (0.8 + 0.4 * Math.random());
+    if (message.kind === "upsert" && store.meta(PROJECTED) === undefined) store.setMeta(PROJECTED, "1");
+    core.projectionDueAt = Date.now() + core.projectionIntervalMs();
     // A change while the send was awaited keeps the mark, for the next alarm.
     if (core.changeGeneration === generation) core.projectionDirty = false;
     else await core.scheduleAlarm(core.flushAt(Date.now()));
-  }
-
-  private intervalMs(): number {
-    return Number(this.core.env().PROJECTION_INTERVAL_SECONDS) * 1000 || 0;
   }
 }
