@@ -38,6 +38,7 @@ export class LeadCore {
   settledGeneration = 0;
 
   private alarmAt: number | null | undefined;
+  private intervalMs: number | undefined;
 
   constructor(
     private readonly ctx: DurableObjectState,
@@ -102,7 +103,8 @@ export class LeadCore {
 
   /** The interval between a busy lead's summaries, jittered (±20%) so leads that got busy together spread out. */
   projectionIntervalMs(): number {
-    return (Number(this.env().PROJECTION_INTERVAL_SECONDS) * 1000 || 0) * (0.8 + 0.4 * Math.random());
+    this.intervalMs ??= Number(this.env().PROJECTION_INTERVAL_SECONDS) * 1000 || 0;
+    return this.intervalMs * (0.8 + 0.4 * Math.random());
   }
 
   forwardTo(): string | undefined {

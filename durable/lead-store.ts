@@ -108,6 +108,7 @@ export class LeadStore {
   // is their only writer, so write-through caches are exact (forgotten when a
   // transaction fails).
   private readonly metaCache = new Map<string, string | undefined>();
+  private metaLoaded = false;
   private identityCache: Identity[] | undefined;
   // Derived from the events table and kept in memory only: counted once per
   // activation, then moved along by each insert (no write per event).
@@ -120,9 +121,11 @@ export class LeadStore {
 
   constructor(private readonly sql: SqlStorage) {}
 
+  /** A meta value; the first read of an activation loads them all (a dozen small rows) in one query. */
   meta(key: string): string | undefined {
-    if (!this.metaCache.has(key)) {
-      this.metaCache.set(key, this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0]?.value);
+    if (!this.metaLoaded) {
+      for (const row of this.sql.exec<{ key: string; value: string }>("SELECT key, value FROM meta")) this.metaCache.set(row.key, row.value);
+      this.metaLoaded = true;
     }
     return this.metaCache.get(key);
   }
@@ -134,6 +137,7 @@ export class LeadStore {
 
   forgetCaches(): void {
     this.metaCache.clear();
+    this.metaLoaded = false;
     this.identityCache = undefined;
     this.forgetEventCaches();
   }

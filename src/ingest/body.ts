@@ -80,9 +80,14 @@ function contentEncodings(header: string | null): Array<DecodeFormat> {
   return formats;
 }
 
-/** The body, refused with 413 as soon as it passes `maxBytes` (a missing or false Content-Length does not help). */
+/**
+ * The body, refused with 413 as soon as it passes `maxBytes` (a missing or
+ * false Content-Length does not help). A body framed by a Content-Length
+ * within the limit (already checked) can be no longer than that: read at once.
+ */
 async function readCapped(request: Request, maxBytes: number): Promise<Uint8Array> {
   if (!request.body) return new Uint8Array();
+  if (request.headers.has("Content-Length") && !request.headers.has("Transfer-Encoding")) return new Uint8Array(await request.arrayBuffer());
   return collect(request.body, maxBytes);
 }
 

@@ -47,7 +47,17 @@ export async function ingestMessages(
   namespace: IngestNamespace,
   items: unknown[],
   defaults: BatchDefaults,
-  { sizesChecked = false, historyMs = LIVE_HISTORY_MS }: { sizesChecked?: boolean; historyMs?: number } = {},
+  {
+    sizesChecked = false,
+    depthChecked = false,
+    historyMs = LIVE_HISTORY_MS,
+  }: {
+    /** Every message is known to be within MAX_MESSAGE_BYTES (the whole body was). */
+    sizesChecked?: boolean;
+    /** Every message is known to nest at most MAX_NESTING_DEPTH levels (readJsonBody checked the body). */
+    depthChecked?: boolean;
+    historyMs?: number;
+  } = {},
 ): Promise<IngestOutcome> {
   const receivedAt = Date.now();
   const rejected: Rejection[] = [];
@@ -57,7 +67,7 @@ export async function ingestMessages(
 
   for (const [index, item] of items.entries()) {
     // Before anything writes the message out: a deep one would overflow the stack there.
-    const tooDeep = pathBeyondDepth(item, MAX_NESTING_DEPTH);
+    const tooDeep = depthChecked ? undefined : pathBeyondDepth(item, MAX_NESTING_DEPTH);
     if (tooDeep) {
       const message = `nested deeper than ${MAX_NESTING_DEPTH} levels of objects and arrays`;
       rejected.push({ index, code: "invalid_message", message: `invalid message: ${describePath(tooDeep)} is ${message}`, details: [{ path: tooDeep.join("."), message }] });

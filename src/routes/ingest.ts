@@ -33,7 +33,7 @@ for (const [type, short] of SINGLE_PATHS) {
     const namespace = await authenticate(c, body);
     if (!isObject(body)) throw new ApiError(400, "invalid_request", "the body must be a JSON object", [{ path: "(body)", message: "expected object" }]);
     // The body was read with the message limit, so its one message is within it.
-    const outcome = await ingestMessages(c.env, namespace, [{ ...body, type }], {}, { sizesChecked: true });
+    const outcome = await ingestMessages(c.env, namespace, [{ ...body, type }], {}, { sizesChecked: true, depthChecked: true });
     announce(c, namespace, outcome);
     if (outcome.unsaved.length > 0) throw notStored(outcome);
     const rejection = outcome.rejected[0];
@@ -65,6 +65,8 @@ for (const path of BATCH_PATHS) {
     }
     const outcome = await ingestMessages(c.env, namespace, envelope.batch, envelope, {
       sizesChecked: bytes <= MAX_MESSAGE_BYTES,
+      // The body was read with two levels above a message's own: each message is within MAX_NESTING_DEPTH.
+      depthChecked: true,
       historyMs: path === "import" ? IMPORT_HISTORY_MS : LIVE_HISTORY_MS,
     });
     announce(c, namespace, outcome);
