@@ -148,7 +148,13 @@ export async function start(worker, { outdir, compatibilityDate, compatibilityFl
       modulesRoot: outdir,
       compatibilityDate,
       compatibilityFlags,
-      durableObjects: worker.durableObjects === false ? {} : durableObjects,
+      // BENCH_KEEP_OBJECTS=1: objects stay in memory between phases. Miniflare
+      // evicts an idle object after 10 s, Cloudflare after 70–140 s, so with
+      // the bench's idle waits every lead is opened again each phase.
+      durableObjects:
+        worker.durableObjects === false
+          ? {}
+          : Object.fromEntries(Object.entries(durableObjects).map(([name, o]) => [name, { ...o, unsafePreventEviction: process.env.BENCH_KEEP_OBJECTS === "1" }])),
       d1Databases: ["DB"],
       r2Buckets,
       queueProducers,
