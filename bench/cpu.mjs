@@ -90,7 +90,7 @@ for (const name of workerNames) {
   const worker = name === "leadflare" ? LEADFLARE : CEILINGS[name];
   if (!worker) throw new Error(`unknown worker ${name}`);
   const built = await build(worker);
-  if (name === "leadflare") source = built.source;
+  source ??= built.source;
   rows.push(...(await measure(name, built, worker)));
 }
 
