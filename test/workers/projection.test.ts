@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { env } from "cloudflare:workers";
+import { runInDurableObject } from "cloudflare:test";
 import { projectionQueue, type ProjectionUpsert } from "../../src/queues/projection";
+import { leadObjectName } from "../../src/ingest/lead-name";
+import { LeadCore, PROJECTED } from "../../durable/lead-core";
 import { api, eventually, newTenant, send } from "./helpers";
 
 const LEADS = 200;
@@ -85,6 +88,40 @@ describe("lead projection", () => {
     const bad = await api(t, "/api/leads?stage=lukewarm&cursor=zzz");
     expect(bad.status).toBe(400);
     expect(bad.body.error.details.map((d: any) => d.path).sort()).toEqual(["cursor", "stage"]);
+  });
+
+  it("sends a new lead's first summary soon, and gathers a known lead's burst of changes for an interval", async () => {
+    const t = await newTenant();
+    await send(t, "/v1/track", { userId: "gather-user", event: "Signup" });
+    await eventually(async () => expect((await api(t, "/api/leads")).body.leads).toHaveLength(1));
+    const lead = env.LEAD.getByName(leadObjectName(t.namespaceId, "userId", "gather-user"));
+    // The projection took the first summary: the lead is marked as known to it.
+    await eventually(async () =>
+      expect(await runInDurableObject(lead, (_instance, state) => state.storage.sql.exec("SELECT value FROM meta WHERE key = ?", PROJECTED).toArray())).toEqual([{ value: "1" }]),
+    );
+    // When the alarm goes for a change, over the lead's own storage with a 60 s interval.
+    const due = await runInDurableObject(lead, (_instance, state) => {
+      const core = new LeadCore(state, () => ({ ...env, PROJECTION_INTERVAL_SECONDS: "60" }));
+      const now = Date.now();
+      core.deliveries = false;
+      const known = core.flushAt(now) - now;
+      core.projectionDueAt = now + 100_000;
+      const afterASend = core.flushAt(now) - now;
+      core.deliveries = true;
+      const delivering = core.flushAt(now) - now;
+      return { known, afterASend, delivering };
+    });
+    const unknown = await runInDurableObject(env.LEAD.getByName(leadObjectName(t.namespaceId, "userId", "gather-never-sent")), (_instance, state) => {
+      const core = new LeadCore(state, () => ({ ...env, PROJECTION_INTERVAL_SECONDS: "60" }));
+      core.deliveries = false;
+      const now = Date.now();
+      return core.flushAt(now) - now;
+    });
+    expect(due.known).toBeGreaterThanOrEqual(48_000); // the interval, ±20%
+    expect(due.known).toBeLessThanOrEqual(72_000);
+    expect(due.afterASend).toBe(100_000); // never sooner than the interval after the last summary
+    expect(due.delivering).toBe(2_000); // deliveries wait for nothing
+    expect(unknown).toBe(2_000); // a lead new to the projection shows in lists at once
   });
 
   it("drops a lead merged into another from the projection", async () => {
