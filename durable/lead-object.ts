@@ -56,7 +56,8 @@ export class LeadObject extends DurableObject<Env> {
     this.scores = new LeadScores(this.core, this.outbox);
     this.merge = new LeadMerge(this.core, this.scores);
     this.projection = new LeadProjection(this.core, this.scores);
-    ctx.blockConcurrencyWhile(async () => migrateLeadSchema(ctx.storage.sql));
+    // Synchronous, so it is done before the object takes any call (no blockConcurrencyWhile needed).
+    migrateLeadSchema(ctx.storage.sql);
   }
 
   /**
