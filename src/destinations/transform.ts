@@ -1,5 +1,5 @@
 import { canonicalEventName } from "../scoring/event-name";
-import { valueAt } from "../scoring/rules";
+import { deleteAt, setAt, unsafeSegment, valueAt } from "../paths/field-path";
 import type { DeliveryItem } from "./types";
 
 /** Per-destination shaping: which events go, renamed properties, masked fields. */
@@ -31,31 +31,14 @@ export function passesFilters(item: DeliveryItem, filters: DestinationFilters): 
   return (allow.length === 0 || allow.includes(name)) && !deny.includes(name);
 }
 
-function setAt(target: Record<string, unknown>, path: string, value: unknown): void {
-  const keys = path.split(".");
-  let current = target;
-  for (const key of keys.slice(0, -1)) {
-    const next = current[key];
-    if (next === null || typeof next !== "object") current[key] = {};
-    current = current[key] as Record<string, unknown>;
-  }
-  current[keys.at(-1)!] = value;
-}
-
-function deleteAt(target: Record<string, unknown>, path: string): void {
-  const keys = path.split(".");
-  const parent = valueAt(target, keys.slice(0, -1).join("."));
-  if (keys.length === 1) delete target[keys[0]!];
-  else if (parent && typeof parent === "object") delete (parent as Record<string, unknown>)[keys.at(-1)!];
-}
-
 /** A copy of the item with mapping and masking applied; the original is untouched. */
 export function shapeItem(item: DeliveryItem, filters: DestinationFilters): DeliveryItem {
   const shaped = structuredClone(item);
   if (shaped.event) {
     for (const [from, to] of Object.entries(filters.mapping ?? {})) {
       const value = valueAt(shaped.event, from);
-      if (value === undefined) continue;
+      // A stored mapping the schema refuses today (one saved before it did) moves nothing.
+      if (value === undefined || unsafeSegment(to) !== undefined) continue;
       deleteAt(shaped.event, from);
       setAt(shaped.event, to, value);
     }

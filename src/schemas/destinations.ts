@@ -1,14 +1,14 @@
 import { z } from "zod";
 import { DESTINATION_TYPES } from "../destinations/registry";
 import { outboundUrl } from "./config-fields";
+import { dotPath, dotPathMap } from "./field-path";
 
-const dotPath = z.string().max(200).regex(/^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/, "must be a dot path like properties.plan");
 
 export const destinationFilters = z
   .object({
     allow: z.array(z.string().min(1).max(200)).max(200).optional(),
     deny: z.array(z.string().min(1).max(200)).max(200).optional(),
-    mapping: z.record(dotPath, dotPath).refine((m) => Object.keys(m).length <= 100, "at most 100 mappings").optional(),
+    mapping: dotPathMap.optional(),
     mask: z.array(dotPath).max(100).optional(),
   })
   .default({});

@@ -4,6 +4,7 @@ import { canonicalEventName } from "../scoring/event-name";
 import { rateLimitSchema } from "../limits/token-bucket";
 import { normalizeKeyword } from "../sources/routing";
 import { PLATFORMS } from "../sources/types";
+import { safeFieldPath } from "./field-path";
 
 /** Namespace names are URL- and log-friendly: `acme-corp`, `default`. */
 export const namespaceName = z
@@ -36,7 +37,7 @@ export const timelineQuery = z.object({
 });
 
 const conditionSchema = z.object({
-  property: z.string().min(1).max(200),
+  property: safeFieldPath(z.string().min(1).max(200)),
   op: z.enum(CONDITION_OPS),
   value: z.union([z.string(), z.number(), z.boolean()]).optional(),
 });

@@ -1,3 +1,4 @@
+import { valueAt } from "../paths/field-path";
 import { DEFAULT_POINTS } from "./points";
 
 /** A namespace's scoring rule: an event (canonical name) is worth `points`, when every condition holds. */
@@ -24,15 +25,6 @@ export interface Condition {
 export interface RuleMatch {
   ruleId: string | null;
   points: number;
-}
-
-export function valueAt(message: unknown, path: string): unknown {
-  let current: unknown = message;
-  for (const key of path.split(".")) {
-    if (current === null || typeof current !== "object") return undefined;
-    current = (current as Record<string, unknown>)[key];
-  }
-  return current;
 }
 
 export function conditionHolds(message: unknown, condition: Condition): boolean {
