@@ -120,3 +120,47 @@ export const URL_FIELDS: Record<DestinationType, readonly string[]> = {
   bigquery: [],
   postgres: ["url"],
 };
+
+/**
+ * Config fields besides the URL fields that say where a destination's secrets
+ * go or whose they are: a region or data center, an account, project or
+ * stream id, the user or key id a secret belongs to, a switch to another
+ * database.
+ */
+const ACCOUNT_FIELDS: Record<DestinationType, readonly string[]> = {
+  webhook: [],
+  slack: [],
+  segment: [],
+  mixpanel: [],
+  attio: [],
+  hubspot: [],
+  posthog: [],
+  amplitude: ["region"],
+  heap: ["region"],
+  customerio: ["region"],
+  ga4: ["measurementId"],
+  intercom: ["region"],
+  pipedrive: [],
+  discord: [],
+  teams: [],
+  sendgrid: [],
+  mailchimp: [],
+  twilio: ["accountSid"],
+  elasticsearch: ["username"],
+  salesforce: ["clientId"],
+  clickhouse: ["user"],
+  kafka: ["apiKey"],
+  redis: [],
+  s3: ["region", "accessKeyId"],
+  bigquery: ["projectId"],
+  postgres: ["hyperdrive"],
+};
+
+/**
+ * The fields a destination's secrets are bound to (see src/secrets/bound.ts):
+ * an update that changes any of them keeps no stored secret; each must be
+ * sent again.
+ */
+export function bindingFields(type: DestinationType): readonly string[] {
+  return [...URL_FIELDS[type], ...ACCOUNT_FIELDS[type]];
+}

@@ -5,10 +5,11 @@ import { requireNamespace } from "../http/auth";
 import { ApiError } from "../http/errors";
 import { parseOrThrow } from "../http/validate";
 import { assertOutboundUrls } from "../outbound/fetch";
-import { automationBody, automationIdParam } from "../schemas/destinations";
+import { automationAction, automationBody, automationIdParam } from "../schemas/destinations";
 import { createAutomation, deleteAutomation, getAutomation, listAutomations, updateAutomation, type Automation, type AutomationInput } from "../db/automations";
 import { getDestination } from "../db/destinations";
-import { keepSecrets, redactSecrets } from "../secrets/write-only";
+import { bindSecrets } from "../secrets/bound";
+import { ACTION_BINDING_FIELDS, ACTION_SECRETS, redactAction } from "../automations/action-secrets";
 
 /** Automation rules: when a lead's stage, score or velocity reaches a mark, run an action (once a day per lead). */
 export const automationRoutes = new Hono<AppEnv>();
@@ -40,18 +41,29 @@ automationRoutes.delete("/:id", async (c) => {
   return c.json({ deleted: id });
 });
 
-/** Secret fields of each action type: the webhook's signing secret, Slack's URL (it is the credential). */
-const ACTION_SECRETS: Record<string, readonly string[]> = { webhook: ["secret"], slack: ["webhookUrl"], destination: [] };
-
-/** An automation as sent; on an update, the action's secrets left out or sent as their hint keep `stored`'s. */
+/**
+ * An automation as sent. On an update of the same action type, the action's
+ * secrets left out or sent as their hint keep `stored`'s, unless the URL they
+ * are bound to changed: then each must be sent again.
+ */
 function readAutomation(env: Env, body: unknown, stored?: Automation): AutomationInput {
   const sent = body as { action?: unknown } | undefined;
   const action = sent?.action as Record<string, unknown> | undefined;
-  const withSecrets =
+  const bound =
     action && typeof action === "object" && stored && stored.action.type === action.type
-      ? { ...sent, action: keepSecrets(action, stored.action as unknown as Record<string, unknown>, ACTION_SECRETS[stored.action.type] ?? []) }
+      ? {
+          ...sent,
+          action: bindSecrets({
+            sent: action,
+            stored: stored.action as unknown as Record<string, unknown>,
+            schema: automationAction,
+            secretFields: ACTION_SECRETS[stored.action.type],
+            bindingFields: ACTION_BINDING_FIELDS[stored.action.type],
+            prefix: "action",
+          }),
+        }
       : body;
-  const input = parseOrThrow(automationBody, withSecrets);
+  const input = parseOrThrow(automationBody, bound);
   if (input.action.type === "webhook") assertOutboundUrls(env, { "action.url": input.action.url });
   if (input.action.type === "slack") assertOutboundUrls(env, { "action.webhookUrl": input.action.webhookUrl });
   return input;
@@ -67,6 +79,5 @@ async function assertOwnDestination(db: D1Database, namespaceId: string, input: 
 }
 
 function show(automation: Automation) {
-  const action = redactSecrets(automation.action as unknown as Record<string, unknown>, ACTION_SECRETS[automation.action.type] ?? []);
-  return { ...automation, action, createdAt: new Date(automation.createdAt).toISOString() };
+  return { ...automation, action: redactAction(automation.action), createdAt: new Date(automation.createdAt).toISOString() };
 }

@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { jsonBody } from "../http/json-body";
 import type { AppEnv } from "../http/app-env";
 import { requireNamespace } from "../http/auth";
-import { ApiError, validationError } from "../http/errors";
+import { ApiError } from "../http/errors";
 import { parseOrThrow } from "../http/validate";
 import { deliveriesQuery, destinationBody, destinationIdParam } from "../schemas/destinations";
 import {
@@ -14,9 +14,9 @@ import {
   type Destination,
   type DestinationInput,
 } from "../db/destinations";
-import { DESTINATIONS, redactConfig, URL_FIELDS } from "../destinations/registry";
+import { bindingFields, DESTINATIONS, redactConfig, URL_FIELDS } from "../destinations/registry";
 import { assertOutboundUrls } from "../outbound/fetch";
-import { keepSecrets } from "../secrets/write-only";
+import { bindSecrets } from "../secrets/bound";
 import { deliverWithRetries } from "../destinations/deliver";
 import { clearDeliveries, deliveryCounts, listDeliveries, replayDeadLetters } from "../destinations/log";
 import type { DeliveryItem } from "../destinations/types";
@@ -96,14 +96,22 @@ destinationRoutes.post("/:id/replay", async (c) => {
   return c.json({ replaying: await replayDeadLetters(c.env, destination) }, 202);
 });
 
-/** A destination as sent; on an update, secrets left out or sent as their hint keep `stored`'s values. */
+/**
+ * A destination as sent. On an update of the same type, secrets left out or
+ * sent as their hint keep `stored`'s values, unless a field they are bound to
+ * (its URL, region, account…) changed: then each must be sent again.
+ */
 function readDestination(env: Env, body: unknown, stored?: Destination): DestinationInput {
   const input = parseOrThrow(destinationBody, body);
   const module = DESTINATIONS[input.type];
-  const sent = keepSecrets(input.config, stored?.type === input.type ? stored.config : undefined, module.secretFields);
-  const config = module.config.safeParse(sent);
-  if (!config.success) throw validationError(config.error, "request", "config");
-  const values = config.data as Record<string, unknown>;
+  const values = bindSecrets<Record<string, unknown>>({
+    sent: input.config,
+    stored: stored?.type === input.type ? stored.config : undefined,
+    schema: module.config,
+    secretFields: module.secretFields,
+    bindingFields: bindingFields(input.type),
+    prefix: "config",
+  });
   assertOutboundUrls(env, Object.fromEntries(URL_FIELDS[input.type].map((field) => [`config.${field}`, values[field] as string | undefined])));
   return { ...input, config: values };
 }

@@ -35,7 +35,7 @@ const trigger = z.discriminatedUnion("type", [
   z.object({ type: z.literal("velocity_reaches"), velocity: z.number().min(0).max(10) }),
 ]);
 
-const action = z.discriminatedUnion("type", [
+export const automationAction = z.discriminatedUnion("type", [
   z.object({ type: z.literal("webhook"), url: outboundUrl, secret: z.string().min(16).max(1000).optional() }),
   z.object({ type: z.literal("slack"), webhookUrl: outboundUrl }),
   z.object({ type: z.literal("destination"), destinationId: z.uuid() }),
@@ -44,7 +44,7 @@ const action = z.discriminatedUnion("type", [
 export const automationBody = z.object({
   name: z.string().trim().min(1).max(100),
   trigger,
-  action,
+  action: automationAction,
   enabled: z.boolean().default(true),
 });
 

@@ -13,7 +13,7 @@ export function secretHint(value: string): string {
 
 const LEGACY_MARKER = "[secret]";
 
-function isHintOf(sent: unknown, stored: unknown): boolean {
+export function isHintOf(sent: unknown, stored: unknown): boolean {
   return typeof stored === "string" && (sent === secretHint(stored) || sent === LEGACY_MARKER);
 }
 

@@ -13,6 +13,7 @@ import { listProjectedLeads, namespaceStats } from "../../db/projection";
 import { changeScoring, listRules } from "../../db/scoring";
 import { startRescore } from "../../routes/scoring";
 import { createAutomation, listAutomations, type Automation } from "../../db/automations";
+import { redactAction } from "../../automations/action-secrets";
 import { automationBody } from "../../schemas/destinations";
 import { assertOutboundUrls } from "../../outbound/fetch";
 import { MAX_MESSAGE_BYTES } from "../../schemas/segment";
@@ -125,9 +126,14 @@ leadScoringCompat.post("/api/automations", async (c) => {
   return c.json(seedAutomation(created)[0], 201);
 });
 
-/** Automations made natively with other triggers have no seed shape and are left out of the seed's list. */
+/**
+ * Automations made natively with other triggers have no seed shape and are
+ * left out of the seed's list. A Slack URL is the credential: shown as its
+ * hint, like every secret in every answer.
+ */
 function seedAutomation(automation: Automation) {
-  const { trigger, action } = automation;
+  const { trigger } = automation;
+  const action = redactAction(automation.action) as { type: string; url?: string; webhookUrl?: string };
   if (trigger.type !== "stage_becomes" || action.type === "destination") return [];
   return [
     {
