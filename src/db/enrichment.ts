@@ -114,16 +114,28 @@ export async function readStats(db: D1Database) {
   return drizzle(db).select().from(enrichmentStats).orderBy(enrichmentStats.provider).all();
 }
 
+export interface OrgLookup {
+  /** The organisation had asked about this email before. */
+  askedBefore: boolean;
+  /** When its current answer was fetched for it: now on its first lookup or one that asked a provider, else its earlier time. */
+  answeredAt: number;
+}
+
 /**
- * Records one lookup by an organisation; true when it had asked about this
- * email before (only then does it hear that the answer was cached).
+ * Records one lookup by an organisation. `fresh`: a provider was asked for
+ * this call (not the cache), so the organisation's answer is as of `now`.
  */
-export async function recordOrgLookup(db: D1Database, orgId: string, email: string, now: number): Promise<boolean> {
+export async function recordOrgLookup(db: D1Database, orgId: string, email: string, now: number, fresh: boolean): Promise<OrgLookup> {
   const inserted = await db
-    .prepare("INSERT INTO org_enrichment_lookups (org_id, email, first_at) VALUES (?1, ?2, ?3) ON CONFLICT (org_id, email) DO NOTHING RETURNING email")
+    .prepare("INSERT INTO org_enrichment_lookups (org_id, email, first_at, answered_at) VALUES (?1, ?2, ?3, ?3) ON CONFLICT (org_id, email) DO NOTHING RETURNING email")
     .bind(orgId, email, now)
     .first();
-  return inserted === null;
+  if (inserted !== null) return { askedBefore: false, answeredAt: now };
+  const row = await (fresh
+    ? db.prepare("UPDATE org_enrichment_lookups SET answered_at = ?3 WHERE org_id = ?1 AND email = ?2 RETURNING answered_at AS answeredAt").bind(orgId, email, now)
+    : db.prepare("SELECT coalesce(answered_at, first_at) AS answeredAt FROM org_enrichment_lookups WHERE org_id = ?1 AND email = ?2").bind(orgId, email)
+  ).first<{ answeredAt: number }>();
+  return { askedBefore: true, answeredAt: row?.answeredAt ?? now };
 }
 
 export async function addOrgStats(db: D1Database, orgId: string, hit: boolean): Promise<void> {

@@ -358,6 +358,8 @@ export const orgEnrichmentLookups = sqliteTable(
     orgId: text("org_id").notNull(),
     email: text("email").notNull(),
     firstAt: integer("first_at").notNull(),
+    /** When this organisation's current answer was fetched for it: its first lookup, or its last that asked a provider (null: first_at). */
+    answeredAt: integer("answered_at"),
   },
   (table) => [primaryKey({ columns: [table.orgId, table.email] }), index("org_enrichment_lookups_email_idx").on(table.email)],
 );

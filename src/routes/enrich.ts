@@ -6,8 +6,9 @@ import { isAdminToken } from "../http/auth";
 import { ApiError } from "../http/errors";
 import { parseOrThrow } from "../http/validate";
 import { enrichBody } from "../schemas/lead-service";
-import { EnrichmentBusy, enrichEmail } from "../enrichment/enrich";
-import { addOrgStats, readOrgStats, readStats, recordOrgLookup } from "../db/enrichment";
+import { EnrichmentBusy } from "../enrichment/enrich";
+import { enrichForOrg } from "../enrichment/org-answer";
+import { readOrgStats, readStats } from "../db/enrichment";
 import { PROVIDER_CHAIN } from "../enrichment/chain";
 
 /**
@@ -21,11 +22,7 @@ export const enrichRoutes = new Hono<AppEnv>();
 enrichRoutes.post("/", requireOrg, async (c) => {
   const { email } = parseOrThrow(enrichBody, await jsonBody(c));
   try {
-    const found = await enrichEmail(c.env, email);
-    const askedBefore = await recordOrgLookup(c.env.DB, c.var.org.id, found.email, Date.now());
-    const cached = found.cached && askedBefore;
-    await addOrgStats(c.env.DB, c.var.org.id, cached);
-    return c.json({ ...found, cached });
+    return c.json(await enrichForOrg(c.env, c.var.org.id, email));
   } catch (error) {
     if (error instanceof EnrichmentBusy) {
       c.header("Retry-After", "5");

@@ -13,7 +13,8 @@ import { secretsEqual } from "../../http/crypto";
 import { findOrg } from "../../db/orgs";
 import { acknowledgeLead, claimNext, pushLeads, servedLeads } from "../../db/buffer";
 import { readCursor, writeCursor } from "../../db/cursors";
-import { EnrichmentBusy, enrichEmail } from "../../enrichment/enrich";
+import { EnrichmentBusy } from "../../enrichment/enrich";
+import { enrichForOrg } from "../../enrichment/org-answer";
 import { bufferPushBody, cursorBody, cursorParam, enrichBody, idempotencyKey, servedLeadsQuery } from "../../schemas/lead-service";
 import { compatAuth, parseSeed, seedBody, seedErrors } from "../shared";
 import { seedBufferedLead, seedEnrichment, seedServedLead } from "./shapes";
@@ -77,7 +78,7 @@ leadServiceCompat.post("/buffer/next", async (c) => {
 leadServiceCompat.post("/enrich", async (c) => {
   const { email } = await seedBody(c, enrichBody);
   try {
-    return c.json(seedEnrichment(await enrichEmail(c.env, email)));
+    return c.json(seedEnrichment(await enrichForOrg(c.env, c.var.org.id, email)));
   } catch (error) {
     if (error instanceof EnrichmentBusy) {
       c.header("Retry-After", "5");

@@ -1,0 +1,1 @@
+ALTER TABLE `org_enrichment_lookups` ADD `answered_at` integer;
