@@ -15,7 +15,7 @@ const config = z
     url: z
       .url({ protocol: /^postgres(ql)?$/ })
       .max(2048)
-      .refine((url) => new URL(url).password === "", "must not hold the password: put it in `password`")
+      .refine((url) => !URL.canParse(url) || new URL(url).password === "", "must not hold the password: put it in `password`")
       .optional(),
     password: headerSecret.optional(),
     schema: identifier.default("public"),

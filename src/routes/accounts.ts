@@ -30,8 +30,11 @@ accountRoutes.get("/:id", async (c) => {
   return c.json({ account: show(account) });
 });
 
+/** Ownership first: another tenant's account reads as missing, whatever its state. */
 accountRoutes.delete("/:id", async (c) => {
   const { id } = parseOrThrow(accountIdParam, c.req.param(), "account id");
+  const account = await getAccount(c.env.DB, id);
+  if (!account || account.namespaceId !== c.var.namespace.id) throw new ApiError(404, "not_found", `no connected account ${id}`);
   if ((await busyAccounts(c.env.DB, [id])).length > 0) throw new ApiError(409, "sync_running", `account ${id} is being synced; cancel the job first`);
   if (!(await deleteAccount(c.env.DB, c.var.namespace.id, id))) throw new ApiError(404, "not_found", `no connected account ${id}`);
   return c.json({ deleted: id });

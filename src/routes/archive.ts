@@ -51,7 +51,7 @@ archiveRoutes.get("/files", async (c) => {
 });
 
 archiveRoutes.get("/files/*", async (c) => {
-  const key = decodeURIComponent(new URL(c.req.url).pathname.replace(/^.*?\/api\/archive\/files\//, ""));
+  const key = decodedKey(new URL(c.req.url).pathname.replace(/^.*?\/api\/archive\/files\//, ""));
   const parsed = parseKey(key);
   if (!parsed) throw new ApiError(400, "invalid_request", "invalid key: not an archive file key (ns=<namespace>/date=YYYY-MM-DD/<file>)", [{ path: "key", message: "not an archive file key" }]);
   // The same answer as a missing file: another tenant's keys are not confirmed to exist.
@@ -67,3 +67,12 @@ archiveRoutes.get("/files/*", async (c) => {
     },
   });
 });
+
+/** The key as sent in the path; a malformed percent-encoding (`%E0%A4%A`) is a 400 naming it. */
+function decodedKey(encoded: string): string {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    throw new ApiError(400, "invalid_request", "invalid key: not a valid percent-encoded path", [{ path: "key", message: "holds a malformed percent-encoding" }]);
+  }
+}
