@@ -30,13 +30,16 @@ const LOOKUP_BODY_LIMIT = 256 * 1024;
 /** Pipedrive answers `{"success": false, …}` on errors; a 2xx must say `success: true`. */
 const succeeded = (status: number, body: string) => status >= 200 && status < 300 && /"success"\s*:\s*true/.test(body);
 
+/** The tenant names the keys: built as own properties (a key named `__proto__` is a field, not the prototype). */
 function fieldValues(lead: LeadSnapshot, fields: PipedriveConfig["fields"]): Record<string, string | number> {
-  const values: Record<string, string | number> = { [fields.score]: lead.score };
-  if (fields.stage) values[fields.stage] = lead.stage;
-  if (fields.grade) values[fields.grade] = lead.grade;
-  if (fields.icpScore) values[fields.icpScore] = lead.icpScore;
-  if (fields.behaviourScore) values[fields.behaviourScore] = lead.behaviourScore;
-  return values;
+  const pairs: [string | undefined, string | number][] = [
+    [fields.score, lead.score],
+    [fields.stage, lead.stage],
+    [fields.grade, lead.grade],
+    [fields.icpScore, lead.icpScore],
+    [fields.behaviourScore, lead.behaviourScore],
+  ];
+  return Object.fromEntries(pairs.filter((pair): pair is [string, string | number] => pair[0] !== undefined && pair[0] !== ""));
 }
 
 const personIds = new RecordIds();
