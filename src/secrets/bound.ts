@@ -28,7 +28,10 @@ export function bindSecrets<T>({ sent, stored, schema, secretFields, bindingFiel
   if (!kept.success) throw validationError(kept.error, "request", prefix);
   if (!stored) return kept.data;
   const values = kept.data as Record<string, unknown>;
-  const moved = bindingFields.filter((field) => JSON.stringify(values[field] ?? null) !== JSON.stringify(stored[field] ?? null));
+  // The stored config with today's defaults, so a field added since it was saved does not read as moved.
+  const before = schema.safeParse(stored);
+  const was = (before.success ? before.data : stored) as Record<string, unknown>;
+  const moved = bindingFields.filter((field) => JSON.stringify(values[field] ?? null) !== JSON.stringify(was[field] ?? null));
   if (moved.length === 0) return kept.data;
 
   const because = `${moved.map((field) => `${prefix}.${field}`).join(", ")} changed`;

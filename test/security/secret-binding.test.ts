@@ -9,6 +9,8 @@
  * dropped. With the binding fields unchanged, secrets left out are kept.
  */
 import { afterEach, describe, expect, it } from "vitest";
+import { env } from "cloudflare:workers";
+import { DESTINATION_CONFIG, seal } from "../../src/db/sealed";
 import { DESTINATION_TYPES, DESTINATIONS, bindingFields, type DestinationType } from "../../src/destinations/registry";
 import { secretHint } from "../../src/secrets/write-only";
 import { FakeService, installFakes } from "../fakes/fake-service";
@@ -88,6 +90,18 @@ describe("secrets bound to where they go", () => {
       for (const secret of secrets) expect(again.body.destination.config[secret]).toEqual(hintOf(config[secret]));
       expect((await put(config)).status).toBe(200);
     }
+  });
+
+  it("a config stored before a binding field existed keeps its secrets when that field is left at its default", async () => {
+    const t = await newTenant("bind");
+    const config = { url: "postgres://app@a.fake:5432/analytics", password: "pg-aaaaaaaaaaaa-2727" };
+    const created = await apiSend(t, "POST", "/api/destinations", { name: "pg", type: "postgres", config });
+    const id = created.body.destination.id;
+    // As saved before `hyperdrive` (and its default) existed.
+    await env.DB.prepare("UPDATE destinations SET config = ? WHERE id = ?").bind(await seal(DESTINATION_CONFIG, id, JSON.stringify(config)), id).run();
+    const updated = await apiSend(t, "PUT", `/api/destinations/${id}`, { name: "pg", type: "postgres", config: { url: config.url, table: "other_table" } });
+    expect(updated.status, JSON.stringify(updated.body)).toBe(200);
+    expect(updated.body.destination.config).toMatchObject({ password: secretHint(config.password), hyperdrive: false, table: "other_table" });
   });
 
   it("a webhook moved to another host without its secrets sends no credential there", async () => {
