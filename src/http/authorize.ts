@@ -23,6 +23,8 @@ import {
   webhookSourceFor,
 } from "./credentials";
 import { readJsonBody } from "../ingest/body";
+import { namespaceForApiKey } from "../db/tenants";
+import { orgForKey } from "../db/orgs";
 
 export const authorize = createMiddleware<AppEnv>(async (c, next) => {
   // CORS preflights carry no credentials; the CORS middleware before this one answers them.
@@ -87,7 +89,14 @@ async function admitToken(c: Context<AppEnv>, { rule, params }: PolicyMatch): Pr
     c.set("credential", "org-key");
     return;
   }
+  // A valid credential of a kind this route does not take is forbidden, not unknown.
+  if (await isKnownToken(c, token)) throw new ApiError(403, "forbidden", `this route needs ${describe(allow)}`);
   throw new ApiError(401, "unauthorized", `unknown key: this route needs ${describe(allow)}`);
+}
+
+async function isKnownToken(c: Context<AppEnv>, token: string): Promise<boolean> {
+  if (isAdminToken(c.env, token)) return true;
+  return (await namespaceForApiKey(c.env.DB, token)) !== null || (await orgForKey(c.env.DB, token)) !== null;
 }
 
 const LABELS: Record<Credential, string> = {

@@ -219,7 +219,9 @@ describe("credentials the policy does not name for a surface", () => {
     const { org } = keys;
     const headers = { "X-API-Key": org.apiKey, "X-Org-Id": org.clerkOrgId, "X-App-Id": org.appId };
     for (const path of ["/compat/lead-scoring/api/leads", "/compat/cairo/api/namespaces", "/api/leads"]) {
-      expect((await call(path, { headers })).status, path).toBe(401);
+      const res = await call(path, { headers });
+      expect(res.status, path).toBe(403);
+      expect(((await res.json()) as any).error.code, path).toBe("forbidden");
     }
   });
 
