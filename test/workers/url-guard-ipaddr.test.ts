@@ -162,7 +162,8 @@ describe("URL guard against ipaddr.js's classification", () => {
   ])("IPv6 %s carrying every kind of IPv4 address: judged as the IPv4 address", (_name, prefix, bits) => {
     const [first] = ipaddr.parseCIDR(`${prefix}/${bits}`);
     const prefixBytes = first.toByteArray();
-    const ipv4s = specialRanges(ipaddr.IPv4).flatMap(([, blocks]) => blocks.flatMap((block) => addressesIn(block, 4, next)));
+    const special = specialRanges(ipaddr.IPv4).flatMap(([, blocks]) => blocks.flatMap((block) => addressesIn(block, 4, next)));
+    const ipv4s = [...special, ...addressesIn([ipaddr.parse("0.0.0.0"), 0], 32, next)];
     const addresses = ipv4s.map((v4) => {
       const bytes = [...prefixBytes];
       bytes.splice(prefix === "2002::" ? 2 : 12, 4, ...v4);
