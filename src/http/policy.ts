@@ -119,7 +119,8 @@ const management: Table = [
   ["GET /api/scoring-rules", NAMESPACE_READ],
   ["GET /api/scoring-rules/rescore-status", NAMESPACE_READ],
   ["POST /api/scoring-rules", NAMESPACE_WRITE],
-  ["POST /api/scoring-rules/preview", NAMESPACE_WRITE],
+  // A preview saves nothing: a read key may ask what a rule change would do.
+  ["POST /api/scoring-rules/preview", NAMESPACE_READ],
   ["PUT /api/scoring-rules/:id", NAMESPACE_WRITE],
   ["DELETE /api/scoring-rules/:id", NAMESPACE_WRITE],
   ["GET /api/icp-table", NAMESPACE_READ],
