@@ -10,7 +10,7 @@ import type { BodyLimits } from "../ingest/body";
 import { MAX_NESTING_DEPTH } from "../ingest/nesting";
 import { MAX_BATCH_BYTES, MAX_MESSAGE_BYTES } from "../schemas/segment";
 import type { Platform } from "../sources/types";
-import { compilePattern, matchPattern, moreSpecific, type RoutePattern } from "./route-pattern";
+import { compilePattern, matchPattern, moreSpecific, splitPath, type RoutePattern } from "./route-pattern";
 
 /**
  * - `public`: no credential (one that is presented must still be valid).
@@ -272,9 +272,10 @@ export interface PolicyMatch {
 /** The rule for a request, the most specific where several match; undefined when none does. HEAD is GET's. */
 export function policyFor(method: string, path: string): PolicyMatch | undefined {
   const rules = byMethod.get(method === "HEAD" ? "GET" : method) ?? [];
+  const parts = splitPath(path);
   let best: (CompiledRule & { params: Record<string, string> }) | undefined;
   for (const candidate of rules) {
-    const params = matchPattern(candidate.pattern, path);
+    const params = matchPattern(candidate.pattern, parts);
     if (params && (!best || moreSpecific(candidate.pattern, best.pattern) < 0)) best = { ...candidate, params };
   }
   return best && { rule: best.rule, params: best.params };

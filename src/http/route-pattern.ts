@@ -21,8 +21,9 @@ export function compilePattern(pattern: string): RoutePattern {
 }
 
 /** The path's parameters when it matches, else undefined. `*` matches the rest of the path (also nothing). */
-export function matchPattern(route: RoutePattern, path: string): Record<string, string> | undefined {
-  const parts = splitPath(path);
+export function matchPattern(route: RoutePattern, path: string | readonly string[]): Record<string, string> | undefined {
+  const parts = typeof path === "string" ? splitPath(path) : path;
+  if (route.segments.length > parts.length + 1) return undefined;
   const params: Record<string, string> = Object.create(null);
   for (const [index, segment] of route.segments.entries()) {
     if (segment.kind === "rest") return params;
@@ -52,6 +53,6 @@ export function moreSpecific(a: RoutePattern, b: RoutePattern): number {
   return 0;
 }
 
-function splitPath(path: string): string[] {
+export function splitPath(path: string): string[] {
   return path.split("/").filter((part) => part !== "");
 }
