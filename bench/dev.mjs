@@ -3,6 +3,7 @@
 // Each variant starts a server, sends single events then batches of 100 with
 // a closed-loop client made of Node's global fetch (what a user's script
 // would use), and stops it. See bench/README.md, "What `npm start` serves".
+import { readdirSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -69,6 +70,33 @@ function freePort() {
   });
 }
 
+const TICK_MS = 10; // USER_HZ is 100 on Linux
+
+/**
+ * CPU time (ms) used so far by `rootPid`'s process tree (the root itself only
+ * when `withRoot`): the servers' own work, which on this shared machine is a
+ * steadier figure than requests per second.
+ */
+function treeCpuMs(rootPid, withRoot) {
+  const stats = new Map();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const fields = readFileSync(`/proc/${entry}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
+      stats.set(Number(entry), { ppid: Number(fields[1]), cpu: Number(fields[11]) + Number(fields[12]) });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const inTree = (pid) => {
+    for (let p = pid; p > 1; p = stats.get(p)?.ppid ?? 0) if (p === rootPid) return pid !== rootPid || withRoot;
+    return false;
+  };
+  let ticks = 0;
+  for (const [pid, { cpu }] of stats) if (inTree(pid)) ticks += cpu;
+  return ticks * TICK_MS;
+}
+
 const devHeaders = { authorization: `Basic ${Buffer.from(`${DEV.writeKey}:`).toString("base64")}` };
 
 /** `wrangler dev` exactly as `npm start` runs it, state in `stateDir` (on disk unless it is a tmpfs), plus `extraArgs`. */
@@ -80,7 +108,7 @@ function wranglerDev(name, stateDir, extraArgs = []) {
       const persistTo = await mkdtemp(path.join(stateDir, "leadflare-bench-dev-"));
       prepareLocalState(persistTo);
       const server = await startDev({ port: await freePort(), persistTo, stdio: "ignore", extraArgs });
-      return { url: server.url, headers: devHeaders, stop: async () => (server.stop(), await rm(persistTo, { recursive: true, force: true })) };
+      return { url: server.url, headers: devHeaders, cpuMs: () => treeCpuMs(server.child.pid, true), stop: async () => (server.stop(), await rm(persistTo, { recursive: true, force: true })) };
     },
   };
 }
@@ -91,7 +119,8 @@ const miniflareDirect = {
     const built = await build(LEADFLARE);
     const { mf, url } = await start(LEADFLARE, built);
     const headers = (await setupLeadflare(url, mf, { sourceRateLimit: { limit: 1_000_000, periodSeconds: 1 } })).ingestHeaders;
-    return { url: url.replace(/\/$/, ""), headers, stop: () => mf.dispose() };
+    // workerd is this process's child; this process itself is the client.
+    return { url: url.replace(/\/$/, ""), headers, cpuMs: () => treeCpuMs(process.pid, false), stop: () => mf.dispose() };
   },
 };
 
@@ -112,9 +141,11 @@ for (const [index, variant] of VARIANTS.entries()) {
   try {
     for (const [workload, makeRequest] of Object.entries(WORKLOADS)) {
       await load(server.url, server.headers, makeRequest, WARMUP_SECONDS * 1000);
+      const cpuBefore = server.cpuMs();
       const figures = await load(server.url, server.headers, makeRequest, SECONDS * 1000);
-      results.push({ variant: variant.name, workload, ...figures });
-      console.log(`${variant.name} · ${workload}: ${figures.requestsPerSec.toFixed(0)} req/s, ${figures.eventsPerSec.toFixed(0)} events/s, p50 ${figures.p50Ms.toFixed(0)} ms, p99 ${figures.p99Ms.toFixed(0)} ms, ${figures.errors} errors`);
+      const cpuMsPerEvent = (server.cpuMs() - cpuBefore) / Math.max(1, figures.eventsPerSec * SECONDS);
+      results.push({ variant: variant.name, workload, ...figures, cpuMsPerEvent });
+      console.log(`${variant.name} · ${workload}: ${figures.requestsPerSec.toFixed(0)} req/s, ${figures.eventsPerSec.toFixed(0)} events/s, p50 ${figures.p50Ms.toFixed(0)} ms, p99 ${figures.p99Ms.toFixed(0)} ms, server CPU ${cpuMsPerEvent.toFixed(3)} ms/event, ${figures.errors} errors`);
     }
   } finally {
     await server.stop();
@@ -123,8 +154,10 @@ for (const [index, variant] of VARIANTS.entries()) {
 
 const floor = Object.fromEntries(results.filter((r) => r.variant === miniflareDirect.name).map((r) => [r.workload, r]));
 console.log(`\n${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}; client: Node ${process.version} global fetch, c=${CONCURRENCY}, ${SECONDS} s after ${WARMUP_SECONDS} s warm-up`);
-console.log("| server | workload | events/s | × Miniflare direct | p50 ms | p99 ms |\n|---|---|---|---|---|---|");
+console.log("| server | workload | events/s | × Miniflare direct | p50 ms | p99 ms | server CPU ms/event | × Miniflare direct |\n|---|---|---|---|---|---|---|---|");
 for (const r of results) {
-  const ratio = floor[r.workload] ? (r.eventsPerSec / floor[r.workload].eventsPerSec).toFixed(2) : "–";
-  console.log(`| ${r.variant} | ${r.workload} | ${r.eventsPerSec.toFixed(0)} | ${ratio} | ${r.p50Ms.toFixed(0)} | ${r.p99Ms.toFixed(0)} |`);
+  const base = floor[r.workload];
+  const rate = base ? (r.eventsPerSec / base.eventsPerSec).toFixed(2) : "–";
+  const cpu = base ? (r.cpuMsPerEvent / base.cpuMsPerEvent).toFixed(2) : "–";
+  console.log(`| ${r.variant} | ${r.workload} | ${r.eventsPerSec.toFixed(0)} | ${rate} | ${r.p50Ms.toFixed(0)} | ${r.p99Ms.toFixed(0)} | ${r.cpuMsPerEvent.toFixed(3)} | ${cpu} |`);
 }
