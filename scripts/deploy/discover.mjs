@@ -37,6 +37,9 @@ export function whoami(run, env = process.env) {
     );
   }
   const account = chosen ? (accounts.find((a) => a.id === chosen) ?? { id: chosen, name: chosen }) : accounts[0];
+  if (!account) {
+    throw new DeployStop("this login lists no Cloudflare account.", "Set CLOUDFLARE_ACCOUNT_ID to the account to deploy to, then rerun.");
+  }
   return { email: info.email, account };
 }
 

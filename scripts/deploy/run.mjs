@@ -58,7 +58,14 @@ async function deploy({ projectRoot, argv, env = process.env, log }) {
   const config = readConfig(join(projectRoot, "wrangler.toml"));
   const run = (args, extra = {}) => runWrangler(args, { cwd: projectRoot, env, ...extra });
 
-  const identity = whoami(run, env);
+  let identity;
+  try {
+    identity = whoami(run, env);
+  } catch (error) {
+    // Workers Builds' token may not read user details; it always names the account.
+    if (!(ci && error instanceof DeployStop && env.CLOUDFLARE_ACCOUNT_ID)) throw error;
+    identity = { account: { id: env.CLOUDFLARE_ACCOUNT_ID, name: env.CLOUDFLARE_ACCOUNT_ID } };
+  }
   log(`Cloudflare account: ${identity.account.name} (${identity.account.id})${identity.email ? `, as ${identity.email}` : ""}`);
   const path = statePath(projectRoot, identity.account.id, config.worker, env);
   const state = loadState(path);
