@@ -81,7 +81,7 @@ class FakeWorker {
   }
 }
 
-let dir: string;
+let dir = "";
 const worker = new FakeWorker();
 
 beforeAll(() => worker.start());
@@ -89,7 +89,8 @@ afterAll(() => new Promise((resolve) => worker.server.close(resolve)));
 afterEach(() => {
   worker.calls = [];
   worker.failApiKeys = 0;
-  rmSync(dir, { recursive: true, force: true });
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  dir = "";
 });
 
 function newAccount(overrides: Partial<Account> = {}): string {
@@ -307,6 +308,45 @@ describe("npm run deploy", () => {
     expect(out).not.toContain(secrets.ADMIN_TOKEN!);
     expect(out).not.toContain(secrets.SECRETS_KEY!);
     expect(worker.calls).toEqual([]);
+  });
+});
+
+describe("the plan (pure)", () => {
+  const config = describeConfig(toml);
+  const everything = {
+    worker: { exists: true, secrets: ["ADMIN_TOKEN", "SECRETS_KEY"] },
+    queues: allQueues,
+    d1: [databaseName],
+    r2: [bucketName],
+  };
+  const nothing = { worker: { exists: false, secrets: [] }, queues: [], d1: [], r2: [] };
+
+  it("for a deployment that has everything: migrations, then the code, nothing else", () => {
+    const plan = planDeploy(config, everything);
+    expect(plan.blockers).toEqual([]);
+    expect(plan.steps.map((s) => s.kind)).toEqual(["migrate", "deploy"]);
+    expect(plan.steps[1]!.secrets).toEqual([]);
+  });
+
+  it("for a new account: every create first, then migrations, then the code with both secrets, then the first namespace", () => {
+    const kinds = planDeploy(config, nothing).steps.map((s) => s.kind);
+    const lastCreate = kinds.findLastIndex((k) => k.startsWith("create-"));
+    expect(kinds.filter((k) => k === "create-queue")).toHaveLength(allQueues.length);
+    expect(kinds.indexOf("migrate")).toBe(lastCreate + 1);
+    expect(kinds.slice(lastCreate + 1)).toEqual(["migrate", "deploy", "bootstrap"]);
+    expect(planDeploy(config, nothing).steps.find((s) => s.kind === "deploy")!.secrets).toEqual(["ADMIN_TOKEN", "SECRETS_KEY"]);
+  });
+
+  it("a first namespace still pending from a failed run is made even though the secrets now exist; never in CI", () => {
+    expect(planDeploy(config, everything, { bootstrap: { pending: true } }).steps.map((s) => s.kind)).toContain("bootstrap");
+    expect(planDeploy(config, everything, { bootstrap: { pending: true, done: true } }).steps.map((s) => s.kind)).not.toContain("bootstrap");
+    expect(planDeploy(config, nothing, {}, { ci: true }).steps.map((s) => s.kind)).not.toContain("bootstrap");
+  });
+
+  it("resources an earlier run from here created are not 'taken'", () => {
+    const partial = { ...nothing, queues: ["leadflare-jobs"] };
+    expect(planDeploy(config, partial).blockers).toHaveLength(1);
+    expect(planDeploy(config, partial, { created: { queues: ["leadflare-jobs"] } }).blockers).toEqual([]);
   });
 });
 
