@@ -6,6 +6,7 @@ export interface DeployConfig {
   durableObjects: { binding: string; className: string }[];
   assets?: { binding?: string; directory: string };
   vars: string[];
+  hyperdrive: { binding: string; id?: string }[];
   unknown: string[];
 }
 export const KNOWN_BINDING_KINDS: string[];

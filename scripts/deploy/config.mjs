@@ -13,7 +13,7 @@ const SETTINGS = new Set([
 ]);
 
 /** Binding kinds a deploy knows how to satisfy; anything else stops the plan (see planDeploy). */
-export const KNOWN_BINDING_KINDS = ["d1_databases", "r2_buckets", "queues", "durable_objects", "assets", "vars"];
+export const KNOWN_BINDING_KINDS = ["d1_databases", "r2_buckets", "queues", "durable_objects", "assets", "vars", "hyperdrive"];
 
 /**
  * @param {Record<string, any>} toml parsed wrangler.toml
@@ -25,6 +25,7 @@ export const KNOWN_BINDING_KINDS = ["d1_databases", "r2_buckets", "queues", "dur
  *   durableObjects: { binding: string, className: string }[],
  *   assets?: { binding?: string, directory: string },
  *   vars: string[],
+ *   hyperdrive: { binding: string, id?: string }[],
  *   unknown: string[],
  * }}
  */
@@ -62,8 +63,10 @@ export function describeConfig(toml) {
   const durableObjects = (toml.durable_objects?.bindings ?? []).map((d) => ({ binding: d.name, className: d.class_name }));
   const assets = toml.assets ? { binding: toml.assets.binding, directory: toml.assets.directory } : undefined;
   const vars = Object.keys(toml.vars ?? {});
+  // Hyperdrive (the Postgres destination, README): made by hand with its connection string; the id names it.
+  const hyperdrive = (toml.hyperdrive ?? []).map((h) => ({ binding: h.binding, id: h.id }));
   const unknown = Object.keys(toml).filter((key) => !SETTINGS.has(key) && !KNOWN_BINDING_KINDS.includes(key));
-  return { worker: toml.name, d1, r2, queues: [...queues.values()], durableObjects, assets, vars, unknown };
+  return { worker: toml.name, d1, r2, queues: [...queues.values()], durableObjects, assets, vars, hyperdrive, unknown };
 }
 
 export function readConfig(path) {

@@ -90,6 +90,10 @@ export function planDeploy(config, existing, state = {}, options = {}) {
   const missingSecrets = REQUIRED_SECRETS.filter((s) => !existing.worker.secrets.includes(s));
   for (const d of config.durableObjects) bindings.push({ binding: d.binding, kind: "durable-object", resource: d.className, action: "deploy" });
   if (config.assets?.binding) bindings.push({ binding: config.assets.binding, kind: "assets", resource: config.assets.directory, action: "deploy" });
+  for (const h of config.hyperdrive) {
+    if (h.id) bindings.push({ binding: h.binding, kind: "hyperdrive", resource: h.id, action: "exists" });
+    else blockers.push(`the Hyperdrive binding ${h.binding} has no id: create it with \`npx wrangler hyperdrive create <name> --connection-string=…\` (README, Postgres setup) and put the id it prints in wrangler.toml`);
+  }
   for (const v of config.vars) bindings.push({ binding: v, kind: "var", resource: "wrangler.toml [vars]", action: "deploy" });
   for (const s of REQUIRED_SECRETS) bindings.push({ binding: s, kind: "secret", resource: "wrangler secret", action: missingSecrets.includes(s) ? "generate" : "exists" });
   for (const s of OPTIONAL_SECRETS) {

@@ -107,7 +107,7 @@ async function deploy({ projectRoot, argv, env = process.env, log }) {
     } else if (step.kind === "deploy") {
       url = deployWorker({ step, state, save, run, ci, log }) ?? url;
     } else if (step.kind === "bootstrap") {
-      await bootstrap({ step, state, save, url, env, log, path });
+      await bootstrap({ step, state, save, url, env, log });
     }
     log(`  ✓ done`);
   }
@@ -147,7 +147,7 @@ function deployWorker({ step, state, save, run, ci, log }) {
   }
 }
 
-async function bootstrap({ step, state, save, url, env, log, path }) {
+async function bootstrap({ step, state, save, url, env, log }) {
   const adminToken = state.pendingSecrets.ADMIN_TOKEN ?? env.ADMIN_TOKEN;
   if (!adminToken) throw new DeployStop("the first namespace needs the admin token, which this checkout no longer has.", "Set ADMIN_TOKEN in the environment to the Worker's admin token and rerun, or create the namespace by hand (README, Deploy).");
   if (!url) throw new DeployStop("the Worker's URL is unknown, so its first namespace cannot be created.", "Rerun with `npm run deploy -- --url https://<your Worker's host>`.");
@@ -183,5 +183,4 @@ async function bootstrap({ step, state, save, url, env, log, path }) {
   state.pendingSecrets = {};
   state.bootstrap = { done: true, namespace: step.name };
   save();
-  void path;
 }

@@ -1,7 +1,7 @@
 // What earlier runs from this checkout did on an account: resources they
 // created, secrets they generated but have not shown yet, and how far the
 // first namespace got. Kept in .wrangler/deploy/ (gitignored), mode 0600.
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 /** LEADFLARE_DEPLOY_STATE_DIR moves it (the tests keep each run's account apart). */
@@ -19,8 +19,4 @@ export function saveState(path, state) {
   mkdirSync(join(path, ".."), { recursive: true });
   writeFileSync(path, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
   chmodSync(path, 0o600);
-}
-
-export function removeFile(path) {
-  rmSync(path, { force: true });
 }

@@ -146,6 +146,12 @@ function deploy(file: string, args: string[] = [], env: Record<string, string> =
   });
 }
 
+const everythingExists = () => ({
+  worker: { exists: true, secrets: ["ADMIN_TOKEN", "SECRETS_KEY"] },
+  queues: allQueues,
+  d1: [databaseName],
+  r2: [bucketName],
+});
 const expectedResources = [...allQueues.map((q) => `queue ${q}`), `d1 ${databaseName}`, `r2 ${bucketName}`].sort();
 const creates = (calls: string[]) => calls.filter((c) => / create /.test(` ${c} `));
 
@@ -268,6 +274,10 @@ describe("npm run deploy", () => {
     // A binding kind added without a deploy step stops the plan (and so `npm run deploy` and this test).
     const withKv = describeConfig({ ...toml, kv_namespaces: [{ binding: "CACHE" }] });
     expect(planDeploy(withKv, { worker: { exists: false, secrets: [] }, queues: [], d1: [], r2: [] }).blockers.join()).toContain("kv_namespaces");
+    // README's Postgres setup adds a Hyperdrive binding by id: it exists, nothing to make.
+    const withHyperdrive = planDeploy(describeConfig({ ...toml, hyperdrive: [{ binding: "HYPERDRIVE", id: "h1" }] }), everythingExists());
+    expect(withHyperdrive.blockers).toEqual([]);
+    expect(withHyperdrive.bindings).toContainEqual({ binding: "HYPERDRIVE", kind: "hyperdrive", resource: "h1", action: "exists" });
   });
 
   it("stops with what to do when wrangler is not logged in", async () => {
