@@ -2,13 +2,15 @@
 // local state (what `npm start` gives a new user): every block that talks to
 // the local server and names no placeholder (`<id>`, `…`) runs in README
 // order, each curl must answer below 400. $ADMIN_TOKEN and $API_KEY are the
-// local ones README says to export.
+// local ones README says to export. The second part runs deploy's first-namespace
+// step against the same real Worker.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bootstrapNamespace } from "../../scripts/deploy/bootstrap.mjs";
 import { DEV, prepareLocalState, startDev } from "../../scripts/local.mjs";
 import { freePort } from "../setup/free-port.ts";
 
@@ -72,5 +74,37 @@ describe("README examples", () => {
     const app = await fetch(`${server.url}/app/`);
     expect(app.status).toBe(200);
     expect(await app.text()).toContain("<html");
+  });
+});
+
+// `npm run deploy`'s last step speaks to the deployed Worker's admin API; here
+// it runs against the real Worker (wrangler dev), and the keys it prints work.
+describe("deploy's first namespace, against the real Worker", () => {
+  it("creates the namespace, a write key and an API key that ingest and read; a rerun with the saved progress makes nothing new", async () => {
+    const saved: Record<string, unknown>[] = [];
+    const progress = await bootstrapNamespace({
+      url: server.url,
+      adminToken: DEV.adminToken,
+      namespace: "first-deploy",
+      progress: {},
+      save: (p) => saved.push({ ...p }),
+      attempts: 1,
+    });
+    expect(saved.map((p) => Object.keys(p).sort())).toEqual([["namespaceCreated"], ["namespaceCreated", "writeKey"], ["apiKey", "namespaceCreated", "writeKey"]]);
+
+    const track = await fetch(`${server.url}/v1/track`, {
+      method: "POST",
+      headers: { Authorization: `Basic ${btoa(`${progress.writeKey}:`)}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ userId: "first-deploy-user", event: "Signup" }),
+    });
+    expect(track.status).toBe(200);
+    const lead = await fetch(`${server.url}/api/leads/lookup?userId=first-deploy-user`, { headers: { Authorization: `Bearer ${progress.apiKey}` } });
+    expect(lead.status).toBe(200);
+    expect(((await lead.json()) as { lead: { eventCount: number } }).lead.eventCount).toBe(1);
+
+    const again = await bootstrapNamespace({ url: server.url, adminToken: DEV.adminToken, namespace: "first-deploy", progress, save: () => {}, attempts: 1 });
+    expect(again).toEqual(progress);
+    const sources = await fetch(`${server.url}/api/namespaces/first-deploy/sources`, { headers: { Authorization: `Bearer ${DEV.adminToken}` } });
+    expect(((await sources.json()) as { sources: unknown[] }).sources).toHaveLength(1);
   });
 });

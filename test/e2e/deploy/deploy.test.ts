@@ -14,7 +14,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { describeConfig } from "../../../scripts/deploy/config.mjs";
 import { planDeploy } from "../../../scripts/deploy/plan.mjs";
 import { newSecretsKey } from "../../../scripts/deploy/secrets.mjs";
-import { parseBucketList, parseDeployUrl, parseQueueList } from "../../../scripts/deploy/wrangler.mjs";
+import { explainFailure, parseBucketList, parseDeployUrl, parseQueueList } from "../../../scripts/deploy/wrangler.mjs";
 
 const root = fileURLToPath(new URL("../../..", import.meta.url));
 const fakeWrangler = fileURLToPath(new URL("./fake-wrangler.mjs", import.meta.url));
@@ -382,6 +382,13 @@ describe("reading wrangler's output", () => {
     const out = "Uploaded leadflare (4.1 sec)\nDeployed leadflare triggers (1.2 sec)\n  https://leadflare.ada.workers.dev\n  schedule: */15 * * * *\n  Producer for leadflare-jobs\n";
     expect(parseDeployUrl(out)).toBe("https://leadflare.ada.workers.dev");
     expect(parseDeployUrl("Deployed leadflare triggers\n  leads.example.com (custom domain)\n")).toBeUndefined();
+  });
+
+  it("a failure's output becomes what to do", () => {
+    expect(explainFailure("✘ [ERROR] Not logged in.\nYou are not authenticated. Please run `wrangler login`.")).toContain("npx wrangler login");
+    expect(explainFailure("Queue leadflare-jobs already has a consumer [code: 11004]")).toContain("already used on this account");
+    expect(explainFailure("fetch failed: getaddrinfo ENOTFOUND api.cloudflare.com")).toContain("rerun `npm run deploy` when online");
+    expect(explainFailure("something else entirely")).toContain("rerun `npm run deploy`");
   });
 
   it("a new SECRETS_KEY is one key id and 32 random bytes", () => {
