@@ -81,6 +81,12 @@ export function explainFailure(output) {
   if (o.includes("already has a consumer") || o.includes("already taken") || o.includes("already exists") || o.includes("[code: 11009]") || o.includes("[code: 10004]")) {
     return "a name in wrangler.toml is already used on this account by something else (a queue with another Worker as its consumer, a bucket or database of the same name). Rename it in wrangler.toml or remove the other resource, then rerun `npm run deploy`.";
   }
+  if (o.includes("enable r2") || o.includes("[code: 10042]")) {
+    return "R2 is not enabled on this account yet: enable it once in the dashboard (R2 Object Storage), then rerun `npm run deploy`.";
+  }
+  if (o.includes("paid plan") || o.includes("workers paid")) {
+    return "this account's plan does not include a product leadflare uses (see wrangler's message above): change the plan in the dashboard (Workers & Pages → Plans), then rerun `npm run deploy`.";
+  }
   if (o.includes("workers.dev subdomain") || o.includes("register a workers.dev")) {
     return "the account has no workers.dev subdomain yet: open the dashboard's Workers & Pages once (it offers one), then rerun `npm run deploy`.";
   }

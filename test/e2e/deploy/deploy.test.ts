@@ -388,6 +388,7 @@ describe("reading wrangler's output", () => {
     expect(explainFailure("✘ [ERROR] Not logged in.\nYou are not authenticated. Please run `wrangler login`.")).toContain("npx wrangler login");
     expect(explainFailure("Queue leadflare-jobs already has a consumer [code: 11004]")).toContain("already used on this account");
     expect(explainFailure("fetch failed: getaddrinfo ENOTFOUND api.cloudflare.com")).toContain("rerun `npm run deploy` when online");
+    expect(explainFailure("Please enable R2 through the Cloudflare Dashboard. [code: 10042]")).toContain("R2 is not enabled");
     expect(explainFailure("something else entirely")).toContain("rerun `npm run deploy`");
   });
 
