@@ -114,6 +114,12 @@ async function deploy({ projectRoot, argv, env = process.env, log }) {
 
   log(`\nleadflare is deployed${url ? ` at ${url}` : ""}.`);
   if (url) log(`  console   ${url}/app/`);
+  // A secret generated for an existing deployment (no first namespace to print it with): shown once here.
+  for (const [name, value] of Object.entries(state.pendingSecrets)) log(`  ${name} was not set; it is now ${value}   (shown once: keep a copy)`);
+  if (Object.keys(state.pendingSecrets).length > 0) {
+    state.pendingSecrets = {};
+    save();
+  }
   if (ci && plan.steps.some((s) => s.kind === "deploy" && s.secrets.length > 0)) {
     log(`  ${plan.steps.find((s) => s.kind === "deploy").secrets.join(" and ")} were generated and are not shown in build logs: set your own with \`npx wrangler secret put ADMIN_TOKEN\` to sign in.`);
   }

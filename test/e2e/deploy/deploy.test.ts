@@ -216,6 +216,10 @@ describe("npm run deploy", () => {
     // Not a first deploy (the admin token was the owner's): no namespace is made, and no token printed.
     expect(worker.calls).toEqual([]);
     expect(out).not.toContain("the-owners-token");
+    // The generated key is shown once, then not kept on disk.
+    const key = after.workers[toml.name]!.secrets.SECRETS_KEY!;
+    expect(out).toContain(`SECRETS_KEY was not set; it is now ${key}`);
+    expect(readFileSync(join(dir, "state", `acc1-${toml.name}.json`), "utf8")).not.toContain(key);
   });
 
   it("a failure midway stops with what to do, and a rerun resumes: every resource made once, the keys made once", async () => {
