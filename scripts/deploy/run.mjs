@@ -10,7 +10,7 @@ import { DeployStop, discover, whoami } from "./discover.mjs";
 import { formatPlan, planDeploy } from "./plan.mjs";
 import { GENERATORS } from "./secrets.mjs";
 import { loadState, saveState, statePath } from "./state.mjs";
-import { explainFailure, parseDeployUrl, runWrangler } from "./wrangler.mjs";
+import { explainFailure, parseDeployUrl, runWrangler, streamWrangler } from "./wrangler.mjs";
 
 export function parseArgs(argv) {
   const options = { dryRun: false, adopt: false, namespace: "default", url: undefined };
@@ -56,7 +56,8 @@ async function deploy({ projectRoot, argv, env = process.env, log }) {
   if (options.help) return log(USAGE);
   const ci = env.WORKERS_CI === "1" || (env.CI !== undefined && env.CI !== "" && env.CI !== "false");
   const config = readConfig(join(projectRoot, "wrangler.toml"));
-  const run = (args, extra = {}) => runWrangler(args, { cwd: projectRoot, env, ...extra });
+  const run = (args) => runWrangler(args, { cwd: projectRoot, env });
+  const stream = (args) => streamWrangler(args, { cwd: projectRoot, env });
 
   let identity;
   try {
@@ -102,10 +103,10 @@ async function deploy({ projectRoot, argv, env = process.env, log }) {
       if (r.ok && !state.created[list].includes(step.name)) state.created[list].push(step.name);
       save();
     } else if (step.kind === "migrate") {
-      const r = run(step.args, { echo: true });
-      if (!r.ok) throw new DeployStop(`${step.label} failed; the new code was not deployed.`, explainFailure(r.output), r.output);
+      const r = await stream(step.args);
+      if (!r.ok) throw new DeployStop(`${step.label} failed; the new code was not deployed.`, explainFailure(r.output));
     } else if (step.kind === "deploy") {
-      url = deployWorker({ step, state, save, run, ci, log }) ?? url;
+      url = (await deployWorker({ step, state, save, stream, ci, log })) ?? url;
     } else if (step.kind === "bootstrap") {
       await bootstrap({ step, state, save, url, env, log });
     }
@@ -125,7 +126,7 @@ async function deploy({ projectRoot, argv, env = process.env, log }) {
   }
 }
 
-function deployWorker({ step, state, save, run, ci, log }) {
+async function deployWorker({ step, state, save, stream, ci, log }) {
   const args = [...step.args];
   let dir;
   if (step.secrets.length > 0) {
@@ -143,8 +144,8 @@ function deployWorker({ step, state, save, run, ci, log }) {
     args.push("--secrets-file", file);
   }
   try {
-    const r = run(args, { echo: true });
-    if (!r.ok) throw new DeployStop(`${step.label} failed.`, explainFailure(r.output), r.output);
+    const r = await stream(args);
+    if (!r.ok) throw new DeployStop(`${step.label} failed.`, explainFailure(r.output));
     const url = parseDeployUrl(r.output);
     if (!url) log("  ! wrangler printed no URL for the Worker (routes or custom domains only?): pass --url to name it.");
     return url;

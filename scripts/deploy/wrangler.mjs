@@ -1,6 +1,6 @@
 // Running wrangler, and reading what it prints. The parsers and the failure
 // explanations are pure; `runWrangler` is the only I/O.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 
@@ -18,7 +18,7 @@ export function wranglerCommand(env = process.env) {
  * and never writes provisioned ids back into wrangler.toml).
  * @returns {{ ok: boolean, status: number | null, stdout: string, stderr: string, output: string }}
  */
-export function runWrangler(args, { cwd, env = process.env, echo = false } = {}) {
+export function runWrangler(args, { cwd, env = process.env } = {}) {
   const { command, prefix } = wranglerCommand(env);
   const result = spawnSync(command, [...prefix, ...args], {
     cwd,
@@ -29,8 +29,31 @@ export function runWrangler(args, { cwd, env = process.env, echo = false } = {})
   });
   const stdout = result.stdout ?? "";
   const stderr = result.stderr ?? (result.error ? String(result.error) : "");
-  if (echo) process.stdout.write(indent(stdout + stderr));
   return { ok: result.status === 0, status: result.status, stdout, stderr, output: `${stdout}\n${stderr}` };
+}
+
+/** Like runWrangler, but wrangler's output is shown (indented) as it comes: uploads and migrations take a while. */
+export function streamWrangler(args, { cwd, env = process.env, write = (text) => process.stdout.write(text) } = {}) {
+  const { command, prefix } = wranglerCommand(env);
+  return new Promise((resolve) => {
+    const child = spawn(command, [...prefix, ...args], {
+      cwd,
+      env: { ...env, WRANGLER_SEND_METRICS: "false", NO_UPDATE_NOTIFIER: "1", FORCE_COLOR: "0" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => {
+      stdout += chunk;
+      write(indent(String(chunk)));
+    });
+    child.stderr.on("data", (chunk) => {
+      stderr += chunk;
+      write(indent(String(chunk)));
+    });
+    child.on("error", (error) => (stderr += String(error)));
+    child.on("close", (status) => resolve({ ok: status === 0, status, stdout, stderr, output: `${stdout}\n${stderr}` }));
+  });
 }
 
 const indent = (text) => text.replace(/^(?=.)/gm, "     ");
