@@ -110,7 +110,7 @@ export function explainFailure(output) {
   if (o.includes("paid plan") || o.includes("workers paid")) {
     return "this account's plan does not include a product leadflare uses (see wrangler's message above): change the plan in the dashboard (Workers & Pages → Plans), then rerun `npm run deploy`.";
   }
-  if (o.includes("workers.dev subdomain") || o.includes("register a workers.dev")) {
+  if (o.includes("workers.dev subdomain") || o.includes("workers.dev` subdomain") || o.includes("register a subdomain")) {
     return "the account has no workers.dev subdomain yet: open the dashboard's Workers & Pages once (it offers one), then rerun `npm run deploy`.";
   }
   if (o.includes("fetch failed") || o.includes("enotfound") || o.includes("eai_again") || o.includes("econnrefused") || o.includes("etimedout")) {
