@@ -41,6 +41,8 @@ app.use("/api/*", managementCors);
 app.use("*", authorize);
 
 app.get("/health", (c) => c.json({ status: "ok" }));
+// The front door: the console (it asks for a key; the API is under /v1 and /api).
+app.get("/", (c) => c.redirect("/app/", 302));
 app.route("/v1", ingestRoutes);
 app.route("/api/namespaces", adminRoutes);
 // Before leadRoutes: /overview and /export.csv are not lead ids.

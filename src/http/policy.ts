@@ -74,6 +74,8 @@ const ingest: Table = [
 ];
 
 const open: Table = [
+  // The front door: redirects to the console.
+  ["GET /", PUBLIC],
   ["GET /health", PUBLIC],
   ["GET /sdk.js", PUBLIC],
   ["GET /sdk/:file", PUBLIC],

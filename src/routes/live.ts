@@ -7,9 +7,10 @@ import { parseOrThrow } from "../http/validate";
 import { liveFilterSchema } from "../live/filter";
 import { listenerJoined } from "../live/publish";
 import { FILTER_HEADER, KEY_HEADER, KEY_VALID_UNTIL_HEADER, PROTOCOL_HEADER } from "../../durable/live-object";
+import { queryObject } from "../schemas/query";
 
 /** `?event=<name>` (repeatable) and `?lead=<lead id>`. */
-const liveQuery = z.object({
+const liveQuery = queryObject({
   event: z.array(z.string()).optional(),
   lead: z.string().optional(),
 });

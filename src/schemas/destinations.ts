@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { DESTINATION_TYPES } from "../destinations/registry";
 import { outboundUrl } from "./config-fields";
+import { queryObject } from "./query";
 
 const dotPath = z.string().max(200).regex(/^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/, "must be a dot path like properties.plan");
 
@@ -24,7 +25,7 @@ export const destinationBody = z.object({
 
 export const destinationIdParam = z.object({ id: z.uuid("must be a destination id") });
 
-export const deliveriesQuery = z.object({
+export const deliveriesQuery = queryObject({
   status: z.enum(["pending", "retrying", "delivered", "dead"]).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
