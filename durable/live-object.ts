@@ -14,13 +14,25 @@ import type { LiveNotice } from "../src/live/notices";
 /** Headers the Worker's /api/live route sets on the upgrade it forwards here. */
 export const FILTER_HEADER = "X-Live-Filter";
 export const PROTOCOL_HEADER = "X-Live-Protocol";
+/** The API key that opened the socket, and when that key stops working (a rotated key's grace end), if it does. */
+export const KEY_HEADER = "X-Live-Key";
+export const KEY_VALID_UNTIL_HEADER = "X-Live-Key-Valid-Until";
+
+/** The close code of a socket whose key was revoked or whose grace ended (4000–4999 are the application's). */
+export const KEY_ENDED_CLOSE_CODE = 4001;
 
 /** What each socket carries across hibernation. */
 interface Attachment {
   filter: LiveFilter;
   /** When it connected (ms since the epoch). */
   since: number;
+  /** The API key it was opened with (unset for the admin token). */
+  keyId?: string;
+  /** When that key stops working: the socket is closed then. */
+  validUntil?: number;
 }
+
+const keyTag = (keyId: string) => `key:${keyId}`;
 
 export class LiveObject extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
@@ -33,9 +45,12 @@ export class LiveObject extends DurableObject<Env> {
   override async fetch(request: Request): Promise<Response> {
     if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") return new Response("expected a WebSocket upgrade", { status: 426 });
     const filter = liveFilterSchema.parse(JSON.parse(request.headers.get(FILTER_HEADER) ?? "{}"));
+    const keyId = request.headers.get(KEY_HEADER) ?? undefined;
+    const validUntil = Number(request.headers.get(KEY_VALID_UNTIL_HEADER)) || undefined;
     const { 0: client, 1: server } = new WebSocketPair();
-    this.ctx.acceptWebSocket(server);
-    server.serializeAttachment({ filter, since: Date.now() } satisfies Attachment);
+    this.ctx.acceptWebSocket(server, keyId ? [keyTag(keyId)] : []);
+    server.serializeAttachment({ filter, since: Date.now(), keyId, validUntil } satisfies Attachment);
+    if (validUntil) await this.closeExpiredLater(validUntil);
     server.send(JSON.stringify({ kind: "subscribed", filter }));
     const protocol = request.headers.get(PROTOCOL_HEADER);
     return new Response(null, { status: 101, webSocket: client, headers: protocol ? { "Sec-WebSocket-Protocol": protocol } : {} });
@@ -77,9 +92,46 @@ export class LiveObject extends DurableObject<Env> {
       );
       return;
     }
-    const { since } = (socket.deserializeAttachment() ?? { since: 0 }) as Attachment;
-    socket.serializeAttachment({ filter: parsed.data, since } satisfies Attachment);
+    const attachment = (socket.deserializeAttachment() ?? { since: 0 }) as Attachment;
+    socket.serializeAttachment({ ...attachment, filter: parsed.data } satisfies Attachment);
     socket.send(JSON.stringify({ kind: "subscribed", filter: parsed.data }));
+  }
+
+  /**
+   * An API key stopped working: revoked (`validUntil` null) closes its
+   * sockets now; rotated closes the sockets opened before `rotatedAt` (with
+   * the old secret) when its grace ends.
+   */
+  async keyEnded(keyId: string, change: { validUntil: number | null; rotatedAt?: number }): Promise<void> {
+    const sockets = this.ctx.getWebSockets(keyTag(keyId));
+    if (change.validUntil === null) {
+      for (const socket of sockets) closeForKey(socket, "the API key was revoked");
+      return;
+    }
+    for (const socket of sockets) {
+      const attachment = socket.deserializeAttachment() as Attachment;
+      if (attachment.since > (change.rotatedAt ?? Date.now()) || (attachment.validUntil ?? Infinity) <= change.validUntil) continue;
+      socket.serializeAttachment({ ...attachment, validUntil: change.validUntil } satisfies Attachment);
+    }
+    await this.closeExpiredLater(change.validUntil);
+  }
+
+  /** Closes the sockets whose key's grace has ended, and wakes again for the next. */
+  override async alarm(): Promise<void> {
+    const now = Date.now();
+    let next = Infinity;
+    for (const socket of this.ctx.getWebSockets()) {
+      const { validUntil } = (socket.deserializeAttachment() ?? {}) as Partial<Attachment>;
+      if (validUntil === undefined) continue;
+      if (validUntil <= now) closeForKey(socket, "the API key's grace period after a rotation ended");
+      else next = Math.min(next, validUntil);
+    }
+    if (next !== Infinity) await this.ctx.storage.setAlarm(next);
+  }
+
+  private async closeExpiredLater(at: number): Promise<void> {
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
   }
 
   override async webSocketClose(socket: WebSocket, code: number, reason: string): Promise<void> {
@@ -89,5 +141,14 @@ export class LiveObject extends DurableObject<Env> {
     } catch {
       // already closed
     }
+  }
+}
+
+function closeForKey(socket: WebSocket, reason: string): void {
+  try {
+    socket.send(JSON.stringify({ kind: "closed", reason }));
+    socket.close(KEY_ENDED_CLOSE_CODE, reason);
+  } catch {
+    // already closed
   }
 }

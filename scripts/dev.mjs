@@ -7,8 +7,10 @@ console.log("Applying D1 migrations and seeding the development namespace…");
 prepareLocalState();
 const { url, child } = await startDev({ port });
 console.log(`
-  leadflare is running at ${url}
+  leadflare is running. Open the console: ${url}/app/
+  (sign in with the API key ${DEV.apiKey}, or the admin token and namespace ${DEV.namespace})
 
+  API          ${url}   (/v1 ingest, /api management; ${url}/ opens the console too)
   namespace    ${DEV.namespace}
   write key    ${DEV.writeKey}     (Segment clients: writeKey; or HTTP Basic user)
   API key      ${DEV.apiKey}       (Authorization: Bearer … on /api)

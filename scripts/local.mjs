@@ -20,7 +20,10 @@ export const DEV = {
   org: { key: "dev-org-key", clerkOrgId: "org_dev", appId: "dev-app" },
 };
 
-const quietEnv = { ...process.env, WRANGLER_SEND_METRICS: "false", NO_UPDATE_NOTIFIER: "1", FORCE_COLOR: "0" };
+// CLOUDFLARE_CF_FETCH_ENABLED=false: miniflare would fetch a sample `request.cf`
+// from workers.cloudflare.com at start-up (leadflare reads none of it), which
+// offline printed a DNS stack trace (getaddrinfo ENOTFOUND) and waited 3 s.
+const quietEnv = { ...process.env, WRANGLER_SEND_METRICS: "false", NO_UPDATE_NOTIFIER: "1", FORCE_COLOR: "0", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
 
 function wrangler(args, persistTo) {
   const persist = persistTo ? ["--persist-to", persistTo] : [];

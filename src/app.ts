@@ -28,6 +28,8 @@ import { leadScoringCompat } from "./compat/lead-scoring/routes";
 import { leadServiceCompat } from "./compat/lead-service/routes";
 import { cairoCompat } from "./compat/cairo/routes";
 import { archiveRoutes } from "./routes/archive";
+import { authorize } from "./http/authorize";
+import { seedErrors } from "./compat/shared";
 
 export const app = new Hono<AppEnv>();
 
@@ -35,8 +37,12 @@ app.use("*", securityHeaders);
 app.use("/v1/*", ingestCors);
 app.use("/webhooks/*", ingestCors);
 app.use("/api/*", managementCors);
+// Who may call each route: src/http/policy.ts, for every surface below.
+app.use("*", authorize);
 
 app.get("/health", (c) => c.json({ status: "ok" }));
+// The front door: the console (it asks for a key; the API is under /v1 and /api).
+app.get("/", (c) => c.redirect("/app/", 302));
 app.route("/v1", ingestRoutes);
 app.route("/api/namespaces", adminRoutes);
 // Before leadRoutes: /overview and /export.csv are not lead ids.
@@ -70,7 +76,11 @@ app.route("/compat/cairo", cairoCompat);
 
 app.notFound((c) => errorResponse(c, new ApiError(404, "not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)));
 
+// Cairo's answers keep its `success: false` beside the error, also when the authorize step refuses the call.
+const cairoErrors = seedErrors("success-flag");
+
 app.onError((error, c) => {
+  if (new URL(c.req.url).pathname.startsWith("/compat/cairo/")) return cairoErrors(error, c);
   if (error instanceof ApiError) return errorResponse(c, error);
   console.error("unhandled error", error);
   return errorResponse(c, new ApiError(500, "internal_error", "something went wrong on our side; retry the call"));

@@ -1,68 +1,16 @@
 /**
- * What every seed adapter shares: auth by a namespace API key or an org key
- * (as `Authorization: Bearer` or the seeds' `X-API-Key`), the seeds' error
- * shapes, body reading, and a hand-off to the core's ingest pipeline.
+ * What every seed adapter shares: the namespace a caller acts on, the seeds'
+ * error shapes, body reading, and a hand-off to the core's ingest pipeline.
+ * Who may call each seed route is declared in src/http/policy.ts, like every other route.
  */
-import type { Context, ErrorHandler, MiddlewareHandler } from "hono";
-import { createMiddleware } from "hono/factory";
+import type { Context, ErrorHandler } from "hono";
 import type { z } from "zod";
 import type { AppEnv } from "../http/app-env";
 import { ApiError, validationError } from "../http/errors";
-import { enforceRateLimit } from "../http/rate-limit";
-import { findNamespaceById, findNamespaceByName, namespaceForApiKey, type IngestNamespace, type Namespace } from "../db/tenants";
-import { secretsEqual } from "../http/crypto";
-import { orgForKey } from "../db/orgs";
+import { findNamespaceByName, type IngestNamespace, type Namespace } from "../db/tenants";
 import { scoringVersion } from "../db/scoring";
 import { readJsonBody } from "../ingest/body";
 import { ingestMessages, type IngestOutcome } from "../ingest/pipeline";
-
-function presentedKey(c: Context<AppEnv>): string {
-  const header = c.req.header("X-API-Key");
-  if (header) return header.trim();
-  const bearer = c.req.header("Authorization")?.match(/^Bearer\s+(\S+)$/i);
-  if (bearer) return bearer[1]!;
-  throw new ApiError(401, "unauthorized", "an API key is required: X-API-Key: <key> or Authorization: Bearer <key>");
-}
-
-/**
- * A namespace API key acts on its namespace; an org key (lead service) on
- * its org's namespace, and also sets `c.var.org`. Either spends its key's
- * rate limit, like the native API.
- */
-export const compatAuth: MiddlewareHandler<AppEnv> = createMiddleware<AppEnv>(async (c, next) => {
-  const key = presentedKey(c);
-  const namespace = await namespaceForApiKey(c.env.DB, key);
-  if (namespace) {
-    await enforceRateLimit(c, { kind: "api-key", id: namespace.apiKeyId });
-    c.set("namespace", { id: namespace.id, name: namespace.name });
-    c.set("apiKeyId", namespace.apiKeyId);
-    return next();
-  }
-  const org = await orgForKey(c.env.DB, key);
-  const orgNamespace = org ? await findNamespaceById(c.env.DB, org.namespaceId) : undefined;
-  if (!org || !orgNamespace) throw new ApiError(401, "unauthorized", "unknown API key");
-  await enforceRateLimit(c, { kind: "api-key", id: `org-${org.id}` });
-  c.set("org", org);
-  c.set("namespace", orgNamespace);
-  return next();
-});
-
-/**
- * Like compatAuth, and the admin token too (Cairo's namespace admin and
- * all-namespace syncs). Sets `c.var.caller`; a key's namespace also as
- * `c.var.namespace`.
- */
-export const compatCaller: MiddlewareHandler<AppEnv> = createMiddleware<AppEnv>(async (c, next) => {
-  const key = presentedKey(c);
-  if (c.env.ADMIN_TOKEN && secretsEqual(key, c.env.ADMIN_TOKEN)) {
-    c.set("caller", { kind: "admin" });
-    return next();
-  }
-  return compatAuth(c, async () => {
-    c.set("caller", { kind: "namespace", namespace: c.var.namespace });
-    await next();
-  });
-});
 
 /** The namespace a call acts on: the key's own, or for the admin token the one named by `?namespace=`. */
 export async function callerNamespace(c: Context<AppEnv>): Promise<Namespace> {

@@ -94,7 +94,7 @@ export async function namespaceForWriteKey(db: D1Database, writeKey: string): Pr
   });
 }
 
-export async function namespaceForApiKey(db: D1Database, key: string): Promise<ApiKeyNamespace | null> {
+export async function namespaceForApiKey(db: D1Database, key: string): Promise<(ApiKeyNamespace & KeyHit) | null> {
   return lookupKey(namespaceByApiKey, "api-key", key, async () => {
     const now = Date.now();
     const row = await db

@@ -1,12 +1,14 @@
+import { importPKCS8, SignJWT } from "jose";
 import { z } from "zod";
 import { sendRequest } from "./http";
 import type { DeliveryResult } from "./types";
 
 /**
- * Google's OAuth for a service account, done here with WebCrypto: an RS256
- * JWT signed with the account's private key is exchanged for an access
- * token (https://developers.google.com/identity/protocols/oauth2/service-account#httprest).
- * Tokens are kept per isolate until a minute before they expire.
+ * Google's OAuth for a service account: an RS256 JWT signed with the
+ * account's private key (by jose) is exchanged for an access token
+ * (https://developers.google.com/identity/protocols/oauth2/service-account#httprest).
+ * The exchange is one form POST and stays ours. Tokens are kept per isolate
+ * until a minute before they expire.
  */
 
 /** The JSON key file a service account's "Add key → JSON" downloads (the fields used here). */
@@ -32,21 +34,17 @@ interface ServiceAccount {
   private_key: string;
 }
 
-const base64url = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-const encodeJson = (value: unknown) => base64url(new TextEncoder().encode(JSON.stringify(value)));
-
-function pemBytes(pem: string): Uint8Array {
-  const body = pem.replace(/-----(BEGIN|END) PRIVATE KEY-----/g, "").replace(/\s+/g, "");
-  return Uint8Array.from(atob(body), (c) => c.charCodeAt(0));
-}
-
 /** The signed assertion: `iss` the account, `aud` the token URL, valid for an hour. */
 export async function signedJwt(account: ServiceAccount, scope: string, tokenUrl: string, nowMs: number): Promise<string> {
   const iat = Math.floor(nowMs / 1000);
-  const unsigned = `${encodeJson({ alg: "RS256", typ: "JWT" })}.${encodeJson({ iss: account.client_email, scope, aud: tokenUrl, iat, exp: iat + 3600 })}`;
-  const key = await crypto.subtle.importKey("pkcs8", pemBytes(account.private_key), { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, false, ["sign"]);
-  const signature = await crypto.subtle.sign("RSASSA-PKCS1-v1_5", key, new TextEncoder().encode(unsigned));
-  return `${unsigned}.${base64url(new Uint8Array(signature))}`;
+  const key = await importPKCS8(account.private_key.trim(), "RS256");
+  return new SignJWT({ scope })
+    .setProtectedHeader({ alg: "RS256", typ: "JWT" })
+    .setIssuer(account.client_email)
+    .setAudience(tokenUrl)
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + 3600)
+    .sign(key);
 }
 
 type TokenAnswer = { ok: true; token: string; expiresInSeconds?: number } | { ok: false; failure: DeliveryResult };

@@ -7,6 +7,10 @@ import { sha256Hex } from "../http/crypto";
  * one from the OAuth 2.0 client credentials flow of its connected app
  * (POST <instance>/services/oauth2/token), kept per isolate for a while so
  * calls do not each cost a token request. A 401 drops it.
+ *
+ * Nothing here for jose: the client credentials flow sends the app's id and
+ * secret, no JWT is signed or read (the JWT bearer flow is not offered), and
+ * the token request is one form POST, which stays ours.
  */
 
 export interface SalesforceCredentials {

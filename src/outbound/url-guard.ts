@@ -1,13 +1,19 @@
+import ipaddr from "ipaddr.js";
+
 /**
  * The one rule for every URL a tenant can make this Worker call (destination
  * webhooks, Slack and Segment endpoints, automation actions, sync callbacks,
  * outreach account base URLs) and for the operator's provider URLs: it must
  * name a public host. Pure: no DNS, no I/O.
  *
- * Every spelling of an address is normalised before it is judged: IPv4 in
- * decimal (2130706433), hex (0x7f.1), octal (0177.0.0.1) and short forms
- * (127.1), IPv6 in any compression, with embedded IPv4 (::ffff:127.0.0.1,
- * 64:ff9b::, 6to4), host names in any case and with a trailing dot.
+ * Every spelling of an address is read by ipaddr.js before it is judged:
+ * IPv4 in decimal (2130706433), hex (0x7f.1), octal (0177.0.0.1) and short
+ * forms (127.1), IPv6 in any compression and with a dotted IPv4 tail. Which
+ * range an address is in is ipaddr.js's word too; what is allowed is ours:
+ * only what ipaddr.js calls `unicast` (for IPv6, inside 2000::/3), an IPv6
+ * address carrying an IPv4 one (::ffff:127.0.0.1, ::127.0.0.1, 64:ff9b::/96,
+ * 6to4) judged as that IPv4 address. A range ipaddr.js learns later is
+ * refused until this file names it. Host names: any case, a trailing dot.
  *
  * `allowPrivate` (the ALLOW_PRIVATE_DESTINATIONS var, for local runs and the
  * test fakes) lets plain http and private hosts through; cloud metadata
@@ -55,10 +61,10 @@ export function classifyHost(hostname: string): HostClass {
   const name = hostname.toLowerCase().replace(/\.+$/, "");
   if (name.length === 0) return { kind: "invalid" };
   if (name.startsWith("[") && name.endsWith("]")) {
-    const hextets = parseIpv6(name.slice(1, -1));
-    return hextets ? classifyIpv6(hextets) : { kind: "invalid" };
+    const v6 = readIpv6(name.slice(1, -1));
+    return v6 ? classifyIpv6(v6) : { kind: "invalid" };
   }
-  const v4 = parseIpv4(name);
+  const v4 = readIpv4(name);
   if (v4 === "invalid") return { kind: "invalid" };
   if (v4 !== null) return classifyIpv4(v4);
   if (!/^[a-z0-9_-]+(\.[a-z0-9_-]+)*$/.test(name) || name.split(".").some((label) => label.length === 0 || label.length > 63)) return { kind: "invalid" };
@@ -69,107 +75,102 @@ export function classifyHost(hostname: string): HostClass {
   return { kind: "public" };
 }
 
+/** inet_aton's shape (1 to 4 parts, each decimal or 0x-hex; octal is a decimal with a leading 0): what is judged as an IPv4 address. */
+const NUMERIC_HOST = /^(0x[0-9a-f]*|[0-9]+)(\.(0x[0-9a-f]*|[0-9]+)){0,3}$/i;
+
 /**
- * An IPv4 address in any spelling inet_aton takes (1 to 4 parts, each
- * decimal, 0x-hex or 0-octal, the last filling the remaining bytes), as a
- * 32-bit number; null when the name is not numeric; "invalid" when it looks
- * numeric but is out of range.
+ * An IPv4 address in any spelling inet_aton takes, as a 32-bit number; null
+ * when the name is not numeric; "invalid" when it looks numeric but is no
+ * address (a part out of range, 09, a bare 0x).
  */
 export function parseIpv4(name: string): number | null | "invalid" {
-  const parts = name.split(".");
-  if (parts.length > 4 || !parts.every((p) => /^(0x[0-9a-f]*|[0-9]+)$/i.test(p))) return null;
-  const numbers: number[] = [];
-  for (const part of parts) {
-    const value = /^0x/i.test(part) ? (part.length === 2 ? 0 : parseInt(part.slice(2), 16)) : /^0[0-7]+$/.test(part) ? parseInt(part, 8) : /^0[0-9]+$/.test(part) ? NaN : Number(part);
-    if (!Number.isFinite(value)) return "invalid";
-    numbers.push(value);
-  }
-  const last = numbers.pop()!;
-  if (numbers.some((n) => n > 255) || last >= 256 ** (4 - numbers.length)) return "invalid";
-  return numbers.reduce((acc, n, i) => acc + n * 256 ** (3 - i), 0) + last;
+  const address = readIpv4(name);
+  return address === null || address === "invalid" ? address : address.octets.reduce((acc, octet) => acc * 256 + octet, 0);
 }
 
 /** Eight 16-bit groups, or null when the text is not an IPv6 address. */
 export function parseIpv6(text: string): number[] | null {
-  let address = text.toLowerCase();
-  const zone = address.indexOf("%");
-  if (zone >= 0) address = address.slice(0, zone);
-  let tail: number[] = [];
-  const dotted = address.match(/^(.*:)(\d+\.\d+\.\d+\.\d+)$/);
-  if (dotted) {
-    const v4 = parseIpv4(dotted[2]!);
-    if (typeof v4 !== "number" || !/^\d+\.\d+\.\d+\.\d+$/.test(dotted[2]!)) return null;
-    tail = [v4 >>> 16, v4 & 0xffff];
-    address = dotted[1]!.endsWith("::") ? dotted[1]! : dotted[1]!.slice(0, -1);
-  }
-  const halves = address.split("::");
-  if (halves.length > 2) return null;
-  const group = (s: string) => (s === "" ? [] : s.split(":"));
-  const head = group(halves[0]!);
-  const rest = halves.length === 2 ? group(halves[1]!) : [];
-  if (![...head, ...rest].every((g) => /^[0-9a-f]{1,4}$/.test(g))) return null;
-  const known = head.length + rest.length + tail.length;
-  if (halves.length === 1 ? known !== 8 : known > 7) return null;
-  const zeros = new Array<number>(8 - known).fill(0);
-  return [...head.map((g) => parseInt(g, 16)), ...zeros, ...rest.map((g) => parseInt(g, 16)), ...tail];
+  return readIpv6(text)?.parts ?? null;
 }
 
-/** [first address, prefix length, what it is] of every IPv4 block that is not the public internet. */
-const IPV4_BLOCKS: [string, number, string][] = [
-  ["0.0.0.0", 8, "an unspecified (this-network) address"],
-  ["10.0.0.0", 8, "a private address"],
-  ["100.64.0.0", 10, "a carrier-grade NAT address"],
-  ["127.0.0.0", 8, "a loopback address"],
-  ["169.254.0.0", 16, "a link-local address"],
-  ["172.16.0.0", 12, "a private address"],
-  ["192.0.0.0", 24, "an IETF protocol address"],
-  ["192.0.2.0", 24, "a documentation address"],
-  ["192.88.99.0", 24, "a 6to4 relay address"],
-  ["192.168.0.0", 16, "a private address"],
-  ["198.18.0.0", 15, "a benchmarking address"],
-  ["198.51.100.0", 24, "a documentation address"],
-  ["203.0.113.0", 24, "a documentation address"],
-  ["224.0.0.0", 4, "a multicast address"],
-  ["240.0.0.0", 4, "a reserved address"],
-];
-
-function ipv4Text(value: number): string {
-  return [value >>> 24, (value >>> 16) & 255, (value >>> 8) & 255, value & 255].join(".");
+function readIpv4(name: string): ipaddr.IPv4 | null | "invalid" {
+  if (!NUMERIC_HOST.test(name)) return null;
+  try {
+    return ipaddr.IPv4.parse(name);
+  } catch {
+    return "invalid";
+  }
 }
 
-export function classifyIpv4(value: number): HostClass {
-  if (METADATA_IPV4.has(ipv4Text(value))) return { kind: "metadata" };
-  for (const [first, bits, why] of IPV4_BLOCKS) {
-    const base = parseIpv4(first) as number;
-    if (Math.floor(value / 2 ** (32 - bits)) === Math.floor(base / 2 ** (32 - bits))) return { kind: "private", why };
+function readIpv6(text: string): ipaddr.IPv6 | null {
+  // A zone (fe80::1%eth0) names an interface, not a host: dropped.
+  const address = text.replace(/%.*$/, "");
+  // ipaddr.js also takes octal, hex and leading zeros in a dotted tail; the URL standard and inet_pton do not.
+  if (address.includes(".") && !/:(0|[1-9]\d{0,2})(\.(0|[1-9]\d{0,2})){3}$/.test(address)) return null;
+  try {
+    return ipaddr.IPv6.parse(address);
+  } catch {
+    return null;
   }
-  return { kind: "public" };
 }
 
-export function classifyIpv6(h: number[]): HostClass {
-  if (METADATA_IPV6.has(h.map((g) => g.toString(16)).join(":"))) return { kind: "metadata" };
-  const embedded = (hi: number, lo: number) => classifyIpv4(hi * 65536 + lo);
-  const zeroUntil = (n: number) => h.slice(0, n).every((g) => g === 0);
-  if (zeroUntil(8)) return { kind: "private", why: "the unspecified address" };
-  if (zeroUntil(7) && h[7] === 1) return { kind: "private", why: "a loopback address" };
-  // ::ffff:a.b.c.d (mapped), ::a.b.c.d (compatible), ::ffff:0:a.b.c.d (translated): judged as the IPv4 address.
-  if (zeroUntil(5) && (h[5] === 0xffff || h[5] === 0)) return embedded(h[6]!, h[7]!);
-  if (zeroUntil(4) && h[4] === 0xffff && h[5] === 0) return embedded(h[6]!, h[7]!);
-  // NAT64 (64:ff9b::/96 and the local-use 64:ff9b:1::/48) reaches the embedded IPv4 address.
-  if (h[0] === 0x64 && h[1] === 0xff9b) return embedded(h[6]!, h[7]!);
-  // 6to4 (2002::/16) carries an IPv4 address in groups 1 and 2.
-  if (h[0] === 0x2002) {
-    const inner = embedded(h[1]!, h[2]!);
-    if (inner.kind !== "public") return inner;
-  }
-  const top = h[0]!;
-  if ((top & 0xfe00) === 0xfc00) return { kind: "private", why: "a unique local address" };
-  if ((top & 0xffc0) === 0xfe80) return { kind: "private", why: "a link-local address" };
-  if ((top & 0xffc0) === 0xfec0) return { kind: "private", why: "a site-local address" };
-  if ((top & 0xff00) === 0xff00) return { kind: "private", why: "a multicast address" };
-  if (top === 0x2001 && h[1] === 0x0db8) return { kind: "private", why: "a documentation address" };
-  if (top === 0x0100 && h[1] === 0 && h[2] === 0 && h[3] === 0) return { kind: "private", why: "a discard address" };
-  if (top === 0x2001 && h[1]! < 0x200) return { kind: "private", why: "an IETF protocol address" };
-  if (zeroUntil(1)) return { kind: "private", why: "a reserved address" };
+/** What each of ipaddr.js's ranges other than `unicast` is, said to the tenant. */
+const RANGE_NAMES: Record<string, string> = {
+  unspecified: "an unspecified (this-network) address",
+  broadcast: "the broadcast address, a reserved address",
+  multicast: "a multicast address",
+  linkLocal: "a link-local address",
+  loopback: "a loopback address",
+  carrierGradeNat: "a carrier-grade NAT address",
+  private: "a private address",
+  reserved: "a reserved address (documentation, benchmarking, IETF protocol or future use)",
+  as112: "an AS112 DNS sink address",
+  amt: "an AMT relay address",
+  uniqueLocal: "a unique local address",
+  deprecatedSiteLocal: "a site-local address",
+  discard: "a discard address",
+  rfc6052: "a local-use NAT64 address",
+  teredo: "a Teredo tunnel address",
+  benchmarking: "a benchmarking address",
+  as112v6: "an AS112 DNS sink address",
+  deprecatedOrchid: "an ORCHID identifier",
+  orchid2: "an ORCHID identifier",
+  droneRemoteIdProtocolEntityTags: "a drone remote ID tag",
+  segmentRouting: "a segment routing address",
+};
+
+function specialRange(range: string): HostClass {
+  return { kind: "private", why: RANGE_NAMES[range] ?? `a special-purpose address (${range})` };
+}
+
+export function classifyIpv4(address: ipaddr.IPv4): HostClass {
+  if (METADATA_IPV4.has(address.toString())) return { kind: "metadata" };
+  const range = address.range();
+  return range === "unicast" ? { kind: "public" } : specialRange(range);
+}
+
+/** The IPv4 address an IPv6 one carries to an IPv4 host: mapped, compatible, translated, NAT64 (/96), 6to4. */
+function carriedIpv4(address: ipaddr.IPv6, range: string): ipaddr.IPv4 | null {
+  const g = address.parts;
+  const ipv4 = (hi: number, lo: number) => new ipaddr.IPv4([hi >> 8, hi & 255, lo >> 8, lo & 255]);
+  const zeroUntil = (n: number) => g.slice(0, n).every((group) => group === 0);
+  if (range === "ipv4Mapped" || range === "rfc6145") return ipv4(g[6]!, g[7]!);
+  // ::a.b.c.d, the deprecated compatible form: ipaddr.js calls it unicast, but a stack may still route it to IPv4.
+  if (range === "unicast" && zeroUntil(6)) return ipv4(g[6]!, g[7]!);
+  if (range === "rfc6052" && g[2] === 0) return ipv4(g[6]!, g[7]!);
+  if (range === "6to4") return ipv4(g[1]!, g[2]!);
+  return null;
+}
+
+/** Global unicast: the only IPv6 block IANA allocates from; ipaddr.js calls the unassigned rest of the space unicast too. */
+const GLOBAL_UNICAST = ipaddr.parseCIDR("2000::/3") as [ipaddr.IPv6, number];
+
+export function classifyIpv6(address: ipaddr.IPv6): HostClass {
+  if (METADATA_IPV6.has(address.toNormalizedString())) return { kind: "metadata" };
+  const range = address.range();
+  const carried = carriedIpv4(address, range);
+  if (carried) return classifyIpv4(carried);
+  if (range !== "unicast") return specialRange(range);
+  if (!address.match(GLOBAL_UNICAST)) return { kind: "private", why: "a reserved address (outside 2000::/3)" };
   return { kind: "public" };
 }

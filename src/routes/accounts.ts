@@ -1,7 +1,6 @@
 import { Hono } from "hono";
 import { jsonBody } from "../http/json-body";
 import type { AppEnv } from "../http/app-env";
-import { requireNamespace } from "../http/auth";
 import { ApiError } from "../http/errors";
 import { parseOrThrow } from "../http/validate";
 import { assertOutboundUrls } from "../outbound/fetch";
@@ -13,7 +12,6 @@ import { createAccount, deleteAccount, getAccount, listAccounts, type ConnectedA
 /** A namespace's connected Lemlist and Smartlead accounts. The API key is write-only. */
 export const accountRoutes = new Hono<AppEnv>();
 
-accountRoutes.use("*", requireNamespace);
 
 accountRoutes.get("/", async (c) => c.json({ accounts: (await listAccounts(c.env.DB, [c.var.namespace.id])).map(show) }));
 

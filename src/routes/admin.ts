@@ -1,7 +1,6 @@
 import { Hono } from "hono";
 import { jsonBody } from "../http/json-body";
 import type { AppEnv } from "../http/app-env";
-import { requireAdmin, requireNamespace } from "../http/auth";
 import { ApiError } from "../http/errors";
 import { parseOrThrow } from "../http/validate";
 import {
@@ -49,20 +48,19 @@ import {
 export const adminRoutes = new Hono<AppEnv>();
 
 /** A namespace's own API key may read its stats; the admin token any namespace's. */
-adminRoutes.get("/:name/stats", requireNamespace, async (c) => {
-  if (c.var.namespace.name !== c.req.param("name")) throw new ApiError(404, "not_found", `no namespace named ${c.req.param("name")}`);
+adminRoutes.get("/:name/stats", async (c) => {
   const [stats, suppression] = await Promise.all([namespaceStats(c.env.DB, c.var.namespace.id), suppressionStats(c.env.DB, c.var.namespace.id)]);
   return c.json({ namespace: c.var.namespace.name, ...stats, suppression });
 });
 
-adminRoutes.get("/", requireAdmin, async (c) => {
+adminRoutes.get("/", async (c) => {
   const all = await listNamespaces(c.env.DB);
   const keywords = await keywordsByNamespace(c.env.DB, all.map((n) => n.id));
   const accepted = await acceptedSources(c.env.DB, all.map((n) => n.id));
   return c.json({ namespaces: all.map((n) => ({ ...n, keywords: keywords.get(n.id) ?? [], acceptRoutedFrom: accepted.get(n.id) ?? [] })) });
 });
 
-adminRoutes.post("/", requireAdmin, async (c) => {
+adminRoutes.post("/", async (c) => {
   const { name, keywords } = parseOrThrow(createNamespaceWithKeywordsBody, await jsonBody(c));
   if (await findNamespaceByName(c.env.DB, name)) throw new ApiError(409, "conflict", `namespace ${name} already exists`);
   await refuseTakenKeywords(c.env.DB, null, keywords);
@@ -71,7 +69,7 @@ adminRoutes.post("/", requireAdmin, async (c) => {
   return c.json({ namespace: { ...namespace, keywords, acceptRoutedFrom: [] } }, 201);
 });
 
-adminRoutes.get("/:name", requireAdmin, async (c) => {
+adminRoutes.get("/:name", async (c) => {
   const namespace = await namespaceNamed(c.env.DB, c.req.param("name"));
   return c.json({ namespace: await withKeywords(c.env.DB, namespace) });
 });
@@ -80,7 +78,7 @@ adminRoutes.get("/:name", requireAdmin, async (c) => {
  * Replaces the namespace's campaign-name keywords and/or the namespaces whose
  * syncs and webhooks may route activity into it by those keywords.
  */
-adminRoutes.patch("/:name", requireAdmin, async (c) => {
+adminRoutes.patch("/:name", async (c) => {
   const namespace = await namespaceNamed(c.env.DB, c.req.param("name"));
   const { keywords, acceptRoutedFrom } = parseOrThrow(updateNamespaceBody, await jsonBody(c));
   const sourceIds = acceptRoutedFrom && (await namespaceIdsNamed(c.env.DB, acceptRoutedFrom));
@@ -103,14 +101,14 @@ async function namespaceIdsNamed(db: D1Database, names: readonly string[]): Prom
 }
 
 /** Only an empty namespace may go: one with sources, keys, accounts or leads is refused. */
-adminRoutes.delete("/:name", requireAdmin, async (c) => {
+adminRoutes.delete("/:name", async (c) => {
   const namespace = await namespaceNamed(c.env.DB, c.req.param("name"));
   const refusal = await deleteNamespace(c.env.DB, namespace.id);
   if (refusal) throw new ApiError(409, "namespace_not_empty", `namespace ${namespace.name} still has ${refusal}; remove them first`);
   return c.json({ deleted: namespace.name });
 });
 
-adminRoutes.post("/:name/sources", requireAdmin, async (c) => {
+adminRoutes.post("/:name/sources", async (c) => {
   const namespace = await namespaceNamed(c.env.DB, c.req.param("name"));
   const { name } = parseOrThrow(createNamedSecretBody, await jsonBody(c));
   const { record, secret } = await createSource(c.env.DB, namespace, name);
@@ -118,7 +116,7 @@ adminRoutes.post("/:name/sources", requireAdmin, async (c) => {
 });
 
 /** A Lemlist or Smartlead webhook endpoint whose unrouted activity lands in this namespace. */
-adminRoutes.post("/:name/webhook-sources", requireAdmin, async (c) => {
+adminRoutes.post("/:name/webhook-sources", async (c) => {
   const namespace = await namespaceNamed(c.env.DB, c.req.param("name"));
   const { platform, name } = parseOrThrow(webhookSourceBody, await jsonBody(c));
   const { record, secret } = await createWebhookSource(c.env.DB, namespace, platform, name);
@@ -127,7 +125,7 @@ adminRoutes.post("/:name/webhook-sources", requireAdmin, async (c) => {
   return c.json({ source: { ...record, path: `/webhooks/${platform}/${record.id}` }, secret, url: url.toString() }, 201);
 });
 
-adminRoutes.get("/:name/webhook-sources", requireAdmin, async (c) => {
+adminRoutes.get("/:name/webhook-sources", async (c) => {
   const namespace = await namespaceNamed(c.env.DB, c.req.param("name"));
   const rows = await listWebhookSources(c.env.DB, namespace.id);
   const keys = new Map((await listKeys(c.env.DB, "webhook-source", namespace.id)).map((k) => [k.id, k]));
@@ -143,31 +141,31 @@ adminRoutes.get("/:name/webhook-sources", requireAdmin, async (c) => {
   });
 });
 
-adminRoutes.get("/:name/api-keys", requireAdmin, async (c) => {
+adminRoutes.get("/:name/api-keys", async (c) => {
   const namespace = await namespaceNamed(c.env.DB, c.req.param("name"));
   return c.json({ apiKeys: await listKeys(c.env.DB, "api-key", namespace.id), defaultRateLimit: defaultRateLimit(c.env, "api-key") });
 });
 
 // Revoke and rotate, for each kind of key the admin token hands out (orgs: /api/orgs/:id).
 for (const [path, kind] of [["sources", "write-key"], ["api-keys", "api-key"], ["webhook-sources", "webhook-source"]] as const) {
-  adminRoutes.delete(`/:name/${path}/:id`, requireAdmin, async (c) => revokeRoute(c, kind, (await namespaceNamed(c.env.DB, c.req.param("name"))).id));
-  adminRoutes.post(`/:name/${path}/:id/rotate`, requireAdmin, async (c) => rotateRoute(c, kind, (await namespaceNamed(c.env.DB, c.req.param("name"))).id));
+  adminRoutes.delete(`/:name/${path}/:id`, async (c) => revokeRoute(c, kind, (await namespaceNamed(c.env.DB, c.req.param("name"))).id));
+  adminRoutes.post(`/:name/${path}/:id/rotate`, async (c) => rotateRoute(c, kind, (await namespaceNamed(c.env.DB, c.req.param("name"))).id));
 }
 
-adminRoutes.post("/:name/api-keys", requireAdmin, async (c) => {
+adminRoutes.post("/:name/api-keys", async (c) => {
   const namespace = await namespaceNamed(c.env.DB, c.req.param("name"));
   const { name, scope } = parseOrThrow(createApiKeyBody, await jsonBody(c));
   const { record, secret } = await createApiKey(c.env.DB, namespace, name, scope);
   return c.json({ apiKey: record, key: secret }, 201);
 });
 
-adminRoutes.get("/:name/settings", requireAdmin, async (c) => {
+adminRoutes.get("/:name/settings", async (c) => {
   const namespace = await namespaceNamed(c.env.DB, c.req.param("name"));
   return c.json({ retentionDays: (await loadScoringConfig(c.env.DB, namespace.id)).retentionDays });
 });
 
 /** Retention travels to the lead objects with the scoring config, so a change queues a rescore job that hands it over. */
-adminRoutes.patch("/:name/settings", requireAdmin, async (c) => {
+adminRoutes.patch("/:name/settings", async (c) => {
   const namespace = await namespaceNamed(c.env.DB, c.req.param("name"));
   const { retentionDays } = parseOrThrow(namespaceSettingsBody, await jsonBody(c));
   const changed = (await changeScoring(c.env.DB, namespace.id, { kind: "retention", days: retentionDays }))!;
@@ -175,16 +173,16 @@ adminRoutes.patch("/:name/settings", requireAdmin, async (c) => {
   return c.json({ retentionDays, rescore: describeJob(changed.job) });
 });
 
-adminRoutes.get("/:name/sources", requireAdmin, async (c) => {
+adminRoutes.get("/:name/sources", async (c) => {
   const namespace = await namespaceNamed(c.env.DB, c.req.param("name"));
   return c.json({ sources: await listSources(c.env.DB, namespace.id), defaultRateLimit: defaultRateLimit(c.env, "source") });
 });
 
-adminRoutes.patch("/:name/sources/:id", requireAdmin, async (c) => setRateLimit(c.env, c.req.param("name"), "source", c.req.param(), await jsonBody(c)));
-adminRoutes.patch("/:name/api-keys/:id", requireAdmin, async (c) =>
+adminRoutes.patch("/:name/sources/:id", async (c) => setRateLimit(c.env, c.req.param("name"), "source", c.req.param(), await jsonBody(c)));
+adminRoutes.patch("/:name/api-keys/:id", async (c) =>
   setRateLimit(c.env, c.req.param("name"), "api-key", c.req.param(), await jsonBody(c)),
 );
-adminRoutes.patch("/:name/webhook-sources/:id", requireAdmin, async (c) =>
+adminRoutes.patch("/:name/webhook-sources/:id", async (c) =>
   setRateLimit(c.env, c.req.param("name"), "webhook-source", c.req.param(), await jsonBody(c)),
 );
 

@@ -1,6 +1,5 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../http/app-env";
-import { requireNamespace } from "../http/auth";
 import { ApiError } from "../http/errors";
 import { parseOrThrow } from "../http/validate";
 import { archiveFilesQuery } from "../schemas/archive";
@@ -14,7 +13,6 @@ const DEFAULT_DAYS = 7;
 /** The namespace's archive files on R2, for operators with its API key: list them, download one. */
 export const archiveRoutes = new Hono<AppEnv>();
 
-archiveRoutes.use("*", requireNamespace);
 
 archiveRoutes.get("/files", async (c) => {
   const query = parseOrThrow(archiveFilesQuery, c.req.query(), "query");

@@ -1,7 +1,6 @@
 import { Hono } from "hono";
 import { jsonBody } from "../http/json-body";
 import type { AppEnv } from "../http/app-env";
-import { requireNamespace } from "../http/auth";
 import { ApiError } from "../http/errors";
 import { parseOrThrow } from "../http/validate";
 import { assertOutboundUrls } from "../outbound/fetch";
@@ -14,7 +13,6 @@ import { ACTION_BINDING_FIELDS, ACTION_SECRETS, redactAction } from "../automati
 /** Automation rules: when a lead's stage, score or velocity reaches a mark, run an action (once a day per lead). */
 export const automationRoutes = new Hono<AppEnv>();
 
-automationRoutes.use("*", requireNamespace);
 
 automationRoutes.get("/", async (c) => c.json({ automations: (await listAutomations(c.env.DB, c.var.namespace.id)).map(show) }));
 

@@ -1,7 +1,6 @@
 import { Hono } from "hono";
 import { jsonBody, MAX_LEAD_SERVICE_BODY_BYTES } from "../http/json-body";
 import type { AppEnv } from "../http/app-env";
-import { requireOrg } from "../http/org-auth";
 import { ApiError } from "../http/errors";
 import { parseOrThrow } from "../http/validate";
 import { bufferAckBody, bufferNextBody, bufferPushBody, bufferRequeueBody, cursorParam, idempotencyKey } from "../schemas/lead-service";
@@ -9,7 +8,6 @@ import { acknowledgeLead, bufferStats, claimNext, pushLeads, requeueParked } fro
 
 /** The lead buffer: outreach workers push leads, then pull them one at a time. */
 export const bufferRoutes = new Hono<AppEnv>();
-bufferRoutes.use("*", requireOrg);
 
 bufferRoutes.post("/push", async (c) => {
   const push = parseOrThrow(bufferPushBody, await jsonBody(c, MAX_LEAD_SERVICE_BODY_BYTES));

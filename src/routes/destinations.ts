@@ -1,7 +1,6 @@
 import { Hono } from "hono";
 import { jsonBody } from "../http/json-body";
 import type { AppEnv } from "../http/app-env";
-import { requireNamespace } from "../http/auth";
 import { ApiError } from "../http/errors";
 import { parseOrThrow } from "../http/validate";
 import { deliveriesQuery, destinationBody, destinationIdParam } from "../schemas/destinations";
@@ -25,7 +24,6 @@ import { destinationCatalogue } from "../destinations/catalogue";
 /** Destinations of a namespace, their delivery log, test sends and dead-letter replay. */
 export const destinationRoutes = new Hono<AppEnv>();
 
-destinationRoutes.use("*", requireNamespace);
 
 destinationRoutes.get("/", async (c) => c.json({ destinations: (await listDestinations(c.env.DB, c.var.namespace.id)).map(show) }));
 

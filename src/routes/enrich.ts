@@ -1,8 +1,6 @@
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import { jsonBody } from "../http/json-body";
 import type { AppEnv } from "../http/app-env";
-import { requireOrg } from "../http/org-auth";
-import { isAdminToken } from "../http/auth";
 import { ApiError } from "../http/errors";
 import { parseOrThrow } from "../http/validate";
 import { enrichBody } from "../schemas/lead-service";
@@ -19,7 +17,7 @@ import { PROVIDER_CHAIN } from "../enrichment/chain";
  */
 export const enrichRoutes = new Hono<AppEnv>();
 
-enrichRoutes.post("/", requireOrg, async (c) => {
+enrichRoutes.post("/", async (c) => {
   const { email } = parseOrThrow(enrichBody, await jsonBody(c));
   try {
     return c.json(await enrichForOrg(c.env, c.var.org.id, email));
@@ -35,9 +33,9 @@ enrichRoutes.post("/", requireOrg, async (c) => {
 const ratio = (part: number, whole: number) => (whole > 0 ? Math.round((part / whole) * 1000) / 1000 : null);
 
 /** The admin token: per provider calls, hits, misses, errors, rate-limited skips, hit rate and cost, and the cache's hit rate, for the whole deployment. */
-enrichRoutes.get("/stats", async (c, next) => {
-  const bearer = c.req.header("Authorization")?.match(/^Bearer\s+(\S+)$/i)?.[1];
-  if (bearer === undefined || !isAdminToken(c.env, bearer)) return next();
+enrichRoutes.get("/stats", async (c) => (c.var.credential === "admin" ? globalStats(c) : orgStats(c)));
+
+async function globalStats(c: Context<AppEnv>): Promise<Response> {
   const rows = new Map((await readStats(c.env.DB)).map((row) => [row.provider, row]));
   const now = Date.now();
   const providers = PROVIDER_CHAIN.map(({ name, limitPerMinute, apiKey }) => {
@@ -65,14 +63,14 @@ enrichRoutes.get("/stats", async (c, next) => {
     providers,
     totalCostUsd: providers.reduce((sum, p) => sum + p.costUsd, 0),
   });
-});
+}
 
 /** An organisation: its own lookups, and how many were of emails it had asked about before. */
-enrichRoutes.get("/stats", requireOrg, async (c) => {
+async function orgStats(c: Context<AppEnv>): Promise<Response> {
   const { lookups, hits } = await readOrgStats(c.env.DB, c.var.org.id);
   return c.json({
     scope: "org",
     cache: { lookups, hits, misses: lookups - hits, hitRate: ratio(hits, lookups) },
     providers: PROVIDER_CHAIN.map(({ name, limitPerMinute, apiKey }) => ({ provider: name, configured: apiKey(c.env) !== undefined, limitPerMinute })),
   });
-});
+}

@@ -1,18 +1,16 @@
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../http/app-env";
 import { ApiError } from "../http/errors";
+import type { IngestNamespace } from "../db/tenants";
 import { parseOrThrow } from "../http/validate";
-import { namespaceForWriteKey, type IngestNamespace } from "../db/tenants";
-import { nestedTooDeep, readJsonBody } from "../ingest/body";
+import { nestedTooDeep } from "../ingest/body";
 import { MAX_NESTING_DEPTH, pathBeyondDepth } from "../ingest/nesting";
 import { IMPORT_HISTORY_MS, LIVE_HISTORY_MS } from "../ingest/normalize";
-import { writeKeyOf } from "../ingest/write-key";
 import { ingestMessages, type IngestOutcome } from "../ingest/pipeline";
 import { knownQuiet, publishLive } from "../live/publish";
 import { eventNotice, rejectionNotice } from "../live/notices";
-import { batchSchema, MAX_BATCH_BYTES, MAX_BATCH_MESSAGES, MAX_MESSAGE_BYTES, type MessageType } from "../schemas/segment";
+import { batchSchema, MAX_BATCH_MESSAGES, MAX_MESSAGE_BYTES, type MessageType } from "../schemas/segment";
 import { settingsFor } from "../ingest/settings";
-import { enforceRateLimit } from "../http/rate-limit";
 
 /** Segment's short paths (analytics.js posts to `/v1/<first letter>`) and the spec paths. */
 const SINGLE_PATHS: ReadonlyArray<readonly [MessageType, string]> = [
@@ -29,8 +27,9 @@ export const ingestRoutes = new Hono<AppEnv>();
 
 for (const [type, short] of SINGLE_PATHS) {
   const handler = async (c: Context<AppEnv>) => {
-    const { value: body } = await readJsonBody(c.req.raw, MAX_MESSAGE_BYTES);
-    const namespace = await authenticate(c, body);
+    // Read (within the message limit) and the write key checked by the authorize step.
+    const { value: body } = c.var.body;
+    const namespace = c.var.source;
     if (!isObject(body)) throw new ApiError(400, "invalid_request", "the body must be a JSON object", [{ path: "(body)", message: "expected object" }]);
     // The body was read with the message limit, so its one message is within it.
     const outcome = await ingestMessages(c.env, namespace, [{ ...body, type }], {}, { sizesChecked: true, depthChecked: true });
@@ -49,9 +48,9 @@ for (const [type, short] of SINGLE_PATHS) {
 
 for (const path of BATCH_PATHS) {
   ingestRoutes.post(`/${path}`, async (c) => {
-    // The body holds the list, which holds the messages: two levels above a message's own.
-    const { value: body, bytes } = await readJsonBody(c.req.raw, { maxBytes: MAX_BATCH_BYTES, maxDepth: MAX_NESTING_DEPTH + 2 });
-    const namespace = await authenticate(c, body);
+    // Read by the authorize step with two levels above a message's own (the body holds the list, which holds the messages).
+    const { value: body, bytes } = c.var.body;
+    const namespace = c.var.source;
     const envelope = parseOrThrow(batchSchema, body, "batch");
     // The envelope's context and integrations are merged into each message's, one level down.
     for (const field of ["context", "integrations"] as const) {
@@ -81,23 +80,8 @@ for (const path of BATCH_PATHS) {
   });
 }
 
-ingestRoutes.get("/projects/:writeKey/settings", async (c) => {
-  const writeKey = c.req.param("writeKey");
-  const namespace = await namespaceForWriteKey(c.env.DB, writeKey);
-  if (!namespace) throw new ApiError(404, "not_found", "unknown write key");
-  // Named by its write key, so it counts against that source like its events.
-  await enforceRateLimit(c, { kind: "source", id: namespace.sourceId });
-  return c.json(settingsFor(writeKey, new URL(c.req.url)));
-});
-
-async function authenticate(c: Context<AppEnv>, body: unknown): Promise<IngestNamespace> {
-  const writeKey = writeKeyOf(c.req.header("Authorization"), body);
-  if (!writeKey) throw new ApiError(401, "unauthorized", "a write key is required: HTTP Basic user, or writeKey in the body");
-  const namespace = await namespaceForWriteKey(c.env.DB, writeKey);
-  if (!namespace) throw new ApiError(401, "unauthorized", "unknown write key");
-  await enforceRateLimit(c, { kind: "source", id: namespace.sourceId });
-  return namespace;
-}
+// Named by its write key, which the authorize step checked (and counted against that source, like its events).
+ingestRoutes.get("/projects/:writeKey/settings", (c) => c.json(settingsFor(c.req.param("writeKey"), new URL(c.req.url))));
 
 /** Tells the live stream, after the answer: the ingest call never waits for it. */
 function announce(c: Context<AppEnv>, namespace: IngestNamespace, outcome: IngestOutcome): void {

@@ -5,6 +5,7 @@ import { parseOrThrow } from "../http/validate";
 import { revokeKey, rotateKey, type KeyKind } from "../db/keys";
 import { rotateKeyBody } from "../schemas/keys";
 import { keyIdParam } from "../schemas/management";
+import { liveKeyRevoked, liveKeyRotated } from "../live/key-ended";
 
 const LABEL: Record<KeyKind, string> = { "write-key": "source", "api-key": "API key", "webhook-source": "webhook source", org: "organisation" };
 
@@ -12,6 +13,7 @@ const LABEL: Record<KeyKind, string> = { "write-key": "source", "api-key": "API 
 export async function revokeRoute(c: Context<AppEnv>, kind: KeyKind, namespaceId: string): Promise<Response> {
   const { id } = parseOrThrow(keyIdParam, c.req.param(), `${LABEL[kind]} id`);
   if (!(await revokeKey(c.env.DB, kind, namespaceId, id))) throw new ApiError(404, "not_found", `no ${LABEL[kind]} ${id}`);
+  if (kind === "api-key") await liveKeyRevoked(c.env, namespaceId, id);
   return c.json({ revoked: id });
 }
 
@@ -28,7 +30,12 @@ export async function rotateRoute(c: Context<AppEnv>, kind: KeyKind, namespaceId
     }
   }
   const { graceSeconds } = parseOrThrow(rotateKeyBody, body);
+  const rotatedAt = Date.now();
   const rotated = await rotateKey(c.env.DB, kind, namespaceId, id, graceSeconds);
   if (!rotated) throw new ApiError(404, "not_found", `no ${LABEL[kind]} ${id}`);
+  if (kind === "api-key") {
+    const oldKeyValidUntil = rotated.previousKeyValidUntil === null ? null : Date.parse(rotated.previousKeyValidUntil);
+    await liveKeyRotated(c.env, namespaceId, id, rotatedAt, oldKeyValidUntil);
+  }
   return c.json({ id, key: rotated.secret, prefix: rotated.prefix, previousKeyValidUntil: rotated.previousKeyValidUntil });
 }

@@ -1,6 +1,5 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../http/app-env";
-import { requireNamespace } from "../http/auth";
 import { parseOrThrow } from "../http/validate";
 import { leaderboardQuery } from "../schemas/management";
 import { leadsByStage, listProjectedLeads } from "../db/projection";
@@ -9,7 +8,6 @@ import { toListedLead } from "./lead-list";
 /** Leaderboards, read from the D1 projection (seconds behind the lead objects). */
 export const leaderboardRoutes = new Hono<AppEnv>();
 
-leaderboardRoutes.use("*", requireNamespace);
 
 leaderboardRoutes.get("/", async (c) => {
   const { limit } = parseOrThrow(leaderboardQuery, c.req.query(), "query");

@@ -1,6 +1,5 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../http/app-env";
-import { requireNamespace } from "../http/auth";
 import { ApiError } from "../http/errors";
 import { parseOrThrow } from "../http/validate";
 import { leadIdParam, leadListQuery, lookupQuery, timelineQuery } from "../schemas/management";
@@ -15,7 +14,6 @@ import { exportLead } from "../privacy/export";
 /** Reads of single leads, answered by their lead objects (strongly consistent). */
 export const leadRoutes = new Hono<AppEnv>();
 
-leadRoutes.use("*", requireNamespace);
 
 /** The namespace's leads from the D1 projection, highest first, with keyset pagination. */
 leadRoutes.get("/", async (c) => {

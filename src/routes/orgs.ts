@@ -1,7 +1,6 @@
 import { Hono } from "hono";
 import { jsonBody } from "../http/json-body";
 import type { AppEnv } from "../http/app-env";
-import { requireNamespace } from "../http/auth";
 import { ApiError } from "../http/errors";
 import { parseOrThrow } from "../http/validate";
 import { createOrgBody } from "../schemas/lead-service";
@@ -11,7 +10,6 @@ import { revokeRoute, rotateRoute } from "./key-actions";
 
 /** Lead-service organisations of a namespace; each gets its own X-API-Key, shown once. */
 export const orgRoutes = new Hono<AppEnv>();
-orgRoutes.use("*", requireNamespace);
 
 orgRoutes.get("/", async (c) => {
   const keys = new Map((await listKeys(c.env.DB, "org", c.var.namespace.id)).map((k) => [k.id, k]));

@@ -1,7 +1,6 @@
 import { Hono } from "hono";
 import { jsonBody } from "../http/json-body";
 import type { AppEnv } from "../http/app-env";
-import { requireNamespace } from "../http/auth";
 import { ApiError } from "../http/errors";
 import { parseOrThrow } from "../http/validate";
 import { icpTableBody, ruleIdParam, scoringRuleBody } from "../schemas/management";
@@ -15,8 +14,6 @@ import { changeScoring, latestRescoreJob, listRules, loadScoringConfig, type Res
 export const scoringRuleRoutes = new Hono<AppEnv>();
 export const icpTableRoutes = new Hono<AppEnv>();
 
-scoringRuleRoutes.use("*", requireNamespace);
-icpTableRoutes.use("*", requireNamespace);
 
 scoringRuleRoutes.get("/", async (c) => c.json({ rules: await listRules(c.env.DB, c.var.namespace.id) }));
 

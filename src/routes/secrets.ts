@@ -1,11 +1,9 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../http/app-env";
-import { requireAdmin } from "../http/auth";
 import { ACCOUNT_API_KEY, AUTOMATION_ACTION, DESTINATION_CONFIG, resealAll } from "../db/sealed";
 
 /** Secrets at rest, for the operator (admin token). */
 export const secretRoutes = new Hono<AppEnv>();
-secretRoutes.use("*", requireAdmin);
 
 /** Re-encrypts every stored secret under SECRETS_KEY's first key: clear-text rows from before encryption, and rows under older keys. */
 secretRoutes.post("/re-encrypt", async (c) => {

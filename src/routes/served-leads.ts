@@ -1,7 +1,6 @@
 import { Hono } from "hono";
 import { jsonBody, MAX_LEAD_SERVICE_BODY_BYTES } from "../http/json-body";
 import type { AppEnv } from "../http/app-env";
-import { requireOrg } from "../http/org-auth";
 import { ApiError } from "../http/errors";
 import { parseOrThrow } from "../http/validate";
 import { cursorBody, cursorParam, servedLeadsQuery } from "../schemas/lead-service";
@@ -10,7 +9,6 @@ import { readCursor, writeCursor } from "../db/cursors";
 
 /** Leads handed out to this organisation, with their enrichment. */
 export const servedLeadRoutes = new Hono<AppEnv>();
-servedLeadRoutes.use("*", requireOrg);
 
 servedLeadRoutes.get("/", async (c) => {
   const query = parseOrThrow(servedLeadsQuery, c.req.query(), "query");
@@ -22,7 +20,6 @@ servedLeadRoutes.get("/", async (c) => {
 
 /** A caller's own paging state per namespace, e.g. the page of a search it pulls leads from. */
 export const cursorRoutes = new Hono<AppEnv>();
-cursorRoutes.use("*", requireOrg);
 
 cursorRoutes.get("/:namespace", async (c) => {
   const { namespace } = parseOrThrow(cursorParam, { namespace: c.req.param("namespace") });

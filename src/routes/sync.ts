@@ -1,7 +1,6 @@
 import { Hono } from "hono";
 import { jsonBody } from "../http/json-body";
 import type { AppEnv, Caller } from "../http/app-env";
-import { requireCaller } from "../http/auth";
 import { ApiError } from "../http/errors";
 import { parseOrThrow } from "../http/validate";
 import { syncJobBody, syncJobIdParam, syncJobListQuery } from "../schemas/sync";
@@ -18,7 +17,6 @@ import { assertOutboundUrls } from "../outbound/fetch";
  */
 export const syncRoutes = new Hono<AppEnv>();
 
-syncRoutes.use("*", requireCaller);
 
 syncRoutes.post("/jobs", async (c) => {
   const request = parseOrThrow(syncJobBody, await jsonBody(c));

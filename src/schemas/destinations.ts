@@ -2,7 +2,7 @@ import { z } from "zod";
 import { DESTINATION_TYPES } from "../destinations/registry";
 import { outboundUrl } from "./config-fields";
 import { dotPath, dotPathMap } from "./field-path";
-
+import { queryObject } from "./query";
 
 export const destinationFilters = z
   .object({
@@ -24,7 +24,7 @@ export const destinationBody = z.object({
 
 export const destinationIdParam = z.object({ id: z.uuid("must be a destination id") });
 
-export const deliveriesQuery = z.object({
+export const deliveriesQuery = queryObject({
   status: z.enum(["pending", "retrying", "delivered", "dead"]).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });

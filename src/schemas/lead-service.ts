@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { normalizeEmail } from "../ingest/normalize";
+import { queryObject } from "./query";
 
 /** A buffer namespace: the caller's own name for one stream of leads (a campaign, a search). */
 const bufferNamespace = z.string().trim().min(1).max(200);
@@ -62,7 +63,7 @@ export const bufferRequeueBody = z.object({
 
 export const idempotencyKey = z.string().trim().min(1).max(200).optional();
 
-export const servedLeadsQuery = z.object({
+export const servedLeadsQuery = queryObject({
   namespace: bufferNamespace.optional(),
   brandId: id.optional(),
   clerkOrgId: id.optional(),

@@ -5,6 +5,7 @@ import { rateLimitSchema } from "../limits/token-bucket";
 import { normalizeKeyword } from "../sources/routing";
 import { PLATFORMS } from "../sources/types";
 import { safeFieldPath } from "./field-path";
+import { queryObject } from "./query";
 
 /** Namespace names are URL- and log-friendly: `acme-corp`, `default`. */
 export const namespaceName = z
@@ -20,8 +21,7 @@ export const createApiKeyBody = createNamedSecretBody.extend({ scope: z.enum(["r
 
 export const leadIdParam = z.object({ id: z.string().regex(/^[0-9a-f]{64}$/, "must be a lead id (64 hex characters)") });
 
-export const lookupQuery = z
-  .object({
+export const lookupQuery = queryObject({
     userId: z.string().min(1).optional(),
     anonymousId: z.string().min(1).optional(),
     email: z.string().min(1).optional(),
@@ -31,7 +31,7 @@ export const lookupQuery = z
     path: ["userId"],
   });
 
-export const timelineQuery = z.object({
+export const timelineQuery = queryObject({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   cursor: z.string().min(1).optional(),
 });
@@ -73,7 +73,7 @@ const cursorPair = z
     return z.NEVER;
   });
 
-export const leadListQuery = z.object({
+export const leadListQuery = queryObject({
   stage: z.enum(["cold", "warm", "hot", "qualified"]).optional(),
   grade: z.enum(["A+", "A", "B+", "B", "C+", "C", "D", "F"]).optional(),
   minScore: z.coerce.number().optional(),
@@ -87,7 +87,7 @@ export const leadListQuery = z.object({
   cursor: cursorPair.optional(),
 });
 
-export const leaderboardQuery = z.object({ limit: z.coerce.number().int().min(1).max(100).default(10) });
+export const leaderboardQuery = queryObject({ limit: z.coerce.number().int().min(1).max(100).default(10) });
 
 /** A source's or API key's own rate limit; null goes back to the default. */
 export const rateLimitBody = z.object({ rateLimit: rateLimitSchema.nullable() });

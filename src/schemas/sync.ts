@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { namespaceName } from "./management";
 import { PLATFORMS } from "../sources/types";
+import { queryObject } from "./query";
 
 export const SYNC_MODES = ["full_historical", "delta_since_last", "date_range", "reset_from_date"] as const;
 export type SyncMode = (typeof SYNC_MODES)[number];
@@ -48,7 +49,7 @@ export interface SyncJobConfig {
 
 export const SYNC_STATUSES = ["queued", "in_progress", "completed", "failed", "cancelled"] as const;
 
-export const syncJobListQuery = z.object({
+export const syncJobListQuery = queryObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   status: z.enum(SYNC_STATUSES).optional(),
 });

@@ -149,7 +149,7 @@ describe("Cairo compat: namespaces", () => {
     const techKey = ((await key.json()) as any).key;
     expect((await cairo(techKey, "GET", "/api/namespaces")).body.data.map((n: any) => n.name)).toEqual(["tech-startup"]);
     expect((await cairo(techKey, "GET", "/api/namespaces/acme-corp")).status).toBe(404);
-    expect((await cairo(techKey, "PUT", "/api/namespaces/acme-corp", '{"keywords": []}')).status).toBe(404);
+    expect((await cairo(techKey, "PUT", "/api/namespaces/acme-corp", '{"keywords": []}')).status).toBe(403);
     expect((await cairo(techKey, "POST", "/api/namespaces", '{"name": "mine"}')).status).toBe(403);
     expect((await cairo(techKey, "GET", "/api/namespaces/tech-startup/stats")).status).toBe(200);
     // Keywords route campaigns from every source: only the admin token changes them.

@@ -193,13 +193,13 @@ describe("analytics.js support", () => {
     for (const header of ["authorization", "content-type", "x-retry-count"]) expect(allowed).toContain(header);
   });
 
-  it("serves project settings for a known write key and 404 for an unknown one", async () => {
+  it("serves project settings for a known write key and 401 for an unknown one", async () => {
     const t = await newTenant();
     const res = await call(`/v1/projects/${t.writeKey}/settings`);
     expect(res.status).toBe(200);
     const settings = (await res.json()) as any;
     expect(settings.integrations["Segment.io"]).toMatchObject({ apiKey: t.writeKey, apiHost: "leadflare.test/v1", protocol: "https" });
-    expect((await call("/v1/projects/nope/settings")).status).toBe(404);
+    expect((await call("/v1/projects/nope/settings")).status).toBe(401);
   });
 
   it("answers /health", async () => {

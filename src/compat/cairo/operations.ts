@@ -18,6 +18,7 @@ import { sendJobCallback } from "../../sources/callback";
 import { nextSyncAt } from "../../cron/schedule";
 import type { Namespace } from "../../db/tenants";
 import { seedJobStatus } from "./shapes";
+import { queryObject } from "../../schemas/query";
 
 export const cairoOperations = new Hono<AppEnv>();
 
@@ -107,7 +108,7 @@ cairoOperations.get("/api/periodic-sync/schedules", async (c) => {
 });
 
 cairoOperations.get("/api/periodic-sync/history", async (c) => {
-  const { limit } = parseSeed(z.object({ limit: z.coerce.number().int().min(1).max(200).default(20) }), c.req.query(), "query");
+  const { limit } = parseSeed(queryObject({ limit: z.coerce.number().int().min(1).max(200).default(20) }), c.req.query(), "query");
   const jobs = await listSyncJobs(c.env.DB, (await callerNamespace(c)).id, limit);
   const tasks = await tasksOf(c.env.DB, jobs.map((j) => j.id));
   const history = jobs.map((job) => ({ trigger: job.trigger, ...seedJobStatus(describeSyncJob(job, tasks.filter((t) => t.jobId === job.id))).data }));

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { MAX_RATE_LIMIT_DELAY_MS, SYNC_STATUSES } from "../../schemas/sync";
 import { PLATFORMS } from "../../sources/types";
+import { queryObject } from "../../schemas/query";
 
 /** Bodies of Cairo's API (seeds 000 and 004), before they become core requests. */
 
@@ -84,7 +85,7 @@ export function seedFieldPath(path: string): string {
   return path.replace(/^dateRange\.from$/, "dateRange.start").replace(/^dateRange\.to$/, "dateRange.end");
 }
 
-export const cairoJobList = z.object({
+export const cairoJobList = queryObject({
   limit: z.coerce.number().int().min(1).max(200).default(20),
   status: z
     .string()

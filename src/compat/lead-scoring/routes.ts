@@ -7,7 +7,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../../http/app-env";
 import { ApiError } from "../../http/errors";
-import { compatAuth, ingestForNamespace, parseSeed, rejectionError, seedBody, seedErrors } from "../shared";
+import { ingestForNamespace, parseSeed, rejectionError, seedBody, seedErrors } from "../shared";
 import { leadStub, resolveSeedLead, wholeTimeline } from "../leads";
 import { listProjectedLeads, namespaceStats } from "../../db/projection";
 import { changeScoring, listRules } from "../../db/scoring";
@@ -27,7 +27,6 @@ leadScoringCompat.onError(seedErrors("plain"));
 
 leadScoringCompat.get("/api/health", (c) => c.json({ status: "ok", timestamp: new Date().toISOString() }));
 
-leadScoringCompat.use("/api/*", compatAuth);
 
 leadScoringCompat.post("/api/events", async (c) => {
   const event = await seedBody(c, lssEvent, MAX_MESSAGE_BYTES);

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { MAX_BATCH_MESSAGES } from "../../schemas/segment";
+import { queryObject } from "../../schemas/query";
 
 /** Bodies of the Lead Scoring System's API, as its README shows them. */
 
@@ -27,13 +28,13 @@ export const lssNewLead = z
   })
   .refine((lead) => lead.name !== undefined || lead.email !== undefined, { message: "give a name or an email", path: ["name"] });
 
-export const lssLeadList = z.object({
+export const lssLeadList = queryObject({
   page: z.coerce.number().int().min(1).max(10_000).default(1),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   stage: z.enum(["cold", "warm", "hot", "qualified"]).optional(),
 });
 
-export const lssLeaderboard = z.object({ limit: z.coerce.number().int().min(1).max(100).default(10) });
+export const lssLeaderboard = queryObject({ limit: z.coerce.number().int().min(1).max(100).default(10) });
 
 export const lssScoringRule = z.object({
   eventType: z.string().trim().min(1).max(200),

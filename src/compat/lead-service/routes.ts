@@ -5,48 +5,21 @@
  * documents (the native API claims and waits for an ack instead).
  */
 import { Hono } from "hono";
-import { createMiddleware } from "hono/factory";
 import { z } from "zod";
 import type { AppEnv } from "../../http/app-env";
 import { ApiError } from "../../http/errors";
-import { secretsEqual } from "../../http/crypto";
-import { findOrg } from "../../db/orgs";
 import { acknowledgeLead, claimNext, pushLeads, servedLeads } from "../../db/buffer";
 import { readCursor, writeCursor } from "../../db/cursors";
 import { EnrichmentBusy } from "../../enrichment/enrich";
 import { enrichForOrg } from "../../enrichment/org-answer";
 import { bufferPushBody, cursorBody, cursorParam, enrichBody, idempotencyKey, servedLeadsQuery } from "../../schemas/lead-service";
-import { compatAuth, parseSeed, seedBody, seedErrors } from "../shared";
+import { parseSeed, seedBody, seedErrors } from "../shared";
 import { seedBufferedLead, seedEnrichment, seedServedLead } from "./shapes";
 
 export const leadServiceCompat = new Hono<AppEnv>();
 leadServiceCompat.onError(seedErrors("plain"));
 
 leadServiceCompat.get("/health", (c) => c.json({ status: "ok" }));
-
-/**
- * The seed's X-Org-Id and X-App-Id name the organisation. With an org key
- * they must be that org's; with a namespace API key they pick one of the
- * namespace's orgs.
- */
-const requireSeedOrg = createMiddleware<AppEnv>(async (c, next) => {
-  const clerkOrgId = c.req.header("X-Org-Id");
-  const appId = c.req.header("X-App-Id");
-  const org = c.var.org ?? (clerkOrgId && appId ? await findOrg(c.env.DB, c.var.namespace.id, clerkOrgId, appId) : undefined);
-  if (!c.var.org && (!clerkOrgId || !appId)) {
-    throw new ApiError(400, "invalid_request", "X-Org-Id and X-App-Id are required", [
-      ...(clerkOrgId ? [] : [{ path: "headers.X-Org-Id", message: "required" }]),
-      ...(appId ? [] : [{ path: "headers.X-App-Id", message: "required" }]),
-    ]);
-  }
-  if (!org || org.namespaceId !== c.var.namespace.id) throw new ApiError(403, "forbidden", "X-Org-Id and X-App-Id name no organisation of this key");
-  if (clerkOrgId !== undefined && !secretsEqual(clerkOrgId, org.clerkOrgId)) throw new ApiError(403, "forbidden", "X-Org-Id is not this key's organisation");
-  if (appId !== undefined && !secretsEqual(appId, org.appId)) throw new ApiError(403, "forbidden", "X-App-Id is not this key's app");
-  c.set("org", org);
-  await next();
-});
-
-for (const path of ["/buffer/*", "/enrich", "/leads", "/cursor/*"]) leadServiceCompat.use(path, compatAuth, requireSeedOrg);
 
 leadServiceCompat.post("/buffer/push", async (c) => {
   const push = await seedBody(c, bufferPushBody);
