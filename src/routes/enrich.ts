@@ -11,9 +11,9 @@ import { PROVIDER_CHAIN } from "../enrichment/chain";
 
 /**
  * Enrichment for lead-service organisations. The cache is global (no provider
- * is paid twice), but what an organisation hears is its own: `cached` is true
- * only for an email it had asked about before, and /enrich/stats shows its own
- * counts (global figures only to the admin token).
+ * is paid twice), but what an organisation hears is its own (`cached` and
+ * `fetchedAt` from its own lookups: src/enrichment/org-answer.ts), and
+ * /enrich/stats shows its own counts (global figures only to the admin token).
  */
 export const enrichRoutes = new Hono<AppEnv>();
 
