@@ -3,7 +3,7 @@
 // registry and each module alone (a new module appears here with no edit).
 import { z } from "zod";
 import type { RateLimit } from "../limits/token-bucket";
-import { DESTINATION_TYPES, DESTINATIONS, URL_FIELDS, type DestinationType } from "./registry";
+import { bindingFields, DESTINATION_TYPES, DESTINATIONS, URL_FIELDS, type DestinationType } from "./registry";
 import type { DestinationModule } from "./types";
 
 type JsonSchema = Record<string, unknown> & { properties?: Record<string, Record<string, unknown>> };
@@ -17,6 +17,8 @@ export interface CatalogueEntry {
   secretFields: string[];
   /** Fields holding a URL this Worker will call (checked by the outbound URL guard). */
   urlFields: string[];
+  /** Fields the secrets are bound to: an update changing one keeps no stored secret (see src/secrets/bound.ts). */
+  bindingFields: string[];
   /** The config fields' defaults: what the limits below are computed for. */
   defaults: Record<string, unknown>;
   /** Items per call and bytes per call, when the outside API takes batches. */
@@ -64,6 +66,7 @@ export function catalogueEntry(type: DestinationType): CatalogueEntry {
     configSchema: configJsonSchema(module),
     secretFields: [...module.secretFields],
     urlFields: [...URL_FIELDS[type]],
+    bindingFields: [...bindingFields(type)],
     defaults,
     batch: module.batch ? { maxItems: fromDefaults(() => module.batch!.maxItems(defaults)), maxBytes: module.batch.maxBytes ?? null } : null,
     rate: fromDefaults(() => module.rate(defaults)),

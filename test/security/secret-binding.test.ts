@@ -40,6 +40,15 @@ describe("secrets bound to where they go", () => {
     }
   });
 
+  it("each binding field is a field of its type's config, and the catalogue lists them", async () => {
+    const { types } = (await apiSend(await newTenant("bind"), "GET", "/api/destinations/catalogue")).body;
+    for (const type of DESTINATION_TYPES) {
+      const entry = types.find((e: any) => e.type === type);
+      expect(entry.bindingFields, type).toEqual([...bindingFields(type)]);
+      for (const field of bindingFields(type)) expect(Object.keys(entry.configSchema.properties), `${type}.${field}`).toContain(field);
+    }
+  });
+
   it.each(BOUND_TYPES)("%s: a changed binding field keeps no stored secret; unchanged ones keep them", async (type) => {
     const { config, moved, required } = CASES[type]!;
     const t = await newTenant("bind");
