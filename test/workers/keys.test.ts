@@ -67,7 +67,7 @@ describe("API keys: list, rotate, revoke", () => {
     expect((await admin("DELETE", `/api/namespaces/${t.namespace}/api-keys/${id}`)).body).toEqual({ revoked: id });
     expect((await api(t, "/api/leaderboard")).status).toBe(401);
     expect((await admin("GET", `/api/namespaces/${t.namespace}/api-keys`)).body.apiKeys).toEqual([]);
-    expect((await apiSend(other, "DELETE", `/api/namespaces/${other.namespace}/api-keys/${id}`)).status).toBe(401);
+    expect((await apiSend(other, "DELETE", `/api/namespaces/${other.namespace}/api-keys/${id}`)).status).toBe(403);
   });
 });
 

@@ -155,7 +155,7 @@ describe("rate limits", () => {
       headers: { Authorization: `Bearer ${t.apiKey}`, "Content-Type": "application/json" },
       body: JSON.stringify({ rateLimit: null }),
     });
-    expect(asTenant.status).toBe(401);
+    expect(asTenant.status).toBe(403);
   });
 });
 

@@ -193,7 +193,7 @@ describe("secrets at rest (AES-GCM)", () => {
     const t = await newTenant();
     const account = (await apiSend(t, "POST", "/api/accounts", { platform: "smartlead", name: "s", apiKey: "smartlead-key-0123456789" })).body.account;
     await env.DB.prepare("UPDATE connected_accounts SET api_key = ? WHERE id = ?").bind("smartlead-key-0123456789", account.id).run();
-    expect((await apiSend(t, "POST", "/api/secrets/re-encrypt")).status).toBe(401);
+    expect((await apiSend(t, "POST", "/api/secrets/re-encrypt")).status).toBe(403);
     const res = await call("/api/secrets/re-encrypt", { method: "POST", headers: adminHeaders() });
     const body = (await res.json()) as any;
     expect(res.status).toBe(200);

@@ -56,7 +56,7 @@ describe("management auth", () => {
       headers: { Authorization: `Bearer ${t.apiKey}`, "Content-Type": "application/json" },
       body: JSON.stringify({ name: "sneaky" }),
     });
-    expect(withApiKey.status).toBe(401);
+    expect(withApiKey.status).toBe(403);
   });
 
   it("validates namespace names and refuses duplicates", async () => {
