@@ -22,10 +22,23 @@ export function card(title: string, ...children: Child[]): HTMLElement {
   return el("section", { class: "card", "aria-label": title }, el("h2", {}, title), ...children);
 }
 
-/** A table that scrolls sideways inside its card rather than widening the page. */
+/**
+ * A table whose every column stays in view: cells wrap (long ids and errors
+ * break anywhere), and on a narrow screen each row stacks into label/value
+ * lines (the labels come from `data-label`, set here from the headers).
+ */
 export function table(headers: string[], rows: Node[], empty = "Nothing yet."): HTMLElement {
-  const body = rows.length > 0 ? rows : [el("tr", {}, el("td", { colspan: String(headers.length), class: "muted" }, empty))];
-  return el("div", { class: "scroll", tabindex: "0", role: "region", "aria-label": `${headers.join(", ")} table` }, el("table", {}, el("thead", {}, el("tr", {}, ...headers.map((h) => el("th", { scope: "col" }, h)))), el("tbody", {}, ...body)));
+  const body = rows.length > 0 ? rows : [el("tr", { class: "empty" }, el("td", { colspan: String(headers.length), class: "muted" }, empty))];
+  if (rows.length > 0) labelCells(headers, rows);
+  return el("div", { class: "scroll", role: "region", "aria-label": `${headers.filter(Boolean).join(", ")} table` }, el("table", { class: "data" }, el("thead", {}, el("tr", {}, ...headers.map((h) => el("th", { scope: "col" }, h)))), el("tbody", {}, ...body)));
+}
+
+/** Names each cell by its column, for the stacked layout of a narrow screen. */
+export function labelCells(headers: string[], rows: Iterable<Node>): void {
+  for (const tr of rows) {
+    if (!(tr instanceof HTMLTableRowElement)) continue;
+    [...tr.cells].forEach((cell, i) => headers[i] && cell.setAttribute("data-label", headers[i]!));
+  }
 }
 
 export const row = (...cells: Child[]) => el("tr", {}, ...cells.map((c) => el("td", {}, c)));

@@ -114,24 +114,68 @@ export async function render(view: HTMLElement, [id]: string[]): Promise<void> {
   );
 }
 
+interface LogRow {
+  messageId: string;
+  leadId: string;
+  status: string;
+  attempts: number;
+  lastStatus: number | null;
+  lastError: string | null;
+  updatedAt: string;
+  kind: "event" | "change" | "test" | null;
+  event: string | null;
+  lead: string | null;
+}
+
+/** What the destination answered, in words: the HTTP status and its message, or why no answer came. */
+export function answerOf(d: Pick<LogRow, "status" | "lastStatus" | "lastError">): string {
+  if (d.status === "delivered") return d.lastStatus ? `HTTP ${d.lastStatus} (accepted)` : "accepted";
+  if (d.status === "pending") return "waiting to be sent";
+  // The error repeats the status ("HTTP 410: gone", "answered HTTP 410"): said once.
+  const error = (d.lastError ?? "").replace(/^(answered )?HTTP \d+:?\s*/, "");
+  return [d.lastStatus ? `HTTP ${d.lastStatus}` : null, error || null].filter(Boolean).join(": ") || "no answer recorded";
+}
+
+/** One log row, named by its lead and event (the message id on hover and focus). */
+function logRow(d: LogRow): HTMLTableRowElement {
+  const test = d.kind === "test";
+  const lead = test ? el("span", {}, "test send") : el("a", { href: `#/lead/${d.leadId}`, class: "long" }, d.lead ?? `${d.leadId.slice(0, 10)}…`);
+  const what = el("span", { class: "long", title: `message ${d.messageId}`, tabindex: "0" }, d.kind === "change" ? "lead changed" : (d.event ?? "event"));
+  const status = test ? (d.status === "delivered" ? "test delivered" : "test failed") : d.status;
+  return row(time(d.updatedAt), lead, what, el("span", { class: `delivery ${d.status}` }, status), String(d.attempts), el("span", { class: "long" }, answerOf(d)));
+}
+
+const LOG_HEADERS = ["when", "lead", "event", "status", "attempts", "answer"];
+
 async function renderOne(view: HTMLElement, id: string): Promise<void> {
   const [{ destination, deliveries }, log, dead, types] = await Promise.all([
     api<{ destination: Destination; deliveries: Record<string, number> }>(`/api/destinations/${id}`),
-    api<{ deliveries: Array<{ messageId: string; status: string; attempts: number; lastError: string | null; updatedAt: string }> }>(`/api/destinations/${id}/deliveries?limit=50`),
-    api<{ deliveries: Array<{ messageId: string; attempts: number; lastError: string | null; updatedAt: string }> }>(`/api/destinations/${id}/deliveries?status=dead&limit=50`),
+    api<{ deliveries: LogRow[] }>(`/api/destinations/${id}/deliveries?limit=50`),
+    api<{ deliveries: LogRow[] }>(`/api/destinations/${id}/deliveries?status=dead&limit=50`),
     destinationTypes(),
   ]);
   const status = notice();
+  const logBox = el("div", {}, table(LOG_HEADERS, log.deliveries.map(logRow), "Nothing delivered yet."));
+  const refreshLog = async () => {
+    const fresh = await api<{ deliveries: LogRow[] }>(`/api/destinations/${id}/deliveries?limit=50`);
+    logBox.replaceChildren(table(LOG_HEADERS, fresh.deliveries.map(logRow), "Nothing delivered yet."));
+  };
   const test = async () => {
     status.show("Sending a test…");
     const r = await send<{ ok: boolean; status: number | null; attempts: number; error: string | null }>("POST", `/api/destinations/${id}/test`);
-    status.show(r.ok ? `Test delivered (HTTP ${r.status ?? "ok"}).` : `Test failed: ${r.error ?? r.status}`, !r.ok);
+    status.show(r.ok ? `Test delivered (HTTP ${r.status ?? "ok"}); it is in the delivery log.` : `Test failed: ${answerOf({ status: "failed", lastStatus: r.status, lastError: r.error })}`, !r.ok);
+    await refreshLog();
   };
   const replay = async () => {
     const r = await send<{ replaying: number }>("POST", `/api/destinations/${id}/replay`);
     status.show(`Replaying ${r.replaying} dead letters.`);
   };
-  const logRows = (rows: typeof log.deliveries) => rows.map((d) => row(time(d.updatedAt), d.messageId, "status" in d ? String(d.status) : "dead", String(d.attempts), d.lastError ?? ""));
+  const remove = () => {
+    if (!confirm(`Delete destination ${destination.name}? Its delivery log and dead letters go with it, and automations sending to it stop.`)) return;
+    send("DELETE", `/api/destinations/${id}`)
+      .then(() => (location.hash = "#/destinations"))
+      .catch((e: Error) => status.show(e.message, true));
+  };
   view.replaceChildren(
     el("p", {}, el("a", { href: "#/destinations" }, "← Destinations")),
     el(
@@ -146,14 +190,18 @@ async function renderOne(view: HTMLElement, id: string): Promise<void> {
               { class: "actions" },
               button("Send test", () => void test().catch((e: Error) => status.show(e.message, true))),
               button("Replay dead letters", () => void replay().catch((e: Error) => status.show(e.message, true))),
-              button("Delete", () => confirm(`Delete destination ${destination.name}?`) && void send("DELETE", `/api/destinations/${id}`).then(() => (location.hash = "#/destinations")), { class: "danger" }),
+              button("Delete…", remove, { class: "danger" }),
             )
           : null,
         status,
       ),
       me.canWrite ? card("Edit", destinationForm(types, destination, () => void renderOne(view, id))) : null,
-      card("Delivery log", el("div", { class: "actions" }, button("Refresh", () => void renderOne(view, id).catch((e: Error) => status.show(e.message, true)))), table(["updated", "message", "status", "attempts", "last error"], logRows(log.deliveries), "Nothing delivered yet.")),
-      card("Dead letters", table(["updated", "message", "status", "attempts", "last error"], logRows(dead.deliveries.map((d) => ({ ...d, status: "dead" }))), "No dead letters.")),
+    ),
+    el(
+      "div",
+      { class: "grid" },
+      card("Delivery log", el("div", { class: "actions" }, button("Refresh", () => void refreshLog().catch((e: Error) => status.show(e.message, true)))), logBox),
+      card("Dead letters", table(LOG_HEADERS, dead.deliveries.map(logRow), "No dead letters."), el("p", { class: "muted" }, "Items the destination refused for good, or after every retry; Replay sends them again.")),
     ),
   );
 }
