@@ -110,6 +110,11 @@ async function namespaceSwitcher(): Promise<HTMLElement> {
   return el("label", { class: "switcher" }, el("span", {}, "Namespace"), choice);
 }
 
+/** A namespace created (on the Namespaces screen) joins the switcher. */
+window.addEventListener("namespaces-changed", () => {
+  if (me.admin) void namespaceSwitcher().then((switcher) => $("#who .switcher")?.replaceWith(switcher)).catch(() => undefined);
+});
+
 async function open(): Promise<void> {
   try {
     const who = await whoAmI();

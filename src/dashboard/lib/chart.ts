@@ -22,9 +22,9 @@ const RIGHT = 8;
 const TOP = 14;
 const BOTTOM = 38;
 
-/** A round step for about four gridlines up to `max`. */
+/** A round whole step (everything charted is counted in whole leads, events or points) for about four gridlines up to `max`. */
 function ticks(max: number): number[] {
-  const rough = Math.max(1, max) / 4;
+  const rough = Math.max(4, max) / 4;
   const magnitude = 10 ** Math.floor(Math.log10(rough));
   const step = [1, 2, 5, 10].map((m) => m * magnitude).find((s) => s >= rough)!;
   const out: number[] = [];

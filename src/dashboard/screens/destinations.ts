@@ -139,8 +139,8 @@ export function answerOf(d: Pick<LogRow, "status" | "lastStatus" | "lastError">)
 /** One log row, named by its lead and event (the message id on hover and focus). */
 function logRow(d: LogRow): HTMLTableRowElement {
   const test = d.kind === "test";
-  const lead = test ? el("span", {}, "test send") : el("a", { href: `#/lead/${d.leadId}`, class: "long" }, d.lead ?? `${d.leadId.slice(0, 10)}…`);
-  const what = el("span", { class: "long", title: `message ${d.messageId}`, tabindex: "0" }, d.kind === "change" ? "lead changed" : (d.event ?? "event"));
+  const lead = test ? el("span", {}, "test send") : el("a", { href: `#/lead/${d.leadId}` }, d.lead ?? `${d.leadId.slice(0, 10)}…`);
+  const what = el("span", { title: `message ${d.messageId}`, tabindex: "0" }, d.kind === "change" ? "lead changed" : (d.event ?? "event"));
   const status = test ? (d.status === "delivered" ? "test delivered" : "test failed") : d.status;
   return row(time(d.updatedAt), lead, what, el("span", { class: `delivery ${d.status}` }, status), String(d.attempts), el("span", { class: "long" }, answerOf(d)));
 }
@@ -199,7 +199,7 @@ async function renderOne(view: HTMLElement, id: string): Promise<void> {
     ),
     el(
       "div",
-      { class: "grid" },
+      { class: "stack wide" },
       card("Delivery log", el("div", { class: "actions" }, button("Refresh", () => void refreshLog().catch((e: Error) => status.show(e.message, true)))), logBox),
       card("Dead letters", table(LOG_HEADERS, dead.deliveries.map(logRow), "No dead letters."), el("p", { class: "muted" }, "Items the destination refused for good, or after every retry; Replay sends them again.")),
     ),

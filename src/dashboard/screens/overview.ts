@@ -105,9 +105,9 @@ export async function render(view: HTMLElement): Promise<() => void> {
     el(
       "div",
       { class: "grid" },
-      card("Totals", totals),
+      card("Totals", totals, el("h3", {}, "What the numbers mean"), el("p", { class: "muted" }, SCORE_MEANING)),
       card("Stage funnel", stages),
-      card("Score distribution", distribution, el("p", { class: "muted" }, SCORE_MEANING)),
+      card("Score distribution", distribution),
       card("Events per hour", rate),
       card(
         "Heating up (last 24 h)",

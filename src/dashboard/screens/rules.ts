@@ -143,7 +143,7 @@ export async function render(view: HTMLElement): Promise<void> {
   const seenRows = seen.events.map((e) =>
     row(
       e.scoredBy === "nothing" ? button(me.canWrite ? "Add a rule" : "Try a rule", () => startRule(e.name), { "aria-label": `${me.canWrite ? "Add a rule" : "Try a rule"} for ${e.name}` }) : "",
-      el("span", { class: "long" }, e.name),
+      e.name,
       String(e.events),
       String(e.leads),
       String(e.points),
@@ -159,7 +159,7 @@ export async function render(view: HTMLElement): Promise<void> {
       card(
         "Scoring rules",
         job ? el("p", { class: "muted" }, `Last rescore: ${job.status} (${job.percentage}%)`) : null,
-        table(["actions", "event", "points", "when", "cap"], rules.map((r) => row(ruleActions(r), el("span", { class: "long" }, r.event), String(r.points), describe(r), r.cap === null ? "—" : String(r.cap))), "No rules of your own: the default points table applies."),
+        table(["actions", "event", "points", "when", "cap"], rules.map((r) => row(ruleActions(r), r.event, String(r.points), describe(r), r.cap === null ? "—" : String(r.cap))), "No rules of your own: the default points table applies."),
         el("p", { class: "muted" }, "An event scores by the first of your rules for its name whose conditions hold (more conditions first); with none, by the default table; else 0."),
       ),
       card("Rule", heading, form, status, preview),
