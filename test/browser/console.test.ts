@@ -99,6 +99,11 @@ describe("the console", () => {
     const csv = readFileSync((await download.path())!, "utf8").trim().split("\r\n");
     expect(csv).toHaveLength(2);
     expect(csv[1]).toContain("ada@example.com");
+    // Engagement and fit side by side; the score and last-activity headers sort the list.
+    expect(await page.locator("#view thead th").allTextContents()).toEqual(expect.arrayContaining(["engagement", "fit"]));
+    await page.click("#view th button:has-text('last activity')");
+    await page.locator("#view th[aria-sort=descending]", { hasText: "last activity" }).waitFor();
+    expect(await page.locator("#view select[name=sort]").inputValue()).toBe("last_activity");
     await checkAtBothWidths(page, "leads");
 
     await page.click("#view a:has-text('ada@example.com')");

@@ -4,6 +4,8 @@ import { el } from "./dom";
 export interface ListedLead {
   id: string;
   score: number;
+  behaviourScore: number;
+  icpScore: number;
   stage: string;
   grade: string;
   velocity: number;

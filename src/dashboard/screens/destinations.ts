@@ -4,6 +4,7 @@
 import { api, me, send } from "../lib/api";
 import { button, card, el, field, input, notice, row, select, table, time } from "../lib/dom";
 import { schemaForm, type ObjectSchema, type SchemaForm } from "../lib/schema-form";
+import { describeLimit } from "../lib/limits";
 
 interface Destination {
   id: string;
@@ -34,7 +35,7 @@ function destinationTypes(): Promise<CatalogueEntry[]> {
 /** What the outside API allows, and where it is documented. */
 function typeFacts(entry: CatalogueEntry): HTMLElement {
   const limits = [
-    entry.rate ? `at most ${entry.rate.limit} calls per ${entry.rate.periodSeconds === 1 ? "second" : `${entry.rate.periodSeconds} s`}` : null,
+    entry.rate ? `at most ${describeLimit(entry.rate)}` : null,
     entry.batch?.maxItems ? `up to ${entry.batch.maxItems} items a call` : null,
     entry.batch?.maxBytes ? `${Math.round(entry.batch.maxBytes / 1024)} KB a call` : null,
   ].filter(Boolean);

@@ -2,26 +2,13 @@
 // key's rate limit (its own, or the deployment's default for its kind).
 import { api, send, session } from "../lib/api";
 import { button, card, el, field, input, notice, row, select, table } from "../lib/dom";
-
-interface RateLimit {
-  limit: number;
-  periodSeconds: number;
-}
+import { describeLimit, PERIODS, type RateLimit } from "../lib/limits";
 
 interface LimitedKey {
   id: string;
   name: string;
   prefix: string | null;
   rateLimit: RateLimit | null;
-}
-
-const PERIODS: Record<string, number> = { second: 1, minute: 60, hour: 3_600, day: 86_400 };
-
-/** "1,000 calls an hour"; a period that is no round unit reads in seconds. */
-export function describeLimit(limit: RateLimit): string {
-  const unit = Object.entries(PERIODS).find(([, s]) => s === limit.periodSeconds)?.[0];
-  const calls = `${limit.limit.toLocaleString("en")} ${limit.limit === 1 ? "call" : "calls"}`;
-  return unit ? `${calls} a${unit === "hour" ? "n" : ""} ${unit}` : `${calls} every ${limit.periodSeconds.toLocaleString("en")} seconds`;
 }
 
 const KINDS = [
