@@ -70,6 +70,8 @@ export async function expectNoHorizontalOverflow(page: Page): Promise<void> {
  * on a narrow screen is left out: there each cell shows its column's name.
  */
 export async function expectNoClippedCells(page: Page): Promise<void> {
+  // Tables restack on a resize observer's call, made before the next frame is drawn: two frames on, all are settled.
+  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
   const problems = await page.evaluate(() => {
     const found: string[] = [];
     const cells = Array.from(document.querySelectorAll<HTMLElement>("#view td, #view th"));

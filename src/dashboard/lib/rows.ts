@@ -1,6 +1,6 @@
 // A small table of inputs whose rows the user adds and removes (ICP buckets,
 // funding stages): each input labelled by its table, column and row.
-import { button, el, labelCells } from "./dom";
+import { button, el, labelCells, stackWhenTooWide } from "./dom";
 
 export interface Column {
   name: string;
@@ -39,10 +39,11 @@ export function rowsEditor(title: string, columns: Column[], initial: RowValues[
     renumber();
   };
   initial.forEach(addRow);
+  const grid = el("table", { class: "data" }, el("thead", {}, el("tr", {}, ...columns.map((c) => el("th", { scope: "col" }, c.label)), el("th", { scope: "col" }, el("span", { class: "sr-only" }, "remove")))), body);
   const element = el(
     "div",
     { class: "rows" },
-    el("div", { class: "scroll" }, el("table", { class: "data" }, el("thead", {}, el("tr", {}, ...columns.map((c) => el("th", { scope: "col" }, c.label)), el("th", { scope: "col" }, el("span", { class: "sr-only" }, "remove")))), body)),
+    stackWhenTooWide(el("div", { class: "scroll" }, grid), grid),
     button(`Add ${title} row`, () => addRow({})),
   );
   return {

@@ -34,7 +34,7 @@ export function schemaForm(schema: ObjectSchema, current: Record<string, unknown
     if (kind === "boolean") {
       const box = el("input", { type: "checkbox", name: controlName, checked: value === true });
       readers.push({ name, read: () => box.checked });
-      return el("label", { class: "check" }, box, ` ${fieldLabel(name)}`);
+      return el("label", { class: "check" }, box, ` ${p.title ?? fieldLabel(name)}`);
     }
     let control: HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement;
     if (kind === "enum") {
@@ -64,7 +64,8 @@ export function schemaForm(schema: ObjectSchema, current: Record<string, unknown
     }
     control.required = needed && kind !== "enum";
     readers.push({ name, read: () => parseFieldText(kind, control.value, p) });
-    return field(notes.length > 0 ? `${fieldLabel(name)} (${notes.join("; ")})` : fieldLabel(name), control);
+    const label = p.title ?? fieldLabel(name);
+    return field(notes.length > 0 ? `${label} (${notes.join("; ")})` : label, control);
   });
 
   return {

@@ -45,10 +45,19 @@ function typeFacts(entry: CatalogueEntry): HTMLElement {
   return el("p", { class: "muted type-facts" }, docs, limits.length > 0 ? ` · ${limits.join(", ")}` : "");
 }
 
+/** Which events go, and what of them: the API's `filters`, as fields. */
+const FILTERS: ObjectSchema = {
+  properties: {
+    allow: { type: "array", items: { type: "string" }, title: "send only these events (names)" },
+    deny: { type: "array", items: { type: "string" }, title: "never send these events (names)" },
+    mapping: { type: "object", additionalProperties: { type: "string" }, title: "rename fields (from.path: to.path, e.g. properties.plan: properties.plan_name)" },
+    mask: { type: "array", items: { type: "string" }, title: "mask these fields (dot paths, e.g. lead.email)" },
+  },
+};
+
 /** Create (type chosen here) or edit (type kept) a destination; config fields come from the type's JSON Schema. */
 function destinationForm(types: CatalogueEntry[], existing: Destination | undefined, onSaved: (d: Destination) => void): HTMLFormElement {
-  const filters = el("textarea", { name: "filters", rows: "3", spellcheck: "false", class: "code" });
-  filters.value = JSON.stringify(existing?.filters ?? {}, null, 2);
+  const filters = schemaForm(FILTERS, existing?.filters ?? {}, "filters");
   const status = notice();
   const type = select("type", types.map((t) => t.type), { disabled: existing !== undefined });
   for (const option of type.options) option.textContent = types.find((t) => t.type === option.value)!.title;
@@ -69,7 +78,7 @@ function destinationForm(types: CatalogueEntry[], existing: Destination | undefi
     field("Name", input("name", { required: true, value: existing?.name ?? "" })),
     field("Type", type),
     configFields,
-    field("Filters (JSON: allow, deny, mapping, mask)", filters),
+    el("fieldset", { class: "stack config" }, el("legend", {}, "Filters"), filters.element),
     el("label", { class: "check" }, enabled, " enabled"),
     el("button", { disabled: !me.canWrite }, existing ? "Save destination" : "Create destination"),
     status,
@@ -78,13 +87,7 @@ function destinationForm(types: CatalogueEntry[], existing: Destination | undefi
     event.preventDefault();
     let body: unknown;
     try {
-      let filterValue: unknown;
-      try {
-        filterValue = JSON.parse(filters.value);
-      } catch {
-        throw new Error("Filters must be JSON.");
-      }
-      body = { name: (form.elements.namedItem("name") as HTMLInputElement).value, type: type.value, enabled: enabled.checked, config: config.read(), filters: filterValue };
+      body = { name: (form.elements.namedItem("name") as HTMLInputElement).value, type: type.value, enabled: enabled.checked, config: config.read(), filters: filters.read() };
     } catch (error) {
       return status.show((error as Error).message, true);
     }
