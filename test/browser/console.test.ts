@@ -217,6 +217,8 @@ describe("the console", () => {
       await log.locator("button:has-text('Refresh')").click();
       await log.locator("tbody tr", { hasText: "Hook Check" }).filter({ hasText: "ada@example.com" }).filter({ hasText: "delivered" }).waitFor({ timeout: 2_000 });
     }, 30_000);
+    // Refresh also brings the counts up to date.
+    await page.locator("#view section[aria-label='Destination CRM hook'] p", { hasText: /delivered [1-9]/ }).waitFor();
     // Named by lead and event; the message id on hover and focus.
     expect(await log.locator("tbody tr", { hasText: "Hook Check" }).locator(`[title='message ${hookCheck().messageId}']`).count()).toBe(1);
     await checkAtBothWidths(page, "destination");

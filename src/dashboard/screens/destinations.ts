@@ -159,10 +159,17 @@ async function renderOne(view: HTMLElement, id: string): Promise<void> {
     destinationTypes(),
   ]);
   const status = notice();
+  const title = types.find((t) => t.type === destination.type)?.title ?? destination.type;
+  const summary = el("p", {});
+  const summarise = (counts: Record<string, number>) =>
+    (summary.textContent = `${title} · ${destination.enabled ? "enabled" : "disabled"} · delivered ${counts.delivered ?? 0} · retrying ${counts.retrying ?? 0} · dead ${counts.dead ?? 0}`);
+  summarise(deliveries);
   const logBox = el("div", {}, table(LOG_HEADERS, log.deliveries.map(logRow), "Nothing delivered yet."));
+  /** The log and the counts, asked for again. */
   const refreshLog = async () => {
-    const fresh = await api<{ deliveries: LogRow[] }>(`/api/destinations/${id}/deliveries?limit=50`);
+    const fresh = await api<{ counts: Record<string, number>; deliveries: LogRow[] }>(`/api/destinations/${id}/deliveries?limit=50`);
     logBox.replaceChildren(table(LOG_HEADERS, fresh.deliveries.map(logRow), "Nothing delivered yet."));
+    summarise(fresh.counts);
   };
   const test = async () => {
     status.show("Sending a test…");
@@ -180,32 +187,34 @@ async function renderOne(view: HTMLElement, id: string): Promise<void> {
       .then(() => (location.hash = "#/destinations"))
       .catch((e: Error) => status.show(e.message, true));
   };
+  const logCard = card("Delivery log", el("div", { class: "actions" }, button("Refresh", () => void refreshLog().catch((e: Error) => status.show(e.message, true)))), logBox);
+  const deadCard = card("Dead letters", table(LOG_HEADERS, dead.deliveries.map(logRow), "No dead letters."), el("p", { class: "muted" }, "Items the destination refused for good, or after every retry; Replay sends them again."));
   view.replaceChildren(
     el("p", {}, el("a", { href: "#/destinations" }, "← Destinations")),
     el(
       "div",
       { class: "grid" },
-      card(
-        `Destination ${destination.name}`,
-        el("p", {}, `${types.find((t) => t.type === destination.type)?.title ?? destination.type} · ${destination.enabled ? "enabled" : "disabled"} · delivered ${deliveries.delivered ?? 0} · retrying ${deliveries.retrying ?? 0} · dead ${deliveries.dead ?? 0}`),
-        me.canWrite
-          ? el(
-              "div",
-              { class: "actions" },
-              button("Send test", () => void test().catch((e: Error) => status.show(e.message, true))),
-              button("Replay dead letters", () => void replay().catch((e: Error) => status.show(e.message, true))),
-              button("Delete…", remove, { class: "danger" }),
-            )
-          : null,
-        status,
+      el(
+        "div",
+        { class: "stack column" },
+        card(
+          `Destination ${destination.name}`,
+          summary,
+          me.canWrite
+            ? el(
+                "div",
+                { class: "actions" },
+                button("Send test", () => void test().catch((e: Error) => status.show(e.message, true))),
+                button("Replay dead letters", () => void replay().catch((e: Error) => status.show(e.message, true))),
+                button("Delete…", remove, { class: "danger" }),
+              )
+            : null,
+          status,
+        ),
+        logCard,
+        deadCard,
       ),
       me.canWrite ? card("Edit", destinationForm(types, destination, () => void renderOne(view, id))) : null,
-    ),
-    el(
-      "div",
-      { class: "stack wide" },
-      card("Delivery log", el("div", { class: "actions" }, button("Refresh", () => void refreshLog().catch((e: Error) => status.show(e.message, true)))), logBox),
-      card("Dead letters", table(LOG_HEADERS, dead.deliveries.map(logRow), "No dead letters."), el("p", { class: "muted" }, "Items the destination refused for good, or after every retry; Replay sends them again.")),
     ),
   );
 }

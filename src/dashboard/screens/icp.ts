@@ -61,7 +61,8 @@ function icpForm(icpTable: IcpTable, onSaved: () => void): HTMLFormElement {
 
 export async function render(view: HTMLElement): Promise<void> {
   const { icpTable } = await api<{ icpTable: IcpTable }>("/api/icp-table");
-  const range = (b: Bucket) => `${b.min} – ${b.max ?? "∞"}`;
+  const n = (v: number) => v.toLocaleString("en");
+  const range = (b: Bucket) => `${n(b.min)} – ${b.max === null ? "∞" : n(b.max)}`;
   const status = notice();
   const rows = icpTable.companySize.length + icpTable.annualRevenue.length + Object.keys(icpTable.funding).length;
   const reset = () => {
