@@ -93,7 +93,7 @@ describe("the console", () => {
   it("lists leads, exports the filtered list as CSV, and explains a lead's score", async () => {
     await openScreen(page, "leads");
     await page.selectOption("#view select[name=stage]", "warm");
-    await page.click("#view .filters button");
+    await page.click("#view .filters button:has-text('Filter')");
     await eventually(async () => expect(await page.locator("#view tbody tr").count()).toBe(1));
     const [download] = await Promise.all([page.waitForEvent("download"), page.click("#view button:has-text('Export CSV')")]);
     const csv = readFileSync((await download.path())!, "utf8").trim().split("\r\n");
@@ -115,6 +115,12 @@ describe("the console", () => {
     expect(await page.locator("#view svg[aria-label='behaviour score over time'] polyline").count()).toBe(1);
     expect(await page.locator("#view section[aria-label='Stage history'] tbody tr").count()).toBeGreaterThan(0);
     await checkAtBothWidths(page, "lead");
+
+    // Search: an identity finds its lead and opens it.
+    await openScreen(page, "leads");
+    await page.fill("#view input[name=identity]", "bob");
+    await page.press("#view input[name=identity]", "Enter");
+    await page.locator("#view h2", { hasText: "Lead bob" }).waitFor();
   });
 
   it("previews a scoring rule on the server, saves it, and the lead's explanation shows it", async () => {

@@ -65,6 +65,26 @@ export async function render(view: HTMLElement): Promise<() => void> {
       th.replaceChildren(el("button", { type: "button", class: "sort", onclick: () => ((sortSelect.value = key), void load()) }, `${th.textContent}${sorted ? " ▼" : ""}`));
     }
   }
+  // Search: a lead by its email, user id or anonymous id (the API's exact lookup), opened at once.
+  const who = input("identity", { required: true, type: "search", placeholder: "ada@example.com or a user id" });
+  const search = el("form", { class: "filters", role: "search", "aria-label": "Find a lead" }, field("Find a lead (email, user id or anonymous id)", who), el("button", {}, "Find"));
+  search.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const value = who.value.trim();
+    const kinds = value.includes("@") ? ["email"] : ["userId", "anonymousId"];
+    void (async () => {
+      for (const kind of kinds) {
+        try {
+          const { lead } = await api<{ lead: { id: string } }>(`/api/leads/lookup?${kind}=${encodeURIComponent(value)}`);
+          location.hash = `#/lead/${lead.id}`;
+          return;
+        } catch {
+          // not under this kind of identity: try the next
+        }
+      }
+      status.show(`No lead has the identity ${value}.`, true);
+    })();
+  });
   filters.addEventListener("submit", (event) => {
     event.preventDefault();
     void load();
@@ -81,7 +101,7 @@ export async function render(view: HTMLElement): Promise<() => void> {
     if (!cursor && !document.hidden) void load().catch(() => undefined);
   }, POLL_MS);
   await load();
-  view.replaceChildren(card("Leads", filters, el("p", { class: "muted" }, "Engagement is the behaviour score (its stage), fit the ICP score; the grade follows their sum."), el("div", { class: "actions" }, button("Export CSV", () => void exportCsv().catch((e: Error) => status.show(e.message, true)))), status, body, more));
+  view.replaceChildren(card("Leads", search, filters, el("p", { class: "muted" }, "Engagement is the behaviour score (its stage), fit the ICP score; the grade follows their sum."), el("div", { class: "actions" }, button("Export CSV", () => void exportCsv().catch((e: Error) => status.show(e.message, true)))), status, body, more));
   return () => {
     stop();
     clearTimeout(pending);
