@@ -133,7 +133,7 @@ interface LogRow {
 
 /** What the destination answered, in words: the HTTP status and its message, or why no answer came. */
 export function answerOf(d: Pick<LogRow, "status" | "lastStatus" | "lastError">): string {
-  if (d.status === "delivered") return d.lastStatus ? `HTTP ${d.lastStatus} (accepted)` : "accepted";
+  if (d.status === "delivered") return d.lastStatus ? `HTTP ${d.lastStatus}` : "accepted";
   if (d.status === "pending") return "waiting to be sent";
   // The error repeats the status ("HTTP 410: gone", "answered HTTP 410"): said once.
   const error = (d.lastError ?? "").replace(/^(answered )?HTTP \d+:?\s*/, "");
@@ -193,28 +193,23 @@ async function renderOne(view: HTMLElement, id: string): Promise<void> {
     el("p", {}, el("a", { href: "#/destinations" }, "← Destinations")),
     el(
       "div",
-      { class: "grid" },
-      el(
-        "div",
-        { class: "stack column" },
-        card(
-          `Destination ${destination.name}`,
-          summary,
-          me.canWrite
-            ? el(
-                "div",
-                { class: "actions" },
-                button("Send test", () => void test().catch((e: Error) => status.show(e.message, true))),
-                button("Replay dead letters", () => void replay().catch((e: Error) => status.show(e.message, true))),
-                button("Delete…", remove, { class: "danger" }),
-              )
-            : null,
-          status,
-        ),
-        logCard,
-        deadCard,
+      { class: "grid top" },
+      card(
+        `Destination ${destination.name}`,
+        summary,
+        me.canWrite
+          ? el(
+              "div",
+              { class: "actions" },
+              button("Send test", () => void test().catch((e: Error) => status.show(e.message, true))),
+              button("Replay dead letters", () => void replay().catch((e: Error) => status.show(e.message, true))),
+              button("Delete…", remove, { class: "danger" }),
+            )
+          : null,
+        status,
       ),
       me.canWrite ? card("Edit", destinationForm(types, destination, () => void renderOne(view, id))) : null,
     ),
+    el("div", { class: "stack wide" }, logCard, deadCard),
   );
 }
