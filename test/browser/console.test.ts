@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import type { Page } from "playwright-core";
 import { api, DEV, eventually, leadByUserId, newBrowser, startLeadflare } from "./harness.ts";
-import { checkAtBothWidths, DESKTOP, openScreen, signIn, startReceiver, switchNamespace } from "./console-helpers.ts";
+import { checkAtBothWidths, DESKTOP, openScreen, PHONE, signIn, startReceiver, switchNamespace } from "./console-helpers.ts";
 
 let leadflare: Awaited<ReturnType<typeof startLeadflare>>;
 let browser: Awaited<ReturnType<typeof newBrowser>>;
@@ -105,6 +105,11 @@ describe("the console", () => {
     await page.locator("#view th[aria-sort=descending]", { hasText: "last activity" }).waitFor();
     expect(await page.locator("#view select[name=sort]").inputValue()).toBe("last_activity");
     await checkAtBothWidths(page, "leads");
+    // On a phone the nine columns do not fit: each row stacks, every cell named by its column.
+    await page.setViewportSize(PHONE);
+    await page.locator("#view .scroll.stacked td[data-label='engagement']").first().waitFor();
+    await page.setViewportSize(DESKTOP);
+    await page.locator("#view .scroll:not(.stacked) td[data-label='engagement']").first().waitFor();
 
     await page.click("#view a:has-text('ada@example.com')");
     await page.locator("#view h2", { hasText: "Why this score" }).waitFor();
