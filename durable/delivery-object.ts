@@ -84,6 +84,15 @@ export class DeliveryObject extends DurableObject<Env> {
     return added;
   }
 
+  /** A test send the API made: logged beside the deliveries, never sent again. */
+  async recordTest(namespaceId: string, destinationId: string, item: DeliveryItem, outcome: { ok: boolean; status: number | null; error: string | null }, attempts: number): Promise<void> {
+    this.ctx.storage.transactionSync(() => {
+      this.store.setMeta("namespace_id", namespaceId);
+      this.store.setMeta("destination_id", destinationId);
+      this.store.recordTest(item, outcome, attempts, Date.now());
+    });
+  }
+
   async counts(): Promise<Record<string, number>> {
     return this.store.counts();
   }

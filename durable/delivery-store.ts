@@ -6,24 +6,37 @@ export interface DeliveryRow {
   destinationId: string;
   messageId: string;
   leadId: string;
-  status: "pending" | "retrying" | "delivered" | "dead";
+  /** `failed`: a test send that failed (it is no dead letter: nothing replays it). */
+  status: "pending" | "retrying" | "delivered" | "dead" | "failed";
   attempts: number;
   lastStatus: number | null;
   lastError: string | null;
   payload: string | null;
   updatedAt: number;
+  /** What the item is, for the log: a test, a lead's change, or the event's name; and the lead by email or user id. */
+  kind: DeliveryItem["kind"] | null;
+  event: string | null;
+  lead: string | null;
 }
 
 interface ItemRow extends Record<string, SqlStorageValue> {
   seq: number;
   message_id: string;
   lead_id: string;
-  status: "pending" | "delivered" | "dead";
+  status: "pending" | "delivered" | "dead" | "failed";
   attempts: number;
   last_status: number | null;
   last_error: string | null;
   payload: string | null;
   updated_at: number;
+  label: string | null;
+}
+
+/** What the log shows of an item after its payload is gone: its kind, the event's name, the lead's email or user id. */
+export function itemLabel(item: DeliveryItem): string {
+  const event = item.event as { event?: unknown; type?: unknown; name?: unknown } | undefined;
+  const name = item.kind === "change" ? "lead changed" : typeof event?.event === "string" ? event.event : typeof event?.name === "string" ? event.name : typeof event?.type === "string" ? event.type : null;
+  return JSON.stringify({ kind: item.kind, event: name, lead: item.lead.email ?? item.lead.userId ?? null });
 }
 
 export interface Outcome {
@@ -61,6 +74,8 @@ export class DeliveryStore {
 
   constructor(private readonly sql: SqlStorage) {
     sql.exec(SCHEMA);
+    // Shards made before the log named its rows get the column (older rows stay unnamed).
+    if (!sql.exec<{ name: string }>("PRAGMA table_info(items)").toArray().some((c) => c.name === "label")) sql.exec("ALTER TABLE items ADD COLUMN label TEXT");
   }
 
   meta(key: string): string | undefined {
@@ -79,13 +94,14 @@ export class DeliveryStore {
     let added = 0;
     for (const item of items) {
       const cursor = this.sql.exec(
-        "INSERT INTO items (message_id, lead_id, status, last_error, payload, updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING",
+        "INSERT INTO items (message_id, lead_id, status, last_error, payload, updated_at, label) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING",
         item.messageId,
         leadId,
         dead ? "dead" : "pending",
         dead ?? null,
         JSON.stringify(item),
         now,
+        itemLabel(item),
       );
       if (cursor.rowsWritten > 0) added++;
     }
@@ -126,6 +142,21 @@ export class DeliveryStore {
     }
   }
 
+  /** A test send, already made, in the log as it ended (it is never queued, retried or replayed). */
+  recordTest(item: DeliveryItem, outcome: { ok: boolean; status: number | null; error: string | null }, attempts: number, now: number): void {
+    this.sql.exec(
+      "INSERT INTO items (message_id, lead_id, status, attempts, last_status, last_error, payload, updated_at, label) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?) ON CONFLICT (message_id) DO NOTHING",
+      item.messageId,
+      item.lead.id,
+      outcome.ok ? "delivered" : "failed",
+      attempts,
+      outcome.status,
+      outcome.error,
+      now,
+      itemLabel(item),
+    );
+  }
+
   drop(seqs: readonly number[]): void {
     for (const seq of seqs) this.sql.exec("DELETE FROM items WHERE seq = ?", seq);
   }
@@ -140,7 +171,7 @@ export class DeliveryStore {
       // A new seq puts it after what is already waiting.
       this.sql.exec("DELETE FROM items WHERE seq = ?", row.seq);
       this.sql.exec(
-        "INSERT INTO items (message_id, lead_id, status, attempts, last_status, last_error, payload, updated_at) VALUES (?, ?, 'pending', ?, ?, ?, ?, ?)",
+        "INSERT INTO items (message_id, lead_id, status, attempts, last_status, last_error, payload, updated_at, label) VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?)",
         row.message_id,
         row.lead_id,
         row.attempts,
@@ -148,16 +179,19 @@ export class DeliveryStore {
         row.last_error,
         row.payload,
         now,
+        row.label,
       );
       moved++;
     }
     return moved;
   }
 
+  /** Items by status; test sends are in the log but not counted. */
   counts(): Record<string, number> {
     const rows = this.sql
       .exec<{ status: string; n: number }>(
-        "SELECT CASE WHEN status = 'pending' AND attempts > 0 THEN 'retrying' ELSE status END AS status, count(*) AS n FROM items GROUP BY 1",
+        `SELECT CASE WHEN status = 'pending' AND attempts > 0 THEN 'retrying' ELSE status END AS status, count(*) AS n FROM items
+         WHERE label IS NULL OR json_extract(label, '$.kind') IS NOT 'test' GROUP BY 1`,
       )
       .toArray();
     return Object.fromEntries(rows.map((r) => [r.status, r.n]));
@@ -222,5 +256,12 @@ function toDeliveryRow(destinationId: string, row: ItemRow, withPayload: boolean
     lastError: row.last_error,
     payload: withPayload ? row.payload : null,
     updatedAt: row.updated_at,
+    ...readLabel(row.label),
   };
+}
+
+function readLabel(label: string | null): Pick<DeliveryRow, "kind" | "event" | "lead"> {
+  if (!label) return { kind: null, event: null, lead: null };
+  const { kind = null, event = null, lead = null } = JSON.parse(label) as Partial<Pick<DeliveryRow, "kind" | "event" | "lead">>;
+  return { kind, event, lead };
 }

@@ -176,3 +176,10 @@ export async function deleteNamespace(db: D1Database, namespaceId: string): Prom
 export async function findNamespaceById(db: D1Database, id: string): Promise<Namespace | undefined> {
   return drizzle(db).select({ id: namespaces.id, name: namespaces.name }).from(namespaces).where(eq(namespaces.id, id)).get();
 }
+
+/** A namespace's API keys with their rate limits and key listing (never the keys). */
+export async function listApiKeys(db: D1Database, namespaceId: string) {
+  const rows = await drizzle(db).select({ id: apiKeys.id, rateLimit: apiKeys.rateLimit }).from(apiKeys).where(eq(apiKeys.namespaceId, namespaceId)).all();
+  const limits = new Map(rows.map((r) => [r.id, r.rateLimit ? (JSON.parse(r.rateLimit) as RateLimit) : null]));
+  return (await listKeys(db, "api-key", namespaceId)).map((key) => ({ ...key, rateLimit: limits.get(key.id) ?? null }));
+}

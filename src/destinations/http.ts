@@ -35,7 +35,7 @@ export async function sendRequest(
   } catch (error) {
     if (error instanceof RefusedUrlError) return { ok: false, retryable: false, error: error.message };
     const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
-    return { ok: false, retryable: true, error: timedOut ? `timed out after ${timeoutMs} ms` : `network error: ${String(error)}` };
+    return { ok: false, retryable: true, error: timedOut ? `timed out after ${timeoutMs} ms` : networkError(request.url, error) };
   }
   const wholeBody = await response.text();
   const body = wholeBody.slice(0, answerChars);
@@ -84,4 +84,16 @@ export function jsonOf<T>(body: string): T | undefined {
 export function onlyItem(result: DeliveryResult): DeliveryResult {
   const rejection = result.ok ? result.rejected?.[0] : undefined;
   return rejection ? { ok: false, retryable: rejection.retryable, status: rejection.status, error: rejection.error, body: result.ok ? result.body : undefined } : result;
+}
+
+/**
+ * A failed connection in words an operator can act on: the runtime's own
+ * message for a refused or unreachable host is "internal error; reference = …",
+ * which names neither.
+ */
+export function networkError(url: string, error: unknown): string {
+  const host = URL.canParse(url) ? new URL(url).host : "the destination";
+  const message = error instanceof Error ? error.message : String(error);
+  if (/internal error; reference = /i.test(message)) return `network error: could not connect to ${host} (refused, unreachable or no answer)`;
+  return `network error: could not reach ${host}: ${message}`;
 }

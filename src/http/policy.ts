@@ -123,6 +123,8 @@ const management: Table = [
   ["POST /api/scoring-rules", NAMESPACE_WRITE],
   // A preview saves nothing: a read key may ask what a rule change would do.
   ["POST /api/scoring-rules/preview", NAMESPACE_READ],
+  // The event names recent leads hold and what scores each: what the console offers to pick from.
+  ["GET /api/scoring-rules/events", NAMESPACE_READ],
   ["PUT /api/scoring-rules/:id", NAMESPACE_WRITE],
   ["DELETE /api/scoring-rules/:id", NAMESPACE_WRITE],
   ["GET /api/icp-table", NAMESPACE_READ],

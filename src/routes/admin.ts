@@ -21,6 +21,7 @@ import {
   deleteNamespace,
   findNamespaceByName,
   listNamespaces,
+  listApiKeys,
   listSources,
   setApiKeyRateLimit,
   setSourceRateLimit,
@@ -143,7 +144,7 @@ adminRoutes.get("/:name/webhook-sources", async (c) => {
 
 adminRoutes.get("/:name/api-keys", async (c) => {
   const namespace = await namespaceNamed(c.env.DB, c.req.param("name"));
-  return c.json({ apiKeys: await listKeys(c.env.DB, "api-key", namespace.id), defaultRateLimit: defaultRateLimit(c.env, "api-key") });
+  return c.json({ apiKeys: await listApiKeys(c.env.DB, namespace.id), defaultRateLimit: defaultRateLimit(c.env, "api-key") });
 });
 
 // Revoke and rotate, for each kind of key the admin token hands out (orgs: /api/orgs/:id).

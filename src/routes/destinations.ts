@@ -18,6 +18,7 @@ import { assertOutboundUrls } from "../outbound/fetch";
 import { bindSecrets } from "../secrets/bound";
 import { deliverWithRetries } from "../destinations/deliver";
 import { clearDeliveries, deliveryCounts, listDeliveries, replayDeadLetters } from "../destinations/log";
+import { shardForLead } from "../destinations/shards";
 import type { DeliveryItem } from "../destinations/types";
 import { destinationCatalogue } from "../destinations/catalogue";
 
@@ -68,14 +69,11 @@ destinationRoutes.post("/:id/test", async (c) => {
     event: { type: "track", event: "leadflare test", userId: "test-user", properties: { test: true }, timestamp: now, messageId: "test" },
   };
   const { result, attempts } = await deliverWithRetries(c.env, destination, item, 1);
+  const error = result.ok ? null : result.status !== undefined ? `answered HTTP ${result.status}` : result.error;
+  // Logged beside the deliveries (status and error only), so a test shows in the delivery log.
+  await shardForLead(c.env, destination, item.lead.id).recordTest(c.var.namespace.id, destination.id, item, { ok: result.ok, status: result.status ?? null, error }, attempts);
   // Status and headers only: the body of whatever answered is never echoed back.
-  return c.json({
-    ok: result.ok,
-    attempts,
-    status: result.status ?? null,
-    headers: result.headers ?? null,
-    error: result.ok ? null : result.status !== undefined ? `answered HTTP ${result.status}` : result.error,
-  });
+  return c.json({ ok: result.ok, attempts, status: result.status ?? null, headers: result.headers ?? null, error });
 });
 
 destinationRoutes.get("/:id/deliveries", async (c) => {

@@ -5,12 +5,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import type { Page } from "playwright-core";
 import { api, DEV, eventually, leadByUserId, newBrowser, startLeadflare } from "./harness.ts";
-import { checkAtBothWidths, DESKTOP, openScreen, signIn, startReceiver } from "./console-helpers.ts";
+import { checkAtBothWidths, DESKTOP, openScreen, PHONE, signIn, startReceiver, switchNamespace } from "./console-helpers.ts";
 
 let leadflare: Awaited<ReturnType<typeof startLeadflare>>;
 let browser: Awaited<ReturnType<typeof newBrowser>>;
 let page: Page;
 let receiver: Awaited<ReturnType<typeof startReceiver>>;
+/** Every confirmation the console asked for, and how the next ones are answered. */
+const dialogs: string[] = [];
+let confirmAnswer = true;
 
 /** The status the API answers a request with this key. */
 async function statusWithKey(key: string): Promise<number> {
@@ -44,7 +47,10 @@ beforeAll(async () => {
   browser = await newBrowser();
   page = await browser.context.newPage();
   await page.setViewportSize(DESKTOP);
-  page.on("dialog", (dialog) => void dialog.accept());
+  page.on("dialog", (dialog) => {
+    dialogs.push(dialog.message());
+    void (confirmAnswer ? dialog.accept() : dialog.dismiss());
+  });
 });
 
 afterAll(async () => {
@@ -57,8 +63,13 @@ describe("the console", () => {
   it("signs in and shows the overview: funnel, distribution, movers, live stream", async () => {
     await signIn(page, leadflare.url, DEV.apiKey);
     await page.locator(".status", { hasText: "live" }).waitFor();
-    expect(await page.locator("#who").textContent()).toContain("write key");
-    expect(await page.locator("#view").textContent()).toContain("3 leads");
+    expect(await page.locator("#who").textContent()).toContain("default · API key, write scope");
+    expect(await page.locator("#view h1").textContent()).toBe("Overview");
+    expect(await page.locator("#view .totals div", { hasText: "leads" }).locator("dd").first().textContent()).toBe("3");
+    // The funnel: how many reached each stage or beyond, and the conversion from the stage before.
+    const funnel = page.locator("#view section[aria-label='Stage funnel']");
+    expect(await funnel.locator("tr", { hasText: "cold" }).textContent()).toContain("3 (100% of all)");
+    expect(await page.locator("#view svg[aria-label='leads per stage'] text.axis-title").allTextContents()).toEqual(["leads", "stage (by engagement)"]);
     expect(await page.locator("#view svg[aria-label='leads per stage'] rect").count()).toBe(4);
     await page.locator("#view tr", { hasText: "ada@example.com" }).waitFor();
     // Events per hour: 24 bars counted by the server (every event so far is in the last day), then live.
@@ -82,13 +93,23 @@ describe("the console", () => {
   it("lists leads, exports the filtered list as CSV, and explains a lead's score", async () => {
     await openScreen(page, "leads");
     await page.selectOption("#view select[name=stage]", "warm");
-    await page.click("#view .filters button");
+    await page.click("#view .filters button:has-text('Filter')");
     await eventually(async () => expect(await page.locator("#view tbody tr").count()).toBe(1));
     const [download] = await Promise.all([page.waitForEvent("download"), page.click("#view button:has-text('Export CSV')")]);
     const csv = readFileSync((await download.path())!, "utf8").trim().split("\r\n");
     expect(csv).toHaveLength(2);
     expect(csv[1]).toContain("ada@example.com");
+    // Engagement and fit side by side; the score and last-activity headers sort the list.
+    expect(await page.locator("#view thead th").allTextContents()).toEqual(expect.arrayContaining(["engagement", "fit"]));
+    await page.click("#view th button:has-text('last activity')");
+    await page.locator("#view th[aria-sort=descending]", { hasText: "last activity" }).waitFor();
+    expect(await page.locator("#view select[name=sort]").inputValue()).toBe("last_activity");
     await checkAtBothWidths(page, "leads");
+    // On a phone the nine columns do not fit: each row stacks, every cell named by its column.
+    await page.setViewportSize(PHONE);
+    await page.locator("#view .scroll.stacked td[data-label='engagement']").first().waitFor();
+    await page.setViewportSize(DESKTOP);
+    await page.locator("#view .scroll:not(.stacked) td[data-label='engagement']").first().waitFor();
 
     await page.click("#view a:has-text('ada@example.com')");
     await page.locator("#view h2", { hasText: "Why this score" }).waitFor();
@@ -99,6 +120,12 @@ describe("the console", () => {
     expect(await page.locator("#view svg[aria-label='behaviour score over time'] polyline").count()).toBe(1);
     expect(await page.locator("#view section[aria-label='Stage history'] tbody tr").count()).toBeGreaterThan(0);
     await checkAtBothWidths(page, "lead");
+
+    // Search: an identity finds its lead and opens it.
+    await openScreen(page, "leads");
+    await page.fill("#view input[name=identity]", "bob");
+    await page.press("#view input[name=identity]", "Enter");
+    await page.locator("#view h2", { hasText: "Lead bob" }).waitFor();
   });
 
   it("previews a scoring rule on the server, saves it, and the lead's explanation shows it", async () => {
@@ -119,6 +146,30 @@ describe("the console", () => {
 
     await page.click("#view button:has-text('Save')");
     await page.locator("#view tbody tr", { hasText: "properties.path equals /pricing" }).waitFor();
+
+    // The scoring made visible: the default table, and the event names seen with what scores each.
+    const defaults = page.locator("#view section[aria-label='Default points table']");
+    expect(await defaults.locator("tr", { hasText: "demo_request" }).textContent()).toContain("50");
+    const { events } = (await api(leadflare.url, "/api/scoring-rules/events")).body as { events: Array<{ name: string; scoredBy: string }> };
+    expect(events.find((e) => e.name === "signup")?.scoredBy).toBe("default");
+    const unscored = events.find((e) => e.scoredBy === "nothing")!; // "Live Ping", sent on the overview
+    expect(unscored.name).toBe("live_ping");
+    const seen = page.locator("#view section[aria-label='Events seen on recent leads']");
+    expect(await seen.locator("tr", { hasText: "signup" }).textContent()).toContain("default table");
+    await seen.locator(`button[aria-label='Add a rule for ${unscored.name}']`).click();
+    expect(await page.locator("#view input[name=event]").inputValue()).toBe(unscored.name);
+    expect(await page.locator("#view datalist#event-names option").evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value))).toEqual(
+      expect.arrayContaining(["page_view", "signup", "live_ping"]),
+    );
+    await checkAtBothWidths(page, "rules");
+
+    // Delete asks first: dismissed, the rule stays.
+    confirmAnswer = false;
+    await page.click("#view button[aria-label='Delete rule page_view']");
+    await eventually(async () => expect(dialogs.at(-1)).toContain("Delete the rule for page_view"));
+    confirmAnswer = true;
+    expect(await page.locator("#view tbody tr", { hasText: "properties.path equals /pricing" }).count()).toBe(1);
+    expect((await api(leadflare.url, "/api/scoring-rules")).body.rules).toHaveLength(1);
     const ada = await leadByUserId(leadflare.url, "ada");
     await eventually(async () => expect((await api(leadflare.url, `/api/leads/${ada.id}`)).body.lead.stage).toBe("hot"));
     await page.goto(`${leadflare.url}/app/#/lead/${ada.id}`);
@@ -160,6 +211,8 @@ describe("the console", () => {
     await page.click("#view button:has-text('Send test')");
     await page.locator("#view .notice", { hasText: "Test delivered" }).waitFor();
     expect(receiver.received.some((body: any) => body.type === "test")).toBe(true);
+    // The test is in the delivery log, by its lead and event, with the answer.
+    await page.locator("#view section[aria-label='Delivery log'] tr", { hasText: "test send" }).filter({ hasText: "leadflare test" }).filter({ hasText: "HTTP 200" }).waitFor();
 
     // Edited with the secret left empty: the stored secret is kept (the webhook still signs with it).
     await edit.locator("input[name='config.timeoutMs']").fill("5000");
@@ -173,8 +226,12 @@ describe("the console", () => {
     const log = page.locator("#view section[aria-label='Delivery log']");
     await eventually(async () => {
       await log.locator("button:has-text('Refresh')").click();
-      await log.locator("tbody tr", { hasText: hookCheck().messageId }).filter({ hasText: "delivered" }).waitFor({ timeout: 2_000 });
+      await log.locator("tbody tr", { hasText: "Hook Check" }).filter({ hasText: "ada@example.com" }).filter({ hasText: "delivered" }).waitFor({ timeout: 2_000 });
     }, 30_000);
+    // Refresh also brings the counts up to date.
+    await page.locator("#view section[aria-label='Destination CRM hook'] p", { hasText: /delivered [1-9]/ }).waitFor();
+    // Named by lead and event; the message id on hover and focus.
+    expect(await log.locator("tbody tr", { hasText: "Hook Check" }).locator(`[title='message ${hookCheck().messageId}']`).count()).toBe(1);
     await checkAtBothWidths(page, "destination");
   });
 
@@ -204,6 +261,12 @@ describe("the console", () => {
     await edit.locator("button:has-text('Save ICP table')").click();
     expect((await api(leadflare.url, "/api/icp-table")).body.icpTable.companySize).toHaveLength(3);
 
+    // Reset asks first, naming what is lost: dismissed, nothing changes; accepted, the defaults return.
+    confirmAnswer = false;
+    await page.click("#view button:has-text('Reset to defaults')");
+    await eventually(async () => expect(dialogs.at(-1)).toContain("Reset the ICP table to the defaults?"));
+    confirmAnswer = true;
+    expect((await api(leadflare.url, "/api/icp-table")).body.icpTable.funding).toEqual({ series_a: 15, series_b: 20, series_c: 25 });
     await page.click("#view button:has-text('Reset to defaults')");
     await page.locator("#view td", { hasText: "seed" }).waitFor();
   });
@@ -269,10 +332,18 @@ describe("the console", () => {
 
     await page.click("#sign-out");
     await signIn(page, leadflare.url, readKey);
-    expect(await page.locator("#who").textContent()).toContain("read-only key");
+    expect(await page.locator("#who").textContent()).toContain("API key, read scope");
+    // The menu offers only what the key can use: no keys, settings or namespaces.
+    for (const adminScreen of ["sources", "settings", "namespaces"]) expect(await page.locator(`#nav a[data-path=${adminScreen}]`).count()).toBe(0);
     await openScreen(page, "rules");
     expect(await page.locator("#view button:has-text('Delete')").count()).toBe(0);
-    expect(await page.locator("#view button:has-text('Save')").isDisabled()).toBe(true);
+    expect(await page.locator("#view button:has-text('Save')").count()).toBe(0);
+    // A preview changes nothing: a read key may ask for one.
+    await page.fill("#view input[name=event]", "signup");
+    await page.fill("#view input[name=points]", "40");
+    await page.click("#view button:has-text('Preview')");
+    await page.locator("#view .preview-summary", { hasText: "sampled leads would change stage" }).waitFor();
+    await checkAtBothWidths(page, "rules-read-only");
     const refused = await fetch(`${leadflare.url}/api/scoring-rules`, {
       method: "POST",
       headers: { Authorization: `Bearer ${readKey}`, "Content-Type": "application/json" },
@@ -302,10 +373,16 @@ describe("the console", () => {
     await apiKeys.locator("button[aria-label='Rotate rotating']").click();
     await apiKeys.locator("input[name=graceSeconds]").fill("0");
     await apiKeys.locator("button:has-text('Rotate now')").click();
+    await eventually(async () => expect(dialogs.at(-1)).toContain("The old key stops working at once"));
     const rotated = await apiKeys.locator("input.secret").inputValue();
     expect(rotated).toMatch(/^lf_/);
     expect(rotated).not.toBe(oldKey);
     expect(await apiKeys.locator(".notice").textContent()).toContain("the old key no longer works");
+    // The list is current at once (the new prefix, not the old), and the dead key's "shown once" box is gone.
+    await apiKeys.locator("tr", { hasText: "rotating" }).filter({ hasText: rotated.slice(0, 7) }).waitFor();
+    if (oldKey.slice(0, 7) !== rotated.slice(0, 7)) expect(await apiKeys.locator("tr", { hasText: oldKey.slice(0, 7) }).count()).toBe(0);
+    expect(await newKey.locator("input.secret").count()).toBe(0);
+    expect(await page.locator("#view input.secret").count()).toBe(1);
     expect(await statusWithKey(oldKey)).toBe(401);
     expect(await statusWithKey(rotated)).toBe(200);
     await checkAtBothWidths(page, "keys-rotated");
@@ -320,7 +397,7 @@ describe("the console", () => {
 
     await apiKeys.locator("button[aria-label='Revoke rotating']").click(); // the confirmation is accepted
     await apiKeys.locator(".notice", { hasText: "Revoked rotating" }).waitFor();
-    expect(await apiKeys.locator("tr", { hasText: "rotating" }).count()).toBe(0);
+    await apiKeys.locator("tr", { hasText: "rotating" }).waitFor({ state: "detached" });
     expect(await statusWithKey(rotated)).toBe(401);
   });
 
@@ -355,5 +432,33 @@ describe("the console", () => {
     await edit.locator(".notice.error", { hasText: "acceptRoutedFrom.0" }).waitFor();
     const after = (await (await fetch(`${leadflare.url}/api/namespaces/${name}`, { headers: { Authorization: `Bearer ${DEV.adminToken}` } })).json()) as any;
     expect(after.namespace.acceptRoutedFrom).toEqual([DEV.namespace]);
+
+    // The header's switcher opens the new namespace: no lead there yet.
+    await switchNamespace(page, name);
+    await openScreen(page, "overview");
+    expect(await page.locator("#view .totals div", { hasText: "leads" }).locator("dd").first().textContent()).toBe("0");
+    await switchNamespace(page, DEV.namespace);
+  });
+
+  it("as admin: sets the namespace's event retention and a key's rate limit", async () => {
+    const adminGet = async (path: string) => (await (await fetch(`${leadflare.url}${path}`, { headers: { Authorization: `Bearer ${DEV.adminToken}` } })).json()) as any;
+    await openScreen(page, "settings");
+    const retention = page.locator("#view form[aria-label='Event retention']");
+    await retention.locator("input[name=retentionDays]").fill("400");
+    await retention.locator("button:has-text('Save retention')").click();
+    await retention.locator(".notice", { hasText: "kept 400 days" }).waitFor();
+    expect((await adminGet(`/api/namespaces/${DEV.namespace}/settings`)).retentionDays).toBe(400);
+
+    const limits = page.locator("#view section[aria-label='Rate limits']");
+    const { apiKeys } = await adminGet(`/api/namespaces/${DEV.namespace}/api-keys`);
+    const key = apiKeys.find((k: any) => k.name === "viewer"); // the read key made above, not the key these tests call the API with
+    await limits.locator(`button[aria-label='Change the rate limit of API key ${key.name}']`).click();
+    const form = limits.locator(`form[aria-label='Rate limit of API key ${key.name}']`);
+    await form.locator("input[name=limit]").fill("120");
+    await form.locator("select[name=period]").selectOption("minute");
+    await form.locator("button:has-text('Save limit')").click();
+    await page.locator("#view section[aria-label='Rate limits'] tr", { hasText: key.name }).filter({ hasText: "120 calls a minute" }).waitFor();
+    expect((await adminGet(`/api/namespaces/${DEV.namespace}/api-keys`)).apiKeys.find((k: any) => k.id === key.id).rateLimit).toEqual({ limit: 120, periodSeconds: 60 });
+    await checkAtBothWidths(page, "settings");
   });
 });

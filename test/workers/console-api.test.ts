@@ -113,6 +113,32 @@ describe("console APIs", () => {
     expect((await apiSend(t, "POST", "/api/scoring-rules/preview", { id: crypto.randomUUID() })).status).toBe(404);
   });
 
+  it("lists the event names recent leads hold, what scores each, and the default table", async () => {
+    const t = await newTenant();
+    await send(t, "/v1/batch", {
+      batch: [
+        { type: "page", userId: "e1", properties: { path: "/pricing" }, timestamp: recent(30) },
+        { type: "track", userId: "e1", event: "Signup", timestamp: recent(20) },
+        { type: "track", userId: "e2", event: "Whitepaper Downloaded", timestamp: recent(10) },
+        { type: "track", userId: "e2", event: "Whitepaper Downloaded", timestamp: recent(9) },
+        { type: "identify", userId: "e2", traits: { email: "e2@example.com" }, timestamp: recent(8) },
+      ],
+    });
+    await projected(t, 2);
+    expect((await apiSend(t, "POST", "/api/scoring-rules", { event: "signup", points: 30 })).status).toBe(201);
+    await eventually(async () => {
+      const { status, body } = await api(t, "/api/scoring-rules/events");
+      expect(status).toBe(200);
+      expect(body.sampled).toBe(2);
+      expect(body.events).toEqual([
+        { name: "whitepaper_downloaded", events: 2, leads: 1, points: 0, scoredBy: "nothing" },
+        expect.objectContaining({ name: "page_view", events: 1, leads: 1, points: 5, scoredBy: "default" }),
+        expect.objectContaining({ name: "signup", events: 1, leads: 1, scoredBy: "rule" }),
+      ]);
+      expect(body.defaults).toMatchObject({ page_view: 5, demo_request: 50 });
+    });
+  });
+
   it("exports every filtered lead as CSV across pages, and shows the overview", async () => {
     const t = await newTenant();
     const batch = Array.from({ length: 9 }, (_, i) => ({ type: "track", userId: `c${i}`, event: i % 3 ? "Signup" : "Download", timestamp: recent(5) }));

@@ -57,6 +57,14 @@ describe("destinations API", () => {
     const failed = await apiSend(t, "POST", `/api/destinations/${d.id}/test`);
     expect(failed.body).toMatchObject({ ok: false, status: 410, error: "answered HTTP 410" });
     expect(JSON.stringify(failed.body)).not.toContain("gone");
+    // Both are in the log, named as tests, and counted apart from real deliveries.
+    const log = await deliveries(t, d.id);
+    expect(log.counts).toEqual({});
+    expect(log.deliveries.map((r: any) => [r.kind, r.event, r.lead, r.status, r.lastStatus])).toEqual([
+      ["test", "leadflare test", "test@example.com", "failed", 410],
+      ["test", "leadflare test", "test@example.com", "delivered", 200],
+    ]);
+    expect((await deliveries(t, d.id, "dead")).deliveries).toEqual([]);
   });
 });
 

@@ -22,10 +22,37 @@ export function card(title: string, ...children: Child[]): HTMLElement {
   return el("section", { class: "card", "aria-label": title }, el("h2", {}, title), ...children);
 }
 
-/** A table that scrolls sideways inside its card rather than widening the page. */
+/**
+ * A table whose every column stays in view: cells wrap (long values break
+ * anywhere), and where even so the table is wider than its box (a phone, a
+ * narrow card) each row stacks into "column value" lines, the column named
+ * by `data-label` (set here from the headers).
+ */
 export function table(headers: string[], rows: Node[], empty = "Nothing yet."): HTMLElement {
-  const body = rows.length > 0 ? rows : [el("tr", {}, el("td", { colspan: String(headers.length), class: "muted" }, empty))];
-  return el("div", { class: "scroll", tabindex: "0", role: "region", "aria-label": `${headers.join(", ")} table` }, el("table", {}, el("thead", {}, el("tr", {}, ...headers.map((h) => el("th", { scope: "col" }, h)))), el("tbody", {}, ...body)));
+  const body = rows.length > 0 ? rows : [el("tr", { class: "empty" }, el("td", { colspan: String(headers.length), class: "muted" }, empty))];
+  if (rows.length > 0) labelCells(headers, rows);
+  const grid = el("table", { class: "data" }, el("thead", {}, el("tr", {}, ...headers.map((h) => el("th", { scope: "col" }, h)))), el("tbody", {}, ...body));
+  return stackWhenTooWide(el("div", { class: "scroll", role: "region", "aria-label": `${headers.filter(Boolean).join(", ")} table` }, grid), grid);
+}
+
+/** Marks `box` stacked while `grid`, laid out as a table, is wider than it; asked again whenever the box's width changes. */
+export function stackWhenTooWide(box: HTMLElement, grid: HTMLElement): HTMLElement {
+  let width = -1;
+  new ResizeObserver(([entry]) => {
+    if (!entry || entry.contentRect.width === width) return; // the stacking itself changes only the height
+    width = entry.contentRect.width;
+    box.classList.remove("stacked");
+    box.classList.toggle("stacked", grid.offsetWidth > box.clientWidth + 1);
+  }).observe(box);
+  return box;
+}
+
+/** Names each cell by its column, for the stacked layout of a narrow screen. */
+export function labelCells(headers: string[], rows: Iterable<Node>): void {
+  for (const tr of rows) {
+    if (!(tr instanceof HTMLTableRowElement)) continue;
+    [...tr.cells].forEach((cell, i) => headers[i] && cell.setAttribute("data-label", headers[i]!));
+  }
 }
 
 export const row = (...cells: Child[]) => el("tr", {}, ...cells.map((c) => el("td", {}, c)));
@@ -53,7 +80,8 @@ export function notice(): HTMLElement & { show(text: string, error?: boolean): v
   return node;
 }
 
-export const time = (iso: string | null | undefined) => (iso ? new Date(iso).toLocaleString() : "—");
+/** A moment to the minute, in short words that wrap in a narrow column: "Dec 7, 2026, 3:29 PM". */
+export const time = (iso: string | null | undefined) => (iso ? new Date(iso).toLocaleString([], { dateStyle: "medium", timeStyle: "short" }) : "—");
 
 export function formValues(form: HTMLFormElement): Record<string, string> {
   const values: Record<string, string> = {};

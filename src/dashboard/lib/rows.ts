@@ -1,6 +1,6 @@
 // A small table of inputs whose rows the user adds and removes (ICP buckets,
 // funding stages): each input labelled by its table, column and row.
-import { button, el } from "./dom";
+import { button, el, labelCells, stackWhenTooWide } from "./dom";
 
 export interface Column {
   name: string;
@@ -25,6 +25,7 @@ export function rowsEditor(title: string, columns: Column[], initial: RowValues[
     [...body.rows].forEach((tr, i) => {
       for (const [j, cell] of [...tr.querySelectorAll("input")].entries()) cell.setAttribute("aria-label", `${title}: ${columns[j]!.label}, row ${i + 1}`);
       tr.querySelector("button")!.setAttribute("aria-label", `Remove ${title} row ${i + 1}`);
+      labelCells(columns.map((c) => c.label), [tr]);
     });
   const addRow = (values: RowValues) => {
     const inputs = columns.map((c) => {
@@ -38,10 +39,11 @@ export function rowsEditor(title: string, columns: Column[], initial: RowValues[
     renumber();
   };
   initial.forEach(addRow);
+  const grid = el("table", { class: "data" }, el("thead", {}, el("tr", {}, ...columns.map((c) => el("th", { scope: "col" }, c.label)), el("th", { scope: "col" }, el("span", { class: "sr-only" }, "remove")))), body);
   const element = el(
     "div",
     { class: "rows" },
-    el("div", { class: "scroll" }, el("table", {}, el("thead", {}, el("tr", {}, ...columns.map((c) => el("th", { scope: "col" }, c.label)), el("th", { scope: "col" }, el("span", { class: "sr-only" }, "remove")))), body)),
+    stackWhenTooWide(el("div", { class: "scroll" }, grid), grid),
     button(`Add ${title} row`, () => addRow({})),
   );
   return {

@@ -12,6 +12,8 @@ export interface PropertySchema {
   minimum?: number;
   maximum?: number;
   description?: string;
+  /** The field's label, where its name alone would not say enough. */
+  title?: string;
 }
 
 export interface ObjectSchema {

@@ -14,6 +14,12 @@ export interface SchemaForm {
   read(): Record<string, unknown>;
 }
 
+/** Labels for config fields whose names alone say too little (any destination type that has them). */
+const TITLES: Record<string, string> = {
+  changes: "also send score and stage changes (not only events)",
+  timeoutMs: "timeout (milliseconds)",
+};
+
 /**
  * Controls for each property, named `<prefix>.<property>`, filled from
  * `current` (an edit: secrets there are hints) or else the schema's defaults.
@@ -34,7 +40,7 @@ export function schemaForm(schema: ObjectSchema, current: Record<string, unknown
     if (kind === "boolean") {
       const box = el("input", { type: "checkbox", name: controlName, checked: value === true });
       readers.push({ name, read: () => box.checked });
-      return el("label", { class: "check" }, box, ` ${fieldLabel(name)}`);
+      return el("label", { class: "check" }, box, ` ${p.title ?? TITLES[name] ?? fieldLabel(name)}`);
     }
     let control: HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement;
     if (kind === "enum") {
@@ -64,7 +70,8 @@ export function schemaForm(schema: ObjectSchema, current: Record<string, unknown
     }
     control.required = needed && kind !== "enum";
     readers.push({ name, read: () => parseFieldText(kind, control.value, p) });
-    return field(notes.length > 0 ? `${fieldLabel(name)} (${notes.join("; ")})` : fieldLabel(name), control);
+    const label = p.title ?? TITLES[name] ?? fieldLabel(name);
+    return field(notes.length > 0 ? `${label} (${notes.join("; ")})` : label, control);
   });
 
   return {

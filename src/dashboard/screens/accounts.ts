@@ -30,14 +30,14 @@ export async function render(view: HTMLElement): Promise<() => void> {
     ]);
     accountsBox.replaceChildren(
       table(
-        ["name", "platform", ""],
-        accounts.map((a) => row(a.name, a.platform, me.canWrite ? button("Remove", () => void act("DELETE", `/api/accounts/${a.id}`), { "aria-label": `Remove account ${a.name}` }) : "")),
+        ["name", "platform", "actions"],
+        accounts.map((a) => row(a.name, a.platform, me.canWrite ? button("Remove", () => confirm(`Remove the ${a.platform} account ${a.name}? Its API key is forgotten and it syncs no more.`) && void act("DELETE", `/api/accounts/${a.id}`), { class: "danger", "aria-label": `Remove account ${a.name}` }) : "")),
         "No connected accounts.",
       ),
     );
     jobsBox.replaceChildren(
       table(
-        ["job", "mode", "status", "progress", "ETA", ""],
+        ["job", "mode", "status", "progress", "ETA", "actions"],
         jobs.map((j) =>
           row(
             j.id.slice(0, 8),
@@ -47,7 +47,7 @@ export async function render(view: HTMLElement): Promise<() => void> {
             j.etaSeconds === null ? "—" : `${j.etaSeconds} s`,
             me.canWrite
               ? ["queued", "in_progress"].includes(j.status)
-                ? button("Cancel", () => void act("DELETE", `/api/sync/jobs/${j.id}`), { "aria-label": `Cancel job ${j.id.slice(0, 8)}` })
+                ? button("Cancel", () => confirm(`Cancel sync job ${j.id.slice(0, 8)}? It can be resumed later.`) && void act("DELETE", `/api/sync/jobs/${j.id}`), { class: "danger", "aria-label": `Cancel job ${j.id.slice(0, 8)}` })
                 : ["cancelled", "failed"].includes(j.status)
                   ? button("Resume", () => void act("POST", `/api/sync/jobs/${j.id}/resume`), { "aria-label": `Resume job ${j.id.slice(0, 8)}` })
                   : ""

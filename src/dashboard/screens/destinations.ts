@@ -4,6 +4,7 @@
 import { api, me, send } from "../lib/api";
 import { button, card, el, field, input, notice, row, select, table, time } from "../lib/dom";
 import { schemaForm, type ObjectSchema, type SchemaForm } from "../lib/schema-form";
+import { describeLimit } from "../lib/limits";
 
 interface Destination {
   id: string;
@@ -34,7 +35,7 @@ function destinationTypes(): Promise<CatalogueEntry[]> {
 /** What the outside API allows, and where it is documented. */
 function typeFacts(entry: CatalogueEntry): HTMLElement {
   const limits = [
-    entry.rate ? `at most ${entry.rate.limit} calls per ${entry.rate.periodSeconds === 1 ? "second" : `${entry.rate.periodSeconds} s`}` : null,
+    entry.rate ? `at most ${describeLimit(entry.rate)}` : null,
     entry.batch?.maxItems ? `up to ${entry.batch.maxItems} items a call` : null,
     entry.batch?.maxBytes ? `${Math.round(entry.batch.maxBytes / 1024)} KB a call` : null,
   ].filter(Boolean);
@@ -44,10 +45,19 @@ function typeFacts(entry: CatalogueEntry): HTMLElement {
   return el("p", { class: "muted type-facts" }, docs, limits.length > 0 ? ` · ${limits.join(", ")}` : "");
 }
 
+/** Which events go, and what of them: the API's `filters`, as fields. */
+const FILTERS: ObjectSchema = {
+  properties: {
+    allow: { type: "array", items: { type: "string" }, title: "send only these events (names)" },
+    deny: { type: "array", items: { type: "string" }, title: "never send these events (names)" },
+    mapping: { type: "object", additionalProperties: { type: "string" }, title: "rename fields (from.path: to.path, e.g. properties.plan: properties.plan_name)" },
+    mask: { type: "array", items: { type: "string" }, title: "mask these fields (dot paths, e.g. lead.email)" },
+  },
+};
+
 /** Create (type chosen here) or edit (type kept) a destination; config fields come from the type's JSON Schema. */
 function destinationForm(types: CatalogueEntry[], existing: Destination | undefined, onSaved: (d: Destination) => void): HTMLFormElement {
-  const filters = el("textarea", { name: "filters", rows: "3", spellcheck: "false", class: "code" });
-  filters.value = JSON.stringify(existing?.filters ?? {}, null, 2);
+  const filters = schemaForm(FILTERS, existing?.filters ?? {}, "filters");
   const status = notice();
   const type = select("type", types.map((t) => t.type), { disabled: existing !== undefined });
   for (const option of type.options) option.textContent = types.find((t) => t.type === option.value)!.title;
@@ -68,7 +78,7 @@ function destinationForm(types: CatalogueEntry[], existing: Destination | undefi
     field("Name", input("name", { required: true, value: existing?.name ?? "" })),
     field("Type", type),
     configFields,
-    field("Filters (JSON: allow, deny, mapping, mask)", filters),
+    el("fieldset", { class: "stack config" }, el("legend", {}, "Filters"), filters.element),
     el("label", { class: "check" }, enabled, " enabled"),
     el("button", { disabled: !me.canWrite }, existing ? "Save destination" : "Create destination"),
     status,
@@ -77,13 +87,7 @@ function destinationForm(types: CatalogueEntry[], existing: Destination | undefi
     event.preventDefault();
     let body: unknown;
     try {
-      let filterValue: unknown;
-      try {
-        filterValue = JSON.parse(filters.value);
-      } catch {
-        throw new Error("Filters must be JSON.");
-      }
-      body = { name: (form.elements.namedItem("name") as HTMLInputElement).value, type: type.value, enabled: enabled.checked, config: config.read(), filters: filterValue };
+      body = { name: (form.elements.namedItem("name") as HTMLInputElement).value, type: type.value, enabled: enabled.checked, config: config.read(), filters: filters.read() };
     } catch (error) {
       return status.show((error as Error).message, true);
     }
@@ -114,46 +118,98 @@ export async function render(view: HTMLElement, [id]: string[]): Promise<void> {
   );
 }
 
+interface LogRow {
+  messageId: string;
+  leadId: string;
+  status: string;
+  attempts: number;
+  lastStatus: number | null;
+  lastError: string | null;
+  updatedAt: string;
+  kind: "event" | "change" | "test" | null;
+  event: string | null;
+  lead: string | null;
+}
+
+/** What the destination answered, in words: the HTTP status and its message, or why no answer came. */
+export function answerOf(d: Pick<LogRow, "status" | "lastStatus" | "lastError">): string {
+  if (d.status === "delivered") return d.lastStatus ? `HTTP ${d.lastStatus}` : "accepted";
+  if (d.status === "pending") return "waiting to be sent";
+  // The error repeats the status ("HTTP 410: gone", "answered HTTP 410"): said once.
+  const error = (d.lastError ?? "").replace(/^(answered )?HTTP \d+:?\s*/, "");
+  return [d.lastStatus ? `HTTP ${d.lastStatus}` : null, error || null].filter(Boolean).join(": ") || "no answer recorded";
+}
+
+/** One log row, named by its lead and event (the message id on hover and focus). */
+function logRow(d: LogRow): HTMLTableRowElement {
+  const test = d.kind === "test";
+  const lead = test ? el("span", {}, "test send") : el("a", { href: `#/lead/${d.leadId}` }, d.lead ?? `${d.leadId.slice(0, 10)}…`);
+  const what = el("span", { title: `message ${d.messageId}`, tabindex: "0" }, d.kind === "change" ? "lead changed" : (d.event ?? "event"));
+  const status = test ? (d.status === "delivered" ? "test delivered" : "test failed") : d.status;
+  return row(time(d.updatedAt), lead, what, el("span", { class: `delivery ${d.status}` }, status), String(d.attempts), el("span", { class: "long" }, answerOf(d)));
+}
+
+const LOG_HEADERS = ["when", "lead", "event", "status", "attempts", "answer"];
+
 async function renderOne(view: HTMLElement, id: string): Promise<void> {
   const [{ destination, deliveries }, log, dead, types] = await Promise.all([
     api<{ destination: Destination; deliveries: Record<string, number> }>(`/api/destinations/${id}`),
-    api<{ deliveries: Array<{ messageId: string; status: string; attempts: number; lastError: string | null; updatedAt: string }> }>(`/api/destinations/${id}/deliveries?limit=50`),
-    api<{ deliveries: Array<{ messageId: string; attempts: number; lastError: string | null; updatedAt: string }> }>(`/api/destinations/${id}/deliveries?status=dead&limit=50`),
+    api<{ deliveries: LogRow[] }>(`/api/destinations/${id}/deliveries?limit=50`),
+    api<{ deliveries: LogRow[] }>(`/api/destinations/${id}/deliveries?status=dead&limit=50`),
     destinationTypes(),
   ]);
   const status = notice();
+  const title = types.find((t) => t.type === destination.type)?.title ?? destination.type;
+  const summary = el("p", {});
+  const summarise = (counts: Record<string, number>) =>
+    (summary.textContent = `${title} · ${destination.enabled ? "enabled" : "disabled"} · delivered ${counts.delivered ?? 0} · retrying ${counts.retrying ?? 0} · dead ${counts.dead ?? 0}`);
+  summarise(deliveries);
+  const logBox = el("div", {}, table(LOG_HEADERS, log.deliveries.map(logRow), "Nothing delivered yet."));
+  /** The log and the counts, asked for again. */
+  const refreshLog = async () => {
+    const fresh = await api<{ counts: Record<string, number>; deliveries: LogRow[] }>(`/api/destinations/${id}/deliveries?limit=50`);
+    logBox.replaceChildren(table(LOG_HEADERS, fresh.deliveries.map(logRow), "Nothing delivered yet."));
+    summarise(fresh.counts);
+  };
   const test = async () => {
     status.show("Sending a test…");
     const r = await send<{ ok: boolean; status: number | null; attempts: number; error: string | null }>("POST", `/api/destinations/${id}/test`);
-    status.show(r.ok ? `Test delivered (HTTP ${r.status ?? "ok"}).` : `Test failed: ${r.error ?? r.status}`, !r.ok);
+    status.show(r.ok ? `Test delivered (HTTP ${r.status ?? "ok"}); it is in the delivery log.` : `Test failed: ${answerOf({ status: "failed", lastStatus: r.status, lastError: r.error })}`, !r.ok);
+    await refreshLog();
   };
   const replay = async () => {
     const r = await send<{ replaying: number }>("POST", `/api/destinations/${id}/replay`);
     status.show(`Replaying ${r.replaying} dead letters.`);
   };
-  const logRows = (rows: typeof log.deliveries) => rows.map((d) => row(time(d.updatedAt), d.messageId, "status" in d ? String(d.status) : "dead", String(d.attempts), d.lastError ?? ""));
+  const remove = () => {
+    if (!confirm(`Delete destination ${destination.name}? Its delivery log and dead letters go with it, and automations sending to it stop.`)) return;
+    send("DELETE", `/api/destinations/${id}`)
+      .then(() => (location.hash = "#/destinations"))
+      .catch((e: Error) => status.show(e.message, true));
+  };
+  const logCard = card("Delivery log", el("div", { class: "actions" }, button("Refresh", () => void refreshLog().catch((e: Error) => status.show(e.message, true)))), logBox);
+  const deadCard = card("Dead letters", table(LOG_HEADERS, dead.deliveries.map(logRow), "No dead letters."), el("p", { class: "muted" }, "Items the destination refused for good, or after every retry; Replay sends them again."));
   view.replaceChildren(
     el("p", {}, el("a", { href: "#/destinations" }, "← Destinations")),
     el(
       "div",
-      { class: "grid" },
+      { class: "grid top" },
       card(
         `Destination ${destination.name}`,
-        el("p", {}, `${types.find((t) => t.type === destination.type)?.title ?? destination.type} · ${destination.enabled ? "enabled" : "disabled"} · delivered ${deliveries.delivered ?? 0} · retrying ${deliveries.retrying ?? 0} · dead ${deliveries.dead ?? 0}`),
+        summary,
         me.canWrite
           ? el(
               "div",
               { class: "actions" },
               button("Send test", () => void test().catch((e: Error) => status.show(e.message, true))),
               button("Replay dead letters", () => void replay().catch((e: Error) => status.show(e.message, true))),
-              button("Delete", () => confirm(`Delete destination ${destination.name}?`) && void send("DELETE", `/api/destinations/${id}`).then(() => (location.hash = "#/destinations")), { class: "danger" }),
+              button("Delete…", remove, { class: "danger" }),
             )
           : null,
         status,
       ),
       me.canWrite ? card("Edit", destinationForm(types, destination, () => void renderOne(view, id))) : null,
-      card("Delivery log", el("div", { class: "actions" }, button("Refresh", () => void renderOne(view, id).catch((e: Error) => status.show(e.message, true)))), table(["updated", "message", "status", "attempts", "last error"], logRows(log.deliveries), "Nothing delivered yet.")),
-      card("Dead letters", table(["updated", "message", "status", "attempts", "last error"], logRows(dead.deliveries.map((d) => ({ ...d, status: "dead" }))), "No dead letters.")),
     ),
+    el("div", { class: "stack wide" }, logCard, deadCard),
   );
 }

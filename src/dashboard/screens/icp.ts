@@ -61,7 +61,16 @@ function icpForm(icpTable: IcpTable, onSaved: () => void): HTMLFormElement {
 
 export async function render(view: HTMLElement): Promise<void> {
   const { icpTable } = await api<{ icpTable: IcpTable }>("/api/icp-table");
-  const range = (b: Bucket) => `${b.min} – ${b.max ?? "∞"}`;
+  const n = (v: number) => v.toLocaleString("en");
+  const range = (b: Bucket) => `${n(b.min)} – ${b.max === null ? "∞" : n(b.max)}`;
+  const status = notice();
+  const rows = icpTable.companySize.length + icpTable.annualRevenue.length + Object.keys(icpTable.funding).length;
+  const reset = () => {
+    if (!confirm(`Reset the ICP table to the defaults? Its ${rows} rows are replaced by the default ones, and every lead's fit is scored again.`)) return;
+    send("DELETE", "/api/icp-table")
+      .then(() => render(view))
+      .catch((e: Error) => status.show(e.message, true));
+  };
   view.replaceChildren(
     el(
       "div",
@@ -76,8 +85,9 @@ export async function render(view: HTMLElement): Promise<void> {
             ...Object.entries(icpTable.funding).map(([stage, points]) => row("funding stage", stage, String(points))),
           ],
         ),
-        el("p", { class: "muted" }, "A lead's ICP score is the sum of its three parts, capped at 100, added to its behaviour score."),
-        me.canWrite ? button("Reset to defaults", () => void send("DELETE", "/api/icp-table").then(() => render(view))) : null,
+        el("p", { class: "muted" }, "A lead's ICP score (its fit) is the sum of its three parts, capped at 100, added to its behaviour score (its engagement). The grade follows that whole score; the stage follows engagement alone."),
+        me.canWrite ? button("Reset to defaults…", () => reset(), { class: "danger" }) : null,
+        status,
       ),
       me.canWrite ? card("Edit", icpForm(icpTable, () => void render(view))) : null,
     ),

@@ -3,7 +3,7 @@
 import { api, me, request, send } from "../lib/api";
 import { line } from "../lib/chart";
 import { button, card, el, notice, row, table, time } from "../lib/dom";
-import { leadLabel } from "../lib/leads";
+import { leadLabel, SCORE_MEANING } from "../lib/leads";
 
 interface Contribution {
   key: string;
@@ -29,8 +29,9 @@ export async function render(view: HTMLElement, [id]: string[]): Promise<void> {
   ]);
   const label = leadLabel({ id: id!, userId: lead.userId ?? null, email: lead.email ?? null });
   const facts: Array<[string, string]> = [
-    ["score", `${lead.score} (behaviour ${lead.behaviourScore} + ICP ${lead.icpScore})`],
-    ["stage / grade", `${lead.stage} / ${lead.grade}`],
+    ["score", `${lead.score} = engagement ${lead.behaviourScore} + fit ${lead.icpScore}`],
+    ["stage (engagement)", lead.stage],
+    ["grade (whole score)", lead.grade],
     ["events", String(lead.eventCount)],
     ["identities", lead.identities.map((i: { kind: string; value: string }) => `${i.kind}: ${i.value}`).join(", ")],
     ["first / last seen", `${time(lead.firstSeen)} / ${time(lead.lastSeen)}`],
@@ -61,9 +62,9 @@ export async function render(view: HTMLElement, [id]: string[]): Promise<void> {
     el(
       "div",
       { class: "grid" },
-      card(`Lead ${label}`, el("dl", { class: "facts" }, ...facts.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)])), actions, status),
+      card(`Lead ${label}`, el("dl", { class: "facts" }, ...facts.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)])), el("p", { class: "muted" }, SCORE_MEANING), actions, status),
       card("Why this score", stale, table(["part", "events", "points"], parts), el("h3", {}, "By event"), table(["event", "events", "points"], why.behaviour.byEvent.map((c) => row(c.label, String(c.count), signed(c.points))))),
-      card("Behaviour score over time", line("behaviour score over time", why.history.map((h) => [Date.parse(h.at), h.behaviour]))),
+      card("Behaviour score over time", line("behaviour score over time", why.history.map((h) => [Date.parse(h.at), h.behaviour]), { x: "time", y: "behaviour points" })),
       card("Stage history", table(["when", "from", "to", "behaviour score"], why.stageChanges.map((s) => row(time(s.at), s.from ?? "—", s.to, String(s.score))), "No stage changes yet.")),
       card(
         "Timeline (latest 200)",

@@ -16,6 +16,7 @@ export async function render(view: HTMLElement): Promise<() => void> {
     field("Stage", select("stage", ["", ...STAGES])),
     field("Grade", select("grade", ["", "A+", "A", "B+", "B", "C+", "C", "D", "F"])),
     field("Min score", input("minScore", { type: "number", inputmode: "numeric" })),
+    field("Changed since", input("updatedSince", { type: "date" })),
     field("Sort", select("sort", ["score", "last_activity"])),
     el("button", {}, "Filter"),
   );
@@ -27,18 +28,20 @@ export async function render(view: HTMLElement): Promise<() => void> {
 
   const query = () => {
     const params = new URLSearchParams();
-    for (const [k, v] of Object.entries(formValues(filters))) if (v) params.set(k, v);
+    for (const [k, v] of Object.entries(formValues(filters))) if (v) params.set(k, k === "updatedSince" ? new Date(`${v}T00:00:00`).toISOString() : v);
     return params;
   };
   async function load(append = false) {
     const params = query();
     if (append && cursor) params.set("cursor", cursor);
     const page = await api<{ leads: ListedLead[]; nextCursor: string | null }>(`/api/leads?${params}`);
-    const fresh = page.leads.map((l) => row(leadLink(l), String(l.score), l.stage, l.grade, String(l.velocity), String(l.eventCount), time(l.lastActivity)));
+    const fresh = page.leads.map((l) => row(leadLink(l), String(l.score), String(l.behaviourScore), String(l.icpScore), l.stage, l.grade, String(l.velocity), String(l.eventCount), time(l.lastActivity)));
     rows = append ? [...rows, ...fresh] : fresh;
     cursor = page.nextCursor;
     more.hidden = !cursor;
-    body.replaceChildren(table(["lead", "score", "stage", "grade", "velocity", "events", "last activity"], rows, "No leads match."));
+    const list = table(["lead", "score", "engagement", "fit", "stage", "grade", "velocity", "events", "last activity"], rows, "No leads match.");
+    sortable(list);
+    body.replaceChildren(list);
   }
   async function exportCsv() {
     status.show("Exporting…");
@@ -51,6 +54,37 @@ export async function render(view: HTMLElement): Promise<() => void> {
     setTimeout(() => URL.revokeObjectURL(url), 10_000);
     status.show("Exported leads.csv (every page of this filter).");
   }
+  /** The score and last-activity headers sort the list (on the server: every page, not only this one). */
+  const sortSelect = filters.elements.namedItem("sort") as HTMLSelectElement;
+  function sortable(list: HTMLElement) {
+    for (const th of list.querySelectorAll("th")) {
+      const key = th.textContent === "score" ? "score" : th.textContent === "last activity" ? "last_activity" : null;
+      if (!key) continue;
+      const sorted = sortSelect.value === key;
+      th.setAttribute("aria-sort", sorted ? "descending" : "none");
+      th.replaceChildren(el("button", { type: "button", class: "sort", onclick: () => ((sortSelect.value = key), void load()) }, `${th.textContent}${sorted ? " ▼" : ""}`));
+    }
+  }
+  // Search: a lead by its email, user id or anonymous id (the API's exact lookup), opened at once.
+  const who = input("identity", { required: true, type: "search", placeholder: "ada@example.com or a user id" });
+  const search = el("form", { class: "filters", role: "search", "aria-label": "Find a lead" }, field("Find a lead (email, user id or anonymous id)", who), el("button", {}, "Find"));
+  search.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const value = who.value.trim();
+    const kinds = value.includes("@") ? ["email"] : ["userId", "anonymousId"];
+    void (async () => {
+      for (const kind of kinds) {
+        try {
+          const { lead } = await api<{ lead: { id: string } }>(`/api/leads/lookup?${kind}=${encodeURIComponent(value)}`);
+          location.hash = `#/lead/${lead.id}`;
+          return;
+        } catch {
+          // not under this kind of identity: try the next
+        }
+      }
+      status.show(`No lead has the identity ${value}.`, true);
+    })();
+  });
   filters.addEventListener("submit", (event) => {
     event.preventDefault();
     void load();
@@ -67,7 +101,7 @@ export async function render(view: HTMLElement): Promise<() => void> {
     if (!cursor && !document.hidden) void load().catch(() => undefined);
   }, POLL_MS);
   await load();
-  view.replaceChildren(card("Leads", filters, el("div", { class: "actions" }, button("Export CSV", () => void exportCsv().catch((e: Error) => status.show(e.message, true)))), status, body, more));
+  view.replaceChildren(card("Leads", search, filters, el("p", { class: "muted" }, "Engagement is the behaviour score (its stage), fit the ICP score; the grade follows their sum."), el("div", { class: "actions" }, button("Export CSV", () => void exportCsv().catch((e: Error) => status.show(e.message, true)))), status, body, more));
   return () => {
     stop();
     clearTimeout(pending);

@@ -62,6 +62,7 @@ export async function render(view: HTMLElement): Promise<void> {
         "New namespace",
         createForm([field("Name", input("name", { required: true })), field("Keywords (comma-separated)", input("keywords"))], "Create namespace", async (v) => {
           await send("POST", "/api/namespaces", { name: v.name, keywords: list(v.keywords ?? "") });
+          window.dispatchEvent(new Event("namespaces-changed"));
           setTimeout(refresh, 0);
           return el("p", {}, `Namespace ${v.name} created.`);
         }),

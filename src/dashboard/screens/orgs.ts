@@ -14,19 +14,21 @@ interface Org {
   previousKeyValidUntil: string | null;
 }
 
+const listOrgs = async (): Promise<ListedKey[]> => (await api<{ orgs: Org[] }>("/api/orgs")).orgs.map((o) => ({ ...o, name: `${o.clerkOrgId} · ${o.appId}` }));
+
 export async function render(view: HTMLElement): Promise<void> {
-  const { orgs } = await api<{ orgs: Org[] }>("/api/orgs");
-  const keys: ListedKey[] = orgs.map((o) => ({ ...o, name: `${o.clerkOrgId} · ${o.appId}` }));
+  const orgsCard = keysCard("Organisations (org keys)", "/api/orgs", await listOrgs(), me.canWrite, listOrgs);
   view.replaceChildren(
     el(
       "div",
       { class: "grid" },
-      keysCard("Organisations (org keys)", "/api/orgs", keys, me.canWrite),
+      orgsCard,
       me.canWrite
         ? card(
             "New organisation",
             createForm([field("Org id (X-Org-Id)", input("clerkOrgId", { required: true })), field("App id (X-App-Id)", input("appId", { required: true }))], "Create organisation", async (v) => {
               const r = await send<{ apiKey: string }>("POST", "/api/orgs", { clerkOrgId: v.clerkOrgId, appId: v.appId });
+              void orgsCard.refresh();
               return secretBox("Org key (X-API-Key)", r.apiKey);
             }),
           )

@@ -1,28 +1,25 @@
-// Sources and keys of the namespace (admin token only): write keys for the
-// SDK and HTTP API, API keys with their scope, webhook sources with the URL
-// to paste into Lemlist or Smartlead. Each list rotates and revokes its keys;
-// a new key is shown once.
-import { api, me, send, session } from "../lib/api";
+// Sources and keys of the namespace (admin token only; the menu offers it to
+// no API key): write keys for the SDK and HTTP API, API keys with their scope,
+// webhook sources with the URL to paste into Lemlist or Smartlead. Each list
+// rotates and revokes its keys and is asked for again after either; a new key
+// is shown once, and its box goes once that key is rotated or revoked.
+import { api, send, session } from "../lib/api";
 import { card, el, field, input, secretBox, select } from "../lib/dom";
 import { createForm, keysCard, type ListedKey } from "../lib/keys";
 
 export async function render(view: HTMLElement): Promise<void> {
-  if (!me.admin) {
-    view.replaceChildren(card("Sources and keys", el("p", {}, `Sources, write keys, API keys and webhook sources are managed with the admin token. Signed in to ${me.namespace} with an API key (${me.canWrite ? "write" : "read"} scope).`)));
-    return;
-  }
   const base = `/api/namespaces/${encodeURIComponent(session.namespace)}`;
   const lists = el("div", { class: "grid" });
+  const listSources = async () => (await api<{ sources: ListedKey[] }>(`${base}/sources`)).sources;
+  const listApiKeys = async () => (await api<{ apiKeys: ListedKey[] }>(`${base}/api-keys`)).apiKeys;
+  const listWebhooks = async () =>
+    (await api<{ sources: Array<ListedKey & { platform: string }> }>(`${base}/webhook-sources`)).sources.map((s) => ({ ...s, name: `${s.name} (${s.platform})` }));
   const load = async () => {
-    const [{ sources }, { apiKeys }, webhooks] = await Promise.all([
-      api<{ sources: ListedKey[] }>(`${base}/sources`),
-      api<{ apiKeys: ListedKey[] }>(`${base}/api-keys`),
-      api<{ sources: Array<ListedKey & { platform: string }> }>(`${base}/webhook-sources`),
-    ]);
+    const [sources, apiKeys, webhooks] = await Promise.all([listSources(), listApiKeys(), listWebhooks()]);
     lists.replaceChildren(
-      keysCard("Sources (write keys)", `${base}/sources`, sources, true),
-      keysCard("API keys", `${base}/api-keys`, apiKeys, true),
-      keysCard("Webhook sources", `${base}/webhook-sources`, webhooks.sources.map((s) => ({ ...s, name: `${s.name} (${s.platform})` })), true),
+      keysCard("Sources (write keys)", `${base}/sources`, sources, true, listSources),
+      keysCard("API keys", `${base}/api-keys`, apiKeys, true, listApiKeys),
+      keysCard("Webhook sources", `${base}/webhook-sources`, webhooks, true, listWebhooks),
     );
   };
   await load();
@@ -47,7 +44,7 @@ export async function render(view: HTMLElement): Promise<void> {
           reload();
           return secretBox(`API key (${v.scope})`, r.key);
         }),
-        el("p", { class: "muted" }, "A read key may read everything in the namespace and change nothing (writes answer 403)."),
+        el("p", { class: "muted" }, "A read-scope key may read everything in the namespace and preview scoring-rule changes; it changes nothing (writes answer 403)."),
       ),
       card(
         "New webhook source",
