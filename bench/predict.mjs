@@ -1,0 +1,65 @@
+// The predictive score's training, measured: synthetic histories
+// (test/shared/predict-synthetic.ts) turned into examples and trained on by
+// src/predict (bundled with esbuild as wrangler bundles it). Prints, per
+// size, the holdout figures (model vs rules) and the CPU time of each phase
+// per 10,000 leads, and the heap after training.
+// Run: node --expose-gc bench/predict.mjs [leads,...] [signal|nosignal]
+import { build } from "esbuild";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), "..");
+const SIZES = (process.argv[2] ?? "10000").split(",").map(Number);
+const SIGNAL = (process.argv[3] ?? "signal") === "signal";
+// A fixed clock: the figures do not depend on the day the bench runs.
+const NOW = Date.UTC(2026, 0, 1);
+
+const bundled = await build({
+  entryPoints: [path.join(ROOT, "bench/predict/entry.ts")],
+  bundle: true,
+  format: "esm",
+  platform: "neutral",
+  conditions: ["workerd", "worker", "browser"],
+  mainFields: ["module", "main"],
+  write: false,
+  logLevel: "silent",
+});
+const core = await import(`data:text/javascript;base64,${Buffer.from(bundled.outputFiles[0].text).toString("base64")}`);
+
+const cpuMs = (since) => {
+  const u = process.cpuUsage(since);
+  return (u.user + u.system) / 1000;
+};
+const fixed = (n, d = 3) => n.toFixed(d);
+
+for (const leads of SIZES) {
+  let t = process.cpuUsage();
+  const histories = core.syntheticHistories({ leads, now: NOW, signal: SIGNAL });
+  const generateMs = cpuMs(t);
+  t = process.cpuUsage();
+  const plan = core.snapshotPlan(NOW);
+  const examples = histories.flatMap((h) => core.examplesOf(h, core.SYNTHETIC_OUTCOME, plan));
+  const examplesMs = cpuMs(t);
+  globalThis.gc?.();
+  const heapBefore = process.memoryUsage().heapUsed;
+  t = process.cpuUsage();
+  const outcome = core.trainModel(examples, core.SYNTHETIC_OUTCOME.events, NOW);
+  const trainMs = cpuMs(t);
+  const heapAfter = process.memoryUsage().heapUsed;
+  const per10k = (ms) => fixed((ms * 10_000) / leads, 0);
+  console.log(`\n${leads} leads (${SIGNAL ? "planted signal" : "no signal"}): ${examples.length} examples`);
+  console.log(`  CPU ms: generate ${fixed(generateMs, 0)}, examples ${fixed(examplesMs, 0)} (${per10k(examplesMs)} per 10k leads), train ${fixed(trainMs, 0)} (${per10k(trainMs)} per 10k leads)`);
+  console.log(`  heap: ${fixed(heapBefore / 2 ** 20, 1)} MB with the examples, ${fixed(heapAfter / 2 ** 20, 1)} MB after training`);
+  if (outcome.status !== "trained") {
+    console.log(`  no model: ${outcome.reason}`);
+    continue;
+  }
+  const { report } = outcome;
+  const m = report.holdout.model;
+  console.log(`  training: ${report.training.examples} examples, ${report.training.positives} converters, ${report.training.iterations} Newton steps`);
+  console.log(`  holdout: ${m.examples} examples, ${m.positives} converters`);
+  console.log(`  model AUC ${fixed(m.auc)}, precision@10% ${fixed(m.precisionAtTop10)}, Brier ${fixed(m.brier, 4)}, calibration error ${fixed(m.calibrationError, 4)}`);
+  console.log(`  rules AUC ${fixed(report.holdout.rules.auc)}, precision@10% ${fixed(report.holdout.rules.precisionAtTop10)}`);
+  console.log(`  used: ${report.used} (${report.reason})`);
+  console.log(`  top weights: ${report.weights.slice(0, 6).map((w) => `${w.feature} ${fixed(w.weight, 2)}`).join(", ")}`);
+}
