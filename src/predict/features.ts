@@ -51,7 +51,7 @@ export function featureSpaceOf(snapshots: readonly LeadSnapshot[], outcomeEvents
   const industries = new Map<string, number>();
   const sources = new Map<string, number>();
   for (const s of snapshots) {
-    for (const [key, c] of Object.entries(s.counts)) if (!outcomeEvents.includes(key)) bump(keys, key, c[2]);
+    for (const [key, c] of Object.entries(s.counts)) if (!outcomeEvents.includes(key)) bump(keys, key, c[2] ?? 0);
     bump(funding, s.traits.fundingStage);
     bump(industries, s.traits.industry);
     bump(sources, s.traits.source);
@@ -99,11 +99,11 @@ export function vectorize(s: LeadSnapshot, space: FeatureSpace, into = new Float
   let total30 = 0;
   let total7 = 0;
   for (const [key, c] of Object.entries(s.counts)) {
-    total30 += c[2];
-    total7 += c[1];
+    total30 += c[2] ?? 0;
+    total7 += c[1] ?? 0;
     if (!known.has(key)) {
-      other7 += c[1];
-      other30 += c[2];
+      other7 += c[1] ?? 0;
+      other30 += c[2] ?? 0;
     }
   }
   into[i++] = log1p(other7);

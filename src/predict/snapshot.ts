@@ -15,7 +15,7 @@ export interface LeadSnapshot {
   at: number;
   ageDays: number;
   /** Per activity key: events in the last 1, 7 and 30 days. */
-  counts: Record<string, [number, number, number]>;
+  counts: Record<string, number[]>;
   /** Events in the week before the last one (days 7–14 back): velocity is the change from it. */
   eventsPrevWeek: number;
   daysSinceLastEvent: number | null;
@@ -31,7 +31,7 @@ export function snapshotAt(history: LeadHistory, at: number): LeadSnapshot | nul
   const rows = history.rows;
   const first = rows[0];
   if (!first || first.ts >= at) return null;
-  const counts: Record<string, [number, number, number]> = Object.create(null);
+  const counts = new Map<string, number[]>();
   const traits: RowTraits = {};
   const activeDays = new Set<number>();
   let eventsPrevWeek = 0;
@@ -47,7 +47,8 @@ export function snapshotAt(history: LeadHistory, at: number): LeadSnapshot | nul
     lastEvent = row.ts;
     const ago = at - row.ts;
     if (ago <= 30 * DAY_MS) {
-      const c = (counts[row.key] ??= [0, 0, 0]);
+      let c = counts.get(row.key);
+      if (!c) counts.set(row.key, (c = [0, 0, 0]));
       COUNT_WINDOWS_DAYS.forEach((days, i) => {
         if (ago <= days * DAY_MS) c[i]!++;
       });
@@ -59,7 +60,8 @@ export function snapshotAt(history: LeadHistory, at: number): LeadSnapshot | nul
   return {
     at,
     ageDays: (at - first.ts) / DAY_MS,
-    counts,
+    // Own properties only (defined, not assigned: no key reaches a prototype), and plain, so it crosses RPC and JSON.
+    counts: Object.fromEntries(counts),
     eventsPrevWeek,
     daysSinceLastEvent: lastEvent === null ? null : (at - lastEvent) / DAY_MS,
     activeDays30: activeDays.size,

@@ -64,7 +64,7 @@ const NO_SIGNAL_HAZARD = 0.0025;
 /** One lead's history; `i` seeds it. */
 function syntheticLead(i: number, o: Required<SyntheticOptions>): LeadHistory {
   const random = seededRandom(o.seed * 1_000_003 + i);
-  const start = o.now - random() * o.days * DAY;
+  const start = Math.floor(o.now - random() * o.days * DAY);
   const employees = Math.max(1, Math.round(Math.exp(4 + 1.5 * normal(random))));
   const researcher = random() < 0.35;
   const intent = random();
@@ -93,7 +93,7 @@ function syntheticLead(i: number, o: Required<SyntheticOptions>): LeadHistory {
       for (let k = 0; k < n; k++) {
         let u = random() * totalWeight;
         const key = choices.find(([, w]) => (u -= w) < 0)?.[0] ?? choices[0]![0];
-        const ts = Math.min(o.now - 1, dayStart + random() * DAY);
+        const ts = Math.min(o.now - 1, Math.floor(dayStart + random() * DAY));
         events.push({ ts, key });
         if (key === "page:pricing") pricing.push(ts);
       }
