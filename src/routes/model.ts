@@ -7,6 +7,7 @@ import { parseOrThrow } from "../http/validate";
 import { outcomesBody } from "../schemas/prediction";
 import { latestRun, loadModel, loadOutcomes, saveOutcomes, type PredictionRun, type StoredModel } from "../db/prediction";
 import { startTraining } from "../queues/prediction";
+import { leadPrediction } from "./lead-prediction";
 import { HORIZON_DAYS } from "../predict/examples";
 import { MIN_HOLDOUT_POSITIVES, MIN_POSITIVES, MIN_USEFUL_AUC } from "../predict/train";
 
@@ -41,6 +42,9 @@ modelRoutes.put("/outcomes", async (c) => {
   await saveOutcomes(c.env.DB, c.var.namespace.id, outcomes);
   return c.json({ outcomes });
 });
+
+/** One lead's conversion probability and the three features that moved it most. */
+modelRoutes.get("/leads/:id", leadPrediction);
 
 modelRoutes.post("/train", async (c) => {
   const started = await startTraining(c.env, c.var.namespace.id, "api", Date.now());

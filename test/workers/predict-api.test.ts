@@ -7,7 +7,11 @@ import type { LeadHistory } from "../../src/predict/history";
 import { MIN_POSITIVES } from "../../src/predict/train";
 import { runScheduledTraining } from "../../src/cron/prediction";
 
-/** The generator's rows as the Segment calls that make them: an identify with the traits, then page views and track events. */
+/**
+ * The generator's rows as the Segment calls that make them: an identify with
+ * the company traits, then page views and track events. No email: a new
+ * email sends the lead to enrichment, which is not what this file is about.
+ */
 function messagesOf(h: LeadHistory, userId: string): unknown[] {
   const at = (ts: number) => new Date(ts).toISOString();
   return h.rows.flatMap((row, i): unknown[] => {
@@ -21,7 +25,6 @@ function messagesOf(h: LeadHistory, userId: string): unknown[] {
           messageId: `${userId}-${i}`,
           timestamp: at(row.ts),
           traits: {
-            email: `${userId}@${t.email === "free" ? "gmail.com" : "acme-corp.test"}`,
             employees: t.employees,
             industry: t.industry,
             funding_stage: t.fundingStage,
@@ -174,6 +177,28 @@ describe("training on a namespace's own history", () => {
     expect(await stub.predictionExamples(a.namespaceId, SYNTHETIC_OUTCOME, plan)).not.toBeNull();
   });
 
+  it("serves a lead's calibrated probability and the three features that moved it most, to its own namespace only", async () => {
+    const ids = await env.DB.prepare("SELECT lead_id FROM lead_projection WHERE namespace_id = ? ORDER BY lead_id LIMIT 5").bind(a.namespaceId).all<{ lead_id: string }>();
+    for (const { lead_id } of ids.results) {
+      const { status, body } = await api(a, `/api/model/leads/${lead_id}`);
+      expect(status).toBe(200);
+      expect(body.conversionProbability).toBeGreaterThan(0);
+      expect(body.conversionProbability).toBeLessThan(1);
+      expect(body.topFeatures).toHaveLength(3);
+      for (const f of body.topFeatures) expect(report.model.weights.map((w: { feature: string }) => w.feature)).toContain(f.feature);
+      expect(body.used).toBe(report.used);
+      // Another namespace's key is told nothing of it.
+      const foreign = await api(b, `/api/model/leads/${lead_id}`);
+      expect(foreign.status).toBe(404);
+      expect(foreign.body.error.code).toBe("not_found");
+    }
+    const unknown = await api(a, `/api/model/leads/${"0".repeat(64)}`);
+    expect(unknown.status).toBe(404);
+    const malformed = await api(a, "/api/model/leads/nope");
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.error.details[0].path).toBe("id");
+  });
+
   it("leaves an erased lead out of the next training run, and runs one training at a time", async () => {
     const lead = (await api(a, `/api/leads/lookup?userId=lead-0`)).body.lead;
     expect((await apiSend(a, "DELETE", `/api/leads/${lead.id}`)).status).toBe(200);
@@ -189,6 +214,7 @@ describe("training on a namespace's own history", () => {
       return body;
     }, 120_000);
     expect(next.run.leads).toBe(599);
+    expect((await api(a, `/api/model/leads/${lead.id}`)).status).toBe(404);
     const plan = snapshotPlan(Date.parse(next.model.trainedAt));
     const kept = histories.slice(1).flatMap((h) => examplesOf(h, SYNTHETIC_OUTCOME, plan));
     expect(next.run.examples).toBe(kept.length);

@@ -10,6 +10,7 @@ import { auc, brierScore, calibrationError, precisionAtTop, reliabilityTable } f
 import { MIN_HOLDOUT_POSITIVES, MIN_POSITIVES, seededRandom, trainModel } from "../../src/predict/train";
 import { predict } from "../../src/predict/serve";
 import { SYNTHETIC_OUTCOME, syntheticHistories } from "../shared/predict-synthetic";
+import { traitsOf } from "../../durable/lead-history";
 
 // A fixed clock: nothing here depends on today's date.
 const NOW = Date.UTC(2026, 0, 1);
@@ -45,6 +46,18 @@ describe("emailKind", () => {
     ["ada@", null],
   ] as const)("%s → %s", (email, kind) => {
     expect(emailKind(email)).toBe(kind);
+  });
+});
+
+describe("traitsOf (what a stored message says of the company and contact)", () => {
+  it.each([
+    [{ type: "identify", traits: { email: "ada@acme.io", employees: "1,200", industry: "Software" } }, { email: "corporate", employees: 1200, industry: "software" }],
+    [{ type: "identify", traits: { email: "ada@gmail.com", company: { employee_count: 40, industry: "Retail" }, funding_stage: "Series A" } }, { email: "free", employees: 40, industry: "retail", fundingStage: "series a" }],
+    [{ type: "page", context: { campaign: { source: "LinkedIn" } } }, { source: "linkedin" }],
+    [{ type: "track", event: "Signup", context: { traits: { annual_revenue: "$5,000,000" } } }, { annualRevenue: 5_000_000 }],
+    [{ type: "track", event: "Signup", properties: { plan: "pro" } }, undefined],
+  ])("%j → %j", (message, traits) => {
+    expect(traitsOf(message)).toEqual(traits);
   });
 });
 
