@@ -120,22 +120,33 @@ export async function storeExamplePage(db: D1Database, runId: string, page: numb
   ]);
 }
 
-/** Every example the run gathered, page by page, with how many leads gave them. */
-export async function runExamples(db: D1Database, runId: string): Promise<{ examples: Example[]; leads: number }> {
-  const rows = await drizzle(db)
-    .select({ examples: predictionExamplePages.examples })
-    .from(predictionExamplePages)
-    .where(eq(predictionExamplePages.runId, runId))
-    .orderBy(asc(predictionExamplePages.page))
-    .all();
-  const examples: Example[] = [];
-  let leads = 0;
-  for (const row of rows) {
-    const page = JSON.parse(row.examples) as { leads: number; examples: Example[] };
-    leads += page.leads;
-    for (const e of page.examples) examples.push(e);
-  }
-  return { examples, leads };
+/**
+ * The run's pages, read one at a time in order (each read again by every
+ * pass of the fit), so the fit never holds more than one page of examples.
+ */
+export function runExamplePages(db: D1Database, run: Pick<PredictionRun, "id" | "pages">): () => AsyncIterable<Example[]> {
+  return async function* () {
+    for (let page = 0; page < run.pages; page++) {
+      const row = await drizzle(db)
+        .select({ examples: predictionExamplePages.examples })
+        .from(predictionExamplePages)
+        .where(and(eq(predictionExamplePages.runId, run.id), eq(predictionExamplePages.page, page)))
+        .get();
+      if (row) yield (JSON.parse(row.examples) as { examples: Example[] }).examples;
+    }
+  };
+}
+
+/** How many leads and examples the run's pages hold. */
+export async function runTotals(db: D1Database, runId: string): Promise<{ leads: number; examples: number }> {
+  const row = await db
+    .prepare(
+      `SELECT coalesce(sum(json_extract(examples, '$.leads')), 0) AS leads, coalesce(sum(json_array_length(examples, '$.examples')), 0) AS examples
+       FROM prediction_example_pages WHERE run_id = ?`,
+    )
+    .bind(runId)
+    .first<{ leads: number; examples: number }>();
+  return { leads: row?.leads ?? 0, examples: row?.examples ?? 0 };
 }
 
 export async function markRunFitting(db: D1Database, runId: string): Promise<void> {

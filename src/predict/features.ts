@@ -44,46 +44,59 @@ const bump = (counts: Map<string, number>, key: string | undefined, by = 1) => {
   if (key !== undefined) counts.set(key, (counts.get(key) ?? 0) + by);
 };
 
+/** Counts what the training snapshots hold, one at a time (a run streams them), then settles the space. */
+export class FeatureSpaceBuilder {
+  private readonly keys = new Map<string, number>();
+  private readonly funding = new Map<string, number>();
+  private readonly industries = new Map<string, number>();
+  private readonly sources = new Map<string, number>();
+
+  constructor(private readonly outcomeEvents: readonly string[]) {}
+
+  add(s: LeadSnapshot): void {
+    for (const [key, c] of Object.entries(s.counts)) if (!this.outcomeEvents.includes(key)) bump(this.keys, key, c[2] ?? 0);
+    bump(this.funding, s.traits.fundingStage);
+    bump(this.industries, s.traits.industry);
+    bump(this.sources, s.traits.source);
+  }
+
+  build(): FeatureSpace {
+    const space = {
+      eventKeys: topValues(this.keys, TOP_EVENT_KEYS),
+      funding: topValues(this.funding, TOP_CATEGORIES),
+      industries: topValues(this.industries, TOP_CATEGORIES),
+      sources: topValues(this.sources, TOP_CATEGORIES),
+    };
+    const windows = COUNT_WINDOWS_DAYS.map((d) => `_${d}d`);
+    const names = [
+      ...space.eventKeys.flatMap((key) => windows.map((w) => `events:${key}${w}`)),
+      "events:other_7d",
+      "events:other_30d",
+      "events_30d",
+      "active_days_30d",
+      "velocity",
+      "days_since_last_event",
+      "age_days",
+      "identities",
+      "email_corporate",
+      "email_free",
+      "employees",
+      "employees_known",
+      "annual_revenue",
+      "annual_revenue_known",
+      ...space.funding.map((v) => `funding:${v}`),
+      ...space.industries.map((v) => `industry:${v}`),
+      ...space.sources.map((v) => `source:${v}`),
+    ];
+    return { ...space, names };
+  }
+}
+
 /** The space learned from the training snapshots: which keys and categories get their own positions. */
 export function featureSpaceOf(snapshots: readonly LeadSnapshot[], outcomeEvents: readonly string[]): FeatureSpace {
-  const keys = new Map<string, number>();
-  const funding = new Map<string, number>();
-  const industries = new Map<string, number>();
-  const sources = new Map<string, number>();
-  for (const s of snapshots) {
-    for (const [key, c] of Object.entries(s.counts)) if (!outcomeEvents.includes(key)) bump(keys, key, c[2] ?? 0);
-    bump(funding, s.traits.fundingStage);
-    bump(industries, s.traits.industry);
-    bump(sources, s.traits.source);
-  }
-  const space = {
-    eventKeys: topValues(keys, TOP_EVENT_KEYS),
-    funding: topValues(funding, TOP_CATEGORIES),
-    industries: topValues(industries, TOP_CATEGORIES),
-    sources: topValues(sources, TOP_CATEGORIES),
-  };
-  const windows = COUNT_WINDOWS_DAYS.map((d) => `_${d}d`);
-  const names = [
-    ...space.eventKeys.flatMap((key) => windows.map((w) => `events:${key}${w}`)),
-    "events:other_7d",
-    "events:other_30d",
-    "events_30d",
-    "active_days_30d",
-    "velocity",
-    "days_since_last_event",
-    "age_days",
-    "identities",
-    "email_corporate",
-    "email_free",
-    "employees",
-    "employees_known",
-    "annual_revenue",
-    "annual_revenue_known",
-    ...space.funding.map((v) => `funding:${v}`),
-    ...space.industries.map((v) => `industry:${v}`),
-    ...space.sources.map((v) => `source:${v}`),
-  ];
-  return { ...space, names };
+  const builder = new FeatureSpaceBuilder(outcomeEvents);
+  for (const s of snapshots) builder.add(s);
+  return builder.build();
 }
 
 /** The snapshot as a vector of the space's features (positions as in `space.names`). */

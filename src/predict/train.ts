@@ -1,5 +1,5 @@
 import type { Example } from "./examples";
-import { featureSpaceOf, vectorize, type FeatureSpace } from "./features";
+import { FeatureSpaceBuilder, vectorize, type FeatureSpace } from "./features";
 import { DEFAULT_L2, fitLogistic, logit, sigmoid, type LogisticModel, type TrainingMatrix } from "./logistic";
 import { auc, evaluate, precisionAtTop, type Evaluation } from "./evaluate";
 
@@ -54,38 +54,48 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-function matrixOf(examples: readonly Example[], space: FeatureSpace, weights?: Float64Array): TrainingMatrix {
-  const columns = space.names.length;
-  const x = new Float32Array(examples.length * columns);
-  const y = new Uint8Array(examples.length);
-  const row = new Float64Array(columns);
-  examples.forEach((e, r) => {
-    x.set(vectorize(e.snapshot, space, row), r * columns);
-    y[r] = e.label ? 1 : 0;
-  });
-  return { x, y, rows: examples.length, columns, weight: weights };
+/** Rows of a matrix that grows as rows are added (Float32: memory is the limit on a Worker, precision is not). */
+class RowBuffer {
+  x: Float32Array;
+  readonly y: number[] = [];
+  readonly weight: number[] = [];
+  rows = 0;
+
+  constructor(readonly columns: number, capacity: number) {
+    this.x = new Float32Array(Math.max(1, capacity) * columns);
+  }
+
+  push(vector: Float64Array, label: boolean, weight: number): void {
+    if ((this.rows + 1) * this.columns > this.x.length) {
+      const grown = new Float32Array(Math.ceil(this.x.length * 1.5) + this.columns);
+      grown.set(this.x);
+      this.x = grown;
+    }
+    this.x.set(vector, this.rows * this.columns);
+    this.y.push(label ? 1 : 0);
+    this.weight.push(weight);
+    this.rows++;
+  }
+
+  matrix(): TrainingMatrix {
+    return { x: this.x.subarray(0, this.rows * this.columns), y: Uint8Array.from(this.y), rows: this.rows, columns: this.columns, weight: Float64Array.from(this.weight) };
+  }
 }
 
-/** Keeps every converter and a sample of the rest, each kept non-converter weighted for those it stands for. */
-function sampled(examples: readonly Example[], cap: number): { kept: Example[]; weights: Float64Array; rate: number } {
-  const positives = examples.filter((e) => e.label);
-  const negatives = examples.filter((e) => !e.label);
-  const rate = examples.length <= cap ? 1 : Math.max(0.01, (cap - positives.length) / negatives.length);
-  const random = seededRandom(examples.length);
-  const kept = [...positives, ...(rate === 1 ? negatives : negatives.filter(() => random() < rate))];
-  const weights = new Float64Array(kept.length).map((_, i) => (i < positives.length ? 1 : 1 / rate));
-  return { kept, weights, rate };
-}
-
-/** Platt scaling fitted on `examples` (the newest training moment): one feature, the model's log-odds. */
-function calibrationOn(model: LogisticModel, space: FeatureSpace, examples: readonly Example[]): Calibration {
-  const row = new Float64Array(space.names.length);
-  const x = new Float64Array(examples.map((e) => logit(model, vectorize(e.snapshot, space, row))));
-  const y = new Uint8Array(examples.map((e) => (e.label ? 1 : 0)));
-  const fitted = fitLogistic({ x, y, rows: examples.length, columns: 1 }, 1e-3);
+/** Platt scaling on (log-odds, label) pairs of the newest training moment. */
+function plattScaling(z: Float64Array, labels: Uint8Array): Calibration {
+  const fitted = fitLogistic({ x: z, y: labels, rows: z.length, columns: 1 }, 1e-3);
   // Back from standardised to raw log-odds: σ(b0 + w·(z − mean)/scale).
   const a = fitted.weights[0]! / fitted.scales[0]!;
   return { a, b: fitted.intercept - a * fitted.means[0]! };
+}
+
+/** Examples, all at once or as pages read one at a time (a run's pages from D1): training holds one page at a time. */
+export type ExampleSource = readonly Example[] | (() => AsyncIterable<readonly Example[]>);
+
+async function* pagesOf(source: ExampleSource): AsyncIterable<readonly Example[]> {
+  if (typeof source === "function") yield* source();
+  else yield source;
 }
 
 export function probabilityOf(model: PredictiveModel, z: number): number {
@@ -95,16 +105,33 @@ export function probabilityOf(model: PredictiveModel, z: number): number {
 /**
  * Trains on the examples of the training moments, calibrates on the newest
  * of them, and evaluates model and rules side by side on the holdout moment.
+ *
+ * Three passes over the examples, so memory stays bounded whatever the
+ * namespace's size: (1) counts and the feature space, (2) the training
+ * matrix (at most MAX_TRAINING_EXAMPLES rows: above it non-converters are
+ * sampled and weighted), fitted; (3) the newest training moment's log-odds
+ * for calibration and the holdout's probabilities and rule scores (a few
+ * numbers per example).
  */
-export function trainModel(examples: readonly Example[], outcomeEvents: readonly string[], trainedAt: number, l2 = DEFAULT_L2): TrainingOutcome {
-  const training = examples.filter((e) => !e.holdout);
-  const holdout = examples.filter((e) => e.holdout);
-  const counts = {
-    trainingExamples: training.length,
-    trainingPositives: training.filter((e) => e.label).length,
-    holdoutExamples: holdout.length,
-    holdoutPositives: holdout.filter((e) => e.label).length,
-  };
+export async function trainModel(source: ExampleSource, outcomeEvents: readonly string[], trainedAt: number, l2 = DEFAULT_L2): Promise<TrainingOutcome> {
+  const counts = { trainingExamples: 0, trainingPositives: 0, holdoutExamples: 0, holdoutPositives: 0 };
+  const builder = new FeatureSpaceBuilder(outcomeEvents);
+  let newest = -Infinity;
+  let newestCount = 0;
+  for await (const page of pagesOf(source)) {
+    for (const e of page) {
+      if (e.holdout) {
+        counts.holdoutExamples++;
+        if (e.label) counts.holdoutPositives++;
+        continue;
+      }
+      counts.trainingExamples++;
+      if (e.label) counts.trainingPositives++;
+      builder.add(e.snapshot);
+      if (e.snapshot.at > newest) [newest, newestCount] = [e.snapshot.at, 0];
+      if (e.snapshot.at === newest) newestCount++;
+    }
+  }
   if (counts.trainingPositives < MIN_POSITIVES || counts.holdoutPositives < MIN_HOLDOUT_POSITIVES) {
     return {
       status: "insufficient",
@@ -114,21 +141,43 @@ export function trainModel(examples: readonly Example[], outcomeEvents: readonly
       counts,
     };
   }
-  const space = featureSpaceOf(
-    training.map((e) => e.snapshot),
-    outcomeEvents,
-  );
-  const { kept, weights, rate } = sampled(training, MAX_TRAINING_EXAMPLES);
-  const fitted = fitLogistic(matrixOf(kept, space, weights), l2);
-  const { iterations, ...logistic } = fitted;
-  const newest = Math.max(...training.map((e) => e.snapshot.at));
-  const calibration = calibrationOn(logistic, space, training.filter((e) => e.snapshot.at === newest));
-  const model: PredictiveModel = { space, logistic, calibration };
+  const space = builder.build();
+  const columns = space.names.length;
+  const row = new Float64Array(columns);
 
-  const row = new Float64Array(space.names.length);
-  const probabilities = holdout.map((e) => probabilityOf(model, logit(logistic, vectorize(e.snapshot, space, row))));
-  const labels = holdout.map((e) => e.label);
-  const ruleScores = holdout.map((e) => e.snapshot.ruleScore);
+  const negatives = counts.trainingExamples - counts.trainingPositives;
+  const rate = counts.trainingExamples <= MAX_TRAINING_EXAMPLES ? 1 : Math.max(0.01, (MAX_TRAINING_EXAMPLES - counts.trainingPositives) / negatives);
+  const random = seededRandom(counts.trainingExamples);
+  const kept = new RowBuffer(columns, Math.min(counts.trainingExamples, Math.ceil(counts.trainingPositives + negatives * rate * 1.05) + 16));
+  for await (const page of pagesOf(source)) {
+    for (const e of page) {
+      if (e.holdout || (!e.label && rate < 1 && random() >= rate)) continue;
+      kept.push(vectorize(e.snapshot, space, row), e.label, e.label ? 1 : 1 / rate);
+    }
+  }
+  const { iterations, ...logistic } = fitLogistic(kept.matrix(), l2);
+
+  const newestZ = new Float64Array(newestCount);
+  const newestLabels = new Uint8Array(newestCount);
+  const holdoutZ = new Float64Array(counts.holdoutExamples);
+  const labels = new Uint8Array(counts.holdoutExamples);
+  const ruleScores = new Float64Array(counts.holdoutExamples);
+  let n = 0;
+  let h = 0;
+  for await (const page of pagesOf(source)) {
+    for (const e of page) {
+      if (e.holdout) {
+        holdoutZ[h] = logit(logistic, vectorize(e.snapshot, space, row));
+        labels[h] = e.label ? 1 : 0;
+        ruleScores[h++] = e.snapshot.ruleScore;
+      } else if (e.snapshot.at === newest) {
+        newestZ[n] = logit(logistic, vectorize(e.snapshot, space, row));
+        newestLabels[n++] = e.label ? 1 : 0;
+      }
+    }
+  }
+  const model: PredictiveModel = { space, logistic, calibration: plattScaling(newestZ, newestLabels) };
+  const probabilities = holdoutZ.map((z) => probabilityOf(model, z));
   const evaluation = evaluate(probabilities, labels);
   const rules = { auc: auc(ruleScores, labels), precisionAtTop10: precisionAtTop(ruleScores, labels, 0.1) };
   const used = evaluation.auc >= MIN_USEFUL_AUC && evaluation.auc > rules.auc;
@@ -142,7 +191,7 @@ export function trainModel(examples: readonly Example[], outcomeEvents: readonly
     model,
     report: {
       trainedAt,
-      training: { examples: training.length, positives: counts.trainingPositives, sampledNegativesRate: rate, iterations },
+      training: { examples: counts.trainingExamples, positives: counts.trainingPositives, sampledNegativesRate: rate, iterations },
       holdout: { model: evaluation, rules },
       used,
       reason,

@@ -4,7 +4,8 @@ import {
   loadOutcomes,
   loadRun,
   markRunFitting,
-  runExamples,
+  runExamplePages,
+  runTotals,
   saveModel,
   startRun,
   storeExamplePage,
@@ -61,8 +62,8 @@ export async function runPredictionStep(step: PredictionStep, env: Env): Promise
     return;
   }
   await markRunFitting(env.DB, run.id);
-  const { examples, leads } = await runExamples(env.DB, run.id);
-  const outcome = trainModel(examples, spec.outcome.events, spec.trainedAt);
+  const totals = await runTotals(env.DB, run.id);
+  const outcome = await trainModel(runExamplePages(env.DB, run), spec.outcome.events, spec.trainedAt);
   await saveModel(env.DB, step.namespaceId, run.id, spec.trainedAt, outcome);
-  await finishRun(env.DB, run.id, { status: "completed", leads, examples: examples.length });
+  await finishRun(env.DB, run.id, { status: "completed", ...totals });
 }

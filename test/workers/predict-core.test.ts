@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { eventKey } from "../../src/predict/event-key";
 import { emailKind } from "../../src/predict/email-kind";
 import { outcomeAt, type HistoryRow, type LeadHistory } from "../../src/predict/history";
@@ -185,11 +185,14 @@ describe("examples and the holdout by time", () => {
 
   describe("what happens after the holdout moment", () => {
     const histories = syntheticHistories({ leads: 2000, now: NOW });
-    const train = (hs: LeadHistory[]) => trainModel(hs.flatMap((h) => examplesOf(h, SYNTHETIC_OUTCOME, plan)), SYNTHETIC_OUTCOME.events, NOW);
-    const original = train(histories);
+    const train = async (hs: LeadHistory[]) => trainModel(hs.flatMap((h) => examplesOf(h, SYNTHETIC_OUTCOME, plan)), SYNTHETIC_OUTCOME.events, NOW);
+    let original: Awaited<ReturnType<typeof train>>;
+    beforeAll(async () => {
+      original = await train(histories);
+    });
     const isOutcome = (r: HistoryRow) => r.key === "closed_won";
 
-    it("changes nothing but its outcomes can: activity and traits then are seen by no example", () => {
+    it("changes nothing but its outcomes can: activity and traits then are seen by no example", async () => {
       const altered = histories.map((h) => ({
         ...h,
         rows: [
@@ -198,16 +201,16 @@ describe("examples and the holdout by time", () => {
         ].sort((a, b) => a.ts - b.ts),
       }));
       expect(original.status).toBe("trained");
-      expect(train(altered)).toEqual(original);
+      expect(await train(altered)).toEqual(original);
     });
 
-    it("changes the evaluation with its outcomes, never the model: training stops at the holdout moment", () => {
+    it("changes the evaluation with its outcomes, never the model: training stops at the holdout moment", async () => {
       let dropped = 0;
       const altered = histories.map((h) => ({
         ...h,
         rows: h.rows.filter((r) => !(r.ts >= plan.holdout && isOutcome(r) && dropped++ % 2 === 0)),
       }));
-      const changed = train(altered);
+      const changed = await train(altered);
       if (original.status !== "trained" || changed.status !== "trained") throw new Error("expected both to train");
       expect(dropped).toBeGreaterThan(20);
       expect(changed.model).toEqual(original.model);
@@ -240,8 +243,8 @@ describe("the minimum number of outcomes", () => {
     [MIN_POSITIVES - 1, MIN_HOLDOUT_POSITIVES, "insufficient"],
     [MIN_POSITIVES, MIN_HOLDOUT_POSITIVES - 1, "insufficient"],
     [MIN_POSITIVES, MIN_HOLDOUT_POSITIVES, "trained"],
-  ] as const)("%i training and %i holdout converters: %s", (positives, holdoutPositives, status) => {
-    const outcome = trainModel(examples(positives, holdoutPositives), ["closed_won"], NOW);
+  ] as const)("%i training and %i holdout converters: %s", async (positives, holdoutPositives, status) => {
+    const outcome = await trainModel(examples(positives, holdoutPositives), ["closed_won"], NOW);
     expect(outcome.status).toBe(status);
     if (outcome.status === "insufficient") {
       expect(outcome.reason).toContain(`at least ${MIN_POSITIVES} conversions`);
@@ -387,10 +390,10 @@ describe("evaluation", () => {
 });
 
 describe("serving", () => {
-  it("gives a probability and the three features that moved it most, largest first", () => {
+  it("gives a probability and the three features that moved it most, largest first", async () => {
     const histories = syntheticHistories({ leads: 3000, now: NOW });
     const plan = snapshotPlan(NOW);
-    const trained = trainModel(histories.flatMap((h) => examplesOf(h, SYNTHETIC_OUTCOME, plan)), SYNTHETIC_OUTCOME.events, NOW);
+    const trained = await trainModel(histories.flatMap((h) => examplesOf(h, SYNTHETIC_OUTCOME, plan)), SYNTHETIC_OUTCOME.events, NOW);
     if (trained.status !== "trained") throw new Error(trained.reason);
     for (const h of histories.slice(0, 50)) {
       const s = snapshotAt(h, NOW);

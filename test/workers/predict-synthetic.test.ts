@@ -1,22 +1,28 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { examplesOf, snapshotPlan } from "../../src/predict/examples";
-import { trainModel, type TrainingOutcome } from "../../src/predict/train";
+import { trainModel, type ModelReport, type TrainingOutcome } from "../../src/predict/train";
+import type { Evaluation } from "../../src/predict/evaluate";
 import { SYNTHETIC_OUTCOME, syntheticHistories } from "../shared/predict-synthetic";
 
 // A fixed clock: the generator's histories, and so these figures, do not depend on today's date.
 const NOW = Date.UTC(2026, 0, 1);
 
-function trainOn(signal: boolean): Extract<TrainingOutcome, { status: "trained" }> {
+async function trainOn(signal: boolean): Promise<Extract<TrainingOutcome, { status: "trained" }>> {
   const plan = snapshotPlan(NOW);
   const examples = syntheticHistories({ now: NOW, signal }).flatMap((h) => examplesOf(h, SYNTHETIC_OUTCOME, plan));
-  const outcome = trainModel(examples, SYNTHETIC_OUTCOME.events, NOW);
+  const outcome = await trainModel(examples, SYNTHETIC_OUTCOME.events, NOW);
   if (outcome.status !== "trained") throw new Error(outcome.reason);
   return outcome;
 }
 
 describe("the generator's planted truth (pricing visits this week and company size; the rules reward downloads)", () => {
-  const { report } = trainOn(true);
-  const { model, rules } = report.holdout;
+  let report: ModelReport;
+  let model: Evaluation;
+  let rules: ModelReport["holdout"]["rules"];
+  beforeAll(async () => {
+    ({ report } = await trainOn(true));
+    ({ model, rules } = report.holdout);
+  });
 
   it("is learned: holdout AUC at least 0.80 and at least the rules' + 0.10", () => {
     expect(model.auc).toBeGreaterThanOrEqual(0.8);
@@ -45,7 +51,10 @@ describe("the generator's planted truth (pricing visits this week and company si
 });
 
 describe("a history with no signal (every lead converts with the same daily chance)", () => {
-  const { report } = trainOn(false);
+  let report: ModelReport;
+  beforeAll(async () => {
+    ({ report } = await trainOn(false));
+  });
 
   it("shows an AUC of about 0.5 and the model is not used", () => {
     expect(Math.abs(report.holdout.model.auc - 0.5)).toBeLessThanOrEqual(0.05);
