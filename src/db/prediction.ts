@@ -203,3 +203,14 @@ export async function failStaleRuns(db: D1Database, before: number): Promise<num
   for (const run of stale) await finishRun(db, run.id, { status: "failed", leads: run.leads, examples: run.examples, error: "the run stopped moving; it is given up and the next one starts afresh" });
   return stale.length;
 }
+
+/** Drops finished runs that started before `before` (the latest of each namespace stays, for GET /api/model). */
+export async function pruneRuns(db: D1Database, before: number): Promise<void> {
+  await db
+    .prepare(
+      `DELETE FROM prediction_runs WHERE active_namespace_id IS NULL AND started_at < ?1
+       AND id NOT IN (SELECT id FROM prediction_runs r WHERE r.started_at = (SELECT max(started_at) FROM prediction_runs WHERE namespace_id = r.namespace_id))`,
+    )
+    .bind(before)
+    .run();
+}

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { env } from "cloudflare:workers";
-import { api, apiSend, eventually, newTenant, send, type Tenant } from "./helpers";
+import { adminHeaders, api, apiSend, call, eventually, newTenant, send, type Tenant } from "./helpers";
 import { SYNTHETIC_OUTCOME, syntheticHistories } from "../shared/predict-synthetic";
 import { examplesOf, snapshotPlan } from "../../src/predict/examples";
 import type { LeadHistory } from "../../src/predict/history";
@@ -232,5 +232,40 @@ describe("the Cron Trigger", () => {
     const again = await runScheduledTraining(env, Date.now());
     expect(again.started).not.toContain(declared.namespaceId);
   });
+
+  it("gives up a run that stopped moving, so the namespace trains again", async () => {
+    const t = await newTenant("cron-stale");
+    await apiSend(t, "PUT", "/api/model/outcomes", { events: ["Closed Won"] });
+    const now = Date.now();
+    const stale = crypto.randomUUID();
+    await env.DB.prepare(
+      `INSERT INTO prediction_runs (id, namespace_id, active_namespace_id, trigger, status, spec, pages, leads, examples, started_at, updated_at)
+       VALUES (?1, ?2, ?2, 'cron', 'collecting', '{}', 3, 0, 0, ?3, ?3)`,
+    )
+      .bind(stale, t.namespaceId, now - 2 * 86_400_000)
+      .run();
+    expect((await apiSend(t, "POST", "/api/model/train")).status).toBe(409);
+    const result = await runScheduledTraining(env, now);
+    expect(result.failed).toBeGreaterThanOrEqual(1);
+    expect(result.started).toContain(t.namespaceId);
+    const row = await env.DB.prepare("SELECT status, error, active_namespace_id FROM prediction_runs WHERE id = ?").bind(stale).first();
+    expect(row).toMatchObject({ status: "failed", active_namespace_id: null });
+    await eventually(async () => expect((await api(t, "/api/model")).body.run).toMatchObject({ status: "completed", trigger: "cron" }), 60_000);
+  });
 });
 
+describe("deleting a namespace", () => {
+  it("takes its outcomes, model and runs with it", async () => {
+    const t = await newTenant("delete");
+    await apiSend(t, "PUT", "/api/model/outcomes", { events: ["Closed Won"] });
+    await trainAndWait(t);
+    const admin = (method: string, path: string) => call(path, { method, headers: adminHeaders() }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
+    for (const s of (await admin("GET", `/api/namespaces/${t.namespace}/sources`)).body.sources) await admin("DELETE", `/api/namespaces/${t.namespace}/sources/${s.id}`);
+    for (const k of (await admin("GET", `/api/namespaces/${t.namespace}/api-keys`)).body.apiKeys) await admin("DELETE", `/api/namespaces/${t.namespace}/api-keys/${k.id}`);
+    expect((await admin("DELETE", `/api/namespaces/${t.namespace}`)).body).toEqual({ deleted: t.namespace });
+    for (const table of ["prediction_outcomes", "prediction_models", "prediction_runs"]) {
+      const row = await env.DB.prepare(`SELECT count(*) AS n FROM ${table} WHERE namespace_id = ?`).bind(t.namespaceId).first<{ n: number }>();
+      expect(row!.n).toBe(0);
+    }
+  });
+});
