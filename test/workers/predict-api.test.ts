@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { env } from "cloudflare:workers";
 import { adminHeaders, api, apiSend, call, eventually, newTenant, send, type Tenant } from "./helpers";
-import { SYNTHETIC_OUTCOME, syntheticHistories } from "../shared/predict-synthetic";
+import { SYNTHETIC_OUTCOME, syntheticHistories } from "./predict-generator";
 import { examplesOf, snapshotPlan } from "../../src/predict/examples";
 import type { LeadHistory } from "../../src/predict/history";
 import { MIN_POSITIVES } from "../../src/predict/train";

@@ -9,7 +9,7 @@ import { fitLogistic, sigmoid, solveSymmetric, type TrainingMatrix } from "../..
 import { auc, brierScore, calibrationError, precisionAtTop, reliabilityTable } from "../../src/predict/evaluate";
 import { MIN_HOLDOUT_POSITIVES, MIN_POSITIVES, seededRandom, trainModel } from "../../src/predict/train";
 import { predict } from "../../src/predict/serve";
-import { SYNTHETIC_OUTCOME, syntheticHistories } from "../shared/predict-synthetic";
+import { SYNTHETIC_OUTCOME, syntheticHistories } from "./predict-generator";
 import { traitsOf } from "../../durable/lead-history";
 
 // A fixed clock: nothing here depends on today's date.

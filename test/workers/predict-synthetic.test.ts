@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { examplesOf, snapshotPlan } from "../../src/predict/examples";
 import { trainModel, type ModelReport, type TrainingOutcome } from "../../src/predict/train";
 import type { Evaluation } from "../../src/predict/evaluate";
-import { SYNTHETIC_OUTCOME, syntheticHistories } from "../shared/predict-synthetic";
+import { SYNTHETIC_OUTCOME, syntheticHistories } from "./predict-generator";
 
 // A fixed clock: the generator's histories, and so these figures, do not depend on today's date.
 const NOW = Date.UTC(2026, 0, 1);
