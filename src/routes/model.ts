@@ -27,7 +27,7 @@ modelRoutes.get("/", async (c) => {
   return c.json({
     outcomes,
     horizonDays: HORIZON_DAYS,
-    rules: { minPositives: MIN_POSITIVES, minHoldoutPositives: MIN_HOLDOUT_POSITIVES, minUsefulAuc: MIN_USEFUL_AUC },
+    thresholds: { minPositives: MIN_POSITIVES, minHoldoutPositives: MIN_HOLDOUT_POSITIVES, minUsefulAuc: MIN_USEFUL_AUC },
     used: stored?.used ?? false,
     reason: reasonFor(outcomes !== null, stored, run),
     model: stored ? describeModel(stored) : null,

@@ -4,7 +4,7 @@ import { adminHeaders, api, apiSend, call, eventually, newTenant, send, type Ten
 import { SYNTHETIC_OUTCOME, syntheticHistories } from "./predict-generator";
 import { examplesOf, snapshotPlan } from "../../src/predict/examples";
 import type { LeadHistory } from "../../src/predict/history";
-import { MIN_POSITIVES } from "../../src/predict/train";
+import { MIN_HOLDOUT_POSITIVES, MIN_POSITIVES, MIN_USEFUL_AUC } from "../../src/predict/train";
 import { runScheduledTraining } from "../../src/cron/prediction";
 
 /**
@@ -104,7 +104,8 @@ describe("GET /api/model without a model", () => {
   it("says outcomes must be declared first, and training refuses until they are", async () => {
     const t = await newTenant();
     const { body } = await api(t, "/api/model");
-    expect(body).toMatchObject({ outcomes: null, used: false, model: null, run: null });
+    expect(body).toMatchObject({ outcomes: null, used: false, model: null, run: null, horizonDays: 30 });
+    expect(body.thresholds).toEqual({ minPositives: MIN_POSITIVES, minHoldoutPositives: MIN_HOLDOUT_POSITIVES, minUsefulAuc: MIN_USEFUL_AUC });
     expect(body.reason).toContain("no outcomes declared");
     const train = await apiSend(t, "POST", "/api/model/train");
     expect(train.status).toBe(409);
