@@ -13,6 +13,7 @@
  * - lead-enrichment.ts  email lookups and the firmographics they find
  * - lead-privacy.ts     erasure and export
  * - lead-summary.ts, lead-timeline.ts  what the API reads
+ * - lead-history.ts     the history the predictive score trains on (src/predict)
  *
  * Every call that finds this object forwarded (merged into another lead)
  * passes it on along the chain, counting hops; an erased object drops events
@@ -39,6 +40,10 @@ import { applyEnrichment } from "./lead-enrichment";
 import { erase, exportData, prepareErase, type ErasePlan, type LeadExport } from "./lead-privacy";
 import { leadIntelligence, leadSummary, type LeadSummary } from "./lead-summary";
 import { timelinePage, type TimelineEntry, type TimelinePage } from "./lead-timeline";
+import { leadHistory } from "./lead-history";
+import { examplesOf, type Example, type SnapshotPlan } from "../src/predict/examples";
+import type { OutcomeDefinition } from "../src/predict/history";
+import { snapshotAt, type LeadSnapshot } from "../src/predict/snapshot";
 
 export type { IngestResult, LinkAnswer, MergePayload, ErasePlan, LeadExport, LeadSummary, TimelineEntry, TimelinePage };
 
@@ -135,6 +140,29 @@ export class LeadObject extends DurableObject<Env> {
     const forwardTo = this.core.forwardTo();
     if (forwardTo) return this.core.lead(forwardTo, hops).timeline(limit, cursor, hops + 1);
     return timelinePage(this.core.store, limit, cursor);
+  }
+
+  /**
+   * The lead's training examples for the predictive score under `plan`
+   * (src/predict/examples.ts); null when it is not a live lead of
+   * `namespaceId` (erased, merged away, or another namespace's).
+   */
+  async predictionExamples(namespaceId: string, outcome: OutcomeDefinition, plan: SnapshotPlan): Promise<Example[] | null> {
+    if (!this.predictable(namespaceId)) return null;
+    return examplesOf(leadHistory(this.core.store, this.core.id), outcome, plan);
+  }
+
+  /** The lead as of `at`, for the predictive score; null as for predictionExamples. */
+  async predictionSnapshot(namespaceId: string, at: number, hops = 0): Promise<LeadSnapshot | null> {
+    const forwardTo = this.core.forwardTo();
+    if (forwardTo) return this.core.lead(forwardTo, hops).predictionSnapshot(namespaceId, at, hops + 1);
+    if (!this.predictable(namespaceId)) return null;
+    return snapshotAt(leadHistory(this.core.store, this.core.id), at);
+  }
+
+  private predictable(namespaceId: string): boolean {
+    const { core } = this;
+    return core.isLive() && !core.isErased() && core.forwardTo() === undefined && core.store.meta("namespace_id") === namespaceId;
   }
 
   /** Asked by a lead linking an identity whose home this is: claimed if empty, else where the lead lives. */

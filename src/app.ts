@@ -30,6 +30,7 @@ import { cairoCompat } from "./compat/cairo/routes";
 import { archiveRoutes } from "./routes/archive";
 import { authorize } from "./http/authorize";
 import { seedErrors } from "./compat/shared";
+import { modelRoutes } from "./routes/model";
 
 export const app = new Hono<AppEnv>();
 
@@ -69,6 +70,7 @@ app.route("/api/me", meRoutes);
 app.route("/api/buffers", bufferOverviewRoutes);
 app.route("/api/secrets", secretRoutes);
 app.route("/api/archive", archiveRoutes);
+app.route("/api/model", modelRoutes);
 // The seeds' own APIs, as thin adapters over the core (see MIGRATING.md).
 app.route("/compat/lead-scoring", leadScoringCompat);
 app.route("/compat/lead-service", leadServiceCompat);

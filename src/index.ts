@@ -5,6 +5,7 @@ import { consumeEnrichment, type EnrichmentMessage } from "./queues/enrichment";
 import { consumeDestinationDeadLetters, consumeDestinations, type DestinationMessage } from "./queues/destinations";
 import { consumeSync, consumeSyncDeadLetters, type SyncMessage } from "./queues/sync";
 import { runScheduledSyncs } from "./cron/sync";
+import { runScheduledTraining } from "./cron/prediction";
 
 export { LeadObject } from "../durable/lead-object";
 export { RateLimiter } from "../durable/rate-limiter";
@@ -25,6 +26,8 @@ export default {
     else throw new Error(`no consumer for queue ${batch.queue}`);
   },
   async scheduled(controller, env) {
-    await runScheduledSyncs(env, controller.scheduledTime);
+    // Each part runs even when the other fails; a failure still fails the invocation.
+    const results = await Promise.allSettled([runScheduledSyncs(env, controller.scheduledTime), runScheduledTraining(env, controller.scheduledTime)]);
+    for (const result of results) if (result.status === "rejected") throw result.reason;
   },
 } satisfies ExportedHandler<Env, ProjectionMessage | JobMessage | DestinationMessage | EnrichmentMessage | SyncMessage>;

@@ -562,3 +562,69 @@ export const syncTasks = sqliteTable(
   },
   (table) => [index("sync_tasks_job_idx").on(table.jobId)],
 );
+
+/**
+ * The predictive score (src/predict): what "converted" means in a namespace,
+ * as canonical event names and/or stages reached (JSON arrays).
+ */
+export const predictionOutcomes = sqliteTable("prediction_outcomes", {
+  namespaceId: text("namespace_id").primaryKey(),
+  events: text("events").notNull(),
+  stages: text("stages").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/**
+ * The namespace's latest training result: a model (JSON: feature space,
+ * weights, calibration) with its evaluation report, or why there is none.
+ */
+export const predictionModels = sqliteTable("prediction_models", {
+  namespaceId: text("namespace_id").primaryKey(),
+  status: text("status", { enum: ["trained", "insufficient"] }).notNull(),
+  /** Whether the model ranks leads (it beat the rules on the holdout). */
+  used: integer("used", { mode: "boolean" }).notNull(),
+  reason: text("reason").notNull(),
+  /** JSON PredictiveModel; null when status is insufficient. */
+  model: text("model"),
+  /** JSON ModelReport, or the counts that fell short. */
+  report: text("report").notNull(),
+  trainedAt: integer("trained_at").notNull(),
+  runId: text("run_id").notNull(),
+});
+
+/**
+ * One training run of a namespace, paged through its leads by the jobs
+ * queue: `collecting` pages of examples, then `fitting`, then done.
+ * `activeNamespaceId` is set while the run is unfinished, so the unique index
+ * lets one run per namespace go at a time.
+ */
+export const predictionRuns = sqliteTable(
+  "prediction_runs",
+  {
+    id: text("id").primaryKey(),
+    namespaceId: text("namespace_id").notNull(),
+    activeNamespaceId: text("active_namespace_id").unique(),
+    trigger: text("trigger", { enum: ["api", "cron"] }).notNull(),
+    status: text("status", { enum: ["collecting", "fitting", "completed", "failed"] }).notNull(),
+    /** JSON: the outcome definition and snapshot plan the run uses throughout. */
+    spec: text("spec").notNull(),
+    pages: integer("pages").notNull(),
+    leads: integer("leads").notNull(),
+    examples: integer("examples").notNull(),
+    error: text("error"),
+    startedAt: integer("started_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (table) => [index("prediction_runs_namespace_idx").on(table.namespaceId, table.startedAt)],
+);
+
+/** Examples gathered by one page of a run (JSON array), kept until the run is fitted. */
+export const predictionExamplePages = sqliteTable(
+  "prediction_example_pages",
+  {
+    runId: text("run_id").notNull(),
+    page: integer("page").notNull(),
+    examples: text("examples").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.runId, table.page] })],
+);

@@ -168,6 +168,11 @@ export async function deleteNamespace(db: D1Database, namespaceId: string): Prom
     db.prepare("DELETE FROM namespace_keywords WHERE namespace_id = ?").bind(namespaceId),
     db.prepare("DELETE FROM namespace_route_acceptance WHERE namespace_id = ?1 OR source_namespace_id = ?1").bind(namespaceId),
     db.prepare("DELETE FROM namespace_scoring WHERE namespace_id = ?").bind(namespaceId),
+    // The predictive score's settings, model and runs (src/db/prediction.ts): they hold no lead, so they do not keep a namespace.
+    db.prepare("DELETE FROM prediction_example_pages WHERE run_id IN (SELECT id FROM prediction_runs WHERE namespace_id = ?)").bind(namespaceId),
+    db.prepare("DELETE FROM prediction_runs WHERE namespace_id = ?").bind(namespaceId),
+    db.prepare("DELETE FROM prediction_models WHERE namespace_id = ?").bind(namespaceId),
+    db.prepare("DELETE FROM prediction_outcomes WHERE namespace_id = ?").bind(namespaceId),
     db.prepare("DELETE FROM namespaces WHERE id = ?").bind(namespaceId),
   ]);
   return undefined;
