@@ -18,7 +18,6 @@ import { MIN_HOLDOUT_POSITIVES, MIN_POSITIVES, MIN_USEFUL_AUC } from "../predict
  */
 export const modelRoutes = new Hono<AppEnv>();
 
-
 modelRoutes.get("/", async (c) => {
   const namespaceId = c.var.namespace.id;
   const [outcomes, stored, run] = await Promise.all([loadOutcomes(c.env.DB, namespaceId), loadModel(c.env.DB, namespaceId), latestRun(c.env.DB, namespaceId)]);
