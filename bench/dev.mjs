@@ -99,15 +99,15 @@ function treeCpuMs(rootPid, withRoot) {
 
 const devHeaders = { authorization: `Basic ${Buffer.from(`${DEV.writeKey}:`).toString("base64")}` };
 
-/** `wrangler dev` exactly as `npm start` runs it, state in `stateDir` (on disk unless it is a tmpfs), plus `extraArgs`. */
-function wranglerDev(name, stateDir, extraArgs = []) {
+/** `wrangler dev` exactly as `npm start` runs it, state in `stateDir` (on disk unless it is a tmpfs), at `logLevel`. */
+function wranglerDev(name, stateDir, logLevel = "warn") {
   return {
     name,
     async start() {
       await mkdir(stateDir, { recursive: true });
       const persistTo = await mkdtemp(path.join(stateDir, "leadflare-bench-dev-"));
       prepareLocalState(persistTo);
-      const server = await startDev({ port: await freePort(), persistTo, stdio: "ignore", extraArgs });
+      const server = await startDev({ port: await freePort(), persistTo, stdio: "ignore", logLevel });
       return { url: server.url, headers: devHeaders, cpuMs: () => treeCpuMs(server.child.pid, true), stop: async () => (server.stop(), await rm(persistTo, { recursive: true, force: true })) };
     },
   };
@@ -127,8 +127,8 @@ const miniflareDirect = {
 const onDisk = path.join(LEADFLARE.root, ".wrangler");
 const tmpfs = process.env.BENCH_TMPFS ?? "/dev/shm";
 const VARIANTS = [
-  wranglerDev("wrangler dev as npm start runs it (state on disk)", onDisk),
-  wranglerDev("the same, --log-level warn", onDisk, ["--log-level", "warn"]),
+  wranglerDev("npm start (wrangler dev, state on disk, --log-level warn)", onDisk),
+  wranglerDev("the same with LOG_LEVEL=info (a line per request)", onDisk, "info"),
   wranglerDev("the same, state on tmpfs", tmpfs),
   miniflareDirect,
 ];

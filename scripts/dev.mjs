@@ -5,10 +5,11 @@ import { DEV, prepareLocalState, startDev } from "./local.mjs";
 const port = Number(process.env.PORT ?? 8787);
 console.log("Applying D1 migrations and seeding the development namespace…");
 prepareLocalState();
-const { url, child } = await startDev({ port });
+// LOG_LEVEL=info shows a line per request (wrangler's request log), at a cost in CPU per event.
+const { url, child } = await startDev({ port, logLevel: process.env.LOG_LEVEL ?? "warn" });
 console.log(`
   leadflare is running. Open the console: ${url}/app/
-  (sign in with the API key ${DEV.apiKey}, or the admin token and namespace ${DEV.namespace})
+  (sign in with the API key ${DEV.apiKey}, or the admin token ${DEV.adminToken})
 
   API          ${url}   (/v1 ingest, /api management; ${url}/ opens the console too)
   namespace    ${DEV.namespace}

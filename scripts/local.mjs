@@ -72,11 +72,16 @@ export async function startDev(options = {}) {
   }
 }
 
-async function startDevOnce({ port = 8787, persistTo, stdio = "inherit", extraArgs = [] }) {
+/**
+ * `logLevel` is wrangler's: at "info" it prints a line per request, which
+ * took about a third of the server's CPU per event (bench:dev), so
+ * `npm start` runs at "warn" unless LOG_LEVEL says otherwise.
+ */
+async function startDevOnce({ port = 8787, persistTo, stdio = "inherit", logLevel = "warn", extraArgs = [] }) {
   const persist = persistTo ? ["--persist-to", persistTo] : [];
   const child = spawn(
     process.execPath,
-    [wranglerBin, "dev", "--ip", "127.0.0.1", "--port", String(port), "--test-scheduled", ...persist, ...extraArgs],
+    [wranglerBin, "dev", "--ip", "127.0.0.1", "--port", String(port), "--test-scheduled", "--log-level", logLevel, ...persist, ...extraArgs],
     { cwd: projectRoot, env: quietEnv, stdio: stdio === "ignore" ? ["ignore", "ignore", "pipe"] : stdio, detached: process.platform !== "win32" },
   );
   // Keep the end of stderr, so a start-up failure says why even when output is hidden.
