@@ -7,7 +7,8 @@ import { Hono, type Context } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../../http/app-env";
 import { ApiError } from "../../http/errors";
-import { callerNamespace, optionalSeedBody, parseSeed, seedBody } from "../shared";
+import { optionalSeedBody, parseSeed, seedBody } from "../shared";
+import { cairoNamespace } from "./hub";
 import { listAccounts, setSyncSchedule, type ConnectedAccount } from "../../db/outreach";
 import { cancelSyncJob, listSyncJobs, tasksOf, type SyncJob } from "../../db/sync";
 import { changeScoring, latestRescoreJob, type RescoreJob } from "../../db/scoring";
@@ -77,23 +78,23 @@ const periodicConfig = z
   .refine((b) => b.intervalHours !== undefined || b.syncIntervalHours !== undefined || b.enabled !== undefined, { message: "give intervalHours or enabled", path: ["intervalHours"] });
 const startBody = z.object({ intervalHours: intervalHours.optional() });
 
-cairoOperations.get("/api/periodic-sync/status", async (c) => c.json({ success: true, data: await periodicStatus(c.env, await callerNamespace(c)) }));
+cairoOperations.get("/api/periodic-sync/status", async (c) => c.json({ success: true, data: await periodicStatus(c.env, await cairoNamespace(c)) }));
 
 cairoOperations.post("/api/periodic-sync/start", async (c) => {
-  const namespace = await callerNamespace(c);
+  const namespace = await cairoNamespace(c);
   const { intervalHours: hours } = await optionalSeedBody(c, startBody);
   await setSyncSchedule(c.env.DB, namespace.id, { enabled: true, ...(hours !== undefined ? { intervalMinutes: Math.round(hours * 60) } : {}) });
   return c.json({ success: true, message: "Periodic sync started", data: await periodicStatus(c.env, namespace) });
 });
 
 cairoOperations.post("/api/periodic-sync/stop", async (c) => {
-  const namespace = await callerNamespace(c);
+  const namespace = await cairoNamespace(c);
   await setSyncSchedule(c.env.DB, namespace.id, { enabled: false });
   return c.json({ success: true, message: "Periodic sync stopped", data: await periodicStatus(c.env, namespace) });
 });
 
 cairoOperations.put("/api/periodic-sync/config", async (c) => {
-  const namespace = await callerNamespace(c);
+  const namespace = await cairoNamespace(c);
   const body = await seedBody(c, periodicConfig);
   const hours = body.intervalHours ?? body.syncIntervalHours;
   await setSyncSchedule(c.env.DB, namespace.id, { enabled: body.enabled, ...(hours !== undefined ? { intervalMinutes: Math.round(hours * 60) } : {}) });
@@ -102,13 +103,13 @@ cairoOperations.put("/api/periodic-sync/config", async (c) => {
 
 cairoOperations.get("/api/periodic-sync/schedules", async (c) => {
   const now = Date.now();
-  const accounts = await listAccounts(c.env.DB, [(await callerNamespace(c)).id]);
+  const accounts = await listAccounts(c.env.DB, [(await cairoNamespace(c)).id]);
   return c.json({ success: true, data: { schedules: accounts.map((a) => schedule(a, now)) } });
 });
 
 cairoOperations.get("/api/periodic-sync/history", async (c) => {
   const { limit } = parseSeed(z.object({ limit: z.coerce.number().int().min(1).max(200).default(20) }), c.req.query(), "query");
-  const jobs = await listSyncJobs(c.env.DB, (await callerNamespace(c)).id, limit);
+  const jobs = await listSyncJobs(c.env.DB, (await cairoNamespace(c)).id, limit);
   const tasks = await tasksOf(c.env.DB, jobs.map((j) => j.id));
   const history = jobs.map((job) => ({ trigger: job.trigger, ...seedJobStatus(describeSyncJob(job, tasks.filter((t) => t.jobId === job.id))).data }));
   return c.json({ success: true, data: { history, total: history.length } });
@@ -118,7 +119,7 @@ const syncNowBody = z.object({ type: z.enum(["full", "behavior", "icp"]).default
 
 /** full: a delta sync of every account, then every lead rescored; behavior and icp: the rescore (both scores are always computed together). */
 cairoOperations.post("/api/periodic-sync/sync-now", async (c) => {
-  const namespace = await callerNamespace(c);
+  const namespace = await cairoNamespace(c);
   const { type } = await optionalSeedBody(c, syncNowBody);
   const sync = type === "full" ? await syncNow(c, namespace) : null;
   const job = await rescore(c.env, namespace);
@@ -162,18 +163,18 @@ async function jobsOverview(env: Env, namespace: Namespace) {
   };
 }
 
-cairoOperations.get("/api/jobs", async (c) => c.json({ success: true, jobs: await jobsOverview(c.env, await callerNamespace(c)) }));
-cairoOperations.get("/api/jobs/status", async (c) => c.json({ success: true, jobs: await jobsOverview(c.env, await callerNamespace(c)) }));
+cairoOperations.get("/api/jobs", async (c) => c.json({ success: true, jobs: await jobsOverview(c.env, await cairoNamespace(c)) }));
+cairoOperations.get("/api/jobs/status", async (c) => c.json({ success: true, jobs: await jobsOverview(c.env, await cairoNamespace(c)) }));
 
 cairoOperations.get("/api/jobs/status/:name", async (c) => {
   const name = jobName(c.req.param("name"));
-  const jobs = await jobsOverview(c.env, await callerNamespace(c));
+  const jobs = await jobsOverview(c.env, await cairoNamespace(c));
   return c.json({ success: true, job_name: name, ...jobs[name] });
 });
 
 cairoOperations.get("/api/jobs/logs/:name", async (c) => {
   const name = jobName(c.req.param("name"));
-  const namespace = await callerNamespace(c);
+  const namespace = await cairoNamespace(c);
   if (name === "calculate_lead_scores") {
     const job = await latestRescoreJob(c.env.DB, namespace.id);
     return c.json({ success: true, job_name: name, logs: job ? [{ at: iso(job.updatedAt), message: `rescore ${job.status}: ${job.processed} of ${job.total} leads` }] : [] });
@@ -189,7 +190,7 @@ cairoOperations.get("/api/jobs/logs/:name", async (c) => {
 
 cairoOperations.post("/api/jobs/stop/:name", async (c) => {
   const name = jobName(c.req.param("name"));
-  const namespace = await callerNamespace(c);
+  const namespace = await cairoNamespace(c);
   if (name === "calculate_lead_scores") throw new ApiError(409, "not_stoppable", "a rescore cannot be stopped: it brings every lead to the current rules and ends on its own");
   const running = (await listSyncJobs(c.env.DB, namespace.id, 200)).filter(
     (j) => (j.status === "queued" || j.status === "in_progress") && (name === "periodic_sync" ? j.trigger === "cron" : j.trigger === "api"),
@@ -203,7 +204,7 @@ cairoOperations.post("/api/jobs/stop/:name", async (c) => {
 
 cairoOperations.post("/api/jobs/trigger/:name", async (c) => {
   const name = jobName(c.req.param("name"));
-  const namespace = await callerNamespace(c);
+  const namespace = await cairoNamespace(c);
   const id = name === "calculate_lead_scores" ? (await rescore(c.env, namespace)).id : (await syncNow(c, namespace))?.id;
   if (!id) throw new ApiError(422, "no_accounts", "the namespace has no connected Lemlist or Smartlead account to sync");
   return c.json({ success: true, job_name: name, triggered_at: new Date().toISOString(), job_id: id }, 202);
@@ -214,7 +215,7 @@ cairoOperations.post("/api/jobs/trigger/:name", async (c) => {
 const scoringBody = z.object({ forceReenrich: z.boolean().optional(), maxEnrichment: z.number().int().min(0).optional(), maxUsers: z.number().int().min(0).optional() });
 
 async function scoringAnswer(c: Context<AppEnv>, withSync: boolean) {
-  const namespace = await callerNamespace(c);
+  const namespace = await cairoNamespace(c);
   await optionalSeedBody(c, scoringBody);
   const sync = withSync ? await syncNow(c, namespace) : null;
   const job = await rescore(c.env, namespace);

@@ -93,7 +93,7 @@ export const cairoJobList = z.object({
     .optional(),
 });
 
-export const cairoNamespace = z.object({
+export const cairoNamespaceBody = z.object({
   name: z.string(),
   keywords: z.array(z.string()).default([]),
   attio_config: object.optional(),

@@ -49,7 +49,7 @@ export function seedJobStatus(job: CoreJob) {
   };
 }
 
-/** `POST /api/full-sync/execute(-async)`: seed 004's answer. */
+/** `POST /api/full-sync/execute(-async)`: seed 004's answer; `progressUrl` is relative to the Cairo base URL, as the seed's. */
 export function seedJobStarted(job: CoreJob) {
   return {
     success: true,
@@ -57,7 +57,7 @@ export function seedJobStarted(job: CoreJob) {
     status: job.status,
     config: { platforms: job.config.platforms, syncMode: job.mode, namespaces: job.config.namespaces, batchSize: job.config.batchSize, rateLimitDelay: job.config.rateLimitDelay ?? null },
     estimatedDuration: null,
-    progressUrl: `/compat/cairo/api/full-sync/status/${job.id}`,
+    progressUrl: `/api/full-sync/status/${job.id}`,
     data: { id: job.id, status: job.status },
   };
 }
