@@ -17,6 +17,7 @@ import { startSyncJob } from "../../sources/sync-jobs";
 import { describeSyncJob } from "../../sources/job-view";
 import { sendJobCallback } from "../../sources/callback";
 import { nextSyncAt } from "../../cron/schedule";
+import { listDestinations } from "../../db/destinations";
 import type { Namespace } from "../../db/tenants";
 import { seedJobStatus } from "./shapes";
 
@@ -128,7 +129,7 @@ cairoOperations.post("/api/periodic-sync/sync-now", async (c) => {
 
 // ---- Background jobs, by Cairo's names
 
-type JobName = "periodic_sync" | "full_sync" | "calculate_lead_scores";
+type JobName = "periodic_sync" | "full_sync" | "calculate_lead_scores" | "mixpanel_sync";
 const JOB_NAMES: Record<string, JobName> = {
   periodic_sync: "periodic_sync",
   "periodic-sync": "periodic_sync",
@@ -138,6 +139,8 @@ const JOB_NAMES: Record<string, JobName> = {
   "calculate-lead-scores": "calculate_lead_scores",
   lead_scoring: "calculate_lead_scores",
   "lead-scoring": "calculate_lead_scores",
+  mixpanel_sync: "mixpanel_sync",
+  "mixpanel-sync": "mixpanel_sync",
 };
 
 function jobName(raw: string): JobName {
@@ -146,10 +149,30 @@ function jobName(raw: string): JobName {
   return name;
 }
 
+/** Mixpanel deliveries are the destination's: disable or replay it through /api/destinations. */
+function continuousDelivery(): ApiError {
+  return new ApiError(409, "not_a_job", "Mixpanel receives each event as it is stored (the mixpanel destination): there is no run to start or stop; PUT /api/destinations/:id {enabled} pauses it");
+}
+
 async function jobsOverview(env: Env, namespace: Namespace) {
-  const [periodic, syncs, scoring] = await Promise.all([periodicStatus(env, namespace), listSyncJobs(env.DB, namespace.id, 50), latestRescoreJob(env.DB, namespace.id)]);
+  const [periodic, syncs, scoring, destinations] = await Promise.all([
+    periodicStatus(env, namespace),
+    listSyncJobs(env.DB, namespace.id, 50),
+    latestRescoreJob(env.DB, namespace.id),
+    listDestinations(env.DB, namespace.id),
+  ]);
   const lastApi = syncs.find((j) => j.trigger === "api");
+  const mixpanel = destinations.filter((d) => d.type === "mixpanel");
   return {
+    // Cairo pushed to Mixpanel on a timer; the mixpanel destination delivers each event as it is stored, so there is no run to schedule.
+    mixpanel_sync: {
+      enabled: mixpanel.some((d) => d.enabled),
+      last_run: null,
+      next_run: null,
+      status: mixpanel.length === 0 ? "not_configured" : mixpanel.some((d) => d.enabled) ? "healthy" : "disabled",
+      mode: "continuous",
+      destinations: mixpanel.map((d) => d.id),
+    },
     periodic_sync: { enabled: periodic.enabled, last_run: periodic.lastRun, next_run: periodic.nextRun, status: periodic.isRunning ? "running" : "healthy" },
     full_sync: { enabled: true, last_run: iso(lastApi?.createdAt), next_run: null, status: lastApi ? lastApi.status : "idle", job_id: lastApi?.id ?? null },
     calculate_lead_scores: {
@@ -175,6 +198,7 @@ cairoOperations.get("/api/jobs/status/:name", async (c) => {
 cairoOperations.get("/api/jobs/logs/:name", async (c) => {
   const name = jobName(c.req.param("name"));
   const namespace = await cairoNamespace(c);
+  if (name === "mixpanel_sync") return c.json({ success: true, job_name: name, logs: [] });
   if (name === "calculate_lead_scores") {
     const job = await latestRescoreJob(c.env.DB, namespace.id);
     return c.json({ success: true, job_name: name, logs: job ? [{ at: iso(job.updatedAt), message: `rescore ${job.status}: ${job.processed} of ${job.total} leads` }] : [] });
@@ -191,6 +215,7 @@ cairoOperations.get("/api/jobs/logs/:name", async (c) => {
 cairoOperations.post("/api/jobs/stop/:name", async (c) => {
   const name = jobName(c.req.param("name"));
   const namespace = await cairoNamespace(c);
+  if (name === "mixpanel_sync") throw continuousDelivery();
   if (name === "calculate_lead_scores") throw new ApiError(409, "not_stoppable", "a rescore cannot be stopped: it brings every lead to the current rules and ends on its own");
   const running = (await listSyncJobs(c.env.DB, namespace.id, 200)).filter(
     (j) => (j.status === "queued" || j.status === "in_progress") && (name === "periodic_sync" ? j.trigger === "cron" : j.trigger === "api"),
@@ -204,6 +229,7 @@ cairoOperations.post("/api/jobs/stop/:name", async (c) => {
 
 cairoOperations.post("/api/jobs/trigger/:name", async (c) => {
   const name = jobName(c.req.param("name"));
+  if (name === "mixpanel_sync") throw continuousDelivery();
   const namespace = await cairoNamespace(c);
   const id = name === "calculate_lead_scores" ? (await rescore(c.env, namespace)).id : (await syncNow(c, namespace))?.id;
   if (!id) throw new ApiError(422, "no_accounts", "the namespace has no connected Lemlist or Smartlead account to sync");

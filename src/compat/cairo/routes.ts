@@ -41,6 +41,7 @@ import {
 } from "./schemas";
 import { seedJobStarted, seedJobStatus } from "./shapes";
 import { cairoOperations } from "./operations";
+import { cairoLegacySync } from "./legacy";
 
 export const cairoCompat = new Hono<AppEnv>();
 cairoCompat.onError(seedErrors("success-flag"));
@@ -57,6 +58,7 @@ cairoCompat.get("/health/detailed", async (c) => {
 });
 
 cairoCompat.route("/", cairoOperations);
+cairoCompat.route("/", cairoLegacySync);
 
 // ---- Events: Cairo identifies people by email; each becomes a lead (anonymousId `email:<email>`, joined with the email's other activity by identity resolution).
 
