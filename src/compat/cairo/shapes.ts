@@ -16,7 +16,10 @@ function etaText(seconds: number | null): string | null {
  * flat `jobId`, `status`, `progress.processed_items…` and `summary` beside it.
  */
 export function seedJobStatus(job: CoreJob) {
-  const platforms = Object.fromEntries(Object.entries(job.platforms).map(([platform, p]) => [platform, { users: p.accounts, events: p.imported, read: p.read, duplicates: p.duplicates }]));
+  // `users`: people are not counted (a sync reads activity page by page and keeps no list of whom it saw; MIGRATING.md).
+  const platforms = Object.fromEntries(
+    Object.entries(job.platforms).map(([platform, p]) => [platform, { users: null, events: p.imported, accounts: p.accounts, read: p.read, duplicates: p.duplicates }]),
+  );
   const running = job.status === "in_progress";
   return {
     success: true,
@@ -42,7 +45,8 @@ export function seedJobStatus(job: CoreJob) {
     },
     summary: {
       events_created: Object.values(job.platforms).reduce((n, p) => n + p.imported, 0),
-      users_processed: job.processed,
+      users_processed: null,
+      activities_read: job.processed,
       errors: job.errors.length,
       duration_ms: job.startedAt ? (job.finishedAt ? Date.parse(job.finishedAt) : Date.now()) - Date.parse(job.startedAt) : 0,
     },
