@@ -500,4 +500,37 @@ describe("Cairo compat: the operator's hub and clients", () => {
     expect(status.body.data.recentJobs.slice(0, 2).map((j: any) => j.id)).toEqual([delta.body.jobId, initial.body.jobId]);
     expect((await call(`${BASE}/initial-sync`)).status).toBe(401);
   }, 120_000);
+
+  it("the README's operations requests with the operator's token act on the hub: periodic sync, jobs (with mixpanel_sync), scoring", async () => {
+    const { lemlist, smartlead } = hubCampaigns(5);
+    restore = installFakes(lemlist, smartlead, llmFake({}), hunterFake({}), apolloFake({}));
+    await operator();
+    const status = await cairo(ADMIN_TOKEN, "GET", "/api/periodic-sync/status");
+    expect(status.body).toMatchObject({ success: true, data: { enabled: true, accounts: 2 } });
+    const behavior = await cairo(ADMIN_TOKEN, "POST", "/api/periodic-sync/sync-now", '{"type": "behavior"}');
+    expect(behavior).toMatchObject({ status: 202, body: { success: true, type: "behavior" } });
+    const jobs = await cairo(ADMIN_TOKEN, "GET", "/api/jobs/status");
+    expect(Object.keys(jobs.body.jobs).sort()).toEqual(["calculate_lead_scores", "full_sync", "mixpanel_sync", "periodic_sync"]);
+    expect(jobs.body.jobs.mixpanel_sync).toMatchObject({ enabled: false, status: "not_configured", last_run: null, next_run: null });
+    expect((await cairo(ADMIN_TOKEN, "GET", "/api/jobs/status/calculate-lead-scores")).body).toMatchObject({ success: true, job_name: "calculate_lead_scores" });
+    expect((await cairo(ADMIN_TOKEN, "GET", "/api/jobs/logs/calculate-lead-scores")).body.success).toBe(true);
+    expect((await cairo(ADMIN_TOKEN, "POST", "/api/jobs/stop/calculate-lead-scores")).status).toBe(409);
+    expect((await cairo(ADMIN_TOKEN, "POST", "/api/jobs/trigger/mixpanel_sync")).body).toMatchObject({ success: false, error: { code: "not_a_job" } });
+    const calculate = await cairo(
+      ADMIN_TOKEN,
+      "POST",
+      "/api/scoring/calculate",
+      `{
+    "forceReenrich": true,
+    "maxEnrichment": 100,
+    "maxUsers": 500
+  }`,
+    );
+    expect(calculate).toMatchObject({ status: 202, body: { success: true } });
+    // The hub's Mixpanel destination is the job.
+    const hubKey = (await operator()).apiKey;
+    const dest = await apiSend({ namespace: "playmaker", namespaceId: "", writeKey: "", apiKey: hubKey }, "POST", "/api/destinations", { type: "mixpanel", name: "mixpanel", config: { token: "mp-token" } });
+    expect(dest.status, JSON.stringify(dest.body)).toBe(201);
+    expect((await cairo(ADMIN_TOKEN, "GET", "/api/jobs/status/mixpanel_sync")).body).toMatchObject({ job_name: "mixpanel_sync", enabled: true, status: "healthy" });
+  }, 120_000);
 });
