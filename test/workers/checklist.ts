@@ -157,8 +157,10 @@ export async function runChecklist(markdown: string, heading: string, vars: Reco
     for (const command of commandsOf(block)) {
       const step = parseCommand(command, vars);
       const url = new URL(step.url);
-      // curl -d sends form encoding unless told: the seeds' servers and leadflare read the JSON anyway.
-      const res = await call(`${url.pathname}${url.search}`, { method: step.method, headers: step.headers, body: step.body });
+      // As curl does: -d without a Content-Type sends the form type (leadflare reads the JSON whatever the type).
+      const headers = { ...step.headers };
+      if (step.body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === "content-type")) headers["Content-Type"] = "application/x-www-form-urlencoded";
+      const res = await call(`${url.pathname}${url.search}`, { method: step.method, headers, body: step.body });
       const text = await res.text();
       let body: any = text;
       try {
