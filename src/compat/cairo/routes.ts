@@ -9,7 +9,7 @@ import type { AppEnv } from "../../http/app-env";
 import { ApiError, validationError } from "../../http/errors";
 import { ingestForNamespace, parseSeed, rejectionError, seedBody, seedErrors } from "../shared";
 import { cairoNamespace, ensureHub, findHub, hubName, operatorGroup } from "./hub";
-import { createNamespace, findNamespaceByName, listNamespaces, type Namespace } from "../../db/tenants";
+import { createNamespace, findNamespaceByName, type Namespace } from "../../db/tenants";
 import { acceptedSourceIds, acceptedSources, keywordsByNamespace, listAccounts, setAcceptedSources, setKeywords } from "../../db/outreach";
 import { namespaceStats } from "../../db/projection";
 import { busyAccounts, cancelSyncJob, getSyncJob, listSyncJobs, tasksOf } from "../../db/sync";
