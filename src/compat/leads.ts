@@ -1,4 +1,4 @@
-/** Reading core leads for the seed adapters: a seed's lead id is the core lead id or the userId it was created under. */
+/** Reading core leads for the seed adapters: a seed's lead id is the core lead id, or the userId or anonymousId it was sent under. */
 import type { LeadSummary, TimelineEntry, TimelinePage } from "../../durable/lead-object";
 import { findLeadByIdentity } from "../db/identities";
 
@@ -10,9 +10,12 @@ export function leadStub(env: Env, leadId: string) {
   return env.LEAD.get(env.LEAD.idFromString(leadId));
 }
 
-/** The core lead id behind a seed's id, within the namespace (another namespace's lead is not found). */
+/** The core lead id behind a seed's id, within the namespace (another namespace's lead is not found); a merged-away id finds the lead it joined. */
 export async function resolveSeedLead(env: Env, namespaceId: string, seedId: string): Promise<{ leadId: string; lead: LeadSummary } | null> {
-  const leadId = CORE_LEAD_ID.test(seedId) ? seedId : await findLeadByIdentity(env.DB, namespaceId, { kind: "userId", value: seedId });
+  const leadId = CORE_LEAD_ID.test(seedId)
+    ? seedId
+    : ((await findLeadByIdentity(env.DB, namespaceId, { kind: "userId", value: seedId })) ??
+      (await findLeadByIdentity(env.DB, namespaceId, { kind: "anonymousId", value: seedId })));
   if (!leadId) return null;
   let lead: LeadSummary | null;
   try {

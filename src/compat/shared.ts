@@ -1,26 +1,15 @@
 /**
- * What every seed adapter shares: the namespace a caller acts on, the seeds'
- * error shapes, body reading, and a hand-off to the core's ingest pipeline.
+ * What every seed adapter shares: the seeds' error shapes, body reading, and a hand-off to the core's ingest pipeline.
  * Who may call each seed route is declared in src/http/policy.ts, like every other route.
  */
 import type { Context, ErrorHandler } from "hono";
 import type { z } from "zod";
 import type { AppEnv } from "../http/app-env";
 import { ApiError, validationError } from "../http/errors";
-import { findNamespaceByName, type IngestNamespace, type Namespace } from "../db/tenants";
+import type { IngestNamespace, Namespace } from "../db/tenants";
 import { scoringVersion } from "../db/scoring";
 import { readJsonBody } from "../ingest/body";
 import { ingestMessages, type IngestOutcome } from "../ingest/pipeline";
-
-/** The namespace a call acts on: the key's own, or for the admin token the one named by `?namespace=`. */
-export async function callerNamespace(c: Context<AppEnv>): Promise<Namespace> {
-  if (c.var.caller.kind === "namespace") return c.var.caller.namespace;
-  const name = c.req.query("namespace");
-  if (!name) throw new ApiError(400, "invalid_request", "the admin token needs ?namespace=<name>", [{ path: "namespace", message: "required" }]);
-  const namespace = await findNamespaceByName(c.env.DB, name);
-  if (!namespace) throw new ApiError(404, "not_found", `no namespace named ${name}`);
-  return namespace;
-}
 
 /** The seeds' error answers: leadflare's one shape, with Cairo's `success: false` beside it. */
 export function seedErrors(flavour: "plain" | "success-flag"): ErrorHandler<AppEnv> {

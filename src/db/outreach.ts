@@ -39,6 +39,29 @@ export async function acceptedSources(db: D1Database, namespaceIds: readonly str
   return found;
 }
 
+/** The ids of the namespaces each of `namespaceIds` accepts routed activity from. */
+export async function acceptedSourceIds(db: D1Database, namespaceIds: readonly string[]): Promise<Map<string, string[]>> {
+  const found = new Map<string, string[]>(namespaceIds.map((id) => [id, []]));
+  if (namespaceIds.length === 0) return found;
+  const rows = await drizzle(db)
+    .select({ namespaceId: namespaceRouteAcceptance.namespaceId, sourceId: namespaceRouteAcceptance.sourceNamespaceId })
+    .from(namespaceRouteAcceptance)
+    .where(inArray(namespaceRouteAcceptance.namespaceId, [...namespaceIds]))
+    .all();
+  for (const row of rows) found.get(row.namespaceId)?.push(row.sourceId);
+  return found;
+}
+
+/** The ids of the namespaces that accept routed activity from `sourceNamespaceId` (its clients). */
+export async function namespacesAccepting(db: D1Database, sourceNamespaceId: string): Promise<string[]> {
+  const rows = await drizzle(db)
+    .select({ id: namespaceRouteAcceptance.namespaceId })
+    .from(namespaceRouteAcceptance)
+    .where(eq(namespaceRouteAcceptance.sourceNamespaceId, sourceNamespaceId))
+    .all();
+  return rows.map((r) => r.id);
+}
+
 /** Replaces the namespaces `namespaceId` accepts routed activity from. */
 export async function setAcceptedSources(db: D1Database, namespaceId: string, sourceNamespaceIds: readonly string[]): Promise<void> {
   const orm = drizzle(db);

@@ -122,6 +122,8 @@ export interface TaskProgress {
   outcome: "more" | "completed" | "failed";
   /** Where the account's watermark goes when the task completes (undefined: unchanged). */
   watermark?: string | null;
+  /** The task kept only part of the account's activity: its completion leaves the account's watermark and last sync time alone. */
+  partial?: boolean;
 }
 
 /**
@@ -158,7 +160,7 @@ export async function saveTaskProgress(db: D1Database, task: SyncTask, progress:
       task.step,
     );
   const statements = [update];
-  if (progress.outcome === "completed") {
+  if (progress.outcome === "completed" && !progress.partial) {
     const setWatermark = progress.watermark !== undefined;
     statements.push(
       db

@@ -188,6 +188,8 @@ const CAIRO = "/compat/cairo";
 
 const compat: Table = [
   [`GET ${LEAD_SCORING}/api/health`, PUBLIC],
+  // The seed's worker answered its own health check (port 5000); here the one Worker does.
+  [`GET ${LEAD_SCORING}/health`, PUBLIC],
   [`POST ${LEAD_SCORING}/api/events`, KEY_WRITE],
   [`POST ${LEAD_SCORING}/api/events/batch`, KEY_WRITE],
   [`POST ${LEAD_SCORING}/api/leads`, KEY_WRITE],
@@ -253,6 +255,10 @@ const compat: Table = [
   [`POST ${CAIRO}/api/scoring/score-and-sync`, CALLER_WRITE],
   [`POST ${CAIRO}/api/scoring/sync-to-attio`, CALLER_WRITE],
   [`POST ${CAIRO}/api/scoring/master-score-all`, CALLER_WRITE],
+  // Cairo's legacy sync routes: a GET that starts a sync, as Cairo's did.
+  [`GET ${CAIRO}/initial-sync`, CALLER_WRITE],
+  [`GET ${CAIRO}/delta-sync`, CALLER_WRITE],
+  [`GET ${CAIRO}/sync-status`, CALLER_READ],
 ];
 
 export const POLICY: readonly PolicyRule[] = [...open, ...ingest, ...admin, ...management, ...leadService, ...compat].map(([route, policy]) => {

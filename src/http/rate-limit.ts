@@ -60,7 +60,7 @@ export async function enforceRateLimit(c: Context<AppEnv>, key: LimitedKey): Pro
   const { decision, remaining } = await takeToken(c.env, key);
   c.header("X-RateLimit-Limit", String(decision.limit));
   c.header("X-RateLimit-Remaining", String(remaining));
-  c.header("X-RateLimit-Reset", String(decision.resetSeconds));
+  c.header("X-RateLimit-Reset", String(resetHeader(c, decision.resetSeconds)));
   if (!decision.allowed) {
     c.header("Retry-After", String(decision.retryAfterSeconds));
     const what = { source: "write key", "api-key": "API key", "webhook-source": "webhook source" }[key.kind];
@@ -69,6 +69,15 @@ export async function enforceRateLimit(c: Context<AppEnv>, key: LimitedKey): Pro
       retryAfterSeconds: decision.retryAfterSeconds,
     });
   }
+}
+
+/**
+ * Native answers say in how many seconds the bucket is full again (like
+ * Retry-After, and unaffected by clock skew); the seed APIs under /compat/
+ * say when, in Unix seconds, as Cairo's Full Sync API documents.
+ */
+function resetHeader(c: Context<AppEnv>, resetSeconds: number): number {
+  return new URL(c.req.url).pathname.startsWith("/compat/") ? Math.ceil(Date.now() / 1000) + resetSeconds : resetSeconds;
 }
 
 /**

@@ -62,7 +62,9 @@ async function runStep(env: Env, message: SyncMessage): Promise<void> {
     return;
   }
   await markJobStarted(env.DB, job.id);
-  const { batchSize, rateLimitDelay = 0 } = JSON.parse(job.config) as SyncJobConfig;
+  const { batchSize, rateLimitDelay = 0, routeOnly } = JSON.parse(job.config) as SyncJobConfig;
+  // Read for the namespaces that accept this account's activity: only what routes to them is kept.
+  const onlyTo = routeOnly?.[account.id];
   const read = pageReader(env, account, windowFor(job, account));
 
   let position: unknown = task.position === null ? null : JSON.parse(task.position);
@@ -89,7 +91,7 @@ async function runStep(env: Env, message: SyncMessage): Promise<void> {
     more = !page.done;
   }
 
-  const outcome = await ingestOutreach(env, account.namespaceId, activities, await loadRoutingKeywords(env.DB, account.namespaceId));
+  const outcome = await ingestOutreach(env, account.namespaceId, activities, await loadRoutingKeywords(env.DB, account.namespaceId), onlyTo);
   const newestSeen = newest(task.newestSeen, activities);
   // Compared as stored: a task that has read nothing yet holds SQL null, not the text "null".
   const storedPosition = position === null ? null : JSON.stringify(position);
@@ -107,7 +109,9 @@ async function runStep(env: Env, message: SyncMessage): Promise<void> {
     attempts,
     error: failure?.error,
     outcome: done ? "completed" : gaveUp ? "failed" : "more",
-    watermark: done ? nextWatermark(job, account, task, newestSeen) : undefined,
+    watermark: done && !onlyTo ? nextWatermark(job, account, task, newestSeen) : undefined,
+    // Part of the account's activity was kept: the account is not synced by it.
+    partial: onlyTo !== undefined,
   };
   if (!(await saveTaskProgress(env.DB, task, progress))) return;
   if (progress.outcome === "more") {

@@ -45,6 +45,12 @@ export interface SyncJobConfig {
   batchSize: number;
   rateLimitDelay?: number;
   callbackUrl?: string;
+  /**
+   * Accounts read for namespaces that accept their owner's routed activity
+   * (account id → namespace ids): only activity routed to those is kept, and
+   * the account's watermark and last sync time stay as they were.
+   */
+  routeOnly?: Record<string, string[]>;
 }
 
 export const SYNC_STATUSES = ["queued", "in_progress", "completed", "failed", "cancelled"] as const;

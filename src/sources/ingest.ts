@@ -13,6 +13,8 @@ export interface OutreachOutcome {
   duplicates: number;
   /** Events per namespace id. */
   byNamespace: Record<string, number>;
+  /** Activities left out because they route to none of `onlyTo`. */
+  skipped: number;
 }
 
 /**
@@ -22,21 +24,28 @@ export interface OutreachOutcome {
  * namespace whose sync or webhook brought it), else to `defaultNamespaceId`
  * itself; `keywords` must be loadRoutingKeywords(defaultNamespaceId). To the lead whose home
  * is its email; an email identity joins it with web activity of the same
- * person by the lead objects' merge protocol.
+ * person by the lead objects' merge protocol. With `onlyTo` (namespace ids),
+ * only the activities routed to one of them are kept; the others are skipped.
  */
 export async function ingestOutreach(
   env: Env,
   defaultNamespaceId: string,
   activities: readonly OutreachActivity[],
   keywords?: readonly RoutingKeyword[],
+  onlyTo?: readonly string[],
 ): Promise<OutreachOutcome> {
-  if (activities.length === 0) return { accepted: 0, duplicates: 0, byNamespace: {} };
+  if (activities.length === 0) return { accepted: 0, duplicates: 0, byNamespace: {}, skipped: 0 };
   const routing = keywords ?? (await loadRoutingKeywords(env.DB, defaultNamespaceId));
   const receivedAt = Date.now();
   const byLead = new Map<string, { namespaceId: string; events: LeadEvent[] }>();
   const byNamespace: Record<string, number> = {};
+  let skipped = 0;
   for (const [index, activity] of activities.entries()) {
     const namespaceId = routeCampaign(activity.campaignName, routing) ?? defaultNamespaceId;
+    if (onlyTo && !onlyTo.includes(namespaceId)) {
+      skipped++;
+      continue;
+    }
     const leadEvent = await toLeadEvent(activity, receivedAt);
     const event = { ...leadEvent, order: arrivalOrder(receivedAt, index, leadEvent.messageId) };
     const name = leadObjectName(namespaceId, "email", activity.email);
@@ -56,6 +65,7 @@ export async function ingestOutreach(
     accepted: results.reduce((n, r) => n + r.accepted + r.duplicates, 0),
     duplicates: results.reduce((n, r) => n + r.duplicates, 0),
     byNamespace,
+    skipped,
   };
 }
 

@@ -1,6 +1,6 @@
 import type { Caller } from "../http/app-env";
 import { ApiError } from "../http/errors";
-import { listAccounts, type ConnectedAccount } from "../db/outreach";
+import { acceptedSourceIds, listAccounts, namespacesAccepting, type ConnectedAccount } from "../db/outreach";
 import { createSyncJob, type SyncJob, type SyncTask } from "../db/sync";
 import { listNamespaces } from "../db/tenants";
 import type { SyncJobConfig, SyncJobRequest } from "../schemas/sync";
@@ -9,16 +9,32 @@ import { enqueueStep } from "../queues/sync";
 export const DEFAULT_BATCH_SIZE = 500;
 
 /**
- * The accounts a job request covers: those of its platforms in its
- * namespaces. A namespace's API key reaches only its own namespace ("all"
- * means it); the admin token any.
+ * An account a job reads, and what it keeps: everything (`routeTo` null), or
+ * only the activity whose campaign routes to one of the namespaces `routeTo`
+ * names (ids); the rest is read and skipped.
  */
-export async function accountsForRequest(db: D1Database, caller: Caller, request: SyncJobRequest): Promise<ConnectedAccount[]> {
+export interface SyncScope {
+  account: ConnectedAccount;
+  routeTo: string[] | null;
+}
+
+/**
+ * What a job request covers. A named namespace covers its own accounts
+ * whole, and the accounts of each namespace it accepts routed activity from
+ * (its hub), kept to the campaigns that route to it. A namespace's API key
+ * may name its own namespace ("all" means it) and the namespaces that accept
+ * its routed activity (for those, only its own accounts are read); the
+ * admin token may name any.
+ */
+export async function syncScope(db: D1Database, caller: Caller, request: SyncJobRequest): Promise<SyncScope[]> {
   const all = await listNamespaces(db);
-  let namespaceIds: string[];
-  if (request.namespaces === "all") namespaceIds = caller.kind === "admin" ? all.map((n) => n.id) : [caller.namespace.id];
+  const own = caller.kind === "namespace" ? caller.namespace.id : null;
+  const clients = own === null ? [] : await namespacesAccepting(db, own);
+  let named: string[];
+  if (request.namespaces === "all") named = own === null ? all.map((n) => n.id) : [own];
   else {
-    const unknown = request.namespaces.filter((name) => !all.some((n) => n.name === name) || (caller.kind === "namespace" && caller.namespace.name !== name));
+    const reachable = (id: string | undefined) => id !== undefined && (own === null || id === own || clients.includes(id));
+    const unknown = request.namespaces.filter((name) => !reachable(all.find((n) => n.name === name)?.id));
     if (unknown.length > 0) {
       throw new ApiError(
         404,
@@ -27,14 +43,37 @@ export async function accountsForRequest(db: D1Database, caller: Caller, request
         unknown.map((name) => ({ path: `namespaces.${request.namespaces.indexOf(name)}`, message: `no namespace ${name} for this key` })),
       );
     }
-    namespaceIds = all.filter((n) => request.namespaces.includes(n.name)).map((n) => n.id);
+    named = all.filter((n) => request.namespaces.includes(n.name)).map((n) => n.id);
   }
-  return (await listAccounts(db, namespaceIds)).filter((a) => request.platforms.includes(a.platform));
+  // Per account: null (whole) wins over any restriction; restrictions add up.
+  const routeTo = new Map<string, Set<string> | null>();
+  const cover = (accountOwner: string, only: string | null) => {
+    const current = routeTo.get(accountOwner);
+    if (current === null) return;
+    routeTo.set(accountOwner, only === null ? null : new Set([...(current ?? []), only]));
+  };
+  const hubs = own === null ? await acceptedSourceIds(db, named) : new Map<string, string[]>();
+  for (const id of named) {
+    if (own === null || id === own) cover(id, null);
+    else cover(own, id);
+    for (const hub of hubs.get(id) ?? []) cover(hub, id);
+  }
+  const accounts = (await listAccounts(db, [...routeTo.keys()])).filter((a) => request.platforms.includes(a.platform));
+  return accounts.map((account) => {
+    const only = routeTo.get(account.namespaceId);
+    return { account, routeTo: only ? [...only].sort() : null };
+  });
+}
+
+/** The accounts a job request covers (see syncScope). */
+export async function accountsForRequest(db: D1Database, caller: Caller, request: SyncJobRequest): Promise<ConnectedAccount[]> {
+  return (await syncScope(db, caller, request)).map((s) => s.account);
 }
 
 /** Creates the job and queues each account's first page; 409 when one of the accounts is being synced. */
 export async function startSyncJob(env: Env, caller: Caller, request: SyncJobRequest): Promise<{ job: SyncJob; tasks: SyncTask[] }> {
-  const accounts = await accountsForRequest(env.DB, caller, request);
+  const scope = await syncScope(env.DB, caller, request);
+  const accounts = scope.map((s) => s.account);
   if (accounts.length === 0) {
     throw new ApiError(422, "no_accounts", `no connected ${request.platforms.join(" or ")} account in the chosen namespaces`, [
       { path: "platforms", message: "no connected account matches" },
@@ -49,6 +88,8 @@ export async function startSyncJob(env: Env, caller: Caller, request: SyncJobReq
     rateLimitDelay: request.rateLimitDelay,
     callbackUrl: request.callbackUrl,
   };
+  const restricted = scope.filter((s) => s.routeTo !== null);
+  if (restricted.length > 0) config.routeOnly = Object.fromEntries(restricted.map((s) => [s.account.id, s.routeTo!]));
   const created = await createSyncJob(env.DB, {
     ownerNamespaceId: caller.kind === "admin" ? null : caller.namespace.id,
     trigger: "api",

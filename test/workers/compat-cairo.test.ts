@@ -4,7 +4,7 @@
  * (plus a key), and the statuses and answer fields they document.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { ADMIN_TOKEN, adminHeaders, api, apiSend, call, eventually, type Tenant } from "./helpers";
+import { ADMIN_TOKEN, adminHeaders, api, apiSend, call, eventually, newTenant, type Tenant } from "./helpers";
 import { leadByEmail } from "./outreach-helpers";
 import { installFakes } from "../fakes/fake-service";
 import { apolloFake, hunterFake, llmFake } from "../fakes/enrichment";
@@ -93,7 +93,10 @@ describe("Cairo compat: namespaces", () => {
     );
     expect(created.status).toBe(201);
     // Keywords are matched normalised (lower case, single spaces), so "ACME Corp" and "acme-corp" are one.
-    expect(created.body).toMatchObject({ success: true, data: { name: "acme-corp" } });
+    // A client of the operator's hub: it accepts the hub's routed activity, set explicitly and visible natively.
+    expect(created.body).toMatchObject({ success: true, data: { name: "acme-corp", acceptRoutedFrom: ["playmaker"] } });
+    const nativeView = (await (await call("/api/namespaces/acme-corp", { headers: adminHeaders() })).json()) as any;
+    expect(nativeView.namespace).toMatchObject({ name: "acme-corp", acceptRoutedFrom: ["playmaker"] });
     expect([...created.body.data.keywords].sort()).toEqual(["acme", "acme corp"]);
 
     const tech = await cairo(
@@ -159,6 +162,31 @@ describe("Cairo compat: namespaces", () => {
     expect(taken).toMatchObject({ status: 409, body: { success: false, error: { code: "keyword_taken" } } });
     expect((await cairo(ADMIN_TOKEN, "GET", "/api/namespaces/tech-startup")).body.data.keywords).toContain("techstart");
   });
+
+  it("\"ACME Corp Q1 Campaign\" synced by the hub lands in acme-corp; a native tenant that never accepted the hub gets nothing", async () => {
+    const lemlist = lemlistFake();
+    lemlist.activities.push(...lemlistActivities(10, { emails: 2, campaignName: "ACME Corp Q1 Campaign", prefix: "acme" }));
+    lemlist.activities.push(...lemlistActivities(5, { emails: 1, campaignName: "Playmaker Outreach", prefix: "own" }));
+    restore = installFakes(lemlist, smartleadFake());
+    const hub = await operator();
+    // A native tenant whose keyword the campaign also holds.
+    const native = await newTenant("native");
+    expect((await call(`/api/namespaces/${native.namespace}`, { method: "PATCH", headers: adminHeaders(), body: JSON.stringify({ keywords: ["Q1 Campaign"] }) })).status).toBe(200);
+    // The operator's group: the hub and its clients; not the native tenant.
+    const group = (await cairo(ADMIN_TOKEN, "GET", "/api/namespaces")).body.data.map((n: any) => n.name);
+    expect(group[0]).toBe("playmaker");
+    expect(group).toEqual(expect.arrayContaining(["acme-corp", "tech-startup", "client1"]));
+    expect(group).not.toContain(native.namespace);
+
+    const sync = await cairo(ADMIN_TOKEN, "POST", "/api/full-sync/execute-async", '{"mode": "FULL_HISTORICAL", "platforms": ["lemlist"], "namespaces": "all"}');
+    expect(sync.status).toBe(202);
+    expect((await statusWhenEnded(ADMIN_TOKEN, sync.body.jobId)).status).toBe("completed");
+    await eventually(async () => expect([await eventsIn("acme-corp"), await eventsIn("playmaker")]).toEqual([10, 5]));
+    expect(await eventsIn(native.namespace)).toBe(0);
+    expect((await api(native, "/api/leads")).body.leads).toEqual([]);
+    // The hub's own key sees its own namespace only.
+    expect((await cairo(hub.apiKey, "GET", "/api/namespaces")).body.data.map((n: any) => n.name)).toEqual(["playmaker"]);
+  }, 120_000);
 });
 
 describe("Cairo compat: events", () => {
@@ -204,24 +232,66 @@ describe("Cairo compat: events", () => {
   });
 });
 
-describe("Cairo compat: full sync", () => {
-  it("the README's three modes, status, jobs, health, namespaces and validation", async () => {
-    const lemlist = lemlistFake();
-    lemlist.activities.push(...lemlistActivities(120, { emails: 12 }));
-    const smartlead = smartleadFake();
-    smartlead.campaigns.push({ id: 1, name: "Playmaker Q1", status: "ACTIVE", rows: [{ stats_id: "s1", lead_email: "p@play.fake", sent_time: "2024-01-10T10:00:00Z" }] });
-    restore = installFakes(lemlist, smartlead);
-    const playmaker = await namespaceNamed("playmaker");
-    await lemlistAccount(playmaker);
-    await smartleadAccount(playmaker);
-    const client1 = await namespaceNamed("client1");
-    const client2 = await namespaceNamed("client2");
-    await lemlistAccount(client1);
-    await lemlistAccount(client2);
+/**
+ * The operator's setup, as Cairo's README assumes it (and MIGRATING.md's
+ * checklist makes it): the hub `playmaker` owning one Lemlist and one
+ * Smartlead account, clients created through /compat/cairo with the admin
+ * token. Made once per file; each test installs the fakes its syncs read.
+ */
+let operatorSetup: Promise<Tenant> | undefined;
+function operator(): Promise<Tenant> {
+  operatorSetup ??= (async () => {
+    // The first client made through /compat/cairo made the hub already, as Cairo's setup made its default namespace.
+    const created = await cairo(ADMIN_TOKEN, "POST", "/api/namespaces", '{"name": "playmaker"}');
+    expect([201, 409]).toContain(created.status);
+    const hub = await cairo(ADMIN_TOKEN, "GET", "/api/namespaces/playmaker");
+    const key = await call("/api/namespaces/playmaker/api-keys", { method: "POST", headers: adminHeaders(), body: JSON.stringify({ name: "cairo" }) });
+    const t: Tenant = { namespace: "playmaker", namespaceId: hub.body.data.id, writeKey: "", apiKey: ((await key.json()) as any).key };
+    await lemlistAccount(t);
+    await smartleadAccount(t);
+    for (const [name, keywords] of [["client1", ["Client1"]], ["client2", ["Client2"]], ["new-client", ["New Client"]], ["production", ["Production"]], ["staging", ["Staging"]]] as const) {
+      expect((await cairo(ADMIN_TOKEN, "POST", "/api/namespaces", JSON.stringify({ name, keywords }))).status).toBe(201);
+    }
+    return t;
+  })();
+  return operatorSetup;
+}
 
-    // 1. Full historical, with a namespace key: "all" is its own namespace.
+/** Events each namespace holds, from the native stats (the projection, a few seconds behind). */
+async function eventsIn(name: string): Promise<number> {
+  const res = await call(`/api/namespaces/${name}/stats`, { headers: adminHeaders() });
+  return ((await res.json()) as any).events;
+}
+
+/** Hub campaigns: `count` activities each for client1, client2, new-client, production, staging and the hub's own. */
+function hubCampaigns(count: number) {
+  const lemlist = lemlistFake();
+  for (const [campaignName, prefix] of [
+    ["Client1 Spring Campaign", "c1"],
+    ["Client2 Launch", "c2"],
+    ["New Client Onboarding", "nc"],
+    ["Production Q3", "pr"],
+    ["Staging Q3", "st"],
+    ["Playmaker Outreach", "pm"],
+  ] as const) {
+    lemlist.activities.push(...lemlistActivities(count, { emails: 3, campaignName, prefix }));
+  }
+  const smartlead = smartleadFake();
+  smartlead.campaigns.push({ id: 1, name: "Playmaker Q1", status: "ACTIVE", rows: [{ stats_id: "s1", lead_email: "p@play.fake", sent_time: "2024-01-10T10:00:00Z" }] });
+  return { lemlist, smartlead };
+}
+
+describe("Cairo compat: the operator's hub and clients", () => {
+  it("the README's three modes, status, jobs, health, namespaces and validation, on the hub's accounts", async () => {
+    const { lemlist, smartlead } = hubCampaigns(20);
+    restore = installFakes(lemlist, smartlead);
+    const playmaker = await operator();
+    const group = ["client1", "client2", "new-client", "production", "staging", "playmaker"];
+    const before = await Promise.all(group.map(eventsIn));
+
+    // 1. Full historical: "all" is the operator's hub, whose sync routes every client's campaigns.
     const full = await cairo(
-      playmaker.apiKey,
+      ADMIN_TOKEN,
       "POST",
       "/api/full-sync/execute-async",
       `{
@@ -233,15 +303,19 @@ describe("Cairo compat: full sync", () => {
   }`,
     );
     expect(full.status).toBe(202);
-    expect(full.body).toMatchObject({ success: true, config: { platforms: ["smartlead", "lemlist"], syncMode: "full_historical", batchSize: 100 } });
-    expect(full.body.progressUrl).toBe(`/compat/cairo/api/full-sync/status/${full.body.jobId}`);
-    const fullDone = await statusWhenEnded(playmaker.apiKey, full.body.jobId);
+    expect(full.body).toMatchObject({ success: true, config: { platforms: ["smartlead", "lemlist"], syncMode: "full_historical", namespaces: ["playmaker"], batchSize: 100 } });
+    // Relative to the Cairo base URL, as the seed's: base + progressUrl is the status route.
+    expect(full.body.progressUrl).toBe(`/api/full-sync/status/${full.body.jobId}`);
+    expect((await cairo(ADMIN_TOKEN, "GET", full.body.progressUrl)).status).toBe(200);
+    const fullDone = await statusWhenEnded(ADMIN_TOKEN, full.body.jobId);
     expect(fullDone).toMatchObject({ success: true, status: "completed", data: { id: full.body.jobId, status: "completed", progress: { processed: 121, total: 121, percentage: 100 } } });
-    expect(fullDone.data.result.platforms.lemlist.events).toBe(120);
+    expect(fullDone.data.result.platforms.lemlist).toMatchObject({ events: 120, users: null, accounts: 1 });
     expect(fullDone.progress).toMatchObject({ percentage: 100, processed_items: 121, total_items: 121 });
-    expect(fullDone.summary).toMatchObject({ events_created: 121, errors: 0 });
+    expect(fullDone.summary).toMatchObject({ events_created: 121, users_processed: null, activities_read: 121, errors: 0 });
+    // Each client's campaign landed in it; the hub's own campaigns (20 Lemlist, 1 Smartlead) stayed in the hub.
+    await eventually(async () => expect(await Promise.all(group.map(eventsIn))).toEqual(before.map((n, i) => n + (group[i] === "playmaker" ? 21 : 20))));
 
-    // 2. Date range.
+    // 2. Date range, with the hub's own key on its own namespace.
     const dateRange = await cairo(
       playmaker.apiKey,
       "POST",
@@ -260,45 +334,22 @@ describe("Cairo compat: full sync", () => {
     expect(dateRange.status).toBe(202);
     expect((await statusWhenEnded(playmaker.apiKey, dateRange.body.jobId)).status).toBe("completed");
 
-    // 3. Reset from date, across two namespaces: the admin token, paced by rateLimitDelay.
-    const reset = await cairo(
-      ADMIN_TOKEN,
-      "POST",
-      "/api/full-sync/execute-async",
-      `{
-    "mode": "RESET_FROM_DATE",
-    "platforms": ["lemlist"],
-    "namespaces": ["client1", "client2"],
-    "resetDate": "2024-02-01T00:00:00.000Z",
-    "batchSize": 75,
-    "rateLimitDelay": 1000
-  }`,
-    );
-    expect(reset.status).toBe(202);
-    expect(reset.body.config).toMatchObject({ syncMode: "reset_from_date", namespaces: ["client1", "client2"], batchSize: 75, rateLimitDelay: 1000 });
-    const resetDone = await statusWhenEnded(ADMIN_TOKEN, reset.body.jobId);
-    expect(resetDone.status).toBe("completed");
-    // 120 activities in pages of 75 per account: the second step of each waited the job's delay.
-    expect(Date.parse(resetDone.data.finishedAt) - Date.parse(resetDone.data.startedAt)).toBeGreaterThanOrEqual(1000);
-    // The status of another namespace's job is not found.
-    expect((await cairo(playmaker.apiKey, "GET", `/api/full-sync/status/${reset.body.jobId}`)).status).toBe(404);
-
-    // Job history with the README's filters.
+    // Job history with the README's filters: the hub's key sees its own jobs.
     const history = await cairo(playmaker.apiKey, "GET", "/api/full-sync/jobs?limit=20&status=completed");
     expect(history.status).toBe(200);
-    expect(history.body.data.jobs.map((j: any) => j.id).sort()).toEqual([full.body.jobId, dateRange.body.jobId].sort());
+    expect(history.body.data.jobs.map((j: any) => j.id)).toContain(dateRange.body.jobId);
     expect((await cairo(playmaker.apiKey, "GET", "/api/full-sync/jobs?limit=1&status=completed")).body.data.jobs).toHaveLength(1);
     expect((await cairo(playmaker.apiKey, "GET", "/api/full-sync/jobs?status=failed")).body.data.jobs).toEqual([]);
-    // The native list takes the same filters (core).
     expect((await api(playmaker, "/api/sync/jobs?limit=1&status=completed")).body.jobs).toHaveLength(1);
 
     const health = await cairo(playmaker.apiKey, "GET", "/api/full-sync/health");
     expect(health.body).toMatchObject({ success: true, data: { status: "healthy", activeJobs: 0 } });
-    const namespaces = await cairo(playmaker.apiKey, "GET", "/api/full-sync/namespaces");
-    expect(namespaces.body.data.namespaces).toEqual([{ name: "playmaker", platforms: expect.arrayContaining(["lemlist", "smartlead"]) }]);
+    // Every namespace of the group, each with the platforms it syncs from (clients: the hub's).
+    const namespaces = await cairo(ADMIN_TOKEN, "GET", "/api/full-sync/namespaces");
+    expect(namespaces.body.data.namespaces).toEqual(expect.arrayContaining([{ name: "client1", platforms: expect.arrayContaining(["lemlist", "smartlead"]) }]));
 
     const valid = await cairo(
-      playmaker.apiKey,
+      ADMIN_TOKEN,
       "POST",
       "/api/full-sync/config/validate",
       `{
@@ -318,16 +369,78 @@ describe("Cairo compat: full sync", () => {
     expect(invalid).toMatchObject({ status: 400, body: { success: false, error: { code: "SYNC_001", details: [{ path: "dateRange" }] } } });
   }, 120_000);
 
-  it("seed 004's execute body, status and cancel", async () => {
-    const lemlist = lemlistFake();
-    lemlist.activities.push(...lemlistActivities(300, { emails: 30 }));
+  it("a sync naming clients runs on the hub's accounts, keeps only their campaigns, and leaves the hub's watermark", async () => {
+    const { lemlist, smartlead } = hubCampaigns(30);
+    restore = installFakes(lemlist, smartlead);
+    const playmaker = await operator();
+    const before = (await api(playmaker, "/api/accounts")).body.accounts.map((a: any) => [a.platform, a.lastSyncedAt, a.watermark]);
+    const [c1, c2, hubEvents, newClient] = await Promise.all(["client1", "client2", "playmaker", "new-client"].map(eventsIn));
+
+    const reset = await cairo(
+      ADMIN_TOKEN,
+      "POST",
+      "/api/full-sync/execute-async",
+      `{
+    "mode": "RESET_FROM_DATE",
+    "platforms": ["lemlist"],
+    "namespaces": ["client1", "client2"],
+    "resetDate": "2024-02-01T00:00:00.000Z",
+    "batchSize": 75,
+    "rateLimitDelay": 1000
+  }`,
+    );
+    expect(reset.status).toBe(202);
+    expect(reset.body.config).toMatchObject({ syncMode: "reset_from_date", namespaces: ["client1", "client2"], batchSize: 75, rateLimitDelay: 1000 });
+    const done = await statusWhenEnded(ADMIN_TOKEN, reset.body.jobId);
+    expect(done.status).toBe("completed");
+    // Every activity of the hub's Lemlist account was read; only client1's and client2's 2 x 30 were kept (the 10 newer ones of each are new).
+    expect(done.data.progress.processed).toBe(180);
+    expect(done.data.result.platforms.lemlist.events + done.data.result.platforms.lemlist.duplicates).toBe(60);
+    // 180 activities in steps of 75: the later steps waited the job's delay.
+    expect(Date.parse(done.data.finishedAt) - Date.parse(done.data.startedAt)).toBeGreaterThanOrEqual(1000);
+    await eventually(async () => expect([await eventsIn("client1"), await eventsIn("client2")]).toEqual([c1! + 10, c2! + 10]));
+    expect(await eventsIn("playmaker")).toBe(hubEvents);
+    expect(await eventsIn("new-client")).toBe(newClient);
+    // A restricted run is not the accounts' sync: watermark and last sync time stay.
+    expect((await api(playmaker, "/api/accounts")).body.accounts.map((a: any) => [a.platform, a.lastSyncedAt, a.watermark])).toEqual(before);
+
+    // "Marketing Agency Full Client Onboarding", verbatim, with its callback.
+    const crm = new FakeService("mycrm.com", () => Response.json({ ok: true }));
+    restore();
+    restore = installFakes(lemlist, smartlead, crm);
+    const onboarding = await cairo(
+      ADMIN_TOKEN,
+      "POST",
+      "/api/full-sync/execute-async",
+      `{
+    "mode": "FULL_HISTORICAL",
+    "platforms": ["smartlead", "lemlist"],
+    "namespaces": ["new-client"],
+    "batchSize": 100,
+    "callbackUrl": "https://mycrm.com/webhooks/sync-complete"
+  }`,
+    );
+    expect(onboarding.status).toBe(202);
+    expect((await statusWhenEnded(ADMIN_TOKEN, onboarding.body.jobId)).status).toBe("completed");
+    await eventually(async () => expect(await eventsIn("new-client")).toBe(30));
+    await eventually(async () => expect(crm.requests.map((r) => r.url.pathname)).toEqual(["/webhooks/sync-complete"]));
+
+    // A client's own key reaches neither the hub's accounts nor another client.
+    const key = await call("/api/namespaces/client1/api-keys", { method: "POST", headers: adminHeaders(), body: JSON.stringify({ name: "c1" }) });
+    const client1Key = ((await key.json()) as any).key;
+    expect((await cairo(client1Key, "POST", "/api/full-sync/execute-async", '{"mode": "FULL_HISTORICAL", "namespaces": ["client2"]}')).status).toBe(404);
+    expect((await cairo(client1Key, "POST", "/api/full-sync/execute-async", '{"mode": "FULL_HISTORICAL"}')).body).toMatchObject({ success: false, error: { code: "no_accounts" } });
+    // The hub's key may name its clients (its own accounts, kept to their campaigns).
+    const viaHub = await cairo(playmaker.apiKey, "POST", "/api/full-sync/config/validate", '{"mode": "FULL_HISTORICAL", "platforms": ["lemlist"], "namespaces": ["client1"]}');
+    expect(viaHub.body).toMatchObject({ success: true, data: { valid: true, accounts: 1 } });
+  }, 120_000);
+
+  it("seed 004's execute body naming client namespaces, status and cancel", async () => {
+    const { lemlist, smartlead } = hubCampaigns(60);
     lemlist.gate.offset = 100;
     const callbacks = new FakeService("your-app.com", () => Response.json({ ok: true }));
-    restore = installFakes(lemlist, smartleadFake(), callbacks, webhookReceiver());
-    const production = await namespaceNamed("production");
-    const staging = await namespaceNamed("staging");
-    await lemlistAccount(production);
-    await lemlistAccount(staging);
+    restore = installFakes(lemlist, smartlead, callbacks, webhookReceiver());
+    await operator();
 
     const started = await cairo(
       ADMIN_TOKEN,
@@ -348,7 +461,7 @@ describe("Cairo compat: full sync", () => {
     );
     expect(started.status).toBe(200);
     expect(started.body).toMatchObject({ success: true, config: { platforms: ["smartlead", "lemlist"], syncMode: "full_historical", namespaces: ["production", "staging"] } });
-    expect(started.body.jobId).toEqual(expect.any(String));
+    expect(started.body.progressUrl).toBe(`/api/full-sync/status/${started.body.jobId}`);
 
     await eventually(async () => expect(lemlist.gate.arrived).toBe(true));
     const running = await cairo(ADMIN_TOKEN, "GET", `/api/full-sync/status/${started.body.jobId}`);
@@ -360,5 +473,64 @@ describe("Cairo compat: full sync", () => {
     await eventually(async () => expect(callbacks.requests.map((r) => r.url.pathname)).toEqual(["/webhooks/sync-complete"]));
     expect((await cairo(ADMIN_TOKEN, "DELETE", `/api/full-sync/cancel/${started.body.jobId}`)).status).toBe(409);
     expect((await cairo(ADMIN_TOKEN, "GET", "/api/full-sync/status/full-sync-1234567890")).body).toMatchObject({ success: false, error: { code: "SYNC_002" } });
+
+    // The Complete Full Sync Workflow's request: "namespaces": "production".
+    lemlist.gate.offset = -1;
+    const single = await cairo(ADMIN_TOKEN, "POST", "/api/full-sync/execute", JSON.stringify({ platforms: "smartlead,lemlist", syncMode: "full_historical", namespaces: "production", batchSize: 100, enableProgressTracking: true, webhookUrl: "https://your-app.com/sync-complete" }));
+    expect(single.status).toBe(200);
+    const ended = await statusWhenEnded(ADMIN_TOKEN, single.body.jobId);
+    expect(ended.status).toBe("completed");
+    await eventually(async () => expect(await eventsIn("production")).toBe(60));
+    expect(await eventsIn("staging")).toBeLessThanOrEqual(60);
+  }, 120_000);
+
+  it("Cairo's legacy sync routes: GET /initial-sync, /delta-sync and /sync-status on the hub", async () => {
+    const { lemlist, smartlead } = hubCampaigns(5);
+    restore = installFakes(lemlist, smartlead);
+    await operator();
+    const initial = await cairo(ADMIN_TOKEN, "GET", "/initial-sync");
+    expect(initial).toMatchObject({ status: 202, body: { success: true, config: { syncMode: "full_historical", namespaces: ["playmaker"] } } });
+    expect((await statusWhenEnded(ADMIN_TOKEN, initial.body.jobId)).status).toBe("completed");
+    const delta = await cairo(ADMIN_TOKEN, "GET", "/delta-sync");
+    expect(delta).toMatchObject({ status: 202, body: { success: true, config: { syncMode: "delta_since_last" } } });
+    expect((await statusWhenEnded(ADMIN_TOKEN, delta.body.jobId)).status).toBe("completed");
+    const status = await cairo(ADMIN_TOKEN, "GET", "/sync-status");
+    expect(status.body).toMatchObject({ success: true, data: { namespace: "playmaker", isRunning: false } });
+    expect(status.body.data.sources.map((s: any) => s.platform).sort()).toEqual(["lemlist", "smartlead"]);
+    expect(status.body.data.recentJobs.slice(0, 2).map((j: any) => j.id)).toEqual([delta.body.jobId, initial.body.jobId]);
+    expect((await call(`${BASE}/initial-sync`)).status).toBe(401);
+  }, 120_000);
+
+  it("the README's operations requests with the operator's token act on the hub: periodic sync, jobs (with mixpanel_sync), scoring", async () => {
+    const { lemlist, smartlead } = hubCampaigns(5);
+    restore = installFakes(lemlist, smartlead, llmFake({}), hunterFake({}), apolloFake({}));
+    await operator();
+    const status = await cairo(ADMIN_TOKEN, "GET", "/api/periodic-sync/status");
+    expect(status.body).toMatchObject({ success: true, data: { enabled: true, accounts: 2 } });
+    const behavior = await cairo(ADMIN_TOKEN, "POST", "/api/periodic-sync/sync-now", '{"type": "behavior"}');
+    expect(behavior).toMatchObject({ status: 202, body: { success: true, type: "behavior" } });
+    const jobs = await cairo(ADMIN_TOKEN, "GET", "/api/jobs/status");
+    expect(Object.keys(jobs.body.jobs).sort()).toEqual(["calculate_lead_scores", "full_sync", "mixpanel_sync", "periodic_sync"]);
+    expect(jobs.body.jobs.mixpanel_sync).toMatchObject({ enabled: false, status: "not_configured", last_run: null, next_run: null });
+    expect((await cairo(ADMIN_TOKEN, "GET", "/api/jobs/status/calculate-lead-scores")).body).toMatchObject({ success: true, job_name: "calculate_lead_scores" });
+    expect((await cairo(ADMIN_TOKEN, "GET", "/api/jobs/logs/calculate-lead-scores")).body.success).toBe(true);
+    expect((await cairo(ADMIN_TOKEN, "POST", "/api/jobs/stop/calculate-lead-scores")).status).toBe(409);
+    expect((await cairo(ADMIN_TOKEN, "POST", "/api/jobs/trigger/mixpanel_sync")).body).toMatchObject({ success: false, error: { code: "not_a_job" } });
+    const calculate = await cairo(
+      ADMIN_TOKEN,
+      "POST",
+      "/api/scoring/calculate",
+      `{
+    "forceReenrich": true,
+    "maxEnrichment": 100,
+    "maxUsers": 500
+  }`,
+    );
+    expect(calculate).toMatchObject({ status: 202, body: { success: true } });
+    // The hub's Mixpanel destination is the job.
+    const hubKey = (await operator()).apiKey;
+    const dest = await apiSend({ namespace: "playmaker", namespaceId: "", writeKey: "", apiKey: hubKey }, "POST", "/api/destinations", { type: "mixpanel", name: "mixpanel", config: { token: "mp-token" } });
+    expect(dest.status, JSON.stringify(dest.body)).toBe(201);
+    expect((await cairo(ADMIN_TOKEN, "GET", "/api/jobs/status/mixpanel_sync")).body).toMatchObject({ job_name: "mixpanel_sync", enabled: true, status: "healthy" });
   }, 120_000);
 });

@@ -365,3 +365,58 @@ describe("one core: the seed's scenario through the native API gives the same sc
     expect(res.body.name).toBe("Bob");
   });
 });
+
+describe("Lead Scoring System compat: identity resolution, as the FAQ describes it", () => {
+  it("an identify event providing an email merges the anonymous lead into the known contact; two known contacts never merge", async () => {
+    const t = await newTenant("lss");
+    const alice = await createAlice(t);
+    const bob = (await seed(t, "POST", "/api/leads", '{"name":"Bob Jones","email":"bob@test.com","company":"Other"}', json)).body._id as string;
+
+    // A visitor known only by its leadId browses, then identifies with Alice's email.
+    expect((await seed(t, "POST", "/api/events", '{"eventType":"page_view","leadId":"anon_visitor","eventId":"anon_1"}', json)).status).toBe(202);
+    expect((await seed(t, "GET", "/api/leads/anon_visitor")).body).toMatchObject({ currentScore: 5, email: null });
+    const identified = await seed(t, "POST", "/api/events", '{"eventType":"identify","leadId":"anon_visitor","eventId":"anon_2","properties":{"email":"alice@test.com"}}', json);
+    expect(identified.status).toBe(202);
+
+    await eventually(async () => {
+      const merged = (await seed(t, "GET", "/api/leads/anon_visitor")).body;
+      const contact = (await seed(t, "GET", `/api/leads/${alice}`)).body;
+      // One lead: the contact, with the visitor's page view in its score.
+      expect(merged.leadId).toBe(contact.leadId);
+      expect(contact).toMatchObject({ email: "alice@test.com", name: "Alice Smith", currentScore: 5 });
+    });
+    const timeline = (await seed(t, "GET", `/api/leads/${alice}/timeline`)).body as any[];
+    expect(timeline.map((e) => e.eventId)).toContain("anon_1");
+
+    // Alice's record identifying with Bob's email: two known contacts stay apart.
+    expect((await seed(t, "POST", "/api/events", `{"eventType":"identify","leadId":"${alice}","eventId":"conflict_1","properties":{"email":"bob@test.com"}}`, json)).status).toBe(202);
+    const [a, b] = [(await seed(t, "GET", `/api/leads/${alice}`)).body, (await seed(t, "GET", `/api/leads/${bob}`)).body];
+    expect(a.leadId).not.toBe(b.leadId);
+    expect([a.email, b.email]).toEqual(["alice@test.com", "bob@test.com"]);
+  });
+});
+
+describe("Lead Scoring System compat: the rest of the README", () => {
+  it("the worker's health check answers at /health; JWT login is not served (404)", async () => {
+    const health = await call(`${BASE}/health`);
+    expect(health.status).toBe(200);
+    expect(((await health.json()) as any).status).toBe("ok");
+    const t = await newTenant("lss");
+    for (const path of ["/api/auth/login", "/api/auth/generate-api-key"]) {
+      expect((await call(`${BASE}${path}`, { method: "POST", headers: json, body: '{"email": "user@example.com", "password": "password"}' })).status).toBe(404);
+      expect((await seed(t, "POST", path, "{}", json)).status).toBe(404);
+    }
+  });
+
+  it("X-RateLimit-Reset is a Unix time on the seed APIs and seconds from now on the native API", async () => {
+    const t = await newTenant("lss");
+    const before = Math.floor(Date.now() / 1000);
+    const compat = await call(`${BASE}/api/scoring-rules`, { headers: { "X-API-Key": t.apiKey } });
+    const reset = Number(compat.headers.get("X-RateLimit-Reset"));
+    expect(reset).toBeGreaterThanOrEqual(before);
+    // The test's bucket refills within its 60 s period.
+    expect(reset).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000) + 60);
+    const native = await call("/api/scoring-rules", { headers: { Authorization: `Bearer ${t.apiKey}` } });
+    expect(Number(native.headers.get("X-RateLimit-Reset"))).toBeLessThanOrEqual(60);
+  });
+});

@@ -9,6 +9,7 @@ import { installFakes } from "../fakes/fake-service";
 import { apolloFake, hunterFake, llmFake } from "../fakes/enrichment";
 
 const BASE = "/compat/lead-service";
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 /** The seed's three headers, with the org's own ids, and the body exactly as written. */
 async function seed(org: OrgClient, method: string, path: string, body?: string, headers: Record<string, string> = {}) {
@@ -105,10 +106,12 @@ describe("Lead Service compat", () => {
       organizationSize: "51-200",
       cached: false,
     });
-    expect(enriched.body).toHaveProperty("id");
+    // "id": "uuid", as the seed shows it: the cache entry's, the same on every call.
+    expect(enriched.body.id).toMatch(UUID);
     expect(enriched.body).toHaveProperty("linkedinUrl");
     expect(enriched.body).toHaveProperty("organizationIndustry");
-    expect((await seed(org, "POST", "/enrich", '{"email": "john@example.com"}')).body.cached).toBe(true);
+    const again = (await seed(org, "POST", "/enrich", '{"email": "john@example.com"}')).body;
+    expect(again).toMatchObject({ cached: true, id: enriched.body.id });
 
     const listed = await seed(org, "GET", `/leads?brandId=brand-abc&clerkOrgId=${org.clerkOrgId}`);
     expect(listed.status).toBe(200);
@@ -122,6 +125,9 @@ describe("Lead Service compat", () => {
       clerkUserId: "user_123",
       enrichment: { firstName: "John", lastName: "Doe", title: "CEO", organizationName: "Acme Inc" },
     });
+    expect(lead.id).toMatch(UUID);
+    expect(lead.id).not.toBe(enriched.body.id);
+    expect((await seed(org, "GET", "/leads?clerkUserId=user_123")).body.leads[0].id).toBe(lead.id);
     expect(lead.servedAt).toBe(new Date(Date.parse(lead.servedAt)).toISOString());
     expect(Date.now() - Date.parse(lead.servedAt)).toBeLessThan(60_000);
     expect((await seed(org, "GET", "/leads?brandId=brand-123")).body.leads).toEqual([]);

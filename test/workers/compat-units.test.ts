@@ -45,16 +45,20 @@ describe("profile from identify traits", () => {
 });
 
 describe("Lead Scoring System shapes", () => {
-  it("an event becomes a track call on the lead's userId; identify carries its properties as traits", () => {
-    expect(toSegmentMessage({ eventType: "signup", leadId: "l1", properties: { plan: "pro" } }, "m1")).toMatchObject({
+  it("an event becomes a track call: a leadId with a record (24 hex) is a userId, any other an anonymousId; identify carries its properties as traits", () => {
+    expect(toSegmentMessage({ eventType: "signup", leadId: "507f1f77bcf86cd799439011", properties: { plan: "pro" } }, "m1")).toMatchObject({
       type: "track",
       event: "signup",
-      userId: "l1",
+      userId: "507f1f77bcf86cd799439011",
       messageId: "m1",
       properties: { plan: "pro" },
     });
+    const anonymous = toSegmentMessage({ eventType: "page_view", leadId: "lead_123" }, "m3");
+    expect(anonymous).toMatchObject({ type: "track", anonymousId: "lead_123" });
+    expect(anonymous).not.toHaveProperty("userId");
     expect(toSegmentMessage({ eventType: "identify", leadId: "l1", properties: { email: "a@b.co" } }, "m2")).toMatchObject({
       type: "identify",
+      anonymousId: "l1",
       traits: { email: "a@b.co" },
     });
   });

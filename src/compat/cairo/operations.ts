@@ -7,7 +7,8 @@ import { Hono, type Context } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../../http/app-env";
 import { ApiError } from "../../http/errors";
-import { callerNamespace, optionalSeedBody, parseSeed, seedBody } from "../shared";
+import { optionalSeedBody, parseSeed, seedBody } from "../shared";
+import { cairoNamespace } from "./hub";
 import { listAccounts, setSyncSchedule, type ConnectedAccount } from "../../db/outreach";
 import { cancelSyncJob, listSyncJobs, tasksOf, type SyncJob } from "../../db/sync";
 import { changeScoring, latestRescoreJob, type RescoreJob } from "../../db/scoring";
@@ -16,6 +17,7 @@ import { startSyncJob } from "../../sources/sync-jobs";
 import { describeSyncJob } from "../../sources/job-view";
 import { sendJobCallback } from "../../sources/callback";
 import { nextSyncAt } from "../../cron/schedule";
+import { listDestinations } from "../../db/destinations";
 import type { Namespace } from "../../db/tenants";
 import { seedJobStatus } from "./shapes";
 import { queryObject } from "../../schemas/query";
@@ -78,23 +80,23 @@ const periodicConfig = z
   .refine((b) => b.intervalHours !== undefined || b.syncIntervalHours !== undefined || b.enabled !== undefined, { message: "give intervalHours or enabled", path: ["intervalHours"] });
 const startBody = z.object({ intervalHours: intervalHours.optional() });
 
-cairoOperations.get("/api/periodic-sync/status", async (c) => c.json({ success: true, data: await periodicStatus(c.env, await callerNamespace(c)) }));
+cairoOperations.get("/api/periodic-sync/status", async (c) => c.json({ success: true, data: await periodicStatus(c.env, await cairoNamespace(c)) }));
 
 cairoOperations.post("/api/periodic-sync/start", async (c) => {
-  const namespace = await callerNamespace(c);
+  const namespace = await cairoNamespace(c);
   const { intervalHours: hours } = await optionalSeedBody(c, startBody);
   await setSyncSchedule(c.env.DB, namespace.id, { enabled: true, ...(hours !== undefined ? { intervalMinutes: Math.round(hours * 60) } : {}) });
   return c.json({ success: true, message: "Periodic sync started", data: await periodicStatus(c.env, namespace) });
 });
 
 cairoOperations.post("/api/periodic-sync/stop", async (c) => {
-  const namespace = await callerNamespace(c);
+  const namespace = await cairoNamespace(c);
   await setSyncSchedule(c.env.DB, namespace.id, { enabled: false });
   return c.json({ success: true, message: "Periodic sync stopped", data: await periodicStatus(c.env, namespace) });
 });
 
 cairoOperations.put("/api/periodic-sync/config", async (c) => {
-  const namespace = await callerNamespace(c);
+  const namespace = await cairoNamespace(c);
   const body = await seedBody(c, periodicConfig);
   const hours = body.intervalHours ?? body.syncIntervalHours;
   await setSyncSchedule(c.env.DB, namespace.id, { enabled: body.enabled, ...(hours !== undefined ? { intervalMinutes: Math.round(hours * 60) } : {}) });
@@ -103,13 +105,13 @@ cairoOperations.put("/api/periodic-sync/config", async (c) => {
 
 cairoOperations.get("/api/periodic-sync/schedules", async (c) => {
   const now = Date.now();
-  const accounts = await listAccounts(c.env.DB, [(await callerNamespace(c)).id]);
+  const accounts = await listAccounts(c.env.DB, [(await cairoNamespace(c)).id]);
   return c.json({ success: true, data: { schedules: accounts.map((a) => schedule(a, now)) } });
 });
 
 cairoOperations.get("/api/periodic-sync/history", async (c) => {
   const { limit } = parseSeed(queryObject({ limit: z.coerce.number().int().min(1).max(200).default(20) }), c.req.query(), "query");
-  const jobs = await listSyncJobs(c.env.DB, (await callerNamespace(c)).id, limit);
+  const jobs = await listSyncJobs(c.env.DB, (await cairoNamespace(c)).id, limit);
   const tasks = await tasksOf(c.env.DB, jobs.map((j) => j.id));
   const history = jobs.map((job) => ({ trigger: job.trigger, ...seedJobStatus(describeSyncJob(job, tasks.filter((t) => t.jobId === job.id))).data }));
   return c.json({ success: true, data: { history, total: history.length } });
@@ -119,7 +121,7 @@ const syncNowBody = z.object({ type: z.enum(["full", "behavior", "icp"]).default
 
 /** full: a delta sync of every account, then every lead rescored; behavior and icp: the rescore (both scores are always computed together). */
 cairoOperations.post("/api/periodic-sync/sync-now", async (c) => {
-  const namespace = await callerNamespace(c);
+  const namespace = await cairoNamespace(c);
   const { type } = await optionalSeedBody(c, syncNowBody);
   const sync = type === "full" ? await syncNow(c, namespace) : null;
   const job = await rescore(c.env, namespace);
@@ -128,7 +130,7 @@ cairoOperations.post("/api/periodic-sync/sync-now", async (c) => {
 
 // ---- Background jobs, by Cairo's names
 
-type JobName = "periodic_sync" | "full_sync" | "calculate_lead_scores";
+type JobName = "periodic_sync" | "full_sync" | "calculate_lead_scores" | "mixpanel_sync";
 const JOB_NAMES: Record<string, JobName> = {
   periodic_sync: "periodic_sync",
   "periodic-sync": "periodic_sync",
@@ -138,6 +140,8 @@ const JOB_NAMES: Record<string, JobName> = {
   "calculate-lead-scores": "calculate_lead_scores",
   lead_scoring: "calculate_lead_scores",
   "lead-scoring": "calculate_lead_scores",
+  mixpanel_sync: "mixpanel_sync",
+  "mixpanel-sync": "mixpanel_sync",
 };
 
 function jobName(raw: string): JobName {
@@ -146,10 +150,30 @@ function jobName(raw: string): JobName {
   return name;
 }
 
+/** Mixpanel deliveries are the destination's: disable or replay it through /api/destinations. */
+function continuousDelivery(): ApiError {
+  return new ApiError(409, "not_a_job", "Mixpanel receives each event as it is stored (the mixpanel destination): there is no run to start or stop; PUT /api/destinations/:id {enabled} pauses it");
+}
+
 async function jobsOverview(env: Env, namespace: Namespace) {
-  const [periodic, syncs, scoring] = await Promise.all([periodicStatus(env, namespace), listSyncJobs(env.DB, namespace.id, 50), latestRescoreJob(env.DB, namespace.id)]);
+  const [periodic, syncs, scoring, destinations] = await Promise.all([
+    periodicStatus(env, namespace),
+    listSyncJobs(env.DB, namespace.id, 50),
+    latestRescoreJob(env.DB, namespace.id),
+    listDestinations(env.DB, namespace.id),
+  ]);
   const lastApi = syncs.find((j) => j.trigger === "api");
+  const mixpanel = destinations.filter((d) => d.type === "mixpanel");
   return {
+    // Cairo pushed to Mixpanel on a timer; the mixpanel destination delivers each event as it is stored, so there is no run to schedule.
+    mixpanel_sync: {
+      enabled: mixpanel.some((d) => d.enabled),
+      last_run: null,
+      next_run: null,
+      status: mixpanel.length === 0 ? "not_configured" : mixpanel.some((d) => d.enabled) ? "healthy" : "disabled",
+      mode: "continuous",
+      destinations: mixpanel.map((d) => d.id),
+    },
     periodic_sync: { enabled: periodic.enabled, last_run: periodic.lastRun, next_run: periodic.nextRun, status: periodic.isRunning ? "running" : "healthy" },
     full_sync: { enabled: true, last_run: iso(lastApi?.createdAt), next_run: null, status: lastApi ? lastApi.status : "idle", job_id: lastApi?.id ?? null },
     calculate_lead_scores: {
@@ -163,18 +187,19 @@ async function jobsOverview(env: Env, namespace: Namespace) {
   };
 }
 
-cairoOperations.get("/api/jobs", async (c) => c.json({ success: true, jobs: await jobsOverview(c.env, await callerNamespace(c)) }));
-cairoOperations.get("/api/jobs/status", async (c) => c.json({ success: true, jobs: await jobsOverview(c.env, await callerNamespace(c)) }));
+cairoOperations.get("/api/jobs", async (c) => c.json({ success: true, jobs: await jobsOverview(c.env, await cairoNamespace(c)) }));
+cairoOperations.get("/api/jobs/status", async (c) => c.json({ success: true, jobs: await jobsOverview(c.env, await cairoNamespace(c)) }));
 
 cairoOperations.get("/api/jobs/status/:name", async (c) => {
   const name = jobName(c.req.param("name"));
-  const jobs = await jobsOverview(c.env, await callerNamespace(c));
+  const jobs = await jobsOverview(c.env, await cairoNamespace(c));
   return c.json({ success: true, job_name: name, ...jobs[name] });
 });
 
 cairoOperations.get("/api/jobs/logs/:name", async (c) => {
   const name = jobName(c.req.param("name"));
-  const namespace = await callerNamespace(c);
+  const namespace = await cairoNamespace(c);
+  if (name === "mixpanel_sync") return c.json({ success: true, job_name: name, logs: [] });
   if (name === "calculate_lead_scores") {
     const job = await latestRescoreJob(c.env.DB, namespace.id);
     return c.json({ success: true, job_name: name, logs: job ? [{ at: iso(job.updatedAt), message: `rescore ${job.status}: ${job.processed} of ${job.total} leads` }] : [] });
@@ -190,7 +215,8 @@ cairoOperations.get("/api/jobs/logs/:name", async (c) => {
 
 cairoOperations.post("/api/jobs/stop/:name", async (c) => {
   const name = jobName(c.req.param("name"));
-  const namespace = await callerNamespace(c);
+  const namespace = await cairoNamespace(c);
+  if (name === "mixpanel_sync") throw continuousDelivery();
   if (name === "calculate_lead_scores") throw new ApiError(409, "not_stoppable", "a rescore cannot be stopped: it brings every lead to the current rules and ends on its own");
   const running = (await listSyncJobs(c.env.DB, namespace.id, 200)).filter(
     (j) => (j.status === "queued" || j.status === "in_progress") && (name === "periodic_sync" ? j.trigger === "cron" : j.trigger === "api"),
@@ -204,7 +230,8 @@ cairoOperations.post("/api/jobs/stop/:name", async (c) => {
 
 cairoOperations.post("/api/jobs/trigger/:name", async (c) => {
   const name = jobName(c.req.param("name"));
-  const namespace = await callerNamespace(c);
+  if (name === "mixpanel_sync") throw continuousDelivery();
+  const namespace = await cairoNamespace(c);
   const id = name === "calculate_lead_scores" ? (await rescore(c.env, namespace)).id : (await syncNow(c, namespace))?.id;
   if (!id) throw new ApiError(422, "no_accounts", "the namespace has no connected Lemlist or Smartlead account to sync");
   return c.json({ success: true, job_name: name, triggered_at: new Date().toISOString(), job_id: id }, 202);
@@ -215,7 +242,7 @@ cairoOperations.post("/api/jobs/trigger/:name", async (c) => {
 const scoringBody = z.object({ forceReenrich: z.boolean().optional(), maxEnrichment: z.number().int().min(0).optional(), maxUsers: z.number().int().min(0).optional() });
 
 async function scoringAnswer(c: Context<AppEnv>, withSync: boolean) {
-  const namespace = await callerNamespace(c);
+  const namespace = await cairoNamespace(c);
   await optionalSeedBody(c, scoringBody);
   const sync = withSync ? await syncNow(c, namespace) : null;
   const job = await rescore(c.env, namespace);

@@ -7,9 +7,10 @@
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../../http/app-env";
 import { ApiError, validationError } from "../../http/errors";
-import { callerNamespace, ingestForNamespace, parseSeed, rejectionError, seedBody, seedErrors } from "../shared";
-import { createNamespace, findNamespaceByName, listNamespaces, type Namespace } from "../../db/tenants";
-import { keywordsByNamespace, listAccounts, setKeywords } from "../../db/outreach";
+import { ingestForNamespace, parseSeed, rejectionError, seedBody, seedErrors } from "../shared";
+import { cairoNamespace, ensureHub, findHub, hubName, operatorGroup } from "./hub";
+import { createNamespace, findNamespaceByName, type Namespace } from "../../db/tenants";
+import { acceptedSourceIds, acceptedSources, keywordsByNamespace, listAccounts, setAcceptedSources, setKeywords } from "../../db/outreach";
 import { namespaceStats } from "../../db/projection";
 import { busyAccounts, cancelSyncJob, getSyncJob, listSyncJobs, tasksOf } from "../../db/sync";
 import { createNamespaceWithKeywordsBody, updateNamespaceBody } from "../../schemas/management";
@@ -30,7 +31,7 @@ import {
   cairoFullSync,
   cairoIdentify,
   cairoJobList,
-  cairoNamespace,
+  cairoNamespaceBody,
   cairoNamespaceUpdate,
   cairoProviderTest,
   cairoTrack,
@@ -40,6 +41,7 @@ import {
 } from "./schemas";
 import { seedJobStarted, seedJobStatus } from "./shapes";
 import { cairoOperations } from "./operations";
+import { cairoLegacySync } from "./legacy";
 
 export const cairoCompat = new Hono<AppEnv>();
 cairoCompat.onError(seedErrors("success-flag"));
@@ -56,6 +58,7 @@ cairoCompat.get("/health/detailed", async (c) => {
 });
 
 cairoCompat.route("/", cairoOperations);
+cairoCompat.route("/", cairoLegacySync);
 
 // ---- Events: Cairo identifies people by email; each becomes a lead (anonymousId `email:<email>`, joined with the email's other activity by identity resolution).
 
@@ -78,7 +81,7 @@ function trackMessage(event: CairoTrack) {
 
 cairoCompat.post("/api/events/track", async (c) => {
   const event = await seedBody(c, cairoTrack, MAX_MESSAGE_BYTES);
-  const outcome = await ingestForNamespace(c, [trackMessage(event)], await callerNamespace(c));
+  const outcome = await ingestForNamespace(c, [trackMessage(event)], await cairoNamespace(c));
   const rejected = rejectionError(outcome, () => "(body)");
   if (rejected) throw rejected;
   const stored = outcome.stored[0];
@@ -89,7 +92,7 @@ cairoCompat.post("/api/events/identify", async (c) => {
   const body = await seedBody(c, cairoIdentify, MAX_MESSAGE_BYTES);
   const person = personOf(body.user_email);
   const traits = { ...body.properties, ...body.traits, email: person.context.traits.email };
-  const outcome = await ingestForNamespace(c, [{ type: "identify", ...person, traits, ...(body.timestamp ? { timestamp: body.timestamp } : {}) }], await callerNamespace(c));
+  const outcome = await ingestForNamespace(c, [{ type: "identify", ...person, traits, ...(body.timestamp ? { timestamp: body.timestamp } : {}) }], await cairoNamespace(c));
   const rejected = rejectionError(outcome, () => "(body)");
   if (rejected) throw rejected;
   return c.json({ success: true, message: "User identified", data: { user_email: traits.email } });
@@ -97,7 +100,7 @@ cairoCompat.post("/api/events/identify", async (c) => {
 
 cairoCompat.post("/api/events/batch", async (c) => {
   const { events } = await seedBody(c, cairoBatch);
-  const outcome = await ingestForNamespace(c, events.map(trackMessage), await callerNamespace(c));
+  const outcome = await ingestForNamespace(c, events.map(trackMessage), await cairoNamespace(c));
   const rejected = rejectionError(outcome, (i) => `events.${i}`);
   if (rejected && outcome.accepted === 0) throw rejected;
   return c.json({
@@ -108,36 +111,37 @@ cairoCompat.post("/api/events/batch", async (c) => {
 });
 
 cairoCompat.get("/api/events/stats", async (c) => {
-  const namespace = await callerNamespace(c);
+  const namespace = await cairoNamespace(c);
   const stats = await namespaceStats(c.env.DB, namespace.id);
   return c.json({ success: true, data: { namespace: namespace.name, totalEvents: stats.events, totalUsers: stats.leads, averageScore: stats.averageScore, lastEventAt: stats.lastActivity, byStage: stats.byStage } });
 });
 
 cairoCompat.get("/api/events/health", (c) => c.json({ success: true, status: "healthy", service: "event-tracking" }));
 
-// ---- Namespaces: a key sees its own namespace; creating, listing all and changing keywords take the admin token
-// (keywords route every outreach campaign that matches them, whoever's source it came from).
+// ---- Namespaces: the operator (admin token) creates its clients, which accept the hub's routed activity, and sees its group;
+// a key sees its own namespace. Changing keywords takes the admin token too.
 
 cairoCompat.get("/api/namespaces", async (c) => {
-  const visible = c.var.caller.kind === "admin" ? await listNamespaces(c.env.DB) : [c.var.caller.namespace];
-  const keywords = await keywordsByNamespace(c.env.DB, visible.map((n) => n.id));
-  return c.json({ success: true, data: visible.map((n) => seedNamespace(n, keywords.get(n.id) ?? [])) });
+  const visible = c.var.caller.kind === "admin" ? await operatorGroup(c.env) : [c.var.caller.namespace];
+  return c.json({ success: true, data: await seedNamespaces(c.env.DB, visible) });
 });
 
+/** A client of the operator's hub: its keywords route the hub's campaigns to it (it accepts the hub's routed activity). Named as the hub, the hub itself. */
 cairoCompat.post("/api/namespaces", async (c) => {
-  const body = await seedBody(c, cairoNamespace, MAX_MESSAGE_BYTES);
+  const body = await seedBody(c, cairoNamespaceBody, MAX_MESSAGE_BYTES);
   const { name, keywords } = parseSeed(createNamespaceWithKeywordsBody, { name: body.name, keywords: body.keywords });
   if (await findNamespaceByName(c.env.DB, name)) throw new ApiError(409, "conflict", `namespace ${name} already exists`);
   await refuseTakenKeywords(c.env.DB, null, keywords);
+  const hub = name === hubName(c.env) ? undefined : await ensureHub(c.env);
   const namespace = await createNamespace(c.env.DB, name);
   await setKeywords(c.env.DB, namespace.id, keywords);
-  return c.json({ success: true, data: seedNamespace(namespace, keywords) }, 201);
+  if (hub) await setAcceptedSources(c.env.DB, namespace.id, [hub.id]);
+  return c.json({ success: true, data: (await seedNamespaces(c.env.DB, [namespace]))[0] }, 201);
 });
 
 cairoCompat.get("/api/namespaces/:name", async (c) => {
   const namespace = await visibleNamespace(c, c.req.param("name"));
-  const keywords = (await keywordsByNamespace(c.env.DB, [namespace.id])).get(namespace.id) ?? [];
-  return c.json({ success: true, data: seedNamespace(namespace, keywords) });
+  return c.json({ success: true, data: (await seedNamespaces(c.env.DB, [namespace]))[0] });
 });
 
 cairoCompat.put("/api/namespaces/:name", async (c) => {
@@ -147,7 +151,7 @@ cairoCompat.put("/api/namespaces/:name", async (c) => {
   const keywords = parseSeed(updateNamespaceBody, body).keywords ?? [];
   await refuseTakenKeywords(c.env.DB, namespace.id, keywords);
   await setKeywords(c.env.DB, namespace.id, keywords);
-  return c.json({ success: true, data: seedNamespace(namespace, keywords) });
+  return c.json({ success: true, data: (await seedNamespaces(c.env.DB, [namespace]))[0] });
 });
 
 cairoCompat.get("/api/namespaces/:name/stats", async (c) => {
@@ -156,8 +160,11 @@ cairoCompat.get("/api/namespaces/:name/stats", async (c) => {
   return c.json({ success: true, data: { namespace: namespace.name, totalUsers: stats.leads, totalEvents: stats.events, averageScore: stats.averageScore, lastActivity: stats.lastActivity, byStage: stats.byStage, byGrade: stats.byGrade } });
 });
 
-function seedNamespace(namespace: Namespace, keywords: readonly string[]) {
-  return { id: namespace.id, name: namespace.name, keywords, is_active: true };
+/** Cairo's namespace rows, with the core's route acceptance beside the keywords. */
+async function seedNamespaces(db: D1Database, list: readonly Namespace[]) {
+  const ids = list.map((n) => n.id);
+  const [keywords, accepted] = await Promise.all([keywordsByNamespace(db, ids), acceptedSources(db, ids)]);
+  return list.map((n) => ({ id: n.id, name: n.name, keywords: keywords.get(n.id) ?? [], acceptRoutedFrom: accepted.get(n.id) ?? [], is_active: true }));
 }
 
 /** A key's own namespace, or any for the admin token; others are not found. */
@@ -170,9 +177,16 @@ async function visibleNamespace(c: Context<AppEnv>, name: string): Promise<Names
 
 // ---- Full sync: the core's sync jobs. `execute` starts the same job as `execute-async` (a Worker does not hold a request open for an import).
 
+/**
+ * The core's job request. The operator's "all" (admin token) is its hub,
+ * whose sync routes to every client; a client named runs on the hub's
+ * accounts, kept to the campaigns routed to it (the core's sync scope).
+ */
 async function coreSyncRequest(c: Context<AppEnv>) {
   const body = await seedBody(c, cairoFullSync, MAX_MESSAGE_BYTES);
-  const parsed = syncJobBody.safeParse(toCoreSyncRequest(body));
+  const core = toCoreSyncRequest(body);
+  if (c.var.caller.kind === "admin" && (core.namespaces ?? "all") === "all") core.namespaces = [(await findHub(c.env)).name];
+  const parsed = syncJobBody.safeParse(core);
   if (!parsed.success) {
     const error = validationError(parsed.error, "sync configuration");
     const details = (error.details as { path: string; message: string }[]).map((d) => ({ ...d, path: seedFieldPath(d.path) }));
@@ -220,10 +234,13 @@ cairoCompat.get("/api/full-sync/health", async (c) => {
   return c.json({ success: true, data: { status: database.ok ? "healthy" : "degraded", activeJobs: running.length, database: database.ok ? "connected" : "error", platforms: { lemlist: "available", smartlead: "available" } } });
 });
 
+/** The namespaces a sync may name, each with the platforms it syncs from: its own accounts' and its hub's. */
 cairoCompat.get("/api/full-sync/namespaces", async (c) => {
-  const visible = c.var.caller.kind === "admin" ? await listNamespaces(c.env.DB) : [c.var.caller.namespace];
-  const accounts = await listAccounts(c.env.DB, visible.map((n) => n.id));
-  const data = visible.map((n) => ({ name: n.name, platforms: [...new Set(accounts.filter((a) => a.namespaceId === n.id).map((a) => a.platform))] }));
+  const visible = c.var.caller.kind === "admin" ? await operatorGroup(c.env) : [c.var.caller.namespace];
+  const hubs = await acceptedSourceIds(c.env.DB, visible.map((n) => n.id));
+  const owners = (n: Namespace) => [n.id, ...(hubs.get(n.id) ?? [])];
+  const accounts = await listAccounts(c.env.DB, [...new Set(visible.flatMap(owners))]);
+  const data = visible.map((n) => ({ name: n.name, platforms: [...new Set(accounts.filter((a) => owners(n).includes(a.namespaceId)).map((a) => a.platform))] }));
   return c.json({ success: true, data: { namespaces: data, total: data.length } });
 });
 

@@ -94,7 +94,7 @@ export const cairoJobList = queryObject({
     .optional(),
 });
 
-export const cairoNamespace = z.object({
+export const cairoNamespaceBody = z.object({
   name: z.string(),
   keywords: z.array(z.string()).default([]),
   attio_config: object.optional(),

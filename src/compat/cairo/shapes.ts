@@ -16,7 +16,10 @@ function etaText(seconds: number | null): string | null {
  * flat `jobId`, `status`, `progress.processed_items…` and `summary` beside it.
  */
 export function seedJobStatus(job: CoreJob) {
-  const platforms = Object.fromEntries(Object.entries(job.platforms).map(([platform, p]) => [platform, { users: p.accounts, events: p.imported, read: p.read, duplicates: p.duplicates }]));
+  // `users`: people are not counted (a sync reads activity page by page and keeps no list of whom it saw; MIGRATING.md).
+  const platforms = Object.fromEntries(
+    Object.entries(job.platforms).map(([platform, p]) => [platform, { users: null, events: p.imported, accounts: p.accounts, read: p.read, duplicates: p.duplicates }]),
+  );
   const running = job.status === "in_progress";
   return {
     success: true,
@@ -42,14 +45,15 @@ export function seedJobStatus(job: CoreJob) {
     },
     summary: {
       events_created: Object.values(job.platforms).reduce((n, p) => n + p.imported, 0),
-      users_processed: job.processed,
+      users_processed: null,
+      activities_read: job.processed,
       errors: job.errors.length,
       duration_ms: job.startedAt ? (job.finishedAt ? Date.parse(job.finishedAt) : Date.now()) - Date.parse(job.startedAt) : 0,
     },
   };
 }
 
-/** `POST /api/full-sync/execute(-async)`: seed 004's answer. */
+/** `POST /api/full-sync/execute(-async)`: seed 004's answer; `progressUrl` is relative to the Cairo base URL, as the seed's. */
 export function seedJobStarted(job: CoreJob) {
   return {
     success: true,
@@ -57,7 +61,7 @@ export function seedJobStarted(job: CoreJob) {
     status: job.status,
     config: { platforms: job.config.platforms, syncMode: job.mode, namespaces: job.config.namespaces, batchSize: job.config.batchSize, rateLimitDelay: job.config.rateLimitDelay ?? null },
     estimatedDuration: null,
-    progressUrl: `/compat/cairo/api/full-sync/status/${job.id}`,
+    progressUrl: `/api/full-sync/status/${job.id}`,
     data: { id: job.id, status: job.status },
   };
 }

@@ -26,6 +26,8 @@ export const leadScoringCompat = new Hono<AppEnv>();
 leadScoringCompat.onError(seedErrors("plain"));
 
 leadScoringCompat.get("/api/health", (c) => c.json({ status: "ok", timestamp: new Date().toISOString() }));
+// The seed's worker health check: events are processed inside the lead objects, so the worker is this Worker.
+leadScoringCompat.get("/health", (c) => c.json({ status: "ok", service: "worker", timestamp: new Date().toISOString() }));
 
 
 leadScoringCompat.post("/api/events", async (c) => {

@@ -1,7 +1,7 @@
 /**
  * Pure mappings between the Lead Scoring System's shapes and the core's:
- * its events become Segment track calls on the lead whose userId is its
- * `leadId`; core answers become its lead, timeline and intelligence shapes.
+ * its events become Segment calls on the lead its `leadId` names (see
+ * seedIdentity); core answers become its lead, timeline and intelligence shapes.
  */
 import type { LeadSummary, TimelineEntry } from "../../../durable/lead-object";
 import type { Intelligence, Trend } from "../../scoring/intelligence";
@@ -13,9 +13,23 @@ import type { LssEvent } from "./schemas";
 
 export const LIBRARY = { name: "leadflare-compat-lead-scoring" };
 
+/** Mongo-style ids: what `POST /api/leads` hands out, and what the seed's lead records carry. */
+const KNOWN_CONTACT_ID = /^[0-9a-f]{24}$/;
+
+/**
+ * The seed's leads as leadflare identities. A lead with a record (a 24-hex
+ * `_id`, from `POST /api/leads`) is a known contact: its `userId`. Any other
+ * `leadId` names a visitor the seed knows only by that id, its anonymous
+ * lead: an `anonymousId`, which an identify event carrying an email merges
+ * into the contact that holds the email (the core never merges two userIds).
+ */
+export function seedIdentity(leadId: string): { userId: string } | { anonymousId: string } {
+  return KNOWN_CONTACT_ID.test(leadId) ? { userId: leadId } : { anonymousId: leadId };
+}
+
 /** An LSS event as a Segment call: `identify` with properties as traits (its identity resolution), else a track call. */
 export function toSegmentMessage(event: LssEvent, messageId: string): Record<string, unknown> {
-  const common = { userId: event.leadId, messageId, timestamp: event.timestamp, context: { library: LIBRARY } };
+  const common = { ...seedIdentity(event.leadId), messageId, timestamp: event.timestamp, context: { library: LIBRARY } };
   if (event.eventType === "identify") return { ...common, type: "identify", traits: event.properties ?? {} };
   return { ...common, type: "track", event: event.eventType, properties: event.properties ?? {} };
 }

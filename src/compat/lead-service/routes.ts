@@ -15,6 +15,7 @@ import { enrichForOrg } from "../../enrichment/org-answer";
 import { bufferPushBody, cursorBody, cursorParam, enrichBody, idempotencyKey, servedLeadsQuery } from "../../schemas/lead-service";
 import { parseSeed, seedBody, seedErrors } from "../shared";
 import { seedBufferedLead, seedEnrichment, seedServedLead } from "./shapes";
+import { bufferedLeadId, enrichmentId } from "./ids";
 
 export const leadServiceCompat = new Hono<AppEnv>();
 leadServiceCompat.onError(seedErrors("plain"));
@@ -45,13 +46,14 @@ leadServiceCompat.post("/buffer/next", async (c) => {
   const claim = await claimNext(c.env.DB, c.var.org.id, { namespace, parentRunId: runId, claimMs: Number(c.env.BUFFER_CLAIM_SECONDS) * 1000, idempotencyKey: key }, now);
   if (!claim) return c.json({ found: false });
   await acknowledgeLead(c.env.DB, c.var.org.id, namespace, claim.lead.id, runId, now);
-  return c.json({ found: true, lead: seedBufferedLead(claim.lead, c.var.org.clerkOrgId) });
+  return c.json({ found: true, lead: seedBufferedLead(claim.lead, await bufferedLeadId(c.var.org.id, claim.lead.id), c.var.org.clerkOrgId) });
 });
 
 leadServiceCompat.post("/enrich", async (c) => {
   const { email } = await seedBody(c, enrichBody);
   try {
-    return c.json(seedEnrichment(await enrichForOrg(c.env, c.var.org.id, email)));
+    const result = await enrichForOrg(c.env, c.var.org.id, email);
+    return c.json(seedEnrichment(result, await enrichmentId(result.email)));
   } catch (error) {
     if (error instanceof EnrichmentBusy) {
       c.header("Retry-After", "5");
@@ -65,7 +67,8 @@ leadServiceCompat.get("/leads", async (c) => {
   const query = parseSeed(servedLeadsQuery, c.req.query(), "query");
   if (query.clerkOrgId !== undefined && query.clerkOrgId !== c.var.org.clerkOrgId) return c.json({ leads: [] });
   const { leads } = await servedLeads(c.env.DB, c.var.org.id, query);
-  return c.json({ leads: leads.map((lead) => seedServedLead(lead, c.var.org.clerkOrgId)) });
+  const ids = await Promise.all(leads.map((lead) => bufferedLeadId(c.var.org.id, lead.id)));
+  return c.json({ leads: leads.map((lead, i) => seedServedLead(lead, ids[i]!, c.var.org.clerkOrgId)) });
 });
 
 leadServiceCompat.get("/cursor/:namespace", async (c) => {

@@ -4,9 +4,9 @@ import type { Enrichment } from "../../enrichment/enrich";
 import type { Person, Organization } from "../../enrichment/types";
 
 /** `/buffer/next`'s lead: what was pushed, with the push's brand, org and user. */
-export function seedBufferedLead(lead: BufferedLead, clerkOrgId: string) {
+export function seedBufferedLead(lead: BufferedLead, id: string, clerkOrgId: string) {
   return {
-    id: lead.id,
+    id,
     email: lead.email,
     externalId: lead.externalId,
     data: lead.data,
@@ -46,9 +46,9 @@ export function flatEnrichment(person: Person | null, organization: Organization
   };
 }
 
-/** `POST /enrich`: the seed's `id` is the cache entry's key, which is the email (one global entry per email). */
-export function seedEnrichment(result: Enrichment) {
-  return { id: result.email, email: result.email, ...flatEnrichment(result.person, result.organization), found: result.found, cached: result.cached };
+/** `POST /enrich`: `id` names the cache entry (one global entry per email; see ids.ts). */
+export function seedEnrichment(result: Enrichment, id: string) {
+  return { id, email: result.email, ...flatEnrichment(result.person, result.organization), found: result.found, cached: result.cached };
 }
 
 interface ServedRow extends BufferedLead {
@@ -56,11 +56,11 @@ interface ServedRow extends BufferedLead {
 }
 
 /** `GET /leads`: one served lead, `servedAt` in ISO (null for a lead a native caller claimed and has not acknowledged yet). */
-export function seedServedLead(row: ServedRow, clerkOrgId: string) {
+export function seedServedLead(row: ServedRow, id: string, clerkOrgId: string) {
   const served = row.servedAt;
   const flat = row.enrichment ? flatEnrichment(row.enrichment.person, row.enrichment.organization) : null;
   return {
-    id: row.id,
+    id,
     email: row.email,
     namespace: row.namespace,
     brandId: row.brandId,
