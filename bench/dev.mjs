@@ -22,7 +22,11 @@ let seq = 0;
 const track = (userId) => ({ userId, event: "Page Viewed", messageId: `dev-${runId}-${seq++}`, timestamp: new Date().toISOString() });
 const WORKLOADS = {
   single: () => ({ path: "/v1/track", body: track(`u${seq % USERS}`), events: 1 }),
-  batch: () => ({ path: "/v1/batch", body: { batch: Array.from({ length: 100 }, (_, i) => ({ type: "track", ...track(`u${(seq + i * 97) % USERS}`) })) }, events: 100 }),
+  // As `npm run bench`'s batch: 100 events over 10 leads.
+  batch: () => {
+    const first = seq;
+    return { path: "/v1/batch", body: { batch: Array.from({ length: 100 }, (_, i) => ({ type: "track", ...track(`u${(Math.floor(first / 10) + Math.floor(i / 10)) % USERS}`) })) }, events: 100 };
+  },
 };
 
 /** Closed loops of global fetch until the deadline: 2xx answers per second and round-trip percentiles. */
@@ -78,12 +82,19 @@ const TICK_MS = 10; // USER_HZ is 100 on Linux
  * steadier figure than requests per second.
  */
 function treeCpuMs(rootPid, withRoot) {
+  return Object.values(treeCpuByProcess(rootPid, withRoot)).reduce((sum, ms) => sum + ms, 0);
+}
+
+/** The same, by process name (node: wrangler itself; workerd: the runtime). */
+function treeCpuByProcess(rootPid, withRoot) {
   const stats = new Map();
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const fields = readFileSync(`/proc/${entry}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
-      stats.set(Number(entry), { ppid: Number(fields[1]), cpu: Number(fields[11]) + Number(fields[12]) });
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      stats.set(Number(entry), { name, ppid: Number(fields[1]), cpu: Number(fields[11]) + Number(fields[12]) });
     } catch {
       // gone meanwhile
     }
@@ -92,9 +103,9 @@ function treeCpuMs(rootPid, withRoot) {
     for (let p = pid; p > 1; p = stats.get(p)?.ppid ?? 0) if (p === rootPid) return pid !== rootPid || withRoot;
     return false;
   };
-  let ticks = 0;
-  for (const [pid, { cpu }] of stats) if (inTree(pid)) ticks += cpu;
-  return ticks * TICK_MS;
+  const byName = {};
+  for (const [pid, { name, cpu }] of stats) if (inTree(pid)) byName[name] = (byName[name] ?? 0) + cpu * TICK_MS;
+  return byName;
 }
 
 const devHeaders = { authorization: `Basic ${Buffer.from(`${DEV.writeKey}:`).toString("base64")}` };
@@ -108,7 +119,7 @@ function wranglerDev(name, stateDir, logLevel = "warn") {
       const persistTo = await mkdtemp(path.join(stateDir, "leadflare-bench-dev-"));
       prepareLocalState(persistTo);
       const server = await startDev({ port: await freePort(), persistTo, stdio: "ignore", logLevel });
-      return { url: server.url, headers: devHeaders, cpuMs: () => treeCpuMs(server.child.pid, true), stop: async () => (server.stop(), await rm(persistTo, { recursive: true, force: true })) };
+      return { url: server.url, headers: devHeaders, cpuMs: () => treeCpuMs(server.child.pid, true), cpuByProcess: () => treeCpuByProcess(server.child.pid, true), stop: async () => (server.stop(), await rm(persistTo, { recursive: true, force: true })) };
     },
   };
 }
@@ -120,7 +131,7 @@ const miniflareDirect = {
     const { mf, url } = await start(LEADFLARE, built);
     const headers = (await setupLeadflare(url, mf, { sourceRateLimit: { limit: 1_000_000, periodSeconds: 1 } })).ingestHeaders;
     // workerd is this process's child; this process itself is the client.
-    return { url: url.replace(/\/$/, ""), headers, cpuMs: () => treeCpuMs(process.pid, false), stop: () => mf.dispose() };
+    return { url: url.replace(/\/$/, ""), headers, cpuMs: () => treeCpuMs(process.pid, false), cpuByProcess: () => treeCpuByProcess(process.pid, false), stop: () => mf.dispose() };
   },
 };
 
@@ -142,10 +153,12 @@ for (const [index, variant] of VARIANTS.entries()) {
     for (const [workload, makeRequest] of Object.entries(WORKLOADS)) {
       await load(server.url, server.headers, makeRequest, WARMUP_SECONDS * 1000);
       const cpuBefore = server.cpuMs();
+      const byProcessBefore = server.cpuByProcess();
       const figures = await load(server.url, server.headers, makeRequest, SECONDS * 1000);
+      const byProcess = Object.entries(server.cpuByProcess()).map(([name, ms]) => `${name} ${(((ms - (byProcessBefore[name] ?? 0)) / Math.max(1, figures.eventsPerSec * SECONDS))).toFixed(3)}`);
       const cpuMsPerEvent = (server.cpuMs() - cpuBefore) / Math.max(1, figures.eventsPerSec * SECONDS);
       results.push({ variant: variant.name, workload, ...figures, cpuMsPerEvent });
-      console.log(`${variant.name} · ${workload}: ${figures.requestsPerSec.toFixed(0)} req/s, ${figures.eventsPerSec.toFixed(0)} events/s, p50 ${figures.p50Ms.toFixed(0)} ms, p99 ${figures.p99Ms.toFixed(0)} ms, server CPU ${cpuMsPerEvent.toFixed(3)} ms/event, ${figures.errors} errors`);
+      console.log(`${variant.name} · ${workload}: ${figures.requestsPerSec.toFixed(0)} req/s, ${figures.eventsPerSec.toFixed(0)} events/s, p50 ${figures.p50Ms.toFixed(0)} ms, p99 ${figures.p99Ms.toFixed(0)} ms, server CPU ${cpuMsPerEvent.toFixed(3)} ms/event (${byProcess.join(", ")}), ${figures.errors} errors`);
     }
   } finally {
     await server.stop();

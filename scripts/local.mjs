@@ -73,9 +73,10 @@ export async function startDev(options = {}) {
 }
 
 /**
- * `logLevel` is wrangler's: at "info" it prints a line per request, which
- * took about a third of the server's CPU per event (bench:dev), so
- * `npm start` runs at "warn" unless LOG_LEVEL says otherwise.
+ * `logLevel` is wrangler's: at "info" it prints a line per request. Under
+ * load that measured up to a third more server CPU per event (bench:dev; on
+ * a quiet machine the two were within noise), so `npm start` runs at "warn"
+ * unless LOG_LEVEL says otherwise.
  */
 async function startDevOnce({ port = 8787, persistTo, stdio = "inherit", logLevel = "warn", extraArgs = [] }) {
   const persist = persistTo ? ["--persist-to", persistTo] : [];
