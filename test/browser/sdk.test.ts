@@ -189,7 +189,7 @@ describe("the dashboard", () => {
       await dashboard.screenshot({ path: artifact("dashboard-lead.png"), fullPage: true });
 
       const { body } = await api(leadflare.url, `/api/leads/${lead.id}`);
-      expect(await dashboard.locator("#view .facts").textContent()).toContain(`${body.lead.score} (behaviour`);
+      expect(await dashboard.locator("#view .facts").textContent()).toContain(`score${body.lead.score} = engagement ${body.lead.behaviourScore} + fit ${body.lead.icpScore}`);
     } finally {
       await browser.close();
     }

@@ -57,13 +57,13 @@ describe("keyword routing across namespaces (acceptRoutedFrom)", () => {
 
   it("a sync naming a namespace that accepts a hub reads the hub's accounts, keeping only its campaigns; the client's own key cannot", async () => {
     const lemlist = lemlistFake("lemlist-hub.fake");
-    lemlist.activities.push(...lemlistActivities(10, { emails: 2, campaignName: "ACME outreach Q1", prefix: "client" }));
+    lemlist.activities.push(...lemlistActivities(10, { emails: 2, campaignName: "Globex outreach Q1", prefix: "client" }));
     lemlist.activities.push(...lemlistActivities(10, { emails: 2, campaignName: "Hub newsletter", prefix: "hub" }));
     uninstall = installFakes(lemlist);
     const hub = await newTenant("hub");
     const client = await newTenant("client");
     const bystander = await newTenant("bystander");
-    expect((await setKeywords(client.namespace, ["acme outreach"])).status).toBe(200);
+    expect((await setKeywords(client.namespace, ["globex outreach"])).status).toBe(200);
     expect((await setKeywords(bystander.namespace, ["hub newsletter"])).status).toBe(200);
     expect((await acceptRoutedFrom(client.namespace, [hub.namespace])).status).toBe(200);
     const account = await addAccount(hub, "lemlist", LEMLIST_KEY, { baseUrl: "https://lemlist-hub.fake/api" });
