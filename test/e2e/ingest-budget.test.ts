@@ -3,7 +3,6 @@
 // every D1, Durable Object and Queue binding wrapped in counters.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BENCH_PROJECTION_INTERVAL_SECONDS, startHarness, type Harness, type Run } from "../../bench/capacity/harness.mjs";
-import { COALESCE_MS } from "../../src/live/publish";
 
 let harness: Harness;
 
@@ -21,6 +20,8 @@ const d1Writes = (run: Run, callers: RegExp) =>
   sum(Object.entries(run.counts.d1ByCaller).filter(([caller]) => callers.test(caller)).map(([, t]) => t), "writeQueries");
 /** An unspent rate-limit lease lapses after this long (LEASE_MS in src/http/rate-limit.ts): at most one renewal per key for that. */
 const LEASE_MS = 1_000;
+/** An isolate gathers a namespace's live notices this long before it publishes them in one call (src/live/publish.ts). */
+const COALESCE_MS = 100;
 
 // The counts below hold on a busy machine too: what a run may do more of when
 // its load takes longer (a lease lapsing, a lead's second summary, another
