@@ -51,7 +51,9 @@ export class FakeService {
   }
 
   async handle(request: Request): Promise<Response> {
-    const recorded = { method: request.method, url: new URL(request.url), headers: request.headers, body: await request.text() };
+    // Decoded from bytes: workerd warns about .text() on a body whose type is not text (form posts, octet streams).
+    const body = new TextDecoder().decode(await request.arrayBuffer());
+    const recorded = { method: request.method, url: new URL(request.url), headers: request.headers, body };
     const key = request.headers.get("Idempotency-Key") ?? "";
     const mayFail = (this.failuresByKey.get(key) ?? 0) < this.maxFailuresPerKey;
     const failure =
