@@ -97,8 +97,8 @@ const OWN_WORKER = [
 /** Settings of both workers projects. */
 const workersTest = {
   setupFiles: ["./test/workers/apply-migrations.ts", "./test/workers/refuse-unfaked-hosts.ts"],
-  // Queue consumers and alarms run on real time, so some tests wait a few seconds.
-  testTimeout: 60_000,
+  // Queue consumers and alarms run on real time, so some tests wait a few seconds (longer on a busy machine).
+  testTimeout: 120_000,
 };
 
 export default defineConfig(async () => {
