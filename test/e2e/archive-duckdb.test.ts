@@ -100,8 +100,10 @@ describe("the event archive, read back with DuckDB", () => {
       expect(Number(n)).toBe(USERS * EVENTS_PER_USER);
       return listed;
     }, 90_000, 1_000);
-    // Batched: a few files for 300 events, not one per event.
-    expect(keys.length).toBeLessThanOrEqual(16);
+    // Batched: each of the 4 shards writes at most one file per ARCHIVE_GATHER_MS (1 s here) while rows come, so a
+    // few files for 300 events, not one per event; a few more only when the rows took longer to come (a busy machine).
+    expect(keys.length).toBeLessThanOrEqual(4 * (1 + Math.floor((Date.now() - start) / 1000)));
+    expect(keys.length).toBeLessThan(USERS * EVENTS_PER_USER);
 
     // Once each, every messageId that was sent.
     const [ids] = await query<{ rows: string; distinct_ids: string; users: string }>(

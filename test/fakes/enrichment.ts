@@ -8,6 +8,15 @@ export interface CompanyGuess {
   confidence: number;
 }
 
+/**
+ * The enrichment providers' keys (the same as the fakes check): the suite runs
+ * without them (vitest.config.ts), so a lead's new email is looked up by no
+ * provider, quietly, unless a test installs these fakes, which set them.
+ */
+const LLM_VARS = { LLM_API_KEY: "llm-key" };
+const HUNTER_VARS = { HUNTER_API_KEY: "hunter-key" };
+const APOLLO_VARS = { APOLLO_API_KEY: "apollo-key" };
+
 /** An OpenAI-compatible chat completions API that guesses companies by the domain named in the prompt. */
 export const llmFake = (guesses: Record<string, CompanyGuess>) =>
   new FakeService("llm.fake", (r) => {
@@ -19,7 +28,7 @@ export const llmFake = (guesses: Record<string, CompanyGuess>) =>
       ? { company: { name: guess.name, domain, employees: guess.employees ?? null, annualRevenue: guess.annualRevenue ?? null, fundingStage: guess.fundingStage ?? null }, confidence: guess.confidence }
       : { company: null, confidence: 0 };
     return Response.json({ id: "chatcmpl-1", object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content: JSON.stringify(content) }, finish_reason: "stop" }] });
-  });
+  }, LLM_VARS);
 
 export interface HunterPerson {
   givenName: string;
@@ -52,7 +61,7 @@ export const hunterFake = (people: Record<string, HunterPerson>) =>
       return Response.json({ data: { name: person.company, domain: person.domain, metrics: { employees: person.employees, annualRevenue: person.annualRevenue } } });
     }
     return new Response("not found", { status: 404 });
-  });
+  }, HUNTER_VARS);
 
 export interface ApolloPerson {
   firstName: string;
@@ -86,4 +95,4 @@ export const apolloFake = (people: Record<string, ApolloPerson>) =>
         },
       },
     });
-  });
+  }, APOLLO_VARS);

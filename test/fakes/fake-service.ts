@@ -1,4 +1,5 @@
 import { vi } from "vitest";
+import { env } from "cloudflare:workers";
 
 export interface RecordedRequest {
   method: string;
@@ -26,9 +27,16 @@ export class FakeService {
   private random = seeded(42);
   failed = 0;
 
+  /**
+   * `vars`: the Worker's settings that turn the outside service on (its API
+   * key), set only while this fake is installed: the suite runs without them,
+   * so code that calls the service only when it is configured (enrichment
+   * providers) stays quiet in tests that don't use it.
+   */
   constructor(
     readonly host: string,
     private readonly answer: (request: RecordedRequest) => Response | Promise<Response> = () => new Response("ok"),
+    readonly vars: Record<string, string> = {},
   ) {}
 
   failNext(count: number, failure: Failure): void {
@@ -43,7 +51,9 @@ export class FakeService {
   }
 
   async handle(request: Request): Promise<Response> {
-    const recorded = { method: request.method, url: new URL(request.url), headers: request.headers, body: await request.text() };
+    // Decoded from bytes: workerd warns about .text() on a body whose type is not text (form posts, octet streams).
+    const body = new TextDecoder().decode(await request.arrayBuffer());
+    const recorded = { method: request.method, url: new URL(request.url), headers: request.headers, body };
     const key = request.headers.get("Idempotency-Key") ?? "";
     const mayFail = (this.failuresByKey.get(key) ?? 0) < this.maxFailuresPerKey;
     const failure =
@@ -64,7 +74,12 @@ export class FakeService {
   }
 }
 
-/** Routes the Worker's outgoing fetches to fakes by host; any other host is refused. */
+/**
+ * Routes the Worker's outgoing fetches to fakes by host; any other host is
+ * refused. The fakes' `vars` are set on the Worker's env (the Worker, its
+ * consumers and its Durable Objects share it in this isolate) until the
+ * returned function uninstalls them.
+ */
 export function installFakes(...fakes: FakeService[]): () => void {
   const byHost = new Map(fakes.map((f) => [f.host, f]));
   vi.spyOn(globalThis, "fetch").mockImplementation(async (input: RequestInfo | URL, init?: RequestInit) => {
@@ -73,7 +88,19 @@ export function installFakes(...fakes: FakeService[]): () => void {
     if (!fake) throw new TypeError(`no fake for ${request.url}`);
     return fake.handle(request);
   });
-  return () => refuseOutsideCalls();
+  const vars = env as unknown as Record<string, string | undefined>;
+  const before = new Map<string, string | undefined>();
+  for (const [name, value] of fakes.flatMap((f) => Object.entries(f.vars))) {
+    if (!before.has(name)) before.set(name, vars[name]);
+    vars[name] = value;
+  }
+  return () => {
+    for (const [name, value] of before) {
+      if (value === undefined) delete vars[name];
+      else vars[name] = value;
+    }
+    refuseOutsideCalls();
+  };
 }
 
 /**

@@ -59,6 +59,8 @@ async function statusWhenEnded(key: string, jobId: string) {
 describe("Cairo compat: health and integration tests", () => {
   it("GET /health, /health/detailed, /api/test/database and /api/test/health", async () => {
     const t = await namespaceNamed(`health-${crypto.randomUUID().slice(0, 6)}`);
+    // The providers are configured (their keys set) while their fakes are installed.
+    restore = installFakes(llmFake({}), hunterFake({}), apolloFake({}));
     expect((await call(`${BASE}/health`)).status).toBe(200);
     const detailed = await call(`${BASE}/health/detailed`);
     expect(detailed.status).toBe(200);

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
 import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
 import { api, apiSend, eventually, newTenant, send, type Tenant } from "./helpers";
@@ -9,7 +9,16 @@ import { OUTBOX_PARK_AFTER_TRIES } from "../../durable/outbox";
 import type { LeadObject } from "../../durable/lead-object";
 
 let uninstall: (() => void) | undefined;
-afterEach(() => uninstall?.());
+/** The outbox logs each failed try and the parking as errors: expected here, so taken in and checked rather than printed. */
+let errors: MockInstance<typeof console.error>;
+beforeEach(() => {
+  errors = vi.spyOn(console, "error").mockImplementation(() => {});
+});
+afterEach(() => {
+  uninstall?.();
+  errors.mockRestore();
+});
+const logged = () => errors.mock.calls.map((args) => args.map(String).join(" "));
 
 const recent = (secondsAgo: number) => new Date(Date.now() - secondsAgo * 1000).toISOString();
 
@@ -78,6 +87,7 @@ describe("outbox under a failing destinations queue", () => {
     expect(status.inFlight).toMatchObject({ sent: false, lastError: expect.stringContaining("queue unavailable") });
     expect(status.inFlight.tries).toBeGreaterThanOrEqual(2);
     expect(status.parked).toEqual([]);
+    expect(logged().filter((line) => line.includes("not sent") && line.includes("queue unavailable (chaos test)")).length).toBeGreaterThanOrEqual(2);
     outage.down = false;
 
     await eventually(() => Promise.resolve(expect([...eventIds(hook)].sort()).toEqual([...sent].sort())), 30_000);
@@ -105,6 +115,7 @@ describe("outbox under a failing destinations queue", () => {
     expect(parked.parked[0]).toMatchObject({ items: 2, tries: OUTBOX_PARK_AFTER_TRIES, lastError: expect.stringContaining("queue unavailable") });
     expect(lead.runs()).toBeLessThanOrEqual(OUTBOX_PARK_AFTER_TRIES + 3);
     expect(outage.sends).toBe(OUTBOX_PARK_AFTER_TRIES);
+    expect(logged().some((line) => line.includes(`parked after ${OUTBOX_PARK_AFTER_TRIES} tries`))).toBe(true);
 
     outage.down = false;
     await send(t, "/v1/track", { userId: "p0", event: "Download", messageId: "p0-1", timestamp: recent(20) });

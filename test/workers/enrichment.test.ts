@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { env } from "cloudflare:workers";
 import { installFakes } from "../fakes/fake-service";
 import { apolloFake, hunterFake, llmFake } from "../fakes/enrichment";
@@ -100,6 +100,13 @@ describe("POST /enrich", () => {
     restore = installFakes(llm, hunter, apollo);
     llm.failNext(1, { status: 503 });
     hunter.failNext(1, { status: 402, body: '{"errors":[{"id":"insufficient_credits"}]}' });
+    // The chain warns about each provider it skips: expected here, so taken in and checked rather than printed.
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    const uninstall = restore;
+    restore = () => {
+      warn.mockRestore();
+      uninstall();
+    };
     const org = await newOrg(await newTenant("enrich"));
 
     const first = await enrich(org, `a@${domain}`);
@@ -110,6 +117,7 @@ describe("POST /enrich", () => {
     expect(second.body).toMatchObject({ provider: "apollo", person: { title: "CFO" } });
     expect(llm.failed + llm.requests.length).toBe(2); // down once, asked again next time
     expect(hunter.failed + hunter.requests.length).toBe(1); // out of credit: resting, not asked again
+    expect(warn.mock.calls.map((args) => args.join(" "))).toEqual(["enrichment provider skipped llm: 503", "enrichment provider skipped hunter: 402"]);
 
     const stats = await globalStats();
     const hunterStats = stats.body.providers.find((p: any) => p.provider === "hunter");

@@ -15,7 +15,7 @@ async function listen(tenant: Tenant, query = "", headers: Record<string, string
   const socket = res.webSocket!;
   socket.accept();
   const notices: any[] = [];
-  socket.addEventListener("message", (event) => notices.push(JSON.parse(event.data as string)));
+  socket.addEventListener("message", (event) => void notices.push(JSON.parse(event.data as string)));
   const listener: Listener = {
     notices,
     next: (match) =>
@@ -98,7 +98,7 @@ describe("GET /api/live", () => {
     const socket = res.webSocket!;
     socket.accept();
     const messages: string[] = [];
-    socket.addEventListener("message", (event) => messages.push(event.data as string));
+    socket.addEventListener("message", (event) => void messages.push(event.data as string));
     socket.send("ping");
     await eventually(async () => expect(messages).toContain("pong"), 10_000, 20);
     socket.close(1000);

@@ -56,7 +56,7 @@ export async function jobOf(t: Tenant, id: string) {
 }
 
 /** Waits until the job has ended (completed, failed or cancelled) and returns it. */
-export async function jobEnded(t: Tenant, id: string, timeoutMs = 50_000) {
+export async function jobEnded(t: Tenant, id: string, timeoutMs = 90_000) {
   return eventually(
     async () => {
       const job = await jobOf(t, id);
