@@ -4,7 +4,7 @@
 // condition, as wrangler bundles it) and, for comparison, as NDJSON.gz.
 // Prints bytes per 1,000 rows and CPU ms per 1,000 rows (median of rounds).
 // Run: node bench/archive.mjs [rows] [rounds]
-import { build } from "esbuild";
+import { importBundled } from "./import-bundled.mjs";
 import { gzipSync } from "node:zlib";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,17 +13,7 @@ const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), "..");
 const ROWS = Number(process.argv[2] ?? 1000);
 const ROUNDS = Number(process.argv[3] ?? 15);
 
-const bundled = await build({
-  entryPoints: [path.join(ROOT, "src/archive/parquet.ts")],
-  bundle: true,
-  format: "esm",
-  platform: "neutral",
-  conditions: ["workerd", "worker", "browser"],
-  mainFields: ["module", "main"],
-  write: false,
-  logLevel: "silent",
-});
-const { writeParquet, readParquet } = await import(`data:text/javascript;base64,${Buffer.from(bundled.outputFiles[0].text).toString("base64")}`);
+const { writeParquet, readParquet } = await importBundled(path.join(ROOT, "src/archive/parquet.ts"));
 
 const EVENTS = ["Page Viewed", "Pricing Viewed", "Signup", "Email Opened", "Demo Requested"];
 function rows(n) {

@@ -4,7 +4,7 @@
 // size, the holdout figures (model vs rules) and the CPU time of each phase
 // per 10,000 leads, and the heap the fit adds (sampled at each page it reads).
 // Run: node --expose-gc bench/predict.mjs [leads,...] [signal|nosignal]
-import { build } from "esbuild";
+import { importBundled } from "./import-bundled.mjs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -14,17 +14,7 @@ const SIGNAL = (process.argv[3] ?? "signal") === "signal";
 // A fixed clock: the figures do not depend on the day the bench runs.
 const NOW = Date.UTC(2026, 0, 1);
 
-const bundled = await build({
-  entryPoints: [path.join(ROOT, "bench/predict/entry.ts")],
-  bundle: true,
-  format: "esm",
-  platform: "neutral",
-  conditions: ["workerd", "worker", "browser"],
-  mainFields: ["module", "main"],
-  write: false,
-  logLevel: "silent",
-});
-const core = await import(`data:text/javascript;base64,${Buffer.from(bundled.outputFiles[0].text).toString("base64")}`);
+const core = await importBundled(path.join(ROOT, "bench/predict/entry.ts"));
 
 const cpuMs = (since) => {
   const u = process.cpuUsage(since);
