@@ -29,7 +29,8 @@ import { orgForKey } from "../db/orgs";
 export const authorize = createMiddleware<AppEnv>(async (c, next) => {
   // CORS preflights carry no credentials; the CORS middleware before this one answers them.
   if (c.req.method === "OPTIONS") return next();
-  const path = new URL(c.req.url).pathname;
+  // The path as hono routes it, so the rule found is the route's own.
+  const path = c.req.path;
   const match = policyFor(c.req.method, path);
   if (!match) throw new ApiError(404, "not_found", `no route for ${c.req.method} ${path}`);
   const { allow } = match.rule;

@@ -10,6 +10,7 @@ import type { AppEnv } from "../../http/app-env";
 import { ApiError } from "../../http/errors";
 import { createNamespace, findNamespaceByName, listNamespaces, type Namespace } from "../../db/tenants";
 import { namespacesAccepting } from "../../db/outreach";
+import { adminNamespace } from "../../http/credentials";
 
 export function hubName(env: Env): string {
   return env.CAIRO_HUB_NAMESPACE || "playmaker";
@@ -49,9 +50,5 @@ export async function operatorGroup(env: Env): Promise<Namespace[]> {
 /** The namespace a Cairo call acts on: the key's own; for the admin token the one `?namespace=` names, else the hub. */
 export async function cairoNamespace(c: Context<AppEnv>): Promise<Namespace> {
   if (c.var.caller.kind === "namespace") return c.var.caller.namespace;
-  const name = c.req.query("namespace");
-  if (!name) return findHub(c.env);
-  const namespace = await findNamespaceByName(c.env.DB, name);
-  if (!namespace) throw new ApiError(404, "not_found", `no namespace named ${name}`);
-  return namespace;
+  return c.req.query("namespace") ? adminNamespace(c, undefined) : findHub(c.env);
 }
