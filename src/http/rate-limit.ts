@@ -77,7 +77,7 @@ export async function enforceRateLimit(c: Context<AppEnv>, key: LimitedKey): Pro
  * say when, in Unix seconds, as Cairo's Full Sync API documents.
  */
 function resetHeader(c: Context<AppEnv>, resetSeconds: number): number {
-  return new URL(c.req.url).pathname.startsWith("/compat/") ? Math.ceil(Date.now() / 1000) + resetSeconds : resetSeconds;
+  return c.req.path.startsWith("/compat/") ? Math.ceil(Date.now() / 1000) + resetSeconds : resetSeconds;
 }
 
 /**
