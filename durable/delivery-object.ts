@@ -62,6 +62,8 @@ export class DeliveryObject extends DurableObject<Env> {
   private failureStreak = 0;
   private backoffUntil = 0;
   private alarmAt: number | null | undefined;
+  /** Items taken since the shard started (new ones only), for `stats`. */
+  private accepted = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -80,6 +82,7 @@ export class DeliveryObject extends DurableObject<Env> {
       this.store.setMeta("destination_id", destinationId);
       return this.store.add(leadId, items, Date.now(), dead);
     });
+    this.accepted += added;
     if (added > 0 && !dead) await this.scheduleDrain();
     return added;
   }
@@ -91,6 +94,11 @@ export class DeliveryObject extends DurableObject<Env> {
       this.store.setMeta("destination_id", destinationId);
       this.store.recordTest(item, outcome, attempts, Date.now());
     });
+  }
+
+  /** SQLite rows this shard wrote since it started (tests count them per item). */
+  async stats(): Promise<{ rowsWritten: number; accepted: number }> {
+    return { rowsWritten: this.store.rowsWritten, accepted: this.accepted };
   }
 
   async counts(): Promise<Record<string, number>> {

@@ -71,8 +71,20 @@ const SCHEMA = `
  */
 export class DeliveryStore {
   private readonly metaCache = new Map<string, string | undefined>();
+  /** SQLite rows written by this shard since it started (what it costs per item), for `stats`. */
+  rowsWritten = 0;
+  private readonly sql: SqlStorage;
 
-  constructor(private readonly sql: SqlStorage) {
+  constructor(storage: SqlStorage) {
+    const exec = storage.exec.bind(storage);
+    this.sql = Object.assign(Object.create(storage) as SqlStorage, {
+      exec: ((query: string, ...params: SqlStorageValue[]) => {
+        const cursor = exec(query, ...params);
+        queueMicrotask(() => (this.rowsWritten += cursor.rowsWritten));
+        return cursor;
+      }) as SqlStorage["exec"],
+    });
+    const sql = this.sql;
     sql.exec(SCHEMA);
     // Shards made before the log named its rows get the column (older rows stay unnamed).
     if (!sql.exec<{ name: string }>("PRAGMA table_info(items)").toArray().some((c) => c.name === "label")) sql.exec("ALTER TABLE items ADD COLUMN label TEXT");

@@ -1,0 +1,106 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { env } from "cloudflare:workers";
+import { api, apiSend, eventually, newTenant, send, type Tenant } from "./helpers";
+import { installFakes } from "../fakes/fake-service";
+import { mixpanelFake, webhookReceiver } from "../fakes/services";
+import { allShards, shardForLead } from "../../src/destinations/shards";
+import type { DeliveryItem } from "../../src/destinations/types";
+
+let uninstall: (() => void) | undefined;
+afterEach(() => uninstall?.());
+
+async function addDestination(t: Tenant, body: unknown) {
+  const res = await apiSend(t, "POST", "/api/destinations", body);
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body.destination as { id: string; type: "webhook" | "mixpanel"; updatedAt: number };
+}
+
+async function deliveries(t: Tenant, id: string, status?: string) {
+  return (await api(t, `/api/destinations/${id}/deliveries${status ? `?status=${status}` : ""}`)).body;
+}
+
+async function shardStats(destination: { id: string; type: "webhook" | "mixpanel" }) {
+  const all = await Promise.all(allShards(env, destination).map((s) => s.stats()));
+  return { rowsWritten: all.reduce((n, s) => n + s.rowsWritten, 0), accepted: all.reduce((n, s) => n + s.accepted, 0) };
+}
+
+function item(leadId: string, messageId: string): DeliveryItem {
+  return {
+    messageId,
+    kind: "event",
+    lead: { id: leadId, userId: leadId, email: `${leadId}@example.com`, score: 0, stage: "cold" } as DeliveryItem["lead"],
+    event: { type: "track", event: "Viewed", messageId, userId: leadId, timestamp: new Date(0).toISOString() },
+  };
+}
+
+const hookIds = (hook: ReturnType<typeof webhookReceiver>) => hook.requests.map((r) => JSON.parse(r.body)).filter((b) => b.type === "event").map((b) => b.messageId as string);
+
+describe("rows a delivery shard writes", () => {
+  it("writes at most 0.2 SQLite rows per item and destination when every call succeeds (a webhook and a batch API)", async () => {
+    const hook = webhookReceiver();
+    const mixpanel = mixpanelFake();
+    uninstall = installFakes(hook, mixpanel);
+    const t = await newTenant();
+    const webhook = await addDestination(t, { name: "hook", type: "webhook", config: { url: "https://hooks.customer.fake/in" } });
+    const mp = await addDestination(t, { name: "mp", type: "mixpanel", config: { token: "mp-token", apiSecret: "mp-secret" } });
+    const LEADS = 20;
+    const EVENTS = 400;
+    const now = Date.now();
+    const batch = Array.from({ length: EVENTS }, (_, i) => ({ type: "track", userId: `rw-${i % LEADS}`, event: "Viewed", messageId: `rw-${i}`, timestamp: new Date(now - EVENTS + i).toISOString() }));
+    for (let i = 0; i < EVENTS; i += 100) expect((await send(t, "/v1/batch", { batch: batch.slice(i, i + 100) })).status).toBe(200);
+    await eventually(() => Promise.resolve(expect(new Set(hookIds(hook)).size).toBe(EVENTS)), 60_000, 250);
+    await eventually(() => Promise.resolve(expect(mixpanel.events.length).toBeGreaterThanOrEqual(EVENTS)), 60_000, 250);
+    // Let the shards' alarms (if any) settle.
+    await new Promise((r) => setTimeout(r, 2_000));
+    const stats = [await shardStats(webhook), await shardStats(mp)];
+    const rows = stats.reduce((n, s) => n + s.rowsWritten, 0);
+    const items = stats.reduce((n, s) => n + s.accepted, 0);
+    console.log(`delivery shards: ${rows} SQLite rows written for ${items} items over 2 destinations (${(rows / items).toFixed(3)} per item and destination)`);
+    expect(items).toBeGreaterThanOrEqual(2 * EVENTS);
+    expect(rows / items).toBeLessThanOrEqual(0.2);
+    expect(hookIds(hook)).toHaveLength(EVENTS);
+    // The log still shows what went out.
+    expect((await deliveries(t, webhook.id)).counts.delivered).toBe(stats[0]!.accepted);
+  }, 120_000);
+
+  it("does not send a batch handed over again (at once, or after it went out)", async () => {
+    const hook = webhookReceiver();
+    uninstall = installFakes(hook);
+    const t = await newTenant();
+    const webhook = await addDestination(t, { name: "hook", type: "webhook", config: { url: "https://hooks.customer.fake/in" } });
+    const shard = shardForLead(env, webhook, "again-1");
+    const items = [0, 1, 2].map((i) => item("again-1", `again-${i}`));
+    const first = await Promise.all([shard.accept(t.namespaceId, webhook.id, "again-1", items, webhook.updatedAt), shard.accept(t.namespaceId, webhook.id, "again-1", items, webhook.updatedAt)]);
+    expect(first[0] + first[1]).toBe(3);
+    expect(hookIds(hook)).toEqual(["again-0", "again-1", "again-2"]);
+    // A redelivery after a partial failure: the old items again, and one new.
+    expect(await shard.accept(t.namespaceId, webhook.id, "again-1", [...items, item("again-1", "again-3")], webhook.updatedAt)).toBe(1);
+    expect(hookIds(hook)).toEqual(["again-0", "again-1", "again-2", "again-3"]);
+    expect((await deliveries(t, webhook.id)).counts).toEqual({ delivered: 4 });
+  });
+
+  it("owns what failed when accept returns: retries in order, dead-letters a refusal, and replays it", async () => {
+    const hook = webhookReceiver();
+    uninstall = installFakes(hook);
+    const t = await newTenant();
+    const webhook = await addDestination(t, { name: "hook", type: "webhook", config: { url: "https://hooks.customer.fake/in" } });
+    const shard = shardForLead(env, webhook, "fail-1");
+    hook.failNext(2, { status: 503, headers: { "Retry-After": "0" } });
+    expect(await shard.accept(t.namespaceId, webhook.id, "fail-1", [0, 1].map((i) => item("fail-1", `fail-${i}`)), webhook.updatedAt)).toBe(2);
+    // Behind its lead's waiting items, a later item waits too, and goes out after them.
+    expect(await shard.accept(t.namespaceId, webhook.id, "fail-1", [item("fail-1", "fail-2")], webhook.updatedAt)).toBe(1);
+    await eventually(async () => expect((await deliveries(t, webhook.id)).counts).toEqual({ delivered: 3 }), 30_000);
+    expect(hookIds(hook)).toEqual(["fail-0", "fail-1", "fail-2"]);
+    expect((await deliveries(t, webhook.id)).deliveries.find((r: any) => r.messageId === "fail-0").attempts).toBe(3);
+
+    hook.failNext(1, { status: 422, body: "unprocessable" });
+    await shard.accept(t.namespaceId, webhook.id, "fail-1", [item("fail-1", "fail-3")], webhook.updatedAt);
+    expect((await deliveries(t, webhook.id)).counts).toEqual({ delivered: 3, dead: 1 });
+    expect((await deliveries(t, webhook.id, "dead")).deliveries[0]).toMatchObject({ messageId: "fail-3", attempts: 1, lastStatus: 422 });
+    // Handed over again, a dead letter is not sent again.
+    expect(await shard.accept(t.namespaceId, webhook.id, "fail-1", [item("fail-1", "fail-3")], webhook.updatedAt)).toBe(0);
+    expect((await apiSend(t, "POST", `/api/destinations/${webhook.id}/replay`)).body).toEqual({ replaying: 1 });
+    await eventually(async () => expect((await deliveries(t, webhook.id)).counts).toEqual({ delivered: 4 }));
+    expect(hookIds(hook)).toEqual(["fail-0", "fail-1", "fail-2", "fail-3"]);
+  }, 60_000);
+});
