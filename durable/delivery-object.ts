@@ -3,30 +3,41 @@
  * `<destinationId>/<shard>` (src/destinations/shards.ts picks the shard from
  * the lead id, so a lead's items always meet in one shard, in order).
  *
- * Protocol
- * - `accept` stores a lead batch's items for this destination in the shard's
- *   SQLite (deduplicated by messageId: a batch sent again adds nothing) and
- *   sets the alarm DELIVERY_GATHER_MS ahead, so items from many leads go out
- *   together.
- * - The alarm drains: rounds of waiting items, oldest first, planned into
- *   calls (src/destinations/calls.ts: API-sized batches across leads, or one
- *   item per call in a lane per lead), each call taking a token from the
- *   shard's bucket (the type's rate limit divided among the shards).
- * - An answer settles its items (a bulk API's per-item refusals settle
- *   those items on their own, src/destinations/calls.ts): delivered (the log row stays, without
- *   payload), dead (non-retryable, or out of tries: DELIVERY_MAX_ATTEMPTS;
- *   kept with payload for replay), or waiting again. A retryable failure
- *   backs the whole shard off (exponential, jittered, capped, at least the
- *   server's Retry-After). A call that throws (a config the platform
- *   refuses) is a non-retryable failure: only this destination's items wait.
+ * Protocol (what is stored when)
+ * - `accept` resolves once the shard owns the items: delivered, stored as
+ *   waiting, or dead. Items it has seen are skipped first (exactly once per
+ *   messageId): delivered lately (in memory, durable/delivery-sent.ts, filled
+ *   again from the ring after a restart), in a round now, or with a row.
+ * - Fast path: hand-overs arriving within DELIVERY_GATHER_MS of a round's
+ *   first (across leads and concurrent calls) form a round
+ *   (durable/delivery-round.ts): items of erased leads are dropped, the rest
+ *   planned into calls (src/destinations/calls.ts: API-sized batches across
+ *   leads, or one item per call in a lane per lead), each call taking a token
+ *   from the shard's bucket (the type's rate limit divided among the shards),
+ *   at most MAX_CALLS_PER_RUN. Delivered items write no row of their own:
+ *   the round writes one row of the log's ring (durable/delivery-ring.ts).
+ * - What a round could not finish is stored as rows in one transaction with
+ *   the ring row: a failed try (waiting again, or dead when not retryable),
+ *   items never tried (out of tokens or calls, backoff in force, destination
+ *   disabled), items behind their lead's waiting rows (per-lead order), and
+ *   dead rows when the config cannot be read.
+ * - Slow path: the alarm drains the rows, oldest first, as rounds planned the
+ *   same way. A delivered row is deleted and logged in the ring; a failed one
+ *   waits again or is dead (non-retryable, or out of tries:
+ *   DELIVERY_MAX_ATTEMPTS; kept with payload for replay). A bulk API's
+ *   per-item refusals settle those items on their own. A retryable failure
+ *   (either path) backs the whole shard off (exponential, jittered, capped,
+ *   at least the server's Retry-After). A call that throws (a config the
+ *   platform refuses) is a non-retryable failure: only this destination's
+ *   items wait.
  * - Items of erased leads are dropped before they are sent; a deleted
- *   destination's shard empties itself.
- * Nothing here writes D1: the delivery log, counts and dead letters are read
- * from the shards (src/destinations/log.ts).
+ *   destination's shard empties itself. Test sends are rows of the log.
+ * Nothing here writes D1: the delivery log (ring + rows), counts and dead
+ * letters are read from the shards (src/destinations/log.ts).
  */
 import { DurableObject } from "cloudflare:workers";
 import { backoffMs } from "../src/destinations/backoff";
-import { planCalls, settlementsOf, type Call } from "../src/destinations/calls";
+import { planCalls, settlementsOf, type Call, type Waiting } from "../src/destinations/calls";
 import { callOnce, readConfig } from "../src/destinations/deliver";
 import { DESTINATIONS } from "../src/destinations/registry";
 import { perShardRate, shardCount } from "../src/destinations/shards";
@@ -35,6 +46,9 @@ import type { DeliveryItem, DeliveryResult } from "../src/destinations/types";
 import { getDestination, type Destination } from "../src/db/destinations";
 import { takeTokens, type Bucket } from "../src/limits/token-bucket";
 import { DeliveryStore, type DeliveryRow } from "./delivery-store";
+import { DeliveryRing, ringRow, type RingEntry } from "./delivery-ring";
+import { RoundGatherer, deliveredEntry, outcomesOf, waitingOf, type Handed } from "./delivery-round";
+import { SentIds } from "./delivery-sent";
 import { ErasedLeads } from "./delivery-erased";
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -42,21 +56,30 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 const CONFIG_CACHE_MS = 10_000;
 /** A disabled destination's waiting items are looked at again after this long. */
 const DISABLED_RECHECK_MS = 60_000;
-/** Calls per alarm run (subrequests per invocation are limited), then the alarm runs again. */
+/** Calls per round or alarm run (subrequests per invocation are limited), then the alarm runs again. */
 const MAX_CALLS_PER_RUN = 40;
 /** Calls in flight at once in one shard (one item per call types). */
 const LANES_AT_ONCE = 6;
-/**
- * Delivered rows stay in the log this long, and at most this many per shard:
- * ~100 MB, and at 260 items/s (1M events/min on 64 shards) about 30 minutes,
- * longer than a lead waits (15 min) before it resends an unconfirmed batch.
- */
+/** Delivered rows from before the ring, and test sends, stay in the log this long, and at most this many per shard. */
 const LOG_RETENTION_MS = 24 * 3_600_000;
 const LOG_MAX_DELIVERED = 500_000;
 
+/** How a run of calls ended: a retryable failure (backs off), out of tokens (until when), calls spent. */
+interface Sent {
+  failed: boolean;
+  retryAfterMs: number | undefined;
+  outOfTokens: number | undefined;
+  callsSpent: boolean;
+}
+
 export class DeliveryObject extends DurableObject<Env> {
   private readonly store: DeliveryStore;
+  private readonly ring: DeliveryRing;
   private readonly erasedLeads = new ErasedLeads();
+  private readonly sent = new SentIds();
+  /** Items in a round now, by messageId: a second hand-over of one waits for that round. */
+  private readonly inRound = new Map<string, Promise<void>>();
+  private readonly rounds = new RoundGatherer((handed) => this.runRound(handed));
   private destinationCache: { destination: Destination | undefined; until: number } | undefined;
   private bucket: Bucket | undefined;
   private failureStreak = 0;
@@ -68,23 +91,109 @@ export class DeliveryObject extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new DeliveryStore(ctx.storage.sql);
+    this.ring = new DeliveryRing(this.store.run);
+    for (const entry of this.ring.entries(Date.now())) this.sent.add(entry.messageId, entry.updatedAt);
   }
 
   /**
    * Takes a lead's items for this destination (or, with `dead`, records them
-   * as dead letters with that reason). `configAt` is the destination's
-   * updatedAt as the sender saw it: a newer one than the shard holds makes it read the config again.
+   * as dead letters with that reason), resolving once the shard owns them;
+   * answers how many were new. `configAt` is the destination's updatedAt as
+   * the sender saw it: a newer one than the shard holds makes it read the config again.
    */
   async accept(namespaceId: string, destinationId: string, leadId: string, items: DeliveryItem[], configAt = 0, dead?: string): Promise<number> {
     if (this.destinationCache && (this.destinationCache.destination?.updatedAt ?? 0) < configAt) this.destinationCache = undefined;
-    const added = this.ctx.storage.transactionSync(() => {
-      this.store.setMeta("namespace_id", namespaceId);
-      this.store.setMeta("destination_id", destinationId);
-      return this.store.add(leadId, items, Date.now(), dead);
+    this.store.setMeta("namespace_id", namespaceId);
+    this.store.setMeta("destination_id", destinationId);
+    const { fresh, elsewhere } = this.unseen(items);
+    this.accepted += fresh.length;
+    if (dead) {
+      const now = Date.now();
+      this.store.keep(fresh.map((item) => ({ leadId, item, status: "dead", attempts: 0, lastStatus: null, lastError: dead })), now);
+      await Promise.all(elsewhere);
+      return fresh.length;
+    }
+    if (fresh.length > 0) {
+      const done = this.rounds.join({ leadId, items: fresh }, Number(this.env.DELIVERY_GATHER_MS) || 0);
+      for (const item of fresh) this.inRound.set(item.messageId, done);
+      const forget = () => {
+        for (const item of fresh) if (this.inRound.get(item.messageId) === done) this.inRound.delete(item.messageId);
+      };
+      done.then(forget, forget);
+      elsewhere.push(done);
+    }
+    await Promise.all(elsewhere);
+    return fresh.length;
+  }
+
+  /** The items not seen before (each once), and the rounds now holding those seen in one. */
+  private unseen(items: readonly DeliveryItem[]): { fresh: DeliveryItem[]; elsewhere: Promise<void>[] } {
+    const now = Date.now();
+    const rows = this.store.known(items.map((i) => i.messageId));
+    const fresh: DeliveryItem[] = [];
+    const elsewhere = new Set<Promise<void>>();
+    const taken = new Set<string>();
+    for (const item of items) {
+      const round = this.inRound.get(item.messageId);
+      if (round) elsewhere.add(round);
+      else if (!taken.has(item.messageId) && !rows.has(item.messageId) && !this.sent.has(item.messageId, now)) fresh.push(item);
+      taken.add(item.messageId);
+    }
+    return { fresh, elsewhere: [...elsewhere] };
+  }
+
+  /** SQLite rows this shard wrote since it started, and the items it took (tests count rows per item). */
+  async stats(): Promise<{ rowsWritten: number; accepted: number }> {
+    return { rowsWritten: this.store.rowsWritten, accepted: this.accepted };
+  }
+
+  /** One gathered round (the fast path): sends what it can, stores the rest; see the protocol above. */
+  private async runRound(handed: Handed[]): Promise<void> {
+    const namespaceId = this.store.meta("namespace_id");
+    const destinationId = this.store.meta("destination_id");
+    if (!namespaceId || !destinationId) return;
+    const destination = await this.destination(namespaceId, destinationId);
+    if (!destination) return this.clear();
+    const all = waitingOf(handed);
+    const erased = await this.erasedLeads.among(this.env.DB, all.map((w) => w.leadId));
+    const behind = this.store.waitingLeads(all.map((w) => w.leadId));
+    const live = all.filter((w) => !erased.has(w.leadId));
+    const now = Date.now();
+    const read = readConfig(destination);
+    const results = new Map<number, DeliveryResult>();
+    let retryAt: number | undefined;
+    if (!destination.enabled) retryAt = now + DISABLED_RECHECK_MS;
+    else if (this.backoffUntil > now) retryAt = this.backoffUntil;
+    else if (!read.ok) for (const w of live) results.set(w.seq, { ok: false, retryable: false, error: read.error });
+    else {
+      const sendable = live.filter((w) => !behind.has(w.leadId));
+      const outcome = await this.send(destination, read.config, sendable, { calls: 0 }, (seqs, result) => {
+        for (const seq of seqs) results.set(seq, result);
+      });
+      retryAt = this.afterSending(outcome);
+    }
+    const { delivered, kept } = outcomesOf(live, results, this.maxAttempts(), Date.now());
+    this.ctx.storage.transactionSync(() => {
+      this.store.keep(kept, Date.now());
+      if (delivered.length > 0) this.ring.record(delivered, Date.now());
     });
-    this.accepted += added;
-    if (added > 0 && !dead) await this.scheduleDrain();
-    return added;
+    for (const entry of delivered) this.sent.add(entry.messageId, entry.updatedAt);
+    if (kept.some((k) => k.status === "pending")) await this.setAlarm(Math.max(retryAt ?? 0, this.backoffUntil, Date.now()));
+  }
+
+  /** The shard's backoff after a run of calls; answers when waiting items can go on (undefined: at once). */
+  private afterSending(sent: Sent): number | undefined {
+    const now = Date.now();
+    if (sent.failed) {
+      this.failureStreak++;
+      const wait = backoffMs(this.failureStreak - 1, Number(this.env.DELIVERY_BACKOFF_BASE_MS) || 1000, Number(this.env.DELIVERY_BACKOFF_CAP_MS) || 300_000, sent.retryAfterMs);
+      this.backoffUntil = now + wait;
+      return this.backoffUntil;
+    }
+    this.failureStreak = 0;
+    if (sent.outOfTokens !== undefined) return sent.outOfTokens;
+    if (sent.callsSpent) return now;
+    return undefined;
   }
 
   /** A test send the API made: logged beside the deliveries, never sent again. */
@@ -96,21 +205,30 @@ export class DeliveryObject extends DurableObject<Env> {
     });
   }
 
-  /** SQLite rows this shard wrote since it started (tests count them per item). */
-  async stats(): Promise<{ rowsWritten: number; accepted: number }> {
-    return { rowsWritten: this.store.rowsWritten, accepted: this.accepted };
-  }
-
+  /** Items by status: rows, and the ring's delivered items. */
   async counts(): Promise<Record<string, number>> {
-    return this.store.counts();
+    const counts = this.store.counts();
+    const delivered = this.ring.entries(Date.now()).length;
+    if (delivered > 0) counts.delivered = (counts.delivered ?? 0) + delivered;
+    return counts;
   }
 
+  /** The log, newest first: rows and, unless another status is asked for, the ring. */
   async list(destinationId: string, status: DeliveryRow["status"] | undefined, limit: number): Promise<DeliveryRow[]> {
-    return this.store.list(destinationId, status, limit);
+    const rows = this.store.list(destinationId, status, limit);
+    if (status !== undefined && status !== "delivered") return rows;
+    const ring = this.ring
+      .entries(Date.now())
+      .reverse()
+      .map((e) => ringRow(destinationId, e));
+    // Stable: among equal times the ring's newer entries stay first, as rows' higher seqs do.
+    return [...ring, ...rows].sort((a, b) => b.updatedAt - a.updatedAt).slice(0, limit);
   }
 
+  /** These leads' log, each lead's delivered items (the ring) before its rows. */
   async deliveriesOf(destinationId: string, leadIds: string[]): Promise<DeliveryRow[]> {
-    return this.store.forLeads(destinationId, leadIds);
+    const ring = this.ring.entries(Date.now());
+    return leadIds.flatMap((leadId) => [...ring.filter((e) => e.leadId === leadId).map((e) => ringRow(destinationId, e)), ...this.store.forLeads(destinationId, [leadId])]);
   }
 
   /** Dead letters (all, or those named) go out again after what is waiting; answers how many. */
@@ -124,15 +242,20 @@ export class DeliveryObject extends DurableObject<Env> {
     return moved;
   }
 
-  /** The leads were erased: their items and log rows go, and their tombstones are read before any later item of theirs is sent. */
+  /** The leads were erased: their items and log entries go, and their tombstones are read before any later item of theirs is sent. */
   async forgetLeads(leadIds: string[]): Promise<void> {
     this.erasedLeads.forget(leadIds);
-    this.store.forgetLeads(leadIds);
+    this.ctx.storage.transactionSync(() => {
+      this.store.forgetLeads(leadIds);
+      this.ring.forget(leadIds);
+    });
   }
 
   /** The destination was deleted: nothing is owed to it any more. */
   async clear(): Promise<void> {
     this.store.clear();
+    this.ring.clear();
+    this.sent.clear();
     await this.ctx.storage.deleteAlarm();
     this.alarmAt = null;
   }
@@ -152,12 +275,11 @@ export class DeliveryObject extends DurableObject<Env> {
     if (next !== undefined) await this.setAlarm(next);
   }
 
-  /** Sends rounds of waiting items until none wait, a try failed, the bucket is empty or the run's calls are spent; answers when to go on. */
+  /** Sends rounds of waiting rows until none wait, a try failed, the bucket is empty or the run's calls are spent; answers when to go on. */
   private async drain(destination: Destination): Promise<number | undefined> {
     const read = readConfig(destination);
     const module = DESTINATIONS[destination.type];
-    const shards = shardCount(this.env, destination.type);
-    let calls = 0;
+    const budget = { calls: 0 };
     for (;;) {
       const roundSize = module.batch && read.ok ? module.batch.maxItems(read.config) * 2 : 200;
       const waiting = this.store.pending(roundSize);
@@ -167,48 +289,69 @@ export class DeliveryObject extends DurableObject<Env> {
       this.store.drop(waiting.filter((w) => erased.has(w.leadId)).map((w) => w.seq));
       if (live.length === 0) continue;
       if (!read.ok) {
-        this.settle(live.map((w) => w.seq), { ok: false, retryable: false, error: read.error });
+        this.store.fail(live.map((w) => w.seq), { retry: false, status: null, error: read.error }, this.maxAttempts(), Date.now());
         continue;
       }
-      const lanes = planCalls(module, read.config, live);
-      const rate = perShardRate(module.rate(read.config), shards);
-      let retryAfterMs: number | undefined;
-      let failed = false;
-      let outOfTokens: number | undefined;
-      const runLane = async (lane: Call[]) => {
-        for (const call of lane) {
-          if (failed && module.batch) return;
-          if (calls >= MAX_CALLS_PER_RUN) return;
-          const taken = takeTokens(this.bucket, rate, Date.now(), 1);
-          this.bucket = taken.bucket;
-          if (!taken.decision.allowed) {
-            outOfTokens = Date.now() + taken.decision.retryAfterSeconds * 1000;
-            return;
-          }
-          calls++;
-          const result = await this.call(destination, read.config, call.send);
-          const settlements = settlementsOf(module, call, result);
-          for (const s of settlements) this.settle(s.seqs, s.result);
-          // Items a bulk API refused with a 429 or 5xx back the shard off like a failed call.
-          if (settlements.some((s) => !s.result.ok && s.result.retryable)) {
-            failed = true;
-            if (!result.ok && result.retryAfterMs !== undefined) retryAfterMs = Math.max(retryAfterMs ?? 0, result.retryAfterMs);
-            return;
-          }
+      const bySeq = new Map(live.map((w) => [w.seq, w]));
+      const delivered: RingEntry[] = [];
+      const deliveredSeqs: number[] = [];
+      const sent = await this.send(destination, read.config, live, budget, (seqs, result) => {
+        if (!result.ok) return this.store.fail(seqs, { retry: result.retryable, status: result.status ?? null, error: result.error }, this.maxAttempts(), Date.now());
+        for (const seq of seqs) {
+          const w = bySeq.get(seq)!;
+          deliveredSeqs.push(seq);
+          delivered.push(deliveredEntry(w.leadId, w.item, w.attempts + 1, result.status, Date.now()));
         }
-      };
-      for (let i = 0; i < lanes.length; i += LANES_AT_ONCE) await Promise.all(lanes.slice(i, i + LANES_AT_ONCE).map(runLane));
-      const now = Date.now();
-      if (failed) {
-        this.failureStreak++;
-        const wait = backoffMs(this.failureStreak - 1, Number(this.env.DELIVERY_BACKOFF_BASE_MS) || 1000, Number(this.env.DELIVERY_BACKOFF_CAP_MS) || 300_000, retryAfterMs);
-        this.backoffUntil = now + wait;
-        return this.backoffUntil;
+      });
+      if (delivered.length > 0) {
+        this.ctx.storage.transactionSync(() => {
+          this.store.drop(deliveredSeqs);
+          this.ring.record(delivered, Date.now());
+        });
+        for (const entry of delivered) this.sent.add(entry.messageId, entry.updatedAt);
       }
-      this.failureStreak = 0;
-      if (outOfTokens !== undefined) return outOfTokens;
-      if (calls >= MAX_CALLS_PER_RUN) return now;
+      const next = this.afterSending(sent);
+      if (next !== undefined) return next;
     }
+  }
+
+  /**
+   * Plans the items into calls and sends them, lanes side by side, each call
+   * taking a token, at most MAX_CALLS_PER_RUN in `budget`; every answer is
+   * settled per item through `settle` (a bulk API's refusals on their own).
+   */
+  private async send(destination: Destination, config: unknown, waiting: readonly Waiting[], budget: { calls: number }, settle: (seqs: number[], result: DeliveryResult) => void): Promise<Sent> {
+    const module = DESTINATIONS[destination.type];
+    const lanes = planCalls(module, config, waiting);
+    const rate = perShardRate(module.rate(config), shardCount(this.env, destination.type));
+    const sent: Sent = { failed: false, retryAfterMs: undefined, outOfTokens: undefined, callsSpent: false };
+    const runLane = async (lane: Call[]) => {
+      for (const call of lane) {
+        if (sent.failed && module.batch) return;
+        if (budget.calls >= MAX_CALLS_PER_RUN) {
+          sent.callsSpent = true;
+          return;
+        }
+        const taken = takeTokens(this.bucket, rate, Date.now(), 1);
+        this.bucket = taken.bucket;
+        if (!taken.decision.allowed) {
+          sent.outOfTokens = Date.now() + taken.decision.retryAfterSeconds * 1000;
+          return;
+        }
+        budget.calls++;
+        const result = await this.call(destination, config, call.send);
+        const settlements = settlementsOf(module, call, result);
+        for (const s of settlements) settle(s.seqs, s.result);
+        // Items a bulk API refused with a 429 or 5xx back the shard off like a failed call.
+        if (settlements.some((s) => !s.result.ok && s.result.retryable)) {
+          sent.failed = true;
+          if (!result.ok && result.retryAfterMs !== undefined) sent.retryAfterMs = Math.max(sent.retryAfterMs ?? 0, result.retryAfterMs);
+          return;
+        }
+      }
+    };
+    for (let i = 0; i < lanes.length; i += LANES_AT_ONCE) await Promise.all(lanes.slice(i, i + LANES_AT_ONCE).map(runLane));
+    return sent;
   }
 
   /** One call to the outside API with the destination's mapping and masking applied. */
@@ -223,18 +366,8 @@ export class DeliveryObject extends DurableObject<Env> {
     );
   }
 
-  private settle(seqs: number[], result: DeliveryResult): void {
-    this.store.settle(
-      seqs,
-      {
-        ok: result.ok,
-        retry: !result.ok && result.retryable,
-        status: result.status ?? null,
-        error: result.ok ? null : result.error,
-      },
-      Number(this.env.DELIVERY_MAX_ATTEMPTS) || 12,
-      Date.now(),
-    );
+  private maxAttempts(): number {
+    return Number(this.env.DELIVERY_MAX_ATTEMPTS) || 12;
   }
 
   private async destination(namespaceId: string, destinationId: string): Promise<Destination | undefined> {
@@ -243,12 +376,6 @@ export class DeliveryObject extends DurableObject<Env> {
       this.destinationCache = { destination: await getDestination(this.env.DB, namespaceId, destinationId), until: now + CONFIG_CACHE_MS };
     }
     return this.destinationCache.destination;
-  }
-
-  private async scheduleDrain(): Promise<void> {
-    const now = Date.now();
-    const gather = Number(this.env.DELIVERY_GATHER_MS) || 0;
-    await this.setAlarm(Math.max(this.backoffUntil, now + gather));
   }
 
   private async setAlarm(at: number): Promise<void> {

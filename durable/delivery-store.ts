@@ -39,12 +39,27 @@ export function itemLabel(item: DeliveryItem): string {
   return JSON.stringify({ kind: item.kind, event: name, lead: item.lead.email ?? item.lead.userId ?? null });
 }
 
+/** A failed try's answer. */
 export interface Outcome {
-  ok: boolean;
   /** Stays pending for another try (a retryable failure with tries left). */
   retry: boolean;
   status: number | null;
   error: string | null;
+}
+
+/** An item a round could not finish, as it is stored: waiting (tried or not) or dead. */
+export interface Kept {
+  leadId: string;
+  item: DeliveryItem;
+  status: "pending" | "dead";
+  attempts: number;
+  lastStatus: number | null;
+  lastError: string | null;
+}
+
+/** A waiting row as the drain reads it. */
+export interface StoredWaiting extends Waiting {
+  attempts: number;
 }
 
 const SCHEMA = `
@@ -62,101 +77,107 @@ const SCHEMA = `
   );
   CREATE INDEX IF NOT EXISTS items_by_status ON items (status, seq);
   CREATE INDEX IF NOT EXISTS items_by_lead ON items (lead_id);
-  CREATE INDEX IF NOT EXISTS items_by_update ON items (updated_at);`;
+  DROP INDEX IF EXISTS items_by_update;`;
 
 /**
- * The SQLite of one delivery shard: its items (the queue and the delivery
- * log in one table: pending rows wait, delivered rows are the log, dead rows
- * keep their payload for replay) and its meta (which destination it serves).
+ * The SQLite of one delivery shard: the items it could not deliver at once
+ * (pending rows wait for the alarm's drain, dead rows keep their payload for
+ * replay), test sends, and delivered rows of shards from before the log's
+ * ring (pruned by age); and its meta (which destination it serves). Delivered
+ * items are logged in the ring (durable/delivery-ring.ts), written through
+ * `run` too. Every statement's rows written add up in `rowsWritten` (what
+ * the shard costs per item).
  */
 export class DeliveryStore {
   private readonly metaCache = new Map<string, string | undefined>();
-  /** SQLite rows written by this shard since it started (what it costs per item), for `stats`. */
   rowsWritten = 0;
-  private readonly sql: SqlStorage;
 
-  constructor(storage: SqlStorage) {
-    const exec = storage.exec.bind(storage);
-    this.sql = Object.assign(Object.create(storage) as SqlStorage, {
-      exec: ((query: string, ...params: SqlStorageValue[]) => {
-        const cursor = exec(query, ...params);
-        queueMicrotask(() => (this.rowsWritten += cursor.rowsWritten));
-        return cursor;
-      }) as SqlStorage["exec"],
-    });
-    const sql = this.sql;
-    sql.exec(SCHEMA);
+  constructor(private readonly sql: SqlStorage) {
+    this.run(SCHEMA);
     // Shards made before the log named its rows get the column (older rows stay unnamed).
-    if (!sql.exec<{ name: string }>("PRAGMA table_info(items)").toArray().some((c) => c.name === "label")) sql.exec("ALTER TABLE items ADD COLUMN label TEXT");
+    if (!this.run<{ name: string }>("PRAGMA table_info(items)").some((c) => c.name === "label")) this.run("ALTER TABLE items ADD COLUMN label TEXT");
   }
 
+  readonly run = <T extends Record<string, SqlStorageValue>>(query: string, ...params: SqlStorageValue[]): T[] => {
+    const cursor = this.sql.exec<T>(query, ...params);
+    const rows = cursor.toArray();
+    this.rowsWritten += cursor.rowsWritten;
+    return rows;
+  };
+
   meta(key: string): string | undefined {
-    if (!this.metaCache.has(key)) this.metaCache.set(key, this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0]?.value);
+    if (!this.metaCache.has(key)) this.metaCache.set(key, this.run<{ value: string }>("SELECT value FROM meta WHERE key = ?", key)[0]?.value);
     return this.metaCache.get(key);
   }
 
   setMeta(key: string, value: string): void {
     if (this.meta(key) === value) return;
-    this.sql.exec("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value);
+    this.run("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value);
     this.metaCache.set(key, value);
   }
 
-  /** Adds the items not seen before (by messageId): a batch sent again adds nothing. Answers how many were new. */
-  add(leadId: string, items: readonly DeliveryItem[], now: number, dead?: string): number {
-    let added = 0;
-    for (const item of items) {
-      const cursor = this.sql.exec(
-        "INSERT INTO items (message_id, lead_id, status, last_error, payload, updated_at, label) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING",
-        item.messageId,
-        leadId,
-        dead ? "dead" : "pending",
-        dead ?? null,
-        JSON.stringify(item),
-        now,
-        itemLabel(item),
-      );
-      if (cursor.rowsWritten > 0) added++;
+  /** Which of these messageIds have a row (waiting, dead, or logged before the ring). */
+  known(messageIds: readonly string[]): Set<string> {
+    const found = new Set<string>();
+    for (let i = 0; i < messageIds.length; i += 90) {
+      const chunk = messageIds.slice(i, i + 90);
+      for (const row of this.run<{ message_id: string }>(`SELECT message_id FROM items WHERE message_id IN (${chunk.map(() => "?").join(",")})`, ...chunk)) found.add(row.message_id);
     }
-    return added;
+    return found;
   }
 
-  pending(limit: number): Waiting[] {
-    return this.sql
-      .exec<ItemRow>("SELECT seq, lead_id, payload FROM items WHERE status = 'pending' ORDER BY seq LIMIT ?", limit)
-      .toArray()
-      .map((row) => ({ seq: row.seq, leadId: row.lead_id, item: JSON.parse(row.payload!) as DeliveryItem }));
+  /** Which of these leads have items waiting here (their later items wait behind them). */
+  waitingLeads(leadIds: readonly string[]): Set<string> {
+    const found = new Set<string>();
+    for (const leadId of new Set(leadIds)) if (this.run("SELECT 1 FROM items WHERE lead_id = ? AND status = 'pending' LIMIT 1", leadId).length > 0) found.add(leadId);
+    return found;
+  }
+
+  /** Stores what a round could not finish, in its order (after everything already waiting). */
+  keep(kept: readonly Kept[], now: number): void {
+    for (const k of kept) {
+      this.run(
+        "INSERT INTO items (message_id, lead_id, status, attempts, last_status, last_error, payload, updated_at, label) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING",
+        k.item.messageId,
+        k.leadId,
+        k.status,
+        k.attempts,
+        k.lastStatus,
+        k.lastError,
+        JSON.stringify(k.item),
+        now,
+        itemLabel(k.item),
+      );
+    }
+  }
+
+  pending(limit: number): StoredWaiting[] {
+    return this.run<ItemRow>("SELECT seq, lead_id, payload, attempts FROM items WHERE status = 'pending' ORDER BY seq LIMIT ?", limit).map((row) => ({
+      seq: row.seq,
+      leadId: row.lead_id,
+      item: JSON.parse(row.payload!) as DeliveryItem,
+      attempts: row.attempts,
+    }));
   }
 
   hasPending(): boolean {
-    return this.sql.exec("SELECT 1 FROM items WHERE status = 'pending' LIMIT 1").toArray().length > 0;
+    return this.run("SELECT 1 FROM items WHERE status = 'pending' LIMIT 1").length > 0;
   }
 
-  pendingCount(): number {
-    return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM items WHERE status = 'pending'").one().n;
-  }
-
-  /** Records one call's answer for the items it settled; a delivered item keeps no payload. */
-  settle(seqs: readonly number[], outcome: Outcome, maxAttempts: number, now: number): void {
+  /** Records a failed try of waiting items: they wait again, or are dead when out of tries (or not to be retried). */
+  fail(seqs: readonly number[], outcome: Outcome, maxAttempts: number, now: number): void {
     for (const seq of seqs) {
-      const row = this.sql.exec<{ attempts: number }>("SELECT attempts FROM items WHERE seq = ?", seq).toArray()[0];
+      const row = this.run<{ attempts: number }>("SELECT attempts FROM items WHERE seq = ?", seq)[0];
       if (!row) continue;
       const attempts = row.attempts + 1;
-      const status = outcome.ok ? "delivered" : outcome.retry && attempts < maxAttempts ? "pending" : "dead";
-      this.sql.exec(
-        `UPDATE items SET status = ?, attempts = ?, last_status = ?, last_error = ?, updated_at = ?${status === "delivered" ? ", payload = NULL" : ""} WHERE seq = ?`,
-        status,
-        attempts,
-        outcome.status,
-        outcome.error,
-        now,
-        seq,
-      );
+      const status = outcome.retry && attempts < maxAttempts ? "pending" : "dead";
+      this.run("UPDATE items SET status = ?, attempts = ?, last_status = ?, last_error = ?, updated_at = ? WHERE seq = ?", status, attempts, outcome.status, outcome.error, now, seq);
     }
   }
 
   /** A test send, already made, in the log as it ended (it is never queued, retried or replayed). */
   recordTest(item: DeliveryItem, outcome: { ok: boolean; status: number | null; error: string | null }, attempts: number, now: number): void {
-    this.sql.exec(
+    this.run(
       "INSERT INTO items (message_id, lead_id, status, attempts, last_status, last_error, payload, updated_at, label) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?) ON CONFLICT (message_id) DO NOTHING",
       item.messageId,
       item.lead.id,
@@ -169,20 +190,21 @@ export class DeliveryStore {
     );
   }
 
+  /** Removes rows: delivered (the ring logs them) or of erased leads. */
   drop(seqs: readonly number[]): void {
-    for (const seq of seqs) this.sql.exec("DELETE FROM items WHERE seq = ?", seq);
+    for (const seq of seqs) this.run("DELETE FROM items WHERE seq = ?", seq);
   }
 
   /** Dead letters (all, or those named) back to the end of the queue; answers how many. */
   replay(messageIds: readonly string[] | undefined, now: number): number {
-    const dead = this.sql.exec<ItemRow>("SELECT * FROM items WHERE status = 'dead' AND payload IS NOT NULL ORDER BY seq").toArray();
+    const dead = this.run<ItemRow>("SELECT * FROM items WHERE status = 'dead' AND payload IS NOT NULL ORDER BY seq");
     const wanted = messageIds ? new Set(messageIds) : undefined;
     let moved = 0;
     for (const row of dead) {
       if (wanted && !wanted.has(row.message_id)) continue;
       // A new seq puts it after what is already waiting.
-      this.sql.exec("DELETE FROM items WHERE seq = ?", row.seq);
-      this.sql.exec(
+      this.run("DELETE FROM items WHERE seq = ?", row.seq);
+      this.run(
         "INSERT INTO items (message_id, lead_id, status, attempts, last_status, last_error, payload, updated_at, label) VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?)",
         row.message_id,
         row.lead_id,
@@ -200,12 +222,10 @@ export class DeliveryStore {
 
   /** Items by status; test sends are in the log but not counted. */
   counts(): Record<string, number> {
-    const rows = this.sql
-      .exec<{ status: string; n: number }>(
-        `SELECT CASE WHEN status = 'pending' AND attempts > 0 THEN 'retrying' ELSE status END AS status, count(*) AS n FROM items
-         WHERE label IS NULL OR json_extract(label, '$.kind') IS NOT 'test' GROUP BY 1`,
-      )
-      .toArray();
+    const rows = this.run<{ status: string; n: number }>(
+      `SELECT CASE WHEN status = 'pending' AND attempts > 0 THEN 'retrying' ELSE status END AS status, count(*) AS n FROM items
+       WHERE label IS NULL OR json_extract(label, '$.kind') IS NOT 'test' GROUP BY 1`,
+    );
     return Object.fromEntries(rows.map((r) => [r.status, r.n]));
   }
 
@@ -220,39 +240,31 @@ export class DeliveryStore {
             ? "WHERE status = ?"
             : "";
     const params = status === "delivered" || status === "dead" ? [status] : [];
-    return this.sql
-      .exec<ItemRow>(`SELECT * FROM items ${where} ORDER BY updated_at DESC, seq DESC LIMIT ?`, ...params, limit)
-      .toArray()
-      .map((row) => toDeliveryRow(destinationId, row, withPayload));
+    return this.run<ItemRow>(`SELECT * FROM items ${where} ORDER BY updated_at DESC, seq DESC LIMIT ?`, ...params, limit).map((row) => toDeliveryRow(destinationId, row, withPayload));
   }
 
   forLeads(destinationId: string, leadIds: readonly string[]): DeliveryRow[] {
-    return leadIds.flatMap((leadId) =>
-      this.sql
-        .exec<ItemRow>("SELECT * FROM items WHERE lead_id = ? ORDER BY seq", leadId)
-        .toArray()
-        .map((row) => toDeliveryRow(destinationId, row, true)),
-    );
+    return leadIds.flatMap((leadId) => this.run<ItemRow>("SELECT * FROM items WHERE lead_id = ? ORDER BY seq", leadId).map((row) => toDeliveryRow(destinationId, row, true)));
   }
 
   forgetLeads(leadIds: readonly string[]): void {
-    for (const leadId of leadIds) this.sql.exec("DELETE FROM items WHERE lead_id = ?", leadId);
+    for (const leadId of leadIds) this.run("DELETE FROM items WHERE lead_id = ?", leadId);
   }
 
   /**
-   * Delivered rows older than `before`, and beyond the newest `keep`, leave
-   * the log (dead letters stay until replayed). While a row stays, the same
-   * messageId handed over again is not sent again.
+   * Delivered rows (test sends, and the log of shards from before the ring)
+   * older than `before`, and beyond the newest `keep`, leave the log (dead
+   * letters stay until replayed).
    */
   prune(before: number, keep: number): void {
-    this.sql.exec("DELETE FROM items WHERE status = 'delivered' AND updated_at < ?", before);
-    const cutoff = this.sql.exec<{ seq: number }>("SELECT seq FROM items WHERE status = 'delivered' ORDER BY seq DESC LIMIT 1 OFFSET ?", keep).toArray()[0];
-    if (cutoff) this.sql.exec("DELETE FROM items WHERE status = 'delivered' AND seq <= ?", cutoff.seq);
+    this.run("DELETE FROM items WHERE status = 'delivered' AND updated_at < ?", before);
+    const cutoff = this.run<{ seq: number }>("SELECT seq FROM items WHERE status = 'delivered' ORDER BY seq DESC LIMIT 1 OFFSET ?", keep)[0];
+    if (cutoff) this.run("DELETE FROM items WHERE status = 'delivered' AND seq <= ?", cutoff.seq);
   }
 
   clear(): void {
-    this.sql.exec("DELETE FROM items");
-    this.sql.exec("DELETE FROM meta");
+    this.run("DELETE FROM items");
+    this.run("DELETE FROM meta");
     this.metaCache.clear();
   }
 }
