@@ -44,7 +44,7 @@ import { perShardRate, shardCount } from "../src/destinations/shards";
 import { shapeItem } from "../src/destinations/transform";
 import type { DeliveryItem, DeliveryResult } from "../src/destinations/types";
 import { getDestination, type Destination } from "../src/db/destinations";
-import { takeTokens, type Bucket } from "../src/limits/token-bucket";
+import { takeTokens, type Bucket, type RateLimit } from "../src/limits/token-bucket";
 import { DeliveryStore, type DeliveryRow } from "./delivery-store";
 import { DeliveryRing, ringRow, type RingEntry } from "./delivery-ring";
 import { RoundGatherer, deliveredEntry, outcomesOf, waitingOf, type Handed } from "./delivery-round";
@@ -87,6 +87,8 @@ export class DeliveryObject extends DurableObject<Env> {
   private alarmAt: number | null | undefined;
   /** Items taken since the shard started (new ones only), for `stats`. */
   private accepted = 0;
+  private roundsRun = 0;
+  private keptRows = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -143,8 +145,8 @@ export class DeliveryObject extends DurableObject<Env> {
   }
 
   /** SQLite rows this shard wrote since it started, and the items it took (tests count rows per item). */
-  async stats(): Promise<{ rowsWritten: number; accepted: number }> {
-    return { rowsWritten: this.store.rowsWritten, accepted: this.accepted };
+  async stats(): Promise<{ rowsWritten: number; accepted: number; rounds: number; kept: number }> {
+    return { rowsWritten: this.store.rowsWritten, accepted: this.accepted, rounds: this.roundsRun, kept: this.keptRows };
   }
 
   /** One gathered round (the fast path): sends what it can, stores the rest; see the protocol above. */
@@ -167,9 +169,16 @@ export class DeliveryObject extends DurableObject<Env> {
     else if (!read.ok) for (const w of live) results.set(w.seq, { ok: false, retryable: false, error: read.error });
     else {
       const sendable = live.filter((w) => !behind.has(w.leadId));
-      const outcome = await this.send(destination, read.config, sendable, { calls: 0 }, (seqs, result) => {
-        for (const seq of seqs) results.set(seq, result);
-      });
+      const outcome = await this.send(
+        destination,
+        read.config,
+        sendable,
+        { calls: 0 },
+        (seqs, result) => {
+          for (const seq of seqs) results.set(seq, result);
+        },
+        Number(this.env.DELIVERY_GATHER_MS) || 0,
+      );
       retryAt = this.afterSending(outcome);
     }
     const { delivered, kept } = outcomesOf(live, results, this.maxAttempts(), Date.now());
@@ -178,6 +187,8 @@ export class DeliveryObject extends DurableObject<Env> {
       if (delivered.length > 0) this.ring.record(delivered, Date.now());
     });
     for (const entry of delivered) this.sent.add(entry.messageId, entry.updatedAt);
+    this.roundsRun++;
+    this.keptRows += kept.length;
     if (kept.some((k) => k.status === "pending")) await this.setAlarm(Math.max(retryAt ?? 0, this.backoffUntil, Date.now()));
   }
 
@@ -320,7 +331,15 @@ export class DeliveryObject extends DurableObject<Env> {
    * taking a token, at most MAX_CALLS_PER_RUN in `budget`; every answer is
    * settled per item through `settle` (a bulk API's refusals on their own).
    */
-  private async send(destination: Destination, config: unknown, waiting: readonly Waiting[], budget: { calls: number }, settle: (seqs: number[], result: DeliveryResult) => void): Promise<Sent> {
+  private async send(
+    destination: Destination,
+    config: unknown,
+    waiting: readonly Waiting[],
+    budget: { calls: number },
+    settle: (seqs: number[], result: DeliveryResult) => void,
+    tokenWaitMs = 0,
+  ): Promise<Sent> {
+    const waitUntil = Date.now() + tokenWaitMs;
     const module = DESTINATIONS[destination.type];
     const lanes = planCalls(module, config, waiting);
     const rate = perShardRate(module.rate(config), shardCount(this.env, destination.type));
@@ -332,10 +351,8 @@ export class DeliveryObject extends DurableObject<Env> {
           sent.callsSpent = true;
           return;
         }
-        const taken = takeTokens(this.bucket, rate, Date.now(), 1);
-        this.bucket = taken.bucket;
-        if (!taken.decision.allowed) {
-          sent.outOfTokens = Date.now() + taken.decision.retryAfterSeconds * 1000;
+        if (!(await this.token(rate, waitUntil))) {
+          sent.outOfTokens = Date.now() + 1000 * takeTokens(this.bucket, rate, Date.now(), 0).decision.retryAfterSeconds;
           return;
         }
         budget.calls++;
@@ -352,6 +369,22 @@ export class DeliveryObject extends DurableObject<Env> {
     };
     for (let i = 0; i < lanes.length; i += LANES_AT_ONCE) await Promise.all(lanes.slice(i, i + LANES_AT_ONCE).map(runLane));
     return sent;
+  }
+
+  /**
+   * Takes a token from the shard's bucket, waiting for one until `waitUntil`
+   * at most: a round's burst a little over the bucket waits in memory rather
+   * than being stored (a stored item costs ~5 rows written, its insert and delete with their indexes).
+   */
+  private async token(rate: RateLimit, waitUntil: number): Promise<boolean> {
+    for (;;) {
+      const taken = takeTokens(this.bucket, rate, Date.now(), 1);
+      this.bucket = taken.bucket;
+      if (taken.decision.allowed) return true;
+      const wait = (rate.periodSeconds * 1000) / rate.limit;
+      if (Date.now() + wait > waitUntil) return false;
+      await new Promise((r) => setTimeout(r, wait));
+    }
   }
 
   /** One call to the outside API with the destination's mapping and masking applied. */

@@ -62,10 +62,11 @@ export interface StoredWaiting extends Waiting {
   attempts: number;
 }
 
+/** seq: max + 1 (no AUTOINCREMENT, whose sequence row is one more row written per insert; shards from before keep theirs). */
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   CREATE TABLE IF NOT EXISTS items (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq INTEGER PRIMARY KEY,
     message_id TEXT NOT NULL UNIQUE,
     lead_id TEXT NOT NULL,
     status TEXT NOT NULL,
