@@ -80,6 +80,8 @@ export class DeliveryObject extends DurableObject<Env> {
   /** Items in a round now, by messageId: a second hand-over of one waits for that round. */
   private readonly inRound = new Map<string, Promise<void>>();
   private readonly rounds = new RoundGatherer((handed) => this.runRound(handed));
+  /** Leads erased while a round or drain was sending, one set per send: what it logs of them afterwards is left out. */
+  private readonly erasedWhileSending = new Set<Set<string>>();
   private destinationCache: { destination: Destination | undefined; until: number } | undefined;
   private bucket: Bucket | undefined;
   private failureStreak = 0;
@@ -93,8 +95,11 @@ export class DeliveryObject extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new DeliveryStore(ctx.storage.sql);
-    this.ring = new DeliveryRing(this.store.run);
-    for (const entry of this.ring.entries(Date.now())) this.sent.add(entry.messageId, entry.updatedAt);
+    this.ring = new DeliveryRing(this.store.run, ctx.storage.sql);
+    // Oldest first into the set, so its own eviction keeps the newest.
+    const now = Date.now();
+    const recent = [...this.ring.newest(now, SentIds.MAX_IDS, now - SentIds.MAX_AGE_MS)].reverse();
+    for (const entry of recent) this.sent.add(entry.messageId, entry.updatedAt);
   }
 
   /**
@@ -157,6 +162,15 @@ export class DeliveryObject extends DurableObject<Env> {
     const destination = await this.destination(namespaceId, destinationId);
     if (!destination) return this.clear();
     const all = waitingOf(handed);
+    const erasedMeanwhile = this.watchErasures();
+    try {
+      await this.sendRound(destination, all, erasedMeanwhile);
+    } finally {
+      this.erasedWhileSending.delete(erasedMeanwhile);
+    }
+  }
+
+  private async sendRound(destination: Destination, all: Waiting[], erasedMeanwhile: Set<string>): Promise<void> {
     const erased = await this.erasedLeads.among(this.env.DB, all.map((w) => w.leadId));
     const behind = this.store.waitingLeads(all.map((w) => w.leadId));
     const live = all.filter((w) => !erased.has(w.leadId));
@@ -181,7 +195,12 @@ export class DeliveryObject extends DurableObject<Env> {
       );
       retryAt = this.afterSending(outcome);
     }
-    const { delivered, kept } = outcomesOf(live, results, this.maxAttempts(), Date.now());
+    const { delivered, kept } = outcomesOf(
+      live.filter((w) => !erasedMeanwhile.has(w.leadId)),
+      results,
+      this.maxAttempts(),
+      Date.now(),
+    );
     this.ctx.storage.transactionSync(() => {
       this.store.keep(kept, Date.now());
       if (delivered.length > 0) this.ring.record(delivered, Date.now());
@@ -190,6 +209,12 @@ export class DeliveryObject extends DurableObject<Env> {
     this.roundsRun++;
     this.keptRows += kept.length;
     if (kept.some((k) => k.status === "pending")) await this.setAlarm(Math.max(retryAt ?? 0, this.backoffUntil, Date.now()));
+  }
+
+  private watchErasures(): Set<string> {
+    const erased = new Set<string>();
+    this.erasedWhileSending.add(erased);
+    return erased;
   }
 
   /** The shard's backoff after a run of calls; answers when waiting items can go on (undefined: at once). */
@@ -219,7 +244,7 @@ export class DeliveryObject extends DurableObject<Env> {
   /** Items by status: rows, and the ring's delivered items. */
   async counts(): Promise<Record<string, number>> {
     const counts = this.store.counts();
-    const delivered = this.ring.entries(Date.now()).length;
+    const delivered = this.ring.count(Date.now());
     if (delivered > 0) counts.delivered = (counts.delivered ?? 0) + delivered;
     return counts;
   }
@@ -228,18 +253,15 @@ export class DeliveryObject extends DurableObject<Env> {
   async list(destinationId: string, status: DeliveryRow["status"] | undefined, limit: number): Promise<DeliveryRow[]> {
     const rows = this.store.list(destinationId, status, limit);
     if (status !== undefined && status !== "delivered") return rows;
-    const ring = this.ring
-      .entries(Date.now())
-      .reverse()
-      .map((e) => ringRow(destinationId, e));
+    const ring = [...this.ring.newest(Date.now(), limit)].map((e) => ringRow(destinationId, e));
     // Stable: among equal times the ring's newer entries stay first, as rows' higher seqs do.
     return [...ring, ...rows].sort((a, b) => b.updatedAt - a.updatedAt).slice(0, limit);
   }
 
   /** These leads' log, each lead's delivered items (the ring) before its rows. */
   async deliveriesOf(destinationId: string, leadIds: string[]): Promise<DeliveryRow[]> {
-    const ring = this.ring.entries(Date.now());
-    return leadIds.flatMap((leadId) => [...ring.filter((e) => e.leadId === leadId).map((e) => ringRow(destinationId, e)), ...this.store.forLeads(destinationId, [leadId])]);
+    const now = Date.now();
+    return leadIds.flatMap((leadId) => [...this.ring.ofLead(leadId, now).map((e) => ringRow(destinationId, e)), ...this.store.forLeads(destinationId, [leadId])]);
   }
 
   /** Dead letters (all, or those named) go out again after what is waiting; answers how many. */
@@ -256,6 +278,7 @@ export class DeliveryObject extends DurableObject<Env> {
   /** The leads were erased: their items and log entries go, and their tombstones are read before any later item of theirs is sent. */
   async forgetLeads(leadIds: string[]): Promise<void> {
     this.erasedLeads.forget(leadIds);
+    for (const erased of this.erasedWhileSending) for (const id of leadIds) erased.add(id);
     this.ctx.storage.transactionSync(() => {
       this.store.forgetLeads(leadIds);
       this.ring.forget(leadIds);
@@ -306,18 +329,27 @@ export class DeliveryObject extends DurableObject<Env> {
       const bySeq = new Map(live.map((w) => [w.seq, w]));
       const delivered: RingEntry[] = [];
       const deliveredSeqs: number[] = [];
-      const sent = await this.send(destination, read.config, live, budget, (seqs, result) => {
-        if (!result.ok) return this.store.fail(seqs, { retry: result.retryable, status: result.status ?? null, error: result.error }, this.maxAttempts(), Date.now());
-        for (const seq of seqs) {
-          const w = bySeq.get(seq)!;
-          deliveredSeqs.push(seq);
-          delivered.push(deliveredEntry(w.leadId, w.item, w.attempts + 1, result.status, Date.now()));
-        }
-      });
+      const erasedMeanwhile = this.watchErasures();
+      let sent: Sent;
+      try {
+        sent = await this.send(destination, read.config, live, budget, (seqs, result) => {
+          if (!result.ok) return this.store.fail(seqs, { retry: result.retryable, status: result.status ?? null, error: result.error }, this.maxAttempts(), Date.now());
+          for (const seq of seqs) {
+            const w = bySeq.get(seq)!;
+            deliveredSeqs.push(seq);
+            delivered.push(deliveredEntry(w.leadId, w.item, w.attempts + 1, result.status, Date.now()));
+          }
+        });
+      } finally {
+        this.erasedWhileSending.delete(erasedMeanwhile);
+      }
       if (delivered.length > 0) {
         this.ctx.storage.transactionSync(() => {
           this.store.drop(deliveredSeqs);
-          this.ring.record(delivered, Date.now());
+          this.ring.record(
+            delivered.filter((e) => !erasedMeanwhile.has(e.leadId)),
+            Date.now(),
+          );
         });
         for (const entry of delivered) this.sent.add(entry.messageId, entry.updatedAt);
       }

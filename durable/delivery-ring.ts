@@ -20,7 +20,8 @@ export interface RingEntry {
   updatedAt: number;
 }
 
-const SCHEMA = `CREATE TABLE IF NOT EXISTS ring (slot INTEGER PRIMARY KEY, round INTEGER NOT NULL, at INTEGER NOT NULL, entries TEXT NOT NULL)`;
+/** `n`: how many entries the row holds, so counting the log parses nothing. */
+const SCHEMA = `CREATE TABLE IF NOT EXISTS ring (slot INTEGER PRIMARY KEY, round INTEGER NOT NULL, at INTEGER NOT NULL, n INTEGER NOT NULL, entries TEXT NOT NULL)`;
 
 type Run = <T extends Record<string, SqlStorageValue>>(query: string, ...params: SqlStorageValue[]) => T[];
 
@@ -33,7 +34,11 @@ type Run = <T extends Record<string, SqlStorageValue>>(query: string, ...params:
 export class DeliveryRing {
   private nextRound: number | undefined;
 
-  constructor(private readonly run: Run) {
+  /** `run` counts the rows written (durable/delivery-store.ts); `sql` streams the rows `newest` reads. */
+  constructor(
+    private readonly run: Run,
+    private readonly sql: SqlStorage,
+  ) {
     run(SCHEMA);
   }
 
@@ -42,29 +47,55 @@ export class DeliveryRing {
     for (let i = 0; i < entries.length; i += ENTRIES_PER_ROW) {
       this.nextRound ??= (this.run<{ n: number | null }>("SELECT max(round) AS n FROM ring")[0]?.n ?? -1) + 1;
       const round = this.nextRound++;
+      const chunk = entries.slice(i, i + ENTRIES_PER_ROW);
       this.run(
-        "INSERT INTO ring (slot, round, at, entries) VALUES (?, ?, ?, ?) ON CONFLICT (slot) DO UPDATE SET round = excluded.round, at = excluded.at, entries = excluded.entries",
+        "INSERT INTO ring (slot, round, at, n, entries) VALUES (?, ?, ?, ?, ?) ON CONFLICT (slot) DO UPDATE SET round = excluded.round, at = excluded.at, n = excluded.n, entries = excluded.entries",
         round % RING_SIZE,
         round,
         now,
-        JSON.stringify(entries.slice(i, i + ENTRIES_PER_ROW)),
+        chunk.length,
+        JSON.stringify(chunk),
       );
     }
   }
 
-  /** Everything the ring holds that is young enough, oldest first. */
-  entries(now: number): RingEntry[] {
-    return this.run<{ entries: string }>("SELECT entries FROM ring WHERE at >= ? ORDER BY round", now - RING_MAX_AGE_MS).flatMap((r) => JSON.parse(r.entries) as RingEntry[]);
+  /** How many delivered items the ring holds. */
+  count(now: number): number {
+    return this.run<{ n: number | null }>("SELECT sum(n) AS n FROM ring WHERE at >= ?", now - RING_MAX_AGE_MS)[0]?.n ?? 0;
+  }
+
+  /**
+   * The newest entries, newest first, at most `limit`, optionally only
+   * those younger than `since`: rows are read one at a time, newest first,
+   * so a large ring is never parsed whole.
+   */
+  *newest(now: number, limit = Infinity, since = now - RING_MAX_AGE_MS): Generator<RingEntry> {
+    if (limit <= 0) return;
+    let given = 0;
+    for (const row of this.sql.exec<{ entries: string }>("SELECT entries FROM ring WHERE at >= ? ORDER BY round DESC", Math.max(since, now - RING_MAX_AGE_MS))) {
+      const entries = JSON.parse(row.entries) as RingEntry[];
+      for (let i = entries.length - 1; i >= 0; i--) {
+        yield entries[i]!;
+        if (++given >= limit) return;
+      }
+    }
+  }
+
+  /** A lead's entries, oldest first (only the rows naming it are parsed). */
+  ofLead(leadId: string, now: number): RingEntry[] {
+    return this.run<{ entries: string }>("SELECT entries FROM ring WHERE at >= ? AND instr(entries, ?) > 0 ORDER BY round", now - RING_MAX_AGE_MS, leadNeedle(leadId))
+      .flatMap((r) => JSON.parse(r.entries) as RingEntry[])
+      .filter((e) => e.leadId === leadId);
   }
 
   /** The leads were erased: the rounds that name them are written again without them (rare). */
   forget(leadIds: readonly string[]): void {
     const gone = new Set(leadIds);
-    for (const row of this.run<{ slot: number; entries: string }>("SELECT slot, entries FROM ring")) {
-      const entries = JSON.parse(row.entries) as RingEntry[];
-      const kept = entries.filter((e) => !gone.has(e.leadId));
-      if (kept.length === entries.length) continue;
-      this.run("UPDATE ring SET entries = ? WHERE slot = ?", JSON.stringify(kept), row.slot);
+    for (const leadId of gone) {
+      for (const row of this.run<{ slot: number; entries: string }>("SELECT slot, entries FROM ring WHERE instr(entries, ?) > 0", leadNeedle(leadId))) {
+        const kept = (JSON.parse(row.entries) as RingEntry[]).filter((e) => !gone.has(e.leadId));
+        this.run("UPDATE ring SET n = ?, entries = ? WHERE slot = ?", kept.length, JSON.stringify(kept), row.slot);
+      }
     }
   }
 
@@ -72,6 +103,11 @@ export class DeliveryRing {
     this.run("DELETE FROM ring");
     this.nextRound = undefined;
   }
+}
+
+/** How a lead's entries appear in a ring row's JSON. */
+function leadNeedle(leadId: string): string {
+  return `"leadId":${JSON.stringify(leadId)}`;
 }
 
 export function ringRow(destinationId: string, entry: RingEntry): DeliveryRow {

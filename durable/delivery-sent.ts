@@ -1,8 +1,3 @@
-/** MessageIds a shard remembers as delivered, at most this many… */
-const MAX_IDS = 100_000;
-/** …and for at most this long (a redelivered batch comes back within minutes). */
-const MAX_AGE_MS = 3_600_000;
-
 /**
  * The messageIds this shard delivered lately, in memory: a batch handed over
  * again (the queue redelivers after a partial failure) is not sent twice,
@@ -11,18 +6,23 @@ const MAX_AGE_MS = 3_600_000;
  * ring (durable/delivery-ring.ts).
  */
 export class SentIds {
+  /** MessageIds remembered at most… */
+  static readonly MAX_IDS = 100_000;
+  /** …and for at most this long (a redelivered batch comes back within minutes). */
+  static readonly MAX_AGE_MS = 3_600_000;
+
   /** messageId → when it was delivered; a Map keeps insertion order, so the oldest come first. */
   private readonly ids = new Map<string, number>();
 
   has(messageId: string, now: number): boolean {
     const at = this.ids.get(messageId);
-    return at !== undefined && at > now - MAX_AGE_MS;
+    return at !== undefined && at > now - SentIds.MAX_AGE_MS;
   }
 
   add(messageId: string, at: number): void {
     this.ids.delete(messageId);
     this.ids.set(messageId, at);
-    if (this.ids.size > MAX_IDS) this.evict(at);
+    if (this.ids.size > SentIds.MAX_IDS) this.evict(at);
   }
 
   clear(): void {
@@ -31,7 +31,7 @@ export class SentIds {
 
   private evict(now: number): void {
     for (const [id, at] of this.ids) {
-      if (this.ids.size <= MAX_IDS && at > now - MAX_AGE_MS) return;
+      if (this.ids.size <= SentIds.MAX_IDS && at > now - SentIds.MAX_AGE_MS) return;
       this.ids.delete(id);
     }
   }
