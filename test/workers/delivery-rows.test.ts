@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { env } from "cloudflare:workers";
+import { evictDurableObject } from "cloudflare:test";
 import { api, apiSend, eventually, leadByUserId, newTenant, send, type Tenant } from "./helpers";
 import { installFakes } from "../fakes/fake-service";
 import { mixpanelFake, webhookReceiver } from "../fakes/services";
@@ -128,4 +129,33 @@ describe("rows a delivery shard writes", () => {
     await eventually(async () => expect((await deliveries(t, webhook.id)).counts).toEqual({ delivered: 4 }));
     expect(hookIds(hook)).toEqual(["fail-0", "fail-1", "fail-2", "fail-3"]);
   }, 60_000);
+
+  it("remembers what it delivered across a restart (from the log's ring), and erasure takes a lead out of the ring", async () => {
+    const hook = webhookReceiver();
+    uninstall = installFakes(hook);
+    const t = await newTenant();
+    const webhook = await addDestination(t, { name: "hook", type: "webhook", config: { url: "https://hooks.customer.fake/in" } });
+    // Two leads of one shard.
+    const shardOfLead = (id: string) => shardOf(id, shardCount(env, "webhook"));
+    const leads = Array.from({ length: 40 }, (_, i) => `ring-${i}`);
+    const [a, b] = leads.filter((id) => shardOfLead(id) === shardOfLead(leads[0]!));
+    const shard = shardForLead(env, webhook, a!);
+    await Promise.all([
+      shard.accept(t.namespaceId, webhook.id, a!, [item(a!, "ra-0"), item(a!, "ra-1")], webhook.updatedAt),
+      shard.accept(t.namespaceId, webhook.id, b!, [item(b!, "rb-0")], webhook.updatedAt),
+    ]);
+    expect(hookIds(hook).sort()).toEqual(["ra-0", "ra-1", "rb-0"]);
+    await evictDurableObject(shard);
+    expect(await shard.accept(t.namespaceId, webhook.id, a!, [item(a!, "ra-0"), item(a!, "ra-1")], webhook.updatedAt)).toBe(0);
+    expect(hookIds(hook)).toHaveLength(3);
+    expect((await shard.deliveriesOf(webhook.id, [a!])).map((r) => [r.messageId, r.status, r.event])).toEqual([
+      ["ra-0", "delivered", "Viewed"],
+      ["ra-1", "delivered", "Viewed"],
+    ]);
+
+    await shard.forgetLeads([a!]);
+    expect(await shard.deliveriesOf(webhook.id, [a!])).toEqual([]);
+    expect((await shard.list(webhook.id, undefined, 100)).map((r) => r.messageId)).toEqual(["rb-0"]);
+    expect(await shard.counts()).toEqual({ delivered: 1 });
+  });
 });
