@@ -14,7 +14,8 @@
  *   planned into calls (src/destinations/calls.ts: API-sized batches across
  *   leads, or one item per call in a lane per lead), each call taking a token
  *   from the shard's bucket (the type's rate limit divided among the shards),
- *   at most MAX_CALLS_PER_RUN. Delivered items write no row of their own:
+ *   at most MAX_CALLS_PER_RUN (a call short of a token waits for one up to
+ *   the gather time). Delivered items write no row of their own:
  *   the round writes one row of the log's ring (durable/delivery-ring.ts).
  * - What a round could not finish is stored as rows in one transaction with
  *   the ring row: a failed try (waiting again, or dead when not retryable),
