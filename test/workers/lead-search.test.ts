@@ -15,7 +15,7 @@ async function everyPage(path: string): Promise<any[]> {
   const leads: any[] = [];
   let cursor: string | null = null;
   do {
-    const { status, body } = await api(t, `${path}${path.includes("?") ? "&" : "?"}limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+    const { status, body }: { status: number; body: any } = await api(t, `${path}${path.includes("?") ? "&" : "?"}limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
     expect(status, JSON.stringify(body)).toBe(200);
     leads.push(...body.leads);
     cursor = body.nextCursor;
