@@ -114,8 +114,12 @@ export async function renderCompany(view: HTMLElement, params: string[]): Promis
   }
   await load();
   view.replaceChildren(
-    card(name, facts, el("p", {}, el("a", { href: "#/companies" }, "All companies"), " · ", el("a", { href: `#/leads/company/${encodeURIComponent(name)}` }, "Filter the leads list by this company"))),
-    card(`Leads at ${name}`, status, body, more),
+    el(
+      "div",
+      { class: "stack" },
+      card(name, facts, el("p", {}, el("a", { href: "#/companies" }, "All companies"), " · ", el("a", { href: `#/leads/company/${encodeURIComponent(name)}` }, "Filter the leads list by this company"))),
+      card(`Leads at ${name}`, status, body, more),
+    ),
   );
 }
 
