@@ -203,6 +203,28 @@ describe("the company view", () => {
   });
 });
 
+describe("a company whose name holds URL characters", () => {
+  it("is found by its URL-encoded name", async () => {
+    const own = await newTenant("search-url");
+    const company = "Smith/Jones & Co. 100%";
+    const res = await call("/v1/identify", {
+      method: "POST",
+      headers: { Authorization: `Basic ${btoa(`${own.writeKey}:`)}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ userId: "sj", traits: { company }, timestamp: minutesAgo(1) }),
+    });
+    expect(res.status).toBe(200);
+    const listed = await eventually(async () => {
+      const { body } = await api(own, "/api/companies");
+      expect(body.companies).toHaveLength(1);
+      return body.companies[0];
+    });
+    expect(listed.company).toBe(company);
+    const { status, body } = await api(own, `/api/companies/${encodeURIComponent(company)}/leads`);
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body.leads.map((l: any) => l.userId)).toEqual(["sj"]);
+  });
+});
+
 function fetchCsv(query: string): Promise<Response> {
   return call(`/api/leads/export.csv?${query}`, { headers: { Authorization: `Bearer ${t.apiKey}` } });
 }
