@@ -36,18 +36,18 @@ export class LeadArchive {
 
   /** The rows the archive is owed nothing beyond (all of them while it is off). */
   caughtUpTo(): number {
-    return this.on() ? this.store.archiveCursor() : this.store.topSeq();
+    return this.on() ? this.store.meta.archiveCursor() : this.store.log.topSeq();
   }
 
   /** Hands over the rows not yet handed over (again from the cursor once the confirmation is overdue); answers whether rows are left. */
   async flush(namespaceId: string, leadId: string, snapshot: () => LeadSnapshot, now = Date.now()): Promise<boolean> {
     if (!this.on()) return false;
-    const cursor = this.store.archiveCursor();
+    const cursor = this.store.meta.archiveCursor();
     const overdue = this.sentUpto > cursor && now - this.sentAt >= this.confirmTimeoutMs();
     let from = overdue ? cursor : Math.max(cursor, this.sentUpto);
     let lead: LeadSnapshot | undefined;
     for (let run = 0; run < HAND_OVERS_PER_RUN; run++) {
-      const rows = fitting(this.store.owedAfter(from, ARCHIVE_BATCH_ROWS));
+      const rows = fitting(this.store.log.owedAfter(from, ARCHIVE_BATCH_ROWS));
       if (rows.length === 0) return false;
       lead ??= snapshot();
       await archiveBatch(this.env(), namespaceId, leadId, rows.map((row) => eventItem(row, lead!)));
@@ -55,17 +55,17 @@ export class LeadArchive {
       this.sentUpto = from;
       this.sentAt = Date.now();
     }
-    return this.store.owedAfter(from, 1).length > 0;
+    return this.store.log.owedAfter(from, 1).length > 0;
   }
 
   /** The shard filed the lead's rows up to `upto`. */
   archived(upto: number): void {
-    if (upto > this.store.archiveCursor()) this.store.setArchiveCursor(upto);
+    if (upto > this.store.meta.archiveCursor()) this.store.meta.setArchiveCursor(upto);
   }
 
   /** When the alarm should look again: the confirmation's deadline while one is awaited. */
   nextAlarmAt(): number | undefined {
-    return this.on() && this.sentUpto > this.store.archiveCursor() ? this.sentAt + this.confirmTimeoutMs() : undefined;
+    return this.on() && this.sentUpto > this.store.meta.archiveCursor() ? this.sentAt + this.confirmTimeoutMs() : undefined;
   }
 
   /** A file is written within ARCHIVE_GATHER_MS of a hand-over; three of those (at least a minute) without word means it was lost. */

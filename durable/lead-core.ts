@@ -95,7 +95,7 @@ export class LeadCore {
   flushAt(now: number): number {
     const soon = now + FLUSH_DELAY_MS;
     if (this.deliveries) return soon;
-    const gathered = this.store.meta(PROJECTED) === undefined ? 0 : now + this.projectionIntervalMs();
+    const gathered = this.store.meta.get(PROJECTED) === undefined ? 0 : now + this.projectionIntervalMs();
     return Math.max(soon, this.projectionDueAt, gathered);
   }
 
@@ -106,16 +106,16 @@ export class LeadCore {
   }
 
   forwardTo(): string | undefined {
-    return this.store.meta("forward_to");
+    return this.store.meta.get("forward_to");
   }
 
   isErased(): boolean {
-    return this.store.meta("erased") !== undefined;
+    return this.store.meta.get("erased") !== undefined;
   }
 
   /** Whether this object ever held an event (or took a merge): it has a creation time. */
   isLive(): boolean {
-    return this.store.meta("created_at") !== undefined;
+    return this.store.meta.get("created_at") !== undefined;
   }
 
   /** Another lead object, by name; `hops` counts the forwards that led here. */

@@ -13,7 +13,7 @@ import { profileFromTraits } from "../src/ingest/profile";
 import type { LeadCore } from "./lead-core";
 import type { LeadScores } from "./lead-scores";
 import type { Outbox } from "./outbox";
-import type { StoredEvent } from "./lead-store";
+import type { StoredEvent } from "./lead-log";
 
 export interface IngestResult {
   accepted: number;
@@ -36,7 +36,7 @@ export function storeIngested(core: LeadCore, scores: LeadScores, outbox: Outbox
     for (const event of events) {
       for (const identity of event.identities) {
         const home = leadObjectName(namespaceId, identity.kind, identity.value) === selfName;
-        if (core.store.addIdentity({ ...identity, linked: home, explicit: identity.explicit === true })) core.identityGeneration++;
+        if (core.store.identities.add({ ...identity, linked: home, explicit: identity.explicit === true })) core.identityGeneration++;
       }
       if (event.type === "identify" || event.type === "group") scores.mergeFirmographics(firmographicsFromTraits(traitsOf(event)));
       if (event.type === "identify") scores.mergeProfile(profileFromTraits(traitsOf(event)));
@@ -52,21 +52,21 @@ export function storeIngested(core: LeadCore, scores: LeadScores, outbox: Outbox
  * case), else inserted and rescored from the earliest of them.
  */
 function storeEvents(core: LeadCore, scores: LeadScores, events: StoredEvent[], now: number): StoredEvent[] {
-  const appended = core.store.appendInOrder(events, scores.scorer(), scores.capOf(), now);
+  const appended = core.store.log.appendInOrder(events, scores.scorer(), scores.capOf(), now);
   if (appended) return appended;
-  const { earliest, new: fresh } = core.store.insertEvents(events, scores.scorer(), true);
-  if (earliest) core.store.rescoreFrom(earliest, scores.capOf(), now);
+  const { earliest, new: fresh } = core.store.log.insertEvents(events, scores.scorer(), true);
+  if (earliest) core.store.log.rescoreFrom(earliest, scores.capOf(), now);
   return fresh;
 }
 
 function becomeLive(core: LeadCore, namespaceId: string, selfName: string): void {
   const { store } = core;
-  const owner = store.meta("namespace_id");
+  const owner = store.meta.get("namespace_id");
   if (owner !== undefined && owner !== namespaceId) throw new Error("lead belongs to another namespace");
-  if (store.meta("created_at") !== undefined) return;
-  store.setMeta("namespace_id", namespaceId);
-  store.setMeta("name", selfName);
-  store.setMeta("created_at", String(Date.now()));
+  if (store.meta.get("created_at") !== undefined) return;
+  store.meta.set("namespace_id", namespaceId);
+  store.meta.set("name", selfName);
+  store.meta.set("created_at", String(Date.now()));
 }
 
 function traitsOf(event: LeadEvent): Record<string, unknown> {

@@ -44,7 +44,8 @@ import { publishMerge } from "../src/live/publish";
 import { RETRY_MS, type LeadCore } from "./lead-core";
 import type { LeadScores } from "./lead-scores";
 import { requestEnrichment } from "./lead-enrichment";
-import { MERGE_TYPE, type Conflict, type LinkedIdentity, type StoredEvent } from "./lead-store";
+import { MERGE_TYPE, type StoredEvent } from "./lead-log";
+import { type Conflict, type LinkedIdentity } from "./lead-identities";
 
 /** Meta key: the survivor that took this merged-away lead's events. */
 const PUSHED_TO = "pushed_to";
@@ -81,16 +82,16 @@ export class LeadMerge {
     if (core.isErased()) return { state: "erased" };
     const forwardTo = core.forwardTo();
     if (forwardTo) return { state: "forwarded", forwardTo };
-    const createdAt = store.meta("created_at");
+    const createdAt = store.meta.get("created_at");
     if (createdAt === undefined) {
       core.transact(() => {
-        store.setMeta("namespace_id", namespaceId);
-        store.setMeta("name", selfName);
-        store.setMeta("forward_to", requester);
+        store.meta.set("namespace_id", namespaceId);
+        store.meta.set("name", selfName);
+        store.meta.set("forward_to", requester);
       });
       return { state: "claimed" };
     }
-    return { state: "live", name: store.meta("name")!, createdAt: Number(createdAt), userIds: store.userIds() };
+    return { state: "live", name: store.meta.get("name")!, createdAt: Number(createdAt), userIds: store.identities.userIds() };
   }
 
   /** Makes this lead part of `survivor`: forward from now on, then move the events across. */
@@ -100,7 +101,7 @@ export class LeadMerge {
     const forwardTo = core.forwardTo();
     if (forwardTo && forwardTo !== survivor) return { redirect: forwardTo };
     if (!forwardTo) {
-      core.store.setMeta("forward_to", survivor);
+      core.store.meta.set("forward_to", survivor);
       core.projectionDirty = true;
       await core.scheduleAlarm(core.flushAt(Date.now()));
     }
@@ -116,7 +117,7 @@ export class LeadMerge {
       const scorer = scores.scorer();
       const now = Date.now();
       const cutoff = scores.retentionCutoff(now);
-      const moved = store.insertEvents(cutoff === null ? payload.events : payload.events.filter((e) => e.ts >= cutoff), scorer, false);
+      const moved = store.log.insertEvents(cutoff === null ? payload.events : payload.events.filter((e) => e.ts >= cutoff), scorer, false);
       // The entry's id is fixed per merged lead, so a repeated push adds no second entry.
       const entry: StoredEvent = {
         messageId: `merge:${payload.from}`,
@@ -132,26 +133,26 @@ export class LeadMerge {
           eventsMoved: moved.inserted,
         }),
       };
-      const logged = store.insertEvents([entry], scorer, false);
-      for (const identity of payload.identities) store.addIdentity(identity);
+      const logged = store.log.insertEvents([entry], scorer, false);
+      for (const identity of payload.identities) store.identities.add(identity);
       core.identityGeneration++;
-      for (const conflict of payload.conflicts) store.recordConflict(conflict, Date.parse(conflict.at));
+      for (const conflict of payload.conflicts) store.identities.recordConflict(conflict, Date.parse(conflict.at));
       scores.mergeFirmographics(payload.firmographics);
       // The survivor's own profile wins: the merged lead only fills gaps.
       if (payload.profile) scores.mergeProfile(payload.profile, { fillOnly: true });
       const from = earlierKey(moved.earliest, logged.earliest);
-      if (from) store.rescoreFrom(from, scores.capOf(), now);
+      if (from) store.log.rescoreFrom(from, scores.capOf(), now);
       scores.afterChange();
       return logged.inserted > 0;
     });
-    if (firstPush) core.waitUntil(publishMerge(core.env(), store.meta("namespace_id")!, core.id, payload));
+    if (firstPush) core.waitUntil(publishMerge(core.env(), store.meta.get("namespace_id")!, core.id, payload));
     await core.scheduleAlarm(core.flushAt(Date.now()));
     await this.settleIdentities();
   }
 
   /** Told by another lead that it keeps an identity this lead also claimed (this lead is live). */
   noteConflict(conflict: Omit<Conflict, "at">): void {
-    this.core.store.recordConflict(conflict, Date.now());
+    this.core.store.identities.recordConflict(conflict, Date.now());
   }
 
   /**
@@ -163,18 +164,18 @@ export class LeadMerge {
     const { core, scores } = this;
     const { store } = core;
     const survivor = core.forwardTo();
-    const from = store.meta("name");
-    if (!survivor || !from || !store.hasEvents()) return;
-    if (store.meta(PUSHED_TO) !== survivor) {
+    const from = store.meta.get("name");
+    if (!survivor || !from || !store.log.hasEvents()) return;
+    if (store.meta.get(PUSHED_TO) !== survivor) {
       await core.lead(survivor, 0).receiveMerge({
         from,
-        events: store.allEvents(),
-        identities: store.identitiesToMove(),
-        conflicts: store.conflicts(),
+        events: store.log.allEvents(),
+        identities: store.identities.toMove(),
+        conflicts: store.identities.conflicts(),
         firmographics: scores.firmographics(),
         profile: scores.profile(),
       });
-      store.setMeta(PUSHED_TO, survivor);
+      store.meta.set(PUSHED_TO, survivor);
     }
     if (this.owesNothing()) store.deleteEventsAndIdentities();
   }
@@ -186,16 +187,16 @@ export class LeadMerge {
     const generation = core.identityGeneration;
     if (core.settledGeneration === generation) return;
     try {
-      for (const identity of store.unlinkedIdentities()) {
+      for (const identity of store.identities.unlinked()) {
         if (core.forwardTo()) return;
         await this.link(identity);
       }
       if (core.forwardTo()) return;
-      const unindexed = store.unindexedIdentities();
+      const unindexed = store.identities.unindexed();
       if (unindexed.length > 0) {
-        await indexIdentities(core.env().DB, store.meta("namespace_id")!, core.id, unindexed);
+        await indexIdentities(core.env().DB, store.meta.get("namespace_id")!, core.id, unindexed);
         await requestEnrichment(core, unindexed.filter((i) => i.kind === "email"));
-        store.markIndexed(unindexed);
+        store.identities.markIndexed(unindexed);
       }
       core.settledGeneration = Math.max(core.settledGeneration, generation);
     } catch (error) {
@@ -207,8 +208,8 @@ export class LeadMerge {
   private async link(identity: LinkedIdentity): Promise<void> {
     const { core } = this;
     const { store } = core;
-    const namespaceId = store.meta("namespace_id")!;
-    const self = store.meta("name")!;
+    const namespaceId = store.meta.get("namespace_id")!;
+    const self = store.meta.get("name")!;
     let target = leadObjectName(namespaceId, identity.kind, identity.value);
     for (let hops = 0; target !== self; hops++) {
       const answer = await core.lead(target, hops).claimOrDescribe(target, self, namespaceId);
@@ -216,7 +217,7 @@ export class LeadMerge {
       if (answer.state === "claimed") break;
       if (answer.state === "erased") {
         // An erased lead's identity is suppressed: this lead does not take it on.
-        store.removeIdentity(identity);
+        store.identities.remove(identity);
         return;
       }
       if (answer.state === "forwarded") {
@@ -224,14 +225,14 @@ export class LeadMerge {
         continue;
       }
       if (answer.name === self) break;
-      const mine = store.userIds();
+      const mine = store.identities.userIds();
       if (!identity.explicit && mine.length > 0 && answer.userIds.length > 0 && !mine.some((u) => answer.userIds.includes(u))) {
-        store.removeIdentity(identity);
-        store.recordConflict({ otherLead: answer.name, identity, userIds: mine, otherUserIds: answer.userIds }, Date.now());
+        store.identities.remove(identity);
+        store.identities.recordConflict({ otherLead: answer.name, identity, userIds: mine, otherUserIds: answer.userIds }, Date.now());
         await core.lead(answer.name, 0).noteConflict({ otherLead: self, identity, userIds: answer.userIds, otherUserIds: mine });
         return;
       }
-      const createdAt = Number(store.meta("created_at"));
+      const createdAt = Number(store.meta.get("created_at"));
       const iAmOlder = createdAt < answer.createdAt || (createdAt === answer.createdAt && self < answer.name);
       if (!iAmOlder) {
         await this.mergeInto(answer.name);
@@ -241,7 +242,7 @@ export class LeadMerge {
       if (!redirect) break;
       target = redirect;
     }
-    store.markLinked(identity);
+    store.identities.markLinked(identity);
   }
 }
 

@@ -31,7 +31,7 @@ import { migrateLeadSchema } from "./lead-schema";
 import { Outbox, type OutboxStatus } from "./outbox";
 import { LeadArchive } from "./lead-archive";
 import type { BatchReceipt } from "../src/queues/destinations";
-import type { Conflict } from "./lead-store";
+import type { Conflict } from "./lead-identities";
 import { LeadCore, RETRY_MS } from "./lead-core";
 import { LeadScores } from "./lead-scores";
 import { storeIngested, type IngestResult } from "./lead-ingest";
@@ -64,7 +64,7 @@ export class LeadObject extends DurableObject<Env> {
     this.outbox = new Outbox(this.core.store, () => this.env);
     this.archive = new LeadArchive(this.core.store, () => this.env);
     this.scores = new LeadScores(this.core);
-    this.merge = new LeadMerge(this.core, this.scores, () => this.owedThrough() >= this.core.store.topSeq());
+    this.merge = new LeadMerge(this.core, this.scores, () => this.owedThrough() >= this.core.store.log.topSeq());
     this.projection = new LeadProjection(this.core, this.scores);
     // Synchronous, so it is done before the object takes any call (no blockConcurrencyWhile needed).
     migrateLeadSchema(ctx.storage.sql);
@@ -134,7 +134,7 @@ export class LeadObject extends DurableObject<Env> {
   async summary(hops = 0): Promise<LeadSummary | null> {
     const forwardTo = this.core.forwardTo();
     if (forwardTo) return this.core.lead(forwardTo, hops).summary(hops + 1);
-    const namespaceId = this.core.store.meta("namespace_id");
+    const namespaceId = this.core.store.meta.get("namespace_id");
     if (namespaceId === undefined) return null;
     return leadSummary(this.core, this.scores, namespaceId);
   }
@@ -166,7 +166,7 @@ export class LeadObject extends DurableObject<Env> {
 
   private predictable(namespaceId: string): boolean {
     const { core } = this;
-    return core.isLive() && !core.isErased() && core.forwardTo() === undefined && core.store.meta("namespace_id") === namespaceId;
+    return core.isLive() && !core.isErased() && core.forwardTo() === undefined && core.store.meta.get("namespace_id") === namespaceId;
   }
 
   /** Asked by a lead linking an identity whose home this is: claimed if empty, else where the lead lives. */
@@ -238,7 +238,7 @@ export class LeadObject extends DurableObject<Env> {
   }
 
   private afterConfirm(): void {
-    this.core.store.releaseOwedThrough(this.owedThrough());
+    this.core.store.log.releaseOwedThrough(this.owedThrough());
   }
 
   /** What the outbox holds: rows pending, the batch in flight and its tries, parked batches (dead letters). */
@@ -300,7 +300,7 @@ export class LeadObject extends DurableObject<Env> {
   /** Sends what the log owes: the outbox's next batch, the archive's rows (durable/outbox.ts, lead-archive.ts). */
   private async flushOwed(): Promise<void> {
     const { core } = this;
-    const namespaceId = core.store.meta("namespace_id");
+    const namespaceId = core.store.meta.get("namespace_id");
     if (namespaceId === undefined) return;
     const snapshot = () => this.scores.snapshot();
     await this.outbox.flush(namespaceId, core.id, snapshot, core.forwardTo() === undefined);

@@ -29,7 +29,7 @@ export class LeadProjection {
     const { core, scores } = this;
     const { store } = core;
     if (!core.projectionDirty) return;
-    const namespaceId = store.meta("namespace_id");
+    const namespaceId = store.meta.get("namespace_id");
     if (namespaceId === undefined) return;
     // Due within a moment counts as due: an alarm set again for (about) the
     // time of the alarm now running can be dropped when this one completes.
@@ -41,7 +41,7 @@ export class LeadProjection {
     if (core.forwardTo()) message = { kind: "delete", namespaceId, leadId, version };
     else {
       const { id: _id, ...lead } = scores.snapshot();
-      const stats = store.eventStats();
+      const stats = store.log.eventStats();
       const profile = scores.profile();
       message = {
         kind: "upsert",
@@ -52,7 +52,7 @@ export class LeadProjection {
         eventCount: stats.count,
         firstSeen: stats.first,
         lastActivity: stats.last,
-        recentHours: store.eventsPerHour(firstHourKept(Date.now())),
+        recentHours: store.log.eventsPerHour(firstHourKept(Date.now())),
         company: leadCompany(profile, lead.email),
         name: profile.name ?? null,
         ...lead,
@@ -60,7 +60,7 @@ export class LeadProjection {
     }
     await projectionQueue(core.env(), leadId).send(message);
     this.version = version;
-    if (message.kind === "upsert" && store.meta(PROJECTED) === undefined) store.setMeta(PROJECTED, "1");
+    if (message.kind === "upsert" && store.meta.get(PROJECTED) === undefined) store.meta.set(PROJECTED, "1");
     core.projectionDueAt = Date.now() + core.projectionIntervalMs();
     // A change while the send was awaited keeps the mark, for the next alarm.
     if (core.changeGeneration === generation) core.projectionDirty = false;

@@ -14,7 +14,7 @@ import { loadScoringConfig } from "../src/db/scoring";
 import type { Profile } from "../src/ingest/profile";
 import type { LeadSnapshot } from "../src/destinations/types";
 import type { LeadCore } from "./lead-core";
-import type { Scorer } from "./lead-store";
+import type { Scorer } from "./lead-log";
 
 export class LeadScores {
   private scoringCache: ScoringConfig | undefined;
@@ -23,7 +23,7 @@ export class LeadScores {
 
   scoring(): ScoringConfig {
     if (!this.scoringCache) {
-      const stored = this.core.store.meta("scoring");
+      const stored = this.core.store.meta.get("scoring");
       // Version -1: never loaded, so the first call loads whatever the namespace has.
       this.scoringCache = stored ? (JSON.parse(stored) as ScoringConfig) : { ...DEFAULT_SCORING, version: -1 };
     }
@@ -44,11 +44,11 @@ export class LeadScores {
       given && given.version >= version ? given : version === 0 ? DEFAULT_SCORING : await loadScoringConfig(this.core.env().DB, namespaceId);
     if (config.version <= this.scoring().version) return;
     this.core.transact(() => {
-      store.setMeta("scoring", JSON.stringify(config));
+      store.meta.set("scoring", JSON.stringify(config));
       this.scoringCache = config;
       if (!this.core.isLive()) return;
-      store.rematchAll(this.scorer());
-      store.rescoreFrom(null, this.capOf(), Date.now());
+      store.log.rematchAll(this.scorer());
+      store.log.rescoreFrom(null, this.capOf(), Date.now());
       this.afterChange();
     });
     await this.core.scheduleAlarm(this.core.flushAt(Date.now()));
@@ -73,24 +73,24 @@ export class LeadScores {
   }
 
   firmographics(): Firmographics {
-    const stored = this.core.store.meta("firmographics");
+    const stored = this.core.store.meta.get("firmographics");
     return stored ? (JSON.parse(stored) as Firmographics) : {};
   }
 
   mergeFirmographics(found: Firmographics): void {
     if (Object.keys(found).length === 0) return;
-    this.core.store.setMeta("firmographics", JSON.stringify({ ...this.firmographics(), ...found }));
+    this.core.store.meta.set("firmographics", JSON.stringify({ ...this.firmographics(), ...found }));
   }
 
   profile(): Profile {
-    const stored = this.core.store.meta("profile");
+    const stored = this.core.store.meta.get("profile");
     return stored ? (JSON.parse(stored) as Profile) : {};
   }
 
   mergeProfile(found: Profile, { fillOnly = false } = {}): void {
     if (Object.keys(found).length === 0) return;
     const merged = fillOnly ? { ...found, ...this.profile() } : { ...this.profile(), ...found };
-    this.core.store.setMeta("profile", JSON.stringify(merged));
+    this.core.store.meta.set("profile", JSON.stringify(merged));
   }
 
   icpScore(): number {
@@ -100,11 +100,11 @@ export class LeadScores {
   /** The lead's scores and main identities now, as destinations and the API see them. */
   snapshot(): LeadSnapshot {
     const { store } = this.core;
-    const behaviourScore = store.behaviourScore();
+    const behaviourScore = store.log.behaviourScore();
     const icpScore = this.icpScore();
     const score = Math.round((behaviourScore + icpScore) * 100) / 100;
     const now = Date.now();
-    const identities = store.identities();
+    const identities = store.identities.all();
     return {
       id: this.core.id,
       score,
@@ -112,7 +112,7 @@ export class LeadScores {
       icpScore,
       stage: stageFor(behaviourScore),
       grade: gradeFor(score),
-      velocity: velocityFromWeight(store.velocityWeight(now)),
+      velocity: velocityFromWeight(store.log.velocityWeight(now)),
       userId: identities.find((i) => i.kind === "userId")?.value ?? null,
       email: identities.find((i) => i.kind === "email")?.value ?? null,
     };

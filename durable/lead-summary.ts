@@ -9,7 +9,8 @@ import type { LeadSnapshot } from "../src/destinations/types";
 import { leadCompany } from "../src/leads/company";
 import type { LeadCore } from "./lead-core";
 import type { LeadScores } from "./lead-scores";
-import type { Conflict, StageChange } from "./lead-store";
+import type { StageChange } from "./lead-log";
+import type { Conflict } from "./lead-identities";
 
 export interface LeadSummary extends LeadSnapshot {
   namespaceId: string;
@@ -29,18 +30,18 @@ export interface LeadSummary extends LeadSnapshot {
 
 export function leadSummary(core: LeadCore, scores: LeadScores, namespaceId: string): LeadSummary {
   const { store } = core;
-  const stats = store.eventStats();
+  const stats = store.log.eventStats();
   const snapshot = scores.snapshot();
   const profile = scores.profile();
   return {
     ...snapshot,
     namespaceId,
-    identities: store.identities(),
-    conflicts: store.conflicts(),
+    identities: store.identities.all(),
+    conflicts: store.identities.conflicts(),
     firmographics: scores.firmographics(),
     profile,
     company: leadCompany(profile, snapshot.email),
-    stageChanges: store.stageChanges(),
+    stageChanges: store.log.stageChanges(),
     scoringVersion: scores.scoring().version,
     eventCount: stats.count,
     firstSeen: stats.first === null ? null : new Date(stats.first).toISOString(),
@@ -51,13 +52,13 @@ export function leadSummary(core: LeadCore, scores: LeadScores, namespaceId: str
 export function leadIntelligence(core: LeadCore, scores: LeadScores): Intelligence {
   const { store } = core;
   const now = Date.now();
-  const behaviour = store.behaviourScore();
+  const behaviour = store.log.behaviourScore();
   return intelligenceFor({
     now,
     stage: stageFor(behaviour),
     score: behaviour + scores.icpScore(),
-    activity: store.activity(),
-    recentEventNames: store.eventNamesSince(now - 7 * DAY_MS),
-    lastEventTs: store.lastEventTs() ?? null,
+    activity: store.log.activity(),
+    recentEventNames: store.log.eventNamesSince(now - 7 * DAY_MS),
+    lastEventTs: store.log.lastEventTs() ?? null,
   });
 }

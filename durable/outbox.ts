@@ -30,7 +30,9 @@ import { backoffMs } from "../src/destinations/backoff";
 import type { DeliveryItem, LeadSnapshot } from "../src/destinations/types";
 import { destinationsQueue, type BatchReceipt, type DestinationMessage } from "../src/queues/destinations";
 import { eventItem } from "./lead-items";
-import type { DeliveryCursor, LeadStore, OwedRow } from "./lead-store";
+import type { OwedRow } from "./lead-log";
+import type { DeliveryCursor } from "./lead-meta";
+import type { LeadStore } from "./lead-store";
 
 /** Rows per delivery batch, and the bytes a batch may take (a queue message holds 128 KB). */
 export const OUTBOX_BATCH_ROWS = 50;
@@ -99,15 +101,15 @@ export class Outbox {
    * destination; turning on, delivery starts after the rows stored meanwhile.
    */
   follow(delivering: boolean): void {
-    const cursor = this.store.deliveryCursor();
+    const cursor = this.store.meta.deliveryCursor();
     if (delivering === !cursor.off) return;
-    this.store.setDeliveryCursor({ ...cursor, upto: this.store.topSeq(), off: !delivering });
+    this.store.meta.setDeliveryCursor({ ...cursor, upto: this.store.log.topSeq(), off: !delivering });
   }
 
   /** The rows destinations are owed nothing beyond (all of them while delivery is off). */
   caughtUpTo(): number {
-    const cursor = this.store.deliveryCursor();
-    return cursor.off ? this.store.topSeq() : cursor.upto;
+    const cursor = this.store.meta.deliveryCursor();
+    return cursor.off ? this.store.log.topSeq() : cursor.upto;
   }
 
   /**
@@ -128,7 +130,7 @@ export class Outbox {
       batch = this.inFlight = { ...next, sentAt: 0, tries: 0, nextTryAt: now };
     }
     const lead = snapshot();
-    const items = [...this.store.owedBetween(batch.from, batch.upto).map((row) => eventItem(row, lead)), ...(batch.change ? [batch.change] : [])];
+    const items = [...this.store.log.owedBetween(batch.from, batch.upto).map((row) => eventItem(row, lead)), ...(batch.change ? [batch.change] : [])];
     const message: DestinationMessage = { kind: "lead-batch", batchId: batch.id, namespaceId, leadId, items, receipt: batch.receipt };
     const tries = batch.tries + 1;
     try {
@@ -154,12 +156,12 @@ export class Outbox {
       const parked = this.parked();
       if (parked[done.parked]) {
         delete parked[done.parked];
-        this.store.setMeta(PARKED, JSON.stringify(parked));
+        this.store.meta.set(PARKED, JSON.stringify(parked));
       }
     } else if (done) {
-      const cursor = this.store.deliveryCursor();
+      const cursor = this.store.meta.deliveryCursor();
       if (!cursor.off && (done.upto > cursor.upto || done.changes > cursor.changes)) {
-        this.store.setDeliveryCursor({ upto: Math.max(done.upto, cursor.upto), changes: Math.max(done.changes, cursor.changes), snapshot: done.snapshot ?? cursor.snapshot });
+        this.store.meta.setDeliveryCursor({ upto: Math.max(done.upto, cursor.upto), changes: Math.max(done.changes, cursor.changes), snapshot: done.snapshot ?? cursor.snapshot });
       }
     }
     return this.hasMore();
@@ -172,16 +174,16 @@ export class Outbox {
 
   /** `lead`: the lead now, for whether a change item is owed too. */
   status(lead: LeadSnapshot): OutboxStatus {
-    const cursor = this.store.deliveryCursor();
+    const cursor = this.store.meta.deliveryCursor();
     const inFlight = this.inFlight;
     return {
-      pending: cursor.off ? 0 : this.store.owedCount(cursor.upto) + (moved(cursor.snapshot, lead) ? 1 : 0),
+      pending: cursor.off ? 0 : this.store.log.owedCount(cursor.upto) + (moved(cursor.snapshot, lead) ? 1 : 0),
       inFlight: inFlight
         ? { batchId: inFlight.id, tries: inFlight.tries, sent: inFlight.sentAt > 0, nextTryAt: new Date(inFlight.nextTryAt).toISOString(), lastError: inFlight.lastError ?? null }
         : null,
       parked: Object.entries(this.parked()).map(([batchId, p]) => ({
         batchId,
-        items: this.store.owedBetween(p.from, p.upto).length + (p.change ? 1 : 0),
+        items: this.store.log.owedBetween(p.from, p.upto).length + (p.change ? 1 : 0),
         tries: p.tries,
         lastError: p.lastError,
         parkedAt: new Date(p.parkedAt).toISOString(),
@@ -195,17 +197,17 @@ export class Outbox {
     let items = 0;
     for (const p of Object.values(parked)) {
       p.retry = true;
-      items += this.store.owedBetween(p.from, p.upto).length + (p.change ? 1 : 0);
+      items += this.store.log.owedBetween(p.from, p.upto).length + (p.change ? 1 : 0);
     }
-    this.store.setMeta(PARKED, JSON.stringify(parked));
+    this.store.meta.set(PARKED, JSON.stringify(parked));
     return items;
   }
 
   /** Whether a batch waits to leave now. */
   hasMore(): boolean {
-    const cursor = this.store.deliveryCursor();
+    const cursor = this.store.meta.deliveryCursor();
     if (Object.values(this.parked()).some((p) => p.retry)) return true;
-    return !cursor.off && this.store.owedCount(cursor.upto) > 0;
+    return !cursor.off && this.store.log.owedCount(cursor.upto) > 0;
   }
 
   private nextBatch(leadId: string, snapshot: () => LeadSnapshot, changes: boolean): Batch | undefined {
@@ -214,9 +216,9 @@ export class Outbox {
       const [id, p] = retry;
       return { id, from: p.from, upto: p.upto, change: p.change, receipt: { parked: id } };
     }
-    const cursor = this.store.deliveryCursor();
+    const cursor = this.store.meta.deliveryCursor();
     if (cursor.off) return undefined;
-    const rows = fitting(this.store.owedAfter(cursor.upto, OUTBOX_BATCH_ROWS));
+    const rows = fitting(this.store.log.owedAfter(cursor.upto, OUTBOX_BATCH_ROWS));
     const lead = changes ? snapshot() : null;
     const change = lead && moved(cursor.snapshot, lead) ? changeItem(leadId, cursor, lead) : null;
     if (rows.length === 0 && !change) return undefined;
@@ -235,7 +237,7 @@ export class Outbox {
     this.inFlight = undefined;
     const parked = this.parked();
     parked[batch.id] = { from: batch.from, upto: batch.upto, change: batch.change, tries: batch.tries, lastError: batch.lastError ?? null, parkedAt: parked[batch.id]?.parkedAt ?? now };
-    this.store.setMeta(PARKED, JSON.stringify(parked));
+    this.store.meta.set(PARKED, JSON.stringify(parked));
     // The cursor moves past a new batch, so the next one goes on.
     if (!("parked" in batch.receipt)) this.confirm(batch.id, batch.receipt);
   }
@@ -245,7 +247,7 @@ export class Outbox {
   }
 
   private parked(): Record<string, Parked> {
-    const stored = this.store.meta(PARKED);
+    const stored = this.store.meta.get(PARKED);
     return stored ? (JSON.parse(stored) as Record<string, Parked>) : {};
   }
 }
