@@ -166,10 +166,10 @@ export const leadProjection = sqliteTable(
   },
   (table) => [
     primaryKey({ columns: [table.namespaceId, table.leadId] }),
+    // Each index is a row written per summary (issue 27): the two sorts lists use most; stage and
+    // "changed since" filters walk the score index or the namespace's rows (reads cost ~1,000× less).
     index("lead_projection_score_idx").on(table.namespaceId, table.score),
     index("lead_projection_activity_idx").on(table.namespaceId, table.lastActivity),
-    index("lead_projection_stage_idx").on(table.namespaceId, table.stage, table.score),
-    index("lead_projection_updated_idx").on(table.namespaceId, table.updatedAt),
   ],
 );
 
