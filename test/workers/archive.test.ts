@@ -261,7 +261,6 @@ describe("archive cost per event", () => {
     await eventually(async () => {
       const stats = await allShardStats(t, real);
       expect(stats.every((s) => s.pending === 0)).toBe(true);
-      expect(stats.reduce((n, s) => n + s.seen, 0)).toBe((await archivedRows(t)).length);
     });
     await new Promise((r) => setTimeout(r, 3_000));
     const counted = handOvers;
