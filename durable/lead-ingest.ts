@@ -1,9 +1,9 @@
 /**
  * Ingest: a live lead stores the events that are new to it (deduped by
  * messageId, in event-time order with the running score kept up to date),
- * takes on the identities, firmographics and profile they carry, and puts
- * them in the outbox when the namespace delivers anywhere — all in one
- * transaction. Linking the identities it learned is the merge protocol's
+ * takes on the identities, firmographics and profile they carry — all in
+ * one transaction. The rows stored are what destinations and the archive are
+ * owed (durable/outbox.ts, lead-archive.ts): no copy is made for them. Linking the identities it learned is the merge protocol's
  * (lead-merge.ts).
  */
 import type { LeadEvent } from "../src/ingest/normalize";
@@ -31,8 +31,8 @@ export interface IngestResult {
 export function storeIngested(core: LeadCore, scores: LeadScores, outbox: Outbox, namespaceId: string, selfName: string, events: LeadEvent[], now: number): string[] {
   return core.transact(() => {
     becomeLive(core, namespaceId, selfName);
+    outbox.follow(core.deliveries);
     const fresh = storeEvents(core, scores, events.map(toStoredEvent), now);
-    if (core.deliveries) for (const event of fresh) outbox.add(event.messageId, "event", event.body);
     for (const event of events) {
       for (const identity of event.identities) {
         const home = leadObjectName(namespaceId, identity.kind, identity.value) === selfName;
@@ -54,7 +54,7 @@ export function storeIngested(core: LeadCore, scores: LeadScores, outbox: Outbox
 function storeEvents(core: LeadCore, scores: LeadScores, events: StoredEvent[], now: number): StoredEvent[] {
   const appended = core.store.appendInOrder(events, scores.scorer(), scores.capOf(), now);
   if (appended) return appended;
-  const { earliest, new: fresh } = core.store.insertEvents(events, scores.scorer());
+  const { earliest, new: fresh } = core.store.insertEvents(events, scores.scorer(), true);
   if (earliest) core.store.rescoreFrom(earliest, scores.capOf(), now);
   return fresh;
 }

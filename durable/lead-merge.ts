@@ -23,7 +23,8 @@
  * - Moving. The victim V, in one transaction, sets `forward_to` = survivor S
  *   and an alarm; from then on every call to V is passed to S. V then pushes
  *   its events and identities to S (`receiveMerge`, passed on if S is itself
- *   forwarded) and deletes its copy only after S stored them. If V dies in
+ *   forwarded) and deletes its copy only after S stored them and nothing of
+ *   it is owed to destinations or the archive any more. If V dies in
  *   between, its alarm pushes again; S dedupes by messageId and the merge's
  *   timeline entry has a deterministic id, so a repeated push changes nothing.
  * - Erased. An erased lead, and every home object of its identities, keeps
@@ -44,6 +45,9 @@ import { RETRY_MS, type LeadCore } from "./lead-core";
 import type { LeadScores } from "./lead-scores";
 import { requestEnrichment } from "./lead-enrichment";
 import { MERGE_TYPE, type Conflict, type LinkedIdentity, type StoredEvent } from "./lead-store";
+
+/** Meta key: the survivor that took this merged-away lead's events. */
+const PUSHED_TO = "pushed_to";
 
 /** What a lead says of itself to another lead that is linking one of its identities. */
 export type LinkAnswer =
@@ -66,6 +70,8 @@ export class LeadMerge {
   constructor(
     private readonly core: LeadCore,
     private readonly scores: LeadScores,
+    /** Whether destinations and the archive have every row of this lead's log (it may then delete its copy). */
+    private readonly owesNothing: () => boolean,
   ) {}
 
   /** Asked by a lead linking an identity whose home this is: claimed if empty, else where the lead lives. */
@@ -110,7 +116,7 @@ export class LeadMerge {
       const scorer = scores.scorer();
       const now = Date.now();
       const cutoff = scores.retentionCutoff(now);
-      const moved = store.insertEvents(cutoff === null ? payload.events : payload.events.filter((e) => e.ts >= cutoff), scorer);
+      const moved = store.insertEvents(cutoff === null ? payload.events : payload.events.filter((e) => e.ts >= cutoff), scorer, false);
       // The entry's id is fixed per merged lead, so a repeated push adds no second entry.
       const entry: StoredEvent = {
         messageId: `merge:${payload.from}`,
@@ -126,7 +132,7 @@ export class LeadMerge {
           eventsMoved: moved.inserted,
         }),
       };
-      const logged = store.insertEvents([entry], scorer);
+      const logged = store.insertEvents([entry], scorer, false);
       for (const identity of payload.identities) store.addIdentity(identity);
       core.identityGeneration++;
       for (const conflict of payload.conflicts) store.recordConflict(conflict, Date.parse(conflict.at));
@@ -148,22 +154,29 @@ export class LeadMerge {
     this.core.store.recordConflict(conflict, Date.now());
   }
 
-  /** A merged-away lead's events and identities go to its survivor, then its copy is deleted. */
+  /**
+   * A merged-away lead's events and identities go to its survivor; its copy
+   * is deleted once destinations and the archive have every row it owed them
+   * (until then its alarm goes on sending them, under its own id).
+   */
   async pushToSurvivor(): Promise<void> {
     const { core, scores } = this;
     const { store } = core;
     const survivor = core.forwardTo();
     const from = store.meta("name");
     if (!survivor || !from || !store.hasEvents()) return;
-    await core.lead(survivor, 0).receiveMerge({
-      from,
-      events: store.allEvents(),
-      identities: store.identitiesToMove(),
-      conflicts: store.conflicts(),
-      firmographics: scores.firmographics(),
-      profile: scores.profile(),
-    });
-    store.deleteEventsAndIdentities();
+    if (store.meta(PUSHED_TO) !== survivor) {
+      await core.lead(survivor, 0).receiveMerge({
+        from,
+        events: store.allEvents(),
+        identities: store.identitiesToMove(),
+        conflicts: store.conflicts(),
+        firmographics: scores.firmographics(),
+        profile: scores.profile(),
+      });
+      store.setMeta(PUSHED_TO, survivor);
+    }
+    if (this.owesNothing()) store.deleteEventsAndIdentities();
   }
 
   /** Links unlinked identities, then publishes linked ones to the D1 index; on failure the alarm retries. */

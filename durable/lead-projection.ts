@@ -8,6 +8,7 @@
  * grow from one summary of a lead to the next (they leave at least a delay
  * apart), and a fresh activation sends once more whether or not it has changed.
  */
+import { leadCompany } from "../src/leads/company";
 import { firstHourKept } from "../src/leads/hourly";
 import { projectionQueue, type ProjectionMessage } from "../src/queues/projection";
 import { PROJECTED, type LeadCore } from "./lead-core";
@@ -41,6 +42,7 @@ export class LeadProjection {
     else {
       const { id: _id, ...lead } = scores.snapshot();
       const stats = store.eventStats();
+      const profile = scores.profile();
       message = {
         kind: "upsert",
         namespaceId,
@@ -51,6 +53,8 @@ export class LeadProjection {
         firstSeen: stats.first,
         lastActivity: stats.last,
         recentHours: store.eventsPerHour(firstHourKept(Date.now())),
+        company: leadCompany(profile, lead.email),
+        name: profile.name ?? null,
         ...lead,
       };
     }

@@ -2,8 +2,8 @@
  * The lead's scores: the namespace's scoring it is scored with (cached,
  * reloaded when the namespace's version moves on), its firmographics and
  * profile, the snapshot destinations and the API see, and what follows a
- * change of any of them (the projection mark and, with deliveries, a
- * `change` item in the outbox).
+ * change of any of them (the projection mark; destinations hear of it with
+ * the outbox's next batch, durable/outbox.ts).
  */
 import { matchRule } from "../src/scoring/rules";
 import { gradeFor, stageFor } from "../src/scoring/stage";
@@ -14,16 +14,12 @@ import { loadScoringConfig } from "../src/db/scoring";
 import type { Profile } from "../src/ingest/profile";
 import type { LeadSnapshot } from "../src/destinations/types";
 import type { LeadCore } from "./lead-core";
-import type { Outbox } from "./outbox";
 import type { Scorer } from "./lead-store";
 
 export class LeadScores {
   private scoringCache: ScoringConfig | undefined;
 
-  constructor(
-    private readonly core: LeadCore,
-    private readonly outbox: Outbox,
-  ) {}
+  constructor(private readonly core: LeadCore) {}
 
   scoring(): ScoringConfig {
     if (!this.scoringCache) {
@@ -122,26 +118,9 @@ export class LeadScores {
     };
   }
 
-  /** Marks the summary for the projection and tells destinations (stage changes are kept by the store, in event time). */
+  /** Marks the summary for the projection (stage changes are kept by the store, in event time). */
   afterChange(): void {
     this.core.projectionDirty = true;
     this.core.changeGeneration++;
-    if (this.core.deliveries) this.recordChangeForDestinations(this.snapshot());
-  }
-
-  /**
-   * Puts a `change` item in the outbox when the score or stage moved, or the
-   * velocity passed a whole number (automations and CRMs use them; `before`
-   * is the last item's, so no threshold is skipped).
-   */
-  private recordChangeForDestinations(after: LeadSnapshot): void {
-    const { store } = this.core;
-    const stored = store.meta("last_snapshot");
-    const before = stored ? (JSON.parse(stored) as LeadSnapshot) : null;
-    if (before && before.score === after.score && before.stage === after.stage && Math.floor(before.velocity) === Math.floor(after.velocity)) return;
-    const count = Number(store.meta("change_count") ?? "0") + 1;
-    store.setMeta("change_count", String(count));
-    store.setMeta("last_snapshot", JSON.stringify(after));
-    this.outbox.add(`change:${after.id}:${count}`, "change", JSON.stringify({ before, after }));
   }
 }

@@ -6,6 +6,7 @@ import { DAY_MS } from "../src/scoring/velocity";
 import { HOUR_MS } from "../src/leads/hourly";
 import { DECAY_GRACE_DAYS, stepAt } from "../src/scoring/decay";
 import { chunksOf } from "../src/db/batch";
+import type { LeadSnapshot } from "../src/destinations/types";
 
 /** One row of a lead's event log, as stored and as moved between leads by a merge. */
 export interface StoredEvent {
@@ -26,6 +27,8 @@ export interface StoredEvent {
 
 export interface EventRow extends Record<string, SqlStorageValue> {
   message_id: string;
+  /** Place in arrival order among the rows owed to destinations and the archive; 0: owed to no one. */
+  seq: number;
   ord: string;
   ts: number;
   type: string;
@@ -45,13 +48,25 @@ export interface EventStats {
   last: number | null;
 }
 
-export interface OutboxRow extends Record<string, SqlStorageValue> {
+/** A row of the log owed to the destinations and the archive (src: the lead's cursors), in arrival order. */
+export interface OwedRow {
   seq: number;
-  message_id: string;
-  kind: "event" | "change";
-  payload: string;
-  batch_id: string | null;
+  messageId: string;
+  body: string;
 }
+
+/** How far destinations have confirmed the log, and the lead as they last saw it (changes are sent against it). */
+export interface DeliveryCursor {
+  upto: number;
+  /** Change items sent so far (the next one's id). */
+  changes: number;
+  snapshot: LeadSnapshot | null;
+  /** The namespace delivers nowhere: rows after `upto` are owed to no destination. */
+  off?: boolean;
+}
+
+const DELIVERY_CURSOR = "delivery_cursor";
+const ARCHIVE_CURSOR = "archive_cursor";
 
 export interface LinkedIdentity extends Identity {
   linked: boolean;
@@ -74,8 +89,8 @@ export const RETAINED_TYPE = "retained";
 const BOOKKEEPING = `('${MERGE_TYPE}', '${DECAY_TYPE}', '${RETAINED_TYPE}')`;
 const BOOKKEEPING_TYPES: ReadonlySet<string> = new Set([MERGE_TYPE, DECAY_TYPE, RETAINED_TYPE]);
 const decayId = (ts: number) => `${DECAY_TYPE}:${ts}`;
-/** Event rows per INSERT: 12 values each, and a statement takes at most 100 bound values. */
-const ROWS_PER_INSERT = 8;
+/** Event rows per INSERT: 13 values each, and a statement takes at most 100 bound values. */
+const ROWS_PER_INSERT = 7;
 /** Rows after which decay counts: events, and the baseline that stands for pruned ones. */
 const DECAY_ANCHORS = `('${MERGE_TYPE}', '${DECAY_TYPE}')`;
 const ACTIVITY_TYPES = "('track', 'page', 'screen')";
@@ -116,8 +131,11 @@ export class LeadStore {
   private tailCache: Tail | null | undefined;
   /** The stage the last recorded stage change went to (null: none recorded). */
   private stageCache: Stage | null | undefined;
-  /** True once a query found no unbatched outbox row and none was added since (most leads, most of the time). */
-  private noUnbatchedOutbox: boolean | undefined;
+  /** The highest seq given (rows, or cursors past deleted rows); the next row owed takes the one after. */
+  private seqTop: number | undefined;
+  /** Rows owed with a seq above `owedFloor`, inserted during this activation: the channels read them without a scan. */
+  private owedRecent: OwedRow[] = [];
+  private owedFloor = 0;
 
   constructor(private readonly sql: SqlStorage) {}
 
@@ -146,7 +164,73 @@ export class LeadStore {
     this.statsCache = undefined;
     this.tailCache = undefined;
     this.stageCache = undefined;
-    this.noUnbatchedOutbox = undefined;
+    this.seqTop = undefined;
+    this.owedRecent = [];
+  }
+
+  deliveryCursor(): DeliveryCursor {
+    const stored = this.meta(DELIVERY_CURSOR);
+    return stored ? (JSON.parse(stored) as DeliveryCursor) : { upto: 0, changes: 0, snapshot: null };
+  }
+
+  setDeliveryCursor(cursor: DeliveryCursor): void {
+    this.setMeta(DELIVERY_CURSOR, JSON.stringify(cursor));
+  }
+
+  archiveCursor(): number {
+    return Number(this.meta(ARCHIVE_CURSOR) ?? "0");
+  }
+
+  setArchiveCursor(upto: number): void {
+    this.setMeta(ARCHIVE_CURSOR, String(upto));
+  }
+
+  /** The highest seq given so far (0: none). */
+  topSeq(): number {
+    if (this.seqTop === undefined) {
+      const top = this.sql.exec<{ top: number }>("SELECT coalesce(max(seq), 0) AS top FROM events").one().top;
+      this.seqTop = Math.max(top, this.deliveryCursor().upto, this.archiveCursor());
+      this.owedFloor = this.seqTop;
+      this.owedRecent = [];
+    }
+    return this.seqTop;
+  }
+
+  private takeSeq(): number {
+    this.seqTop = this.topSeq() + 1;
+    return this.seqTop;
+  }
+
+  private noteOwed(row: OwedRow): void {
+    this.owedRecent.push(row);
+  }
+
+  /** Up to `limit` rows owed after seq `after`, in arrival order: from memory when this activation inserted them all, else one scan. */
+  owedAfter(after: number, limit: number): OwedRow[] {
+    if (after >= this.topSeq()) return [];
+    if (after >= this.owedFloor) return this.owedRecent.filter((row) => row.seq > after).slice(0, limit);
+    return this.sql
+      .exec<{ seq: number; message_id: string; body: string }>("SELECT seq, message_id, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?", after, limit)
+      .toArray()
+      .map((r) => ({ seq: r.seq, messageId: r.message_id, body: r.body }));
+  }
+
+  /** The rows owed with a seq in (from, upto], for a batch sent again. */
+  owedBetween(from: number, upto: number): OwedRow[] {
+    return this.owedAfter(from, Number.MAX_SAFE_INTEGER).filter((row) => row.seq <= upto);
+  }
+
+  /** How many rows are owed after seq `after`. */
+  owedCount(after: number): number {
+    if (after >= this.topSeq()) return 0;
+    if (after >= this.owedFloor) return this.owedRecent.filter((row) => row.seq > after).length;
+    return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM events WHERE seq > ?", after).one().n;
+  }
+
+  /** Every channel has confirmed the rows up to `seq`: memory lets them go. */
+  releaseOwedThrough(seq: number): void {
+    if (this.owedRecent.length > 0 && this.owedRecent[0]!.seq <= seq) this.owedRecent = this.owedRecent.filter((row) => row.seq > seq);
+    this.owedFloor = Math.max(this.owedFloor, Math.min(seq, this.topSeq()));
   }
 
   /** The last row of the log, from which an event later than every row continues the score. */
@@ -183,18 +267,24 @@ export class LeadStore {
     const folded = foldScores(tail?.state ?? EMPTY_STATE, ordered.map((event, i) => ({ ts: event.ts, match: matches[i]!, isEvent: true })), now, capOf);
     const written = new Set<string>();
     for (const chunk of chunksOf(folded.filter((step) => step.kind === "row"), ROWS_PER_INSERT)) {
+      const seqs = new Map<string, number>();
       const values = chunk.flatMap((step) => {
         const event = ordered[step.index]!;
         const match = matches[step.index]!;
-        return [event.messageId, ordOf(event), event.ts, event.type, event.name, event.receivedAt, step.points, step.state.score, event.body, match.ruleId, match.points, JSON.stringify(step.state)];
+        const seq = this.takeSeq();
+        seqs.set(event.messageId, seq);
+        return [event.messageId, seq, ordOf(event), event.ts, event.type, event.name, event.receivedAt, step.points, step.state.score, event.body, match.ruleId, match.points, JSON.stringify(step.state)];
       });
-      const inserted = this.sql.exec<{ message_id: string }>(
-        `INSERT INTO events (message_id, ord, ts, type, name, received_at, points, running_score, body, rule_id, base_points, state)
-         VALUES ${chunk.map(() => "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}
-         ON CONFLICT (message_id) DO NOTHING RETURNING message_id`,
+      const inserted = this.sql.exec<{ message_id: string; seq: number; body: string }>(
+        `INSERT INTO events (message_id, seq, ord, ts, type, name, received_at, points, running_score, body, rule_id, base_points, state)
+         VALUES ${chunk.map(() => "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}
+         ON CONFLICT (message_id) DO NOTHING RETURNING message_id, seq, body`,
         ...values,
       );
-      for (const row of inserted) written.add(row.message_id);
+      for (const row of inserted) {
+        written.add(row.message_id);
+        this.noteOwed({ seq: row.seq, messageId: row.message_id, body: row.body });
+      }
     }
     // A messageId repeated in `events` was inserted once, as its first copy.
     const fresh = ordered.filter((event) => written.delete(event.messageId));
@@ -219,8 +309,8 @@ export class LeadStore {
   private insertDecayRow(step: { ts: number; days: number; points: number; state: ScoreState }, now: number): void {
     const since = new Date(step.ts - (step.days - 1) * DAY_MS).toISOString();
     this.sql.exec(
-      `INSERT INTO events (message_id, ord, ts, type, name, received_at, points, running_score, body, state)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO events (message_id, seq, ord, ts, type, name, received_at, points, running_score, body, state)
+       VALUES (?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       decayId(step.ts),
       decayId(step.ts),
       step.ts,
@@ -235,20 +325,23 @@ export class LeadStore {
   }
 
   /**
-   * Inserts the events whose messageId is new, each with the rule it matched;
+   * Inserts the events whose messageId is new, each with the rule it matched
+   * (`owed`: destinations and the archive are owed them; a merge's are not);
    * returns how many were new and the earliest of them, from which to rescore.
    */
-  insertEvents(events: readonly StoredEvent[], score: Scorer): { inserted: number; earliest?: { ts: number; id: string }; new: StoredEvent[] } {
+  insertEvents(events: readonly StoredEvent[], score: Scorer, owed: boolean): { inserted: number; earliest?: { ts: number; id: string }; new: StoredEvent[] } {
     let inserted = 0;
     let earliest: StoredEvent | undefined;
     const fresh: StoredEvent[] = [];
     const statsBefore = this.eventStats();
     for (const event of events) {
       const match = event.type === MERGE_TYPE ? { ruleId: null, points: 0 } : score(event.name, event.body);
+      const seq = owed && event.type !== MERGE_TYPE ? this.takeSeq() : 0;
       const cursor = this.sql.exec(
-        `INSERT INTO events (message_id, ord, ts, type, name, received_at, points, running_score, body, rule_id, base_points)
-         VALUES (?, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING`,
+        `INSERT INTO events (message_id, seq, ord, ts, type, name, received_at, points, running_score, body, rule_id, base_points)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING`,
         event.messageId,
+        seq,
         ordOf(event),
         event.ts,
         event.type,
@@ -259,6 +352,7 @@ export class LeadStore {
         match.points,
       );
       if (cursor.rowsWritten === 0) continue;
+      if (seq > 0) this.noteOwed({ seq, messageId: event.messageId, body: event.body });
       inserted++;
       fresh.push(event);
       if (!earliest || compareOrder(event, earliest) < 0) earliest = event;
@@ -363,51 +457,6 @@ export class LeadStore {
     return stepAt(lastEventTs, Math.max(1, step));
   }
 
-  addToOutbox(messageId: string, kind: "event" | "change", payload: string): void {
-    this.sql.exec("INSERT INTO outbox (message_id, kind, payload) VALUES (?, ?, ?)", messageId, kind, payload);
-    this.noUnbatchedOutbox = false;
-  }
-
-  /** The rows of batch `batchId`, or, with null, up to `limit` rows not yet in a batch, oldest first. */
-  outboxRows(batchId: string | null, limit: number): OutboxRow[] {
-    if (batchId) return this.sql.exec<OutboxRow>("SELECT * FROM outbox WHERE batch_id = ? ORDER BY seq", batchId).toArray();
-    if (this.noUnbatchedOutbox) return [];
-    const rows = this.sql.exec<OutboxRow>("SELECT * FROM outbox WHERE batch_id IS NULL ORDER BY seq LIMIT ?", limit).toArray();
-    this.noUnbatchedOutbox = rows.length === 0;
-    return rows;
-  }
-
-  /** Puts the unbatched rows up to `lastSeq` (the oldest ones) into batch `batchId`. */
-  assignBatch(lastSeq: number, batchId: string): void {
-    this.sql.exec("UPDATE outbox SET batch_id = ? WHERE batch_id IS NULL AND seq <= ?", batchId, lastSeq);
-  }
-
-  deleteBatch(batchId: string): void {
-    this.sql.exec("DELETE FROM outbox WHERE batch_id = ?", batchId);
-  }
-
-  /** Moves batch `from`'s rows to batch `to` (parking a batch under another id). */
-  renameBatch(from: string, to: string): void {
-    this.sql.exec("UPDATE outbox SET batch_id = ? WHERE batch_id = ?", to, from);
-  }
-
-  /** Unbatches every row whose batch id starts with `prefix`; answers how many. */
-  unparkOutbox(prefix: string): number {
-    const moved = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox WHERE batch_id LIKE ? || '%'", prefix).one().n;
-    this.sql.exec("UPDATE outbox SET batch_id = NULL WHERE batch_id LIKE ? || '%'", prefix);
-    if (moved > 0) this.noUnbatchedOutbox = false;
-    return moved;
-  }
-
-  /** Outbox rows per batch id (null: not yet in a batch). */
-  outboxBatchCounts(): { batch_id: string | null; n: number }[] {
-    return this.sql.exec<{ batch_id: string | null; n: number }>("SELECT batch_id, count(*) AS n FROM outbox GROUP BY batch_id").toArray();
-  }
-
-  hasUnbatchedOutbox(): boolean {
-    return this.outboxRows(null, 1).length > 0;
-  }
-
   /**
    * Records a stage change wherever the running score, row by row in event
    * time, crosses into another stage: so a late event inserted in its place
@@ -451,8 +500,8 @@ export class LeadStore {
     this.sql.exec("DELETE FROM events WHERE (ts, ord) <= (?, ?) OR type = ?", last.ts, last.ord, RETAINED_TYPE);
     const state = last.state ?? JSON.stringify({ score: last.running_score, ruleTotals: {}, lastEventTs: last.ts });
     this.sql.exec(
-      `INSERT INTO events (message_id, ord, ts, type, name, received_at, points, running_score, body, state)
-       VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)`,
+      `INSERT INTO events (message_id, seq, ord, ts, type, name, received_at, points, running_score, body, state)
+       VALUES (?, 0, ?, ?, ?, ?, ?, 0, ?, ?, ?)`,
       last.message_id,
       last.ord,
       last.ts,
@@ -479,11 +528,11 @@ export class LeadStore {
 
   /**
    * Erasure: drops everything the lead holds (events, identities, conflicts,
-   * stage changes, outbox, meta), keeping only the meta values given, which
+   * stage changes, meta with the cursors), keeping only the meta values given, which
    * mark the object as erased.
    */
   wipe(keep: Record<string, string>): void {
-    for (const table of ["events", "identities", "conflicts", "stage_changes", "outbox", "meta"]) this.sql.exec(`DELETE FROM ${table}`);
+    for (const table of ["events", "identities", "conflicts", "stage_changes", "meta"]) this.sql.exec(`DELETE FROM ${table}`);
     this.forgetCaches();
     for (const [key, value] of Object.entries(keep)) this.setMeta(key, value);
   }

@@ -6,6 +6,7 @@ import type { Firmographics } from "../src/scoring/icp";
 import { intelligenceFor, type Intelligence } from "../src/scoring/intelligence";
 import type { Profile } from "../src/ingest/profile";
 import type { LeadSnapshot } from "../src/destinations/types";
+import { leadCompany } from "../src/leads/company";
 import type { LeadCore } from "./lead-core";
 import type { LeadScores } from "./lead-scores";
 import type { Conflict, StageChange } from "./lead-store";
@@ -17,6 +18,8 @@ export interface LeadSummary extends LeadSnapshot {
   firmographics: Firmographics;
   /** Contact traits from identify calls (name, company…). */
   profile: Profile;
+  /** The profile's company, else a corporate email's domain (src/leads/company.ts): what the lists group accounts by. */
+  company: string | null;
   stageChanges: StageChange[];
   scoringVersion: number;
   eventCount: number;
@@ -27,13 +30,16 @@ export interface LeadSummary extends LeadSnapshot {
 export function leadSummary(core: LeadCore, scores: LeadScores, namespaceId: string): LeadSummary {
   const { store } = core;
   const stats = store.eventStats();
+  const snapshot = scores.snapshot();
+  const profile = scores.profile();
   return {
-    ...scores.snapshot(),
+    ...snapshot,
     namespaceId,
     identities: store.identities(),
     conflicts: store.conflicts(),
     firmographics: scores.firmographics(),
-    profile: scores.profile(),
+    profile,
+    company: leadCompany(profile, snapshot.email),
     stageChanges: store.stageChanges(),
     scoringVersion: scores.scoring().version,
     eventCount: stats.count,

@@ -17,7 +17,7 @@ export function leadCsvStream(db: D1Database, namespaceId: string, filters: Omit
       if (rows.length > 0) controller.enqueue(encoder.encode(rows.map((row) => csvLine(toListedLead(row))).join("")));
       const last = rows.at(-1);
       if (rows.length < pageSize || !last) done = true;
-      else cursor = { value: filters.sort === "score" ? last.score : (last.lastActivity ?? 0), leadId: last.leadId };
+      else cursor = { value: last.sortValue, leadId: last.leadId };
     },
   });
 }

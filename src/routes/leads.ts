@@ -15,16 +15,17 @@ import { exportLead } from "../privacy/export";
 export const leadRoutes = new Hono<AppEnv>();
 
 
-/** The namespace's leads from the D1 projection, highest first, with keyset pagination. */
+/**
+ * The namespace's leads from the D1 projection: filtered (stage, grade, score
+ * and last-seen ranges, company, free text `q`), sorted on any listed column
+ * either way, with keyset pagination (see listProjectedLeads for what each costs).
+ */
 leadRoutes.get("/", async (c) => {
   const query = parseOrThrow(leadListQuery, c.req.query(), "query");
   const rows = await listProjectedLeads(c.env.DB, c.var.namespace.id, { ...query, limit: query.limit + 1 });
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);
-  const nextCursor =
-    rows.length > query.limit && last
-      ? encodeListCursor(query.sort === "score" ? last.score : (last.lastActivity ?? 0), last.leadId)
-      : null;
+  const nextCursor = rows.length > query.limit && last ? encodeListCursor(last.sortValue, last.leadId) : null;
   return c.json({ leads: page.map(toListedLead), nextCursor });
 });
 
