@@ -18,8 +18,6 @@ export interface LeadSnapshot {
 export interface DeliveryItem {
   /** The idempotency key every delivery of this item carries. */
   messageId: string;
-  /** Its place in the lead's event log, strictly increasing per lead (what the archive deduplicates by). */
-  seq?: number;
   kind: "event" | "change" | "test";
   lead: LeadSnapshot;
   /** The Segment message (kind event or test), after mapping and masking. */
