@@ -72,8 +72,13 @@ export class ArchiveObject extends DurableObject<Env> {
     this.loadLegacy();
   }
 
-  /** Takes a lead's events; answers how many rows were new. */
-  async accept(namespaceId: string, shard: number, leadId: string, items: DeliveryItem[]): Promise<number> {
+  /**
+   * Takes a lead's events; answers how many rows were new. `after` (optional):
+   * the seq the items follow on from; when the shard holds less of the lead
+   * (an eviction lost rows it had), it takes nothing, so that it never
+   * confirms past the gap, and the lead hands over again from its cursor.
+   */
+  async accept(namespaceId: string, shard: number, leadId: string, items: DeliveryItem[], after?: number): Promise<number> {
     const now = Date.now();
     this.ctx.storage.transactionSync(() => {
       this.store.setMeta("namespace_id", namespaceId);
@@ -87,6 +92,7 @@ export class ArchiveObject extends DurableObject<Env> {
       return row ? [{ seq: item.seq, row }] : [];
     });
     const archivedUpto = this.store.archivedUpto(leadId);
+    if (after !== undefined && after > this.buffer.highOf(leadId, archivedUpto)) return 0;
     const { added, alreadyArchived } = this.buffer.add(leadId, archivedUpto, rows);
     // Rows already in a file came again: the lead missed its confirmation, so it gets one now.
     if (alreadyArchived) this.ctx.waitUntil(this.confirm(`${namespaceId}/${shard}`, [{ leadId, upto: archivedUpto }]));

@@ -215,10 +215,17 @@ export class ArchiveStore {
     this.run("UPDATE files SET rows = ?, bytes = ?, first_at = ? WHERE seq = ?", rows, bytes, firstAt, seq);
   }
 
-  /** Forgets files deleted by retention, then their lead index (one scan, not one per file). */
+  /**
+   * Forgets files deleted by retention, then their lead index (one scan, not
+   * one per file), except each lead's highest `upto`: the shard still knows
+   * how far the lead is archived (its cursor) when all its files are gone.
+   */
   forgetFiles(seqs: readonly number[]): void {
     for (const seq of seqs) this.run("DELETE FROM files WHERE seq = ?", seq);
-    this.run("DELETE FROM lead_files WHERE file_seq NOT IN (SELECT seq FROM files)");
+    this.run(
+      `DELETE FROM lead_files WHERE file_seq NOT IN (SELECT seq FROM files)
+         AND (upto = 0 OR upto < (SELECT MAX(l.upto) FROM lead_files l WHERE l.lead_id = lead_files.lead_id))`,
+    );
   }
 
   hasFiles(): boolean {

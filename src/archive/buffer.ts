@@ -114,6 +114,11 @@ export class ArchiveBuffer {
     this.leads.delete(leadId);
   }
 
+  /** The highest seq of the lead the shard holds, in memory or (`archivedUpto`) in a file. */
+  highOf(leadId: string, archivedUpto: number): number {
+    return Math.max(this.leads.get(leadId)?.high ?? 0, archivedUpto);
+  }
+
   /** Rows waiting of one lead (tests and stats). */
   waitingOf(leadId: string): number {
     return this.leads.get(leadId)?.rows.length ?? 0;

@@ -1,12 +1,3 @@
-/**
- * What a lead object answers to an archive shard (the LeadObject implements
- * it): `archived(upto)` — every row of the lead with seq ≤ upto is in a
- * file in the bucket, so the lead stops handing them over.
- */
-export interface ArchivedReceiver {
-  archived(upto: number): Promise<void>;
-}
-
 /** A lead's rows in a file: its id and the highest seq among them. */
 export interface Confirmation {
   leadId: string;
@@ -21,11 +12,8 @@ export interface Confirmation {
  */
 export async function confirmArchived(env: Env, confirmations: readonly Confirmation[], label: string): Promise<number> {
   const results = await Promise.allSettled(
-    confirmations.map(({ leadId, upto }) => {
-      // The cast goes once the LeadObject's `archived` is merged (issue 27, lead side).
-      const lead = env.LEAD.get(env.LEAD.idFromString(leadId)) as unknown as ArchivedReceiver;
-      return lead.archived(upto);
-    }),
+    // `archived(upto)`: every row of the lead with seq ≤ upto is in a file in the bucket (durable/lead-archive.ts).
+    confirmations.map(({ leadId, upto }) => env.LEAD.get(env.LEAD.idFromString(leadId)).archived(upto)),
   );
   const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
   if (failed.length > 0) console.warn(`archive shard ${label}: ${failed.length} of ${results.length} leads not told they are archived (they hand over again)`, failed[0]!.reason);
