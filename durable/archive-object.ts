@@ -13,6 +13,9 @@
  *   rows; when some of it is already in a file, the lead is told so at once.
  *   The alarm is set ARCHIVE_GATHER_MS ahead (at once when a file's worth of
  *   rows, or FILE_MAX_BYTES, waits), so a file holds many leads' rows.
+ *   A hand-over that continues an earlier one (`continuesFrom`) the shard
+ *   does not hold (lost with an eviction) is refused: a file must never
+ *   confirm past a gap. The lead's timeout hands over from its cursor again.
  * - The alarm writes a file: the oldest waiting rows (up to
  *   ARCHIVE_FILE_ROWS) of today (the day rows are archived). Its `files` row
  *   fixes its key first; then the file is put, the day's manifest of this
@@ -73,12 +76,13 @@ export class ArchiveObject extends DurableObject<Env> {
   }
 
   /**
-   * Takes a lead's events; answers how many rows were new. `after` (optional):
-   * the seq the items follow on from; when the shard holds less of the lead
-   * (an eviction lost rows it had), it takes nothing, so that it never
-   * confirms past the gap, and the lead hands over again from its cursor.
+   * Takes a lead's events; answers how many rows were new. `continuesFrom`:
+   * the last seq of the earlier hand-over these items continue (absent when
+   * they start at the lead's archive cursor). When the shard holds less of
+   * the lead (an eviction lost those rows), it takes nothing, so that it never
+   * confirms past the gap; the lead hands over again from its cursor.
    */
-  async accept(namespaceId: string, shard: number, leadId: string, items: DeliveryItem[], after?: number): Promise<number> {
+  async accept(namespaceId: string, shard: number, leadId: string, items: DeliveryItem[], continuesFrom?: number): Promise<number> {
     const now = Date.now();
     this.ctx.storage.transactionSync(() => {
       this.store.setMeta("namespace_id", namespaceId);
@@ -92,7 +96,7 @@ export class ArchiveObject extends DurableObject<Env> {
       return row ? [{ seq: item.seq, row }] : [];
     });
     const archivedUpto = this.store.archivedUpto(leadId);
-    if (after !== undefined && after > this.buffer.highOf(leadId, archivedUpto)) return 0;
+    if (continuesFrom !== undefined && continuesFrom > this.buffer.highOf(leadId, archivedUpto)) return 0;
     const { added, alreadyArchived } = this.buffer.add(leadId, archivedUpto, rows);
     // Rows already in a file came again: the lead missed its confirmation, so it gets one now.
     if (alreadyArchived) this.ctx.waitUntil(this.confirm(`${namespaceId}/${shard}`, [{ leadId, upto: archivedUpto }]));

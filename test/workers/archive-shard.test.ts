@@ -123,14 +123,16 @@ describe("archive shard, fed by leads with seq", () => {
     const ns = newNamespace();
     const shard = shardOf(ns);
     const lead = leadIdOf(ns, "gap");
-    expect(await shard.accept(ns, SHARD, lead, events(lead, 1, 3), 0)).toBe(3);
+    // From the lead's cursor (0), then a hand-over continuing it.
+    expect(await shard.accept(ns, SHARD, lead, events(lead, 1, 3))).toBe(3);
     expect(await shard.accept(ns, SHARD, lead, events(lead, 4, 5), 3)).toBe(2);
-    // Rows 6..7 never came (a shard evicted holding them would not know): 8..9 after 7 are refused.
+    // A hand-over continuing rows 6..7 that never came (a shard evicted holding them would not know): refused.
     expect(await shard.accept(ns, SHARD, lead, events(lead, 8, 9), 7)).toBe(0);
     await runDurableObjectAlarm(shard);
     expect(await shard.leadState(lead)).toEqual({ waiting: 0, archivedUpto: 5 });
-    // The lead hands over again from its cursor: taken.
-    expect(await shard.accept(ns, SHARD, lead, events(lead, 6, 9), 5)).toBe(4);
+    expect(await shard.accept(ns, SHARD, lead, events(lead, 10, 10), 9)).toBe(0);
+    // The lead's timeout: it hands over again from its cursor (5), taken.
+    expect(await shard.accept(ns, SHARD, lead, events(lead, 6, 10))).toBe(5);
   });
 
   it("erasure drops the lead's rows in memory at once, refuses later ones and rewrites its files", async () => {
@@ -173,7 +175,7 @@ describe("archive shard, fed by leads with seq", () => {
     await runInDurableObject(shard, (instance: ArchiveObject) => instance.enforceRetention(now + 10 * DAY_MS));
     expect((await shard.stats()).files).toBe(0);
     expect(await shard.leadState(lead)).toEqual({ waiting: 0, archivedUpto: 4 });
-    expect(await shard.accept(ns, SHARD, lead, events(lead, 1, 5), 4)).toBe(1);
+    expect(await shard.accept(ns, SHARD, lead, events(lead, 1, 5))).toBe(1);
   });
 
   it("upgrades an old shard in place: its pending rows are written, then the old tables go", async () => {
