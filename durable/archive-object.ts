@@ -235,7 +235,7 @@ export class ArchiveObject extends DurableObject<Env> {
       for (const row of rows) this.legacy.add(row);
     }
     if (this.legacy.size === 0) this.store.dropLegacy();
-    else if (this.alarmAt === undefined) this.ctx.waitUntil(this.setAlarm(Date.now()));
+    else this.ctx.waitUntil(this.setAlarm(Date.now()));
   }
 
   /** Takes a file's rows off the legacy set; answers whether the last of them is now in a file. */
