@@ -50,7 +50,7 @@ export class LeadArchive {
       const rows = fitting(this.store.log.owedAfter(from, ARCHIVE_BATCH_ROWS));
       if (rows.length === 0) return false;
       lead ??= snapshot();
-      await archiveBatch(this.env(), namespaceId, leadId, rows.map((row) => eventItem(row, lead!)));
+      await archiveBatch(this.env(), namespaceId, leadId, rows.map((row) => eventItem(row, lead!)), from > cursor ? from : undefined);
       from = rows.at(-1)!.seq;
       this.sentUpto = from;
       this.sentAt = Date.now();
