@@ -16,6 +16,7 @@ import type { LeadSnapshot } from "../src/destinations/types";
 import type { LeadCore } from "./lead-core";
 import type { Outbox } from "./outbox";
 import type { Scorer } from "./lead-store";
+import { storedPrediction } from "./lead-prediction";
 
 export class LeadScores {
   private scoringCache: ScoringConfig | undefined;
@@ -119,6 +120,8 @@ export class LeadScores {
       velocity: velocityFromWeight(store.velocityWeight(now)),
       userId: identities.find((i) => i.kind === "userId")?.value ?? null,
       email: identities.find((i) => i.kind === "email")?.value ?? null,
+      // As of the last summary (lead-prediction.ts); absent without a model in use, so those payloads are unchanged.
+      ...storedPrediction(store),
     };
   }
 

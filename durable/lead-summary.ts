@@ -6,11 +6,15 @@ import type { Firmographics } from "../src/scoring/icp";
 import { intelligenceFor, type Intelligence } from "../src/scoring/intelligence";
 import type { Profile } from "../src/ingest/profile";
 import type { LeadSnapshot } from "../src/destinations/types";
+import type { TopFeature } from "../src/predict/serve";
 import type { LeadCore } from "./lead-core";
 import type { LeadScores } from "./lead-scores";
 import type { Conflict, StageChange } from "./lead-store";
 
-export interface LeadSummary extends LeadSnapshot {
+export interface LeadSummary extends Omit<LeadSnapshot, "conversionProbability" | "conversionFeatures"> {
+  /** As of the lead's last summary (durable/lead-prediction.ts); null while its namespace has no model in use. */
+  conversionProbability: number | null;
+  conversionFeatures: TopFeature[];
   namespaceId: string;
   identities: Identity[];
   conflicts: Conflict[];
@@ -28,6 +32,8 @@ export function leadSummary(core: LeadCore, scores: LeadScores, namespaceId: str
   const { store } = core;
   const stats = store.eventStats();
   return {
+    conversionProbability: null,
+    conversionFeatures: [],
     ...scores.snapshot(),
     namespaceId,
     identities: store.identities(),

@@ -20,6 +20,8 @@ const UPSERT_COLUMNS: ReadonlyArray<[column: string, field: keyof ProjectionUpse
   ["first_seen", "firstSeen"],
   ["last_activity", "lastActivity"],
   ["recent_hours", "recentHours"],
+  ["conversion_probability", "conversionProbability"],
+  ["conversion_features", "conversionFeatures"],
   ["scoring_version", "scoringVersion"],
   ["version", "version"],
   ["updated_at", "updatedAt"],
@@ -93,12 +95,29 @@ export async function staleScoringLeads(db: D1Database, rows: readonly Projectio
 
 export type ProjectedLead = typeof leadProjection.$inferSelect;
 
+/** What a lead list is ordered by, highest first. */
+export type LeadSort = "score" | "last_activity" | "conversion_probability";
+
+/** A row's value under the sort, as the cursor holds it (a lead without a probability sorts last, as -1). */
+export function sortValueOf(row: ProjectedLead, sort: LeadSort): number {
+  if (sort === "score") return row.score;
+  if (sort === "last_activity") return row.lastActivity ?? 0;
+  return row.conversionProbability ?? -1;
+}
+
+function sortColumn(sort: LeadSort): SQL<number> {
+  if (sort === "score") return sql<number>`${leadProjection.score}`;
+  if (sort === "last_activity") return sql<number>`coalesce(${leadProjection.lastActivity}, 0)`;
+  // No index (each would cost a row written per summary): the namespace's rows are read and sorted.
+  return sql<number>`coalesce(${leadProjection.conversionProbability}, -1)`;
+}
+
 export interface LeadListQuery {
   stage?: string;
   grade?: string;
   minScore?: number;
   updatedSince?: number;
-  sort: "score" | "last_activity";
+  sort: LeadSort;
   limit: number;
   cursor?: { value: number; leadId: string };
   /** Rows to skip (page-numbered lists; the cursor is cheaper for deep pages). */
@@ -107,7 +126,7 @@ export interface LeadListQuery {
 
 /** Keyset pagination, highest first: (sort value, lead id) after the cursor. */
 export async function listProjectedLeads(db: D1Database, namespaceId: string, q: LeadListQuery): Promise<ProjectedLead[]> {
-  const sortValue = q.sort === "score" ? sql<number>`${leadProjection.score}` : sql<number>`coalesce(${leadProjection.lastActivity}, 0)`;
+  const sortValue = sortColumn(q.sort);
   const filters: SQL[] = [eq(leadProjection.namespaceId, namespaceId)];
   if (q.stage) filters.push(eq(leadProjection.stage, q.stage));
   if (q.grade) filters.push(eq(leadProjection.grade, q.grade));

@@ -3,8 +3,8 @@ import type { AppEnv } from "../http/app-env";
 import { ApiError } from "../http/errors";
 import { parseOrThrow } from "../http/validate";
 import { leadIdParam, leadListQuery, lookupQuery, timelineQuery } from "../schemas/management";
-import { listProjectedLeads } from "../db/projection";
-import { encodeListCursor, toListedLead } from "./lead-list";
+import { listProjectedLeads, sortValueOf } from "../db/projection";
+import { encodeListCursor, hasModelInUse, toListedLead } from "./lead-list";
 import { findLeadByIdentity } from "../db/identities";
 import { normalizeEmail, type Identity } from "../ingest/normalize";
 import type { LeadExport, LeadSummary } from "../../durable/lead-object";
@@ -18,14 +18,14 @@ export const leadRoutes = new Hono<AppEnv>();
 /** The namespace's leads from the D1 projection, highest first, with keyset pagination. */
 leadRoutes.get("/", async (c) => {
   const query = parseOrThrow(leadListQuery, c.req.query(), "query");
-  const rows = await listProjectedLeads(c.env.DB, c.var.namespace.id, { ...query, limit: query.limit + 1 });
+  const [rows, predicted] = await Promise.all([
+    listProjectedLeads(c.env.DB, c.var.namespace.id, { ...query, limit: query.limit + 1 }),
+    hasModelInUse(c.env.DB, c.var.namespace.id),
+  ]);
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);
-  const nextCursor =
-    rows.length > query.limit && last
-      ? encodeListCursor(query.sort === "score" ? last.score : (last.lastActivity ?? 0), last.leadId)
-      : null;
-  return c.json({ leads: page.map(toListedLead), nextCursor });
+  const nextCursor = rows.length > query.limit && last ? encodeListCursor(sortValueOf(last, query.sort), last.leadId) : null;
+  return c.json({ leads: page.map((row) => toListedLead(row, predicted)), nextCursor });
 });
 
 leadRoutes.get("/lookup", async (c) => {
@@ -43,7 +43,8 @@ leadRoutes.get("/lookup", async (c) => {
 
 leadRoutes.get("/:id", async (c) => {
   const { id } = parseOrThrow(leadIdParam, c.req.param(), "lead id");
-  return c.json({ lead: await leadInNamespace(c.env, c.var.namespace.id, id) });
+  const [lead, predicted] = await Promise.all([leadInNamespace(c.env, c.var.namespace.id, id), hasModelInUse(c.env.DB, c.var.namespace.id)]);
+  return c.json({ lead: predicted ? lead : { ...lead, conversionProbability: null, conversionFeatures: [] } });
 });
 
 leadRoutes.get("/:id/intelligence", async (c) => {

@@ -82,12 +82,15 @@ export const leadListQuery = queryObject({
     .refine((v) => !Number.isNaN(Date.parse(v)), "must be an ISO-8601 date")
     .transform((v) => Date.parse(v))
     .optional(),
-  sort: z.enum(["score", "last_activity"]).default("score"),
+  sort: z.enum(["score", "last_activity", "conversion_probability"]).default("score"),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: cursorPair.optional(),
 });
 
-export const leaderboardQuery = queryObject({ limit: z.coerce.number().int().min(1).max(100).default(10) });
+export const leaderboardQuery = queryObject({
+  limit: z.coerce.number().int().min(1).max(100).default(10),
+  sort: z.enum(["score", "conversion_probability"]).default("score"),
+});
 
 /** A source's or API key's own rate limit; null goes back to the default. */
 export const rateLimitBody = z.object({ rateLimit: rateLimitSchema.nullable() });
