@@ -3,7 +3,7 @@
 import { api, request } from "../lib/api";
 import { button, card, el, field, formValues, input, notice, row, select, table, time } from "../lib/dom";
 import { onNotice } from "../lib/live";
-import { leadLink, STAGES, type ListedLead } from "../lib/leads";
+import { leadLink, percent, STAGES, type ListedLead } from "../lib/leads";
 
 const REFRESH_AFTER_NOTICE_MS = 2_000;
 /** The list reads the projection, seconds behind the live stream: a slow poll catches what a notice's refresh was too early for. */
@@ -17,7 +17,7 @@ export async function render(view: HTMLElement): Promise<() => void> {
     field("Grade", select("grade", ["", "A+", "A", "B+", "B", "C+", "C", "D", "F"])),
     field("Min score", input("minScore", { type: "number", inputmode: "numeric" })),
     field("Changed since", input("updatedSince", { type: "date" })),
-    field("Sort", select("sort", ["score", "last_activity"])),
+    field("Sort", select("sort", ["score", "last_activity", "conversion_probability"])),
     el("button", {}, "Filter"),
   );
   const status = notice();
@@ -35,11 +35,13 @@ export async function render(view: HTMLElement): Promise<() => void> {
     const params = query();
     if (append && cursor) params.set("cursor", cursor);
     const page = await api<{ leads: ListedLead[]; nextCursor: string | null }>(`/api/leads?${params}`);
-    const fresh = page.leads.map((l) => row(leadLink(l), String(l.score), String(l.behaviourScore), String(l.icpScore), l.stage, l.grade, String(l.velocity), String(l.eventCount), time(l.lastActivity)));
+    const fresh = page.leads.map((l) =>
+      row(leadLink(l), String(l.score), String(l.behaviourScore), String(l.icpScore), l.stage, l.grade, String(l.velocity), percent(l.conversionProbability), String(l.eventCount), time(l.lastActivity)),
+    );
     rows = append ? [...rows, ...fresh] : fresh;
     cursor = page.nextCursor;
     more.hidden = !cursor;
-    const list = table(["lead", "score", "engagement", "fit", "stage", "grade", "velocity", "events", "last activity"], rows, "No leads match.");
+    const list = table(["lead", "score", "engagement", "fit", "stage", "grade", "velocity", "conversion", "events", "last activity"], rows, "No leads match.");
     sortable(list);
     body.replaceChildren(list);
   }
@@ -54,11 +56,12 @@ export async function render(view: HTMLElement): Promise<() => void> {
     setTimeout(() => URL.revokeObjectURL(url), 10_000);
     status.show("Exported leads.csv (every page of this filter).");
   }
-  /** The score and last-activity headers sort the list (on the server: every page, not only this one). */
+  /** The score, conversion and last-activity headers sort the list (on the server: every page, not only this one). */
+  const SORT_KEYS: Record<string, string> = { score: "score", conversion: "conversion_probability", "last activity": "last_activity" };
   const sortSelect = filters.elements.namedItem("sort") as HTMLSelectElement;
   function sortable(list: HTMLElement) {
     for (const th of list.querySelectorAll("th")) {
-      const key = th.textContent === "score" ? "score" : th.textContent === "last activity" ? "last_activity" : null;
+      const key = SORT_KEYS[th.textContent ?? ""];
       if (!key) continue;
       const sorted = sortSelect.value === key;
       th.setAttribute("aria-sort", sorted ? "descending" : "none");
@@ -101,7 +104,7 @@ export async function render(view: HTMLElement): Promise<() => void> {
     if (!cursor && !document.hidden) void load().catch(() => undefined);
   }, POLL_MS);
   await load();
-  view.replaceChildren(card("Leads", search, filters, el("p", { class: "muted" }, "Engagement is the behaviour score (its stage), fit the ICP score; the grade follows their sum."), el("div", { class: "actions" }, button("Export CSV", () => void exportCsv().catch((e: Error) => status.show(e.message, true)))), status, body, more));
+  view.replaceChildren(card("Leads", search, filters, el("p", { class: "muted" }, "Engagement is the behaviour score (its stage), fit the ICP score; the grade follows their sum. Conversion is the predictive model's chance the lead converts within 30 days (— without a model in use: see Model)."), el("div", { class: "actions" }, button("Export CSV", () => void exportCsv().catch((e: Error) => status.show(e.message, true)))), status, body, more));
   return () => {
     stop();
     clearTimeout(pending);
