@@ -38,13 +38,12 @@ leadRoutes.get("/lookup", async (c) => {
   const namespace = c.var.namespace;
   const leadId = await findLeadByIdentity(c.env.DB, namespace.id, identity);
   if (!leadId) throw new ApiError(404, "not_found", `no lead with ${identity.kind} ${identity.value}`);
-  return c.json({ lead: await leadInNamespace(c.env, namespace.id, leadId) });
+  return c.json({ lead: await shownLead(c.env, namespace.id, leadId) });
 });
 
 leadRoutes.get("/:id", async (c) => {
   const { id } = parseOrThrow(leadIdParam, c.req.param(), "lead id");
-  const [lead, predicted] = await Promise.all([leadInNamespace(c.env, c.var.namespace.id, id), hasModelInUse(c.env.DB, c.var.namespace.id)]);
-  return c.json({ lead: predicted ? lead : { ...lead, conversionProbability: null, conversionFeatures: [] } });
+  return c.json({ lead: await shownLead(c.env, c.var.namespace.id, id) });
 });
 
 leadRoutes.get("/:id/intelligence", async (c) => {
@@ -101,6 +100,12 @@ export function leadStub(env: Env, id: string) {
 /** Everything the lead object holds (its full timeline), typed as the object returns it. */
 export async function heldByLead(env: Env, id: string): Promise<LeadExport | null> {
   return (await leadStub(env, id).exportData()) as LeadExport | null;
+}
+
+/** The lead as the API shows it: its conversion probability only while the namespace has a model in use (as in lists). */
+async function shownLead(env: Env, namespaceId: string, id: string): Promise<LeadSummary> {
+  const [lead, predicted] = await Promise.all([leadInNamespace(env, namespaceId, id), hasModelInUse(env.DB, namespaceId)]);
+  return predicted ? lead : { ...lead, conversionProbability: null, conversionFeatures: [] };
 }
 
 /** A lead of another namespace is answered exactly like one that does not exist. */
