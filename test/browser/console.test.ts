@@ -141,8 +141,10 @@ describe("the console", () => {
     // Kept in canonical form, and read back by the API and the screen.
     expect(await outcomes.locator("input[name=events]").inputValue()).toBe("closed_won, subscription_started");
     expect((await api(leadflare.url, "/api/model/outcomes")).body.outcomes).toEqual({ events: ["closed_won", "subscription_started"], stages: ["qualified"] });
+    // Drawn again (from another screen: the same link does not navigate), the screen reads them back.
+    await openScreen(page, "icp");
     await openScreen(page, "model");
-    expect(await page.locator("#view section[aria-label='Model']").textContent()).toContain("no training has run yet");
+    await page.locator("#view section[aria-label='Model']", { hasText: "no training has run yet" }).waitFor();
     expect(await page.locator("#view section[aria-label='Outcomes'] input[name=stages][value=qualified]").isChecked()).toBe(true);
     await checkAtBothWidths(page, "model");
 
