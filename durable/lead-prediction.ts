@@ -14,7 +14,7 @@ import { leadHistory } from "./lead-history";
 import type { LeadCore } from "./lead-core";
 import type { LeadStore } from "./lead-store";
 
-const PREDICTION = "prediction";
+const PREDICTION = "prediction" as const;
 
 export interface LeadPrediction {
   conversionProbability: number;
@@ -28,7 +28,7 @@ let parsed: { text: string; value: LeadPrediction } | undefined;
 
 /** The prediction as of the last refresh; undefined when the namespace had no model in use (or the lead no event). */
 export function storedPrediction(store: LeadStore): LeadPrediction | undefined {
-  const text = store.meta(PREDICTION);
+  const text = store.meta.get(PREDICTION);
   if (!text) return undefined;
   if (parsed?.text !== text) parsed = { text, value: JSON.parse(text) as LeadPrediction };
   return { ...parsed.value };
@@ -61,5 +61,5 @@ export async function refreshPrediction(core: LeadCore, namespaceId: string, now
   }
   const value = next ? JSON.stringify(next) : "";
   // The store has no meta delete: an empty value means none.
-  if ((core.store.meta(PREDICTION) ?? "") !== value) core.store.setMeta(PREDICTION, value);
+  if ((core.store.meta.get(PREDICTION) ?? "") !== value) core.store.meta.set(PREDICTION, value);
 }

@@ -31,6 +31,8 @@ export interface DeliveryItem {
   /** The Segment message (kind event or test), after mapping and masking. */
   event?: Record<string, unknown>;
   change?: { before: LeadSnapshot | null; after: LeadSnapshot };
+  /** An event's place in its lead's log (arrival order), by which the archive recognises rows it already holds. */
+  seq?: number;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { listProjectedLeads, sortValueOf, type LeadListQuery } from "../db/projection";
+import { listProjectedLeads, type LeadListQuery } from "../db/projection";
 import { toListedLead } from "../routes/lead-list";
 import { csvHeader, csvLine } from "./csv";
 
@@ -23,7 +23,7 @@ export function leadCsvStream(
       if (rows.length > 0) controller.enqueue(encoder.encode(rows.map((row) => csvLine(toListedLead(row, predicted))).join("")));
       const last = rows.at(-1);
       if (rows.length < pageSize || !last) done = true;
-      else cursor = { value: sortValueOf(last, filters.sort), leadId: last.leadId };
+      else cursor = { value: last.sortValue, leadId: last.leadId };
     },
   });
 }

@@ -27,12 +27,14 @@ export function toListedLead(row: ProjectedLead, predicted: boolean) {
     eventCount: row.eventCount,
     userId: row.userId,
     email: row.email,
+    company: row.company,
+    name: row.name,
     firstSeen: row.firstSeen === null ? null : new Date(row.firstSeen).toISOString(),
     lastActivity: row.lastActivity === null ? null : new Date(row.lastActivity).toISOString(),
     updatedAt: new Date(row.updatedAt).toISOString(),
   };
 }
 
-export function encodeListCursor(value: number, leadId: string): string {
+export function encodeListCursor(value: number | string, leadId: string): string {
   return btoa(JSON.stringify([value, leadId]));
 }

@@ -3,7 +3,7 @@ import type { AppEnv } from "../http/app-env";
 import { ApiError } from "../http/errors";
 import { parseOrThrow } from "../http/validate";
 import { leadIdParam, leadListQuery, lookupQuery, timelineQuery } from "../schemas/management";
-import { listProjectedLeads, sortValueOf } from "../db/projection";
+import { listProjectedLeads } from "../db/projection";
 import { encodeListCursor, hasModelInUse, toListedLead } from "./lead-list";
 import { findLeadByIdentity } from "../db/identities";
 import { normalizeEmail, type Identity } from "../ingest/normalize";
@@ -15,7 +15,11 @@ import { exportLead } from "../privacy/export";
 export const leadRoutes = new Hono<AppEnv>();
 
 
-/** The namespace's leads from the D1 projection, highest first, with keyset pagination. */
+/**
+ * The namespace's leads from the D1 projection: filtered (stage, grade, score
+ * and last-seen ranges, company, free text `q`), sorted on any listed column
+ * either way, with keyset pagination (see listProjectedLeads for what each costs).
+ */
 leadRoutes.get("/", async (c) => {
   const query = parseOrThrow(leadListQuery, c.req.query(), "query");
   const [rows, predicted] = await Promise.all([
@@ -24,7 +28,7 @@ leadRoutes.get("/", async (c) => {
   ]);
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);
-  const nextCursor = rows.length > query.limit && last ? encodeListCursor(sortValueOf(last, query.sort), last.leadId) : null;
+  const nextCursor = rows.length > query.limit && last ? encodeListCursor(last.sortValue, last.leadId) : null;
   return c.json({ leads: page.map((row) => toListedLead(row, predicted)), nextCursor });
 });
 

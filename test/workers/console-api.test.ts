@@ -148,7 +148,7 @@ describe("console APIs", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("Content-Type")).toContain("text/csv");
     const lines = (await res.text()).trimEnd().split("\r\n");
-    expect(lines[0]).toBe("id,email,userId,score,behaviourScore,icpScore,stage,grade,velocity,conversionProbability,eventCount,firstSeen,lastActivity");
+    expect(lines[0]).toBe("id,email,userId,score,behaviourScore,icpScore,stage,grade,velocity,conversionProbability,eventCount,firstSeen,lastActivity,company,name");
     expect(lines).toHaveLength(1 + 6); // the signups (20 points); downloads (10) are filtered out
 
     // Pages of two: every lead once, in list order.
