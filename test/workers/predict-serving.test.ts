@@ -1,6 +1,8 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { env } from "cloudflare:workers";
-import { api, call, eventually, newTenant, send, type Tenant } from "./helpers";
+import { api, apiSend, call, eventually, newTenant, send, type Tenant } from "./helpers";
+import { installFakes } from "../fakes/fake-service";
+import { webhookReceiver } from "../fakes/services";
 import { SYNTHETIC_OUTCOME, syntheticHistories } from "./predict-generator";
 import { examplesOf, snapshotPlan } from "../../src/predict/examples";
 import { trainModel, type TrainingOutcome } from "../../src/predict/train";
@@ -54,8 +56,10 @@ async function projected(t: Tenant, withProbability: boolean): Promise<Projected
   }, 60_000);
 }
 
+const now = Date.now();
+let useful: Extract<TrainingOutcome, { status: "trained" }>;
+
 describe("conversion probability on leads", () => {
-  const now = Date.now();
   let a: Tenant; // a model in use
   let b: Tenant; // no model at all
   let c: Tenant; // a model trained on no signal: not used
@@ -63,7 +67,8 @@ describe("conversion probability on leads", () => {
 
   beforeAll(async () => {
     [a, b, c] = await Promise.all([newTenant("serve-a"), newTenant("serve-b"), newTenant("serve-c")]);
-    const [useful, useless] = await Promise.all([trained(true, now), trained(false, now)]);
+    let useless: typeof useful;
+    [useful, useless] = await Promise.all([trained(true, now), trained(false, now)]);
     expect(useful.report.used).toBe(true);
     expect(useless.report.used).toBe(false);
     weights = useful.report.weights.map((w) => w.feature);
@@ -150,6 +155,45 @@ describe("conversion probability on leads", () => {
       const res = await call("/api/leads/export.csv", { headers: { Authorization: `Bearer ${t.apiKey}` } });
       const [header, first] = (await res.text()).split("\r\n");
       expect(first!.split(",")[header!.split(",").indexOf("conversionProbability")]).toBe("");
+    }
+  });
+});
+
+describe("destinations", () => {
+  let uninstall: (() => void) | undefined;
+  afterEach(() => uninstall?.());
+
+  it("carry the probability in each item's lead once the lead's summary has computed it; without a model in use, items have none", async () => {
+    const hook = webhookReceiver();
+    uninstall = installFakes(hook);
+    const [d, e] = await Promise.all([newTenant("serve-d"), newTenant("serve-e")]);
+    await saveModel(env.DB, d.namespaceId, "run-d", now, useful);
+    for (const t of [d, e]) {
+      const created = await apiSend(t, "POST", "/api/destinations", { name: "hook", type: "webhook", config: { url: `https://hooks.customer.fake/${t.namespace}` } });
+      expect(created.status).toBe(201);
+    }
+    await Promise.all([ingest(d, now), ingest(e, now)]);
+    await Promise.all([projected(d, true), projected(e, false)]);
+    // A later event of each lead leaves with the lead as it is then.
+    const later = LEADS.map(([userId]) => ({ type: "track", userId, event: "Later Visit", messageId: `${userId}-later`, timestamp: new Date().toISOString() }));
+    for (const t of [d, e]) expect((await send(t, "/v1/batch", { batch: later })).status).toBe(200);
+    const laterItems = (t: Tenant) =>
+      hook.requests
+        .filter((r) => r.url.pathname === `/${t.namespace}`)
+        .map((r) => JSON.parse(r.body))
+        .filter((b) => b.type === "event" && b.event?.event === "Later Visit");
+    await eventually(async () => {
+      expect(laterItems(d)).toHaveLength(LEADS.length);
+      expect(laterItems(e)).toHaveLength(LEADS.length);
+    }, 60_000);
+    for (const item of laterItems(d)) {
+      expect(item.lead.conversionProbability).toBeGreaterThan(0);
+      expect(item.lead.conversionProbability).toBeLessThan(1);
+      expect(item.lead.conversionFeatures).toHaveLength(3);
+    }
+    for (const item of laterItems(e)) {
+      expect(item.lead).not.toHaveProperty("conversionProbability");
+      expect(item.lead).not.toHaveProperty("conversionFeatures");
     }
   });
 });
