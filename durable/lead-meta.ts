@@ -20,7 +20,9 @@ export type LeadMetaKey =
   | "projected"
   | "parked_batches"
   | "delivery_cursor"
-  | "archive_cursor";
+  | "archive_cursor"
+  /** The conversion probability as of the last summary (lead-prediction.ts); empty: none. */
+  | "prediction";
 
 /** How far destinations have confirmed the log, and the lead as they last saw it (changes are sent against it). */
 export interface DeliveryCursor {

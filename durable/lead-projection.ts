@@ -13,6 +13,7 @@ import { firstHourKept } from "../src/leads/hourly";
 import { projectionQueue, type ProjectionMessage } from "../src/queues/projection";
 import { PROJECTED, type LeadCore } from "./lead-core";
 import type { LeadScores } from "./lead-scores";
+import { refreshPrediction } from "./lead-prediction";
 
 const ALARM_SLACK_MS = 250;
 
@@ -34,6 +35,8 @@ export class LeadProjection {
     // Due within a moment counts as due: an alarm set again for (about) the
     // time of the alarm now running can be dropped when this one completes.
     if (core.projectionDueAt - Date.now() > ALARM_SLACK_MS) return core.scheduleAlarm(core.projectionDueAt);
+    // The conversion probability is computed here, once per summary (not per event); the snapshot below carries it.
+    if (!core.forwardTo()) await refreshPrediction(core, namespaceId);
     const generation = core.changeGeneration;
     const version = Math.max(Date.now(), this.version + 1);
     const leadId = core.id;

@@ -15,6 +15,7 @@ import type { Profile } from "../src/ingest/profile";
 import type { LeadSnapshot } from "../src/destinations/types";
 import type { LeadCore } from "./lead-core";
 import type { Scorer } from "./lead-log";
+import { storedPrediction } from "./lead-prediction";
 
 export class LeadScores {
   private scoringCache: ScoringConfig | undefined;
@@ -115,6 +116,8 @@ export class LeadScores {
       velocity: velocityFromWeight(store.log.velocityWeight(now)),
       userId: identities.find((i) => i.kind === "userId")?.value ?? null,
       email: identities.find((i) => i.kind === "email")?.value ?? null,
+      // As of the last summary (lead-prediction.ts); absent without a model in use, so those payloads are unchanged.
+      ...storedPrediction(store),
     };
   }
 

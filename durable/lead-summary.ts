@@ -6,13 +6,17 @@ import type { Firmographics } from "../src/scoring/icp";
 import { intelligenceFor, type Intelligence } from "../src/scoring/intelligence";
 import type { Profile } from "../src/ingest/profile";
 import type { LeadSnapshot } from "../src/destinations/types";
+import type { TopFeature } from "../src/predict/serve";
 import { leadCompany } from "../src/leads/company";
 import type { LeadCore } from "./lead-core";
 import type { LeadScores } from "./lead-scores";
 import type { StageChange } from "./lead-log";
 import type { Conflict } from "./lead-identities";
 
-export interface LeadSummary extends LeadSnapshot {
+export interface LeadSummary extends Omit<LeadSnapshot, "conversionProbability" | "conversionFeatures"> {
+  /** As of the lead's last summary (durable/lead-prediction.ts); null while its namespace has no model in use. */
+  conversionProbability: number | null;
+  conversionFeatures: TopFeature[];
   namespaceId: string;
   identities: Identity[];
   conflicts: Conflict[];
@@ -34,6 +38,8 @@ export function leadSummary(core: LeadCore, scores: LeadScores, namespaceId: str
   const snapshot = scores.snapshot();
   const profile = scores.profile();
   return {
+    conversionProbability: null,
+    conversionFeatures: [],
     ...snapshot,
     namespaceId,
     identities: store.identities.all(),

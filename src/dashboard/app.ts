@@ -20,6 +20,7 @@ import * as buffers from "./screens/buffers";
 import * as orgs from "./screens/orgs";
 import * as namespaces from "./screens/namespaces";
 import * as settings from "./screens/settings";
+import * as model from "./screens/model";
 
 type Screen = { render(view: HTMLElement, params: string[]): Promise<void | (() => void)> };
 
@@ -31,6 +32,7 @@ const SCREENS: Array<{ path: string; title: string; screen: Screen; inNav: boole
   { path: "company", title: "Company", screen: { render: companies.renderCompany }, inNav: false },
   { path: "rules", title: "Scoring rules", screen: rules, inNav: true },
   { path: "icp", title: "ICP table", screen: icp, inNav: true },
+  { path: "model", title: "Model", screen: model, inNav: true },
   { path: "destinations", title: "Destinations", screen: destinations, inNav: true },
   { path: "automations", title: "Automations", screen: automations, inNav: true },
   { path: "sources", title: "Sources & keys", screen: sources, inNav: true, adminOnly: true },

@@ -22,6 +22,8 @@ const UPSERT_COLUMNS: ReadonlyArray<[column: string, field: keyof ProjectionUpse
   ["first_seen", "firstSeen"],
   ["last_activity", "lastActivity"],
   ["recent_hours", "recentHours"],
+  ["conversion_probability", "conversionProbability"],
+  ["conversion_features", "conversionFeatures"],
   ["scoring_version", "scoringVersion"],
   ["version", "version"],
   ["updated_at", "updatedAt"],
@@ -100,7 +102,7 @@ export const STAGE_ORDER = ["cold", "warm", "hot", "qualified"] as const;
 export const GRADE_ORDER = ["F", "D", "C", "C+", "B", "B+", "A", "A+"] as const;
 
 /** The columns the leads list sorts on (every one it shows). */
-export const LEAD_SORTS = ["score", "engagement", "fit", "stage", "grade", "velocity", "events", "last_activity", "first_seen", "company"] as const;
+export const LEAD_SORTS = ["score", "engagement", "fit", "stage", "grade", "velocity", "conversion_probability", "events", "last_activity", "first_seen", "company"] as const;
 export type LeadSort = (typeof LEAD_SORTS)[number];
 
 /** A rank 0…n-1 by the given order (constants only: never user input). */
@@ -128,6 +130,9 @@ function leadSortValue(sort: LeadSort): SQL<number | string> {
       return rankOf(sql`${leadProjection.grade}`, GRADE_ORDER);
     case "velocity":
       return sql<number>`${leadProjection.velocity}`;
+    case "conversion_probability":
+      // A lead without one (no model in use at its last summary) sorts as -1: last, highest first.
+      return sql<number>`coalesce(${leadProjection.conversionProbability}, -1)`;
     case "events":
       return sql<number>`${leadProjection.eventCount}`;
     case "last_activity":

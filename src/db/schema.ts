@@ -160,6 +160,15 @@ export const leadProjection = sqliteTable(
     lastActivity: integer("last_activity"),
     /** The lead's events per hour over its last day, as JSON { "<ts / 3,600,000>": count } (see src/leads/hourly.ts). */
     recentHours: text("recent_hours"),
+    /**
+     * Calibrated chance (0–1) the lead converts within the predictive model's
+     * horizon, as of its last summary; null when its namespace has no model
+     * in use (docs/predictive-score.md). Not indexed: sorting by it reads the
+     * namespace's rows, and an index would cost a row written per summary.
+     */
+    conversionProbability: real("conversion_probability"),
+    /** The three features that moved it most, as JSON [{ feature, contribution }]. */
+    conversionFeatures: text("conversion_features"),
     scoringVersion: integer("scoring_version").notNull(),
     version: integer("version").notNull(),
     updatedAt: integer("updated_at").notNull(),

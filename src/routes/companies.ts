@@ -4,7 +4,7 @@ import { ApiError } from "../http/errors";
 import { parseOrThrow } from "../http/validate";
 import { companyListQuery, companyParam, leadListQuery } from "../schemas/management";
 import { companySummary, listCompanies, listProjectedLeads } from "../db/projection";
-import { encodeListCursor, toListedLead } from "./lead-list";
+import { encodeListCursor, hasModelInUse, toListedLead } from "./lead-list";
 
 /**
  * The account view: the namespace's leads grouped by company (src/leads/company.ts
@@ -27,9 +27,12 @@ companyRoutes.get("/:company/leads", async (c) => {
   const query = parseOrThrow(leadListQuery, c.req.query(), "query");
   const account = await companySummary(c.env.DB, c.var.namespace.id, company);
   if (!account) throw new ApiError(404, "not_found", `no lead of this namespace works at ${company}`);
-  const rows = await listProjectedLeads(c.env.DB, c.var.namespace.id, { ...query, company, limit: query.limit + 1 });
+  const [rows, predicted] = await Promise.all([
+    listProjectedLeads(c.env.DB, c.var.namespace.id, { ...query, company, limit: query.limit + 1 }),
+    hasModelInUse(c.env.DB, c.var.namespace.id),
+  ]);
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);
   const nextCursor = rows.length > query.limit && last ? encodeListCursor(last.sortValue, last.leadId) : null;
-  return c.json({ company: account, leads: page.map(toListedLead), nextCursor });
+  return c.json({ company: account, leads: page.map((row) => toListedLead(row, predicted)), nextCursor });
 });

@@ -117,7 +117,10 @@ export const companyListQuery = queryObject({
 
 export const companyParam = z.object({ company: z.string().trim().min(1, "must name a company").max(200) });
 
-export const leaderboardQuery = queryObject({ limit: z.coerce.number().int().min(1).max(100).default(10) });
+export const leaderboardQuery = queryObject({
+  limit: z.coerce.number().int().min(1).max(100).default(10),
+  sort: z.enum(["score", "conversion_probability"]).default("score"),
+});
 
 /** A source's or API key's own rate limit; null goes back to the default. */
 export const rateLimitBody = z.object({ rateLimit: rateLimitSchema.nullable() });

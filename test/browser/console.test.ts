@@ -128,6 +128,38 @@ describe("the console", () => {
     await page.locator("#view h2", { hasText: "Lead bob" }).waitFor();
   });
 
+  it("shows the Model screen: no model in use yet, why, and the outcomes form; the lead page says there is no probability", async () => {
+    await openScreen(page, "model");
+    const model = page.locator("#view section[aria-label='Model']");
+    expect(await model.locator("[aria-label='model in use']").textContent()).toContain("Not in use");
+    expect(await model.textContent()).toContain("no outcomes declared");
+    const outcomes = page.locator("#view section[aria-label='Outcomes']");
+    await outcomes.locator("input[name=events]").fill("Closed Won, Subscription Started");
+    await outcomes.locator("input[name=stages][value=qualified]").check();
+    await outcomes.locator("button:has-text('Save outcomes')").click();
+    await outcomes.locator(".notice", { hasText: "Saved" }).waitFor();
+    // Kept in canonical form, and read back by the API and the screen.
+    expect(await outcomes.locator("input[name=events]").inputValue()).toBe("closed_won, subscription_started");
+    expect((await api(leadflare.url, "/api/model/outcomes")).body.outcomes).toEqual({ events: ["closed_won", "subscription_started"], stages: ["qualified"] });
+    // Drawn again (from another screen: the same link does not navigate), the screen reads them back.
+    await openScreen(page, "icp");
+    await openScreen(page, "model");
+    await page.locator("#view section[aria-label='Model']", { hasText: "no training has run yet" }).waitFor();
+    expect(await page.locator("#view section[aria-label='Outcomes'] input[name=stages][value=qualified]").isChecked()).toBe(true);
+    await checkAtBothWidths(page, "model");
+
+    // Leads carry no probability without a model in use: the list shows a dash, the lead page says why.
+    await openScreen(page, "leads");
+    await page.locator("#view td[data-label='conversion']").first().waitFor();
+    expect(new Set(await page.locator("#view td[data-label='conversion']").allTextContents())).toEqual(new Set(["—"]));
+    const ada = await leadByUserId(leadflare.url, "ada");
+    expect(ada.conversionProbability).toBeNull();
+    await page.goto(`${leadflare.url}/app/#/lead/${ada.id}`);
+    const conversion = page.locator("#view section[aria-label='Conversion probability']");
+    await conversion.waitFor();
+    expect(await conversion.textContent()).toContain("No model in use");
+  });
+
   it("searches, filters and sorts the leads list; groups leads by company and opens a company's leads", async () => {
     await openScreen(page, "leads");
     // Company: ada's work email's domain (no company trait); bob and cy have none.

@@ -10,6 +10,9 @@ export interface ListedLead {
   stage: string;
   grade: string;
   velocity: number;
+  /** Null while the namespace has no model in use (see the Model screen). */
+  conversionProbability: number | null;
+  conversionFeatures: TopFeature[];
   eventCount: number;
   userId: string | null;
   email: string | null;
@@ -17,6 +20,17 @@ export interface ListedLead {
   name?: string | null;
   lastActivity: string | null;
 }
+
+export interface TopFeature {
+  feature: string;
+  contribution: number;
+}
+
+/** A probability as a percentage ("12.3%"); "—" when there is none. */
+export const percent = (p: number | null | undefined) => (p === null || p === undefined ? "—" : `${(p * 100).toFixed(1)}%`);
+
+/** A weight or push on the log-odds, signed, two places: "+1.24". */
+export const signedFixed = (n: number) => `${n > 0 ? "+" : ""}${n.toFixed(2)}`;
 
 export const leadLabel = (lead: { userId?: string | null; email?: string | null; id: string }) => lead.email ?? lead.userId ?? `${lead.id.slice(0, 10)}…`;
 
@@ -71,6 +85,7 @@ export const LEAD_COLUMNS: Record<string, string> = {
   stage: "stage",
   grade: "grade",
   velocity: "velocity",
+  conversion: "conversion_probability",
   events: "events",
   "last activity": "last_activity",
 };
@@ -87,6 +102,7 @@ export function leadsTable(leads: ListedLead[], state: SortState, onSort: (next:
       l.stage,
       l.grade,
       String(l.velocity),
+      percent(l.conversionProbability),
       String(l.eventCount),
       time(l.lastActivity),
     ),

@@ -12,7 +12,7 @@ const REFRESH_AFTER_NOTICE_MS = 2_000;
 const POLL_MS = 10_000;
 
 /** The API's sort keys (GET /api/leads?sort=), as the sort control offers them. */
-const SORTS = ["score", "engagement", "fit", "stage", "grade", "velocity", "events", "last_activity", "first_seen", "company"];
+const SORTS = ["score", "engagement", "fit", "stage", "grade", "velocity", "conversion_probability", "events", "last_activity", "first_seen", "company"];
 
 /** A date control's day as the start or the end of that day in the operator's time zone. */
 const dayStart = (day: string) => new Date(`${day}T00:00:00`).toISOString();
@@ -119,7 +119,7 @@ export async function render(view: HTMLElement, params: string[] = []): Promise<
     if (!cursor && !document.hidden) void load().catch(() => undefined);
   }, POLL_MS);
   await load();
-  view.replaceChildren(card("Leads", search, filters, el("p", { class: "muted" }, "Engagement is the behaviour score (its stage), fit the ICP score; the grade follows their sum. The score has no upper bound: compare leads with each other. A lead's company is its identify traits' company, else its work email's domain."), el("div", { class: "actions" }, button("Export CSV", () => void exportCsv().catch((e: Error) => status.show(e.message, true)))), status, body, more));
+  view.replaceChildren(card("Leads", search, filters, el("p", { class: "muted" }, "Engagement is the behaviour score (its stage), fit the ICP score; the grade follows their sum. The score has no upper bound: compare leads with each other. A lead's company is its identify traits' company, else its work email's domain. Conversion is the predictive model's chance the lead converts within 30 days (— without a model in use: see Model)."), el("div", { class: "actions" }, button("Export CSV", () => void exportCsv().catch((e: Error) => status.show(e.message, true)))), status, body, more));
   return () => {
     stop();
     clearTimeout(pending);
