@@ -90,7 +90,7 @@ function docsLink(entry) {
 
 /**
  * The Markdown table, one row per catalogue entry, in the catalogue's order.
- * @param {import("../src/destinations/catalogue").CatalogueEntry[]} catalogue
+ * @param {readonly import("./destination-table-render.d.mts").TableEntry[]} catalogue
  * @returns {string}
  */
 export function destinationTable(catalogue) {
