@@ -43,7 +43,7 @@ function workersPool(migrations: Awaited<ReturnType<typeof readD1Migrations>>) {
         SYNC_BACKOFF_CAP_MS: "400",
         // Four archive shards per namespace, writing files 3 s after rows arrive (each flush is an R2 put and a
         // manifest put: at 0.5 s the flushes of a 5,000-event sync slowed the outreach-sync test ~3x on this machine).
-        // The archive is off by default (wrangler.toml); the suite runs with it on.
+        // The archive is on by default (wrangler.toml), and in the suite.
         ARCHIVE_EVENTS: "on",
         ARCHIVE_SHARDS: "4",
         ARCHIVE_GATHER_MS: "3000",

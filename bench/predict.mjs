@@ -2,7 +2,10 @@
 // (test/workers/predict-generator.ts) turned into examples and trained on by
 // src/predict (bundled with esbuild as wrangler bundles it). Prints, per
 // size, the holdout figures (model vs rules) and the CPU time of each phase
-// per 10,000 leads, and the heap the fit adds (sampled at each page it reads).
+// per 10,000 leads, and the heap the fit adds (sampled at each page it reads);
+// then serving: the CPU of one lead's probability as its summary computes it
+// (snapshot of its history as of now + the model), for the generator's leads
+// and for one long history.
 // Run: node --expose-gc bench/predict.mjs [leads,...] [signal|nosignal]
 import { importBundled } from "./import-bundled.mjs";
 import path from "node:path";
@@ -101,4 +104,31 @@ for (const leads of SIZES) {
   console.log(`  rules AUC ${fixed(report.holdout.rules.auc)}, precision@10% ${fixed(report.holdout.rules.precisionAtTop10)}`);
   console.log(`  used: ${report.used} (${report.reason})`);
   console.log(`  top weights: ${report.weights.slice(0, 6).map((w) => `${w.feature} ${fixed(w.weight, 2)}`).join(", ")}`);
+  serving(outcome.model);
+}
+
+/** What a lead's summary adds when its namespace has a model in use: snapshotAt over its history, then predict (durable/lead-prediction.ts). */
+function serving(model) {
+  const sample = core.syntheticHistories({ leads: 2_000, now: NOW, signal: SIGNAL, seed: 99 });
+  const rows = sample.reduce((n, h) => n + h.rows.length, 0);
+  let t = process.cpuUsage();
+  for (const h of sample) {
+    const s = core.snapshotAt(h, NOW);
+    if (s) core.predict(model, s);
+  }
+  const sampleMs = cpuMs(t);
+  // One long history: 10,000 rows over the last 100 days (pricing visits, downloads, other pages).
+  const keys = ["page:pricing", "download_whitepaper", "page:blog", "page:home"];
+  const long = {
+    leadId: "long",
+    stageChanges: [],
+    rows: Array.from({ length: 10_000 }, (_, i) => ({ ts: NOW - (10_000 - i) * 864_000, key: keys[i % keys.length], ruleScore: i % 200, identities: 2 })),
+  };
+  t = process.cpuUsage();
+  for (let i = 0; i < 20; i++) core.predict(model, core.snapshotAt(long, NOW));
+  const longMs = cpuMs(t) / 20;
+  console.log(
+    `  serving CPU per lead summary: ${fixed((sampleMs * 1000) / sample.length, 0)} µs for the generator's leads (${fixed(rows / sample.length, 0)} rows each on average), ` +
+      `${fixed(longMs, 2)} ms for a lead of 10,000 rows (not counted: reading and parsing the rows from the lead's SQLite)`,
+  );
 }

@@ -4,29 +4,44 @@
  * to the same shard). See docs/archive.md for the design and its cost.
  *
  * Protocol
- * - `accept` takes a lead batch's items as the destinations consumer hands
- *   them over (the same hand-over as the delivery shards'), as rows in the
- *   shard's SQLite, deduplicated by messageId: a batch handed over again adds
- *   nothing. The alarm is set ARCHIVE_GATHER_MS ahead (at once when a file's
- *   worth of rows waits), so a file holds many leads' rows.
- * - The alarm flushes: the oldest waiting hand-overs (up to
- *   ARCHIVE_FILE_ROWS rows) are given to one file of today (the day rows are
- *   archived: a backfill of old events makes one file, not one per day), in
- *   a transaction; then the file is put to R2 under its key and the day's
- *   manifest of this shard is rewritten; only then do those hand-overs go. A
- *   run that fails in between writes the same file, same key, same rows
- *   again: a row is in exactly one file.
- * - Erasure (`forgetLeads`): the lead's waiting rows go at once; the files that
- *   hold its rows (`lead_files`) are read, rewritten without them (or deleted
- *   when nothing else is left) by the next alarm run, and the manifests follow.
+ * - `accept` takes a lead's events (items carrying `seq`, their place in the
+ *   lead's log), handed over by the lead itself. They wait IN MEMORY only
+ *   (src/archive/buffer.ts): nothing is written per hand-over or per event.
+ *   Per lead, rows are deduplicated by seq against a high-water mark: the
+ *   highest seq waiting, or the highest in a file (`lead_files.upto`). A
+ *   hand-over repeated (the lead's timeout, its eviction) adds only newer
+ *   rows; when some of it is already in a file, the lead is told so at once.
+ *   The alarm is set ARCHIVE_GATHER_MS ahead (at once when a file's worth of
+ *   rows, or FILE_MAX_BYTES, waits), so a file holds many leads' rows.
+ *   A hand-over that continues an earlier one (`continuesFrom`) the shard
+ *   does not hold (lost with an eviction) is refused: a file must never
+ *   confirm past a gap. The lead's timeout hands over from its cursor again.
+ * - The alarm writes a file: the oldest waiting rows (up to
+ *   ARCHIVE_FILE_ROWS) of today (the day rows are archived). Its `files` row
+ *   fixes its key first; then the file is put, the day's manifest of this
+ *   shard rewritten, and its `files` figures and `lead_files` rows (each
+ *   lead's highest seq in it) written in one transaction. Only then do the
+ *   rows leave memory, and each lead in the file is told `archived(upto)`
+ *   (in parallel; a failure is logged: the lead hands the rows over again).
+ *   A run that fails before the transaction puts the same rows under the
+ *   same key again; an eviction loses the rows in memory, which the leads
+ *   hand over again, and the next file takes the key that was never
+ *   completed: a row is in exactly one file.
+ * - Erasure (`forgetLeads`): the lead's rows in memory go at once, rows
+ *   handed over later are refused (`erased`); the files that hold its rows
+ *   (`lead_files`) are read, rewritten without them (or deleted when nothing
+ *   else is left) by the next alarm run, and the manifests follow.
  * - Retention: at most once per ARCHIVE_RETENTION_CHECK_MS the alarm reads the
  *   namespace's retention and deletes the files whose rows (by their own
  *   timestamp) have all left the window, and rewrites those holding some
  *   (a backfill's) without them.
- * - Seen messageIds are recognised for ARCHIVE_SEEN_MS to twice that (two
- *   tables, the older emptied in turn: no per-row expiry to write).
+ * - Upgrade: a shard from before (hand-overs as `pending` rows, messageIds
+ *   in `seen_*`) loads its pending rows into memory at start; the old tables
+ *   are dropped in the transaction of the file that holds the last of them.
  */
 import { DurableObject } from "cloudflare:workers";
+import { ArchiveBuffer, type FileBatch } from "../src/archive/buffer";
+import { confirmArchived, type Confirmation } from "../src/archive/confirm";
 import { manifestOf } from "../src/archive/manifest";
 import { fileKey, manifestKey } from "../src/archive/keys";
 import { readParquet, writeParquet } from "../src/archive/parquet";
@@ -41,51 +56,79 @@ const ERASURE_FILES_PER_RUN = 16;
 /** Files deleted by retention per R2 call (it deletes up to 1,000 keys in one), and files trimmed per run. */
 const RETENTION_FILES_PER_RUN = 1_000;
 const RETENTION_TRIMS_PER_RUN = 16;
-/** A file holds at most this much row data (JSON), whatever ARCHIVE_FILE_ROWS says: an alarm run keeps it in memory. */
+/** A file holds at most this much row data (JSON), whatever ARCHIVE_FILE_ROWS says; it also bounds the rows held in memory. */
 const FILE_MAX_BYTES = 32 * 1024 * 1024;
 
 export class ArchiveObject extends DurableObject<Env> {
   private readonly store: ArchiveStore;
+  private readonly buffer = new ArchiveBuffer();
+  /** Rows loaded from an old shard's `pending` table not yet in a file (the old tables go when none is left). */
+  private readonly legacy = new Set<ArchiveRow>();
   private alarmAt: number | null | undefined;
   private failures = 0;
+  /** Calls to leads' `archived` since this object started: made, and answered. */
+  private confirmations = { sent: 0, ok: 0 };
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new ArchiveStore(ctx.storage.sql);
+    this.loadLegacy();
   }
 
-  /** Takes a lead batch's items; answers how many rows were new. */
-  async accept(namespaceId: string, shard: number, leadId: string, items: DeliveryItem[]): Promise<number> {
+  /**
+   * Takes a lead's events; answers how many rows were new. `continuesFrom`:
+   * the last seq of the earlier hand-over these items continue (absent when
+   * they start at the lead's archive cursor). When the shard holds less of
+   * the lead (an eviction lost those rows), it takes nothing, so that it never
+   * confirms past the gap; the lead hands over again from its cursor.
+   */
+  async accept(namespaceId: string, shard: number, leadId: string, items: DeliveryItem[], continuesFrom?: number): Promise<number> {
     const now = Date.now();
-    const added = this.ctx.storage.transactionSync(() => {
+    this.ctx.storage.transactionSync(() => {
       this.store.setMeta("namespace_id", namespaceId);
       this.store.setMeta("shard", String(shard));
       // A new shard's first retention check is a period away: it holds no old files yet (and its first alarm needn't read D1).
       if (this.store.meta("retention_checked_at") === undefined) this.store.setMeta("retention_checked_at", String(now));
-      if (this.store.isErased(leadId)) return 0;
-      const rows = items.map((item) => rowOf(namespaceId, leadId, item, now)).filter((row): row is ArchiveRow => row !== null);
-      return this.store.add(leadId, rows);
     });
-    if (added > 0) {
-      const full = this.store.pendingCount() >= this.fileRows();
-      await this.setAlarm(full ? now : now + (Number(this.env.ARCHIVE_GATHER_MS) || 0));
-    }
+    if (this.store.isErased(leadId)) return 0;
+    const rows = items.flatMap((item) => {
+      const row = rowOf(namespaceId, leadId, item, now);
+      return row ? [{ seq: item.seq, row }] : [];
+    });
+    const archivedUpto = this.store.archivedUpto(leadId);
+    if (continuesFrom !== undefined && continuesFrom > this.buffer.highOf(leadId, archivedUpto)) return 0;
+    const { added, alreadyArchived } = this.buffer.add(leadId, archivedUpto, rows);
+    // Rows already in a file came again: the lead missed its confirmation, so it gets one now.
+    if (alreadyArchived) this.ctx.waitUntil(this.confirm(`${namespaceId}/${shard}`, [{ leadId, upto: archivedUpto }]));
+    if (added > 0) await this.setAlarm(this.fileIsFull() ? now : now + this.gatherMs());
     return added;
   }
 
-  /** The lead is erased: its rows leave this shard's files (see the protocol). */
+  /** The lead is erased: its rows leave this shard's memory and files (see the protocol). */
   async forgetLeads(namespaceId: string, shard: number, leadIds: string[]): Promise<void> {
     this.ctx.storage.transactionSync(() => {
       this.store.setMeta("namespace_id", namespaceId);
       this.store.setMeta("shard", String(shard));
       this.store.erase(leadIds, Date.now());
     });
+    for (const leadId of leadIds) this.buffer.drop(leadId);
     await this.setAlarm(Date.now());
   }
 
-  /** Rows waiting, messageIds held, files listed; and storage rows written since this object started (for the cost count). */
-  async stats(): Promise<{ pending: number; seen: number; files: number; rowsWritten: number; pendingErasures: number }> {
-    return { ...this.store.counts(), rowsWritten: this.store.rowsWritten, pendingErasures: this.store.pendingErasures().length };
+  /** Rows waiting in memory, files written, erasures left, confirmations made; storage rows written since this object started (the cost count). */
+  async stats(): Promise<{ pending: number; files: number; rowsWritten: number; pendingErasures: number; confirmations: { sent: number; ok: number } }> {
+    return {
+      pending: this.buffer.rows,
+      ...this.store.counts(),
+      rowsWritten: this.store.rowsWritten,
+      pendingErasures: this.store.pendingErasures().length,
+      confirmations: { ...this.confirmations },
+    };
+  }
+
+  /** One lead as this shard sees it: rows waiting in memory, and the highest seq in a file. */
+  async leadState(leadId: string): Promise<{ waiting: number; archivedUpto: number }> {
+    return { waiting: this.buffer.waitingOf(leadId), archivedUpto: this.store.archivedUpto(leadId) };
   }
 
   /**
@@ -142,10 +185,9 @@ export class ArchiveObject extends DurableObject<Env> {
     const now = Date.now();
     try {
       let more = await this.eraseFromFiles(namespaceId, shard);
-      more = (await this.writeFiles(namespaceId, shard)) || more;
+      more = (await this.writeFile(namespaceId, shard)) || more;
       const checkedAt = Number(this.store.meta("retention_checked_at") ?? "0");
       if (now - checkedAt >= this.retentionCheckMs()) await this.enforceRetention(now);
-      this.store.rotateSeen(now, Number(this.env.ARCHIVE_SEEN_MS) || 86_400_000);
       this.failures = 0;
       if (more) return this.setAlarm(Date.now());
     } catch (error) {
@@ -155,39 +197,52 @@ export class ArchiveObject extends DurableObject<Env> {
       return this.setAlarm(Date.now() + wait);
     }
     // Rows still waiting (arrived during the run), or the next retention check while the shard has files.
-    if (this.store.pendingCount() > 0) await this.setAlarm(Date.now() + (Number(this.env.ARCHIVE_GATHER_MS) || 0));
+    if (this.buffer.rows > 0) await this.setAlarm(Date.now() + this.gatherMs());
     else if (this.store.hasFiles()) await this.setAlarm(Number(this.store.meta("retention_checked_at") ?? "0") + this.retentionCheckMs());
   }
 
   /**
-   * Finishes the flush in progress, or starts one (the oldest pending
-   * hand-overs, one file of today) and writes it; answers whether rows are left.
+   * Writes one file of the oldest waiting rows (see the protocol), tells its
+   * leads, and answers whether a full file's worth is still waiting.
    */
-  private async writeFiles(namespaceId: string, shard: number): Promise<boolean> {
-    const today = dateOf(Date.now());
-    this.ctx.storage.transactionSync(() => this.store.assignFiles(today, (date, seq) => fileKey(namespaceId, date, shard, seq), this.fileRows(), FILE_MAX_BYTES));
-    const [file] = this.store.unwrittenFiles();
-    if (!file) return false;
-    const upto = file.upto;
-    const rows = this.store.pendingRows(upto);
-    const written = rows.length === 0 ? { rows: 0, bytes: 0 } : await this.put(file.key, rows);
-    const ids = rows.map((r) => r.message_id).sort();
-    const times = rows.map((r) => r.timestamp);
-    this.ctx.storage.transactionSync(() =>
-      this.store.fileWritten({
-        seq: file.seq,
-        rows: written.rows,
-        bytes: written.bytes,
-        minMessageId: ids[0] ?? null,
-        maxMessageId: ids.at(-1) ?? null,
-        firstAt: times.length ? times.reduce((a, b) => Math.min(a, b)) : null,
-        lastAt: times.length ? times.reduce((a, b) => Math.max(a, b)) : null,
-        writtenAt: Date.now(),
-      }),
-    );
-    await this.putManifest(namespaceId, shard, file.date);
-    this.ctx.storage.transactionSync(() => this.store.flushDone(upto));
-    return this.store.pendingCount() >= this.fileRows();
+  private async writeFile(namespaceId: string, shard: number): Promise<boolean> {
+    if (this.buffer.rows === 0) return false;
+    const batch = this.buffer.take(this.fileRows(), FILE_MAX_BYTES);
+    const file = this.ctx.storage.transactionSync(() => this.store.openFile(dateOf(Date.now()), (date, seq) => fileKey(namespaceId, date, shard, seq)));
+    const done = { ...file, ...(await this.put(file.key, batch.rows)), ...spanOf(batch.rows), writtenAt: Date.now() };
+    await this.putManifest(namespaceId, shard, file.date, done);
+    const leads = batch.parts.map(({ leadId, upto }) => ({ leadId, upto }));
+    this.ctx.storage.transactionSync(() => {
+      this.store.fileWritten(done, leads);
+      if (this.legacyDone(batch)) this.store.dropLegacy();
+    });
+    this.buffer.remove(batch.parts);
+    await this.confirm(`${namespaceId}/${shard}`, leads.filter((l) => l.upto > 0));
+    return this.fileIsFull();
+  }
+
+  private async confirm(label: string, confirmations: Confirmation[]): Promise<void> {
+    if (confirmations.length === 0) return;
+    this.confirmations.sent += confirmations.length;
+    this.confirmations.ok += await confirmArchived(this.env, confirmations, label);
+  }
+
+  /** An old shard's waiting hand-overs come into memory (without seq: they were deduplicated when they came). */
+  private loadLegacy(): void {
+    const handOvers = this.store.legacyHandOvers();
+    for (const { leadId, rows } of handOvers) {
+      this.buffer.add(leadId, 0, rows.map((row) => ({ row })));
+      for (const row of rows) this.legacy.add(row);
+    }
+    if (this.legacy.size === 0) this.store.dropLegacy();
+    else this.ctx.waitUntil(this.setAlarm(Date.now()));
+  }
+
+  /** Takes a file's rows off the legacy set; answers whether the last of them is now in a file. */
+  private legacyDone(batch: FileBatch): boolean {
+    if (this.legacy.size === 0) return false;
+    for (const row of batch.rows) this.legacy.delete(row);
+    return this.legacy.size === 0;
   }
 
   /** Rewrites the files holding erased leads' rows without them; answers whether more are left. */
@@ -232,14 +287,23 @@ export class ArchiveObject extends DurableObject<Env> {
     return { rows: rows.length, bytes: body.byteLength };
   }
 
-  private async putManifest(namespaceId: string, shard: number, date: string): Promise<void> {
-    const files = this.store.writtenFilesOf(date);
+  /** Rewrites the day's manifest of this shard from its written files (and `adding`, the file being written). */
+  private async putManifest(namespaceId: string, shard: number, date: string, adding?: ArchiveFile): Promise<void> {
+    const files = [...this.store.writtenFilesOf(date).filter((f) => f.seq !== adding?.seq), ...(adding ? [adding] : [])];
     const key = manifestKey(namespaceId, date, shard);
     if (files.length === 0) await this.env.ARCHIVE.delete(key);
     else
       await this.env.ARCHIVE.put(key, JSON.stringify(manifestOf(namespaceId, date, shard, files, Date.now())), {
         httpMetadata: { contentType: "application/json" },
       });
+  }
+
+  private fileIsFull(): boolean {
+    return this.buffer.rows >= this.fileRows() || this.buffer.bytes >= FILE_MAX_BYTES;
+  }
+
+  private gatherMs(): number {
+    return Number(this.env.ARCHIVE_GATHER_MS) || 0;
   }
 
   private fileRows(): number {
@@ -256,4 +320,16 @@ export class ArchiveObject extends DurableObject<Env> {
     this.alarmAt = at;
     await this.ctx.storage.setAlarm(at);
   }
+}
+
+/** A file's messageId range and first/last timestamp. */
+function spanOf(rows: readonly ArchiveRow[]): Pick<ArchiveFile, "minMessageId" | "maxMessageId" | "firstAt" | "lastAt"> {
+  const ids = rows.map((r) => r.message_id).sort();
+  const times = rows.map((r) => r.timestamp);
+  return {
+    minMessageId: ids[0] ?? null,
+    maxMessageId: ids.at(-1) ?? null,
+    firstAt: times.length ? times.reduce((a, b) => Math.min(a, b)) : null,
+    lastAt: times.length ? times.reduce((a, b) => Math.max(a, b)) : null,
+  };
 }

@@ -21,12 +21,9 @@ export class LeadCore {
   /**
    * Whether the namespace has destinations or automations, as the last ingest
    * call said; until one says otherwise (a fresh activation), assume so.
-   * Without them the lead keeps no outbox: events and changes are not queued
-   * for anyone.
+   * It decides how soon a change is sent on (durable/outbox.ts keeps what is owed).
    */
   deliveries = true;
-  /** The outbox is kept for the event archive alone: batches go straight to the archive shard (durable/outbox.ts). */
-  archiveOnly = false;
   /** Whether the projection may not show the lead as it is; a fresh activation assumes so. */
   projectionDirty = true;
   /** Before this time a changed lead holds its summary back (it sent one recently). */
@@ -86,7 +83,8 @@ export class LeadCore {
 
   /**
    * When the alarm should next run for a change made at `now`: soon when
-   * the outbox has deliveries to send, else when the summary is due. A lead
+   * the outbox has deliveries to send, else when the summary is due (the
+   * archive takes the lead's rows then: its shard gathers for a minute anyway). A lead
    * that keeps changing sends it at most once per PROJECTION_INTERVAL_SECONDS;
    * a lead new to the projection sends it soon, so it shows in lists at
    * once; a lead already there gathers a burst of changes for an interval
@@ -97,7 +95,7 @@ export class LeadCore {
   flushAt(now: number): number {
     const soon = now + FLUSH_DELAY_MS;
     if (this.deliveries) return soon;
-    const gathered = this.store.meta(PROJECTED) === undefined ? 0 : now + this.projectionIntervalMs();
+    const gathered = this.store.meta.get(PROJECTED) === undefined ? 0 : now + this.projectionIntervalMs();
     return Math.max(soon, this.projectionDueAt, gathered);
   }
 
@@ -108,16 +106,16 @@ export class LeadCore {
   }
 
   forwardTo(): string | undefined {
-    return this.store.meta("forward_to");
+    return this.store.meta.get("forward_to");
   }
 
   isErased(): boolean {
-    return this.store.meta("erased") !== undefined;
+    return this.store.meta.get("erased") !== undefined;
   }
 
   /** Whether this object ever held an event (or took a merge): it has a creation time. */
   isLive(): boolean {
-    return this.store.meta("created_at") !== undefined;
+    return this.store.meta.get("created_at") !== undefined;
   }
 
   /** Another lead object, by name; `hops` counts the forwards that led here. */

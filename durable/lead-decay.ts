@@ -9,17 +9,17 @@ import type { LeadScores } from "./lead-scores";
 /** When the next decay step falls due, if the lead decays at all. */
 export function nextDecayAt(core: LeadCore): number | undefined {
   if (core.forwardTo()) return undefined;
-  return core.store.nextDecayAt();
+  return core.store.log.nextDecayAt();
 }
 
 /** Brings the quiet stretch's decay row up to date once a step has fallen due. */
 export function applyDueDecay(core: LeadCore, scores: LeadScores, now: number): void {
   const dueAt = nextDecayAt(core);
-  const lastEventTs = core.store.lastEventTs();
+  const lastEventTs = core.store.log.lastEventTs();
   if (dueAt === undefined || dueAt > now || lastEventTs === undefined) return;
   core.transact(() => {
     // Anchored on the last event: only the decay rows after it are rewritten.
-    core.store.rescoreFrom({ ts: lastEventTs + 1, id: "" }, scores.capOf(), now);
+    core.store.log.rescoreFrom({ ts: lastEventTs + 1, id: "" }, scores.capOf(), now);
     scores.afterChange();
   });
 }

@@ -12,8 +12,8 @@ import type { LeadScores } from "./lead-scores";
 /** Queues a lookup of each of `emails` (new to the identity index). */
 export async function requestEnrichment(core: LeadCore, emails: Identity[]): Promise<void> {
   if (emails.length === 0) return;
-  const namespaceId = core.store.meta("namespace_id")!;
-  const lead = core.store.meta("name")!;
+  const namespaceId = core.store.meta.get("namespace_id")!;
+  const lead = core.store.meta.get("name")!;
   await core.env().ENRICHMENT.sendBatch(emails.map((e) => ({ body: { namespaceId, lead, email: e.value } satisfies EnrichmentMessage })));
 }
 

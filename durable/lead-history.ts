@@ -36,7 +36,7 @@ export function traitsOf(message: Record<string, unknown>): RowTraits | undefine
 
 export function leadHistory(store: LeadStore, leadId: string): LeadHistory {
   const identities = new Set<string>();
-  const rows: HistoryRow[] = store.allRows().map((row) => {
+  const rows: HistoryRow[] = store.log.allRows().map((row) => {
     if (BOOKKEEPING.has(row.type)) return { ts: row.ts, key: null, ruleScore: row.running_score };
     const message = record(parseStored(row.body));
     for (const field of ["userId", "anonymousId"] as const) {
@@ -50,6 +50,6 @@ export function leadHistory(store: LeadStore, leadId: string): LeadHistory {
     if (traits) out.traits = traits;
     return out;
   });
-  const stageChanges = store.stageChanges().map((c) => ({ at: Date.parse(c.at), to: c.to }));
+  const stageChanges = store.log.stageChanges().map((c) => ({ at: Date.parse(c.at), to: c.to }));
   return { leadId, rows, stageChanges };
 }

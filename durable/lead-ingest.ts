@@ -1,9 +1,9 @@
 /**
  * Ingest: a live lead stores the events that are new to it (deduped by
  * messageId, in event-time order with the running score kept up to date),
- * takes on the identities, firmographics and profile they carry, and puts
- * them in the outbox when the namespace delivers anywhere — all in one
- * transaction. Linking the identities it learned is the merge protocol's
+ * takes on the identities, firmographics and profile they carry — all in
+ * one transaction. The rows stored are what destinations and the archive are
+ * owed (durable/outbox.ts, lead-archive.ts): no copy is made for them. Linking the identities it learned is the merge protocol's
  * (lead-merge.ts).
  */
 import type { LeadEvent } from "../src/ingest/normalize";
@@ -13,7 +13,7 @@ import { profileFromTraits } from "../src/ingest/profile";
 import type { LeadCore } from "./lead-core";
 import type { LeadScores } from "./lead-scores";
 import type { Outbox } from "./outbox";
-import type { StoredEvent } from "./lead-store";
+import type { StoredEvent } from "./lead-log";
 
 export interface IngestResult {
   accepted: number;
@@ -31,12 +31,12 @@ export interface IngestResult {
 export function storeIngested(core: LeadCore, scores: LeadScores, outbox: Outbox, namespaceId: string, selfName: string, events: LeadEvent[], now: number): string[] {
   return core.transact(() => {
     becomeLive(core, namespaceId, selfName);
+    outbox.follow(core.deliveries);
     const fresh = storeEvents(core, scores, events.map(toStoredEvent), now);
-    if (core.deliveries) for (const event of fresh) outbox.add(event.messageId, "event", event.body);
     for (const event of events) {
       for (const identity of event.identities) {
         const home = leadObjectName(namespaceId, identity.kind, identity.value) === selfName;
-        if (core.store.addIdentity({ ...identity, linked: home, explicit: identity.explicit === true })) core.identityGeneration++;
+        if (core.store.identities.add({ ...identity, linked: home, explicit: identity.explicit === true })) core.identityGeneration++;
       }
       if (event.type === "identify" || event.type === "group") scores.mergeFirmographics(firmographicsFromTraits(traitsOf(event)));
       if (event.type === "identify") scores.mergeProfile(profileFromTraits(traitsOf(event)));
@@ -52,21 +52,21 @@ export function storeIngested(core: LeadCore, scores: LeadScores, outbox: Outbox
  * case), else inserted and rescored from the earliest of them.
  */
 function storeEvents(core: LeadCore, scores: LeadScores, events: StoredEvent[], now: number): StoredEvent[] {
-  const appended = core.store.appendInOrder(events, scores.scorer(), scores.capOf(), now);
+  const appended = core.store.log.appendInOrder(events, scores.scorer(), scores.capOf(), now);
   if (appended) return appended;
-  const { earliest, new: fresh } = core.store.insertEvents(events, scores.scorer());
-  if (earliest) core.store.rescoreFrom(earliest, scores.capOf(), now);
+  const { earliest, new: fresh } = core.store.log.insertEvents(events, scores.scorer(), true);
+  if (earliest) core.store.log.rescoreFrom(earliest, scores.capOf(), now);
   return fresh;
 }
 
 function becomeLive(core: LeadCore, namespaceId: string, selfName: string): void {
   const { store } = core;
-  const owner = store.meta("namespace_id");
+  const owner = store.meta.get("namespace_id");
   if (owner !== undefined && owner !== namespaceId) throw new Error("lead belongs to another namespace");
-  if (store.meta("created_at") !== undefined) return;
-  store.setMeta("namespace_id", namespaceId);
-  store.setMeta("name", selfName);
-  store.setMeta("created_at", String(Date.now()));
+  if (store.meta.get("created_at") !== undefined) return;
+  store.meta.set("namespace_id", namespaceId);
+  store.meta.set("name", selfName);
+  store.meta.set("created_at", String(Date.now()));
 }
 
 function traitsOf(event: LeadEvent): Record<string, unknown> {

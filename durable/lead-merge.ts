@@ -23,7 +23,8 @@
  * - Moving. The victim V, in one transaction, sets `forward_to` = survivor S
  *   and an alarm; from then on every call to V is passed to S. V then pushes
  *   its events and identities to S (`receiveMerge`, passed on if S is itself
- *   forwarded) and deletes its copy only after S stored them. If V dies in
+ *   forwarded) and deletes its copy only after S stored them and nothing of
+ *   it is owed to destinations or the archive any more. If V dies in
  *   between, its alarm pushes again; S dedupes by messageId and the merge's
  *   timeline entry has a deterministic id, so a repeated push changes nothing.
  * - Erased. An erased lead, and every home object of its identities, keeps
@@ -43,7 +44,11 @@ import { publishMerge } from "../src/live/publish";
 import { RETRY_MS, type LeadCore } from "./lead-core";
 import type { LeadScores } from "./lead-scores";
 import { requestEnrichment } from "./lead-enrichment";
-import { MERGE_TYPE, type Conflict, type LinkedIdentity, type StoredEvent } from "./lead-store";
+import { MERGE_TYPE, type StoredEvent } from "./lead-log";
+import { type Conflict, type LinkedIdentity } from "./lead-identities";
+
+/** Meta key: the survivor that took this merged-away lead's events. */
+const PUSHED_TO = "pushed_to";
 
 /** What a lead says of itself to another lead that is linking one of its identities. */
 export type LinkAnswer =
@@ -66,6 +71,8 @@ export class LeadMerge {
   constructor(
     private readonly core: LeadCore,
     private readonly scores: LeadScores,
+    /** Whether destinations and the archive have every row of this lead's log (it may then delete its copy). */
+    private readonly owesNothing: () => boolean,
   ) {}
 
   /** Asked by a lead linking an identity whose home this is: claimed if empty, else where the lead lives. */
@@ -75,16 +82,16 @@ export class LeadMerge {
     if (core.isErased()) return { state: "erased" };
     const forwardTo = core.forwardTo();
     if (forwardTo) return { state: "forwarded", forwardTo };
-    const createdAt = store.meta("created_at");
+    const createdAt = store.meta.get("created_at");
     if (createdAt === undefined) {
       core.transact(() => {
-        store.setMeta("namespace_id", namespaceId);
-        store.setMeta("name", selfName);
-        store.setMeta("forward_to", requester);
+        store.meta.set("namespace_id", namespaceId);
+        store.meta.set("name", selfName);
+        store.meta.set("forward_to", requester);
       });
       return { state: "claimed" };
     }
-    return { state: "live", name: store.meta("name")!, createdAt: Number(createdAt), userIds: store.userIds() };
+    return { state: "live", name: store.meta.get("name")!, createdAt: Number(createdAt), userIds: store.identities.userIds() };
   }
 
   /** Makes this lead part of `survivor`: forward from now on, then move the events across. */
@@ -94,7 +101,7 @@ export class LeadMerge {
     const forwardTo = core.forwardTo();
     if (forwardTo && forwardTo !== survivor) return { redirect: forwardTo };
     if (!forwardTo) {
-      core.store.setMeta("forward_to", survivor);
+      core.store.meta.set("forward_to", survivor);
       core.projectionDirty = true;
       await core.scheduleAlarm(core.flushAt(Date.now()));
     }
@@ -110,7 +117,7 @@ export class LeadMerge {
       const scorer = scores.scorer();
       const now = Date.now();
       const cutoff = scores.retentionCutoff(now);
-      const moved = store.insertEvents(cutoff === null ? payload.events : payload.events.filter((e) => e.ts >= cutoff), scorer);
+      const moved = store.log.insertEvents(cutoff === null ? payload.events : payload.events.filter((e) => e.ts >= cutoff), scorer, false);
       // The entry's id is fixed per merged lead, so a repeated push adds no second entry.
       const entry: StoredEvent = {
         messageId: `merge:${payload.from}`,
@@ -126,44 +133,51 @@ export class LeadMerge {
           eventsMoved: moved.inserted,
         }),
       };
-      const logged = store.insertEvents([entry], scorer);
-      for (const identity of payload.identities) store.addIdentity(identity);
+      const logged = store.log.insertEvents([entry], scorer, false);
+      for (const identity of payload.identities) store.identities.add(identity);
       core.identityGeneration++;
-      for (const conflict of payload.conflicts) store.recordConflict(conflict, Date.parse(conflict.at));
+      for (const conflict of payload.conflicts) store.identities.recordConflict(conflict, Date.parse(conflict.at));
       scores.mergeFirmographics(payload.firmographics);
       // The survivor's own profile wins: the merged lead only fills gaps.
       if (payload.profile) scores.mergeProfile(payload.profile, { fillOnly: true });
       const from = earlierKey(moved.earliest, logged.earliest);
-      if (from) store.rescoreFrom(from, scores.capOf(), now);
+      if (from) store.log.rescoreFrom(from, scores.capOf(), now);
       scores.afterChange();
       return logged.inserted > 0;
     });
-    if (firstPush) core.waitUntil(publishMerge(core.env(), store.meta("namespace_id")!, core.id, payload));
+    if (firstPush) core.waitUntil(publishMerge(core.env(), store.meta.get("namespace_id")!, core.id, payload));
     await core.scheduleAlarm(core.flushAt(Date.now()));
     await this.settleIdentities();
   }
 
   /** Told by another lead that it keeps an identity this lead also claimed (this lead is live). */
   noteConflict(conflict: Omit<Conflict, "at">): void {
-    this.core.store.recordConflict(conflict, Date.now());
+    this.core.store.identities.recordConflict(conflict, Date.now());
   }
 
-  /** A merged-away lead's events and identities go to its survivor, then its copy is deleted. */
+  /**
+   * A merged-away lead's events and identities go to its survivor; its copy
+   * is deleted once destinations and the archive have every row it owed them
+   * (until then its alarm goes on sending them, under its own id).
+   */
   async pushToSurvivor(): Promise<void> {
     const { core, scores } = this;
     const { store } = core;
     const survivor = core.forwardTo();
-    const from = store.meta("name");
-    if (!survivor || !from || !store.hasEvents()) return;
-    await core.lead(survivor, 0).receiveMerge({
-      from,
-      events: store.allEvents(),
-      identities: store.identitiesToMove(),
-      conflicts: store.conflicts(),
-      firmographics: scores.firmographics(),
-      profile: scores.profile(),
-    });
-    store.deleteEventsAndIdentities();
+    const from = store.meta.get("name");
+    if (!survivor || !from || !store.log.hasEvents()) return;
+    if (store.meta.get(PUSHED_TO) !== survivor) {
+      await core.lead(survivor, 0).receiveMerge({
+        from,
+        events: store.log.allEvents(),
+        identities: store.identities.toMove(),
+        conflicts: store.identities.conflicts(),
+        firmographics: scores.firmographics(),
+        profile: scores.profile(),
+      });
+      store.meta.set(PUSHED_TO, survivor);
+    }
+    if (this.owesNothing()) store.deleteEventsAndIdentities();
   }
 
   /** Links unlinked identities, then publishes linked ones to the D1 index; on failure the alarm retries. */
@@ -173,16 +187,16 @@ export class LeadMerge {
     const generation = core.identityGeneration;
     if (core.settledGeneration === generation) return;
     try {
-      for (const identity of store.unlinkedIdentities()) {
+      for (const identity of store.identities.unlinked()) {
         if (core.forwardTo()) return;
         await this.link(identity);
       }
       if (core.forwardTo()) return;
-      const unindexed = store.unindexedIdentities();
+      const unindexed = store.identities.unindexed();
       if (unindexed.length > 0) {
-        await indexIdentities(core.env().DB, store.meta("namespace_id")!, core.id, unindexed);
+        await indexIdentities(core.env().DB, store.meta.get("namespace_id")!, core.id, unindexed);
         await requestEnrichment(core, unindexed.filter((i) => i.kind === "email"));
-        store.markIndexed(unindexed);
+        store.identities.markIndexed(unindexed);
       }
       core.settledGeneration = Math.max(core.settledGeneration, generation);
     } catch (error) {
@@ -194,8 +208,8 @@ export class LeadMerge {
   private async link(identity: LinkedIdentity): Promise<void> {
     const { core } = this;
     const { store } = core;
-    const namespaceId = store.meta("namespace_id")!;
-    const self = store.meta("name")!;
+    const namespaceId = store.meta.get("namespace_id")!;
+    const self = store.meta.get("name")!;
     let target = leadObjectName(namespaceId, identity.kind, identity.value);
     for (let hops = 0; target !== self; hops++) {
       const answer = await core.lead(target, hops).claimOrDescribe(target, self, namespaceId);
@@ -203,7 +217,7 @@ export class LeadMerge {
       if (answer.state === "claimed") break;
       if (answer.state === "erased") {
         // An erased lead's identity is suppressed: this lead does not take it on.
-        store.removeIdentity(identity);
+        store.identities.remove(identity);
         return;
       }
       if (answer.state === "forwarded") {
@@ -211,14 +225,14 @@ export class LeadMerge {
         continue;
       }
       if (answer.name === self) break;
-      const mine = store.userIds();
+      const mine = store.identities.userIds();
       if (!identity.explicit && mine.length > 0 && answer.userIds.length > 0 && !mine.some((u) => answer.userIds.includes(u))) {
-        store.removeIdentity(identity);
-        store.recordConflict({ otherLead: answer.name, identity, userIds: mine, otherUserIds: answer.userIds }, Date.now());
+        store.identities.remove(identity);
+        store.identities.recordConflict({ otherLead: answer.name, identity, userIds: mine, otherUserIds: answer.userIds }, Date.now());
         await core.lead(answer.name, 0).noteConflict({ otherLead: self, identity, userIds: answer.userIds, otherUserIds: mine });
         return;
       }
-      const createdAt = Number(store.meta("created_at"));
+      const createdAt = Number(store.meta.get("created_at"));
       const iAmOlder = createdAt < answer.createdAt || (createdAt === answer.createdAt && self < answer.name);
       if (!iAmOlder) {
         await this.mergeInto(answer.name);
@@ -228,7 +242,7 @@ export class LeadMerge {
       if (!redirect) break;
       target = redirect;
     }
-    store.markLinked(identity);
+    store.identities.markLinked(identity);
   }
 }
 

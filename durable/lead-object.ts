@@ -7,7 +7,8 @@
  * - lead-ingest.ts      storing new events, identities, firmographics, profile
  * - lead-scores.ts      scoring config, snapshot, what follows a change
  * - lead-merge.ts       the merge protocol (identity resolution): read it first
- * - outbox.ts           deliveries to destinations and automations
+ * - outbox.ts           deliveries to destinations and automations (a cursor over the log)
+ * - lead-archive.ts     the lead's rows to its archive shard (a cursor over the log)
  * - lead-projection.ts  the summary sent to the D1 projection
  * - lead-decay.ts, lead-retention.ts   the alarm's upkeep of the score and log
  * - lead-enrichment.ts  email lookups and the firmographics they find
@@ -28,7 +29,9 @@ import type { ScoringConfig } from "../src/scoring/config";
 import { countSuppressed } from "../src/db/suppression";
 import { migrateLeadSchema } from "./lead-schema";
 import { Outbox, type OutboxStatus } from "./outbox";
-import type { Conflict } from "./lead-store";
+import { LeadArchive } from "./lead-archive";
+import type { BatchReceipt } from "../src/queues/destinations";
+import type { Conflict } from "./lead-identities";
 import { LeadCore, RETRY_MS } from "./lead-core";
 import { LeadScores } from "./lead-scores";
 import { storeIngested, type IngestResult } from "./lead-ingest";
@@ -50,6 +53,7 @@ export type { IngestResult, LinkAnswer, MergePayload, ErasePlan, LeadExport, Lea
 export class LeadObject extends DurableObject<Env> {
   private readonly core: LeadCore;
   private readonly outbox: Outbox;
+  private readonly archive: LeadArchive;
   private readonly scores: LeadScores;
   private readonly merge: LeadMerge;
   private readonly projection: LeadProjection;
@@ -57,9 +61,10 @@ export class LeadObject extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.core = new LeadCore(ctx, () => this.env);
-    this.outbox = new Outbox(this.core.store, () => this.env, (work) => this.core.transact(work));
-    this.scores = new LeadScores(this.core, this.outbox);
-    this.merge = new LeadMerge(this.core, this.scores);
+    this.outbox = new Outbox(this.core.store, () => this.env);
+    this.archive = new LeadArchive(this.core.store, () => this.env);
+    this.scores = new LeadScores(this.core);
+    this.merge = new LeadMerge(this.core, this.scores, () => this.owedThrough() >= this.core.store.log.topSeq());
     this.projection = new LeadProjection(this.core, this.scores);
     // Synchronous, so it is done before the object takes any call (no blockConcurrencyWhile needed).
     migrateLeadSchema(ctx.storage.sql);
@@ -85,7 +90,6 @@ export class LeadObject extends DurableObject<Env> {
     const forwardTo = core.forwardTo();
     if (forwardTo) return core.lead(forwardTo, hops).ingest(namespaceId, forwardTo, events, namespace, hops + 1);
     core.deliveries = namespace.deliveries;
-    core.archiveOnly = namespace.archiveOnly === true;
     await this.scores.ensureScoring(namespaceId, namespace.scoringVersion);
     const now = Date.now();
     const cutoff = this.scores.retentionCutoff(now);
@@ -130,7 +134,7 @@ export class LeadObject extends DurableObject<Env> {
   async summary(hops = 0): Promise<LeadSummary | null> {
     const forwardTo = this.core.forwardTo();
     if (forwardTo) return this.core.lead(forwardTo, hops).summary(hops + 1);
-    const namespaceId = this.core.store.meta("namespace_id");
+    const namespaceId = this.core.store.meta.get("namespace_id");
     if (namespaceId === undefined) return null;
     return leadSummary(this.core, this.scores, namespaceId);
   }
@@ -162,7 +166,7 @@ export class LeadObject extends DurableObject<Env> {
 
   private predictable(namespaceId: string): boolean {
     const { core } = this;
-    return core.isLive() && !core.isErased() && core.forwardTo() === undefined && core.store.meta("namespace_id") === namespaceId;
+    return core.isLive() && !core.isErased() && core.forwardTo() === undefined && core.store.meta.get("namespace_id") === namespaceId;
   }
 
   /** Asked by a lead linking an identity whose home this is: claimed if empty, else where the lead lives. */
@@ -211,9 +215,30 @@ export class LeadObject extends DurableObject<Env> {
     return exportData(this.core);
   }
 
-  /** The destinations consumer is done with batch `batchId`: its rows go, and the next batch may leave. */
-  async deliveryDone(batchId: string): Promise<void> {
-    if (this.outbox.confirm(batchId)) await this.core.scheduleAlarm(Date.now());
+  /** The destinations consumer handed batch `batchId` over: its receipt moves the cursor, and the next batch may leave. */
+  async deliveryDone(batchId: string, receipt?: BatchReceipt): Promise<void> {
+    if (this.core.isErased()) return;
+    const more = this.outbox.confirm(batchId, receipt);
+    this.afterConfirm();
+    // A merged-away lead that owes nothing more deletes its copy in its alarm.
+    if (more || this.core.forwardTo()) await this.core.scheduleAlarm(Date.now());
+  }
+
+  /** The archive shard filed this lead's rows up to seq `upto`. */
+  async archived(upto: number): Promise<void> {
+    if (this.core.isErased() || !this.core.isLive()) return;
+    this.archive.archived(upto);
+    this.afterConfirm();
+    if (this.core.forwardTo()) await this.core.scheduleAlarm(Date.now());
+  }
+
+  /** The log's rows up to this seq are owed to no one any more. */
+  private owedThrough(): number {
+    return Math.min(this.outbox.caughtUpTo(), this.archive.caughtUpTo());
+  }
+
+  private afterConfirm(): void {
+    this.core.store.log.releaseOwedThrough(this.owedThrough());
   }
 
   /** What the outbox holds: rows pending, the batch in flight and its tries, parked batches (dead letters). */
@@ -221,7 +246,7 @@ export class LeadObject extends DurableObject<Env> {
     const forwardTo = this.core.forwardTo();
     if (forwardTo) return this.core.lead(forwardTo, hops).outboxStatus(hops + 1);
     if (!this.core.isLive()) return null;
-    return this.outbox.status();
+    return this.outbox.status(this.scores.snapshot());
   }
 
   /** Puts parked outbox batches back at the head of the outbox and sends them; answers how many rows. */
@@ -260,7 +285,7 @@ export class LeadObject extends DurableObject<Env> {
         applyRetention(core, scores, now);
       }
       await this.projection.flush();
-      await this.flushOutbox();
+      await this.flushOwed();
     } catch (error) {
       console.error("lead alarm failed; retrying", error);
       await core.scheduleAlarm(now + RETRY_MS);
@@ -269,14 +294,16 @@ export class LeadObject extends DurableObject<Env> {
     if (decayAt !== undefined) await core.scheduleAlarm(decayAt);
     const pruneAt = nextPruneAt(core, scores);
     if (pruneAt !== undefined) await core.scheduleAlarm(pruneAt);
-    const outboxAt = this.outbox.nextAlarmAt();
-    if (outboxAt !== undefined) await core.scheduleAlarm(outboxAt);
+    for (const at of [this.outbox.nextAlarmAt(), this.archive.nextAlarmAt()]) if (at !== undefined) await core.scheduleAlarm(at);
   }
 
-  /** Sends the outbox's next batch (see durable/outbox.ts for its protocol). */
-  private async flushOutbox(): Promise<void> {
-    const namespaceId = this.core.store.meta("namespace_id");
+  /** Sends what the log owes: the outbox's next batch, the archive's rows (durable/outbox.ts, lead-archive.ts). */
+  private async flushOwed(): Promise<void> {
+    const { core } = this;
+    const namespaceId = core.store.meta.get("namespace_id");
     if (namespaceId === undefined) return;
-    if (await this.outbox.flush(namespaceId, () => this.scores.snapshot(), Date.now(), this.core.archiveOnly)) await this.core.scheduleAlarm(Date.now());
+    const snapshot = () => this.scores.snapshot();
+    await this.outbox.flush(namespaceId, core.id, snapshot, core.forwardTo() === undefined);
+    if (await this.archive.flush(namespaceId, core.id, snapshot)) await core.scheduleAlarm(Date.now());
   }
 }

@@ -7,7 +7,7 @@
 import type { Identity } from "../src/ingest/normalize";
 import type { LeadCore } from "./lead-core";
 import type { LeadScores } from "./lead-scores";
-import type { LinkedIdentity } from "./lead-store";
+import type { LinkedIdentity } from "./lead-identities";
 import { toTimelineEntry, type TimelineEntry } from "./lead-timeline";
 
 /** What an erasure needs to know of the lead: its name and every identity it holds. */
@@ -25,18 +25,18 @@ export interface LeadExport {
 /** Marks the live lead erased (it drops events from now on); null when there is no such live lead here. */
 export function prepareErase(core: LeadCore, namespaceId: string): ErasePlan | null {
   const { store } = core;
-  if (core.forwardTo() || !core.isLive() || store.meta("namespace_id") !== namespaceId) return null;
-  if (!core.isErased()) store.setMeta("erased", namespaceId);
-  return { name: store.meta("name")!, identities: store.identities().map(({ kind, value }) => ({ kind, value })) };
+  if (core.forwardTo() || !core.isLive() || store.meta.get("namespace_id") !== namespaceId) return null;
+  if (!core.isErased()) store.meta.set("erased", namespaceId);
+  return { name: store.meta.get("name")!, identities: store.identities.all().map(({ kind, value }) => ({ kind, value })) };
 }
 
 /** Wipes the object down to the erased mark, unless it is another live lead; answers whether it was wiped. */
 export async function erase(core: LeadCore, scores: LeadScores, namespaceId: string, selfName: string, leadName: string): Promise<boolean> {
   const { store } = core;
-  const owner = store.meta("namespace_id") ?? store.meta("erased");
+  const owner = store.meta.get("namespace_id") ?? store.meta.get("erased");
   if (owner !== undefined && owner !== namespaceId) return false;
   const live = core.isLive() && !core.forwardTo();
-  if (live && store.meta("name") !== leadName) return false;
+  if (live && store.meta.get("name") !== leadName) return false;
   core.transact(() => store.wipe({ erased: namespaceId, name: selfName }));
   scores.forget();
   core.identityGeneration = 1;
@@ -47,5 +47,5 @@ export async function erase(core: LeadCore, scores: LeadScores, namespaceId: str
 
 /** Every row of the timeline (not paged) and the identities with their link state (this lead is live). */
 export function exportData(core: LeadCore): LeadExport {
-  return { timeline: core.store.allRows().map(toTimelineEntry), identities: core.store.identitiesToMove() };
+  return { timeline: core.store.log.allRows().map(toTimelineEntry), identities: core.store.identities.toMove() };
 }

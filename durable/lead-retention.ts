@@ -14,10 +14,10 @@ import type { LeadScores } from "./lead-scores";
 export function applyRetention(core: LeadCore, scores: LeadScores, now: number): void {
   const cutoff = scores.retentionCutoff(now);
   if (cutoff === null || core.forwardTo()) return;
-  const oldest = core.store.oldestEventTs();
+  const oldest = core.store.log.oldestEventTs();
   if (oldest === null || oldest >= cutoff) return;
   core.transact(() => {
-    if (core.store.pruneBefore(cutoff, now) > 0) {
+    if (core.store.log.pruneBefore(cutoff, now) > 0) {
       core.projectionDirty = true;
       core.changeGeneration++;
     }
@@ -27,7 +27,7 @@ export function applyRetention(core: LeadCore, scores: LeadScores, now: number):
 /** When the oldest event falls out of retention, if the namespace limits it. */
 export function nextPruneAt(core: LeadCore, scores: LeadScores): number | undefined {
   const days = scores.scoring().retentionDays ?? null;
-  const oldest = core.store.oldestEventTs();
+  const oldest = core.store.log.oldestEventTs();
   if (days === null || oldest === null || core.forwardTo()) return undefined;
   return oldest + days * DAY_MS + 1;
 }

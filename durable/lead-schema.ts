@@ -63,6 +63,45 @@ export const LEAD_SCHEMA_STEPS: readonly string[] = [
    UPDATE events SET ord = message_id;
    DROP INDEX events_in_order;
    CREATE INDEX events_in_order ON events (ts, ord);`,
+  // The event log is the outbox: each row owed to destinations and the archive
+  // has its place in arrival order (`seq`; 0 for rows owed to no one: merged-in
+  // events, bookkeeping), and each channel keeps a cursor in meta instead of a
+  // copy of every row. One row written per event: the messageId is the key,
+  // no other index (rows are read in event order by a scan, rarely).
+  `CREATE TABLE events_log (
+     message_id TEXT PRIMARY KEY,
+     seq INTEGER NOT NULL,
+     ord TEXT NOT NULL,
+     ts INTEGER NOT NULL,
+     type TEXT NOT NULL,
+     name TEXT NOT NULL,
+     received_at INTEGER NOT NULL,
+     points INTEGER NOT NULL,
+     running_score INTEGER NOT NULL,
+     body TEXT NOT NULL,
+     rule_id TEXT,
+     base_points REAL NOT NULL DEFAULT 0,
+     state TEXT
+   ) WITHOUT ROWID;
+   INSERT INTO events_log (message_id, seq, ord, ts, type, name, received_at, points, running_score, body, rule_id, base_points, state)
+     SELECT message_id, CASE WHEN type IN ('merge', 'decay', 'retained') THEN 0 ELSE row_number() OVER (ORDER BY rowid) END,
+            ord, ts, type, name, received_at, points, running_score, body, rule_id, base_points, state
+     FROM events;
+   DROP TABLE events;
+   ALTER TABLE events_log RENAME TO events;
+   INSERT INTO meta (key, value)
+     SELECT 'owed_from', coalesce(
+       (SELECT min(e.seq) - 1 FROM events e JOIN outbox o ON o.message_id = e.message_id WHERE e.seq > 0),
+       (SELECT max(seq) FROM events))
+     WHERE EXISTS (SELECT 1 FROM events);
+   INSERT INTO meta (key, value)
+     SELECT 'delivery_cursor', json_object('upto', CAST(value AS INTEGER),
+       'changes', coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'change_count'), 0),
+       'snapshot', json((SELECT value FROM meta WHERE key = 'last_snapshot')))
+     FROM meta WHERE key = 'owed_from';
+   INSERT INTO meta (key, value) SELECT 'archive_cursor', value FROM meta WHERE key = 'owed_from';
+   DELETE FROM meta WHERE key IN ('owed_from', 'change_count', 'last_snapshot', 'delivery_batch', 'parked_batches');
+   DROP TABLE outbox;`,
 ];
 
 export function migrateLeadSchema(sql: SqlStorage): void {

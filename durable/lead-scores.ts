@@ -2,8 +2,8 @@
  * The lead's scores: the namespace's scoring it is scored with (cached,
  * reloaded when the namespace's version moves on), its firmographics and
  * profile, the snapshot destinations and the API see, and what follows a
- * change of any of them (the projection mark and, with deliveries, a
- * `change` item in the outbox).
+ * change of any of them (the projection mark; destinations hear of it with
+ * the outbox's next batch, durable/outbox.ts).
  */
 import { matchRule } from "../src/scoring/rules";
 import { gradeFor, stageFor } from "../src/scoring/stage";
@@ -14,20 +14,17 @@ import { loadScoringConfig } from "../src/db/scoring";
 import type { Profile } from "../src/ingest/profile";
 import type { LeadSnapshot } from "../src/destinations/types";
 import type { LeadCore } from "./lead-core";
-import type { Outbox } from "./outbox";
-import type { Scorer } from "./lead-store";
+import type { Scorer } from "./lead-log";
+import { storedPrediction } from "./lead-prediction";
 
 export class LeadScores {
   private scoringCache: ScoringConfig | undefined;
 
-  constructor(
-    private readonly core: LeadCore,
-    private readonly outbox: Outbox,
-  ) {}
+  constructor(private readonly core: LeadCore) {}
 
   scoring(): ScoringConfig {
     if (!this.scoringCache) {
-      const stored = this.core.store.meta("scoring");
+      const stored = this.core.store.meta.get("scoring");
       // Version -1: never loaded, so the first call loads whatever the namespace has.
       this.scoringCache = stored ? (JSON.parse(stored) as ScoringConfig) : { ...DEFAULT_SCORING, version: -1 };
     }
@@ -48,11 +45,11 @@ export class LeadScores {
       given && given.version >= version ? given : version === 0 ? DEFAULT_SCORING : await loadScoringConfig(this.core.env().DB, namespaceId);
     if (config.version <= this.scoring().version) return;
     this.core.transact(() => {
-      store.setMeta("scoring", JSON.stringify(config));
+      store.meta.set("scoring", JSON.stringify(config));
       this.scoringCache = config;
       if (!this.core.isLive()) return;
-      store.rematchAll(this.scorer());
-      store.rescoreFrom(null, this.capOf(), Date.now());
+      store.log.rematchAll(this.scorer());
+      store.log.rescoreFrom(null, this.capOf(), Date.now());
       this.afterChange();
     });
     await this.core.scheduleAlarm(this.core.flushAt(Date.now()));
@@ -77,24 +74,24 @@ export class LeadScores {
   }
 
   firmographics(): Firmographics {
-    const stored = this.core.store.meta("firmographics");
+    const stored = this.core.store.meta.get("firmographics");
     return stored ? (JSON.parse(stored) as Firmographics) : {};
   }
 
   mergeFirmographics(found: Firmographics): void {
     if (Object.keys(found).length === 0) return;
-    this.core.store.setMeta("firmographics", JSON.stringify({ ...this.firmographics(), ...found }));
+    this.core.store.meta.set("firmographics", JSON.stringify({ ...this.firmographics(), ...found }));
   }
 
   profile(): Profile {
-    const stored = this.core.store.meta("profile");
+    const stored = this.core.store.meta.get("profile");
     return stored ? (JSON.parse(stored) as Profile) : {};
   }
 
   mergeProfile(found: Profile, { fillOnly = false } = {}): void {
     if (Object.keys(found).length === 0) return;
     const merged = fillOnly ? { ...found, ...this.profile() } : { ...this.profile(), ...found };
-    this.core.store.setMeta("profile", JSON.stringify(merged));
+    this.core.store.meta.set("profile", JSON.stringify(merged));
   }
 
   icpScore(): number {
@@ -104,11 +101,11 @@ export class LeadScores {
   /** The lead's scores and main identities now, as destinations and the API see them. */
   snapshot(): LeadSnapshot {
     const { store } = this.core;
-    const behaviourScore = store.behaviourScore();
+    const behaviourScore = store.log.behaviourScore();
     const icpScore = this.icpScore();
     const score = Math.round((behaviourScore + icpScore) * 100) / 100;
     const now = Date.now();
-    const identities = store.identities();
+    const identities = store.identities.all();
     return {
       id: this.core.id,
       score,
@@ -116,32 +113,17 @@ export class LeadScores {
       icpScore,
       stage: stageFor(behaviourScore),
       grade: gradeFor(score),
-      velocity: velocityFromWeight(store.velocityWeight(now)),
+      velocity: velocityFromWeight(store.log.velocityWeight(now)),
       userId: identities.find((i) => i.kind === "userId")?.value ?? null,
       email: identities.find((i) => i.kind === "email")?.value ?? null,
+      // As of the last summary (lead-prediction.ts); absent without a model in use, so those payloads are unchanged.
+      ...storedPrediction(store),
     };
   }
 
-  /** Marks the summary for the projection and tells destinations (stage changes are kept by the store, in event time). */
+  /** Marks the summary for the projection (stage changes are kept by the store, in event time). */
   afterChange(): void {
     this.core.projectionDirty = true;
     this.core.changeGeneration++;
-    if (this.core.deliveries) this.recordChangeForDestinations(this.snapshot());
-  }
-
-  /**
-   * Puts a `change` item in the outbox when the score or stage moved, or the
-   * velocity passed a whole number (automations and CRMs use them; `before`
-   * is the last item's, so no threshold is skipped).
-   */
-  private recordChangeForDestinations(after: LeadSnapshot): void {
-    const { store } = this.core;
-    const stored = store.meta("last_snapshot");
-    const before = stored ? (JSON.parse(stored) as LeadSnapshot) : null;
-    if (before && before.score === after.score && before.stage === after.stage && Math.floor(before.velocity) === Math.floor(after.velocity)) return;
-    const count = Number(store.meta("change_count") ?? "0") + 1;
-    store.setMeta("change_count", String(count));
-    store.setMeta("last_snapshot", JSON.stringify(after));
-    this.outbox.add(`change:${after.id}:${count}`, "change", JSON.stringify({ before, after }));
   }
 }

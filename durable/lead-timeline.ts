@@ -1,6 +1,7 @@
 /** The lead's timeline as the API shows it: events and merges in timestamp order, paged by an opaque cursor. */
 import { parseStored } from "../src/ingest/nesting";
-import type { EventRow, LeadStore } from "./lead-store";
+import type { EventRow } from "./lead-log";
+import type { LeadStore } from "./lead-store";
 
 export interface TimelineEntry {
   messageId: string;
@@ -20,7 +21,7 @@ export interface TimelinePage {
 
 /** `limit` entries after `cursor` (the position after the previous page). */
 export function timelinePage(store: LeadStore, limit: number, cursor?: string): TimelinePage {
-  const page = store.timelinePage(limit + 1, cursor ? decodeCursor(cursor) : undefined);
+  const page = store.log.timelinePage(limit + 1, cursor ? decodeCursor(cursor) : undefined);
   const last = page[limit - 1];
   return {
     entries: page.slice(0, limit).map(toTimelineEntry),

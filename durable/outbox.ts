@@ -1,48 +1,74 @@
 /**
- * The lead's outbox: what it owes destinations and automations, written in
- * the same transaction as the events and changes it comes from.
+ * The lead's deliveries to destinations and automations. The event log is
+ * the outbox: the rows owed are those after the delivery cursor (`seq` >
+ * `upto`, durable/lead-store.ts); score, stage and velocity changes ride in
+ * the same batches, as one `change` item against the lead as destinations
+ * last saw it (the cursor's snapshot).
  *
  * Protocol
- * - Rows are sent in batches (at most OUTBOX_BATCH_ROWS rows, OUTBOX_BATCH_BYTES)
- *   to the lead's destinations queue (one of eight, by lead id), one batch in
- *   flight per lead, oldest rows first.
- *   A batch's rows carry its id until the consumer confirms it
- *   (`confirm`, the lead's `deliveryDone`); then they are deleted and the next
- *   batch may leave. So deliveries keep the lead's order.
- * - A send that fails, or a sent batch not confirmed within
- *   DELIVERY_CONFIRM_TIMEOUT_MS, is tried again after an exponential, jittered,
- *   capped backoff (DELIVERY_BACKOFF_BASE_MS / _CAP_MS): the alarm never runs hot.
- * - With no destination or automation but the archive on (`archiveOnly`),
- *   the lead hands the batch to its archive shard itself and confirms it at
- *   once: no queue message, no consumer (src/archive/hand-over.ts).
- * - After OUTBOX_PARK_AFTER_TRIES tries the batch is parked: its rows are set
- *   aside (batch id `parked:<id>`), the lead's next batch goes on, and the
- *   parked batch shows in `GET /api/leads/:id/outbox` until `retryParked`
- *   puts its rows back at the head of the outbox.
+ * - A batch (at most OUTBOX_BATCH_ROWS rows or OUTBOX_BATCH_BYTES, and the
+ *   change when the lead moved) goes to the lead's destinations queue (one of
+ *   eight, by lead id), one batch in flight per lead, oldest rows first. The
+ *   message carries the cursor to record once the batch is handed over
+ *   (its receipt); the consumer hands it back (`confirm`, the lead's
+ *   `deliveryDone`), and only then may the next batch leave. So deliveries
+ *   keep the lead's order, and the lead writes one row per batch (the
+ *   cursor), none per event.
+ * - The batch in flight is kept in memory. A send that fails, or a batch not
+ *   confirmed within DELIVERY_CONFIRM_TIMEOUT_MS, is sent again (same id, same
+ *   items) after an exponential, jittered, capped backoff: the alarm never
+ *   runs hot. After an eviction the next batch starts again at the cursor;
+ *   the delivery shards recognise the items they already took by messageId.
+ * - After OUTBOX_PARK_AFTER_TRIES tries the batch is parked: its range of the
+ *   log and its change are kept aside (meta), the cursor moves past it, the
+ *   lead's next batch goes on, and the parked batch shows in
+ *   `GET /api/leads/:id/outbox` until `retryParked` sends it again.
+ * - While the namespace delivers nowhere the cursor is marked off (one write
+ *   when that turns): rows stored meanwhile are owed to no destination.
  */
 import { backoffMs } from "../src/destinations/backoff";
 import type { DeliveryItem, LeadSnapshot } from "../src/destinations/types";
-import { parseStored } from "../src/ingest/nesting";
-import { destinationsQueue, type DestinationMessage } from "../src/queues/destinations";
-import { archiveBatch } from "../src/archive/hand-over";
-import type { LeadStore, OutboxRow } from "./lead-store";
+import { destinationsQueue, type BatchReceipt, type DestinationMessage } from "../src/queues/destinations";
+import { eventItem } from "./lead-items";
+import type { OwedRow } from "./lead-log";
+import type { DeliveryCursor } from "./lead-meta";
+import type { LeadStore } from "./lead-store";
 
-/** Outbox rows per delivery batch, and the bytes a batch may take (a queue message holds 128 KB). */
+/** Rows per delivery batch, and the bytes a batch may take (a queue message holds 128 KB). */
 export const OUTBOX_BATCH_ROWS = 50;
 const OUTBOX_BATCH_BYTES = 96 * 1024;
 /** A batch not confirmed by the destinations consumer within this time is sent again. */
 const DELIVERY_CONFIRM_TIMEOUT_MS = 15 * 60_000;
 /** Tries (sends and unconfirmed resends) before a batch is parked as a dead letter. */
 export const OUTBOX_PARK_AFTER_TRIES = 20;
-const PARKED_PREFIX = "parked:";
+const PARKED = "parked_batches";
+
+/** A batch: the log's rows in (`from`, `receipt.upto`] and its change item, if any. */
+interface Batch {
+  id: string;
+  from: number;
+  upto: number;
+  change: DeliveryItem | null;
+  receipt: BatchReceipt;
+}
 
 /** The batch in flight: `sentAt` 0 until a send succeeded; the next try is due at `nextTryAt`. */
-interface InFlight {
-  id: string;
+interface InFlight extends Batch {
   sentAt: number;
   tries: number;
   nextTryAt: number;
   lastError?: string;
+}
+
+interface Parked {
+  from: number;
+  upto: number;
+  change: DeliveryItem | null;
+  tries: number;
+  lastError: string | null;
+  parkedAt: number;
+  /** Asked to be sent again. */
+  retry?: boolean;
 }
 
 export interface ParkedBatch {
@@ -60,162 +86,189 @@ export interface OutboxStatus {
   parked: ParkedBatch[];
 }
 
-type ParkedMeta = Record<string, { tries: number; lastError: string | null; parkedAt: number }>;
-
 export class Outbox {
+  private inFlight: InFlight | undefined;
+
   constructor(
     private readonly store: LeadStore,
     /** The lead's env, read at each use. */
     private readonly env: () => Env,
-    private readonly transact: <T>(work: () => T) => T,
   ) {}
 
-  add(messageId: string, kind: "event" | "change", payload: string): void {
-    this.store.addToOutbox(messageId, kind, payload);
+  /**
+   * Follows whether the namespace delivers anywhere (each ingest says, before
+   * its rows are stored): turning off, the rows from now on are owed to no
+   * destination; turning on, delivery starts after the rows stored meanwhile.
+   */
+  follow(delivering: boolean): void {
+    const cursor = this.store.meta.deliveryCursor();
+    if (delivering === !cursor.off) return;
+    this.store.meta.setDeliveryCursor({ ...cursor, upto: this.store.log.topSeq(), off: !delivering });
+  }
+
+  /** The rows destinations are owed nothing beyond (all of them while delivery is off). */
+  caughtUpTo(): number {
+    const cursor = this.store.meta.deliveryCursor();
+    return cursor.off ? this.store.log.topSeq() : cursor.upto;
   }
 
   /**
    * Sends the batch in flight when its try is due, or starts the next one.
-   * Never throws: a failed send is recorded with its next try. Answers
-   * whether rows wait for another batch now (after an archive-only hand-over).
+   * Never throws: a failed send is recorded with its next try. `changes`:
+   * whether the lead's own changes are sent (not once it is merged away).
    */
-  async flush(namespaceId: string, snapshot: () => LeadSnapshot, now = Date.now(), archiveOnly = false): Promise<boolean> {
-    let inFlight = this.inFlight();
-    if (inFlight && inFlight.nextTryAt > now) return false;
-    if (inFlight && inFlight.tries >= OUTBOX_PARK_AFTER_TRIES) {
-      this.park(inFlight, now);
-      inFlight = undefined;
+  async flush(namespaceId: string, leadId: string, snapshot: () => LeadSnapshot, changes: boolean, now = Date.now()): Promise<void> {
+    let batch = this.inFlight;
+    if (batch && batch.nextTryAt > now) return;
+    if (batch && batch.tries >= OUTBOX_PARK_AFTER_TRIES) {
+      this.park(batch, now);
+      batch = undefined;
     }
-    let rows = inFlight ? this.store.outboxRows(inFlight.id, 0) : [];
-    if (!inFlight || rows.length === 0) {
-      rows = this.nextRows();
-      if (rows.length === 0) {
-        if (inFlight) this.store.setMeta("delivery_batch", "");
-        return false;
-      }
-      const id = crypto.randomUUID();
-      inFlight = { id, sentAt: 0, tries: 0, nextTryAt: now };
-      // Recorded before the send with its rows, so a failed send is tried again with the same rows.
-      const batch = inFlight;
-      this.transact(() => {
-        this.store.assignBatch(rows.at(-1)!.seq, id);
-        this.save(batch);
-      });
+    if (!batch) {
+      const next = this.nextBatch(leadId, snapshot, changes);
+      if (!next) return;
+      batch = this.inFlight = { ...next, sentAt: 0, tries: 0, nextTryAt: now };
     }
     const lead = snapshot();
-    const items: DeliveryItem[] = rows.map((row) =>
-      row.kind === "event"
-        ? { messageId: row.message_id, kind: "event", lead, event: parseStored(row.payload) as Record<string, unknown> }
-        : { messageId: row.message_id, kind: "change", lead, change: JSON.parse(row.payload) as DeliveryItem["change"] },
-    );
-    const message: DestinationMessage = { kind: "lead-batch", batchId: inFlight.id, namespaceId, leadId: lead.id, items };
-    const tries = inFlight.tries + 1;
+    const items = [...this.store.log.owedBetween(batch.from, batch.upto).map((row) => eventItem(row, lead)), ...(batch.change ? [batch.change] : [])];
+    const message: DestinationMessage = { kind: "lead-batch", batchId: batch.id, namespaceId, leadId, items, receipt: batch.receipt };
+    const tries = batch.tries + 1;
     try {
-      if (archiveOnly) {
-        await archiveBatch(this.env(), namespaceId, lead.id, items);
-        return this.confirm(inFlight.id);
-      }
-      await destinationsQueue(this.env(), lead.id).send(message);
+      await destinationsQueue(this.env(), leadId).send(message);
       // The consumer may already have confirmed the batch while the send was awaited.
-      if (this.inFlight()?.id === inFlight.id) this.save({ id: inFlight.id, sentAt: Date.now(), tries, nextTryAt: Date.now() + DELIVERY_CONFIRM_TIMEOUT_MS });
+      if (this.inFlight?.id === batch.id) this.inFlight = { ...batch, sentAt: Date.now(), tries, nextTryAt: Date.now() + DELIVERY_CONFIRM_TIMEOUT_MS, lastError: undefined };
     } catch (error) {
-      console.error(`outbox batch ${inFlight.id} not sent (try ${tries}); backing off`, error);
-      if (this.inFlight()?.id !== inFlight.id) return false;
-      this.save({ ...inFlight, tries, nextTryAt: Date.now() + this.backoff(tries), lastError: String(error).slice(0, 300) });
+      console.error(`outbox batch ${batch.id} not sent (try ${tries}); backing off`, error);
+      if (this.inFlight?.id === batch.id) this.inFlight = { ...batch, tries, nextTryAt: Date.now() + this.backoff(tries), lastError: String(error).slice(0, 300) };
     }
-    return false;
   }
 
-  /** The consumer is done with batch `batchId`: its rows go. Answers whether more rows wait. */
-  confirm(batchId: string): boolean {
-    if (this.inFlight()?.id !== batchId) return false;
-    this.transact(() => {
-      this.store.deleteBatch(batchId);
-      this.store.setMeta("delivery_batch", "");
-    });
-    return this.store.hasUnbatchedOutbox();
+  /**
+   * The consumer handed batch `batchId` over: its receipt is recorded (one
+   * row). A receipt also counts when the batch is no longer known here (sent
+   * before an eviction); the cursor only moves forward. Answers whether more waits.
+   */
+  confirm(batchId: string, receipt: BatchReceipt | undefined): boolean {
+    const known = this.inFlight?.id === batchId ? this.inFlight : undefined;
+    if (known) this.inFlight = undefined;
+    const done = receipt ?? known?.receipt;
+    if (done && "parked" in done) {
+      const parked = this.parked();
+      if (parked[done.parked]) {
+        delete parked[done.parked];
+        this.store.meta.set(PARKED, JSON.stringify(parked));
+      }
+    } else if (done) {
+      const cursor = this.store.meta.deliveryCursor();
+      if (!cursor.off && (done.upto > cursor.upto || done.changes > cursor.changes)) {
+        this.store.meta.setDeliveryCursor({ upto: Math.max(done.upto, cursor.upto), changes: Math.max(done.changes, cursor.changes), snapshot: done.snapshot ?? cursor.snapshot });
+      }
+    }
+    return this.hasMore();
   }
 
   /** When the alarm should next run for the outbox: the in-flight batch's next try, if any. */
   nextAlarmAt(): number | undefined {
-    return this.inFlight()?.nextTryAt;
+    return this.inFlight?.nextTryAt;
   }
 
-  status(): OutboxStatus {
-    const inFlight = this.inFlight();
-    const parkedMeta = this.parkedMeta();
-    const counts = this.store.outboxBatchCounts();
-    let pending = 0;
-    const parked: ParkedBatch[] = [];
-    for (const { batch_id: batchId, n } of counts) {
-      if (batchId?.startsWith(PARKED_PREFIX)) {
-        const id = batchId.slice(PARKED_PREFIX.length);
-        const info = parkedMeta[id];
-        parked.push({ batchId: id, items: n, tries: info?.tries ?? 0, lastError: info?.lastError ?? null, parkedAt: new Date(info?.parkedAt ?? 0).toISOString() });
-      } else pending += n;
-    }
+  /** `lead`: the lead now, for whether a change item is owed too. */
+  status(lead: LeadSnapshot): OutboxStatus {
+    const cursor = this.store.meta.deliveryCursor();
+    const inFlight = this.inFlight;
     return {
-      pending,
+      pending: cursor.off ? 0 : this.store.log.owedCount(cursor.upto) + (moved(cursor.snapshot, lead) ? 1 : 0),
       inFlight: inFlight
-        ? {
-            batchId: inFlight.id,
-            tries: inFlight.tries,
-            sent: inFlight.sentAt > 0,
-            nextTryAt: new Date(inFlight.nextTryAt).toISOString(),
-            lastError: inFlight.lastError ?? null,
-          }
+        ? { batchId: inFlight.id, tries: inFlight.tries, sent: inFlight.sentAt > 0, nextTryAt: new Date(inFlight.nextTryAt).toISOString(), lastError: inFlight.lastError ?? null }
         : null,
-      parked,
+      parked: Object.entries(this.parked()).map(([batchId, p]) => ({
+        batchId,
+        items: this.store.log.owedBetween(p.from, p.upto).length + (p.change ? 1 : 0),
+        tries: p.tries,
+        lastError: p.lastError,
+        parkedAt: new Date(p.parkedAt).toISOString(),
+      })),
     };
   }
 
-  /** Puts every parked batch's rows back at the head of the outbox; answers how many rows. */
+  /** Sends every parked batch again, before the next new one; answers how many items. */
   retryParked(): number {
-    return this.transact(() => {
-      const moved = this.store.unparkOutbox(PARKED_PREFIX);
-      this.store.setMeta("parked_batches", "{}");
-      return moved;
-    });
+    const parked = this.parked();
+    let items = 0;
+    for (const p of Object.values(parked)) {
+      p.retry = true;
+      items += this.store.log.owedBetween(p.from, p.upto).length + (p.change ? 1 : 0);
+    }
+    this.store.meta.set(PARKED, JSON.stringify(parked));
+    return items;
+  }
+
+  /** Whether a batch waits to leave now. */
+  hasMore(): boolean {
+    const cursor = this.store.meta.deliveryCursor();
+    if (Object.values(this.parked()).some((p) => p.retry)) return true;
+    return !cursor.off && this.store.log.owedCount(cursor.upto) > 0;
+  }
+
+  private nextBatch(leadId: string, snapshot: () => LeadSnapshot, changes: boolean): Batch | undefined {
+    const retry = Object.entries(this.parked()).find(([, p]) => p.retry);
+    if (retry) {
+      const [id, p] = retry;
+      return { id, from: p.from, upto: p.upto, change: p.change, receipt: { parked: id } };
+    }
+    const cursor = this.store.meta.deliveryCursor();
+    if (cursor.off) return undefined;
+    const rows = fitting(this.store.log.owedAfter(cursor.upto, OUTBOX_BATCH_ROWS));
+    const lead = changes ? snapshot() : null;
+    const change = lead && moved(cursor.snapshot, lead) ? changeItem(leadId, cursor, lead) : null;
+    if (rows.length === 0 && !change) return undefined;
+    const upto = rows.at(-1)?.seq ?? cursor.upto;
+    return {
+      id: crypto.randomUUID(),
+      from: cursor.upto,
+      upto,
+      change,
+      receipt: change ? { upto, changes: cursor.changes + 1, snapshot: lead } : { upto, changes: cursor.changes, snapshot: cursor.snapshot },
+    };
   }
 
   private park(batch: InFlight, now: number): void {
     console.error(`outbox batch ${batch.id} parked after ${batch.tries} tries: ${batch.lastError ?? "never confirmed"}`);
-    this.transact(() => {
-      this.store.renameBatch(batch.id, PARKED_PREFIX + batch.id);
-      this.store.setMeta("parked_batches", JSON.stringify({ ...this.parkedMeta(), [batch.id]: { tries: batch.tries, lastError: batch.lastError ?? null, parkedAt: now } }));
-      this.store.setMeta("delivery_batch", "");
-    });
-  }
-
-  private nextRows(): OutboxRow[] {
-    const rows: OutboxRow[] = [];
-    let bytes = 0;
-    for (const row of this.store.outboxRows(null, OUTBOX_BATCH_ROWS)) {
-      bytes += row.payload.length;
-      if (rows.length > 0 && bytes > OUTBOX_BATCH_BYTES) break;
-      rows.push(row);
-    }
-    return rows;
+    this.inFlight = undefined;
+    const parked = this.parked();
+    parked[batch.id] = { from: batch.from, upto: batch.upto, change: batch.change, tries: batch.tries, lastError: batch.lastError ?? null, parkedAt: parked[batch.id]?.parkedAt ?? now };
+    this.store.meta.set(PARKED, JSON.stringify(parked));
+    // The cursor moves past a new batch, so the next one goes on.
+    if (!("parked" in batch.receipt)) this.confirm(batch.id, batch.receipt);
   }
 
   private backoff(tries: number): number {
     return backoffMs(tries - 1, Number(this.env().DELIVERY_BACKOFF_BASE_MS) || 1000, Number(this.env().DELIVERY_BACKOFF_CAP_MS) || 300_000);
   }
 
-  private inFlight(): InFlight | undefined {
-    const stored = this.store.meta("delivery_batch");
-    if (!stored) return undefined;
-    const parsed = JSON.parse(stored) as Partial<InFlight> & { id: string; sentAt: number };
-    // A batch recorded before tries were kept: due now.
-    return { tries: 0, nextTryAt: parsed.sentAt ? parsed.sentAt + DELIVERY_CONFIRM_TIMEOUT_MS : 0, ...parsed };
+  private parked(): Record<string, Parked> {
+    const stored = this.store.meta.get(PARKED);
+    return stored ? (JSON.parse(stored) as Record<string, Parked>) : {};
   }
+}
 
-  private save(batch: InFlight): void {
-    this.store.setMeta("delivery_batch", JSON.stringify(batch));
+/** The oldest rows that fit one queue message (at least one). */
+function fitting(rows: readonly OwedRow[]): OwedRow[] {
+  const batch: OwedRow[] = [];
+  let bytes = 0;
+  for (const row of rows) {
+    bytes += row.body.length;
+    if (batch.length > 0 && bytes > OUTBOX_BATCH_BYTES) break;
+    batch.push(row);
   }
+  return batch;
+}
 
-  private parkedMeta(): ParkedMeta {
-    const stored = this.store.meta("parked_batches");
-    return stored ? (JSON.parse(stored) as ParkedMeta) : {};
-  }
+/** Whether destinations should hear of the lead: score or stage moved, or velocity passed a whole number. */
+function moved(before: LeadSnapshot | null, after: LeadSnapshot): boolean {
+  return !before || before.score !== after.score || before.stage !== after.stage || Math.floor(before.velocity) !== Math.floor(after.velocity);
+}
+
+function changeItem(leadId: string, cursor: DeliveryCursor, after: LeadSnapshot): DeliveryItem {
+  return { messageId: `change:${leadId}:${cursor.changes + 1}`, kind: "change", lead: after, change: { before: cursor.snapshot, after } };
 }

@@ -2,3 +2,5 @@
 export { syntheticHistories, SYNTHETIC_OUTCOME } from "../../test/workers/predict-generator";
 export { examplesOf, snapshotPlan } from "../../src/predict/examples";
 export { trainModel } from "../../src/predict/train";
+export { snapshotAt } from "../../src/predict/snapshot";
+export { predict } from "../../src/predict/serve";

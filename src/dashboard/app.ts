@@ -14,11 +14,13 @@ import * as destinations from "./screens/destinations";
 import * as automations from "./screens/automations";
 import * as sources from "./screens/sources";
 import * as accounts from "./screens/accounts";
+import * as companies from "./screens/companies";
 import * as privacy from "./screens/privacy";
 import * as buffers from "./screens/buffers";
 import * as orgs from "./screens/orgs";
 import * as namespaces from "./screens/namespaces";
 import * as settings from "./screens/settings";
+import * as model from "./screens/model";
 
 type Screen = { render(view: HTMLElement, params: string[]): Promise<void | (() => void)> };
 
@@ -26,8 +28,11 @@ const SCREENS: Array<{ path: string; title: string; screen: Screen; inNav: boole
   { path: "overview", title: "Overview", screen: overview, inNav: true },
   { path: "leads", title: "Leads", screen: leads, inNav: true },
   { path: "lead", title: "Lead", screen: lead, inNav: false },
+  { path: "companies", title: "Companies", screen: companies, inNav: true },
+  { path: "company", title: "Company", screen: { render: companies.renderCompany }, inNav: false },
   { path: "rules", title: "Scoring rules", screen: rules, inNav: true },
   { path: "icp", title: "ICP table", screen: icp, inNav: true },
+  { path: "model", title: "Model", screen: model, inNav: true },
   { path: "destinations", title: "Destinations", screen: destinations, inNav: true },
   { path: "automations", title: "Automations", screen: automations, inNav: true },
   { path: "sources", title: "Sources & keys", screen: sources, inNav: true, adminOnly: true },

@@ -1,5 +1,5 @@
 import { drizzle } from "drizzle-orm/d1";
-import { and, asc, desc, eq, gt, gte, inArray, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, gt, gte, inArray, isNotNull, lt, lte, or, sql, type SQL } from "drizzle-orm";
 import { leadProjection, leadTombstones, namespaceScoring } from "./schema";
 import { chunksOf, writeInChunks } from "./batch";
 import type { ProjectionMessage, ProjectionUpsert } from "../queues/projection";
@@ -17,9 +17,13 @@ const UPSERT_COLUMNS: ReadonlyArray<[column: string, field: keyof ProjectionUpse
   ["event_count", "eventCount"],
   ["user_id", "userId"],
   ["email", "email"],
+  ["company", "company"],
+  ["name", "name"],
   ["first_seen", "firstSeen"],
   ["last_activity", "lastActivity"],
   ["recent_hours", "recentHours"],
+  ["conversion_probability", "conversionProbability"],
+  ["conversion_features", "conversionFeatures"],
   ["scoring_version", "scoringVersion"],
   ["version", "version"],
   ["updated_at", "updatedAt"],
@@ -93,37 +97,223 @@ export async function staleScoringLeads(db: D1Database, rows: readonly Projectio
 
 export type ProjectedLead = typeof leadProjection.$inferSelect;
 
+/** Stages and grades from lowest to highest: they sort by rank, not alphabetically. */
+export const STAGE_ORDER = ["cold", "warm", "hot", "qualified"] as const;
+export const GRADE_ORDER = ["F", "D", "C", "C+", "B", "B+", "A", "A+"] as const;
+
+/** The columns the leads list sorts on (every one it shows). */
+export const LEAD_SORTS = ["score", "engagement", "fit", "stage", "grade", "velocity", "conversion_probability", "events", "last_activity", "first_seen", "company"] as const;
+export type LeadSort = (typeof LEAD_SORTS)[number];
+
+/** A rank 0…n-1 by the given order (constants only: never user input). */
+const rankOf = (column: SQL | typeof leadProjection.stage, order: readonly string[]) =>
+  sql<number>`(CASE ${column} ${sql.raw(order.map((v, i) => `WHEN '${v}' THEN ${i}`).join(" "))} ELSE -1 END)`;
+
+/**
+ * Lower-cased text, and no company at all as U+10FFFF (above any text), so
+ * leads without one come last A→Z. SQLite's lower() folds ASCII only; the
+ * grouping and the company filter use the same, so they agree.
+ */
+const companyKey = sql<string>`coalesce(lower(${leadProjection.company}), char(1114111))`;
+
+function leadSortValue(sort: LeadSort): SQL<number | string> {
+  switch (sort) {
+    case "score":
+      return sql<number>`${leadProjection.score}`;
+    case "engagement":
+      return sql<number>`${leadProjection.behaviourScore}`;
+    case "fit":
+      return sql<number>`${leadProjection.icpScore}`;
+    case "stage":
+      return rankOf(sql`${leadProjection.stage}`, STAGE_ORDER);
+    case "grade":
+      return rankOf(sql`${leadProjection.grade}`, GRADE_ORDER);
+    case "velocity":
+      return sql<number>`${leadProjection.velocity}`;
+    case "conversion_probability":
+      // A lead without one (no model in use at its last summary) sorts as -1: last, highest first.
+      return sql<number>`coalesce(${leadProjection.conversionProbability}, -1)`;
+    case "events":
+      return sql<number>`${leadProjection.eventCount}`;
+    case "last_activity":
+      return sql<number>`coalesce(${leadProjection.lastActivity}, 0)`;
+    case "first_seen":
+      return sql<number>`coalesce(${leadProjection.firstSeen}, 0)`;
+    case "company":
+      return companyKey;
+  }
+}
+
+/** `%text%` for LIKE, its own % _ and \ taken literally (with ESCAPE '\'). */
+const containing = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
 export interface LeadListQuery {
   stage?: string;
   grade?: string;
   minScore?: number;
+  maxScore?: number;
+  /** Last activity within [from, to], epoch ms, both ends included. */
+  lastSeenFrom?: number;
+  lastSeenTo?: number;
+  /** Exactly this company (ASCII case-insensitive), as the company view groups them. */
+  company?: string;
+  /** Text in the email, user id, company or name. */
+  q?: string;
   updatedSince?: number;
-  sort: "score" | "last_activity";
+  sort: LeadSort;
+  /** Highest first unless `asc`. */
+  order?: "asc" | "desc";
   limit: number;
-  cursor?: { value: number; leadId: string };
+  cursor?: { value: number | string; leadId: string };
   /** Rows to skip (page-numbered lists; the cursor is cheaper for deep pages). */
   offset?: number;
 }
 
-/** Keyset pagination, highest first: (sort value, lead id) after the cursor. */
-export async function listProjectedLeads(db: D1Database, namespaceId: string, q: LeadListQuery): Promise<ProjectedLead[]> {
-  const sortValue = q.sort === "score" ? sql<number>`${leadProjection.score}` : sql<number>`coalesce(${leadProjection.lastActivity}, 0)`;
+export type ListedRow = ProjectedLead & { sortValue: number | string };
+
+/**
+ * Keyset pagination on (sort value, lead id) after the cursor, in the sort's
+ * order (the lead id ascending breaks ties). The sort value is read back
+ * with each row, so the next cursor is exactly what SQLite compared.
+ *
+ * Cost: the score, activity and stage filters use their indexes; every other
+ * sort, the company filter and the text search (`q`, a LIKE with a leading
+ * wildcard, which no index serves) read the namespace's rows through the
+ * primary key, i.e. one D1 row read per lead of the namespace per page. That
+ * is fine for the thousands of leads a namespace holds; there is
+ * deliberately no index for them (each index costs a row written per summary).
+ */
+export async function listProjectedLeads(db: D1Database, namespaceId: string, q: LeadListQuery): Promise<ListedRow[]> {
+  const sortValue = leadSortValue(q.sort);
+  const asc_ = q.order === "asc";
   const filters: SQL[] = [eq(leadProjection.namespaceId, namespaceId)];
   if (q.stage) filters.push(eq(leadProjection.stage, q.stage));
   if (q.grade) filters.push(eq(leadProjection.grade, q.grade));
   if (q.minScore !== undefined) filters.push(gte(leadProjection.score, q.minScore));
+  if (q.maxScore !== undefined) filters.push(lte(leadProjection.score, q.maxScore));
+  if (q.lastSeenFrom !== undefined) filters.push(gte(leadProjection.lastActivity, q.lastSeenFrom));
+  if (q.lastSeenTo !== undefined) filters.push(lte(leadProjection.lastActivity, q.lastSeenTo));
+  if (q.company !== undefined) filters.push(sql`lower(${leadProjection.company}) = lower(${q.company})`);
+  if (q.q) {
+    const pattern = containing(q.q);
+    filters.push(
+      sql`(${leadProjection.email} LIKE ${pattern} ESCAPE '\\' OR ${leadProjection.userId} LIKE ${pattern} ESCAPE '\\' OR ${leadProjection.company} LIKE ${pattern} ESCAPE '\\' OR ${leadProjection.name} LIKE ${pattern} ESCAPE '\\')`,
+    );
+  }
   if (q.updatedSince !== undefined) filters.push(gte(leadProjection.updatedAt, q.updatedSince));
   if (q.cursor) {
-    filters.push(or(lt(sortValue, q.cursor.value), and(eq(sortValue, q.cursor.value), gt(leadProjection.leadId, q.cursor.leadId)))!);
+    const beyond = asc_ ? gt(sortValue, q.cursor.value) : lt(sortValue, q.cursor.value);
+    filters.push(or(beyond, and(eq(sortValue, q.cursor.value), gt(leadProjection.leadId, q.cursor.leadId)))!);
   }
   return drizzle(db)
-    .select()
+    .select({ ...getTableColumns(leadProjection), sortValue })
     .from(leadProjection)
     .where(and(...filters))
-    .orderBy(desc(sortValue), asc(leadProjection.leadId))
+    .orderBy(asc_ ? asc(sortValue) : desc(sortValue), asc(leadProjection.leadId))
     .limit(q.limit)
     .offset(q.offset ?? 0)
     .all();
+}
+
+/** The company view's sorts. */
+export const COMPANY_SORTS = ["company", "leads", "score_sum", "score_best", "grade", "stage", "events", "last_activity"] as const;
+export type CompanySort = (typeof COMPANY_SORTS)[number];
+
+export interface CompanyListQuery {
+  /** Text in the company's name. */
+  q?: string;
+  sort: CompanySort;
+  order?: "asc" | "desc";
+  limit: number;
+  offset: number;
+}
+
+export interface CompanyRow {
+  company: string;
+  leads: number;
+  scoreSum: number;
+  scoreBest: number;
+  bestGrade: string;
+  bestStage: string;
+  events: number;
+  lastActivity: string | null;
+}
+
+const companyAggregates = {
+  /** One spelling of the company (they group ASCII case-insensitively). */
+  company: sql<string>`max(${leadProjection.company})`,
+  leads: sql<number>`count(*)`,
+  scoreSum: sql<number>`round(sum(${leadProjection.score}), 2)`,
+  scoreBest: sql<number>`max(${leadProjection.score})`,
+  gradeRank: sql<number>`max(${rankOf(sql`${leadProjection.grade}`, GRADE_ORDER)})`,
+  stageRank: sql<number>`max(${rankOf(sql`${leadProjection.stage}`, STAGE_ORDER)})`,
+  events: sql<number>`sum(${leadProjection.eventCount})`,
+  lastActivity: sql<number | null>`max(${leadProjection.lastActivity})`,
+};
+
+const companySortValue: Record<CompanySort, SQL> = {
+  company: sql`lower(max(${leadProjection.company}))`,
+  leads: sql`count(*)`,
+  score_sum: sql`sum(${leadProjection.score})`,
+  score_best: sql`max(${leadProjection.score})`,
+  grade: sql`max(${rankOf(sql`${leadProjection.grade}`, GRADE_ORDER)})`,
+  stage: sql`max(${rankOf(sql`${leadProjection.stage}`, STAGE_ORDER)})`,
+  events: sql`sum(${leadProjection.eventCount})`,
+  last_activity: sql`coalesce(max(${leadProjection.lastActivity}), 0)`,
+};
+
+type CompanyAggregate = { [K in keyof typeof companyAggregates]: (typeof companyAggregates)[K]["_"]["type"] };
+
+const toCompanyRow = (r: CompanyAggregate): CompanyRow => ({
+  company: r.company,
+  leads: r.leads,
+  scoreSum: r.scoreSum,
+  scoreBest: r.scoreBest,
+  bestGrade: GRADE_ORDER[r.gradeRank] ?? "F",
+  bestStage: STAGE_ORDER[r.stageRank] ?? "cold",
+  events: r.events,
+  lastActivity: r.lastActivity === null ? null : new Date(r.lastActivity).toISOString(),
+});
+
+/**
+ * The namespace's leads grouped by company (leads without one are left
+ * out), a page at a time by offset, with the number of companies. Each page
+ * groups the namespace's rows afresh (one D1 row read per lead with a
+ * company), which an operator's occasional look can afford; no index or
+ * second table is kept for it.
+ */
+export async function listCompanies(db: D1Database, namespaceId: string, q: CompanyListQuery): Promise<{ companies: CompanyRow[]; total: number }> {
+  const orm = drizzle(db);
+  const filters: SQL[] = [eq(leadProjection.namespaceId, namespaceId), isNotNull(leadProjection.company)];
+  if (q.q) filters.push(sql`${leadProjection.company} LIKE ${containing(q.q)} ESCAPE '\\'`);
+  const sortValue = companySortValue[q.sort];
+  const [rows, total] = await Promise.all([
+    orm
+      .select(companyAggregates)
+      .from(leadProjection)
+      .where(and(...filters))
+      .groupBy(sql`lower(${leadProjection.company})`)
+      .orderBy(q.order === "asc" ? asc(sortValue) : desc(sortValue), sql`lower(max(${leadProjection.company}))`)
+      .limit(q.limit)
+      .offset(q.offset)
+      .all(),
+    orm
+      .select({ count: sql<number>`count(DISTINCT lower(${leadProjection.company}))` })
+      .from(leadProjection)
+      .where(and(...filters))
+      .get(),
+  ]);
+  return { companies: rows.map(toCompanyRow), total: total?.count ?? 0 };
+}
+
+/** One company's account row (as listCompanies shows it), or null when no lead of the namespace has that company. */
+export async function companySummary(db: D1Database, namespaceId: string, company: string): Promise<CompanyRow | null> {
+  const row = await drizzle(db)
+    .select(companyAggregates)
+    .from(leadProjection)
+    .where(and(eq(leadProjection.namespaceId, namespaceId), sql`lower(${leadProjection.company}) = lower(${company})`))
+    .get();
+  return row && row.leads > 0 ? toCompanyRow(row) : null;
 }
 
 export async function leadsByStage(db: D1Database, namespaceId: string, perStage: number) {

@@ -149,20 +149,36 @@ export const leadProjection = sqliteTable(
     eventCount: integer("event_count").notNull(),
     userId: text("user_id"),
     email: text("email"),
+    /**
+     * The lead's company (identify traits, else a corporate email's domain; src/leads/company.ts) and its name,
+     * for the list's search and the company view. Not indexed: each index costs a row written per summary;
+     * search and grouping read the namespace's rows through the primary key instead.
+     */
+    company: text("company"),
+    name: text("name"),
     firstSeen: integer("first_seen"),
     lastActivity: integer("last_activity"),
     /** The lead's events per hour over its last day, as JSON { "<ts / 3,600,000>": count } (see src/leads/hourly.ts). */
     recentHours: text("recent_hours"),
+    /**
+     * Calibrated chance (0–1) the lead converts within the predictive model's
+     * horizon, as of its last summary; null when its namespace has no model
+     * in use (docs/predictive-score.md). Not indexed: sorting by it reads the
+     * namespace's rows, and an index would cost a row written per summary.
+     */
+    conversionProbability: real("conversion_probability"),
+    /** The three features that moved it most, as JSON [{ feature, contribution }]. */
+    conversionFeatures: text("conversion_features"),
     scoringVersion: integer("scoring_version").notNull(),
     version: integer("version").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
   (table) => [
     primaryKey({ columns: [table.namespaceId, table.leadId] }),
+    // Each index is a row written per summary (issue 27): the two sorts lists use most; stage and
+    // "changed since" filters walk the score index or the namespace's rows (reads cost ~1,000× less).
     index("lead_projection_score_idx").on(table.namespaceId, table.score),
     index("lead_projection_activity_idx").on(table.namespaceId, table.lastActivity),
-    index("lead_projection_stage_idx").on(table.namespaceId, table.stage, table.score),
-    index("lead_projection_updated_idx").on(table.namespaceId, table.updatedAt),
   ],
 );
 

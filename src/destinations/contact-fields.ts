@@ -19,7 +19,16 @@ export function latestByEmail(items: readonly DeliveryItem[]): Map<string, { lea
 
 /** The lead values a contact field can hold, by the name a config maps to the provider's field. */
 export function contactValues(lead: LeadSnapshot) {
-  return { score: lead.score, stage: lead.stage, grade: lead.grade, icpScore: lead.icpScore, behaviourScore: lead.behaviourScore, velocity: lead.velocity };
+  return {
+    score: lead.score,
+    stage: lead.stage,
+    grade: lead.grade,
+    icpScore: lead.icpScore,
+    behaviourScore: lead.behaviourScore,
+    velocity: lead.velocity,
+    // Null while the namespace has no model in use (docs/predictive-score.md).
+    conversionProbability: lead.conversionProbability ?? null,
+  };
 }
 export type ContactValue = keyof ReturnType<typeof contactValues>;
-export const CONTACT_VALUES = ["score", "stage", "grade", "icpScore", "behaviourScore", "velocity"] as const satisfies readonly ContactValue[];
+export const CONTACT_VALUES = ["score", "stage", "grade", "icpScore", "behaviourScore", "velocity", "conversionProbability"] as const satisfies readonly ContactValue[];

@@ -8,7 +8,11 @@ import type { DeliveryItem, DeliveryResult, LeadSnapshot } from "./types";
  * lead's scores as flat properties.
  */
 
-/** The lead's scores, stage and grade as flat properties (the names every destination's fields use). */
+/**
+ * The lead's scores, stage and grade as flat properties (the names every
+ * destination's fields use), and its conversion probability when its
+ * namespace has a model in use (absent otherwise, so those payloads are unchanged).
+ */
 export function scoreProperties(lead: LeadSnapshot) {
   return {
     lead_score: lead.score,
@@ -17,7 +21,13 @@ export function scoreProperties(lead: LeadSnapshot) {
     lead_grade: lead.grade,
     lead_stage: lead.stage,
     velocity: lead.velocity,
+    ...conversionProperty(lead),
   };
+}
+
+/** `{ conversion_probability }` when the lead carries one, else nothing. */
+export function conversionProperty(lead: LeadSnapshot): { conversion_probability?: number } {
+  return lead.conversionProbability === undefined ? {} : { conversion_probability: lead.conversionProbability };
 }
 
 /** The lead's email, unless the destination's filters mask it (a masked email must not become everyone's identity). */

@@ -3,6 +3,7 @@ import { sendRequest } from "./http";
 import type { DeliveryItem, DeliveryResult, DestinationModule, LeadSnapshot } from "./types";
 import { sha256Hex } from "../http/crypto";
 import { headerSecret } from "../schemas/config-fields";
+import { conversionProperty } from "./item-fields";
 
 const config = z.object({
   token: headerSecret,
@@ -45,7 +46,15 @@ export function peopleUpdate(lead: LeadSnapshot, token: string) {
   return {
     $token: token,
     $distinct_id: lead.userId ?? lead.email ?? lead.id,
-    $set: { lead_score: lead.score, icp_score: lead.icpScore, behaviour_score: lead.behaviourScore, lead_stage: lead.stage, lead_grade: lead.grade, velocity: lead.velocity },
+    $set: {
+      lead_score: lead.score,
+      icp_score: lead.icpScore,
+      behaviour_score: lead.behaviourScore,
+      lead_stage: lead.stage,
+      lead_grade: lead.grade,
+      velocity: lead.velocity,
+      ...conversionProperty(lead),
+    },
   };
 }
 

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { RateLimit } from "../limits/token-bucket";
+import type { TopFeature } from "../predict/serve";
 
 /** The lead as destinations see it, taken when the item leaves the lead's outbox. */
 export interface LeadSnapshot {
@@ -12,6 +13,13 @@ export interface LeadSnapshot {
   velocity: number;
   userId: string | null;
   email: string | null;
+  /**
+   * Calibrated chance (0–1) of converting, as of the lead's last summary
+   * (docs/predictive-score.md); absent while its namespace has no model in use.
+   */
+  conversionProbability?: number;
+  /** The three features that moved it most (present with conversionProbability). */
+  conversionFeatures?: TopFeature[];
 }
 
 /** One thing to deliver: an accepted event, a change of the lead's score or stage, or a test. */
@@ -23,6 +31,8 @@ export interface DeliveryItem {
   /** The Segment message (kind event or test), after mapping and masking. */
   event?: Record<string, unknown>;
   change?: { before: LeadSnapshot | null; after: LeadSnapshot };
+  /** An event's place in its lead's log (arrival order), by which the archive recognises rows it already holds. */
+  seq?: number;
 }
 
 /**

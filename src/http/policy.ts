@@ -147,6 +147,9 @@ const management: Table = [
   ["POST /api/orgs", NAMESPACE_WRITE],
   ["DELETE /api/orgs/:id", NAMESPACE_WRITE],
   ["POST /api/orgs/:id/rotate", NAMESPACE_WRITE],
+  // The account view: leads grouped by company (/api/accounts are outreach accounts).
+  ["GET /api/companies", NAMESPACE_READ],
+  ["GET /api/companies/:company/leads", NAMESPACE_READ],
   ["GET /api/accounts", NAMESPACE_READ],
   ["GET /api/accounts/:id", NAMESPACE_READ],
   ["POST /api/accounts", NAMESPACE_WRITE],

@@ -6,7 +6,7 @@ import { fieldIssues, type FieldIssue } from "../http/errors";
 import type { IngestNamespace } from "../db/tenants";
 import { arrivalOrder, LIVE_HISTORY_MS, normalizeMessage, routingIdentity, timestampIssue, type BatchDefaults, type LeadEvent } from "./normalize";
 import { leadObjectName } from "./lead-name";
-import { outboxState } from "../archive/hand-over";
+import { hasDeliveryTargets } from "../db/delivery-targets";
 import type { NamespaceState } from "./namespace-state";
 import { countDroppedEvents, identityHash, suppressedHashes } from "../db/suppression";
 
@@ -107,7 +107,7 @@ export async function ingestMessages(
   const groups = [...byLead];
   const state: NamespaceState = {
     scoringVersion: namespace.scoringVersion,
-    ...(groups.length > 0 ? await outboxState(env, namespace.id) : { deliveries: false }),
+    deliveries: groups.length > 0 && (await hasDeliveryTargets(env.DB, namespace.id)),
   };
   // Each lead stands alone: one that fails leaves the others' events stored, and the answer says which are which.
   const [settled] = await Promise.all([

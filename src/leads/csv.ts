@@ -1,5 +1,5 @@
 /** CSV (RFC 4180) of listed leads: a header line, then one line per lead. */
-export const LEAD_CSV_COLUMNS = ["id", "email", "userId", "score", "behaviourScore", "icpScore", "stage", "grade", "velocity", "eventCount", "firstSeen", "lastActivity"] as const;
+export const LEAD_CSV_COLUMNS = ["id", "email", "userId", "score", "behaviourScore", "icpScore", "stage", "grade", "velocity", "conversionProbability", "eventCount", "firstSeen", "lastActivity", "company", "name"] as const;
 
 type CsvLead = Record<(typeof LEAD_CSV_COLUMNS)[number], string | number | null>;
 

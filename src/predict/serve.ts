@@ -3,11 +3,17 @@ import { logit } from "./logistic";
 import type { LeadSnapshot } from "./snapshot";
 import { probabilityOf, type PredictiveModel } from "./train";
 
+/** A feature and how much it moved the lead's log-odds from the average training lead's. */
+export interface TopFeature {
+  feature: string;
+  contribution: number;
+}
+
 export interface Prediction {
   /** Calibrated chance of converting within the horizon (0–1). */
   conversionProbability: number;
   /** The three features that moved the log-odds most from the average training lead's, with by how much. */
-  topFeatures: { feature: string; contribution: number }[];
+  topFeatures: TopFeature[];
 }
 
 export function predict(model: PredictiveModel, snapshot: LeadSnapshot): Prediction {

@@ -4,15 +4,21 @@ import { hasFired, recordFiring, type Automation } from "../db/automations";
 import { deliverWithRetries, itemsFor } from "../destinations/deliver";
 import { backoffMs } from "../destinations/backoff";
 import { allShards, shardForLead } from "../destinations/shards";
-import type { DeliveryItem, DeliveryResult } from "../destinations/types";
 import { firingDay, triggerFires } from "../automations/triggers";
 import { isLeadErased } from "../db/tombstones";
+import type { DeliveryItem, DeliveryResult, LeadSnapshot } from "../destinations/types";
 import { byLead } from "./by-lead";
-import { archiveBatch } from "../archive/hand-over";
+
+/**
+ * What the lead records once a batch is handed over: how far its log is
+ * delivered, with the change items sent and the lead as they showed it; or,
+ * for a parked batch sent again, that it is no longer parked.
+ */
+export type BatchReceipt = { upto: number; changes: number; snapshot: LeadSnapshot | null } | { parked: string };
 
 /** A lead's outbox batch, or dead letters to replay for one destination (a message from before replays went straight to the shards). */
 export type DestinationMessage =
-  | { kind: "lead-batch"; batchId: string; namespaceId: string; leadId: string; items: DeliveryItem[] }
+  | { kind: "lead-batch"; batchId: string; namespaceId: string; leadId: string; items: DeliveryItem[]; receipt?: BatchReceipt }
   | { kind: "replay"; namespaceId: string; destinationId: string; messageIds: string[] };
 
 type LeadBatch = Extract<DestinationMessage, { kind: "lead-batch" }>;
@@ -35,8 +41,10 @@ export function destinationsQueue(env: Env, leadId: string): Queue<DestinationMe
  * sends them at the destination's pace, retries and keeps the log. Handing
  * over is a storage write in each shard, never a call outside, so one
  * destination's failures never hold up another's items. Once every shard has
- * the items the lead hears `deliveryDone` and sends its next batch, so order
- * holds per lead and destination. Automations run here, on the batch's changes.
+ * the items the lead hears `deliveryDone` with the batch's receipt (its
+ * cursor moves) and sends its next batch, so order holds per lead and
+ * destination. Automations run here, on the batch's changes. (The archive
+ * takes the lead's rows from the lead itself: durable/lead-archive.ts.)
  */
 export async function consumeDestinations(batch: MessageBatch<DestinationMessage>, env: Env): Promise<void> {
   await Promise.all(
@@ -64,9 +72,8 @@ async function handOver(env: Env, body: LeadBatch): Promise<void> {
       if (items.length > 0) await shardForLead(env, destination, body.leadId).accept(body.namespaceId, destination.id, body.leadId, items, destination.updatedAt);
     }),
     runAutomations(env, body),
-    archiveBatch(env, body.namespaceId, body.leadId, body.items),
   ]);
-  await env.LEAD.get(env.LEAD.idFromString(body.leadId)).deliveryDone(body.batchId);
+  await env.LEAD.get(env.LEAD.idFromString(body.leadId)).deliveryDone(body.batchId, body.receipt);
 }
 
 /**
@@ -140,8 +147,7 @@ export async function consumeDestinationDeadLetters(batch: MessageBatch<Destinat
         if (items.length === 0) continue;
         await shardForLead(env, destination, body.leadId).accept(body.namespaceId, destination.id, body.leadId, items, destination.updatedAt, "the delivery consumer failed on this batch every time");
       }
-      await archiveBatch(env, body.namespaceId, body.leadId, body.items);
-      await env.LEAD.get(env.LEAD.idFromString(body.leadId)).deliveryDone(body.batchId);
+      await env.LEAD.get(env.LEAD.idFromString(body.leadId)).deliveryDone(body.batchId, body.receipt);
     }
     message.ack();
   }

@@ -1,3 +1,4 @@
+import { forgetModelInUse } from "../db/model-in-use";
 import { projectedLeadIds } from "../db/projection";
 import {
   finishRun,
@@ -65,5 +66,6 @@ export async function runPredictionStep(step: PredictionStep, env: Env): Promise
   const totals = await runTotals(env.DB, run.id);
   const outcome = await trainModel(runExamplePages(env.DB, run), spec.outcome.events, spec.trainedAt);
   await saveModel(env.DB, step.namespaceId, run.id, spec.trainedAt, outcome);
+  forgetModelInUse(step.namespaceId);
   await finishRun(env.DB, run.id, { status: "completed", ...totals });
 }

@@ -15,6 +15,9 @@ export type ProjectionMessage =
       lastActivity: number | null;
       /** Events per hour of the last day (hour index → count), summed for the overview; absent in older messages. */
       recentHours?: Record<string, number>;
+      /** The lead's company (src/leads/company.ts) and name (its profile); absent in older messages. */
+      company?: string | null;
+      name?: string | null;
     } & Omit<LeadSnapshot, "id">)
   | { kind: "delete"; namespaceId: string; leadId: string; version: number };
 

@@ -10,7 +10,7 @@ import { loadScoringConfig } from "../db/scoring";
 import { explainScore } from "../scoring/explain";
 import { DAY_MS } from "../scoring/velocity";
 import { leadCsvStream } from "../leads/csv-stream";
-import { toListedLead } from "./lead-list";
+import { hasModelInUse, toListedLead } from "./lead-list";
 import { heldByLead, leadInNamespace } from "./leads";
 
 /** Read-only views over a namespace's leads for the console: the overview, a CSV export, a score explained. */
@@ -26,16 +26,17 @@ const TOP_MOVERS = 10;
 leadInsightRoutes.get("/overview", async (c) => {
   const id = c.var.namespace.id;
   const now = Date.now();
-  const [stats, histogram, movers, perHour] = await Promise.all([
+  const [stats, histogram, movers, perHour, predicted] = await Promise.all([
     namespaceStats(c.env.DB, id),
     scoreHistogram(c.env.DB, id),
     topMovers(c.env.DB, id, now - DAY_MS, TOP_MOVERS),
     eventsPerHour(c.env.DB, id, now),
+    hasModelInUse(c.env.DB, id),
   ]);
   return c.json({
     ...stats,
     scoreHistogram: histogram,
-    topMovers: movers.map(toListedLead),
+    topMovers: movers.map((row) => toListedLead(row, predicted)),
     eventsPerHour: { from: new Date(firstHourKept(now) * HOUR_MS).toISOString(), counts: perHour },
   });
 });
@@ -43,7 +44,8 @@ leadInsightRoutes.get("/overview", async (c) => {
 /** Every lead the list filters select, as CSV, streamed page by page (the filters of GET /api/leads, without limit or cursor). */
 leadInsightRoutes.get("/export.csv", async (c) => {
   const { limit: _limit, cursor: _cursor, ...filters } = parseOrThrow(leadListQuery, c.req.query(), "query");
-  const body = leadCsvStream(c.env.DB, c.var.namespace.id, filters, EXPORT_PAGE);
+  const predicted = await hasModelInUse(c.env.DB, c.var.namespace.id);
+  const body = leadCsvStream(c.env.DB, c.var.namespace.id, filters, EXPORT_PAGE, predicted);
   return new Response(body, {
     headers: { "Content-Type": "text/csv; charset=utf-8", "Content-Disposition": `attachment; filename="leads-${c.var.namespace.name}.csv"`, "Cache-Control": "no-store" },
   });

@@ -4,7 +4,7 @@ import { ApiError } from "../http/errors";
 import { parseOrThrow } from "../http/validate";
 import { leadIdParam, leadListQuery, lookupQuery, timelineQuery } from "../schemas/management";
 import { listProjectedLeads } from "../db/projection";
-import { encodeListCursor, toListedLead } from "./lead-list";
+import { encodeListCursor, hasModelInUse, toListedLead } from "./lead-list";
 import { findLeadByIdentity } from "../db/identities";
 import { normalizeEmail, type Identity } from "../ingest/normalize";
 import type { LeadExport, LeadSummary } from "../../durable/lead-object";
@@ -15,17 +15,21 @@ import { exportLead } from "../privacy/export";
 export const leadRoutes = new Hono<AppEnv>();
 
 
-/** The namespace's leads from the D1 projection, highest first, with keyset pagination. */
+/**
+ * The namespace's leads from the D1 projection: filtered (stage, grade, score
+ * and last-seen ranges, company, free text `q`), sorted on any listed column
+ * either way, with keyset pagination (see listProjectedLeads for what each costs).
+ */
 leadRoutes.get("/", async (c) => {
   const query = parseOrThrow(leadListQuery, c.req.query(), "query");
-  const rows = await listProjectedLeads(c.env.DB, c.var.namespace.id, { ...query, limit: query.limit + 1 });
+  const [rows, predicted] = await Promise.all([
+    listProjectedLeads(c.env.DB, c.var.namespace.id, { ...query, limit: query.limit + 1 }),
+    hasModelInUse(c.env.DB, c.var.namespace.id),
+  ]);
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);
-  const nextCursor =
-    rows.length > query.limit && last
-      ? encodeListCursor(query.sort === "score" ? last.score : (last.lastActivity ?? 0), last.leadId)
-      : null;
-  return c.json({ leads: page.map(toListedLead), nextCursor });
+  const nextCursor = rows.length > query.limit && last ? encodeListCursor(last.sortValue, last.leadId) : null;
+  return c.json({ leads: page.map((row) => toListedLead(row, predicted)), nextCursor });
 });
 
 leadRoutes.get("/lookup", async (c) => {
@@ -38,12 +42,12 @@ leadRoutes.get("/lookup", async (c) => {
   const namespace = c.var.namespace;
   const leadId = await findLeadByIdentity(c.env.DB, namespace.id, identity);
   if (!leadId) throw new ApiError(404, "not_found", `no lead with ${identity.kind} ${identity.value}`);
-  return c.json({ lead: await leadInNamespace(c.env, namespace.id, leadId) });
+  return c.json({ lead: await shownLead(c.env, namespace.id, leadId) });
 });
 
 leadRoutes.get("/:id", async (c) => {
   const { id } = parseOrThrow(leadIdParam, c.req.param(), "lead id");
-  return c.json({ lead: await leadInNamespace(c.env, c.var.namespace.id, id) });
+  return c.json({ lead: await shownLead(c.env, c.var.namespace.id, id) });
 });
 
 leadRoutes.get("/:id/intelligence", async (c) => {
@@ -100,6 +104,12 @@ export function leadStub(env: Env, id: string) {
 /** Everything the lead object holds (its full timeline), typed as the object returns it. */
 export async function heldByLead(env: Env, id: string): Promise<LeadExport | null> {
   return (await leadStub(env, id).exportData()) as LeadExport | null;
+}
+
+/** The lead as the API shows it: its conversion probability only while the namespace has a model in use (as in lists). */
+async function shownLead(env: Env, namespaceId: string, id: string): Promise<LeadSummary> {
+  const [lead, predicted] = await Promise.all([leadInNamespace(env, namespaceId, id), hasModelInUse(env.DB, namespaceId)]);
+  return predicted ? lead : { ...lead, conversionProbability: null, conversionFeatures: [] };
 }
 
 /** A lead of another namespace is answered exactly like one that does not exist. */

@@ -6,6 +6,7 @@ import { normalizeKeyword } from "../sources/routing";
 import { PLATFORMS } from "../sources/types";
 import { safeFieldPath } from "./field-path";
 import { queryObject } from "./query";
+import { COMPANY_SORTS, GRADE_ORDER, LEAD_SORTS, STAGE_ORDER } from "../db/projection";
 
 /** Namespace names are URL- and log-friendly: `acme-corp`, `default`. */
 export const namespaceName = z
@@ -65,7 +66,7 @@ const cursorPair = z
   .transform((raw, ctx) => {
     try {
       const [value, leadId] = JSON.parse(atob(raw)) as [unknown, unknown];
-      if (typeof value === "number" && typeof leadId === "string") return { value, leadId };
+      if ((typeof value === "number" || typeof value === "string") && typeof leadId === "string") return { value, leadId };
     } catch {
       // reported below
     }
@@ -73,21 +74,53 @@ const cursorPair = z
     return z.NEVER;
   });
 
+/** A moment as an ISO-8601 date or date-time, read as epoch ms. */
+const isoMoment = z
+  .string()
+  .refine((v) => !Number.isNaN(Date.parse(v)), "must be an ISO-8601 date")
+  .transform((v) => Date.parse(v));
+
+const sortOrder = z.enum(["asc", "desc"]).default("desc");
+
+/**
+ * The leads list's filters, sort and page (GET /api/leads, the CSV export,
+ * a company's leads). A range whose ends cross is refused, naming its lower end.
+ */
 export const leadListQuery = queryObject({
-  stage: z.enum(["cold", "warm", "hot", "qualified"]).optional(),
-  grade: z.enum(["A+", "A", "B+", "B", "C+", "C", "D", "F"]).optional(),
+  stage: z.enum(STAGE_ORDER).optional(),
+  grade: z.enum(GRADE_ORDER).optional(),
   minScore: z.coerce.number().optional(),
-  updatedSince: z
-    .string()
-    .refine((v) => !Number.isNaN(Date.parse(v)), "must be an ISO-8601 date")
-    .transform((v) => Date.parse(v))
-    .optional(),
-  sort: z.enum(["score", "last_activity"]).default("score"),
+  maxScore: z.coerce.number().optional(),
+  /** Last activity from / to (both included). */
+  lastSeenFrom: isoMoment.optional(),
+  lastSeenTo: isoMoment.optional(),
+  company: z.string().trim().min(1).max(200).optional(),
+  /** Free text: part of the email, user id, company or name. */
+  q: z.string().trim().min(1).max(200).optional(),
+  updatedSince: isoMoment.optional(),
+  sort: z.enum(LEAD_SORTS).default("score"),
+  order: sortOrder,
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: cursorPair.optional(),
+})
+  .refine((q) => q.minScore === undefined || q.maxScore === undefined || q.minScore <= q.maxScore, { message: "must not be above maxScore", path: ["minScore"] })
+  .refine((q) => q.lastSeenFrom === undefined || q.lastSeenTo === undefined || q.lastSeenFrom <= q.lastSeenTo, { message: "must not be after lastSeenTo", path: ["lastSeenFrom"] });
+
+/** The company (account) view: companies by their leads' combined score, a page at a time. */
+export const companyListQuery = queryObject({
+  q: z.string().trim().min(1).max(200).optional(),
+  sort: z.enum(COMPANY_SORTS).default("score_sum"),
+  order: sortOrder,
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  offset: z.coerce.number().int().min(0).max(100_000).default(0),
 });
 
-export const leaderboardQuery = queryObject({ limit: z.coerce.number().int().min(1).max(100).default(10) });
+export const companyParam = z.object({ company: z.string().trim().min(1, "must name a company").max(200) });
+
+export const leaderboardQuery = queryObject({
+  limit: z.coerce.number().int().min(1).max(100).default(10),
+  sort: z.enum(["score", "conversion_probability"]).default("score"),
+});
 
 /** A source's or API key's own rate limit; null goes back to the default. */
 export const rateLimitBody = z.object({ rateLimit: rateLimitSchema.nullable() });

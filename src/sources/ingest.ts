@@ -1,7 +1,7 @@
 import { arrivalOrder, IMPORT_HISTORY_MS, type LeadEvent } from "../ingest/normalize";
 import { leadObjectName } from "../ingest/lead-name";
 import type { NamespaceState } from "../ingest/namespace-state";
-import { outboxState } from "../archive/hand-over";
+import { hasDeliveryTargets } from "../db/delivery-targets";
 import { loadRoutingKeywords, scoringVersions } from "../db/outreach";
 import { outreachEventKey } from "./event-key";
 import { routeCampaign, type RoutingKeyword } from "./routing";
@@ -57,7 +57,7 @@ export async function ingestOutreach(
   const namespaceIds = Object.keys(byNamespace);
   const versions = await scoringVersions(env.DB, namespaceIds);
   const states = new Map<string, NamespaceState>();
-  for (const id of namespaceIds) states.set(id, { scoringVersion: versions.get(id) ?? 0, ...(await outboxState(env, id)) });
+  for (const id of namespaceIds) states.set(id, { scoringVersion: versions.get(id) ?? 0, deliveries: await hasDeliveryTargets(env.DB, id) });
   const results = await Promise.all(
     [...byLead].map(([name, { namespaceId, events }]) => env.LEAD.getByName(name).ingest(namespaceId, name, events, states.get(namespaceId))),
   );

@@ -128,6 +128,84 @@ describe("the console", () => {
     await page.locator("#view h2", { hasText: "Lead bob" }).waitFor();
   });
 
+  it("shows the Model screen: no model in use yet, why, and the outcomes form; the lead page says there is no probability", async () => {
+    await openScreen(page, "model");
+    const model = page.locator("#view section[aria-label='Model']");
+    expect(await model.locator("[aria-label='model in use']").textContent()).toContain("Not in use");
+    expect(await model.textContent()).toContain("no outcomes declared");
+    const outcomes = page.locator("#view section[aria-label='Outcomes']");
+    await outcomes.locator("input[name=events]").fill("Closed Won, Subscription Started");
+    await outcomes.locator("input[name=stages][value=qualified]").check();
+    await outcomes.locator("button:has-text('Save outcomes')").click();
+    await outcomes.locator(".notice", { hasText: "Saved" }).waitFor();
+    // Kept in canonical form, and read back by the API and the screen.
+    expect(await outcomes.locator("input[name=events]").inputValue()).toBe("closed_won, subscription_started");
+    expect((await api(leadflare.url, "/api/model/outcomes")).body.outcomes).toEqual({ events: ["closed_won", "subscription_started"], stages: ["qualified"] });
+    // Drawn again (from another screen: the same link does not navigate), the screen reads them back.
+    await openScreen(page, "icp");
+    await openScreen(page, "model");
+    await page.locator("#view section[aria-label='Model']", { hasText: "no training has run yet" }).waitFor();
+    expect(await page.locator("#view section[aria-label='Outcomes'] input[name=stages][value=qualified]").isChecked()).toBe(true);
+    await checkAtBothWidths(page, "model");
+
+    // Leads carry no probability without a model in use: the list shows a dash, the lead page says why.
+    await openScreen(page, "leads");
+    await page.locator("#view td[data-label='conversion']").first().waitFor();
+    expect(new Set(await page.locator("#view td[data-label='conversion']").allTextContents())).toEqual(new Set(["—"]));
+    const ada = await leadByUserId(leadflare.url, "ada");
+    expect(ada.conversionProbability).toBeNull();
+    await page.goto(`${leadflare.url}/app/#/lead/${ada.id}`);
+    const conversion = page.locator("#view section[aria-label='Conversion probability']");
+    await conversion.waitFor();
+    expect(await conversion.textContent()).toContain("No model in use");
+  });
+
+  it("searches, filters and sorts the leads list; groups leads by company and opens a company's leads", async () => {
+    await openScreen(page, "leads");
+    // Company: ada's work email's domain (no company trait); bob and cy have none.
+    await page.locator("#view td[data-label=company] a", { hasText: "example.com" }).waitFor();
+    await page.fill("#view input[name=q]", "EXAMPLE");
+    await page.click("#view .filters button:has-text('Filter')");
+    await eventually(async () => expect(await page.locator("#view tbody tr").count()).toBe(1));
+    await page.fill("#view input[name=q]", "");
+    // Last seen from yesterday (the browser's day): every event here is from the last half hour.
+    const yesterday = await page.evaluate(() => new Date(Date.now() - 86_400_000 - new Date().getTimezoneOffset() * 60_000).toISOString().slice(0, 10));
+    await page.fill("#view input[name=lastSeenFrom]", yesterday);
+    await page.fill("#view input[name=minScore]", "0");
+    await page.click("#view .filters button:has-text('Filter')");
+    await eventually(async () => expect(await page.locator("#view tbody tr").count()).toBe(3));
+    // Every column sorts: a second click turns the order round.
+    await page.click("#view th button:has-text('company')");
+    await page.locator("#view th[aria-sort=ascending]", { hasText: "company" }).waitFor();
+    expect(await page.locator("#view tbody tr").first().locator("td[data-label=company]").textContent()).toBe("example.com");
+    await page.click("#view th button:has-text('events')");
+    await page.locator("#view th[aria-sort=descending]", { hasText: "events" }).waitFor();
+    await page.click("#view th button:has-text('events')");
+    await page.locator("#view th[aria-sort=ascending]", { hasText: "events" }).waitFor();
+    expect(await page.locator("#view select[name=order]").inputValue()).toBe("asc");
+    // A score range whose ends cross: the API's 400 names the field.
+    await page.fill("#view input[name=minScore]", "50");
+    await page.fill("#view input[name=maxScore]", "10");
+    await page.click("#view .filters button:has-text('Filter')");
+    await page.locator("#view .notice.error", { hasText: "minScore" }).waitFor();
+    await page.click("#view .filters button:has-text('Clear')");
+    await eventually(async () => expect(await page.locator("#view tbody tr").count()).toBe(3));
+
+    await openScreen(page, "companies");
+    const ada = await leadByUserId(leadflare.url, "ada");
+    const acme = page.locator("#view tbody tr", { hasText: "example.com" });
+    expect(await acme.locator("td[data-label='combined score']").textContent()).toBe(String(ada.score));
+    expect(await acme.locator("td[data-label=leads]").textContent()).toBe("1");
+    await page.click("#view th button:has-text('company')");
+    await page.locator("#view th[aria-sort=ascending]", { hasText: "company" }).waitFor();
+    await checkAtBothWidths(page, "companies");
+    await page.click("#view a:has-text('example.com')");
+    await page.locator("#view h2", { hasText: "Leads at example.com" }).waitFor();
+    expect(await page.locator("#view tbody tr").count()).toBe(1);
+    expect(await page.locator("#view tbody a", { hasText: "ada@example.com" }).count()).toBe(1);
+    await checkAtBothWidths(page, "company");
+  });
+
   it("previews a scoring rule on the server, saves it, and the lead's explanation shows it", async () => {
     await openScreen(page, "rules");
     await page.fill("#view input[name=event]", "page_view");

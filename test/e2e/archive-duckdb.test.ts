@@ -28,7 +28,7 @@ beforeAll(async () => {
     port: await freePort(),
     persistTo: stateDir,
     stdio: "ignore",
-    // The archive on (off by default), files a second after rows arrive, over four shards, so the test does not wait a minute.
+    // The archive on (the default, said anyway), files a second after rows arrive, over four shards, so the test does not wait a minute.
     extraArgs: ["--var", "ARCHIVE_EVENTS:on", "--var", "ARCHIVE_GATHER_MS:1000", "--var", "ARCHIVE_SHARDS:4"],
   });
 });

@@ -1,9 +1,10 @@
-// README's shell examples, run as written against `wrangler dev` on a fresh
-// local state (what `npm start` gives a new user): every block that talks to
-// the local server and names no placeholder (`<id>`, `…`) runs in README
-// order, each curl must answer below 400. $ADMIN_TOKEN and $API_KEY are the
-// local ones README says to export. The second part runs deploy's first-namespace
-// step against the same real Worker.
+// The shell examples of README.md and of the docs its reference moved to, run
+// as written against `wrangler dev` on a fresh local state (what `npm start`
+// gives a new user): every block that talks to the local server and names no
+// placeholder (`<id>`, `…`) runs in the order of DOCUMENTS, each curl must
+// answer below 400. $ADMIN_TOKEN and $API_KEY are the local ones README says
+// to export. The second part runs deploy's first-namespace step against the
+// same real Worker.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,8 +15,24 @@ import { bootstrapNamespace } from "../../scripts/deploy/bootstrap.mjs";
 import { DEV, prepareLocalState, startDev } from "../../scripts/local.mjs";
 import { freePort } from "../setup/free-port.ts";
 
-const readme = readFileSync(fileURLToPath(new URL("../../README.md", import.meta.url)), "utf8");
-const blocks = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
+/** README first, then the docs whose examples build on it (routing: sources.md's second block needs its first). */
+const DOCUMENTS = [
+  "README.md",
+  "docs/api.md",
+  "docs/sdk.md",
+  "docs/scoring.md",
+  "docs/destinations.md",
+  "docs/lead-service.md",
+  "docs/sources.md",
+  "docs/tenancy-and-privacy.md",
+  "docs/archive.md",
+  "docs/deploy.md",
+  "docs/development.md",
+];
+const blocksOf = (file: string) =>
+  [...readFileSync(fileURLToPath(new URL(`../../${file}`, import.meta.url)), "utf8").matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => ({ file, block: m[1]! }));
+const located = DOCUMENTS.flatMap(blocksOf);
+const blocks = located.map((b) => b.block);
 const local = (block: string) => /(localhost|127\.0\.0\.1):8787/.test(block);
 const code = (block: string) => block.split("\n").filter((line) => !line.trimStart().startsWith("#")).join("\n");
 const runnable = (block: string) => local(block) && !/^\s*(npm|npx) /m.test(block) && !/[<…]/.test(code(block));
@@ -45,8 +62,9 @@ afterAll(() => {
   rmSync(stateDir, { recursive: true, force: true });
 });
 
-describe("README examples", () => {
+describe("README and docs examples", () => {
   it("has the examples this test runs (the front door's, the empty filters', the routing ones)", () => {
+    expect(blocksOf("README.md").map((b) => b.block).filter(runnable).join("\n")).toContain("/v1/identify");
     const run = blocks.filter(runnable).join("\n");
     expect(run).toContain("/api/leads?stage=&grade=&minScore=&updatedSince=&sort=");
     expect(run).toContain("/api/leads/export.csv?stage=&grade=&minScore=&updatedSince=&sort=");
@@ -56,14 +74,14 @@ describe("README examples", () => {
 
   it("every runnable shell block runs as written", () => {
     const host = new URL(server.url).host;
-    for (const block of blocks.filter(runnable)) {
+    for (const { file, block } of located.filter((b) => runnable(b.block))) {
       const script = PRELUDE + block.replaceAll("localhost:8787", host).replaceAll("127.0.0.1:8787", host);
       const result = spawnSync("bash", ["-c", script], {
         cwd: stateDir,
         encoding: "utf8",
         env: { ...process.env, ADMIN_TOKEN: DEV.adminToken, API_KEY: DEV.apiKey },
       });
-      expect(result.status, `README block failed:\n${block}\n${result.stdout}\n${result.stderr}`).toBe(0);
+      expect(result.status, `${file} block failed:\n${block}\n${result.stdout}\n${result.stderr}`).toBe(0);
     }
   });
 

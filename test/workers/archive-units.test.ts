@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { fileKey, manifestKey, parseKey } from "../../src/archive/keys";
 import { daysBetween, retentionCutoff, rowOf } from "../../src/archive/rows";
 import { readParquet, writeParquet } from "../../src/archive/parquet";
+import { ArchiveBuffer } from "../../src/archive/buffer";
 
 const DAY_MS = 86_400_000;
 const lead = { id: "lead-1", score: 42, behaviourScore: 30, icpScore: 12, stage: "engaged", grade: "B", velocity: 1, userId: "u1", email: "u1@example.com" };
@@ -88,5 +89,53 @@ describe("archive rows", () => {
     ];
     const back = await readParquet(writeParquet(rows).buffer as ArrayBuffer);
     expect(back).toEqual(rows);
+  });
+});
+
+describe("archive buffer (rows a shard holds in memory)", () => {
+  const now = Date.now();
+  const item = (leadId: string, seq: number) => ({
+    seq,
+    row: rowOf("ns", leadId, { messageId: `${leadId}-${seq}`, kind: "event", lead, event: { type: "track", event: "A", messageId: `${leadId}-${seq}` } }, now)!,
+  });
+  const items = (leadId: string, from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => item(leadId, from + i));
+
+  it("keeps each seq of a lead once: above what waits and above what is in a file", () => {
+    const buffer = new ArchiveBuffer();
+    expect(buffer.add("a", 0, items("a", 1, 3))).toEqual({ added: 3, alreadyArchived: false });
+    expect(buffer.add("a", 0, items("a", 1, 5))).toEqual({ added: 2, alreadyArchived: false });
+    // Rows up to 7 are in a file: 6..7 are not taken again, and the lead should hear so.
+    expect(buffer.add("b", 7, items("b", 6, 9))).toEqual({ added: 2, alreadyArchived: true });
+    expect(buffer.rows).toBe(7);
+    expect(buffer.highOf("a", 0)).toBe(5);
+    expect(buffer.highOf("c", 4)).toBe(4);
+  });
+
+  it("a file takes the oldest leads' rows up to its size, splitting a lead; rows that came meanwhile stay", () => {
+    const buffer = new ArchiveBuffer();
+    buffer.add("a", 0, items("a", 1, 3));
+    buffer.add("b", 0, items("b", 1, 3));
+    const batch = buffer.take(4, Infinity);
+    expect(batch.parts).toEqual([
+      { leadId: "a", count: 3, upto: 3 },
+      { leadId: "b", count: 1, upto: 1 },
+    ]);
+    expect(batch.rows.map((r) => r.message_id)).toEqual(["a-1", "a-2", "a-3", "b-1"]);
+    buffer.add("a", 0, items("a", 4, 4));
+    buffer.remove(batch.parts);
+    expect(buffer.rows).toBe(3);
+    expect(buffer.waitingOf("a")).toBe(1);
+    expect(buffer.take(10, Infinity).rows.map((r) => r.message_id)).toEqual(["a-4", "b-2", "b-3"]);
+  });
+
+  it("erasure drops a lead's rows; a file that took some of them meanwhile removes nothing of others", () => {
+    const buffer = new ArchiveBuffer();
+    buffer.add("a", 0, items("a", 1, 2));
+    buffer.add("b", 0, items("b", 1, 2));
+    const batch = buffer.take(10, Infinity);
+    buffer.drop("a");
+    buffer.remove(batch.parts);
+    expect(buffer.rows).toBe(0);
+    expect(buffer.bytes).toBe(0);
   });
 });

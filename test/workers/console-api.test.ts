@@ -148,11 +148,11 @@ describe("console APIs", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("Content-Type")).toContain("text/csv");
     const lines = (await res.text()).trimEnd().split("\r\n");
-    expect(lines[0]).toBe("id,email,userId,score,behaviourScore,icpScore,stage,grade,velocity,eventCount,firstSeen,lastActivity");
+    expect(lines[0]).toBe("id,email,userId,score,behaviourScore,icpScore,stage,grade,velocity,conversionProbability,eventCount,firstSeen,lastActivity,company,name");
     expect(lines).toHaveLength(1 + 6); // the signups (20 points); downloads (10) are filtered out
 
     // Pages of two: every lead once, in list order.
-    const streamed = await new Response(leadCsvStream(env.DB, t.namespaceId, { sort: "score" }, 2)).text();
+    const streamed = await new Response(leadCsvStream(env.DB, t.namespaceId, { sort: "score" }, 2, false)).text();
     const ids = streamed.trimEnd().split("\r\n").slice(1).map((l) => l.split(",")[0]);
     const listed = (await api(t, "/api/leads?limit=100")).body.leads.map((l: any) => l.id);
     expect(ids).toEqual(listed);

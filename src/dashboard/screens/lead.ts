@@ -3,7 +3,7 @@
 import { api, me, request, send } from "../lib/api";
 import { line } from "../lib/chart";
 import { button, card, el, notice, row, table, time } from "../lib/dom";
-import { leadLabel, SCORE_MEANING } from "../lib/leads";
+import { leadLabel, percent, SCORE_MEANING, signedFixed, type TopFeature } from "../lib/leads";
 
 interface Contribution {
   key: string;
@@ -32,6 +32,7 @@ export async function render(view: HTMLElement, [id]: string[]): Promise<void> {
     ["score", `${lead.score} = engagement ${lead.behaviourScore} + fit ${lead.icpScore}`],
     ["stage (engagement)", lead.stage],
     ["grade (whole score)", lead.grade],
+    ["conversion probability (30 days)", percent(lead.conversionProbability)],
     ["events", String(lead.eventCount)],
     ["identities", lead.identities.map((i: { kind: string; value: string }) => `${i.kind}: ${i.value}`).join(", ")],
     ["first / last seen", `${time(lead.firstSeen)} / ${time(lead.lastSeen)}`],
@@ -63,6 +64,7 @@ export async function render(view: HTMLElement, [id]: string[]): Promise<void> {
       "div",
       { class: "grid" },
       card(`Lead ${label}`, el("dl", { class: "facts" }, ...facts.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)])), el("p", { class: "muted" }, SCORE_MEANING), actions, status),
+      conversionCard(lead.conversionProbability, lead.conversionFeatures ?? []),
       card("Why this score", stale, table(["part", "events", "points"], parts), el("h3", {}, "By event"), table(["event", "events", "points"], why.behaviour.byEvent.map((c) => row(c.label, String(c.count), signed(c.points))))),
       card("Behaviour score over time", line("behaviour score over time", why.history.map((h) => [Date.parse(h.at), h.behaviour]), { x: "time", y: "behaviour points" })),
       card("Stage history", table(["when", "from", "to", "behaviour score"], why.stageChanges.map((s) => row(time(s.at), s.from ?? "—", s.to, String(s.score))), "No stage changes yet.")),
@@ -77,6 +79,17 @@ export async function render(view: HTMLElement, [id]: string[]): Promise<void> {
         ),
       ),
     ),
+  );
+}
+
+/** The model's probability and the three features that moved it most (from the lead's last summary). */
+function conversionCard(probability: number | null, features: TopFeature[]): HTMLElement {
+  if (probability === null) return card("Conversion probability", el("p", { class: "muted" }, "No model in use in this namespace: see ", el("a", { href: "#/model" }, "Model"), "."));
+  return card(
+    "Conversion probability",
+    el("p", { class: "big", "aria-label": "conversion probability" }, percent(probability)),
+    el("p", { class: "muted" }, "The chance this lead converts within 30 days, as of its last change; what moved it most from the average lead:"),
+    table(["feature", "push on the log-odds"], features.map((f) => row(f.feature, signedFixed(f.contribution)))),
   );
 }
 

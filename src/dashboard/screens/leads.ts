@@ -1,47 +1,76 @@
-// The lead list: filters, keyset pages, CSV export of everything the filters
-// select, refreshed when the live stream says something happened.
+// The lead list: free-text search, filters (company, stage, grade, score and
+// last-seen ranges), a server-side sort on every column, keyset pages, CSV
+// export of everything the filters select, refreshed when the live stream
+// says something happened.
 import { api, request } from "../lib/api";
-import { button, card, el, field, formValues, input, notice, row, select, table, time } from "../lib/dom";
+import { button, card, el, field, formValues, input, notice, select } from "../lib/dom";
 import { onNotice } from "../lib/live";
-import { leadLink, STAGES, type ListedLead } from "../lib/leads";
+import { firstOrder, leadsTable, STAGES, type ListedLead, type Order } from "../lib/leads";
 
 const REFRESH_AFTER_NOTICE_MS = 2_000;
 /** The list reads the projection, seconds behind the live stream: a slow poll catches what a notice's refresh was too early for. */
 const POLL_MS = 10_000;
 
-export async function render(view: HTMLElement): Promise<() => void> {
+/** The API's sort keys (GET /api/leads?sort=), as the sort control offers them. */
+const SORTS = ["score", "engagement", "fit", "stage", "grade", "velocity", "conversion_probability", "events", "last_activity", "first_seen", "company"];
+
+/** A date control's day as the start or the end of that day in the operator's time zone. */
+const dayStart = (day: string) => new Date(`${day}T00:00:00`).toISOString();
+const dayEnd = (day: string) => new Date(`${day}T23:59:59.999`).toISOString();
+const DATE_PARAMS: Record<string, (day: string) => string> = { lastSeenFrom: dayStart, lastSeenTo: dayEnd, updatedSince: dayStart };
+
+export async function render(view: HTMLElement, params: string[] = []): Promise<() => void> {
   const filters = el(
     "form",
-    { class: "filters" },
+    { class: "filters", "aria-label": "Filter and sort leads" },
+    field("Search (email, user id, company, name)", input("q", { type: "search", maxlength: "200" })),
+    field("Company", input("company", { maxlength: "200" })),
     field("Stage", select("stage", ["", ...STAGES])),
     field("Grade", select("grade", ["", "A+", "A", "B+", "B", "C+", "C", "D", "F"])),
-    field("Min score", input("minScore", { type: "number", inputmode: "numeric" })),
+    field("Score from", input("minScore", { type: "number", inputmode: "numeric", step: "any" })),
+    field("Score to", input("maxScore", { type: "number", inputmode: "numeric", step: "any" })),
+    field("Last seen from", input("lastSeenFrom", { type: "date" })),
+    field("Last seen to", input("lastSeenTo", { type: "date" })),
     field("Changed since", input("updatedSince", { type: "date" })),
-    field("Sort", select("sort", ["score", "last_activity"])),
+    field("Sort", select("sort", SORTS)),
+    field("Order", select("order", ["desc", "asc"])),
     el("button", {}, "Filter"),
+    button("Clear", () => {
+      filters.reset();
+      void load();
+    }),
   );
+  // #/leads/company/<name>: the list opened on one company.
+  if (params[0] === "company" && params[1]) (filters.elements.namedItem("company") as HTMLInputElement).value = params[1];
   const status = notice();
   const body = el("div", {});
   const more = button("More", () => void load(true), { hidden: true });
   let cursor: string | null = null;
-  let rows: HTMLElement[] = [];
+  let leads: ListedLead[] = [];
+  const sortSelect = filters.elements.namedItem("sort") as HTMLSelectElement;
+  const orderSelect = filters.elements.namedItem("order") as HTMLSelectElement;
+  // A new sort column starts in its natural order (names A→Z, numbers highest first).
+  sortSelect.addEventListener("change", () => (orderSelect.value = firstOrder(sortSelect.value)));
 
   const query = () => {
     const params = new URLSearchParams();
-    for (const [k, v] of Object.entries(formValues(filters))) if (v) params.set(k, k === "updatedSince" ? new Date(`${v}T00:00:00`).toISOString() : v);
+    for (const [k, v] of Object.entries(formValues(filters))) if (v) params.set(k, DATE_PARAMS[k]?.(v) ?? v);
     return params;
   };
   async function load(append = false) {
     const params = query();
     if (append && cursor) params.set("cursor", cursor);
     const page = await api<{ leads: ListedLead[]; nextCursor: string | null }>(`/api/leads?${params}`);
-    const fresh = page.leads.map((l) => row(leadLink(l), String(l.score), String(l.behaviourScore), String(l.icpScore), l.stage, l.grade, String(l.velocity), String(l.eventCount), time(l.lastActivity)));
-    rows = append ? [...rows, ...fresh] : fresh;
+    leads = append ? [...leads, ...page.leads] : page.leads;
     cursor = page.nextCursor;
     more.hidden = !cursor;
-    const list = table(["lead", "score", "engagement", "fit", "stage", "grade", "velocity", "events", "last activity"], rows, "No leads match.");
-    sortable(list);
-    body.replaceChildren(list);
+    body.replaceChildren(
+      leadsTable(leads, { sort: sortSelect.value, order: orderSelect.value as Order }, (next) => {
+        sortSelect.value = next.sort;
+        orderSelect.value = next.order;
+        void load();
+      }),
+    );
   }
   async function exportCsv() {
     status.show("Exporting…");
@@ -53,17 +82,6 @@ export async function render(view: HTMLElement): Promise<() => void> {
     link.remove();
     setTimeout(() => URL.revokeObjectURL(url), 10_000);
     status.show("Exported leads.csv (every page of this filter).");
-  }
-  /** The score and last-activity headers sort the list (on the server: every page, not only this one). */
-  const sortSelect = filters.elements.namedItem("sort") as HTMLSelectElement;
-  function sortable(list: HTMLElement) {
-    for (const th of list.querySelectorAll("th")) {
-      const key = th.textContent === "score" ? "score" : th.textContent === "last activity" ? "last_activity" : null;
-      if (!key) continue;
-      const sorted = sortSelect.value === key;
-      th.setAttribute("aria-sort", sorted ? "descending" : "none");
-      th.replaceChildren(el("button", { type: "button", class: "sort", onclick: () => ((sortSelect.value = key), void load()) }, `${th.textContent}${sorted ? " ▼" : ""}`));
-    }
   }
   // Search: a lead by its email, user id or anonymous id (the API's exact lookup), opened at once.
   const who = input("identity", { required: true, type: "search", placeholder: "ada@example.com or a user id" });
@@ -87,7 +105,7 @@ export async function render(view: HTMLElement): Promise<() => void> {
   });
   filters.addEventListener("submit", (event) => {
     event.preventDefault();
-    void load();
+    void load().catch((e: Error) => status.show(e.message, true));
   });
   let pending: ReturnType<typeof setTimeout> | undefined;
   const stop = onNotice(() => {
@@ -101,7 +119,7 @@ export async function render(view: HTMLElement): Promise<() => void> {
     if (!cursor && !document.hidden) void load().catch(() => undefined);
   }, POLL_MS);
   await load();
-  view.replaceChildren(card("Leads", search, filters, el("p", { class: "muted" }, "Engagement is the behaviour score (its stage), fit the ICP score; the grade follows their sum."), el("div", { class: "actions" }, button("Export CSV", () => void exportCsv().catch((e: Error) => status.show(e.message, true)))), status, body, more));
+  view.replaceChildren(card("Leads", search, filters, el("p", { class: "muted" }, "Engagement is the behaviour score (its stage), fit the ICP score; the grade follows their sum. The score has no upper bound: compare leads with each other. A lead's company is its identify traits' company, else its work email's domain. Conversion is the predictive model's chance the lead converts within 30 days (— without a model in use: see Model)."), el("div", { class: "actions" }, button("Export CSV", () => void exportCsv().catch((e: Error) => status.show(e.message, true)))), status, body, more));
   return () => {
     stop();
     clearTimeout(pending);

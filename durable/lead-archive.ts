@@ -1,0 +1,86 @@
+/**
+ * The lead's part of the event archive. Rows after the archive cursor go to
+ * the lead's archive shard (durable/archive-object.ts), which holds them in
+ * memory until their Parquet file is in R2 and then tells the lead how far
+ * its log is archived (`archived`): the one row the lead writes for the
+ * archive, per file. A hand-over not confirmed within the confirm timeout
+ * (the shard may have lost it with an eviction) is made again from the
+ * cursor; the shard recognises the rows it already filed by their seq.
+ */
+import type { LeadSnapshot } from "../src/destinations/types";
+import { archiveBatch } from "../src/archive/hand-over";
+import { archiveOn } from "../src/archive/shards";
+import { eventItem } from "./lead-items";
+import type { LeadStore } from "./lead-store";
+
+/** Rows and bytes per hand-over (an RPC takes up to 32 MiB), and hand-overs per alarm run. */
+const ARCHIVE_BATCH_ROWS = 500;
+const ARCHIVE_BATCH_BYTES = 4 * 1024 * 1024;
+const HAND_OVERS_PER_RUN = 8;
+
+export class LeadArchive {
+  /** How far rows were handed over in this activation, and when. */
+  private sentUpto = 0;
+  private sentAt = 0;
+
+  constructor(
+    private readonly store: LeadStore,
+    /** The lead's env, read at each use. */
+    private readonly env: () => Env,
+  ) {}
+
+  /** Whether the deployment archives events at all. */
+  on(): boolean {
+    return archiveOn(this.env());
+  }
+
+  /** The rows the archive is owed nothing beyond (all of them while it is off). */
+  caughtUpTo(): number {
+    return this.on() ? this.store.meta.archiveCursor() : this.store.log.topSeq();
+  }
+
+  /** Hands over the rows not yet handed over (again from the cursor once the confirmation is overdue); answers whether rows are left. */
+  async flush(namespaceId: string, leadId: string, snapshot: () => LeadSnapshot, now = Date.now()): Promise<boolean> {
+    if (!this.on()) return false;
+    const cursor = this.store.meta.archiveCursor();
+    const overdue = this.sentUpto > cursor && now - this.sentAt >= this.confirmTimeoutMs();
+    let from = overdue ? cursor : Math.max(cursor, this.sentUpto);
+    let lead: LeadSnapshot | undefined;
+    for (let run = 0; run < HAND_OVERS_PER_RUN; run++) {
+      const rows = fitting(this.store.log.owedAfter(from, ARCHIVE_BATCH_ROWS));
+      if (rows.length === 0) return false;
+      lead ??= snapshot();
+      await archiveBatch(this.env(), namespaceId, leadId, rows.map((row) => eventItem(row, lead!)), from > cursor ? from : undefined);
+      from = rows.at(-1)!.seq;
+      this.sentUpto = from;
+      this.sentAt = Date.now();
+    }
+    return this.store.log.owedAfter(from, 1).length > 0;
+  }
+
+  /** The shard filed the lead's rows up to `upto`. */
+  archived(upto: number): void {
+    if (upto > this.store.meta.archiveCursor()) this.store.meta.setArchiveCursor(upto);
+  }
+
+  /** When the alarm should look again: the confirmation's deadline while one is awaited. */
+  nextAlarmAt(): number | undefined {
+    return this.on() && this.sentUpto > this.store.meta.archiveCursor() ? this.sentAt + this.confirmTimeoutMs() : undefined;
+  }
+
+  /** A file is written within ARCHIVE_GATHER_MS of a hand-over; three of those (at least a minute) without word means it was lost. */
+  private confirmTimeoutMs(): number {
+    return Math.max(60_000, 3 * (Number(this.env().ARCHIVE_GATHER_MS) || 0));
+  }
+}
+
+function fitting<T extends { body: string }>(rows: readonly T[]): T[] {
+  const batch: T[] = [];
+  let bytes = 0;
+  for (const row of rows) {
+    bytes += row.body.length;
+    if (batch.length > 0 && bytes > ARCHIVE_BATCH_BYTES) break;
+    batch.push(row);
+  }
+  return batch;
+}

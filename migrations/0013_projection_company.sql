@@ -1,0 +1,2 @@
+ALTER TABLE `lead_projection` ADD `company` text;--> statement-breakpoint
+ALTER TABLE `lead_projection` ADD `name` text;
