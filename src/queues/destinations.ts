@@ -38,9 +38,11 @@ export function destinationsQueue(env: Env, leadId: string): Queue<DestinationMe
  * Hands each lead batch to the namespace's enabled destinations: the items a
  * destination takes go to its delivery shard for this lead
  * (durable/delivery-object.ts), which batches them with other leads' items,
- * sends them at the destination's pace, retries and keeps the log. Handing
- * over is a storage write in each shard, never a call outside, so one
- * destination's failures never hold up another's items. Once every shard has
+ * sends them at the destination's pace, retries and keeps the log. A shard
+ * answers once it owns the items: sent in its gathered round (no row written),
+ * or stored to wait (a failure, backoff, out of tokens): so a destination that
+ * is down holds up no other's items, and a slow one delays the lead's next
+ * batch by at most its round (gathering plus its calls' timeout). Once every shard has
  * the items the lead hears `deliveryDone` with the batch's receipt (its
  * cursor moves) and sends its next batch, so order holds per lead and
  * destination. Automations run here, on the batch's changes. (The archive

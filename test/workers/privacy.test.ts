@@ -20,12 +20,12 @@ async function d1Count(sql: string, ...params: unknown[]): Promise<number> {
   return (await env.DB.prepare(sql).bind(...params).first<{ n: number }>())!.n;
 }
 
-/** Row counts of every table of a lead object's storage. */
+/** Row counts of every table of a lead object's storage (its meta holds the cursors that stand for an outbox). */
 async function storedRows(stub: DurableObjectStub<LeadObject>) {
   return runInDurableObject(stub, (_instance, state) => {
     const count = (table: string) => state.storage.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM ${table}`).one().n;
     const meta = state.storage.sql.exec<{ key: string }>("SELECT key FROM meta ORDER BY key").toArray().map((r) => r.key);
-    return { events: count("events"), identities: count("identities"), outbox: count("outbox"), stageChanges: count("stage_changes"), meta };
+    return { events: count("events"), identities: count("identities"), conflicts: count("conflicts"), stageChanges: count("stage_changes"), meta };
   });
 }
 
@@ -59,7 +59,7 @@ describe("erase", () => {
 
     // The lead object and the merged-away visitor's object hold only the erased mark.
     for (const stub of [env.LEAD.get(env.LEAD.idFromString(lead.id)), homeOf(t, "anonymousId", "alice-anon"), homeOf(t, "email", "alice@example.com")]) {
-      expect(await storedRows(stub)).toEqual({ events: 0, identities: 0, outbox: 0, stageChanges: 0, meta: ["erased", "name"] });
+      expect(await storedRows(stub)).toEqual({ events: 0, identities: 0, conflicts: 0, stageChanges: 0, meta: ["erased", "name"] });
     }
     // D1: no identity row, projection row or delivery of any of its objects; tombstoned; identities kept only as hashes.
     const ids = [lead.id, idOfHome(t, "anonymousId", "alice-anon"), idOfHome(t, "email", "alice@example.com")];
