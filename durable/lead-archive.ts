@@ -10,7 +10,7 @@
 import type { LeadSnapshot } from "../src/destinations/types";
 import { archiveBatch } from "../src/archive/hand-over";
 import { archiveOn } from "../src/archive/shards";
-import { eventItem } from "./lead-items";
+import { eventItem, fitting } from "./lead-items";
 import type { LeadStore } from "./lead-store";
 
 /** Rows and bytes per hand-over (an RPC takes up to 32 MiB), and hand-overs per alarm run. */
@@ -47,7 +47,7 @@ export class LeadArchive {
     let from = overdue ? cursor : Math.max(cursor, this.sentUpto);
     let lead: LeadSnapshot | undefined;
     for (let run = 0; run < HAND_OVERS_PER_RUN; run++) {
-      const rows = fitting(this.store.log.owedAfter(from, ARCHIVE_BATCH_ROWS));
+      const rows = fitting(this.store.log.owedAfter(from, ARCHIVE_BATCH_ROWS), ARCHIVE_BATCH_BYTES);
       if (rows.length === 0) return false;
       lead ??= snapshot();
       await archiveBatch(this.env(), namespaceId, leadId, rows.map((row) => eventItem(row, lead!)), from > cursor ? from : undefined);
@@ -72,15 +72,4 @@ export class LeadArchive {
   private confirmTimeoutMs(): number {
     return Math.max(60_000, 3 * (Number(this.env().ARCHIVE_GATHER_MS) || 0));
   }
-}
-
-function fitting<T extends { body: string }>(rows: readonly T[]): T[] {
-  const batch: T[] = [];
-  let bytes = 0;
-  for (const row of rows) {
-    bytes += row.body.length;
-    if (batch.length > 0 && bytes > ARCHIVE_BATCH_BYTES) break;
-    batch.push(row);
-  }
-  return batch;
 }

@@ -29,7 +29,7 @@
 import { backoffMs } from "../src/destinations/backoff";
 import type { DeliveryItem, LeadSnapshot } from "../src/destinations/types";
 import { destinationsQueue, type BatchReceipt, type DestinationMessage } from "../src/queues/destinations";
-import { eventItem } from "./lead-items";
+import { eventItem, fitting } from "./lead-items";
 import type { OwedRow } from "./lead-log";
 import type { DeliveryCursor } from "./lead-meta";
 import type { LeadStore } from "./lead-store";
@@ -218,7 +218,7 @@ export class Outbox {
     }
     const cursor = this.store.meta.deliveryCursor();
     if (cursor.off) return undefined;
-    const rows = fitting(this.store.log.owedAfter(cursor.upto, OUTBOX_BATCH_ROWS));
+    const rows = fitting(this.store.log.owedAfter(cursor.upto, OUTBOX_BATCH_ROWS), OUTBOX_BATCH_BYTES);
     const lead = changes ? snapshot() : null;
     const change = lead && moved(cursor.snapshot, lead) ? changeItem(leadId, cursor, lead) : null;
     if (rows.length === 0 && !change) return undefined;
@@ -250,18 +250,6 @@ export class Outbox {
     const stored = this.store.meta.get(PARKED);
     return stored ? (JSON.parse(stored) as Record<string, Parked>) : {};
   }
-}
-
-/** The oldest rows that fit one queue message (at least one). */
-function fitting(rows: readonly OwedRow[]): OwedRow[] {
-  const batch: OwedRow[] = [];
-  let bytes = 0;
-  for (const row of rows) {
-    bytes += row.body.length;
-    if (batch.length > 0 && bytes > OUTBOX_BATCH_BYTES) break;
-    batch.push(row);
-  }
-  return batch;
 }
 
 /** Whether destinations should hear of the lead: score or stage moved, or velocity passed a whole number. */
