@@ -11,6 +11,8 @@ const config = z.object({
   timeoutMs: z.number().int().min(100).max(30_000).default(10_000),
   /** Also send the lead's score and stage changes, not only its events. */
   changes: z.boolean().default(false),
+  /** The pace the receiver takes (calls a second, one item each), spread over the destination's shards. */
+  callsPerSecond: z.number().int().min(1).max(10_000).default(50),
 });
 type WebhookConfig = z.output<typeof config>;
 
@@ -40,8 +42,8 @@ export const webhook: DestinationModule<WebhookConfig> = {
   // Header values carry credentials (Authorization: Bearer …): every one is a secret.
   secretFields: ["secret", "headers"],
   accepts: (item, cfg) => item.kind !== "change" || cfg.changes,
-  // The receiver's API takes one item per call (its Idempotency-Key is the item's); a polite default pace.
-  rate: () => ({ limit: 50, periodSeconds: 1 }),
+  // The receiver's API takes one item per call (its Idempotency-Key is the item's); a polite default pace, the receiver's own when it says.
+  rate: (cfg) => ({ limit: cfg.callsPerSecond, periodSeconds: 1 }),
   async deliver(item, cfg) {
     const body = JSON.stringify(webhookBody(item));
     const headers: Record<string, string> = { ...cfg.headers, "Content-Type": "application/json", "Idempotency-Key": item.messageId };
