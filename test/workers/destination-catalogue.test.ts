@@ -69,7 +69,11 @@ describe("GET /api/destinations/catalogue", () => {
     expect(byType.webhook.batch).toBeNull();
     // The webhook's required URL has no default; the optional secret has none either.
     expect(byType.webhook.configSchema.required).toEqual(["url"]);
-    expect(byType.webhook.defaults).toEqual({ headers: {}, timeoutMs: 10_000, changes: false });
+    expect(byType.webhook.defaults).toEqual({ headers: {}, timeoutMs: 10_000, changes: false, callsPerSecond: 50 });
+    // A receiver that says it takes more sets the pace its shards share.
+    const fast = DESTINATIONS.webhook.config.parse({ url: "https://hooks.customer.fake/in", callsPerSecond: 2_000 });
+    expect(DESTINATIONS.webhook.rate(fast)).toEqual({ limit: 2_000, periodSeconds: 1 });
+    expect(() => DESTINATIONS.webhook.config.parse({ url: "https://hooks.customer.fake/in", callsPerSecond: 0 })).toThrow();
     expect(byType.slack.configSchema.properties.events).toMatchObject({ type: "array", items: { type: "string" } });
   });
 
