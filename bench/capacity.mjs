@@ -16,7 +16,8 @@ const SINGLE_EVENTS = Number(process.env.CAPACITY_SINGLE_EVENTS ?? 1500);
 const BATCH_EVENTS = Number(process.env.CAPACITY_BATCH_EVENTS ?? 6000);
 
 const config = unstable_readConfig({ config: path.join(ROOT, "wrangler.toml") });
-const projectionIntervalSeconds = Number(config.vars.PROJECTION_INTERVAL_SECONDS);
+// CAPACITY_PROJECTION_INTERVAL_SECONDS models another summary interval (with --model-only: the last run's counts).
+const projectionIntervalSeconds = Number(process.env.CAPACITY_PROJECTION_INTERVAL_SECONDS ?? config.vars.PROJECTION_INTERVAL_SECONDS);
 const projectionBatchSize = Math.min(...config.queues.consumers.filter((c) => c.queue.startsWith("leadflare-projection")).map((c) => c.max_batch_size ?? 10));
 
 const destinations = [
