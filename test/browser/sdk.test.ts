@@ -182,7 +182,7 @@ describe("the dashboard", () => {
       await row.waitFor({ timeout: 45_000 });
       await dashboard.screenshot({ path: artifact("dashboard-live.png"), fullPage: true });
 
-      await row.locator("a").click();
+      await row.locator('a[href^="#/lead/"]').click();
       await dashboard.locator("#view tbody tr", { hasText: "Pricing Viewed" }).waitFor();
       expect(await dashboard.locator("#view .chart polyline").count()).toBe(1);
       expect(await dashboard.locator("#view .facts").textContent()).toContain("userId: dash-user");

@@ -81,7 +81,7 @@ describe("deep nesting", () => {
     await runInDurableObject(stub, (_instance: LeadObject, state) => {
       const body = `{"type":"track","event":"Signup","userId":"legacy","properties":${nestedText(10_000, true)}}`;
       state.storage.sql.exec(
-        "INSERT INTO events (message_id, ts, type, name, received_at, points, running_score, body, base_points) VALUES ('deep-1', ?, 'track', 'signup', ?, 0, 20, ?, 0)",
+        "INSERT INTO events (message_id, seq, ord, ts, type, name, received_at, points, running_score, body, base_points) VALUES ('deep-1', 0, 'deep-1', ?, 'track', 'signup', ?, 0, 20, ?, 0)",
         Date.now() + 1,
         Date.now(),
         body,
