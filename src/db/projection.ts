@@ -1,4 +1,5 @@
 import { drizzle } from "drizzle-orm/d1";
+import type { CompanyRow } from "../leads/company";
 import { and, asc, desc, eq, getTableColumns, gt, gte, inArray, isNotNull, lt, lte, or, sql, type SQL } from "drizzle-orm";
 import { leadProjection, leadTombstones, namespaceScoring } from "./schema";
 import { chunksOf, writeInChunks } from "./batch";
@@ -226,17 +227,6 @@ export interface CompanyListQuery {
   order?: "asc" | "desc";
   limit: number;
   offset: number;
-}
-
-export interface CompanyRow {
-  company: string;
-  leads: number;
-  scoreSum: number;
-  scoreBest: number;
-  bestGrade: string;
-  bestStage: string;
-  events: number;
-  lastActivity: string | null;
 }
 
 const companyAggregates = {

@@ -13,3 +13,15 @@ export function leadCompany(profile: Profile, email: string | null): string | nu
   if (!email || emailKind(email) !== "corporate") return null;
   return email.slice(email.lastIndexOf("@") + 1).trim().toLowerCase() || null;
 }
+
+/** A company as the account view lists it: its leads taken together. */
+export interface CompanyRow {
+  company: string;
+  leads: number;
+  scoreSum: number;
+  scoreBest: number;
+  bestGrade: string;
+  bestStage: string;
+  events: number;
+  lastActivity: string | null;
+}

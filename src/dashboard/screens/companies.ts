@@ -4,18 +4,8 @@
 // are the connected outreach accounts (screens/accounts.ts).
 import { api } from "../lib/api";
 import { button, card, el, field, formValues, input, notice, row, table, time } from "../lib/dom";
+import type { CompanyRow as Company } from "../../leads/company";
 import { companyLink, firstOrder, leadsTable, sortableHeaders, type ListedLead, type SortState } from "../lib/leads";
-
-interface Company {
-  company: string;
-  leads: number;
-  scoreSum: number;
-  scoreBest: number;
-  bestGrade: string;
-  bestStage: string;
-  events: number;
-  lastActivity: string | null;
-}
 
 const PAGE = 50;
 

@@ -4,16 +4,8 @@
 import { api, me, send } from "../lib/api";
 import { button, card, el, field, input, notice, row, table, time } from "../lib/dom";
 import { percent, signedFixed, STAGES } from "../lib/leads";
+import type { Evaluation } from "../../predict/evaluate";
 
-interface Evaluation {
-  examples: number;
-  positives: number;
-  auc: number;
-  precisionAtTop10: number;
-  brier: number;
-  calibrationError: number;
-  reliability: Array<{ from: number; to: number; count: number; meanPredicted: number; observedRate: number }>;
-}
 
 interface ModelAnswer {
   outcomes: { events: string[]; stages: string[] } | null;
