@@ -302,7 +302,9 @@ export class LeadObject extends DurableObject<Env> {
     const { core } = this;
     const namespaceId = core.store.meta.get("namespace_id");
     if (namespaceId === undefined) return;
-    const snapshot = () => this.scores.snapshot();
+    // One snapshot for the whole flush (the outbox's batch and change, the archive's rows): each takes a scan of the log.
+    let lead: ReturnType<LeadScores["snapshot"]> | undefined;
+    const snapshot = () => (lead ??= this.scores.snapshot());
     await this.outbox.flush(namespaceId, core.id, snapshot, core.forwardTo() === undefined);
     if (await this.archive.flush(namespaceId, core.id, snapshot)) await core.scheduleAlarm(Date.now());
   }
