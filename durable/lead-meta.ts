@@ -37,6 +37,7 @@ export interface DeliveryCursor {
 export class LeadMeta {
   private readonly cache = new Map<string, string | undefined>();
   private loaded = false;
+  private parsedCursor: { text: string; value: DeliveryCursor } | undefined;
 
   constructor(private readonly sql: SqlStorage) {}
 
@@ -58,9 +59,12 @@ export class LeadMeta {
     this.loaded = false;
   }
 
+  /** Read on every ingest call (is the namespace delivering?): parsed once per value written. */
   deliveryCursor(): DeliveryCursor {
     const stored = this.get("delivery_cursor");
-    return stored ? (JSON.parse(stored) as DeliveryCursor) : { upto: 0, changes: 0, snapshot: null };
+    if (!stored) return { upto: 0, changes: 0, snapshot: null };
+    if (this.parsedCursor?.text !== stored) this.parsedCursor = { text: stored, value: JSON.parse(stored) as DeliveryCursor };
+    return { ...this.parsedCursor.value };
   }
 
   setDeliveryCursor(cursor: DeliveryCursor): void {
