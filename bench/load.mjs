@@ -44,7 +44,7 @@ export function createClient(baseUrl, concurrency, { timeoutMs = REQUEST_TIMEOUT
 
 // makeRequest() -> { path, body, events }. Returns rates over 2xx answers and
 // latency percentiles over all answers.
-export async function runLoad({ client, headers, concurrency, durationMs, minRequests = 0, makeRequest }) {
+export async function runLoad({ client, headers, concurrency, durationMs, minRequests = 0, maxRequests = Infinity, makeRequest }) {
   const latencies = [];
   let started = 0;
   let ok = 0;
@@ -58,7 +58,7 @@ export async function runLoad({ client, headers, concurrency, durationMs, minReq
   async function loop() {
     for (;;) {
       const now = performance.now();
-      if (now >= hardDeadline || (now >= deadline && started >= minRequests)) return;
+      if (now >= hardDeadline || started >= maxRequests || (now >= deadline && started >= minRequests)) return;
       started++;
       const { path, body, events } = makeRequest();
       const t0 = performance.now();
