@@ -81,7 +81,7 @@ const WORKLOADS = {
 // ---- after the load: the D1 projection (via the PROJECTION queue) ----------
 
 // Lead objects send their summary to the PROJECTION queue about 2 s after a
-// change, then at most once per PROJECTION_INTERVAL_SECONDS (15 s) while they
+// change, then at most once per PROJECTION_INTERVAL_SECONDS (60 s) while they
 // keep changing; the queue consumer upserts it into D1. This waits (bounded) until
 // the stats read from the projection count every lead and every event sent,
 // which shows the queues work and how long the projection trails the load.
