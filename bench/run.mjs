@@ -12,7 +12,7 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
 const USERS = 1000;
 const BATCH_SIZE = 100;
 const LEADS_PER_BATCH = 10;
-const PROJECTION_TIMEOUT_SECONDS = 60;
+const PROJECTION_TIMEOUT_SECONDS = 120;
 
 const WORKERS = [
   { name: "noop", config: path.join(BENCH_DIR, "ceilings/noop/wrangler.toml"), durableObjects: false },
