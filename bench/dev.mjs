@@ -1,6 +1,6 @@
 // `npm run bench:dev`: what a user running `npm start` gets, beside the
 // Miniflare-direct figures of `npm run bench`, in one run (issue 33).
-// Each variant starts a server, sends single events then batches of 100 with
+// Each variant starts a server, sends single events (each to a new lead, then to 100 known ones), then batches of 100 with
 // a closed-loop client made of Node's global fetch (what a user's script
 // would use), and stops it. See bench/README.md, "What `npm start` serves".
 import { readdirSync, readFileSync } from "node:fs";
@@ -16,12 +16,17 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
 const USERS = 1000;
+/** The leads single events go to once they exist: the warm-up reaches every one of them. */
+const KNOWN_USERS = 100;
 const runId = Date.now().toString(36);
 let seq = 0;
 
 const track = (userId) => ({ userId, event: "Page Viewed", messageId: `dev-${runId}-${seq++}`, timestamp: new Date().toISOString() });
 const WORKLOADS = {
-  single: () => ({ path: "/v1/track", body: track(`u${seq % USERS}`), events: 1 }),
+  // Each event a lead's first: its object, meta and identity, its first summary and archive hand-over.
+  "single, new leads": () => ({ path: "/v1/track", body: track(`new-${runId}-${seq}`), events: 1 }),
+  // Visitors who come back: the same 100 leads, each seen before.
+  "single, known leads": () => ({ path: "/v1/track", body: track(`known-${runId}-${seq % KNOWN_USERS}`), events: 1 }),
   // As `npm run bench`'s batch: 100 events over 10 leads.
   batch: () => {
     const first = seq;
@@ -30,7 +35,7 @@ const WORKLOADS = {
 };
 
 /** Closed loops of global fetch until the deadline: 2xx answers per second and round-trip percentiles. */
-async function load(url, headers, makeRequest, durationMs) {
+async function load(url, headers, makeRequest, durationMs, minRequests = 0) {
   const latencies = [];
   let ok = 0;
   let events = 0;
@@ -40,7 +45,7 @@ async function load(url, headers, makeRequest, durationMs) {
   const deadline = started + durationMs;
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
-      while (performance.now() < deadline) {
+      while (performance.now() < deadline || ok + errors < minRequests) {
         const { path: route, body, events: n } = makeRequest();
         const t0 = performance.now();
         try {
@@ -119,7 +124,7 @@ function wranglerDev(name, stateDir, logLevel = "warn") {
       const persistTo = await mkdtemp(path.join(stateDir, "leadflare-bench-dev-"));
       prepareLocalState(persistTo);
       const server = await startDev({ port: await freePort(), persistTo, stdio: "ignore", logLevel });
-      return { url: server.url, headers: devHeaders, cpuMs: () => treeCpuMs(server.child.pid, true), cpuByProcess: () => treeCpuByProcess(server.child.pid, true), stop: async () => (server.stop(), await rm(persistTo, { recursive: true, force: true })) };
+      return { url: server.url, headers: devHeaders, cpuMs: () => treeCpuMs(server.child.pid, true), cpuByProcess: () => treeCpuByProcess(server.child.pid, true), stop: async () => (server.stop(), await rm(persistTo, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 })) };
     },
   };
 }
@@ -151,7 +156,8 @@ for (const [index, variant] of VARIANTS.entries()) {
   const server = await variant.start();
   try {
     for (const [workload, makeRequest] of Object.entries(WORKLOADS)) {
-      await load(server.url, server.headers, makeRequest, WARMUP_SECONDS * 1000);
+      // Batches go to 1,000 leads, 10 a batch: 100 batches make them all known before the count.
+      await load(server.url, server.headers, makeRequest, WARMUP_SECONDS * 1000, workload === "batch" ? USERS / 10 : 0);
       const cpuBefore = server.cpuMs();
       const byProcessBefore = server.cpuByProcess();
       const figures = await load(server.url, server.headers, makeRequest, SECONDS * 1000);
