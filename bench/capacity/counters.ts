@@ -15,13 +15,29 @@ type Tally = Record<string, number>;
 interface Invocation {
   owner: unknown;
   label: string;
-  started: number;
   subrequests: number;
   d1Queries: number;
   doSqlStatements: number;
 }
 
 const als = new AsyncLocalStorage<Invocation>();
+
+/** Per Durable Object instance: invocations running now and since when it has been active. */
+const activity = new WeakMap<object, { running: number; since: number }>();
+
+function activeFrom(owner: unknown) {
+  if (typeof owner !== "object" || owner === null) return;
+  const state = activity.get(owner) ?? { running: 0, since: 0 };
+  if (state.running++ === 0) state.since = Date.now();
+  activity.set(owner, state);
+}
+
+/** The milliseconds the object was active, counted when its last running invocation ends. */
+function activeUntil(owner: unknown): number {
+  const state = typeof owner === "object" && owner !== null ? activity.get(owner) : undefined;
+  if (!state || --state.running > 0) return 0;
+  return Date.now() - state.since;
+}
 
 function fresh() {
   return {
@@ -34,7 +50,10 @@ function fresh() {
     doRequests: {} as Record<string, Record<string, number>>,
     /** Invocations per Durable Object class and kind (rpc:<method>, alarm, fetch, webSocketMessage...). */
     doInvocations: {} as Record<string, Tally>,
-    /** Wall milliseconds spent in invocations per class (billed duration, roughly). */
+    /**
+     * Wall milliseconds each object of a class had at least one invocation running (billed duration:
+     * an object is billed while active, once however many requests it serves at the same time).
+     */
     doWallMs: {} as Tally,
     /** SQLite storage per class: statements, writes, rowsWritten, rowsRead. */
     doSql: {} as Record<string, Tally>,
@@ -72,13 +91,14 @@ function noteMax(kind: string, value: number, where: string) {
 export function invocation<T>(owner: unknown, label: string, work: () => T): T {
   const current = als.getStore();
   if (current && current.owner === owner) return work();
-  const inv: Invocation = { owner, label, started: Date.now(), subrequests: 0, d1Queries: 0, doSqlStatements: 0 };
+  const inv: Invocation = { owner, label, subrequests: 0, d1Queries: 0, doSqlStatements: 0 };
+  if (owner !== "worker") activeFrom(owner);
   const done = () => {
     noteMax("subrequestsPerInvocation", inv.subrequests, label);
     noteMax("d1QueriesPerInvocation", inv.d1Queries, label);
     noteMax("doSqlStatementsPerInvocation", inv.doSqlStatements, label);
     const cls = label.split(".")[0]!;
-    if (owner !== "worker") add(counts.doWallMs, cls, Date.now() - inv.started);
+    if (owner !== "worker") add(counts.doWallMs, cls, activeUntil(owner));
   };
   return als.run(inv, () => {
     let result: T;
