@@ -2,9 +2,9 @@ import { app } from "./app";
 import { consumeProjection, type ProjectionMessage } from "./queues/projection";
 import { consumeJobs, type JobMessage } from "./queues/jobs";
 import { consumeEnrichment, type EnrichmentMessage } from "./queues/enrichment";
-import { consumeDestinationDeadLetters, consumeDestinations, type DestinationMessage } from "./queues/destinations";
-import { consumeSync, consumeSyncDeadLetters, type SyncMessage } from "./queues/sync";
-import { runScheduledSyncs } from "./cron/sync";
+import { consumeDestinationDeadLetters, consumeDestinations, type DestinationMessage } from "./delivery/consumer";
+import { consumeSync, consumeSyncDeadLetters, type SyncMessage } from "./outreach/sync-queue";
+import { runScheduledSyncs } from "./outreach/sync-cron";
 import { runScheduledTraining } from "./cron/prediction";
 
 export { LeadObject } from "../durable/lead-object";

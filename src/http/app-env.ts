@@ -1,6 +1,6 @@
 import type { Namespace, IngestNamespace } from "../db/tenants";
 import type { Org } from "../db/orgs";
-import type { WebhookSource } from "../db/outreach";
+import type { WebhookSource } from "../outreach/store";
 import type { JsonBody } from "../ingest/body";
 import type { Credential } from "./policy";
 

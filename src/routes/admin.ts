@@ -43,7 +43,7 @@ import {
   setAcceptedSources,
   setKeywords,
   setWebhookSourceRateLimit,
-} from "../db/outreach";
+} from "../outreach/store";
 
 /** Tenancy administration: only the admin token may list and create namespaces, sources and keys. */
 export const adminRoutes = new Hono<AppEnv>();

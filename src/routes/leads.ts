@@ -4,7 +4,7 @@ import { ApiError } from "../http/errors";
 import { parseOrThrow } from "../http/validate";
 import { leadIdParam, leadListQuery, lookupQuery, timelineQuery } from "../schemas/management";
 import { listProjectedLeads } from "../db/projection";
-import { encodeListCursor, hasModelInUse, toListedLead } from "./lead-list";
+import { encodeListCursor, hasModelInUse, toListedLead } from "../leads/listed";
 import { findLeadByIdentity } from "../db/identities";
 import { normalizeEmail, type Identity } from "../ingest/normalize";
 import type { LeadExport, LeadSummary } from "../../durable/lead-object";

@@ -7,7 +7,7 @@ import { allShards, shardForLead } from "../destinations/shards";
 import { firingDay, triggerFires } from "../automations/triggers";
 import { isLeadErased } from "../db/tombstones";
 import type { DeliveryItem, DeliveryResult, LeadSnapshot } from "../destinations/types";
-import { byLead } from "./by-lead";
+import { byLead } from "../queues/by-lead";
 
 /**
  * What the lead records once a batch is handed over: how far its log is

@@ -2,7 +2,7 @@ import { arrivalOrder, IMPORT_HISTORY_MS, type LeadEvent } from "../ingest/norma
 import { leadObjectName } from "../ingest/lead-name";
 import type { NamespaceState } from "../ingest/namespace-state";
 import { hasDeliveryTargets } from "../db/delivery-targets";
-import { loadRoutingKeywords, scoringVersions } from "../db/outreach";
+import { loadRoutingKeywords, scoringVersions } from "./store";
 import { outreachEventKey } from "./event-key";
 import { routeCampaign, type RoutingKeyword } from "./routing";
 import type { OutreachActivity } from "./types";
