@@ -1,38 +1,12 @@
-import { getDestination, listDestinations, type Destination } from "../db/destinations";
-import { enabledAutomations, enabledDestinations } from "../db/delivery-targets";
-import { hasFired, recordFiring, type Automation } from "../db/automations";
-import { deliverWithRetries, itemsFor } from "../destinations/deliver";
+import { getDestination, listDestinations } from "../db/destinations";
+import { enabledDestinations } from "../db/delivery-targets";
+import { itemsFor } from "../destinations/deliver";
 import { backoffMs } from "../destinations/backoff";
 import { allShards, shardForLead } from "../destinations/shards";
-import { firingDay, triggerFires } from "../automations/triggers";
-import { isLeadErased } from "../db/tombstones";
-import type { DeliveryItem, DeliveryResult, LeadSnapshot } from "../destinations/types";
-import { byLead } from "../queues/by-lead";
-
-/**
- * What the lead records once a batch is handed over: how far its log is
- * delivered, with the change items sent and the lead as they showed it; or,
- * for a parked batch sent again, that it is no longer parked.
- */
-export type BatchReceipt = { upto: number; changes: number; snapshot: LeadSnapshot | null } | { parked: string };
-
-/** A lead's outbox batch, or dead letters to replay for one destination (a message from before replays went straight to the shards). */
-export type DestinationMessage =
-  | { kind: "lead-batch"; batchId: string; namespaceId: string; leadId: string; items: DeliveryItem[]; receipt?: BatchReceipt }
-  | { kind: "replay"; namespaceId: string; destinationId: string; messageIds: string[] };
+import { runAutomations } from "./automations";
+import type { DestinationMessage } from "./queue";
 
 type LeadBatch = Extract<DestinationMessage, { kind: "lead-batch" }>;
-
-/**
- * The destinations queue a lead's outbox sends to: one of eight, chosen by the
- * lead id, so a queue carries an eighth of the lead batches (at most one per
- * event: 2,083/s of its 5,000/s at 1,000,000 events a minute) and a lead's
- * batches, one in flight at a time, always take the same queue.
- */
-export function destinationsQueue(env: Env, leadId: string): Queue<DestinationMessage> {
-  const shards = [env.DESTINATIONS, env.DESTINATIONS_1, env.DESTINATIONS_2, env.DESTINATIONS_3, env.DESTINATIONS_4, env.DESTINATIONS_5, env.DESTINATIONS_6, env.DESTINATIONS_7];
-  return byLead(shards, leadId) as Queue<DestinationMessage>;
-}
 
 /**
  * Hands each lead batch to the namespace's enabled destinations: the items a
@@ -45,7 +19,7 @@ export function destinationsQueue(env: Env, leadId: string): Queue<DestinationMe
  * batch by at most its round (gathering plus its calls' timeout). Once every shard has
  * the items the lead hears `deliveryDone` with the batch's receipt (its
  * cursor moves) and sends its next batch, so order holds per lead and
- * destination. Automations run here, on the batch's changes. (The archive
+ * destination. Automations run here too, on the batch's changes (./automations.ts). (The archive
  * takes the lead's rows from the lead itself: durable/lead-archive.ts.)
  */
 export async function consumeDestinations(batch: MessageBatch<DestinationMessage>, env: Env): Promise<void> {
@@ -76,58 +50,6 @@ async function handOver(env: Env, body: LeadBatch): Promise<void> {
     runAutomations(env, body),
   ]);
   await env.LEAD.get(env.LEAD.idFromString(body.leadId)).deliveryDone(body.batchId, body.receipt);
-}
-
-/**
- * Fires the namespace's automations for this batch's changes, at most once
- * per automation, lead and day. An action gets a couple of quick tries; one
- * that still fails is logged and counts as that day's firing, so a broken
- * action never holds up the lead's deliveries.
- */
-async function runAutomations(env: Env, batch: LeadBatch): Promise<void> {
-  const changes = batch.items.filter((i) => i.kind === "change" && i.change);
-  if (changes.length === 0) return;
-  const automations = await enabledAutomations(env.DB, batch.namespaceId);
-  const day = firingDay(Date.now());
-  let erased: boolean | undefined;
-  for (const item of changes) {
-    for (const automation of automations) {
-      if (!triggerFires(automation.trigger, item.change!.before, item.change!.after)) continue;
-      // Sent before the lead was erased: nothing of it goes out any more (looked up only when something fires).
-      erased ??= await isLeadErased(env.DB, batch.leadId);
-      if (erased) return;
-      if (await hasFired(env.DB, automation.id, batch.leadId, day)) continue;
-      const result = await runAction(env, automation, { ...item, messageId: `automation:${automation.id}:${batch.leadId}:${day}` });
-      if (!result.ok) console.error(`automation ${automation.id} failed for lead ${batch.leadId}: ${result.error}`);
-      await recordFiring(env.DB, automation.id, batch.leadId, day);
-    }
-  }
-}
-
-async function runAction(env: Env, automation: Automation, item: DeliveryItem): Promise<DeliveryResult> {
-  const action = automation.action;
-  const asDestination = (type: Destination["type"], config: Record<string, unknown>): Destination => ({
-    id: automation.id,
-    namespaceId: automation.namespaceId,
-    name: automation.name,
-    type,
-    config,
-    enabled: true,
-    filters: {},
-    createdAt: automation.createdAt,
-    updatedAt: automation.createdAt,
-  });
-  switch (action.type) {
-    case "webhook":
-      return (await deliverWithRetries(env, asDestination("webhook", { url: action.url, secret: action.secret, changes: true }), item)).result;
-    case "slack":
-      return (await deliverWithRetries(env, asDestination("slack", { webhookUrl: action.webhookUrl }), item)).result;
-    case "destination": {
-      const destination = await getDestination(env.DB, automation.namespaceId, action.destinationId);
-      if (!destination) return { ok: false, retryable: false, error: `destination ${action.destinationId} is gone` };
-      return (await deliverWithRetries(env, destination, item)).result;
-    }
-  }
 }
 
 async function replay(env: Env, body: Extract<DestinationMessage, { kind: "replay" }>): Promise<void> {
