@@ -1,8 +1,9 @@
 import { MAX_MESSAGE_BYTES, messageSchema, type SegmentMessage } from "../schemas/segment";
 import { sha256Hex } from "../http/crypto";
-import type { IngestResult } from "../../durable/lead-object";
+import type { IngestResult } from "../contracts/lead-rpc";
 import { describePath, MAX_NESTING_DEPTH, pathBeyondDepth } from "./nesting";
-import { fieldIssues, type FieldIssue } from "../http/errors";
+import { fieldIssues } from "../http/errors";
+import type { Rejection } from "./rejection";
 import type { IngestNamespace } from "../db/tenants";
 import { arrivalOrder, LIVE_HISTORY_MS, normalizeMessage, routingIdentity, timestampIssue, type BatchDefaults, type LeadEvent } from "./normalize";
 import { leadObjectName } from "./lead-name";
@@ -10,12 +11,7 @@ import { hasDeliveryTargets } from "../db/delivery-targets";
 import type { NamespaceState } from "./namespace-state";
 import { countDroppedEvents, identityHash, suppressedHashes } from "../db/suppression";
 
-export interface Rejection {
-  index: number;
-  code: "invalid_message" | "message_too_large";
-  message: string;
-  details?: FieldIssue[];
-}
+export type { Rejection };
 
 export interface IngestOutcome {
   accepted: number;

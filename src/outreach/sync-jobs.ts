@@ -1,4 +1,4 @@
-import type { Caller } from "../http/app-env";
+import type { Caller } from "../db/tenants";
 import { ApiError } from "../http/errors";
 import { acceptedSourceIds, listAccounts, namespacesAccepting, type ConnectedAccount } from "./store";
 import { createSyncJob, type SyncJob, type SyncTask } from "./sync-store";

@@ -7,7 +7,7 @@ import { listProjectedLeads } from "../db/projection";
 import { encodeListCursor, hasModelInUse, toListedLead } from "../leads/listed";
 import { findLeadByIdentity } from "../db/identities";
 import { normalizeEmail, type Identity } from "../ingest/normalize";
-import type { LeadExport, LeadSummary } from "../../durable/lead-object";
+import type { LeadExport, LeadSummary } from "../contracts/lead-rpc";
 import { eraseLead } from "../privacy/erase";
 import { exportLead } from "../privacy/export";
 
