@@ -12,7 +12,7 @@ import { cairoNamespace } from "./hub";
 import { listAccounts, setSyncSchedule, type ConnectedAccount } from "../../outreach/store";
 import { cancelSyncJob, listSyncJobs, tasksOf, type SyncJob } from "../../outreach/sync-store";
 import { changeScoring, latestRescoreJob, type RescoreJob } from "../../db/scoring";
-import { describeJob, startRescore } from "../../routes/scoring";
+import { describeJob, startRescore } from "../../queues/rescore";
 import { startSyncJob } from "../../outreach/sync-jobs";
 import { describeSyncJob } from "../../outreach/job-view";
 import { sendJobCallback } from "../../outreach/callback";

@@ -15,7 +15,7 @@ import { namespaceStats } from "../../db/projection";
 import { busyAccounts, cancelSyncJob, getSyncJob, listSyncJobs, tasksOf } from "../../outreach/sync-store";
 import { createNamespaceWithKeywordsBody, updateNamespaceBody } from "../../schemas/management";
 import { syncJobBody } from "../../schemas/sync";
-import { refuseTakenKeywords } from "../../routes/admin";
+import { refuseTakenKeywords } from "../../outreach/keywords";
 import { assertOutboundUrls } from "../../outbound/fetch";
 import { accountsForRequest, startSyncJob } from "../../outreach/sync-jobs";
 import { describeSyncJob } from "../../outreach/job-view";
