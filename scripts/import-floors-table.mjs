@@ -36,6 +36,7 @@ export const FLOORS = [
     name: "domains",
     holds: "what the service does, one folder per job: the ingest door, delivery, outreach, lead service, enrichment, archive, live, queue consumers, cron",
     paths: [
+      "src/ingest/door.ts",
       "src/ingest/pipeline.ts",
       "src/ingest/namespace-state.ts",
       "src/destinations/",

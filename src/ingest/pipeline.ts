@@ -7,8 +7,7 @@ import type { Rejection } from "./rejection";
 import type { IngestNamespace } from "../db/tenants";
 import { arrivalOrder, LIVE_HISTORY_MS, normalizeMessage, routingIdentity, timestampIssue, type BatchDefaults, type LeadEvent } from "./normalize";
 import { leadObjectName } from "./lead-name";
-import { hasDeliveryTargets } from "../db/delivery-targets";
-import type { NamespaceState } from "./namespace-state";
+import { EventsByLead, ingestByLead } from "./door";
 import { countDroppedEvents, identityHash, suppressedHashes } from "../db/suppression";
 
 export type { Rejection };
@@ -57,7 +56,7 @@ export async function ingestMessages(
 ): Promise<IngestOutcome> {
   const receivedAt = Date.now();
   const rejected: Rejection[] = [];
-  const byLead = new Map<string, { events: LeadEvent[]; indices: number[] }>();
+  const byLead = new EventsByLead();
   const suppressed = await suppressedHashes(env.DB, namespace.id);
   const droppedByHash = new Map<string, number>();
 
@@ -94,28 +93,19 @@ export async function ingestMessages(
     }
     const route = routingIdentity(parsed.data);
     const name = leadObjectName(namespace.id, route.kind, route.value);
-    const group = byLead.get(name) ?? { events: [], indices: [] };
-    group.events.push(event);
-    group.indices.push(index);
-    byLead.set(name, group);
+    byLead.add(namespace.id, name, event, index);
   }
 
-  const groups = [...byLead];
-  const state: NamespaceState = {
-    scoringVersion: namespace.scoringVersion,
-    deliveries: groups.length > 0 && (await hasDeliveryTargets(env.DB, namespace.id)),
-  };
   // Each lead stands alone: one that fails leaves the others' events stored, and the answer says which are which.
   const [settled] = await Promise.all([
-    Promise.allSettled(groups.map(([name, { events }]) => env.LEAD.getByName(name).ingest(namespace.id, name, events, state))),
+    ingestByLead(env, byLead, new Map([[namespace.id, namespace.scoringVersion]])),
     ...[...droppedByHash].map(([hash, n]) => countDroppedEvents(env.DB, namespace.id, hash, n)),
   ]);
   const results: IngestResult[] = [];
   const saved: MessageRef[] = [];
   const unsaved: MessageRef[] = [];
   const stored: IngestOutcome["stored"] = [];
-  settled.forEach((outcome, i) => {
-    const { events, indices } = groups[i]![1];
+  settled.forEach(({ group: { events, indices }, outcome }) => {
     const refs = events.map((event, j) => ({ index: indices[j]!, messageId: event.messageId }));
     if (outcome.status === "rejected") {
       console.error("a lead object failed to take its events; the caller is told to retry them", outcome.reason);
