@@ -43,6 +43,10 @@ export function importGraph() {
     const targets = new Set();
     for (const { fileName } of importedFiles) {
       const target = resolve(file, fileName, known);
+      // A relative import of code that names no file here would slip past the check: refuse it (assets such as .css pass).
+      if (target === undefined && fileName.startsWith(".") && !/\.(?!ts$|js$)[a-z]+(\?.*)?$/.test(fileName)) {
+        throw new Error(`${file}: cannot resolve import "${fileName}"`);
+      }
       if (target !== undefined && target !== file) targets.add(target);
     }
     graph.set(file, [...targets].sort());
