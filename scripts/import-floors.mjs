@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The import rule (docs/architecture.md#the-import-rule): every import in src/ and durable/ points down the floors
+// The import rule (docs/architecture.md#the-import-rule-and-its-check): every import in src/ and durable/ points down the floors
 // below or stays on its own floor, and no files import each other in a circle. Type-only imports count too.
 // Fails naming each upward import and each circle. `--report` prints the counts and exits 0 either way.
 import fs from "node:fs";

@@ -10,8 +10,6 @@ import { leadObjectName } from "./lead-name";
 import { EventsByLead, ingestByLead } from "./door";
 import { countDroppedEvents, identityHash, suppressedHashes } from "../db/suppression";
 
-export type { Rejection };
-
 export interface IngestOutcome {
   accepted: number;
   duplicates: number;
