@@ -1,4 +1,6 @@
 import type { ArchiveRow } from "../src/archive/rows";
+import type { ArchiveFile } from "../src/contracts/shard-rows";
+export type { ArchiveFile };
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -21,20 +23,6 @@ const SCHEMA = `
 
 /** The tables of the shard before issue 27 (hand-overs and seen messageIds as rows): read once, then dropped. */
 const LEGACY_TABLES = ["pending", "seen_0", "seen_1"] as const;
-
-/** A file of the shard: `writtenAt` null until it is in the bucket. */
-export interface ArchiveFile {
-  seq: number;
-  key: string;
-  date: string;
-  rows: number;
-  bytes: number;
-  minMessageId: string | null;
-  maxMessageId: string | null;
-  firstAt: number | null;
-  lastAt: number | null;
-  writtenAt: number | null;
-}
 
 interface FileRow extends Record<string, SqlStorageValue> {
   seq: number;

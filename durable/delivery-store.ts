@@ -1,23 +1,7 @@
 import type { DeliveryItem } from "../src/destinations/types";
 import type { Waiting } from "../src/destinations/calls";
-
-/** A delivery shard's log row per item, as the API shows it. */
-export interface DeliveryRow {
-  destinationId: string;
-  messageId: string;
-  leadId: string;
-  /** `failed`: a test send that failed (it is no dead letter: nothing replays it). */
-  status: "pending" | "retrying" | "delivered" | "dead" | "failed";
-  attempts: number;
-  lastStatus: number | null;
-  lastError: string | null;
-  payload: string | null;
-  updatedAt: number;
-  /** What the item is, for the log: a test, a lead's change, or the event's name; and the lead by email or user id. */
-  kind: DeliveryItem["kind"] | null;
-  event: string | null;
-  lead: string | null;
-}
+import type { DeliveryRow } from "../src/contracts/shard-rows";
+export type { DeliveryRow };
 
 interface ItemRow extends Record<string, SqlStorageValue> {
   seq: number;

@@ -5,7 +5,7 @@
  */
 import type { Identity } from "../src/ingest/normalize";
 import type { Firmographics } from "../src/scoring/icp";
-import type { EnrichmentMessage } from "../src/queues/enrichment";
+import type { EnrichmentMessage } from "../src/contracts/enrichment-queue";
 import type { LeadCore } from "./lead-core";
 import type { LeadScores } from "./lead-scores";
 

@@ -3,19 +3,8 @@
  * protocol in lead-merge.ts) and the conflicts it recorded with other leads.
  */
 import type { Identity, IdentityKind } from "../src/ingest/normalize";
-
-export interface LinkedIdentity extends Identity {
-  linked: boolean;
-  explicit: boolean;
-}
-
-export interface Conflict {
-  otherLead: string;
-  identity: Identity;
-  userIds: string[];
-  otherUserIds: string[];
-  at: string;
-}
+import type { Conflict, LinkedIdentity } from "../src/contracts/lead-rpc";
+export type { Conflict, LinkedIdentity };
 
 export class LeadIdentities {
   /** Read several times per call; the object is the only writer, so the cache is written through. */

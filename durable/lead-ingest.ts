@@ -14,18 +14,8 @@ import type { LeadCore } from "./lead-core";
 import type { LeadScores } from "./lead-scores";
 import type { Outbox } from "./outbox";
 import type { StoredEvent } from "./lead-log";
-
-export interface IngestResult {
-  accepted: number;
-  duplicates: number;
-  /** Dropped: the lead was erased, so its identities are suppressed. */
-  suppressed: number;
-  /** Dropped: older than the namespace's retention. */
-  expired: number;
-  /** The live lead that holds the events (this one, or the one it forwards to). */
-  leadId: string;
-  newMessageIds: string[];
-}
+import type { IngestResult } from "../src/contracts/lead-rpc";
+export type { IngestResult };
 
 /** Stores `events` (already within retention) in this live lead; answers the messageIds that were new. */
 export function storeIngested(core: LeadCore, scores: LeadScores, outbox: Outbox, namespaceId: string, selfName: string, events: LeadEvent[], now: number): string[] {

@@ -13,6 +13,8 @@ import { HOUR_MS } from "../src/leads/hourly";
 import { DECAY_GRACE_DAYS, stepAt } from "../src/scoring/decay";
 import { chunksOf } from "../src/db/batch";
 import type { LeadMeta } from "./lead-meta";
+import type { StageChange } from "../src/contracts/lead-rpc";
+export type { StageChange };
 
 /** One row of a lead's event log, as stored and as moved between leads by a merge. */
 export interface StoredEvent {
@@ -84,13 +86,6 @@ export interface Tail {
   type: string;
   score: number;
   state: ScoreState | null;
-}
-
-export interface StageChange {
-  at: string;
-  from: Stage | null;
-  to: Stage;
-  score: number;
 }
 
 export class EventLog {

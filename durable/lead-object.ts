@@ -30,7 +30,7 @@ import { countSuppressed } from "../src/db/suppression";
 import { migrateLeadSchema } from "./lead-schema";
 import { Outbox, type OutboxStatus } from "./outbox";
 import { LeadArchive } from "./lead-archive";
-import type { BatchReceipt } from "../src/queues/destinations";
+import type { BatchReceipt } from "../src/delivery/queue";
 import type { Conflict } from "./lead-identities";
 import { LeadCore, RETRY_MS } from "./lead-core";
 import { LeadScores } from "./lead-scores";

@@ -4,23 +4,11 @@
  * identities, then wipes the lead and every home object of those identities,
  * each keeping only the `erased` mark.
  */
-import type { Identity } from "../src/ingest/normalize";
 import type { LeadCore } from "./lead-core";
 import type { LeadScores } from "./lead-scores";
-import type { LinkedIdentity } from "./lead-identities";
-import { toTimelineEntry, type TimelineEntry } from "./lead-timeline";
-
-/** What an erasure needs to know of the lead: its name and every identity it holds. */
-export interface ErasePlan {
-  name: string;
-  identities: Identity[];
-}
-
-/** Everything a lead object holds about its lead, for an export. */
-export interface LeadExport {
-  timeline: TimelineEntry[];
-  identities: LinkedIdentity[];
-}
+import { toTimelineEntry } from "./lead-timeline";
+import type { ErasePlan, LeadExport } from "../src/contracts/lead-rpc";
+export type { ErasePlan, LeadExport };
 
 /** Marks the live lead erased (it drops events from now on); null when there is no such live lead here. */
 export function prepareErase(core: LeadCore, namespaceId: string): ErasePlan | null {

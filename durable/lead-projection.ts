@@ -10,7 +10,7 @@
  */
 import { leadCompany } from "../src/leads/company";
 import { firstHourKept } from "../src/leads/hourly";
-import { projectionQueue, type ProjectionMessage } from "../src/queues/projection";
+import { projectionQueue, type ProjectionMessage } from "../src/contracts/projection-queue";
 import { PROJECTED, type LeadCore } from "./lead-core";
 import type { LeadScores } from "./lead-scores";
 import { refreshPrediction } from "./lead-prediction";

@@ -1,36 +1,12 @@
 /** What the API reads of a live lead: its summary (scores, identities, profile, stats) and its intelligence. */
-import type { Identity } from "../src/ingest/normalize";
 import { stageFor } from "../src/scoring/stage";
 import { DAY_MS } from "../src/scoring/velocity";
-import type { Firmographics } from "../src/scoring/icp";
 import { intelligenceFor, type Intelligence } from "../src/scoring/intelligence";
-import type { Profile } from "../src/ingest/profile";
-import type { LeadSnapshot } from "../src/destinations/types";
-import type { TopFeature } from "../src/predict/serve";
 import { leadCompany } from "../src/leads/company";
 import type { LeadCore } from "./lead-core";
 import type { LeadScores } from "./lead-scores";
-import type { StageChange } from "./lead-log";
-import type { Conflict } from "./lead-identities";
-
-export interface LeadSummary extends Omit<LeadSnapshot, "conversionProbability" | "conversionFeatures"> {
-  /** As of the lead's last summary (durable/lead-prediction.ts); null while its namespace has no model in use. */
-  conversionProbability: number | null;
-  conversionFeatures: TopFeature[];
-  namespaceId: string;
-  identities: Identity[];
-  conflicts: Conflict[];
-  firmographics: Firmographics;
-  /** Contact traits from identify calls (name, company…). */
-  profile: Profile;
-  /** The profile's company, else a corporate email's domain (src/leads/company.ts): what the lists group accounts by. */
-  company: string | null;
-  stageChanges: StageChange[];
-  scoringVersion: number;
-  eventCount: number;
-  firstSeen: string | null;
-  lastSeen: string | null;
-}
+import type { LeadSummary } from "../src/contracts/lead-rpc";
+export type { LeadSummary };
 
 export function leadSummary(core: LeadCore, scores: LeadScores, namespaceId: string): LeadSummary {
   const { store } = core;

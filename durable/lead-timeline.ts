@@ -2,22 +2,8 @@
 import { parseStored } from "../src/ingest/nesting";
 import type { EventRow } from "./lead-log";
 import type { LeadStore } from "./lead-store";
-
-export interface TimelineEntry {
-  messageId: string;
-  type: string;
-  name: string;
-  timestamp: string;
-  receivedAt: string;
-  scoreDelta: number;
-  runningScore: number;
-  event: unknown;
-}
-
-export interface TimelinePage {
-  entries: TimelineEntry[];
-  nextCursor: string | null;
-}
+import type { TimelineEntry, TimelinePage } from "../src/contracts/lead-rpc";
+export type { TimelineEntry, TimelinePage };
 
 /** `limit` entries after `cursor` (the position after the previous page). */
 export function timelinePage(store: LeadStore, limit: number, cursor?: string): TimelinePage {

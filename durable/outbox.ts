@@ -28,7 +28,7 @@
  */
 import { backoffMs } from "../src/destinations/backoff";
 import type { DeliveryItem, LeadSnapshot } from "../src/destinations/types";
-import { destinationsQueue, type BatchReceipt, type DestinationMessage } from "../src/queues/destinations";
+import { destinationsQueue, type BatchReceipt, type DestinationMessage } from "../src/delivery/queue";
 import { eventItem, fitting } from "./lead-items";
 import type { OwedRow } from "./lead-log";
 import type { DeliveryCursor } from "./lead-meta";

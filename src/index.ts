@@ -1,10 +1,13 @@
 import { app } from "./app";
-import { consumeProjection, type ProjectionMessage } from "./queues/projection";
+import { consumeProjection } from "./queues/projection";
+import type { ProjectionMessage } from "./contracts/projection-queue";
 import { consumeJobs, type JobMessage } from "./queues/jobs";
-import { consumeEnrichment, type EnrichmentMessage } from "./queues/enrichment";
-import { consumeDestinationDeadLetters, consumeDestinations, type DestinationMessage } from "./queues/destinations";
-import { consumeSync, consumeSyncDeadLetters, type SyncMessage } from "./queues/sync";
-import { runScheduledSyncs } from "./cron/sync";
+import { consumeEnrichment } from "./queues/enrichment";
+import type { EnrichmentMessage } from "./contracts/enrichment-queue";
+import { consumeDestinationDeadLetters, consumeDestinations } from "./delivery/consumer";
+import type { DestinationMessage } from "./delivery/queue";
+import { consumeSync, consumeSyncDeadLetters, type SyncMessage } from "./outreach/sync-queue";
+import { runScheduledSyncs } from "./outreach/sync-cron";
 import { runScheduledTraining } from "./cron/prediction";
 
 export { LeadObject } from "../durable/lead-object";

@@ -1,4 +1,4 @@
-import type { ArchiveFile } from "../../durable/archive-store";
+import type { ArchiveFile } from "../contracts/shard-rows";
 
 /** What `ns=…/date=…/_manifest/<shard>.json` holds: one shard's files of one day. */
 export interface Manifest {

@@ -1,5 +1,5 @@
 /** Reading core leads for the seed adapters: a seed's lead id is the core lead id, or the userId or anonymousId it was sent under. */
-import type { LeadSummary, TimelineEntry, TimelinePage } from "../../durable/lead-object";
+import type { LeadSummary, TimelineEntry, TimelinePage } from "../contracts/lead-rpc";
 import { findLeadByIdentity } from "../db/identities";
 
 const CORE_LEAD_ID = /^[0-9a-f]{64}$/;

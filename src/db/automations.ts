@@ -1,21 +1,12 @@
 import { drizzle } from "drizzle-orm/d1";
-import { forgetDeliveryTargets } from "./delivery-targets";
+import { forgetDeliveryTargets } from "./delivery-targets-cache";
 import { and, eq } from "drizzle-orm";
 import { automationFirings, automations } from "./schema";
 import { AUTOMATION_ACTION, open, seal } from "./sealed";
 import type { AutomationAction, AutomationTrigger } from "../automations/triggers";
+import type { Automation, AutomationInput } from "../contracts/delivery-rows";
 
-export interface Automation {
-  id: string;
-  namespaceId: string;
-  name: string;
-  trigger: AutomationTrigger;
-  action: AutomationAction;
-  enabled: boolean;
-  createdAt: number;
-}
-
-export type AutomationInput = Pick<Automation, "name" | "trigger" | "action" | "enabled">;
+export type { Automation, AutomationInput };
 
 /** The action (a Slack URL, a webhook's signing secret) is sealed at rest: see src/secrets/cipher.ts. */
 const toAutomation = async (db: D1Database, row: typeof automations.$inferSelect): Promise<Automation> => ({

@@ -1,30 +1,12 @@
 import { drizzle } from "drizzle-orm/d1";
-import { forgetDeliveryTargets } from "./delivery-targets";
+import { forgetDeliveryTargets } from "./delivery-targets-cache";
 import { and, eq } from "drizzle-orm";
 import { destinations } from "./schema";
 import { DESTINATION_CONFIG, open, seal } from "./sealed";
-import type { DestinationType } from "../destinations/registry";
-import type { DestinationFilters } from "../destinations/transform";
+import type { Destination, DestinationFilters, DestinationInput } from "../contracts/delivery-rows";
+import type { DestinationType } from "../contracts/destination-types";
 
-export interface Destination {
-  id: string;
-  namespaceId: string;
-  name: string;
-  type: DestinationType;
-  config: Record<string, unknown>;
-  enabled: boolean;
-  filters: DestinationFilters;
-  createdAt: number;
-  updatedAt: number;
-}
-
-export interface DestinationInput {
-  name: string;
-  type: DestinationType;
-  config: Record<string, unknown>;
-  enabled: boolean;
-  filters: DestinationFilters;
-}
+export type { Destination, DestinationInput };
 
 /** The config (credentials included) is sealed at rest: see src/secrets/cipher.ts. */
 const toDestination = async (db: D1Database, row: typeof destinations.$inferSelect): Promise<Destination> => ({

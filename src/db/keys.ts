@@ -15,9 +15,6 @@ export const KEY_KINDS = {
 } as const;
 export type KeyKind = keyof typeof KEY_KINDS;
 
-/** How long the old key of a rotation keeps working unless the call says otherwise. */
-export const DEFAULT_GRACE_SECONDS = 24 * 60 * 60;
-export const MAX_GRACE_SECONDS = 7 * 24 * 60 * 60;
 
 /** A key's `last_used_at` is written at most this often per isolate (on a key-cache miss), never on every request. */
 export const LAST_USED_RESOLUTION_MS = 60_000;

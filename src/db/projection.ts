@@ -3,7 +3,8 @@ import type { CompanyRow } from "../leads/company";
 import { and, asc, desc, eq, getTableColumns, gt, gte, inArray, isNotNull, lt, lte, or, sql, type SQL } from "drizzle-orm";
 import { leadProjection, leadTombstones, namespaceScoring } from "./schema";
 import { chunksOf, writeInChunks } from "./batch";
-import type { ProjectionMessage, ProjectionUpsert } from "../queues/projection";
+import type { ProjectionMessage, ProjectionUpsert } from "../contracts/projection-queue";
+import { COMPANY_SORTS, GRADE_ORDER, LEAD_SORTS, STAGE_ORDER } from "../contracts/lead-lists";
 
 /** Columns of lead_projection and the summary field each is read from. */
 const UPSERT_COLUMNS: ReadonlyArray<[column: string, field: keyof ProjectionUpsert | "updatedAt"]> = [
@@ -98,12 +99,6 @@ export async function staleScoringLeads(db: D1Database, rows: readonly Projectio
 
 export type ProjectedLead = typeof leadProjection.$inferSelect;
 
-/** Stages and grades from lowest to highest: they sort by rank, not alphabetically. */
-export const STAGE_ORDER = ["cold", "warm", "hot", "qualified"] as const;
-export const GRADE_ORDER = ["F", "D", "C", "C+", "B", "B+", "A", "A+"] as const;
-
-/** The columns the leads list sorts on (every one it shows). */
-export const LEAD_SORTS = ["score", "engagement", "fit", "stage", "grade", "velocity", "conversion_probability", "events", "last_activity", "first_seen", "company"] as const;
 export type LeadSort = (typeof LEAD_SORTS)[number];
 
 /** A rank 0…n-1 by the given order (constants only: never user input). */
@@ -216,8 +211,6 @@ export async function listProjectedLeads(db: D1Database, namespaceId: string, q:
     .all();
 }
 
-/** The company view's sorts. */
-export const COMPANY_SORTS = ["company", "leads", "score_sum", "score_best", "grade", "stage", "events", "last_activity"] as const;
 export type CompanySort = (typeof COMPANY_SORTS)[number];
 
 export interface CompanyListQuery {

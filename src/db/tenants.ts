@@ -11,6 +11,9 @@ export interface Namespace {
   name: string;
 }
 
+/** Who a management call acts as: the admin (every namespace) or one namespace. */
+export type Caller = { kind: "admin" } | { kind: "namespace"; namespace: Namespace };
+
 /** A namespace as an ingest call needs it: with the scoring version lead objects compare against. */
 export interface IngestNamespace extends Namespace {
   scoringVersion: number;

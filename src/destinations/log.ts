@@ -1,5 +1,5 @@
 import { listDestinations } from "../db/destinations";
-import type { DeliveryRow } from "../../durable/delivery-store";
+import type { DeliveryRow } from "../contracts/shard-rows";
 import { allShards, shardCount, shardName, shardOf, type Sharded } from "./shards";
 
 /**

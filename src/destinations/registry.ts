@@ -24,38 +24,11 @@ import { sendgrid } from "./sendgrid";
 import { slack } from "./slack";
 import { teams } from "./teams";
 import { twilio } from "./twilio";
+import { DESTINATION_TYPES, type DestinationType } from "../contracts/destination-types";
 import type { DestinationModule } from "./types";
 import { webhook } from "./webhook";
 
-export const DESTINATION_TYPES = [
-  "webhook",
-  "slack",
-  "mixpanel",
-  "attio",
-  "hubspot",
-  "segment",
-  "posthog",
-  "amplitude",
-  "heap",
-  "customerio",
-  "ga4",
-  "intercom",
-  "pipedrive",
-  "discord",
-  "teams",
-  "sendgrid",
-  "mailchimp",
-  "twilio",
-  "elasticsearch",
-  "salesforce",
-  "clickhouse",
-  "kafka",
-  "redis",
-  "s3",
-  "bigquery",
-  "postgres",
-] as const;
-export type DestinationType = (typeof DESTINATION_TYPES)[number];
+export { DESTINATION_TYPES, type DestinationType };
 
 export const DESTINATIONS: Record<DestinationType, DestinationModule<any>> = {
   webhook,

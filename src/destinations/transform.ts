@@ -1,17 +1,7 @@
 import { canonicalEventName } from "../scoring/event-name";
 import { deleteAt, setAt, unsafeSegment, valueAt } from "../paths/field-path";
 import type { DeliveryItem } from "./types";
-
-/** Per-destination shaping: which events go, renamed properties, masked fields. */
-export interface DestinationFilters {
-  /** Canonical event names; when given, only these go. */
-  allow?: string[];
-  deny?: string[];
-  /** Dot path → dot path, e.g. { "properties.plan": "properties.plan_name" }. */
-  mapping?: Record<string, string>;
-  /** Dot paths into the event (`traits.email`, `context.ip`) or the lead (`lead.email`). */
-  mask?: string[];
-}
+import type { DestinationFilters } from "../contracts/delivery-rows";
 
 export const MASKED = "[masked]";
 

@@ -1,10 +1,10 @@
-import type { Namespace, IngestNamespace } from "../db/tenants";
+import type { Caller, Namespace, IngestNamespace } from "../db/tenants";
 import type { Org } from "../db/orgs";
-import type { WebhookSource } from "../db/outreach";
+import type { WebhookSource } from "../outreach/store";
 import type { JsonBody } from "../ingest/body";
 import type { Credential } from "./policy";
 
-export type Caller = { kind: "admin" } | { kind: "namespace"; namespace: Namespace };
+export type { Caller };
 
 /** hono's typing of this Worker: its bindings and what the authorize middleware puts on the context. */
 export interface AppEnv {

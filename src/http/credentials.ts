@@ -10,9 +10,9 @@ import { secretsEqual, sha256Hex } from "./crypto";
 import { enforceRateLimit } from "./rate-limit";
 import { findNamespaceById, findNamespaceByName, namespaceForApiKey, namespaceForWriteKey, type ApiKeyScope, type IngestNamespace, type Namespace } from "../db/tenants";
 import { findOrg, orgForKey, type Org } from "../db/orgs";
-import { findWebhookSource, type WebhookSource } from "../db/outreach";
+import { findWebhookSource, type WebhookSource } from "../outreach/store";
 import { touchKey } from "../db/keys";
-import type { Platform } from "../sources/types";
+import type { Platform } from "../outreach/types";
 
 /**
  * Browsers cannot set headers on a WebSocket, so /api/live also takes the key

@@ -9,7 +9,7 @@
 import type { BodyLimits } from "../ingest/body";
 import { MAX_NESTING_DEPTH } from "../ingest/nesting";
 import { MAX_BATCH_BYTES, MAX_MESSAGE_BYTES } from "../schemas/segment";
-import type { Platform } from "../sources/types";
+import type { Platform } from "../outreach/types";
 import { compilePattern, matchPattern, moreSpecific, splitPath, type RoutePattern } from "./route-pattern";
 
 /**

@@ -1,21 +1,14 @@
 import { MAX_MESSAGE_BYTES, messageSchema, type SegmentMessage } from "../schemas/segment";
 import { sha256Hex } from "../http/crypto";
-import type { IngestResult } from "../../durable/lead-object";
+import type { IngestResult } from "../contracts/lead-rpc";
 import { describePath, MAX_NESTING_DEPTH, pathBeyondDepth } from "./nesting";
-import { fieldIssues, type FieldIssue } from "../http/errors";
+import { fieldIssues } from "../http/errors";
+import type { Rejection } from "./rejection";
 import type { IngestNamespace } from "../db/tenants";
 import { arrivalOrder, LIVE_HISTORY_MS, normalizeMessage, routingIdentity, timestampIssue, type BatchDefaults, type LeadEvent } from "./normalize";
 import { leadObjectName } from "./lead-name";
-import { hasDeliveryTargets } from "../db/delivery-targets";
-import type { NamespaceState } from "./namespace-state";
+import { EventsByLead, ingestByLead } from "./door";
 import { countDroppedEvents, identityHash, suppressedHashes } from "../db/suppression";
-
-export interface Rejection {
-  index: number;
-  code: "invalid_message" | "message_too_large";
-  message: string;
-  details?: FieldIssue[];
-}
 
 export interface IngestOutcome {
   accepted: number;
@@ -61,7 +54,7 @@ export async function ingestMessages(
 ): Promise<IngestOutcome> {
   const receivedAt = Date.now();
   const rejected: Rejection[] = [];
-  const byLead = new Map<string, { events: LeadEvent[]; indices: number[] }>();
+  const byLead = new EventsByLead();
   const suppressed = await suppressedHashes(env.DB, namespace.id);
   const droppedByHash = new Map<string, number>();
 
@@ -98,28 +91,19 @@ export async function ingestMessages(
     }
     const route = routingIdentity(parsed.data);
     const name = leadObjectName(namespace.id, route.kind, route.value);
-    const group = byLead.get(name) ?? { events: [], indices: [] };
-    group.events.push(event);
-    group.indices.push(index);
-    byLead.set(name, group);
+    byLead.add(namespace.id, name, event, index);
   }
 
-  const groups = [...byLead];
-  const state: NamespaceState = {
-    scoringVersion: namespace.scoringVersion,
-    deliveries: groups.length > 0 && (await hasDeliveryTargets(env.DB, namespace.id)),
-  };
   // Each lead stands alone: one that fails leaves the others' events stored, and the answer says which are which.
   const [settled] = await Promise.all([
-    Promise.allSettled(groups.map(([name, { events }]) => env.LEAD.getByName(name).ingest(namespace.id, name, events, state))),
+    ingestByLead(env, byLead, new Map([[namespace.id, namespace.scoringVersion]])),
     ...[...droppedByHash].map(([hash, n]) => countDroppedEvents(env.DB, namespace.id, hash, n)),
   ]);
   const results: IngestResult[] = [];
   const saved: MessageRef[] = [];
   const unsaved: MessageRef[] = [];
   const stored: IngestOutcome["stored"] = [];
-  settled.forEach((outcome, i) => {
-    const { events, indices } = groups[i]![1];
+  settled.forEach(({ group: { events, indices }, outcome }) => {
     const refs = events.map((event, j) => ({ index: indices[j]!, messageId: event.messageId }));
     if (outcome.status === "rejected") {
       console.error("a lead object failed to take its events; the caller is told to retry them", outcome.reason);

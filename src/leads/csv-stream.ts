@@ -1,5 +1,5 @@
 import { listProjectedLeads, type LeadListQuery } from "../db/projection";
-import { toListedLead } from "../routes/lead-list";
+import { toListedLead } from "./listed";
 import { csvHeader, csvLine } from "./csv";
 
 /** Every projected lead the filters select, as CSV, read `pageSize` rows at a time as the reader pulls; `predicted` as for toListedLead. */

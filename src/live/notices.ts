@@ -1,5 +1,5 @@
 import type { LeadEvent } from "../ingest/normalize";
-import type { Rejection } from "../ingest/pipeline";
+import type { Rejection } from "../ingest/rejection";
 
 /** What the live stream says, one JSON message per notice. */
 export type LiveNotice = EventNotice | RejectionNotice | MergeNotice;

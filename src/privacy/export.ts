@@ -3,7 +3,7 @@ import { and, eq, inArray } from "drizzle-orm";
 import { deliveries, leadProjection } from "../db/schema";
 import { leadObjectName } from "../ingest/lead-name";
 import { chunksOf, MAX_IN_LIST } from "../db/batch";
-import type { LeadExport, LeadSummary } from "../../durable/lead-object";
+import type { LeadExport, LeadSummary } from "../contracts/lead-rpc";
 import { deliveriesOfLeads } from "../destinations/log";
 
 /**

@@ -31,19 +31,19 @@ import { namespaceStats } from "../db/projection";
 import { suppressionStats } from "../db/suppression";
 import { changeScoring, loadScoringConfig } from "../db/scoring";
 import { defaultRateLimit, forgetLease, rateLimiterOf, type LimitedKey } from "../http/rate-limit";
-import { describeJob, startRescore } from "./scoring";
+import { describeJob, startRescore } from "../queues/rescore";
+import { refuseTakenKeywords } from "../outreach/keywords";
 import { listKeys } from "../db/keys";
 import { revokeRoute, rotateRoute } from "./key-actions";
 import {
   acceptedSources,
   createWebhookSource,
   keywordsByNamespace,
-  keywordsTakenElsewhere,
   listWebhookSources,
   setAcceptedSources,
   setKeywords,
   setWebhookSourceRateLimit,
-} from "../db/outreach";
+} from "../outreach/store";
 
 /** Tenancy administration: only the admin token may list and create namespaces, sources and keys. */
 export const adminRoutes = new Hono<AppEnv>();
@@ -216,16 +216,4 @@ async function withKeywords(db: D1Database, namespace: Namespace) {
     keywords: (await keywordsByNamespace(db, [namespace.id])).get(namespace.id) ?? [],
     acceptRoutedFrom: (await acceptedSources(db, [namespace.id])).get(namespace.id) ?? [],
   };
-}
-
-/** A keyword routes to one namespace only, so a match is never a tie between two. */
-export async function refuseTakenKeywords(db: D1Database, namespaceId: string | null, keywords: readonly string[]): Promise<void> {
-  const taken = await keywordsTakenElsewhere(db, namespaceId, keywords);
-  if (taken.length === 0) return;
-  throw new ApiError(
-    409,
-    "keyword_taken",
-    `keyword already routes to another namespace: ${taken.map((t) => `"${t.keyword}" (${t.namespace})`).join(", ")}`,
-    taken.map((t) => ({ path: `keywords`, message: `"${t.keyword}" belongs to namespace ${t.namespace}` })),
-  );
 }

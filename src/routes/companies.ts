@@ -4,7 +4,7 @@ import { ApiError } from "../http/errors";
 import { parseOrThrow } from "../http/validate";
 import { companyListQuery, companyParam, leadListQuery } from "../schemas/management";
 import { companySummary, listCompanies, listProjectedLeads } from "../db/projection";
-import { encodeListCursor, hasModelInUse, toListedLead } from "./lead-list";
+import { encodeListCursor, hasModelInUse, toListedLead } from "../leads/listed";
 
 /**
  * The account view: the namespace's leads grouped by company (src/leads/company.ts

@@ -10,8 +10,8 @@ import { loadScoringConfig } from "../db/scoring";
 import { explainScore } from "../scoring/explain";
 import { DAY_MS } from "../scoring/velocity";
 import { leadCsvStream } from "../leads/csv-stream";
-import { hasModelInUse, toListedLead } from "./lead-list";
-import { heldByLead, leadInNamespace } from "./leads";
+import { hasModelInUse, toListedLead } from "../leads/listed";
+import { heldByLead, leadInNamespace } from "../leads/read-lead";
 
 /** Read-only views over a namespace's leads for the console: the overview, a CSV export, a score explained. */
 export const leadInsightRoutes = new Hono<AppEnv>();

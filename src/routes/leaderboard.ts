@@ -3,7 +3,7 @@ import type { AppEnv } from "../http/app-env";
 import { parseOrThrow } from "../http/validate";
 import { leaderboardQuery } from "../schemas/management";
 import { leadsByStage, listProjectedLeads } from "../db/projection";
-import { hasModelInUse, toListedLead } from "./lead-list";
+import { hasModelInUse, toListedLead } from "../leads/listed";
 
 /** Leaderboards, read from the D1 projection (seconds behind the lead objects). */
 export const leaderboardRoutes = new Hono<AppEnv>();

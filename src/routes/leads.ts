@@ -4,11 +4,12 @@ import { ApiError } from "../http/errors";
 import { parseOrThrow } from "../http/validate";
 import { leadIdParam, leadListQuery, lookupQuery, timelineQuery } from "../schemas/management";
 import { listProjectedLeads } from "../db/projection";
-import { encodeListCursor, hasModelInUse, toListedLead } from "./lead-list";
+import { encodeListCursor, hasModelInUse, toListedLead } from "../leads/listed";
 import { findLeadByIdentity } from "../db/identities";
 import { normalizeEmail, type Identity } from "../ingest/normalize";
-import type { LeadExport, LeadSummary } from "../../durable/lead-object";
+import type { LeadSummary } from "../contracts/lead-rpc";
 import { eraseLead } from "../privacy/erase";
+import { leadInNamespace, leadStub } from "../leads/read-lead";
 import { exportLead } from "../privacy/export";
 
 /** Reads of single leads, answered by their lead objects (strongly consistent). */
@@ -97,30 +98,8 @@ leadRoutes.post("/:id/outbox/retry", async (c) => {
   return c.json({ leadId: lead.id, retrying: await leadStub(c.env, lead.id).retryParkedOutbox() }, 202);
 });
 
-export function leadStub(env: Env, id: string) {
-  return env.LEAD.get(env.LEAD.idFromString(id));
-}
-
-/** Everything the lead object holds (its full timeline), typed as the object returns it. */
-export async function heldByLead(env: Env, id: string): Promise<LeadExport | null> {
-  return (await leadStub(env, id).exportData()) as LeadExport | null;
-}
-
 /** The lead as the API shows it: its conversion probability only while the namespace has a model in use (as in lists). */
 async function shownLead(env: Env, namespaceId: string, id: string): Promise<LeadSummary> {
   const [lead, predicted] = await Promise.all([leadInNamespace(env, namespaceId, id), hasModelInUse(env.DB, namespaceId)]);
   return predicted ? lead : { ...lead, conversionProbability: null, conversionFeatures: [] };
-}
-
-/** A lead of another namespace is answered exactly like one that does not exist. */
-export async function leadInNamespace(env: Env, namespaceId: string, id: string): Promise<LeadSummary> {
-  let summary: LeadSummary | null;
-  try {
-    summary = await leadStub(env, id).summary();
-  } catch (error) {
-    if (error instanceof TypeError) summary = null; // not an id of this object namespace
-    else throw error;
-  }
-  if (!summary || summary.namespaceId !== namespaceId) throw new ApiError(404, "not_found", `no lead ${id}`);
-  return summary;
 }

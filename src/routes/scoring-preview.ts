@@ -9,7 +9,7 @@ import { listProjectedLeads } from "../db/projection";
 import { previewRules, type PreviewLead } from "../scoring/preview";
 import type { ScoringRule } from "../scoring/rules";
 import { DEFAULT_POINTS } from "../scoring/points";
-import { heldByLead } from "./leads";
+import { heldByLead } from "../leads/read-lead";
 
 /**
  * What a rule change would do before it is saved: the most recently active

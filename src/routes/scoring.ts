@@ -4,7 +4,8 @@ import type { AppEnv } from "../http/app-env";
 import { ApiError } from "../http/errors";
 import { parseOrThrow } from "../http/validate";
 import { icpTableBody, ruleIdParam, scoringRuleBody } from "../schemas/management";
-import { changeScoring, latestRescoreJob, listRules, loadScoringConfig, type RescoreJob } from "../db/scoring";
+import { changeScoring, latestRescoreJob, listRules, loadScoringConfig } from "../db/scoring";
+import { describeJob, startRescore } from "../queues/rescore";
 
 /**
  * Scoring rules and the ICP table of a namespace. Every change bumps the
@@ -60,20 +61,3 @@ icpTableRoutes.delete("/", async (c) => {
   await startRescore(c.env, changed.job);
   return c.json({ icpTable: (await loadScoringConfig(c.env.DB, c.var.namespace.id)).icpTable, rescore: describeJob(changed.job) });
 });
-
-export async function startRescore(env: Env, job: RescoreJob): Promise<void> {
-  await env.JOBS.send({ kind: "rescore", jobId: job.id, namespaceId: job.namespaceId, scoringVersion: job.scoringVersion, afterLeadId: null });
-}
-
-export function describeJob(job: RescoreJob) {
-  return {
-    id: job.id,
-    status: job.status,
-    scoringVersion: job.scoringVersion,
-    total: job.total,
-    processed: job.processed,
-    percentage: job.total === 0 ? (job.status === "completed" ? 100 : 0) : Math.min(100, Math.round((job.processed / job.total) * 100)),
-    createdAt: new Date(job.createdAt).toISOString(),
-    updatedAt: new Date(job.updatedAt).toISOString(),
-  };
-}

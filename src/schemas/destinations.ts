@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DESTINATION_TYPES } from "../destinations/registry";
+import { DESTINATION_TYPES } from "../contracts/destination-types";
 import { outboundUrl } from "./config-fields";
 import { dotPath, dotPathMap } from "./field-path";
 import { queryObject } from "./query";

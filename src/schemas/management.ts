@@ -2,11 +2,11 @@ import { z } from "zod";
 import { CONDITION_OPS } from "../scoring/rules";
 import { canonicalEventName } from "../scoring/event-name";
 import { rateLimitSchema } from "../limits/token-bucket";
-import { normalizeKeyword } from "../sources/routing";
-import { PLATFORMS } from "../sources/types";
+import { normalizeKeyword } from "../outreach/routing";
+import { PLATFORMS } from "../outreach/types";
 import { safeFieldPath } from "./field-path";
 import { queryObject } from "./query";
-import { COMPANY_SORTS, GRADE_ORDER, LEAD_SORTS, STAGE_ORDER } from "../db/projection";
+import { COMPANY_SORTS, GRADE_ORDER, LEAD_SORTS, STAGE_ORDER } from "../contracts/lead-lists";
 
 /** Namespace names are URL- and log-friendly: `acme-corp`, `default`. */
 export const namespaceName = z

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { namespaceName } from "./management";
-import { PLATFORMS } from "../sources/types";
+import { PLATFORMS } from "../outreach/types";
 import { queryObject } from "./query";
 
 export const SYNC_MODES = ["full_historical", "delta_since_last", "date_range", "reset_from_date"] as const;

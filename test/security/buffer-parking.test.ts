@@ -7,7 +7,7 @@
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { call, newOrg, newTenant, orgHeaders, orgSend } from "../workers/helpers";
-import { MAX_CLAIMS } from "../../src/db/buffer";
+import { MAX_CLAIMS } from "../../src/lead-service/buffer";
 
 afterEach(() => vi.useRealTimers());
 

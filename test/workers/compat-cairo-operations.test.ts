@@ -8,7 +8,7 @@ import { exports } from "cloudflare:workers";
 import { adminHeaders, api, call, eventually, type Tenant } from "./helpers";
 import { installFakes } from "../fakes/fake-service";
 import { LEMLIST_KEY, lemlistActivities, lemlistFake } from "../fakes/outreach";
-import { syncIsDue } from "../../src/cron/schedule";
+import { syncIsDue } from "../../src/outreach/schedule";
 
 const BASE = "/compat/cairo";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { normalizeKeyword, routeCampaign } from "../../src/sources/routing";
-import { outreachEventKey } from "../../src/sources/event-key";
-import type { OutreachActivity } from "../../src/sources/types";
+import { normalizeKeyword, routeCampaign } from "../../src/outreach/routing";
+import { outreachEventKey } from "../../src/outreach/event-key";
+import type { OutreachActivity } from "../../src/outreach/types";
 
 const keywords = [
   { keyword: "acme", namespaceId: "acme" },

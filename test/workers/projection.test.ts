@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
-import { projectionQueue, type ProjectionUpsert } from "../../src/queues/projection";
+import { projectionQueue, type ProjectionUpsert } from "../../src/contracts/projection-queue";
 import { leadObjectName } from "../../src/ingest/lead-name";
 import { LeadCore, PROJECTED } from "../../durable/lead-core";
 import { api, eventually, newTenant, send } from "./helpers";

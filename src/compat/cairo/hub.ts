@@ -9,7 +9,7 @@ import type { Context } from "hono";
 import type { AppEnv } from "../../http/app-env";
 import { ApiError } from "../../http/errors";
 import { createNamespace, findNamespaceByName, listNamespaces, type Namespace } from "../../db/tenants";
-import { namespacesAccepting } from "../../db/outreach";
+import { namespacesAccepting } from "../../outreach/store";
 import { adminNamespace } from "../../http/credentials";
 
 export function hubName(env: Env): string {

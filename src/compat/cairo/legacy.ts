@@ -7,10 +7,10 @@
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../../http/app-env";
 import { ApiError } from "../../http/errors";
-import { listAccounts } from "../../db/outreach";
-import { listSyncJobs, tasksOf } from "../../db/sync";
-import { startSyncJob } from "../../sources/sync-jobs";
-import { describeSyncJob } from "../../sources/job-view";
+import { listAccounts } from "../../outreach/store";
+import { listSyncJobs, tasksOf } from "../../outreach/sync-store";
+import { startSyncJob } from "../../outreach/sync-jobs";
+import { describeSyncJob } from "../../outreach/job-view";
 import type { SyncMode } from "../../schemas/sync";
 import { cairoNamespace } from "./hub";
 import { seedJobStarted, seedJobStatus } from "./shapes";

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { MAX_RATE_LIMIT_DELAY_MS, SYNC_STATUSES } from "../../schemas/sync";
-import { PLATFORMS } from "../../sources/types";
+import { PLATFORMS } from "../../outreach/types";
 import { queryObject } from "../../schemas/query";
 
 /** Bodies of Cairo's API (seeds 000 and 004), before they become core requests. */

@@ -1,5 +1,5 @@
 /** Pure mappings from core answers to Cairo's shapes (seeds 000 and 004). */
-import type { describeSyncJob } from "../../sources/job-view";
+import type { describeSyncJob } from "../../outreach/job-view";
 
 type CoreJob = ReturnType<typeof describeSyncJob>;
 

@@ -11,7 +11,7 @@ import { ingestForNamespace, parseSeed, rejectionError, seedBody, seedErrors } f
 import { leadStub, resolveSeedLead, wholeTimeline } from "../leads";
 import { listProjectedLeads, namespaceStats } from "../../db/projection";
 import { changeScoring, listRules } from "../../db/scoring";
-import { startRescore } from "../../routes/scoring";
+import { startRescore } from "../../queues/rescore";
 import { createAutomation, listAutomations, type Automation } from "../../db/automations";
 import { redactAction } from "../../automations/action-secrets";
 import { automationBody } from "../../schemas/destinations";

@@ -3,7 +3,7 @@
  * its events become Segment calls on the lead its `leadId` names (see
  * seedIdentity); core answers become its lead, timeline and intelligence shapes.
  */
-import type { LeadSummary, TimelineEntry } from "../../../durable/lead-object";
+import type { LeadSummary, TimelineEntry } from "../../contracts/lead-rpc";
 import type { Intelligence, Trend } from "../../scoring/intelligence";
 import type { ProjectedLead } from "../../db/projection";
 import type { ScoringRule } from "../../scoring/rules";

@@ -1,5 +1,5 @@
 /** Pure mappings from the core's lead-service answers to the Lead Service's (seed 002) shapes. */
-import type { BufferedLead } from "../../db/buffer";
+import type { BufferedLead } from "../../lead-service/buffer";
 import type { Enrichment } from "../../enrichment/enrich";
 import type { Person, Organization } from "../../enrichment/types";
 

@@ -1,11 +1,11 @@
 import { backoffMs } from "../destinations/backoff";
-import { getAccount, loadRoutingKeywords } from "../db/outreach";
-import { finishJobIfDone, getSyncJob, getTask, markJobStarted, saveTaskProgress, type SyncTask, type TaskProgress } from "../db/sync";
+import { getAccount, loadRoutingKeywords } from "./store";
+import { finishJobIfDone, getSyncJob, getTask, markJobStarted, saveTaskProgress, type SyncTask, type TaskProgress } from "./sync-store";
 import type { SyncJobConfig } from "../schemas/sync";
-import { ingestOutreach } from "../sources/ingest";
-import { nextWatermark, pageReader, windowFor } from "../sources/reader";
-import { sendJobCallback } from "../sources/callback";
-import { isSkipped, type OutreachActivity } from "../sources/types";
+import { ingestOutreach } from "./ingest";
+import { nextWatermark, pageReader, windowFor } from "./reader";
+import { sendJobCallback } from "./callback";
+import { isSkipped, type OutreachActivity } from "./types";
 
 /** Run the page of task `taskId` numbered `step` (a message for any other step is stale). */
 export interface SyncMessage {

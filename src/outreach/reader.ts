@@ -1,5 +1,5 @@
-import type { ConnectedAccount } from "../db/outreach";
-import type { SyncJob, SyncTask } from "../db/sync";
+import type { ConnectedAccount } from "./store";
+import type { SyncJob, SyncTask } from "./sync-store";
 import type { SyncJobConfig } from "../schemas/sync";
 import { Pacer, type ApiAnswer } from "./http";
 import { readLemlistPage, type LemlistPosition } from "./lemlist";

@@ -1,8 +1,8 @@
 import { arrivalOrder, IMPORT_HISTORY_MS, type LeadEvent } from "../ingest/normalize";
 import { leadObjectName } from "../ingest/lead-name";
-import type { NamespaceState } from "../ingest/namespace-state";
-import { hasDeliveryTargets } from "../db/delivery-targets";
-import { loadRoutingKeywords, scoringVersions } from "../db/outreach";
+import { EventsByLead, ingestByLead } from "../ingest/door";
+import type { IngestResult } from "../contracts/lead-rpc";
+import { loadRoutingKeywords, scoringVersions } from "./store";
 import { outreachEventKey } from "./event-key";
 import { routeCampaign, type RoutingKeyword } from "./routing";
 import type { OutreachActivity } from "./types";
@@ -37,7 +37,7 @@ export async function ingestOutreach(
   if (activities.length === 0) return { accepted: 0, duplicates: 0, byNamespace: {}, skipped: 0 };
   const routing = keywords ?? (await loadRoutingKeywords(env.DB, defaultNamespaceId));
   const receivedAt = Date.now();
-  const byLead = new Map<string, { namespaceId: string; events: LeadEvent[] }>();
+  const byLead = new EventsByLead();
   const byNamespace: Record<string, number> = {};
   let skipped = 0;
   for (const [index, activity] of activities.entries()) {
@@ -49,18 +49,14 @@ export async function ingestOutreach(
     const leadEvent = await toLeadEvent(activity, receivedAt);
     const event = { ...leadEvent, order: arrivalOrder(receivedAt, index, leadEvent.messageId) };
     const name = leadObjectName(namespaceId, "email", activity.email);
-    const group = byLead.get(name) ?? { namespaceId, events: [] };
-    group.events.push(event);
-    byLead.set(name, group);
+    byLead.add(namespaceId, name, event, index);
     byNamespace[namespaceId] = (byNamespace[namespaceId] ?? 0) + 1;
   }
-  const namespaceIds = Object.keys(byNamespace);
-  const versions = await scoringVersions(env.DB, namespaceIds);
-  const states = new Map<string, NamespaceState>();
-  for (const id of namespaceIds) states.set(id, { scoringVersion: versions.get(id) ?? 0, deliveries: await hasDeliveryTargets(env.DB, id) });
-  const results = await Promise.all(
-    [...byLead].map(([name, { namespaceId, events }]) => env.LEAD.getByName(name).ingest(namespaceId, name, events, states.get(namespaceId))),
-  );
+  const settled = await ingestByLead(env, byLead, await scoringVersions(env.DB, byLead.namespaceIds()));
+  // Unlike the ingest API's answer, a sync step or webhook is retried whole (lead objects dedupe what they already hold).
+  const failed = settled.find((s) => s.outcome.status === "rejected");
+  if (failed?.outcome.status === "rejected") throw failed.outcome.reason;
+  const results = settled.map((s) => (s.outcome as PromiseFulfilledResult<IngestResult>).value);
   return {
     accepted: results.reduce((n, r) => n + r.accepted + r.duplicates, 0),
     duplicates: results.reduce((n, r) => n + r.duplicates, 0),

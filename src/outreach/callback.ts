@@ -1,4 +1,4 @@
-import { claimCallback, recordCallback, tasksOf, type SyncJob } from "../db/sync";
+import { claimCallback, recordCallback, tasksOf, type SyncJob } from "./sync-store";
 import type { SyncJobConfig } from "../schemas/sync";
 import { describeSyncJob } from "./job-view";
 import { guardedFetch, RefusedUrlError } from "../outbound/fetch";

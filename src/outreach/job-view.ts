@@ -1,4 +1,4 @@
-import type { SyncJob, SyncTask } from "../db/sync";
+import type { SyncJob, SyncTask } from "./sync-store";
 import type { SyncJobConfig } from "../schemas/sync";
 import { PLATFORMS } from "./types";
 

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
-import type { AppEnv } from "../http/app-env";
-import { listOrgs } from "../db/orgs";
-import { bufferOverview } from "../db/buffer-overview";
+import type { AppEnv } from "../../http/app-env";
+import { listOrgs } from "../../db/orgs";
+import { bufferOverview } from "../overview";
 
 /** The lead buffers of the namespace's lead-service organisations, counted per org and buffer namespace. */
 export const bufferOverviewRoutes = new Hono<AppEnv>();

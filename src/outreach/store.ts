@@ -1,12 +1,12 @@
 import { drizzle } from "drizzle-orm/d1";
 import { and, eq, inArray, or } from "drizzle-orm";
-import { connectedAccounts, namespaceKeywords, namespaceRouteAcceptance, namespaceScoring, namespaces, webhookSources } from "./schema";
-import { mintKey } from "./keys";
-import { ACCOUNT_API_KEY, open, seal } from "./sealed";
+import { connectedAccounts, namespaceKeywords, namespaceRouteAcceptance, namespaceScoring, namespaces, webhookSources } from "../db/schema";
+import { mintKey } from "../db/keys";
+import { ACCOUNT_API_KEY, open, seal } from "../db/sealed";
 import type { RateLimit } from "../limits/token-bucket";
-import type { Namespace, CreatedSecret } from "./tenants";
-import type { RoutingKeyword } from "../sources/routing";
-import type { Platform } from "../sources/types";
+import type { Namespace, CreatedSecret } from "../db/tenants";
+import type { RoutingKeyword } from "./routing";
+import type { Platform } from "./types";
 
 /**
  * The keywords activity brought by `sourceNamespaceId`'s syncs and webhooks

@@ -1,15 +1,15 @@
 import { Hono } from "hono";
-import { jsonBody } from "../http/json-body";
-import type { AppEnv, Caller } from "../http/app-env";
-import { ApiError } from "../http/errors";
-import { parseOrThrow } from "../http/validate";
-import { syncJobBody, syncJobIdParam, syncJobListQuery } from "../schemas/sync";
-import { busyAccounts, cancelSyncJob, getSyncJob, listSyncJobs, resumeSyncJob, tasksOf, type SyncJob } from "../db/sync";
-import { describeSyncJob } from "../sources/job-view";
-import { accountsForRequest, busyError, startSyncJob } from "../sources/sync-jobs";
-import { sendJobCallback } from "../sources/callback";
-import { enqueueStep } from "../queues/sync";
-import { assertOutboundUrls } from "../outbound/fetch";
+import { jsonBody } from "../../http/json-body";
+import type { AppEnv, Caller } from "../../http/app-env";
+import { ApiError } from "../../http/errors";
+import { parseOrThrow } from "../../http/validate";
+import { syncJobBody, syncJobIdParam, syncJobListQuery } from "../../schemas/sync";
+import { busyAccounts, cancelSyncJob, getSyncJob, listSyncJobs, resumeSyncJob, tasksOf, type SyncJob } from "../sync-store";
+import { describeSyncJob } from "../job-view";
+import { accountsForRequest, busyError, startSyncJob } from "../sync-jobs";
+import { sendJobCallback } from "../callback";
+import { enqueueStep } from "../sync-queue";
+import { assertOutboundUrls } from "../../outbound/fetch";
 
 /**
  * Sync jobs over connected accounts. A namespace's API key syncs and sees its

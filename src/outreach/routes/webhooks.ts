@@ -1,13 +1,13 @@
 import { Hono, type Context } from "hono";
 import type { z } from "zod";
-import type { AppEnv } from "../http/app-env";
-import { ApiError, validationError } from "../http/errors";
-import { lemlistActivity, mapLemlistActivity } from "../sources/lemlist";
-import { mapSmartleadWebhook, smartleadWebhook } from "../sources/smartlead";
-import { ingestOutreach } from "../sources/ingest";
-import { MAX_NESTING_DEPTH, pathBeyondDepth } from "../ingest/nesting";
-import { nestedTooDeep } from "../ingest/body";
-import { isSkipped, type Mapped, type OutreachActivity } from "../sources/types";
+import type { AppEnv } from "../../http/app-env";
+import { ApiError, validationError } from "../../http/errors";
+import { lemlistActivity, mapLemlistActivity } from "../lemlist";
+import { mapSmartleadWebhook, smartleadWebhook } from "../smartlead";
+import { ingestOutreach } from "../ingest";
+import { MAX_NESTING_DEPTH, pathBeyondDepth } from "../../ingest/nesting";
+import { nestedTooDeep } from "../../ingest/body";
+import { isSkipped, type Mapped, type OutreachActivity } from "../types";
 
 /**
  * Lemlist and Smartlead webhooks. The secret issued with the source is read

@@ -1,9 +1,9 @@
 import { drizzle } from "drizzle-orm/d1";
 import { and, eq, getTableColumns, gt, inArray, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { bufferedLeads, enrichmentCache } from "./schema";
+import { bufferedLeads, enrichmentCache } from "../db/schema";
 import type { BufferPush } from "../schemas/lead-service";
-import { chunksOf, MAX_IN_LIST } from "./batch";
+import { chunksOf, MAX_IN_LIST } from "../db/batch";
 
 export interface PushResult {
   buffered: number;

@@ -1,10 +1,10 @@
-import type { Caller } from "../http/app-env";
+import type { Caller } from "../db/tenants";
 import { ApiError } from "../http/errors";
-import { acceptedSourceIds, listAccounts, namespacesAccepting, type ConnectedAccount } from "../db/outreach";
-import { createSyncJob, type SyncJob, type SyncTask } from "../db/sync";
+import { acceptedSourceIds, listAccounts, namespacesAccepting, type ConnectedAccount } from "./store";
+import { createSyncJob, type SyncJob, type SyncTask } from "./sync-store";
 import { listNamespaces } from "../db/tenants";
 import type { SyncJobConfig, SyncJobRequest } from "../schemas/sync";
-import { enqueueStep } from "../queues/sync";
+import { enqueueStep } from "./sync-queue";
 
 export const DEFAULT_BATCH_SIZE = 500;
 

@@ -1,11 +1,11 @@
 import { Hono } from "hono";
-import { jsonBody, MAX_LEAD_SERVICE_BODY_BYTES } from "../http/json-body";
-import type { AppEnv } from "../http/app-env";
-import { ApiError } from "../http/errors";
-import { parseOrThrow } from "../http/validate";
-import { cursorBody, cursorParam, servedLeadsQuery } from "../schemas/lead-service";
-import { servedLeads } from "../db/buffer";
-import { readCursor, writeCursor } from "../db/cursors";
+import { jsonBody, MAX_LEAD_SERVICE_BODY_BYTES } from "../../http/json-body";
+import type { AppEnv } from "../../http/app-env";
+import { ApiError } from "../../http/errors";
+import { parseOrThrow } from "../../http/validate";
+import { cursorBody, cursorParam, servedLeadsQuery } from "../../schemas/lead-service";
+import { servedLeads } from "../buffer";
+import { readCursor, writeCursor } from "../cursors";
 
 /** Leads handed out to this organisation, with their enrichment. */
 export const servedLeadRoutes = new Hono<AppEnv>();

@@ -1,8 +1,8 @@
-import { listAccounts } from "../db/outreach";
+import { listAccounts } from "./store";
 import { listNamespaces } from "../db/tenants";
-import { createSyncJob, pruneCronJobs } from "../db/sync";
-import { enqueueStep } from "../queues/sync";
-import { DEFAULT_BATCH_SIZE } from "../sources/sync-jobs";
+import { createSyncJob, pruneCronJobs } from "./sync-store";
+import { enqueueStep } from "./sync-queue";
+import { DEFAULT_BATCH_SIZE } from "./sync-jobs";
 import { syncIsDue } from "./schedule";
 
 /** Finished cron jobs are kept this long for GET /api/sync/jobs. */

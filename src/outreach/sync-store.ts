@@ -1,8 +1,8 @@
 import { drizzle } from "drizzle-orm/d1";
 import { and, desc, eq, inArray, isNull } from "drizzle-orm";
-import { syncJobs, syncTasks } from "./schema";
+import { syncJobs, syncTasks } from "../db/schema";
 import type { SyncJobConfig, SyncMode } from "../schemas/sync";
-import type { ConnectedAccount } from "./outreach";
+import type { ConnectedAccount } from "./store";
 
 export type SyncJob = typeof syncJobs.$inferSelect;
 export type SyncTask = typeof syncTasks.$inferSelect;

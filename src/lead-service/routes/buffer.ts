@@ -1,10 +1,10 @@
 import { Hono } from "hono";
-import { jsonBody, MAX_LEAD_SERVICE_BODY_BYTES } from "../http/json-body";
-import type { AppEnv } from "../http/app-env";
-import { ApiError } from "../http/errors";
-import { parseOrThrow } from "../http/validate";
-import { bufferAckBody, bufferNextBody, bufferPushBody, bufferRequeueBody, cursorParam, idempotencyKey } from "../schemas/lead-service";
-import { acknowledgeLead, bufferStats, claimNext, pushLeads, requeueParked } from "../db/buffer";
+import { jsonBody, MAX_LEAD_SERVICE_BODY_BYTES } from "../../http/json-body";
+import type { AppEnv } from "../../http/app-env";
+import { ApiError } from "../../http/errors";
+import { parseOrThrow } from "../../http/validate";
+import { bufferAckBody, bufferNextBody, bufferPushBody, bufferRequeueBody, cursorParam, idempotencyKey } from "../../schemas/lead-service";
+import { acknowledgeLead, bufferStats, claimNext, pushLeads, requeueParked } from "../buffer";
 
 /** The lead buffer: outreach workers push leads, then pull them one at a time. */
 export const bufferRoutes = new Hono<AppEnv>();

@@ -1,13 +1,13 @@
 import { Hono } from "hono";
-import { jsonBody } from "../http/json-body";
-import type { AppEnv } from "../http/app-env";
-import { ApiError } from "../http/errors";
-import { parseOrThrow } from "../http/validate";
-import { assertOutboundUrls } from "../outbound/fetch";
-import { secretHint } from "../secrets/write-only";
-import { accountBody, accountIdParam } from "../schemas/sync";
-import { busyAccounts } from "../db/sync";
-import { createAccount, deleteAccount, getAccount, listAccounts, type ConnectedAccount } from "../db/outreach";
+import { jsonBody } from "../../http/json-body";
+import type { AppEnv } from "../../http/app-env";
+import { ApiError } from "../../http/errors";
+import { parseOrThrow } from "../../http/validate";
+import { assertOutboundUrls } from "../../outbound/fetch";
+import { secretHint } from "../../secrets/write-only";
+import { accountBody, accountIdParam } from "../../schemas/sync";
+import { busyAccounts } from "../sync-store";
+import { createAccount, deleteAccount, getAccount, listAccounts, type ConnectedAccount } from "../store";
 
 /** A namespace's connected Lemlist and Smartlead accounts. The API key is write-only. */
 export const accountRoutes = new Hono<AppEnv>();

@@ -1,6 +1,6 @@
 import { drizzle } from "drizzle-orm/d1";
 import { and, eq } from "drizzle-orm";
-import { bufferCursors } from "./schema";
+import { bufferCursors } from "../db/schema";
 
 export interface CursorRecord {
   namespace: string;

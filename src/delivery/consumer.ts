@@ -1,0 +1,78 @@
+import { getDestination, listDestinations } from "../db/destinations";
+import { enabledDestinations } from "../db/delivery-targets";
+import { itemsFor } from "../destinations/deliver";
+import { backoffMs } from "../destinations/backoff";
+import { allShards, shardForLead } from "../destinations/shards";
+import { runAutomations } from "./automations";
+import type { DestinationMessage } from "./queue";
+
+type LeadBatch = Extract<DestinationMessage, { kind: "lead-batch" }>;
+
+/**
+ * Hands each lead batch to the namespace's enabled destinations: the items a
+ * destination takes go to its delivery shard for this lead
+ * (durable/delivery-object.ts), which batches them with other leads' items,
+ * sends them at the destination's pace, retries and keeps the log. A shard
+ * answers once it owns the items: sent in its gathered round (no row written),
+ * or stored to wait (a failure, backoff, out of tokens): so a destination that
+ * is down holds up no other's items, and a slow one delays the lead's next
+ * batch by at most its round (gathering plus its calls' timeout). Once every shard has
+ * the items the lead hears `deliveryDone` with the batch's receipt (its
+ * cursor moves) and sends its next batch, so order holds per lead and
+ * destination. Automations run here too, on the batch's changes (./automations.ts). (The archive
+ * takes the lead's rows from the lead itself: durable/lead-archive.ts.)
+ */
+export async function consumeDestinations(batch: MessageBatch<DestinationMessage>, env: Env): Promise<void> {
+  await Promise.all(
+    batch.messages.map(async (message) => {
+      const body = message.body;
+      try {
+        if (body.kind === "replay") await replay(env, body);
+        else await handOver(env, body);
+        message.ack();
+      } catch (error) {
+        console.error(`destinations consumer: ${body.kind} not handed over; retrying`, error);
+        const delayMs = backoffMs(message.attempts - 1, Number(env.DELIVERY_BACKOFF_BASE_MS), Number(env.DELIVERY_BACKOFF_CAP_MS));
+        message.retry({ delaySeconds: Math.round(delayMs / 1000) });
+      }
+    }),
+  );
+}
+
+async function handOver(env: Env, body: LeadBatch): Promise<void> {
+  // No D1 read per batch: a shard drops the items of an erased lead before sending them.
+  const destinations = await enabledDestinations(env.DB, body.namespaceId);
+  await Promise.all([
+    ...destinations.map(async (destination) => {
+      const items = itemsFor(destination, body.items);
+      if (items.length > 0) await shardForLead(env, destination, body.leadId).accept(body.namespaceId, destination.id, body.leadId, items, destination.updatedAt);
+    }),
+    runAutomations(env, body),
+  ]);
+  await env.LEAD.get(env.LEAD.idFromString(body.leadId)).deliveryDone(body.batchId, body.receipt);
+}
+
+async function replay(env: Env, body: Extract<DestinationMessage, { kind: "replay" }>): Promise<void> {
+  const destination = await getDestination(env.DB, body.namespaceId, body.destinationId);
+  if (destination) await Promise.all(allShards(env, destination).map((shard) => shard.replay(body.messageIds)));
+}
+
+/**
+ * The queue's own dead-letter queue: batches the consumer failed to hand over
+ * every time. Their items become dead letters in each destination's shard
+ * (replayable from the API), and the lead is released to send its next batch.
+ */
+export async function consumeDestinationDeadLetters(batch: MessageBatch<DestinationMessage>, env: Env): Promise<void> {
+  for (const message of batch.messages) {
+    const body = message.body;
+    if (body.kind === "lead-batch") {
+      for (const destination of await listDestinations(env.DB, body.namespaceId, true)) {
+        const items = itemsFor(destination, body.items);
+        if (items.length === 0) continue;
+        await shardForLead(env, destination, body.leadId).accept(body.namespaceId, destination.id, body.leadId, items, destination.updatedAt, "the delivery consumer failed on this batch every time");
+      }
+      await env.LEAD.get(env.LEAD.idFromString(body.leadId)).deliveryDone(body.batchId, body.receipt);
+    }
+    message.ack();
+  }
+}
