@@ -1,5 +1,5 @@
 // The predictive score's training, measured: synthetic histories
-// (test/workers/predict-generator.ts) turned into examples and trained on by
+// (test/workers/predict/generator.ts) turned into examples and trained on by
 // src/predict (bundled with esbuild as wrangler bundles it). Prints, per
 // size, the holdout figures (model vs rules) and the CPU time of each phase
 // per 10,000 leads, and the heap the fit adds (sampled at each page it reads);

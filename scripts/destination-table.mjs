@@ -2,7 +2,7 @@
 // destination catalogue (src/destinations/catalogue.ts, the same module
 // GET /api/destinations/catalogue answers from). `--write` puts it into
 // docs/destinations.md between its markers; `--check` exits 1 when the doc's
-// table differs. test/workers/docs-destination-table.test.ts checks it in `npm test`.
+// table differs. test/workers/destinations/docs-config-table.test.ts checks it in `npm test`.
 //
 //   npx node scripts/destination-table.mjs            # print the table
 //   npx node scripts/destination-table.mjs --write    # update docs/destinations.md

@@ -3,7 +3,7 @@
  * secrets, with distinct values a test can look for in answers.
  */
 import type { DestinationType } from "../../src/destinations/registry";
-import { testServiceAccount } from "../fakes/dest-c";
+import { testServiceAccount } from "../fakes/warehouses-streams";
 
 const serviceAccount = await testServiceAccount();
 
