@@ -51,6 +51,7 @@ import { DeliveryRing, ringRow, type RingEntry } from "./delivery-ring";
 import { RoundGatherer, deliveredEntry, outcomesOf, waitingOf, type Handed } from "./delivery-round";
 import { SentIds } from "./delivery-sent";
 import { ErasedLeads } from "./delivery-erased";
+import { SoonestAlarm } from "./alarm";
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 /** The longest a round waits for a token before it stores what is left. */
@@ -89,7 +90,7 @@ export class DeliveryObject extends DurableObject<Env> {
   private bucket: Bucket | undefined;
   private failureStreak = 0;
   private backoffUntil = 0;
-  private alarmAt: number | null | undefined;
+  private readonly alarmClock = new SoonestAlarm(this.ctx.storage);
   /** Items taken since the shard started (new ones only), for `stats`. */
   private accepted = 0;
   private roundsRun = 0;
@@ -211,7 +212,7 @@ export class DeliveryObject extends DurableObject<Env> {
     for (const entry of delivered) this.sent.add(entry.messageId, entry.updatedAt);
     this.roundsRun++;
     this.keptRows += kept.length;
-    if (kept.some((k) => k.status === "pending")) await this.setAlarm(Math.max(retryAt ?? 0, this.backoffUntil, Date.now()));
+    if (kept.some((k) => k.status === "pending")) await this.alarmClock.setNoLaterThan(Math.max(retryAt ?? 0, this.backoffUntil, Date.now()));
   }
 
   private watchErasures(): Set<string> {
@@ -273,7 +274,7 @@ export class DeliveryObject extends DurableObject<Env> {
     if (moved > 0) {
       this.failureStreak = 0;
       this.backoffUntil = 0;
-      await this.setAlarm(Date.now());
+      await this.alarmClock.setNoLaterThan(Date.now());
     }
     return moved;
   }
@@ -293,23 +294,22 @@ export class DeliveryObject extends DurableObject<Env> {
     this.store.clear();
     this.ring.clear();
     this.sent.clear();
-    await this.ctx.storage.deleteAlarm();
-    this.alarmAt = null;
+    await this.alarmClock.delete();
   }
 
   override async alarm(): Promise<void> {
-    this.alarmAt = null;
+    this.alarmClock.started();
     const namespaceId = this.store.meta("namespace_id");
     const destinationId = this.store.meta("destination_id");
     if (!namespaceId || !destinationId || !this.store.hasPending()) return;
     const now = Date.now();
-    if (this.backoffUntil > now) return this.setAlarm(this.backoffUntil);
+    if (this.backoffUntil > now) return this.alarmClock.setNoLaterThan(this.backoffUntil);
     const destination = await this.destination(namespaceId, destinationId);
     if (!destination) return this.clear();
-    if (!destination.enabled) return this.setAlarm(now + DISABLED_RECHECK_MS);
+    if (!destination.enabled) return this.alarmClock.setNoLaterThan(now + DISABLED_RECHECK_MS);
     const next = await this.drain(destination);
     this.store.prune(Date.now() - LOG_RETENTION_MS, LOG_MAX_DELIVERED);
-    if (next !== undefined) await this.setAlarm(next);
+    if (next !== undefined) await this.alarmClock.setNoLaterThan(next);
   }
 
   /** Sends rounds of waiting rows until none wait, a try failed, the bucket is empty or the run's calls are spent; answers when to go on. */
@@ -448,10 +448,4 @@ export class DeliveryObject extends DurableObject<Env> {
     return this.destinationCache.destination;
   }
 
-  private async setAlarm(at: number): Promise<void> {
-    if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
-    if (this.alarmAt !== null && this.alarmAt <= at) return;
-    this.alarmAt = at;
-    await this.ctx.storage.setAlarm(at);
-  }
 }
