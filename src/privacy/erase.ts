@@ -19,6 +19,7 @@ import { leadObjectName } from "../ingest/lead-name";
 import type { Identity } from "../ingest/normalize";
 import { forgetLeadDeliveries } from "../destinations/log";
 import { forgetArchivedLeads } from "../archive/hand-over";
+import { leadStub } from "../leads/lead-stub";
 
 /** What is erased: the lead objects' ids (the lead and the wiped homes of its identities) and its identities. */
 export interface EraseTarget {
@@ -82,7 +83,7 @@ export interface EraseResult {
  * Returns null when there is no such live lead in the namespace.
  */
 export async function eraseLead(env: Env, namespaceId: string, leadId: string): Promise<EraseResult | null> {
-  const lead = env.LEAD.get(env.LEAD.idFromString(leadId));
+  const lead = leadStub(env, leadId);
   const plan = await lead.prepareErase(namespaceId);
   if (!plan) return null;
 

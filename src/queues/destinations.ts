@@ -8,6 +8,7 @@ import { firingDay, triggerFires } from "../automations/triggers";
 import { isLeadErased } from "../db/tombstones";
 import type { DeliveryItem, DeliveryResult, LeadSnapshot } from "../destinations/types";
 import { byLead } from "./by-lead";
+import { leadStub } from "../leads/lead-stub";
 
 /**
  * What the lead records once a batch is handed over: how far its log is
@@ -75,7 +76,7 @@ async function handOver(env: Env, body: LeadBatch): Promise<void> {
     }),
     runAutomations(env, body),
   ]);
-  await env.LEAD.get(env.LEAD.idFromString(body.leadId)).deliveryDone(body.batchId, body.receipt);
+  await leadStub(env, body.leadId).deliveryDone(body.batchId, body.receipt);
 }
 
 /**
@@ -149,7 +150,7 @@ export async function consumeDestinationDeadLetters(batch: MessageBatch<Destinat
         if (items.length === 0) continue;
         await shardForLead(env, destination, body.leadId).accept(body.namespaceId, destination.id, body.leadId, items, destination.updatedAt, "the delivery consumer failed on this batch every time");
       }
-      await env.LEAD.get(env.LEAD.idFromString(body.leadId)).deliveryDone(body.batchId, body.receipt);
+      await leadStub(env, body.leadId).deliveryDone(body.batchId, body.receipt);
     }
     message.ack();
   }

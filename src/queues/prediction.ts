@@ -15,6 +15,7 @@ import {
 } from "../db/prediction";
 import { snapshotPlan, type Example } from "../predict/examples";
 import { trainModel } from "../predict/train";
+import { leadStub } from "../leads/lead-stub";
 
 /** Leads whose examples one job message gathers; each message then queues the next page. */
 export const TRAINING_PAGE_SIZE = 100;
@@ -51,7 +52,7 @@ export async function runPredictionStep(step: PredictionStep, env: Env): Promise
   if (step.kind === "predict-collect") {
     const leadIds = await projectedLeadIds(env.DB, step.namespaceId, step.afterLeadId, TRAINING_PAGE_SIZE);
     const found = await Promise.all(
-      leadIds.map((id) => env.LEAD.get(env.LEAD.idFromString(id)).predictionExamples(step.namespaceId, spec.outcome, spec.plan)),
+      leadIds.map((id) => leadStub(env, id).predictionExamples(step.namespaceId, spec.outcome, spec.plan)),
     );
     const examples: Example[] = found.flatMap((e) => (e ?? []) as Example[]);
     await storeExamplePage(env.DB, run.id, step.page, examples, found.filter((e) => e !== null).length);

@@ -1,6 +1,7 @@
 import { upsertProjection, deleteProjection, staleScoringLeads } from "../db/projection";
 import type { LeadSnapshot } from "../destinations/types";
 import { byLead } from "./by-lead";
+import { leadStub } from "../leads/lead-stub";
 
 /** A lead's summary for the D1 projection, or its removal once merged into another lead. */
 export type ProjectionMessage =
@@ -44,6 +45,6 @@ export async function consumeProjection(batch: MessageBatch<ProjectionMessage>, 
   await upsertProjection(env.DB, upserts);
   await deleteProjection(env.DB, deletes);
   const stale = await staleScoringLeads(env.DB, upserts);
-  await Promise.all(stale.map((s) => env.LEAD.get(env.LEAD.idFromString(s.leadId)).applyScoring(s.namespaceId, s.version)));
+  await Promise.all(stale.map((s) => leadStub(env, s.leadId).applyScoring(s.namespaceId, s.version)));
   batch.ackAll();
 }

@@ -10,6 +10,7 @@ import { normalizeEmail, type Identity } from "../ingest/normalize";
 import type { LeadExport, LeadSummary } from "../../durable/lead-object";
 import { eraseLead } from "../privacy/erase";
 import { exportLead } from "../privacy/export";
+import { leadStub } from "../leads/lead-stub";
 
 /** Reads of single leads, answered by their lead objects (strongly consistent). */
 export const leadRoutes = new Hono<AppEnv>();
@@ -96,10 +97,6 @@ leadRoutes.post("/:id/outbox/retry", async (c) => {
   const lead = await leadInNamespace(c.env, c.var.namespace.id, id);
   return c.json({ leadId: lead.id, retrying: await leadStub(c.env, lead.id).retryParkedOutbox() }, 202);
 });
-
-export function leadStub(env: Env, id: string) {
-  return env.LEAD.get(env.LEAD.idFromString(id));
-}
 
 /** Everything the lead object holds (its full timeline), typed as the object returns it. */
 export async function heldByLead(env: Env, id: string): Promise<LeadExport | null> {
