@@ -1,4 +1,4 @@
-import { drizzle } from "drizzle-orm/d1";
+import { database } from "./database";
 import { forgetDeliveryTargets } from "./delivery-targets";
 import { and, eq } from "drizzle-orm";
 import { automationFirings, automations } from "./schema";
@@ -27,19 +27,19 @@ const toAutomation = async (db: D1Database, row: typeof automations.$inferSelect
 export async function createAutomation(db: D1Database, namespaceId: string, input: AutomationInput): Promise<Automation> {
   const id = crypto.randomUUID();
   const row = { id, namespaceId, ...input, trigger: JSON.stringify(input.trigger), action: await seal(AUTOMATION_ACTION, id, JSON.stringify(input.action)), createdAt: Date.now() };
-  await drizzle(db).insert(automations).values(row);
+  await database(db).insert(automations).values(row);
   forgetDeliveryTargets(namespaceId);
   return { ...row, trigger: input.trigger, action: input.action };
 }
 
 export async function listAutomations(db: D1Database, namespaceId: string, onlyEnabled = false): Promise<Automation[]> {
   const where = onlyEnabled ? and(eq(automations.namespaceId, namespaceId), eq(automations.enabled, true)) : eq(automations.namespaceId, namespaceId);
-  const rows = await drizzle(db).select().from(automations).where(where).orderBy(automations.createdAt).all();
+  const rows = await database(db).select().from(automations).where(where).orderBy(automations.createdAt).all();
   return Promise.all(rows.map((row) => toAutomation(db, row)));
 }
 
 export async function getAutomation(db: D1Database, namespaceId: string, id: string): Promise<Automation | undefined> {
-  const row = await drizzle(db)
+  const row = await database(db)
     .select()
     .from(automations)
     .where(and(eq(automations.id, id), eq(automations.namespaceId, namespaceId)))
@@ -48,7 +48,7 @@ export async function getAutomation(db: D1Database, namespaceId: string, id: str
 }
 
 export async function updateAutomation(db: D1Database, namespaceId: string, id: string, input: AutomationInput): Promise<Automation | undefined> {
-  const row = await drizzle(db)
+  const row = await database(db)
     .update(automations)
     .set({ ...input, trigger: JSON.stringify(input.trigger), action: await seal(AUTOMATION_ACTION, id, JSON.stringify(input.action)) })
     .where(and(eq(automations.id, id), eq(automations.namespaceId, namespaceId)))
@@ -59,7 +59,7 @@ export async function updateAutomation(db: D1Database, namespaceId: string, id: 
 }
 
 export async function deleteAutomation(db: D1Database, namespaceId: string, id: string): Promise<boolean> {
-  const row = await drizzle(db)
+  const row = await database(db)
     .delete(automations)
     .where(and(eq(automations.id, id), eq(automations.namespaceId, namespaceId)))
     .returning({ id: automations.id })
@@ -69,7 +69,7 @@ export async function deleteAutomation(db: D1Database, namespaceId: string, id: 
 }
 
 export async function hasFired(db: D1Database, automationId: string, leadId: string, day: string): Promise<boolean> {
-  const row = await drizzle(db)
+  const row = await database(db)
     .select({ day: automationFirings.day })
     .from(automationFirings)
     .where(and(eq(automationFirings.automationId, automationId), eq(automationFirings.leadId, leadId), eq(automationFirings.day, day)))
@@ -78,5 +78,5 @@ export async function hasFired(db: D1Database, automationId: string, leadId: str
 }
 
 export async function recordFiring(db: D1Database, automationId: string, leadId: string, day: string): Promise<void> {
-  await drizzle(db).insert(automationFirings).values({ automationId, leadId, day, firedAt: Date.now() }).onConflictDoNothing();
+  await database(db).insert(automationFirings).values({ automationId, leadId, day, firedAt: Date.now() }).onConflictDoNothing();
 }

@@ -1,4 +1,4 @@
-import { drizzle } from "drizzle-orm/d1";
+import { database } from "./database";
 import { forgetDeliveryTargets } from "./delivery-targets";
 import { and, eq } from "drizzle-orm";
 import { destinations } from "./schema";
@@ -38,14 +38,14 @@ export async function createDestination(db: D1Database, namespaceId: string, inp
   const now = Date.now();
   const id = crypto.randomUUID();
   const row = { id, namespaceId, ...input, config: await seal(DESTINATION_CONFIG, id, JSON.stringify(input.config)), filters: JSON.stringify(input.filters), createdAt: now, updatedAt: now };
-  await drizzle(db).insert(destinations).values(row);
+  await database(db).insert(destinations).values(row);
   forgetDeliveryTargets(namespaceId);
   return { ...row, config: input.config, filters: input.filters };
 }
 
 export async function updateDestination(db: D1Database, namespaceId: string, id: string, input: DestinationInput): Promise<Destination | undefined> {
   const set = { ...input, config: await seal(DESTINATION_CONFIG, id, JSON.stringify(input.config)), filters: JSON.stringify(input.filters), updatedAt: Date.now() };
-  const row = await drizzle(db)
+  const row = await database(db)
     .update(destinations)
     .set(set)
     .where(and(eq(destinations.id, id), eq(destinations.namespaceId, namespaceId)))
@@ -57,7 +57,7 @@ export async function updateDestination(db: D1Database, namespaceId: string, id:
 
 /** Deletes the destination; answers what it was (its id and type), or undefined when there was none. */
 export async function deleteDestination(db: D1Database, namespaceId: string, id: string): Promise<Pick<Destination, "id" | "type"> | undefined> {
-  const row = await drizzle(db)
+  const row = await database(db)
     .delete(destinations)
     .where(and(eq(destinations.id, id), eq(destinations.namespaceId, namespaceId)))
     .returning({ id: destinations.id, type: destinations.type })
@@ -67,7 +67,7 @@ export async function deleteDestination(db: D1Database, namespaceId: string, id:
 }
 
 export async function getDestination(db: D1Database, namespaceId: string, id: string): Promise<Destination | undefined> {
-  const row = await drizzle(db)
+  const row = await database(db)
     .select()
     .from(destinations)
     .where(and(eq(destinations.id, id), eq(destinations.namespaceId, namespaceId)))
@@ -79,6 +79,6 @@ export async function listDestinations(db: D1Database, namespaceId: string, only
   const where = onlyEnabled
     ? and(eq(destinations.namespaceId, namespaceId), eq(destinations.enabled, true))
     : eq(destinations.namespaceId, namespaceId);
-  const rows = await drizzle(db).select().from(destinations).where(where).orderBy(destinations.createdAt).all();
+  const rows = await database(db).select().from(destinations).where(where).orderBy(destinations.createdAt).all();
   return Promise.all(rows.map((row) => toDestination(db, row)));
 }

@@ -1,4 +1,4 @@
-import { drizzle } from "drizzle-orm/d1";
+import { database } from "./database";
 import { and, asc, desc, eq, isNull, lt, or, sql } from "drizzle-orm";
 import { predictionExamplePages, predictionModels, predictionOutcomes, predictionRuns } from "./schema";
 import type { OutcomeDefinition } from "../predict/history";
@@ -15,13 +15,13 @@ export interface RunSpec {
 }
 
 export async function loadOutcomes(db: D1Database, namespaceId: string): Promise<OutcomeDefinition | null> {
-  const row = await drizzle(db).select().from(predictionOutcomes).where(eq(predictionOutcomes.namespaceId, namespaceId)).get();
+  const row = await database(db).select().from(predictionOutcomes).where(eq(predictionOutcomes.namespaceId, namespaceId)).get();
   return row ? { events: JSON.parse(row.events) as string[], stages: JSON.parse(row.stages) as string[] } : null;
 }
 
 export async function saveOutcomes(db: D1Database, namespaceId: string, outcome: OutcomeDefinition): Promise<void> {
   const values = { namespaceId, events: JSON.stringify(outcome.events), stages: JSON.stringify(outcome.stages), updatedAt: Date.now() };
-  await drizzle(db)
+  await database(db)
     .insert(predictionOutcomes)
     .values(values)
     .onConflictDoUpdate({ target: predictionOutcomes.namespaceId, set: { events: values.events, stages: values.stages, updatedAt: values.updatedAt } });
@@ -39,7 +39,7 @@ export interface StoredModel {
 }
 
 export async function loadModel(db: D1Database, namespaceId: string): Promise<StoredModel | null> {
-  const row = await drizzle(db).select().from(predictionModels).where(eq(predictionModels.namespaceId, namespaceId)).get();
+  const row = await database(db).select().from(predictionModels).where(eq(predictionModels.namespaceId, namespaceId)).get();
   if (!row) return null;
   return {
     status: row.status,
@@ -58,7 +58,7 @@ export async function saveModel(db: D1Database, namespaceId: string, runId: stri
     outcome.status === "trained"
       ? { status: "trained" as const, used: outcome.report.used, reason: outcome.report.reason, model: JSON.stringify(outcome.model), report: JSON.stringify(outcome.report) }
       : { status: "insufficient" as const, used: false, reason: outcome.reason, model: null, report: JSON.stringify({ counts: outcome.counts }) };
-  await drizzle(db)
+  await database(db)
     .insert(predictionModels)
     .values({ namespaceId, runId, trainedAt, ...values })
     .onConflictDoUpdate({ target: predictionModels.namespaceId, set: { runId, trainedAt, ...values } });
@@ -71,7 +71,7 @@ export async function startRun(
   trigger: "api" | "cron",
   spec: RunSpec,
 ): Promise<{ run: PredictionRun } | { busy: PredictionRun }> {
-  const orm = drizzle(db);
+  const orm = database(db);
   const now = Date.now();
   const run: PredictionRun = {
     id: crypto.randomUUID(),
@@ -95,11 +95,11 @@ export async function startRun(
 }
 
 export async function loadRun(db: D1Database, runId: string): Promise<PredictionRun | undefined> {
-  return drizzle(db).select().from(predictionRuns).where(eq(predictionRuns.id, runId)).get();
+  return database(db).select().from(predictionRuns).where(eq(predictionRuns.id, runId)).get();
 }
 
 export async function latestRun(db: D1Database, namespaceId: string): Promise<PredictionRun | undefined> {
-  return drizzle(db).select().from(predictionRuns).where(eq(predictionRuns.namespaceId, namespaceId)).orderBy(desc(predictionRuns.startedAt)).limit(1).get();
+  return database(db).select().from(predictionRuns).where(eq(predictionRuns.namespaceId, namespaceId)).orderBy(desc(predictionRuns.startedAt)).limit(1).get();
 }
 
 /**
@@ -107,7 +107,7 @@ export async function latestRun(db: D1Database, namespaceId: string): Promise<Pr
  * retried queue message counts once) and moves the run's counters on.
  */
 export async function storeExamplePage(db: D1Database, runId: string, page: number, examples: readonly Example[], leads: number): Promise<void> {
-  const orm = drizzle(db);
+  const orm = database(db);
   await orm.batch([
     orm
       .insert(predictionExamplePages)
@@ -127,7 +127,7 @@ export async function storeExamplePage(db: D1Database, runId: string, page: numb
 export function runExamplePages(db: D1Database, run: Pick<PredictionRun, "id" | "pages">): () => AsyncIterable<Example[]> {
   return async function* () {
     for (let page = 0; page < run.pages; page++) {
-      const row = await drizzle(db)
+      const row = await database(db)
         .select({ examples: predictionExamplePages.examples })
         .from(predictionExamplePages)
         .where(and(eq(predictionExamplePages.runId, run.id), eq(predictionExamplePages.page, page)))
@@ -150,7 +150,7 @@ export async function runTotals(db: D1Database, runId: string): Promise<{ leads:
 }
 
 export async function markRunFitting(db: D1Database, runId: string): Promise<void> {
-  await drizzle(db).update(predictionRuns).set({ status: "fitting", updatedAt: Date.now() }).where(eq(predictionRuns.id, runId));
+  await database(db).update(predictionRuns).set({ status: "fitting", updatedAt: Date.now() }).where(eq(predictionRuns.id, runId));
 }
 
 /** Ends the run (the namespace may start another) and drops its gathered examples. */
@@ -159,7 +159,7 @@ export async function finishRun(
   runId: string,
   result: { status: "completed" | "failed"; leads: number; examples: number; error?: string },
 ): Promise<void> {
-  const orm = drizzle(db);
+  const orm = database(db);
   await orm.batch([
     orm
       .update(predictionRuns)
@@ -174,7 +174,7 @@ export async function finishRun(
  * more before `now` (or that never ran), and have none unfinished.
  */
 export async function namespacesDueForTraining(db: D1Database, now: number, intervalMs: number): Promise<string[]> {
-  const last = drizzle(db)
+  const last = database(db)
     .select({
       namespaceId: predictionRuns.namespaceId,
       startedAt: sql<number>`max(${predictionRuns.startedAt})`.as("started_at"),
@@ -183,7 +183,7 @@ export async function namespacesDueForTraining(db: D1Database, now: number, inte
     .from(predictionRuns)
     .groupBy(predictionRuns.namespaceId)
     .as("last");
-  const rows = await drizzle(db)
+  const rows = await database(db)
     .select({ namespaceId: predictionOutcomes.namespaceId })
     .from(predictionOutcomes)
     .leftJoin(last, eq(last.namespaceId, predictionOutcomes.namespaceId))
@@ -194,7 +194,7 @@ export async function namespacesDueForTraining(db: D1Database, now: number, inte
 
 /** Ends unfinished runs that have not moved since `before` (their queue messages were given up on), so the namespace can train again. */
 export async function failStaleRuns(db: D1Database, before: number): Promise<number> {
-  const orm = drizzle(db);
+  const orm = database(db);
   const stale = await orm
     .select({ id: predictionRuns.id, leads: predictionRuns.leads, examples: predictionRuns.examples })
     .from(predictionRuns)

@@ -1,4 +1,4 @@
-import { drizzle } from "drizzle-orm/d1";
+import { database } from "./database";
 import { and, asc, desc, eq, sql } from "drizzle-orm";
 import { leadProjection, namespaceScoring, rescoreJobs, scoringRules } from "./schema";
 import { DEFAULT_SCORING, type ScoringConfig } from "../scoring/config";
@@ -41,13 +41,13 @@ const toRule = (row: typeof scoringRules.$inferSelect): ScoringRule => ({
 });
 
 export async function listRules(db: D1Database, namespaceId: string): Promise<ScoringRule[]> {
-  const rows = await drizzle(db).select().from(scoringRules).where(eq(scoringRules.namespaceId, namespaceId)).orderBy(asc(scoringRules.createdAt), asc(scoringRules.id)).all();
+  const rows = await database(db).select().from(scoringRules).where(eq(scoringRules.namespaceId, namespaceId)).orderBy(asc(scoringRules.createdAt), asc(scoringRules.id)).all();
   return rows.map(toRule);
 }
 
 export async function loadScoringConfig(db: D1Database, namespaceId: string): Promise<ScoringConfig> {
   const [settings, rules] = await Promise.all([
-    drizzle(db).select().from(namespaceScoring).where(eq(namespaceScoring.namespaceId, namespaceId)).get(),
+    database(db).select().from(namespaceScoring).where(eq(namespaceScoring.namespaceId, namespaceId)).get(),
     listRules(db, namespaceId),
   ]);
   if (!settings) return { ...DEFAULT_SCORING, rules };
@@ -60,7 +60,7 @@ export async function loadScoringConfig(db: D1Database, namespaceId: string): Pr
 }
 
 export async function scoringVersion(db: D1Database, namespaceId: string): Promise<number> {
-  const row = await drizzle(db).select({ version: namespaceScoring.version }).from(namespaceScoring).where(eq(namespaceScoring.namespaceId, namespaceId)).get();
+  const row = await database(db).select({ version: namespaceScoring.version }).from(namespaceScoring).where(eq(namespaceScoring.namespaceId, namespaceId)).get();
   return row?.version ?? 0;
 }
 
@@ -84,7 +84,7 @@ export async function changeScoring(
   namespaceId: string,
   change: Change,
 ): Promise<{ job: RescoreJob; rule?: ScoringRule } | null> {
-  const orm = drizzle(db);
+  const orm = database(db);
   const now = Date.now();
   if (change.kind === "update" || change.kind === "delete") {
     const exists = await orm.select({ id: scoringRules.id }).from(scoringRules).where(and(eq(scoringRules.id, change.id), eq(scoringRules.namespaceId, namespaceId))).get();
@@ -133,11 +133,11 @@ export async function changeScoring(
 }
 
 export async function latestRescoreJob(db: D1Database, namespaceId: string): Promise<RescoreJob | undefined> {
-  return drizzle(db).select().from(rescoreJobs).where(eq(rescoreJobs.namespaceId, namespaceId)).orderBy(desc(rescoreJobs.createdAt)).limit(1).get();
+  return database(db).select().from(rescoreJobs).where(eq(rescoreJobs.namespaceId, namespaceId)).orderBy(desc(rescoreJobs.createdAt)).limit(1).get();
 }
 
 export async function recordRescoreProgress(db: D1Database, jobId: string, processed: number, done: boolean): Promise<void> {
-  await drizzle(db)
+  await database(db)
     .update(rescoreJobs)
     .set({ processed: sql`${rescoreJobs.processed} + ${processed}`, status: done ? "completed" : "running", updatedAt: Date.now() })
     .where(eq(rescoreJobs.id, jobId));

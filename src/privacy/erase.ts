@@ -1,4 +1,5 @@
-import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
+import type { DrizzleD1Database } from "drizzle-orm/d1";
+import { database } from "../db/database";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import {
@@ -98,7 +99,7 @@ export async function eraseLead(env: Env, namespaceId: string, leadId: string): 
     leadIds: [...new Set([leadId, ...erasedHomes.map((h) => env.LEAD.idFromName(h.name).toString())])],
   };
 
-  const orm = drizzle(env.DB);
+  const orm = database(env.DB);
   const now = Date.now();
   const hashes = await Promise.all(target.identities.map((identity) => identityHash(namespaceId, identity)));
   await orm.batch([
