@@ -3,7 +3,6 @@ import { and, eq, inArray, or } from "drizzle-orm";
 import { connectedAccounts, namespaceKeywords, namespaceRouteAcceptance, namespaceScoring, namespaces, webhookSources } from "./schema";
 import { mintKey } from "./keys";
 import { ACCOUNT_API_KEY, open, seal } from "./sealed";
-import type { RateLimit } from "../limits/token-bucket";
 import type { Namespace, CreatedSecret } from "./tenants";
 import type { RoutingKeyword } from "../sources/routing";
 import type { Platform } from "../sources/types";
@@ -160,17 +159,6 @@ export async function listWebhookSources(db: D1Database, namespaceId: string) {
     .from(webhookSources)
     .where(eq(webhookSources.namespaceId, namespaceId))
     .all();
-}
-
-/** Sets a webhook source's own rate limit (null: the default); false when the namespace has no such source. */
-export async function setWebhookSourceRateLimit(db: D1Database, namespaceId: string, id: string, limit: RateLimit | null): Promise<boolean> {
-  const row = await database(db)
-    .update(webhookSources)
-    .set({ rateLimit: limit ? JSON.stringify(limit) : null })
-    .where(and(eq(webhookSources.id, id), eq(webhookSources.namespaceId, namespaceId)))
-    .returning({ id: webhookSources.id })
-    .get();
-  return row !== undefined;
 }
 
 export type ConnectedAccount = typeof connectedAccounts.$inferSelect;

@@ -110,28 +110,6 @@ export async function namespaceForApiKey(db: D1Database, key: string): Promise<(
   });
 }
 
-/** Sets a source's own rate limit (null: the default); false when the namespace has no such source. */
-export async function setSourceRateLimit(db: D1Database, namespaceId: string, sourceId: string, limit: RateLimit | null): Promise<boolean> {
-  const row = await database(db)
-    .update(sources)
-    .set({ rateLimit: limit ? JSON.stringify(limit) : null })
-    .where(and(eq(sources.id, sourceId), eq(sources.namespaceId, namespaceId)))
-    .returning({ id: sources.id })
-    .get();
-  return row !== undefined;
-}
-
-/** Sets an API key's own rate limit (null: the default); false when the namespace has no such key. */
-export async function setApiKeyRateLimit(db: D1Database, namespaceId: string, apiKeyId: string, limit: RateLimit | null): Promise<boolean> {
-  const row = await database(db)
-    .update(apiKeys)
-    .set({ rateLimit: limit ? JSON.stringify(limit) : null })
-    .where(and(eq(apiKeys.id, apiKeyId), eq(apiKeys.namespaceId, namespaceId)))
-    .returning({ id: apiKeys.id })
-    .get();
-  return row !== undefined;
-}
-
 /** A namespace's sources with their rate limits and key listing (never their write keys). */
 export async function listSources(db: D1Database, namespaceId: string) {
   const rows = await database(db)
