@@ -51,6 +51,7 @@ import type { DeliveryItem } from "../src/destinations/types";
 import { loadScoringConfig } from "../src/db/scoring";
 import { ArchiveStore, type ArchiveFile } from "./archive-store";
 import { SoonestAlarm } from "./alarm";
+import { config } from "../src/config";
 
 /** Files rewritten for erasure per alarm run. */
 const ERASURE_FILES_PER_RUN = 16;
@@ -193,7 +194,7 @@ export class ArchiveObject extends DurableObject<Env> {
       if (more) return this.alarmClock.setNoLaterThan(Date.now());
     } catch (error) {
       this.failures++;
-      const wait = backoffMs(this.failures - 1, Number(this.env.DELIVERY_BACKOFF_BASE_MS) || 1000, Number(this.env.DELIVERY_BACKOFF_CAP_MS) || 300_000);
+      const wait = backoffMs(this.failures - 1, config(this.env).delivery.backoff.baseMs, config(this.env).delivery.backoff.capMs);
       console.error(`archive shard ${namespaceId}/${shard}: run failed, again in ${wait} ms`, error);
       return this.alarmClock.setNoLaterThan(Date.now() + wait);
     }
@@ -304,15 +305,15 @@ export class ArchiveObject extends DurableObject<Env> {
   }
 
   private gatherMs(): number {
-    return Number(this.env.ARCHIVE_GATHER_MS) || 0;
+    return config(this.env).archive.gatherMs;
   }
 
   private fileRows(): number {
-    return Math.max(1, Number(this.env.ARCHIVE_FILE_ROWS) || 20_000);
+    return config(this.env).archive.fileRows;
   }
 
   private retentionCheckMs(): number {
-    return Number(this.env.ARCHIVE_RETENTION_CHECK_MS) || 3_600_000;
+    return config(this.env).archive.retentionCheckMs;
   }
 
 }

@@ -52,6 +52,7 @@ import { RoundGatherer, deliveredEntry, outcomesOf, waitingOf, type Handed } fro
 import { SentIds } from "./delivery-sent";
 import { ErasedLeads } from "./delivery-erased";
 import { SoonestAlarm } from "./alarm";
+import { config } from "../src/config";
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 /** The longest a round waits for a token before it stores what is left. */
@@ -125,7 +126,7 @@ export class DeliveryObject extends DurableObject<Env> {
       return fresh.length;
     }
     if (fresh.length > 0) {
-      const done = this.rounds.join({ leadId, items: fresh }, Number(this.env.DELIVERY_GATHER_MS) || 0);
+      const done = this.rounds.join({ leadId, items: fresh }, config(this.env).delivery.gatherMs);
       for (const item of fresh) this.inRound.set(item.messageId, done);
       const forget = () => {
         for (const item of fresh) if (this.inRound.get(item.messageId) === done) this.inRound.delete(item.messageId);
@@ -195,7 +196,7 @@ export class DeliveryObject extends DurableObject<Env> {
         (seqs, result) => {
           for (const seq of seqs) results.set(seq, result);
         },
-        Number(this.env.DELIVERY_GATHER_MS) || 0,
+        config(this.env).delivery.gatherMs,
       );
       retryAt = this.afterSending(outcome);
     }
@@ -226,7 +227,7 @@ export class DeliveryObject extends DurableObject<Env> {
     const now = Date.now();
     if (sent.failed) {
       this.failureStreak++;
-      const wait = backoffMs(this.failureStreak - 1, Number(this.env.DELIVERY_BACKOFF_BASE_MS) || 1000, Number(this.env.DELIVERY_BACKOFF_CAP_MS) || 300_000, sent.retryAfterMs);
+      const wait = backoffMs(this.failureStreak - 1, config(this.env).delivery.backoff.baseMs, config(this.env).delivery.backoff.capMs, sent.retryAfterMs);
       this.backoffUntil = now + wait;
       return this.backoffUntil;
     }
@@ -437,7 +438,7 @@ export class DeliveryObject extends DurableObject<Env> {
   }
 
   private maxAttempts(): number {
-    return Number(this.env.DELIVERY_MAX_ATTEMPTS) || 12;
+    return config(this.env).delivery.maxAttempts;
   }
 
   private async destination(namespaceId: string, destinationId: string): Promise<Destination | undefined> {

@@ -7,6 +7,7 @@
  */
 import { LeadStore } from "./lead-store";
 import { SoonestAlarm } from "./alarm";
+import { config } from "../src/config";
 
 const MAX_HOPS = 16;
 /** How long a lead gathers changes before its alarm sends them on (outbox, and summary when due). */
@@ -99,7 +100,7 @@ export class LeadCore {
 
   /** The interval between a busy lead's summaries, jittered (±20%) so leads that got busy together spread out. */
   projectionIntervalMs(): number {
-    this.intervalMs ??= Number(this.env().PROJECTION_INTERVAL_SECONDS) * 1000 || 0;
+    this.intervalMs ??= config(this.env()).projectionIntervalMs;
     return this.intervalMs * (0.8 + 0.4 * Math.random());
   }
 

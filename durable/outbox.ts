@@ -33,6 +33,7 @@ import { eventItem, fitting } from "./lead-items";
 import type { OwedRow } from "./lead-log";
 import type { DeliveryCursor } from "./lead-meta";
 import type { LeadStore } from "./lead-store";
+import { config } from "../src/config";
 
 /** Rows per delivery batch, and the bytes a batch may take (a queue message holds 128 KB). */
 export const OUTBOX_BATCH_ROWS = 50;
@@ -243,7 +244,7 @@ export class Outbox {
   }
 
   private backoff(tries: number): number {
-    return backoffMs(tries - 1, Number(this.env().DELIVERY_BACKOFF_BASE_MS) || 1000, Number(this.env().DELIVERY_BACKOFF_CAP_MS) || 300_000);
+    return backoffMs(tries - 1, config(this.env()).delivery.backoff.baseMs, config(this.env()).delivery.backoff.capMs);
   }
 
   private parked(): Record<string, Parked> {

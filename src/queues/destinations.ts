@@ -9,6 +9,7 @@ import { isLeadErased } from "../db/tombstones";
 import type { DeliveryItem, DeliveryResult, LeadSnapshot } from "../destinations/types";
 import { byLead } from "./by-lead";
 import { leadStub } from "../leads/lead-stub";
+import { config } from "../config";
 
 /**
  * What the lead records once a batch is handed over: how far its log is
@@ -59,7 +60,7 @@ export async function consumeDestinations(batch: MessageBatch<DestinationMessage
         message.ack();
       } catch (error) {
         console.error(`destinations consumer: ${body.kind} not handed over; retrying`, error);
-        const delayMs = backoffMs(message.attempts - 1, Number(env.DELIVERY_BACKOFF_BASE_MS), Number(env.DELIVERY_BACKOFF_CAP_MS));
+        const delayMs = backoffMs(message.attempts - 1, config(env).delivery.backoff.baseMs, config(env).delivery.backoff.capMs);
         message.retry({ delaySeconds: Math.round(delayMs / 1000) });
       }
     }),

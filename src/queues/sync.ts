@@ -6,6 +6,7 @@ import { ingestOutreach } from "../sources/ingest";
 import { nextWatermark, pageReader, windowFor } from "../sources/reader";
 import { sendJobCallback } from "../sources/callback";
 import { isSkipped, type OutreachActivity } from "../sources/types";
+import { config } from "../config";
 
 /** Run the page of task `taskId` numbered `step` (a message for any other step is stale). */
 export interface SyncMessage {
@@ -97,7 +98,7 @@ async function runStep(env: Env, message: SyncMessage): Promise<void> {
   const storedPosition = position === null ? null : JSON.stringify(position);
   const progressed = readCount > 0 || storedPosition !== task.position;
   const attempts = failure && !failure.retryAfterMs ? (progressed ? 1 : task.attempts + 1) : 0;
-  const gaveUp = failure !== undefined && failure.retryAfterMs === undefined && (failure.permanent || attempts >= Number(env.SYNC_MAX_ATTEMPTS));
+  const gaveUp = failure !== undefined && failure.retryAfterMs === undefined && (failure.permanent || attempts >= config(env).sync.maxAttempts);
   const done = !failure && !more;
   const progress: TaskProgress = {
     position: storedPosition,
@@ -115,7 +116,7 @@ async function runStep(env: Env, message: SyncMessage): Promise<void> {
   };
   if (!(await saveTaskProgress(env.DB, task, progress))) return;
   if (progress.outcome === "more") {
-    const delay = failure ? (failure.retryAfterMs ?? backoffMs(attempts - 1, Number(env.SYNC_BACKOFF_BASE_MS), Number(env.SYNC_BACKOFF_CAP_MS))) : rateLimitDelay;
+    const delay = failure ? (failure.retryAfterMs ?? backoffMs(attempts - 1, config(env).sync.backoff.baseMs, config(env).sync.backoff.capMs)) : rateLimitDelay;
     await enqueueStep(env, { ...task, step: task.step + 1 }, delay);
   } else {
     await endJobIfDone(env, job.id);

@@ -5,6 +5,7 @@ import { Pacer, type ApiAnswer } from "./http";
 import { readLemlistPage, type LemlistPosition } from "./lemlist";
 import { readSmartleadPage, type SmartleadPosition } from "./smartlead";
 import type { ActivityWindow, PageResult } from "./page";
+import { config } from "../config";
 
 /** A delta run reads this far behind the watermark too, for activity the tool recorded late (it counts once by its key). */
 export const DELTA_OVERLAP_MS = 60 * 60_000;
@@ -14,11 +15,11 @@ export type PageReader = (position: unknown, limit: number) => Promise<ApiAnswer
 /** Reads an account's activity page by page, within the job's window and the tool's pace. */
 export function pageReader(env: Env, account: ConnectedAccount, window: ActivityWindow): PageReader {
   if (account.platform === "lemlist") {
-    const pacer = new Pacer(account.id, Number(env.SYNC_LEMLIST_INTERVAL_MS));
+    const pacer = new Pacer(account.id, config(env).sync.intervalMs.lemlist);
     const base = account.baseUrl ?? env.LEMLIST_API_URL;
     return (position, limit) => readLemlistPage(base, account.apiKey, position as LemlistPosition | null, limit, window, pacer);
   }
-  const pacer = new Pacer(account.id, Number(env.SYNC_SMARTLEAD_INTERVAL_MS));
+  const pacer = new Pacer(account.id, config(env).sync.intervalMs.smartlead);
   const base = account.baseUrl ?? env.SMARTLEAD_API_URL;
   return (position, limit) => readSmartleadPage(base, account.apiKey, position as SmartleadPosition | null, limit, window, pacer);
 }
