@@ -6,7 +6,7 @@
  * is written through (and forgotten when a transaction fails).
  */
 import type { LeadSnapshot } from "../src/destinations/types";
-import { StoredJson } from "../src/stored-json";
+import { StoredJson, type ReadonlyDeep } from "../src/stored-json";
 
 export type LeadMetaKey =
   | "namespace_id"
@@ -70,7 +70,7 @@ export class LeadMeta {
     return stored ? key.parse(stored) : undefined;
   }
 
-  setJson<T>(key: JsonMetaKey<T>, value: T): void {
+  setJson<T>(key: JsonMetaKey<T>, value: ReadonlyDeep<T>): void {
     this.set(key.key, key.stringify(value));
   }
 

@@ -5,7 +5,8 @@
  * held to. Outside input is parsed with zod instead.
  */
 export class StoredJson<T> {
-  stringify(value: T): string {
+  /** Takes the value as its writer may hold it: readonly all the way down writes the same JSON. */
+  stringify(value: ReadonlyDeep<T>): string {
     return JSON.stringify(value);
   }
 
@@ -13,3 +14,5 @@ export class StoredJson<T> {
     return JSON.parse(text) as T;
   }
 }
+
+export type ReadonlyDeep<T> = T extends readonly (infer U)[] ? readonly ReadonlyDeep<U>[] : T extends object ? { readonly [K in keyof T]: ReadonlyDeep<T[K]> } : T;

@@ -4,6 +4,10 @@ import { and, eq } from "drizzle-orm";
 import { automationFirings, automations } from "./schema";
 import { AUTOMATION_ACTION, open, seal } from "./sealed";
 import type { AutomationAction, AutomationTrigger } from "../automations/triggers";
+import { StoredJson } from "../stored-json";
+
+const triggerJson = new StoredJson<AutomationTrigger>();
+const actionJson = new StoredJson<AutomationAction>();
 
 export interface Automation {
   id: string;
@@ -20,13 +24,13 @@ export type AutomationInput = Pick<Automation, "name" | "trigger" | "action" | "
 /** The action (a Slack URL, a webhook's signing secret) is sealed at rest: see src/secrets/cipher.ts. */
 const toAutomation = async (db: D1Database, row: typeof automations.$inferSelect): Promise<Automation> => ({
   ...row,
-  trigger: JSON.parse(row.trigger) as AutomationTrigger,
-  action: JSON.parse(await open(db, AUTOMATION_ACTION, row.id, row.action)) as AutomationAction,
+  trigger: triggerJson.parse(row.trigger),
+  action: actionJson.parse(await open(db, AUTOMATION_ACTION, row.id, row.action)),
 });
 
 export async function createAutomation(db: D1Database, namespaceId: string, input: AutomationInput): Promise<Automation> {
   const id = crypto.randomUUID();
-  const row = { id, namespaceId, ...input, trigger: JSON.stringify(input.trigger), action: await seal(AUTOMATION_ACTION, id, JSON.stringify(input.action)), createdAt: Date.now() };
+  const row = { id, namespaceId, ...input, trigger: triggerJson.stringify(input.trigger), action: await seal(AUTOMATION_ACTION, id, actionJson.stringify(input.action)), createdAt: Date.now() };
   await database(db).insert(automations).values(row);
   forgetDeliveryTargets(namespaceId);
   return { ...row, trigger: input.trigger, action: input.action };
@@ -50,7 +54,7 @@ export async function getAutomation(db: D1Database, namespaceId: string, id: str
 export async function updateAutomation(db: D1Database, namespaceId: string, id: string, input: AutomationInput): Promise<Automation | undefined> {
   const row = await database(db)
     .update(automations)
-    .set({ ...input, trigger: JSON.stringify(input.trigger), action: await seal(AUTOMATION_ACTION, id, JSON.stringify(input.action)) })
+    .set({ ...input, trigger: triggerJson.stringify(input.trigger), action: await seal(AUTOMATION_ACTION, id, actionJson.stringify(input.action)) })
     .where(and(eq(automations.id, id), eq(automations.namespaceId, namespaceId)))
     .returning()
     .get();

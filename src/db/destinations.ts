@@ -5,6 +5,10 @@ import { destinations } from "./schema";
 import { DESTINATION_CONFIG, open, seal } from "./sealed";
 import type { DestinationType } from "../destinations/registry";
 import type { DestinationFilters } from "../destinations/transform";
+import { StoredJson } from "../stored-json";
+
+const destinationConfigJson = new StoredJson<Record<string, unknown>>();
+const destinationFiltersJson = new StoredJson<DestinationFilters>();
 
 export interface Destination {
   id: string;
@@ -30,21 +34,21 @@ export interface DestinationInput {
 const toDestination = async (db: D1Database, row: typeof destinations.$inferSelect): Promise<Destination> => ({
   ...row,
   type: row.type as DestinationType,
-  config: JSON.parse(await open(db, DESTINATION_CONFIG, row.id, row.config)) as Record<string, unknown>,
-  filters: JSON.parse(row.filters) as DestinationFilters,
+  config: destinationConfigJson.parse(await open(db, DESTINATION_CONFIG, row.id, row.config)),
+  filters: destinationFiltersJson.parse(row.filters),
 });
 
 export async function createDestination(db: D1Database, namespaceId: string, input: DestinationInput): Promise<Destination> {
   const now = Date.now();
   const id = crypto.randomUUID();
-  const row = { id, namespaceId, ...input, config: await seal(DESTINATION_CONFIG, id, JSON.stringify(input.config)), filters: JSON.stringify(input.filters), createdAt: now, updatedAt: now };
+  const row = { id, namespaceId, ...input, config: await seal(DESTINATION_CONFIG, id, destinationConfigJson.stringify(input.config)), filters: destinationFiltersJson.stringify(input.filters), createdAt: now, updatedAt: now };
   await database(db).insert(destinations).values(row);
   forgetDeliveryTargets(namespaceId);
   return { ...row, config: input.config, filters: input.filters };
 }
 
 export async function updateDestination(db: D1Database, namespaceId: string, id: string, input: DestinationInput): Promise<Destination | undefined> {
-  const set = { ...input, config: await seal(DESTINATION_CONFIG, id, JSON.stringify(input.config)), filters: JSON.stringify(input.filters), updatedAt: Date.now() };
+  const set = { ...input, config: await seal(DESTINATION_CONFIG, id, destinationConfigJson.stringify(input.config)), filters: destinationFiltersJson.stringify(input.filters), updatedAt: Date.now() };
   const row = await database(db)
     .update(destinations)
     .set(set)

@@ -4,6 +4,14 @@ import { predictionExamplePages, predictionModels, predictionOutcomes, predictio
 import type { OutcomeDefinition } from "../predict/history";
 import type { Example, SnapshotPlan } from "../predict/examples";
 import type { ModelReport, PredictiveModel, TrainingOutcome } from "../predict/train";
+import { StoredJson } from "../stored-json";
+
+const namesJson = new StoredJson<string[]>();
+const modelJson = new StoredJson<PredictiveModel>();
+const reportJson = new StoredJson<StoredModel["report"]>();
+/** A run's spec: written when the run starts, read by each step of the prediction queue. */
+export const runSpecJson = new StoredJson<RunSpec>();
+const examplePageJson = new StoredJson<{ leads: number; examples: Example[] }>();
 
 export type PredictionRun = typeof predictionRuns.$inferSelect;
 
@@ -16,11 +24,11 @@ export interface RunSpec {
 
 export async function loadOutcomes(db: D1Database, namespaceId: string): Promise<OutcomeDefinition | null> {
   const row = await database(db).select().from(predictionOutcomes).where(eq(predictionOutcomes.namespaceId, namespaceId)).get();
-  return row ? { events: JSON.parse(row.events) as string[], stages: JSON.parse(row.stages) as string[] } : null;
+  return row ? { events: namesJson.parse(row.events), stages: namesJson.parse(row.stages) } : null;
 }
 
 export async function saveOutcomes(db: D1Database, namespaceId: string, outcome: OutcomeDefinition): Promise<void> {
-  const values = { namespaceId, events: JSON.stringify(outcome.events), stages: JSON.stringify(outcome.stages), updatedAt: Date.now() };
+  const values = { namespaceId, events: namesJson.stringify(outcome.events), stages: namesJson.stringify(outcome.stages), updatedAt: Date.now() };
   await database(db)
     .insert(predictionOutcomes)
     .values(values)
@@ -45,8 +53,8 @@ export async function loadModel(db: D1Database, namespaceId: string): Promise<St
     status: row.status,
     used: row.used,
     reason: row.reason,
-    model: row.model ? (JSON.parse(row.model) as PredictiveModel) : null,
-    report: JSON.parse(row.report) as StoredModel["report"],
+    model: row.model ? modelJson.parse(row.model) : null,
+    report: reportJson.parse(row.report),
     trainedAt: row.trainedAt,
     runId: row.runId,
   };
@@ -56,8 +64,8 @@ export async function loadModel(db: D1Database, namespaceId: string): Promise<St
 export async function saveModel(db: D1Database, namespaceId: string, runId: string, trainedAt: number, outcome: TrainingOutcome): Promise<void> {
   const values =
     outcome.status === "trained"
-      ? { status: "trained" as const, used: outcome.report.used, reason: outcome.report.reason, model: JSON.stringify(outcome.model), report: JSON.stringify(outcome.report) }
-      : { status: "insufficient" as const, used: false, reason: outcome.reason, model: null, report: JSON.stringify({ counts: outcome.counts }) };
+      ? { status: "trained" as const, used: outcome.report.used, reason: outcome.report.reason, model: modelJson.stringify(outcome.model), report: reportJson.stringify(outcome.report) }
+      : { status: "insufficient" as const, used: false, reason: outcome.reason, model: null, report: reportJson.stringify({ counts: outcome.counts }) };
   await database(db)
     .insert(predictionModels)
     .values({ namespaceId, runId, trainedAt, ...values })
@@ -79,7 +87,7 @@ export async function startRun(
     activeNamespaceId: namespaceId,
     trigger,
     status: "collecting",
-    spec: JSON.stringify(spec),
+    spec: runSpecJson.stringify(spec),
     pages: 0,
     leads: 0,
     examples: 0,
@@ -111,8 +119,8 @@ export async function storeExamplePage(db: D1Database, runId: string, page: numb
   await orm.batch([
     orm
       .insert(predictionExamplePages)
-      .values({ runId, page, examples: JSON.stringify({ leads, examples }) })
-      .onConflictDoUpdate({ target: [predictionExamplePages.runId, predictionExamplePages.page], set: { examples: JSON.stringify({ leads, examples }) } }),
+      .values({ runId, page, examples: examplePageJson.stringify({ leads, examples }) })
+      .onConflictDoUpdate({ target: [predictionExamplePages.runId, predictionExamplePages.page], set: { examples: examplePageJson.stringify({ leads, examples }) } }),
     orm
       .update(predictionRuns)
       .set({ pages: sql`max(${predictionRuns.pages}, ${page + 1})`, updatedAt: Date.now() })
@@ -132,7 +140,7 @@ export function runExamplePages(db: D1Database, run: Pick<PredictionRun, "id" | 
         .from(predictionExamplePages)
         .where(and(eq(predictionExamplePages.runId, run.id), eq(predictionExamplePages.page, page)))
         .get();
-      if (row) yield (JSON.parse(row.examples) as { examples: Example[] }).examples;
+      if (row) yield examplePageJson.parse(row.examples).examples;
     }
   };
 }

@@ -4,6 +4,10 @@ import { leadProjection, namespaceScoring, rescoreJobs, scoringRules } from "./s
 import { DEFAULT_SCORING, type ScoringConfig } from "../scoring/config";
 import type { Condition, ScoringRule } from "../scoring/rules";
 import type { IcpTable } from "../scoring/icp";
+import { StoredJson } from "../stored-json";
+
+const ruleConditionsJson = new StoredJson<Condition[]>();
+const icpTableJson = new StoredJson<IcpTable>();
 
 export interface RuleInput {
   event: string;
@@ -36,7 +40,7 @@ const toRule = (row: typeof scoringRules.$inferSelect): ScoringRule => ({
   id: row.id,
   event: row.event,
   points: row.points,
-  conditions: JSON.parse(row.conditions) as Condition[],
+  conditions: ruleConditionsJson.parse(row.conditions),
   cap: row.cap,
 });
 
@@ -54,7 +58,7 @@ export async function loadScoringConfig(db: D1Database, namespaceId: string): Pr
   return {
     version: settings.version,
     rules,
-    icpTable: settings.icpTable ? (JSON.parse(settings.icpTable) as IcpTable) : DEFAULT_SCORING.icpTable,
+    icpTable: settings.icpTable ? icpTableJson.parse(settings.icpTable) : DEFAULT_SCORING.icpTable,
     retentionDays: settings.retentionDays ?? null,
   };
 }
@@ -98,21 +102,21 @@ export async function changeScoring(
     switch (change.kind) {
       case "create": {
         rule = { id: crypto.randomUUID(), ...change.rule };
-        return orm.insert(scoringRules).values({ ...rule, namespaceId, conditions: JSON.stringify(rule.conditions), createdAt: now, updatedAt: now });
+        return orm.insert(scoringRules).values({ ...rule, namespaceId, conditions: ruleConditionsJson.stringify(rule.conditions), createdAt: now, updatedAt: now });
       }
       case "update":
         rule = { id: change.id, ...change.rule };
         return orm
           .update(scoringRules)
-          .set({ ...change.rule, conditions: JSON.stringify(change.rule.conditions), updatedAt: now })
+          .set({ ...change.rule, conditions: ruleConditionsJson.stringify(change.rule.conditions), updatedAt: now })
           .where(and(eq(scoringRules.id, change.id), eq(scoringRules.namespaceId, namespaceId)));
       case "delete":
         return orm.delete(scoringRules).where(and(eq(scoringRules.id, change.id), eq(scoringRules.namespaceId, namespaceId)));
       case "icp":
         return orm
           .insert(namespaceScoring)
-          .values({ namespaceId, version: 0, icpTable: change.table ? JSON.stringify(change.table) : null, updatedAt: now })
-          .onConflictDoUpdate({ target: namespaceScoring.namespaceId, set: { icpTable: change.table ? JSON.stringify(change.table) : null, updatedAt: now } });
+          .values({ namespaceId, version: 0, icpTable: change.table ? icpTableJson.stringify(change.table) : null, updatedAt: now })
+          .onConflictDoUpdate({ target: namespaceScoring.namespaceId, set: { icpTable: change.table ? icpTableJson.stringify(change.table) : null, updatedAt: now } });
       case "rescore":
         return undefined;
       case "retention":

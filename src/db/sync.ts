@@ -3,6 +3,7 @@ import { and, desc, eq, inArray, isNull } from "drizzle-orm";
 import { syncJobs, syncTasks } from "./schema";
 import type { SyncJobConfig, SyncMode } from "../schemas/sync";
 import type { ConnectedAccount } from "./outreach";
+import { StoredJson } from "../stored-json";
 
 export type SyncJob = typeof syncJobs.$inferSelect;
 export type SyncTask = typeof syncTasks.$inferSelect;
@@ -10,6 +11,11 @@ export type SyncStatus = SyncJob["status"];
 
 const ACTIVE: SyncStatus[] = ["queued", "in_progress"];
 const MAX_ERRORS_KEPT = 10;
+
+/** A job's config as it was asked for (the column `config`). */
+export const syncJobConfigJson = new StoredJson<SyncJobConfig>();
+/** A task's last errors, oldest first (the column `errors`). */
+export const taskErrorsJson = new StoredJson<{ at: string; message: string }[]>();
 
 export interface NewSyncJob {
   ownerNamespaceId: string | null;
@@ -44,7 +50,7 @@ export async function createSyncJob(db: D1Database, input: NewSyncJob): Promise<
     ownerNamespaceId: input.ownerNamespaceId,
     trigger: input.trigger,
     mode: input.mode,
-    config: JSON.stringify(input.config),
+    config: syncJobConfigJson.stringify(input.config),
     status: "queued",
     callbackState: null,
     createdAt: now,
@@ -65,7 +71,7 @@ export async function createSyncJob(db: D1Database, input: NewSyncJob): Promise<
     duplicates: 0,
     total: null,
     attempts: 0,
-    errors: "[]",
+    errors: taskErrorsJson.stringify([]),
     newestSeen: null,
     updatedAt: now,
   }));
@@ -135,7 +141,7 @@ export interface TaskProgress {
 export async function saveTaskProgress(db: D1Database, task: SyncTask, progress: TaskProgress): Promise<boolean> {
   const now = Date.now();
   const errors = progress.error
-    ? JSON.stringify([...(JSON.parse(task.errors) as unknown[]), { at: new Date(now).toISOString(), message: progress.error }].slice(-MAX_ERRORS_KEPT))
+    ? taskErrorsJson.stringify([...taskErrorsJson.parse(task.errors), { at: new Date(now).toISOString(), message: progress.error }].slice(-MAX_ERRORS_KEPT))
     : task.errors;
   const finished = progress.outcome !== "more";
   const update = db

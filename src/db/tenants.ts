@@ -4,7 +4,7 @@ import { apiKeys, namespaceScoring, namespaces, sources } from "./schema";
 import { sha256Hex } from "../http/crypto";
 import { keyMatch, listKeys, lookupKey, mintKey, touchKey, type KeyHit } from "./keys";
 import { TtlCache } from "./ttl-cache";
-import type { RateLimit } from "../limits/token-bucket";
+import { readRateLimit } from "./rate-limits";
 
 export interface Namespace {
   id: string;
@@ -117,7 +117,7 @@ export async function listSources(db: D1Database, namespaceId: string) {
     .from(sources)
     .where(eq(sources.namespaceId, namespaceId))
     .all();
-  const limits = new Map(rows.map((r) => [r.id, r.rateLimit ? (JSON.parse(r.rateLimit) as RateLimit) : null]));
+  const limits = new Map(rows.map((r) => [r.id, readRateLimit(r.rateLimit)]));
   return (await listKeys(db, "write-key", namespaceId)).map((key) => ({ ...key, rateLimit: limits.get(key.id) ?? null }));
 }
 
@@ -163,6 +163,6 @@ export async function findNamespaceById(db: D1Database, id: string): Promise<Nam
 /** A namespace's API keys with their rate limits and key listing (never the keys). */
 export async function listApiKeys(db: D1Database, namespaceId: string) {
   const rows = await database(db).select({ id: apiKeys.id, rateLimit: apiKeys.rateLimit }).from(apiKeys).where(eq(apiKeys.namespaceId, namespaceId)).all();
-  const limits = new Map(rows.map((r) => [r.id, r.rateLimit ? (JSON.parse(r.rateLimit) as RateLimit) : null]));
+  const limits = new Map(rows.map((r) => [r.id, readRateLimit(r.rateLimit)]));
   return (await listKeys(db, "api-key", namespaceId)).map((key) => ({ ...key, rateLimit: limits.get(key.id) ?? null }));
 }

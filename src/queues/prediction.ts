@@ -11,6 +11,7 @@ import {
   startRun,
   storeExamplePage,
   type PredictionRun,
+  runSpecJson,
   type RunSpec,
 } from "../db/prediction";
 import { snapshotPlan, type Example } from "../predict/examples";
@@ -48,7 +49,7 @@ export async function startTraining(env: Env, namespaceId: string, trigger: "api
 export async function runPredictionStep(step: PredictionStep, env: Env): Promise<void> {
   const run = await loadRun(env.DB, step.runId);
   if (!run || run.namespaceId !== step.namespaceId || run.status === "completed" || run.status === "failed") return;
-  const spec = JSON.parse(run.spec) as RunSpec;
+  const spec = runSpecJson.parse(run.spec);
   if (step.kind === "predict-collect") {
     const leadIds = await projectedLeadIds(env.DB, step.namespaceId, step.afterLeadId, TRAINING_PAGE_SIZE);
     const found = await Promise.all(

@@ -1,7 +1,6 @@
 import { backoffMs } from "../destinations/backoff";
 import { getAccount, loadRoutingKeywords } from "../db/outreach";
-import { finishJobIfDone, getSyncJob, getTask, markJobStarted, saveTaskProgress, type SyncTask, type TaskProgress } from "../db/sync";
-import type { SyncJobConfig } from "../schemas/sync";
+import { finishJobIfDone, getSyncJob, getTask, markJobStarted, saveTaskProgress, syncJobConfigJson, type SyncTask, type TaskProgress } from "../db/sync";
 import { ingestOutreach } from "../sources/ingest";
 import { nextWatermark, pageReader, windowFor } from "../sources/reader";
 import { sendJobCallback } from "../sources/callback";
@@ -63,7 +62,7 @@ async function runStep(env: Env, message: SyncMessage): Promise<void> {
     return;
   }
   await markJobStarted(env.DB, job.id);
-  const { batchSize, rateLimitDelay = 0, routeOnly } = JSON.parse(job.config) as SyncJobConfig;
+  const { batchSize, rateLimitDelay = 0, routeOnly } = syncJobConfigJson.parse(job.config);
   // Read for the namespaces that accept this account's activity: only what routes to them is kept.
   const onlyTo = routeOnly?.[account.id];
   const read = pageReader(env, account, windowFor(job, account));

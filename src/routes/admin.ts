@@ -41,7 +41,7 @@ import {
   setAcceptedSources,
   setKeywords,
 } from "../db/outreach";
-import { setKeyRateLimit } from "../db/rate-limits";
+import { readRateLimit, setKeyRateLimit } from "../db/rate-limits";
 
 /** Tenancy administration: only the admin token may list and create namespaces, sources and keys. */
 export const adminRoutes = new Hono<AppEnv>();
@@ -132,7 +132,7 @@ adminRoutes.get("/:name/webhook-sources", async (c) => {
     sources: rows.map((r) => ({
       ...keys.get(r.id),
       ...r,
-      rateLimit: r.rateLimit ? JSON.parse(r.rateLimit) : null,
+      rateLimit: readRateLimit(r.rateLimit),
       path: `/webhooks/${r.platform}/${r.id}`,
       createdAt: new Date(r.createdAt).toISOString(),
     })),

@@ -1,6 +1,5 @@
 import type { ConnectedAccount } from "../db/outreach";
-import type { SyncJob, SyncTask } from "../db/sync";
-import type { SyncJobConfig } from "../schemas/sync";
+import { syncJobConfigJson, type SyncJob, type SyncTask } from "../db/sync";
 import { Pacer, type ApiAnswer } from "./http";
 import { readLemlistPage, type LemlistPosition } from "./lemlist";
 import { readSmartleadPage, type SmartleadPosition } from "./smartlead";
@@ -30,7 +29,7 @@ export function pageReader(env: Env, account: ConnectedAccount, window: Activity
  * delta, the given date for a reset).
  */
 export function windowFor(job: SyncJob, account: ConnectedAccount): ActivityWindow {
-  const config = JSON.parse(job.config) as SyncJobConfig;
+  const config = syncJobConfigJson.parse(job.config);
   switch (job.mode) {
     case "full_historical":
       return {};
@@ -47,7 +46,7 @@ export function windowFor(job: SyncJob, account: ConnectedAccount): ActivityWind
 /** Where the account's watermark goes when a task of this job completes (undefined: left as it is). */
 export function nextWatermark(job: SyncJob, account: ConnectedAccount, task: SyncTask, newestSeen: string | null): string | null | undefined {
   if (job.mode === "date_range") return undefined;
-  if (job.mode === "reset_from_date") return newestSeen ?? (JSON.parse(job.config) as SyncJobConfig).resetDate!;
+  if (job.mode === "reset_from_date") return newestSeen ?? syncJobConfigJson.parse(job.config).resetDate!;
   if (newestSeen === null) return undefined;
   return account.watermark && account.watermark > newestSeen ? account.watermark : newestSeen;
 }
