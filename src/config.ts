@@ -5,36 +5,36 @@
  */
 import { parseRateLimit, type RateLimit } from "./limits/token-bucket";
 
-/** The vars read here, as strings (any may be missing in a harness's or a test's env). */
-export type ConfigVars = Partial<
-  Pick<
-    Env,
-    | "DELIVERY_MAX_ATTEMPTS"
-    | "DELIVERY_BACKOFF_BASE_MS"
-    | "DELIVERY_BACKOFF_CAP_MS"
-    | "DELIVERY_SHARDS"
-    | "DELIVERY_GATHER_MS"
-    | "SYNC_LEMLIST_INTERVAL_MS"
-    | "SYNC_SMARTLEAD_INTERVAL_MS"
-    | "SYNC_MAX_ATTEMPTS"
-    | "SYNC_BACKOFF_BASE_MS"
-    | "SYNC_BACKOFF_CAP_MS"
-    | "ENRICH_MIN_CONFIDENCE"
-    | "BUFFER_CLAIM_SECONDS"
-    | "PROJECTION_INTERVAL_SECONDS"
-    | "RATE_LIMITS"
-    | "RATE_LIMIT_SOURCE_DEFAULT"
-    | "RATE_LIMIT_API_KEY_DEFAULT"
-    | "RATE_LIMIT_WEBHOOK_DEFAULT"
-    | "MANAGEMENT_ORIGINS"
-    | "ALLOW_PRIVATE_DESTINATIONS"
-    | "ARCHIVE_EVENTS"
-    | "ARCHIVE_SHARDS"
-    | "ARCHIVE_GATHER_MS"
-    | "ARCHIVE_FILE_ROWS"
-    | "ARCHIVE_RETENTION_CHECK_MS"
-  >
->;
+/** The vars read here. */
+const CONFIG_VARS = [
+  "DELIVERY_MAX_ATTEMPTS",
+  "DELIVERY_BACKOFF_BASE_MS",
+  "DELIVERY_BACKOFF_CAP_MS",
+  "DELIVERY_SHARDS",
+  "DELIVERY_GATHER_MS",
+  "SYNC_LEMLIST_INTERVAL_MS",
+  "SYNC_SMARTLEAD_INTERVAL_MS",
+  "SYNC_MAX_ATTEMPTS",
+  "SYNC_BACKOFF_BASE_MS",
+  "SYNC_BACKOFF_CAP_MS",
+  "ENRICH_MIN_CONFIDENCE",
+  "BUFFER_CLAIM_SECONDS",
+  "PROJECTION_INTERVAL_SECONDS",
+  "RATE_LIMITS",
+  "RATE_LIMIT_SOURCE_DEFAULT",
+  "RATE_LIMIT_API_KEY_DEFAULT",
+  "RATE_LIMIT_WEBHOOK_DEFAULT",
+  "MANAGEMENT_ORIGINS",
+  "ALLOW_PRIVATE_DESTINATIONS",
+  "ARCHIVE_EVENTS",
+  "ARCHIVE_SHARDS",
+  "ARCHIVE_GATHER_MS",
+  "ARCHIVE_FILE_ROWS",
+  "ARCHIVE_RETENTION_CHECK_MS",
+] as const;
+
+/** The vars as strings (any may be missing in a harness's or a test's env). */
+export type ConfigVars = Partial<Pick<Env, (typeof CONFIG_VARS)[number]>>;
 
 export interface Backoff {
   baseMs: number;
@@ -137,11 +137,18 @@ export function parseConfig(vars: ConfigVars): Config {
   };
 }
 
-/** Parsed once per env object (a Worker's or a Durable Object's env lives as long as its isolate). */
-const parsed = new WeakMap<ConfigVars, Config>();
+/**
+ * Parsed once per env object, and again only when one of its vars changed:
+ * a deployment's vars never do, but the suite switches one at run time
+ * (test/workers/archive.test.ts turns the archive off and on).
+ */
+const parsed = new WeakMap<ConfigVars, { raw: (string | undefined)[]; config: Config }>();
 
 export function config(vars: ConfigVars): Config {
-  let found = parsed.get(vars);
-  if (!found) parsed.set(vars, (found = parseConfig(vars)));
-  return found;
+  const raw = CONFIG_VARS.map((name) => vars[name]);
+  const cached = parsed.get(vars);
+  if (cached && cached.raw.every((value, i) => value === raw[i])) return cached.config;
+  const fresh = parseConfig(vars);
+  parsed.set(vars, { raw, config: fresh });
+  return fresh;
 }

@@ -66,9 +66,12 @@ describe("parseConfig", () => {
     expect(parsed.rateLimits.defaults.source).toEqual({ limit: 6000, periodSeconds: 60 });
   });
 
-  it("parses an env once", () => {
+  it("parses an env once, and again when one of its vars changed", () => {
     const vars = { DELIVERY_SHARDS: "2" };
-    expect(config(vars)).toBe(config(vars));
-    expect(config({ DELIVERY_SHARDS: "3" }).delivery.shards).toBe(3);
+    const first = config(vars);
+    expect(config(vars)).toBe(first);
+    vars.DELIVERY_SHARDS = "3";
+    expect(config(vars).delivery.shards).toBe(3);
+    expect(config({ DELIVERY_SHARDS: "5" }).delivery.shards).toBe(5);
   });
 });
