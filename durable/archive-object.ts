@@ -315,7 +315,6 @@ export class ArchiveObject extends DurableObject<Env> {
   private retentionCheckMs(): number {
     return config(this.env).archive.retentionCheckMs;
   }
-
 }
 
 /** A file's messageId range and first/last timestamp. */

@@ -448,5 +448,4 @@ export class DeliveryObject extends DurableObject<Env> {
     }
     return this.destinationCache.destination;
   }
-
 }

@@ -21,10 +21,10 @@ export interface RingEntry {
   updatedAt: number;
 }
 
-/** `n`: how many entries the row holds, so counting the log parses nothing. */
 /** A ring row's entries (the column `entries`). */
 const entriesJson = new StoredJson<RingEntry[]>();
 
+/** `n`: how many entries the row holds, so counting the log parses nothing. */
 const SCHEMA = `CREATE TABLE IF NOT EXISTS ring (slot INTEGER PRIMARY KEY, round INTEGER NOT NULL, at INTEGER NOT NULL, n INTEGER NOT NULL, entries TEXT NOT NULL)`;
 
 type Run = <T extends Record<string, SqlStorageValue>>(query: string, ...params: SqlStorageValue[]) => T[];
