@@ -50,6 +50,8 @@ import { backoffMs } from "../src/destinations/backoff";
 import type { DeliveryItem } from "../src/destinations/types";
 import { loadScoringConfig } from "../src/db/scoring";
 import { ArchiveStore, type ArchiveFile } from "./archive-store";
+import { SoonestAlarm } from "./alarm";
+import { config } from "../src/config";
 
 /** Files rewritten for erasure per alarm run. */
 const ERASURE_FILES_PER_RUN = 16;
@@ -64,7 +66,7 @@ export class ArchiveObject extends DurableObject<Env> {
   private readonly buffer = new ArchiveBuffer();
   /** Rows loaded from an old shard's `pending` table not yet in a file (the old tables go when none is left). */
   private readonly legacy = new Set<ArchiveRow>();
-  private alarmAt: number | null | undefined;
+  private readonly alarmClock = new SoonestAlarm(this.ctx.storage);
   private failures = 0;
   /** Calls to leads' `archived` since this object started: made, and answered. */
   private confirmations = { sent: 0, ok: 0 };
@@ -100,7 +102,7 @@ export class ArchiveObject extends DurableObject<Env> {
     const { added, alreadyArchived } = this.buffer.add(leadId, archivedUpto, rows);
     // Rows already in a file came again: the lead missed its confirmation, so it gets one now.
     if (alreadyArchived) this.ctx.waitUntil(this.confirm(`${namespaceId}/${shard}`, [{ leadId, upto: archivedUpto }]));
-    if (added > 0) await this.setAlarm(this.fileIsFull() ? now : now + this.gatherMs());
+    if (added > 0) await this.alarmClock.setNoLaterThan(this.fileIsFull() ? now : now + this.gatherMs());
     return added;
   }
 
@@ -112,7 +114,7 @@ export class ArchiveObject extends DurableObject<Env> {
       this.store.erase(leadIds, Date.now());
     });
     for (const leadId of leadIds) this.buffer.drop(leadId);
-    await this.setAlarm(Date.now());
+    await this.alarmClock.setNoLaterThan(Date.now());
   }
 
   /** Rows waiting in memory, files written, erasures left, confirmations made; storage rows written since this object started (the cost count). */
@@ -178,7 +180,7 @@ export class ArchiveObject extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
-    this.alarmAt = null;
+    this.alarmClock.started();
     const namespaceId = this.store.meta("namespace_id");
     if (!namespaceId) return;
     const shard = Number(this.store.meta("shard"));
@@ -189,16 +191,16 @@ export class ArchiveObject extends DurableObject<Env> {
       const checkedAt = Number(this.store.meta("retention_checked_at") ?? "0");
       if (now - checkedAt >= this.retentionCheckMs()) await this.enforceRetention(now);
       this.failures = 0;
-      if (more) return this.setAlarm(Date.now());
+      if (more) return this.alarmClock.setNoLaterThan(Date.now());
     } catch (error) {
       this.failures++;
-      const wait = backoffMs(this.failures - 1, Number(this.env.DELIVERY_BACKOFF_BASE_MS) || 1000, Number(this.env.DELIVERY_BACKOFF_CAP_MS) || 300_000);
+      const wait = backoffMs(this.failures - 1, config(this.env).delivery.backoff.baseMs, config(this.env).delivery.backoff.capMs);
       console.error(`archive shard ${namespaceId}/${shard}: run failed, again in ${wait} ms`, error);
-      return this.setAlarm(Date.now() + wait);
+      return this.alarmClock.setNoLaterThan(Date.now() + wait);
     }
     // Rows still waiting (arrived during the run), or the next retention check while the shard has files.
-    if (this.buffer.rows > 0) await this.setAlarm(Date.now() + this.gatherMs());
-    else if (this.store.hasFiles()) await this.setAlarm(Number(this.store.meta("retention_checked_at") ?? "0") + this.retentionCheckMs());
+    if (this.buffer.rows > 0) await this.alarmClock.setNoLaterThan(Date.now() + this.gatherMs());
+    else if (this.store.hasFiles()) await this.alarmClock.setNoLaterThan(Number(this.store.meta("retention_checked_at") ?? "0") + this.retentionCheckMs());
   }
 
   /**
@@ -235,7 +237,7 @@ export class ArchiveObject extends DurableObject<Env> {
       for (const row of rows) this.legacy.add(row);
     }
     if (this.legacy.size === 0) this.store.dropLegacy();
-    else this.ctx.waitUntil(this.setAlarm(Date.now()));
+    else this.ctx.waitUntil(this.alarmClock.setNoLaterThan(Date.now()));
   }
 
   /** Takes a file's rows off the legacy set; answers whether the last of them is now in a file. */
@@ -303,22 +305,15 @@ export class ArchiveObject extends DurableObject<Env> {
   }
 
   private gatherMs(): number {
-    return Number(this.env.ARCHIVE_GATHER_MS) || 0;
+    return config(this.env).archive.gatherMs;
   }
 
   private fileRows(): number {
-    return Math.max(1, Number(this.env.ARCHIVE_FILE_ROWS) || 20_000);
+    return config(this.env).archive.fileRows;
   }
 
   private retentionCheckMs(): number {
-    return Number(this.env.ARCHIVE_RETENTION_CHECK_MS) || 3_600_000;
-  }
-
-  private async setAlarm(at: number): Promise<void> {
-    if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
-    if (this.alarmAt !== null && this.alarmAt <= at) return;
-    this.alarmAt = at;
-    await this.ctx.storage.setAlarm(at);
+    return config(this.env).archive.retentionCheckMs;
   }
 }
 

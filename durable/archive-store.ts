@@ -1,6 +1,7 @@
 import type { ArchiveRow } from "../src/archive/rows";
 import type { ArchiveFile } from "../src/contracts/shard-rows";
 export type { ArchiveFile };
+import { StoredJson } from "../src/stored-json";
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -23,6 +24,8 @@ const SCHEMA = `
 
 /** The tables of the shard before issue 27 (hand-overs and seen messageIds as rows): read once, then dropped. */
 const LEGACY_TABLES = ["pending", "seen_0", "seen_1"] as const;
+/** A hand-over's rows in the old `pending` table. */
+const legacyRowsJson = new StoredJson<ArchiveRow[]>();
 
 interface FileRow extends Record<string, SqlStorageValue> {
   seq: number;
@@ -143,7 +146,7 @@ export class ArchiveStore {
   /** The hand-overs an old shard (before issue 27) still held as rows, oldest first; none when it never had them. */
   legacyHandOvers(): { leadId: string; rows: ArchiveRow[] }[] {
     if (this.run("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'pending'").length === 0) return [];
-    return this.run<{ lead_id: string; rows: string }>("SELECT lead_id, rows FROM pending ORDER BY id").map((p) => ({ leadId: p.lead_id, rows: JSON.parse(p.rows) as ArchiveRow[] }));
+    return this.run<{ lead_id: string; rows: string }>("SELECT lead_id, rows FROM pending ORDER BY id").map((p) => ({ leadId: p.lead_id, rows: legacyRowsJson.parse(p.rows) }));
   }
 
   /** The old tables go once their rows are in files. */

@@ -51,6 +51,8 @@ import { DeliveryRing, ringRow, type RingEntry } from "./delivery-ring";
 import { RoundGatherer, deliveredEntry, outcomesOf, waitingOf, type Handed } from "./delivery-round";
 import { SentIds } from "./delivery-sent";
 import { ErasedLeads } from "./delivery-erased";
+import { SoonestAlarm } from "./alarm";
+import { config } from "../src/config";
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 /** The longest a round waits for a token before it stores what is left. */
@@ -89,7 +91,7 @@ export class DeliveryObject extends DurableObject<Env> {
   private bucket: Bucket | undefined;
   private failureStreak = 0;
   private backoffUntil = 0;
-  private alarmAt: number | null | undefined;
+  private readonly alarmClock = new SoonestAlarm(this.ctx.storage);
   /** Items taken since the shard started (new ones only), for `stats`. */
   private accepted = 0;
   private roundsRun = 0;
@@ -124,7 +126,7 @@ export class DeliveryObject extends DurableObject<Env> {
       return fresh.length;
     }
     if (fresh.length > 0) {
-      const done = this.rounds.join({ leadId, items: fresh }, Number(this.env.DELIVERY_GATHER_MS) || 0);
+      const done = this.rounds.join({ leadId, items: fresh }, config(this.env).delivery.gatherMs);
       for (const item of fresh) this.inRound.set(item.messageId, done);
       const forget = () => {
         for (const item of fresh) if (this.inRound.get(item.messageId) === done) this.inRound.delete(item.messageId);
@@ -194,7 +196,7 @@ export class DeliveryObject extends DurableObject<Env> {
         (seqs, result) => {
           for (const seq of seqs) results.set(seq, result);
         },
-        Number(this.env.DELIVERY_GATHER_MS) || 0,
+        config(this.env).delivery.gatherMs,
       );
       retryAt = this.afterSending(outcome);
     }
@@ -211,7 +213,7 @@ export class DeliveryObject extends DurableObject<Env> {
     for (const entry of delivered) this.sent.add(entry.messageId, entry.updatedAt);
     this.roundsRun++;
     this.keptRows += kept.length;
-    if (kept.some((k) => k.status === "pending")) await this.setAlarm(Math.max(retryAt ?? 0, this.backoffUntil, Date.now()));
+    if (kept.some((k) => k.status === "pending")) await this.alarmClock.setNoLaterThan(Math.max(retryAt ?? 0, this.backoffUntil, Date.now()));
   }
 
   private watchErasures(): Set<string> {
@@ -225,7 +227,7 @@ export class DeliveryObject extends DurableObject<Env> {
     const now = Date.now();
     if (sent.failed) {
       this.failureStreak++;
-      const wait = backoffMs(this.failureStreak - 1, Number(this.env.DELIVERY_BACKOFF_BASE_MS) || 1000, Number(this.env.DELIVERY_BACKOFF_CAP_MS) || 300_000, sent.retryAfterMs);
+      const wait = backoffMs(this.failureStreak - 1, config(this.env).delivery.backoff.baseMs, config(this.env).delivery.backoff.capMs, sent.retryAfterMs);
       this.backoffUntil = now + wait;
       return this.backoffUntil;
     }
@@ -273,7 +275,7 @@ export class DeliveryObject extends DurableObject<Env> {
     if (moved > 0) {
       this.failureStreak = 0;
       this.backoffUntil = 0;
-      await this.setAlarm(Date.now());
+      await this.alarmClock.setNoLaterThan(Date.now());
     }
     return moved;
   }
@@ -293,23 +295,22 @@ export class DeliveryObject extends DurableObject<Env> {
     this.store.clear();
     this.ring.clear();
     this.sent.clear();
-    await this.ctx.storage.deleteAlarm();
-    this.alarmAt = null;
+    await this.alarmClock.delete();
   }
 
   override async alarm(): Promise<void> {
-    this.alarmAt = null;
+    this.alarmClock.started();
     const namespaceId = this.store.meta("namespace_id");
     const destinationId = this.store.meta("destination_id");
     if (!namespaceId || !destinationId || !this.store.hasPending()) return;
     const now = Date.now();
-    if (this.backoffUntil > now) return this.setAlarm(this.backoffUntil);
+    if (this.backoffUntil > now) return this.alarmClock.setNoLaterThan(this.backoffUntil);
     const destination = await this.destination(namespaceId, destinationId);
     if (!destination) return this.clear();
-    if (!destination.enabled) return this.setAlarm(now + DISABLED_RECHECK_MS);
+    if (!destination.enabled) return this.alarmClock.setNoLaterThan(now + DISABLED_RECHECK_MS);
     const next = await this.drain(destination);
     this.store.prune(Date.now() - LOG_RETENTION_MS, LOG_MAX_DELIVERED);
-    if (next !== undefined) await this.setAlarm(next);
+    if (next !== undefined) await this.alarmClock.setNoLaterThan(next);
   }
 
   /** Sends rounds of waiting rows until none wait, a try failed, the bucket is empty or the run's calls are spent; answers when to go on. */
@@ -437,7 +438,7 @@ export class DeliveryObject extends DurableObject<Env> {
   }
 
   private maxAttempts(): number {
-    return Number(this.env.DELIVERY_MAX_ATTEMPTS) || 12;
+    return config(this.env).delivery.maxAttempts;
   }
 
   private async destination(namespaceId: string, destinationId: string): Promise<Destination | undefined> {
@@ -446,12 +447,5 @@ export class DeliveryObject extends DurableObject<Env> {
       this.destinationCache = { destination: await getDestination(this.env.DB, namespaceId, destinationId), until: now + CONFIG_CACHE_MS };
     }
     return this.destinationCache.destination;
-  }
-
-  private async setAlarm(at: number): Promise<void> {
-    if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
-    if (this.alarmAt !== null && this.alarmAt <= at) return;
-    this.alarmAt = at;
-    await this.ctx.storage.setAlarm(at);
   }
 }

@@ -1,4 +1,5 @@
-import type { DeliveryRow } from "./delivery-store";
+import { readLabel, type DeliveryRow } from "./delivery-store";
+import { StoredJson } from "../src/stored-json";
 
 /** Rounds the log keeps at most per shard… */
 export const RING_SIZE = 1_000;
@@ -19,6 +20,9 @@ export interface RingEntry {
   lastError: string | null;
   updatedAt: number;
 }
+
+/** A ring row's entries (the column `entries`). */
+const entriesJson = new StoredJson<RingEntry[]>();
 
 /** `n`: how many entries the row holds, so counting the log parses nothing. */
 const SCHEMA = `CREATE TABLE IF NOT EXISTS ring (slot INTEGER PRIMARY KEY, round INTEGER NOT NULL, at INTEGER NOT NULL, n INTEGER NOT NULL, entries TEXT NOT NULL)`;
@@ -54,7 +58,7 @@ export class DeliveryRing {
         round,
         now,
         chunk.length,
-        JSON.stringify(chunk),
+        entriesJson.stringify(chunk),
       );
     }
   }
@@ -73,7 +77,7 @@ export class DeliveryRing {
     if (limit <= 0) return;
     let given = 0;
     for (const row of this.sql.exec<{ entries: string }>("SELECT entries FROM ring WHERE at >= ? ORDER BY round DESC", Math.max(since, now - RING_MAX_AGE_MS))) {
-      const entries = JSON.parse(row.entries) as RingEntry[];
+      const entries = entriesJson.parse(row.entries);
       for (let i = entries.length - 1; i >= 0; i--) {
         yield entries[i]!;
         if (++given >= limit) return;
@@ -84,7 +88,7 @@ export class DeliveryRing {
   /** A lead's entries, oldest first (only the rows naming it are parsed). */
   ofLead(leadId: string, now: number): RingEntry[] {
     return this.run<{ entries: string }>("SELECT entries FROM ring WHERE at >= ? AND instr(entries, ?) > 0 ORDER BY round", now - RING_MAX_AGE_MS, leadNeedle(leadId))
-      .flatMap((r) => JSON.parse(r.entries) as RingEntry[])
+      .flatMap((r) => entriesJson.parse(r.entries))
       .filter((e) => e.leadId === leadId);
   }
 
@@ -93,8 +97,8 @@ export class DeliveryRing {
     const gone = new Set(leadIds);
     for (const leadId of gone) {
       for (const row of this.run<{ slot: number; entries: string }>("SELECT slot, entries FROM ring WHERE instr(entries, ?) > 0", leadNeedle(leadId))) {
-        const kept = (JSON.parse(row.entries) as RingEntry[]).filter((e) => !gone.has(e.leadId));
-        this.run("UPDATE ring SET n = ?, entries = ? WHERE slot = ?", kept.length, JSON.stringify(kept), row.slot);
+        const kept = entriesJson.parse(row.entries).filter((e) => !gone.has(e.leadId));
+        this.run("UPDATE ring SET n = ?, entries = ? WHERE slot = ?", kept.length, entriesJson.stringify(kept), row.slot);
       }
     }
   }
@@ -111,7 +115,6 @@ function leadNeedle(leadId: string): string {
 }
 
 export function ringRow(destinationId: string, entry: RingEntry): DeliveryRow {
-  const label = entry.label ? (JSON.parse(entry.label) as Partial<Pick<DeliveryRow, "kind" | "event" | "lead">>) : {};
   return {
     destinationId,
     messageId: entry.messageId,
@@ -122,8 +125,6 @@ export function ringRow(destinationId: string, entry: RingEntry): DeliveryRow {
     lastError: entry.lastError,
     payload: null,
     updatedAt: entry.updatedAt,
-    kind: label.kind ?? null,
-    event: label.event ?? null,
-    lead: label.lead ?? null,
+    ...readLabel(entry.label),
   };
 }

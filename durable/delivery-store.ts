@@ -2,6 +2,7 @@ import type { DeliveryItem } from "../src/destinations/types";
 import type { Waiting } from "../src/destinations/calls";
 import type { DeliveryRow } from "../src/contracts/shard-rows";
 export type { DeliveryRow };
+import { StoredJson } from "../src/stored-json";
 
 interface ItemRow extends Record<string, SqlStorageValue> {
   seq: number;
@@ -16,11 +17,16 @@ interface ItemRow extends Record<string, SqlStorageValue> {
   label: string | null;
 }
 
+/** An item as it waits (the column `payload`). */
+const itemJson = new StoredJson<DeliveryItem>();
+/** What the log shows of an item after its payload is gone (the column `label`, and a ring entry's `label`). */
+const labelJson = new StoredJson<Partial<Pick<DeliveryRow, "kind" | "event" | "lead">>>();
+
 /** What the log shows of an item after its payload is gone: its kind, the event's name, the lead's email or user id. */
 export function itemLabel(item: DeliveryItem): string {
   const event = item.event as { event?: unknown; type?: unknown; name?: unknown } | undefined;
   const name = item.kind === "change" ? "lead changed" : typeof event?.event === "string" ? event.event : typeof event?.name === "string" ? event.name : typeof event?.type === "string" ? event.type : null;
-  return JSON.stringify({ kind: item.kind, event: name, lead: item.lead.email ?? item.lead.userId ?? null });
+  return labelJson.stringify({ kind: item.kind, event: name, lead: item.lead.email ?? item.lead.userId ?? null });
 }
 
 /** A failed try's answer. */
@@ -129,7 +135,7 @@ export class DeliveryStore {
         k.attempts,
         k.lastStatus,
         k.lastError,
-        JSON.stringify(k.item),
+        itemJson.stringify(k.item),
         now,
         itemLabel(k.item),
       );
@@ -140,7 +146,7 @@ export class DeliveryStore {
     return this.run<ItemRow>("SELECT seq, lead_id, payload, attempts FROM items WHERE status = 'pending' ORDER BY seq LIMIT ?", limit).map((row) => ({
       seq: row.seq,
       leadId: row.lead_id,
-      item: JSON.parse(row.payload!) as DeliveryItem,
+      item: itemJson.parse(row.payload!),
       attempts: row.attempts,
     }));
   }
@@ -269,8 +275,8 @@ function toDeliveryRow(destinationId: string, row: ItemRow, withPayload: boolean
   };
 }
 
-function readLabel(label: string | null): Pick<DeliveryRow, "kind" | "event" | "lead"> {
+export function readLabel(label: string | null | undefined): Pick<DeliveryRow, "kind" | "event" | "lead"> {
   if (!label) return { kind: null, event: null, lead: null };
-  const { kind = null, event = null, lead = null } = JSON.parse(label) as Partial<Pick<DeliveryRow, "kind" | "event" | "lead">>;
+  const { kind = null, event = null, lead = null } = labelJson.parse(label);
   return { kind, event, lead };
 }

@@ -12,6 +12,7 @@ import { archiveBatch } from "../src/archive/hand-over";
 import { archiveOn } from "../src/archive/shards";
 import { eventItem, fitting } from "./lead-items";
 import type { LeadStore } from "./lead-store";
+import { config } from "../src/config";
 
 /** Rows and bytes per hand-over (an RPC takes up to 32 MiB), and hand-overs per alarm run. */
 const ARCHIVE_BATCH_ROWS = 500;
@@ -70,6 +71,6 @@ export class LeadArchive {
 
   /** A file is written within ARCHIVE_GATHER_MS of a hand-over; three of those (at least a minute) without word means it was lost. */
   private confirmTimeoutMs(): number {
-    return Math.max(60_000, 3 * (Number(this.env().ARCHIVE_GATHER_MS) || 0));
+    return Math.max(60_000, 3 * config(this.env()).archive.gatherMs);
   }
 }

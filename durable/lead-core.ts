@@ -6,6 +6,8 @@
  * them to its RPC surface.
  */
 import { LeadStore } from "./lead-store";
+import { SoonestAlarm } from "./alarm";
+import { config } from "../src/config";
 
 const MAX_HOPS = 16;
 /** How long a lead gathers changes before its alarm sends them on (outbox, and summary when due). */
@@ -34,7 +36,7 @@ export class LeadCore {
   identityGeneration = 1;
   settledGeneration = 0;
 
-  private alarmAt: number | null | undefined;
+  private readonly alarm: SoonestAlarm;
   private intervalMs: number | undefined;
 
   constructor(
@@ -43,6 +45,7 @@ export class LeadCore {
     readonly env: () => Env,
   ) {
     this.store = new LeadStore(ctx.storage.sql);
+    this.alarm = new SoonestAlarm(ctx.storage);
   }
 
   /** This lead's id (a hex Durable Object id). */
@@ -65,20 +68,16 @@ export class LeadCore {
 
   /** Makes the one alarm run at `at` unless it is already set to run sooner. */
   async scheduleAlarm(at: number): Promise<void> {
-    if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
-    if (this.alarmAt !== null && this.alarmAt <= at) return;
-    this.alarmAt = at;
-    await this.ctx.storage.setAlarm(at);
+    await this.alarm.setNoLaterThan(at);
   }
 
   /** The alarm started: it is no longer set. */
   alarmStarted(): void {
-    this.alarmAt = null;
+    this.alarm.started();
   }
 
   async deleteAlarm(): Promise<void> {
-    await this.ctx.storage.deleteAlarm();
-    this.alarmAt = null;
+    await this.alarm.delete();
   }
 
   /**
@@ -101,7 +100,7 @@ export class LeadCore {
 
   /** The interval between a busy lead's summaries, jittered (±20%) so leads that got busy together spread out. */
   projectionIntervalMs(): number {
-    this.intervalMs ??= Number(this.env().PROJECTION_INTERVAL_SECONDS) * 1000 || 0;
+    this.intervalMs ??= config(this.env()).projectionIntervalMs;
     return this.intervalMs * (0.8 + 0.4 * Math.random());
   }
 

@@ -5,6 +5,10 @@
 import type { Identity, IdentityKind } from "../src/ingest/normalize";
 import type { Conflict, LinkedIdentity } from "../src/contracts/lead-rpc";
 export type { Conflict, LinkedIdentity };
+import { StoredJson } from "../src/stored-json";
+
+/** A conflict's two lists of userIds (the columns `user_ids`, `other_user_ids`). */
+const userIdsJson = new StoredJson<string[]>();
 
 export class LeadIdentities {
   /** Read several times per call; the object is the only writer, so the cache is written through. */
@@ -94,8 +98,8 @@ export class LeadIdentities {
       conflict.otherLead,
       conflict.identity.kind,
       conflict.identity.value,
-      JSON.stringify(conflict.userIds),
-      JSON.stringify(conflict.otherUserIds),
+      userIdsJson.stringify(conflict.userIds),
+      userIdsJson.stringify(conflict.otherUserIds),
       at,
     );
   }
@@ -109,8 +113,8 @@ export class LeadIdentities {
       .map((r) => ({
         otherLead: r.other_lead,
         identity: { kind: r.identity_kind, value: r.identity_value },
-        userIds: JSON.parse(r.user_ids) as string[],
-        otherUserIds: JSON.parse(r.other_user_ids) as string[],
+        userIds: userIdsJson.parse(r.user_ids),
+        otherUserIds: userIdsJson.parse(r.other_user_ids),
         at: new Date(r.at).toISOString(),
       }));
   }

@@ -15,6 +15,7 @@ import { chunksOf } from "../src/db/batch";
 import type { LeadMeta } from "./lead-meta";
 import type { StageChange } from "../src/contracts/lead-rpc";
 export type { StageChange };
+import { StoredJson } from "../src/stored-json";
 
 /** One row of a lead's event log, as stored and as moved between leads by a merge. */
 export interface StoredEvent {
@@ -68,6 +69,10 @@ export const MERGE_TYPE = "merge";
 export const DECAY_TYPE = "decay";
 /** Stands in for the events retention pruned: at the last one's place, with its running score and state. */
 export const RETAINED_TYPE = "retained";
+/** The running score's state after a row (the column `state`). */
+const stateJson = new StoredJson<ScoreState>();
+/** The body of the retained row: how many events retention dropped in all, and before when. */
+const retainedJson = new StoredJson<{ type: typeof RETAINED_TYPE; eventsPruned: number; before: string }>();
 const BOOKKEEPING = `('${MERGE_TYPE}', '${DECAY_TYPE}', '${RETAINED_TYPE}')`;
 const BOOKKEEPING_TYPES: ReadonlySet<string> = new Set([MERGE_TYPE, DECAY_TYPE, RETAINED_TYPE]);
 const decayId = (ts: number) => `${DECAY_TYPE}:${ts}`;
@@ -178,7 +183,7 @@ export class EventLog {
         )
         .toArray()[0];
       this.tailCache = row
-        ? { ts: row.ts, ord: row.ord, type: row.type, score: row.running_score, state: row.state ? (JSON.parse(row.state) as ScoreState) : null }
+        ? { ts: row.ts, ord: row.ord, type: row.type, score: row.running_score, state: row.state ? stateJson.parse(row.state) : null }
         : null;
     }
     return this.tailCache;
@@ -209,7 +214,7 @@ export class EventLog {
         const match = matches[step.index]!;
         const seq = this.takeSeq();
         seqs.set(event.messageId, seq);
-        return [event.messageId, seq, ordOf(event), event.ts, event.type, event.name, event.receivedAt, step.points, step.state.score, event.body, match.ruleId, match.points, JSON.stringify(step.state)];
+        return [event.messageId, seq, ordOf(event), event.ts, event.type, event.name, event.receivedAt, step.points, step.state.score, event.body, match.ruleId, match.points, stateJson.stringify(step.state)];
       });
       const inserted = this.sql.exec<{ message_id: string; seq: number; body: string }>(
         `INSERT INTO events (message_id, seq, ord, ts, type, name, received_at, points, running_score, body, rule_id, base_points, state)
@@ -256,7 +261,7 @@ export class EventLog {
       step.points,
       step.state.score,
       JSON.stringify({ type: DECAY_TYPE, days: step.days, since, scoreAfter: step.state.score }),
-      JSON.stringify(step.state),
+      stateJson.stringify(step.state),
     );
   }
 
@@ -332,7 +337,7 @@ export class EventLog {
       this.sql.exec<Anchor>("SELECT ord, ts, running_score, state FROM events WHERE type = ?", RETAINED_TYPE).toArray()[0];
     const start: ScoreState = anchor
       ? anchor.state
-        ? (JSON.parse(anchor.state) as ScoreState)
+        ? stateJson.parse(anchor.state)
         : { score: anchor.running_score, ruleTotals: {}, lastEventTs: anchor.ts }
       : EMPTY_STATE;
     const after = (
@@ -350,7 +355,7 @@ export class EventLog {
       capOf,
     );
     for (const step of folded) {
-      const state = JSON.stringify(step.state);
+      const state = stateJson.stringify(step.state);
       if (step.kind === "row") {
         const row = rows[step.index]!;
         if (row.points !== step.points || row.running_score !== step.state.score || row.state !== state) {
@@ -432,9 +437,9 @@ export class EventLog {
       .exec<{ n: number }>(`SELECT count(*) AS n FROM events WHERE (ts, ord) <= (?, ?) AND type NOT IN ${BOOKKEEPING}`, last.ts, last.ord)
       .one().n;
     const previous = this.sql.exec<{ body: string }>("SELECT body FROM events WHERE type = ?", RETAINED_TYPE).toArray()[0];
-    const prunedBefore = previous ? (JSON.parse(previous.body) as { eventsPruned: number }).eventsPruned : 0;
+    const prunedBefore = previous ? retainedJson.parse(previous.body).eventsPruned : 0;
     this.sql.exec("DELETE FROM events WHERE (ts, ord) <= (?, ?) OR type = ?", last.ts, last.ord, RETAINED_TYPE);
-    const state = last.state ?? JSON.stringify({ score: last.running_score, ruleTotals: {}, lastEventTs: last.ts });
+    const state = last.state ?? stateJson.stringify({ score: last.running_score, ruleTotals: {}, lastEventTs: last.ts });
     this.sql.exec(
       `INSERT INTO events (message_id, seq, ord, ts, type, name, received_at, points, running_score, body, state)
        VALUES (?, 0, ?, ?, ?, ?, ?, 0, ?, ?, ?)`,
@@ -445,7 +450,7 @@ export class EventLog {
       RETAINED_TYPE,
       now,
       last.running_score,
-      JSON.stringify({ type: RETAINED_TYPE, eventsPruned: prunedBefore + pruned, before: new Date(cutoff).toISOString() }),
+      retainedJson.stringify({ type: RETAINED_TYPE, eventsPruned: prunedBefore + pruned, before: new Date(cutoff).toISOString() }),
       state,
     );
     this.forget();

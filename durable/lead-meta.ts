@@ -6,6 +6,7 @@
  * is written through (and forgotten when a transaction fails).
  */
 import type { LeadSnapshot } from "../src/destinations/types";
+import { StoredJson, type ReadonlyDeep } from "../src/stored-json";
 
 export type LeadMetaKey =
   | "namespace_id"
@@ -34,6 +35,15 @@ export interface DeliveryCursor {
   off?: boolean;
 }
 
+/** A meta key whose value is JSON of one type, declared by the module that owns the value. */
+export class JsonMetaKey<T> extends StoredJson<T> {
+  constructor(readonly key: LeadMetaKey) {
+    super();
+  }
+}
+
+const DELIVERY_CURSOR = new JsonMetaKey<DeliveryCursor>("delivery_cursor");
+
 export class LeadMeta {
   private readonly cache = new Map<string, string | undefined>();
   private loaded = false;
@@ -54,6 +64,16 @@ export class LeadMeta {
     this.cache.set(key, value);
   }
 
+  /** The value under a JSON key; undefined when there is none (or it is empty). */
+  getJson<T>(key: JsonMetaKey<T>): T | undefined {
+    const stored = this.get(key.key);
+    return stored ? key.parse(stored) : undefined;
+  }
+
+  setJson<T>(key: JsonMetaKey<T>, value: ReadonlyDeep<T>): void {
+    this.set(key.key, key.stringify(value));
+  }
+
   forget(): void {
     this.cache.clear();
     this.loaded = false;
@@ -61,14 +81,14 @@ export class LeadMeta {
 
   /** Read on every ingest call (is the namespace delivering?): parsed once per value written. */
   deliveryCursor(): DeliveryCursor {
-    const stored = this.get("delivery_cursor");
+    const stored = this.get(DELIVERY_CURSOR.key);
     if (!stored) return { upto: 0, changes: 0, snapshot: null };
-    if (this.parsedCursor?.text !== stored) this.parsedCursor = { text: stored, value: JSON.parse(stored) as DeliveryCursor };
+    if (this.parsedCursor?.text !== stored) this.parsedCursor = { text: stored, value: DELIVERY_CURSOR.parse(stored) };
     return { ...this.parsedCursor.value };
   }
 
   setDeliveryCursor(cursor: DeliveryCursor): void {
-    this.set("delivery_cursor", JSON.stringify(cursor));
+    this.setJson(DELIVERY_CURSOR, cursor);
   }
 
   archiveCursor(): number {

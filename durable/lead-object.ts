@@ -87,63 +87,78 @@ export class LeadObject extends DurableObject<Env> {
       await countSuppressed(this.env.DB, namespaceId, selfName, events.length);
       return { accepted: 0, duplicates: 0, suppressed: events.length, expired: 0, leadId: core.id, newMessageIds: [] };
     }
-    const forwardTo = core.forwardTo();
-    if (forwardTo) return core.lead(forwardTo, hops).ingest(namespaceId, forwardTo, events, namespace, hops + 1);
-    core.deliveries = namespace.deliveries;
-    await this.scores.ensureScoring(namespaceId, namespace.scoringVersion);
-    const now = Date.now();
-    const cutoff = this.scores.retentionCutoff(now);
-    const kept = cutoff === null ? events : events.filter((e) => e.timestamp >= cutoff);
-    const newMessageIds = storeIngested(core, this.scores, this.outbox, namespaceId, selfName, kept, now);
-    const accepted = newMessageIds.length;
-    if (accepted > 0) await core.scheduleAlarm(core.flushAt(now));
-    await this.merge.settleIdentities();
-    return {
-      accepted,
-      duplicates: kept.length - accepted,
-      suppressed: 0,
-      expired: events.length - kept.length,
-      leadId: core.id,
-      newMessageIds,
-    };
+    return this.forwardOr(
+      hops,
+      (survivor, survivorName) => survivor.ingest(namespaceId, survivorName, events, namespace, hops + 1),
+      async () => {
+        core.deliveries = namespace.deliveries;
+        await this.scores.ensureScoring(namespaceId, namespace.scoringVersion);
+        const now = Date.now();
+        const cutoff = this.scores.retentionCutoff(now);
+        const kept = cutoff === null ? events : events.filter((e) => e.timestamp >= cutoff);
+        const newMessageIds = storeIngested(core, this.scores, this.outbox, namespaceId, selfName, kept, now);
+        const accepted = newMessageIds.length;
+        if (accepted > 0) await core.scheduleAlarm(core.flushAt(now));
+        await this.merge.settleIdentities();
+        return {
+          accepted,
+          duplicates: kept.length - accepted,
+          suppressed: 0,
+          expired: events.length - kept.length,
+          leadId: core.id,
+          newMessageIds,
+        };
+      },
+    );
+  }
+
+  /**
+   * Passes a call on to the lead this one merged into (one hop further along
+   * the chain, under the survivor's name), else serves it here.
+   */
+  private forwardOr<T>(
+    hops: number,
+    forward: (survivor: ReturnType<LeadCore["lead"]>, survivorName: string) => Promise<T>,
+    serve: () => Promise<T>,
+  ): Promise<T> {
+    const forwardTo = this.core.forwardTo();
+    return forwardTo ? forward(this.core.lead(forwardTo, hops), forwardTo) : serve();
   }
 
   /** Brings this lead to the namespace's scoring `version` (a rescore job's step, which may hand over the config). */
   async applyScoring(namespaceId: string, version: number, config?: ScoringConfig, hops = 0): Promise<void> {
-    const forwardTo = this.core.forwardTo();
-    if (forwardTo) return this.core.lead(forwardTo, hops).applyScoring(namespaceId, version, config, hops + 1);
-    if (!this.core.isLive() || this.core.isErased()) return;
-    await this.scores.ensureScoring(namespaceId, version, config);
+    return this.forwardOr(hops, (survivor) => survivor.applyScoring(namespaceId, version, config, hops + 1), async () => {
+      if (!this.core.isLive() || this.core.isErased()) return;
+      await this.scores.ensureScoring(namespaceId, version, config);
+    });
   }
 
   /** Firmographics found by enrichment; they feed the ICP score. */
   async applyEnrichment(firmographics: Firmographics, hops = 0): Promise<void> {
-    const forwardTo = this.core.forwardTo();
-    if (forwardTo) return this.core.lead(forwardTo, hops).applyEnrichment(firmographics, hops + 1);
-    if (!this.core.isLive() || this.core.isErased()) return;
-    await applyEnrichment(this.core, this.scores, firmographics);
+    return this.forwardOr(hops, (survivor) => survivor.applyEnrichment(firmographics, hops + 1), async () => {
+      if (!this.core.isLive() || this.core.isErased()) return;
+      await applyEnrichment(this.core, this.scores, firmographics);
+    });
   }
 
   async intelligence(hops = 0): Promise<Intelligence | null> {
-    const forwardTo = this.core.forwardTo();
-    if (forwardTo) return this.core.lead(forwardTo, hops).intelligence(hops + 1);
-    if (!this.core.isLive()) return null;
-    return leadIntelligence(this.core, this.scores);
+    return this.forwardOr(hops, (survivor) => survivor.intelligence(hops + 1), async () => {
+      if (!this.core.isLive()) return null;
+      return leadIntelligence(this.core, this.scores);
+    });
   }
 
   async summary(hops = 0): Promise<LeadSummary | null> {
-    const forwardTo = this.core.forwardTo();
-    if (forwardTo) return this.core.lead(forwardTo, hops).summary(hops + 1);
-    const namespaceId = this.core.store.meta.get("namespace_id");
-    if (namespaceId === undefined) return null;
-    return leadSummary(this.core, this.scores, namespaceId);
+    return this.forwardOr(hops, (survivor) => survivor.summary(hops + 1), async () => {
+      const namespaceId = this.core.store.meta.get("namespace_id");
+      if (namespaceId === undefined) return null;
+      return leadSummary(this.core, this.scores, namespaceId);
+    });
   }
 
   /** Events and merges in timestamp order; `cursor` is the opaque position after the previous page. */
   async timeline(limit: number, cursor?: string, hops = 0): Promise<TimelinePage> {
-    const forwardTo = this.core.forwardTo();
-    if (forwardTo) return this.core.lead(forwardTo, hops).timeline(limit, cursor, hops + 1);
-    return timelinePage(this.core.store, limit, cursor);
+    return this.forwardOr(hops, (survivor) => survivor.timeline(limit, cursor, hops + 1), async () => timelinePage(this.core.store, limit, cursor));
   }
 
   /**
@@ -158,10 +173,10 @@ export class LeadObject extends DurableObject<Env> {
 
   /** The lead as of `at`, for the predictive score; null as for predictionExamples. */
   async predictionSnapshot(namespaceId: string, at: number, hops = 0): Promise<LeadSnapshot | null> {
-    const forwardTo = this.core.forwardTo();
-    if (forwardTo) return this.core.lead(forwardTo, hops).predictionSnapshot(namespaceId, at, hops + 1);
-    if (!this.predictable(namespaceId)) return null;
-    return snapshotAt(leadHistory(this.core.store, this.core.id), at);
+    return this.forwardOr(hops, (survivor) => survivor.predictionSnapshot(namespaceId, at, hops + 1), async () => {
+      if (!this.predictable(namespaceId)) return null;
+      return snapshotAt(leadHistory(this.core.store, this.core.id), at);
+    });
   }
 
   private predictable(namespaceId: string): boolean {
@@ -183,9 +198,7 @@ export class LeadObject extends DurableObject<Env> {
   async receiveMerge(payload: MergePayload, hops = 0): Promise<void> {
     // Events of an erased person, still on their way from a merged-away lead: they go too.
     if (this.core.isErased()) return;
-    const forwardTo = this.core.forwardTo();
-    if (forwardTo) return this.core.lead(forwardTo, hops).receiveMerge(payload, hops + 1);
-    await this.merge.receiveMerge(payload);
+    return this.forwardOr(hops, (survivor) => survivor.receiveMerge(payload, hops + 1), () => this.merge.receiveMerge(payload));
   }
 
   /**
@@ -209,10 +222,10 @@ export class LeadObject extends DurableObject<Env> {
 
   /** Every row of the timeline (not paged) and the identities with their link state. */
   async exportData(hops = 0): Promise<LeadExport | null> {
-    const forwardTo = this.core.forwardTo();
-    if (forwardTo) return this.core.lead(forwardTo, hops).exportData(hops + 1);
-    if (!this.core.isLive()) return null;
-    return exportData(this.core);
+    return this.forwardOr(hops, (survivor) => survivor.exportData(hops + 1), async () => {
+      if (!this.core.isLive()) return null;
+      return exportData(this.core);
+    });
   }
 
   /** The destinations consumer handed batch `batchId` over: its receipt moves the cursor, and the next batch may leave. */
@@ -243,27 +256,27 @@ export class LeadObject extends DurableObject<Env> {
 
   /** What the outbox holds: rows pending, the batch in flight and its tries, parked batches (dead letters). */
   async outboxStatus(hops = 0): Promise<OutboxStatus | null> {
-    const forwardTo = this.core.forwardTo();
-    if (forwardTo) return this.core.lead(forwardTo, hops).outboxStatus(hops + 1);
-    if (!this.core.isLive()) return null;
-    return this.outbox.status(this.scores.snapshot());
+    return this.forwardOr(hops, (survivor) => survivor.outboxStatus(hops + 1), async () => {
+      if (!this.core.isLive()) return null;
+      return this.outbox.status(this.scores.snapshot());
+    });
   }
 
   /** Puts parked outbox batches back at the head of the outbox and sends them; answers how many rows. */
   async retryParkedOutbox(hops = 0): Promise<number> {
-    const forwardTo = this.core.forwardTo();
-    if (forwardTo) return this.core.lead(forwardTo, hops).retryParkedOutbox(hops + 1);
-    const moved = this.outbox.retryParked();
-    if (moved > 0) await this.core.scheduleAlarm(Date.now());
-    return moved;
+    return this.forwardOr(hops, (survivor) => survivor.retryParkedOutbox(hops + 1), async () => {
+      const moved = this.outbox.retryParked();
+      if (moved > 0) await this.core.scheduleAlarm(Date.now());
+      return moved;
+    });
   }
 
   /** Told by another lead that it keeps an identity this lead also claimed. */
   async noteConflict(conflict: Omit<Conflict, "at">, hops = 0): Promise<void> {
-    const forwardTo = this.core.forwardTo();
-    if (forwardTo) return this.core.lead(forwardTo, hops).noteConflict(conflict, hops + 1);
-    if (!this.core.isLive() || this.core.isErased()) return;
-    this.merge.noteConflict(conflict);
+    return this.forwardOr(hops, (survivor) => survivor.noteConflict(conflict, hops + 1), async () => {
+      if (!this.core.isLive() || this.core.isErased()) return;
+      this.merge.noteConflict(conflict);
+    });
   }
 
   /**

@@ -13,8 +13,9 @@ import { snapshotAt } from "../src/predict/snapshot";
 import { leadHistory } from "./lead-history";
 import type { LeadCore } from "./lead-core";
 import type { LeadStore } from "./lead-store";
+import { JsonMetaKey } from "./lead-meta";
 
-const PREDICTION = "prediction" as const;
+const PREDICTION = new JsonMetaKey<LeadPrediction>("prediction");
 
 export interface LeadPrediction {
   conversionProbability: number;
@@ -28,9 +29,9 @@ let parsed: { text: string; value: LeadPrediction } | undefined;
 
 /** The prediction as of the last refresh; undefined when the namespace had no model in use (or the lead no event). */
 export function storedPrediction(store: LeadStore): LeadPrediction | undefined {
-  const text = store.meta.get(PREDICTION);
+  const text = store.meta.get(PREDICTION.key);
   if (!text) return undefined;
-  if (parsed?.text !== text) parsed = { text, value: JSON.parse(text) as LeadPrediction };
+  if (parsed?.text !== text) parsed = { text, value: PREDICTION.parse(text) };
   return { ...parsed.value };
 }
 
@@ -59,7 +60,7 @@ export async function refreshPrediction(core: LeadCore, namespaceId: string, now
     console.error("conversion probability not refreshed; the last one stays", error);
     return;
   }
-  const value = next ? JSON.stringify(next) : "";
+  const value = next ? PREDICTION.stringify(next) : "";
   // The store has no meta delete: an empty value means none.
-  if ((core.store.meta.get(PREDICTION) ?? "") !== value) core.store.meta.set(PREDICTION, value);
+  if ((core.store.meta.get(PREDICTION.key) ?? "") !== value) core.store.meta.set(PREDICTION.key, value);
 }

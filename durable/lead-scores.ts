@@ -16,6 +16,11 @@ import type { LeadSnapshot } from "../src/destinations/types";
 import type { LeadCore } from "./lead-core";
 import type { Scorer } from "./lead-log";
 import { storedPrediction } from "./lead-prediction";
+import { JsonMetaKey } from "./lead-meta";
+
+const SCORING = new JsonMetaKey<ScoringConfig>("scoring");
+const FIRMOGRAPHICS = new JsonMetaKey<Firmographics>("firmographics");
+const PROFILE = new JsonMetaKey<Profile>("profile");
 
 export class LeadScores {
   private scoringCache: ScoringConfig | undefined;
@@ -24,9 +29,8 @@ export class LeadScores {
 
   scoring(): ScoringConfig {
     if (!this.scoringCache) {
-      const stored = this.core.store.meta.get("scoring");
       // Version -1: never loaded, so the first call loads whatever the namespace has.
-      this.scoringCache = stored ? (JSON.parse(stored) as ScoringConfig) : { ...DEFAULT_SCORING, version: -1 };
+      this.scoringCache = this.core.store.meta.getJson(SCORING) ?? { ...DEFAULT_SCORING, version: -1 };
     }
     return this.scoringCache;
   }
@@ -45,7 +49,7 @@ export class LeadScores {
       given && given.version >= version ? given : version === 0 ? DEFAULT_SCORING : await loadScoringConfig(this.core.env().DB, namespaceId);
     if (config.version <= this.scoring().version) return;
     this.core.transact(() => {
-      store.meta.set("scoring", JSON.stringify(config));
+      store.meta.setJson(SCORING, config);
       this.scoringCache = config;
       if (!this.core.isLive()) return;
       store.log.rematchAll(this.scorer());
@@ -74,24 +78,22 @@ export class LeadScores {
   }
 
   firmographics(): Firmographics {
-    const stored = this.core.store.meta.get("firmographics");
-    return stored ? (JSON.parse(stored) as Firmographics) : {};
+    return this.core.store.meta.getJson(FIRMOGRAPHICS) ?? {};
   }
 
   mergeFirmographics(found: Firmographics): void {
     if (Object.keys(found).length === 0) return;
-    this.core.store.meta.set("firmographics", JSON.stringify({ ...this.firmographics(), ...found }));
+    this.core.store.meta.setJson(FIRMOGRAPHICS, { ...this.firmographics(), ...found });
   }
 
   profile(): Profile {
-    const stored = this.core.store.meta.get("profile");
-    return stored ? (JSON.parse(stored) as Profile) : {};
+    return this.core.store.meta.getJson(PROFILE) ?? {};
   }
 
   mergeProfile(found: Profile, { fillOnly = false } = {}): void {
     if (Object.keys(found).length === 0) return;
     const merged = fillOnly ? { ...found, ...this.profile() } : { ...this.profile(), ...found };
-    this.core.store.meta.set("profile", JSON.stringify(merged));
+    this.core.store.meta.setJson(PROFILE, merged);
   }
 
   icpScore(): number {

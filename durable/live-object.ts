@@ -10,6 +10,7 @@ import { DurableObject } from "cloudflare:workers";
 import { fieldIssues } from "../src/http/errors";
 import { liveFilterSchema, matchesFilter, type LiveFilter } from "../src/live/filter";
 import type { LiveNotice } from "../src/live/notices";
+import { SoonestAlarm } from "./alarm";
 
 /** Headers the Worker's /api/live route sets on the upgrade it forwards here. */
 export const FILTER_HEADER = "X-Live-Filter";
@@ -35,6 +36,8 @@ interface Attachment {
 const keyTag = (keyId: string) => `key:${keyId}`;
 
 export class LiveObject extends DurableObject<Env> {
+  private readonly alarmClock = new SoonestAlarm(this.ctx.storage);
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     // Answered by the runtime without waking the object.
@@ -50,7 +53,7 @@ export class LiveObject extends DurableObject<Env> {
     const { 0: client, 1: server } = new WebSocketPair();
     this.ctx.acceptWebSocket(server, keyId ? [keyTag(keyId)] : []);
     server.serializeAttachment({ filter, since: Date.now(), keyId, validUntil } satisfies Attachment);
-    if (validUntil) await this.closeExpiredLater(validUntil);
+    if (validUntil) await this.alarmClock.setNoLaterThan(validUntil);
     server.send(JSON.stringify({ kind: "subscribed", filter }));
     const protocol = request.headers.get(PROTOCOL_HEADER);
     return new Response(null, { status: 101, webSocket: client, headers: protocol ? { "Sec-WebSocket-Protocol": protocol } : {} });
@@ -113,11 +116,12 @@ export class LiveObject extends DurableObject<Env> {
       if (attachment.since > (change.rotatedAt ?? Date.now()) || (attachment.validUntil ?? Infinity) <= change.validUntil) continue;
       socket.serializeAttachment({ ...attachment, validUntil: change.validUntil } satisfies Attachment);
     }
-    await this.closeExpiredLater(change.validUntil);
+    await this.alarmClock.setNoLaterThan(change.validUntil);
   }
 
   /** Closes the sockets whose key's grace has ended, and wakes again for the next. */
   override async alarm(): Promise<void> {
+    this.alarmClock.started();
     const now = Date.now();
     let next = Infinity;
     for (const socket of this.ctx.getWebSockets()) {
@@ -126,12 +130,7 @@ export class LiveObject extends DurableObject<Env> {
       if (validUntil <= now) closeForKey(socket, "the API key's grace period after a rotation ended");
       else next = Math.min(next, validUntil);
     }
-    if (next !== Infinity) await this.ctx.storage.setAlarm(next);
-  }
-
-  private async closeExpiredLater(at: number): Promise<void> {
-    const current = await this.ctx.storage.getAlarm();
-    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+    if (next !== Infinity) await this.alarmClock.setNoLaterThan(next);
   }
 
   override async webSocketClose(socket: WebSocket, code: number, reason: string): Promise<void> {

@@ -31,8 +31,9 @@ import type { DeliveryItem, LeadSnapshot } from "../src/destinations/types";
 import { destinationsQueue, type BatchReceipt, type DestinationMessage } from "../src/delivery/queue";
 import { eventItem, fitting } from "./lead-items";
 import type { OwedRow } from "./lead-log";
-import type { DeliveryCursor } from "./lead-meta";
+import { JsonMetaKey, type DeliveryCursor } from "./lead-meta";
 import type { LeadStore } from "./lead-store";
+import { config } from "../src/config";
 
 /** Rows per delivery batch, and the bytes a batch may take (a queue message holds 128 KB). */
 export const OUTBOX_BATCH_ROWS = 50;
@@ -41,7 +42,7 @@ const OUTBOX_BATCH_BYTES = 96 * 1024;
 const DELIVERY_CONFIRM_TIMEOUT_MS = 15 * 60_000;
 /** Tries (sends and unconfirmed resends) before a batch is parked as a dead letter. */
 export const OUTBOX_PARK_AFTER_TRIES = 20;
-const PARKED = "parked_batches";
+const PARKED = new JsonMetaKey<Record<string, Parked>>("parked_batches");
 
 /** A batch: the log's rows in (`from`, `receipt.upto`] and its change item, if any. */
 interface Batch {
@@ -156,7 +157,7 @@ export class Outbox {
       const parked = this.parked();
       if (parked[done.parked]) {
         delete parked[done.parked];
-        this.store.meta.set(PARKED, JSON.stringify(parked));
+        this.store.meta.setJson(PARKED, parked);
       }
     } else if (done) {
       const cursor = this.store.meta.deliveryCursor();
@@ -199,7 +200,7 @@ export class Outbox {
       p.retry = true;
       items += this.store.log.owedBetween(p.from, p.upto).length + (p.change ? 1 : 0);
     }
-    this.store.meta.set(PARKED, JSON.stringify(parked));
+    this.store.meta.setJson(PARKED, parked);
     return items;
   }
 
@@ -237,18 +238,17 @@ export class Outbox {
     this.inFlight = undefined;
     const parked = this.parked();
     parked[batch.id] = { from: batch.from, upto: batch.upto, change: batch.change, tries: batch.tries, lastError: batch.lastError ?? null, parkedAt: parked[batch.id]?.parkedAt ?? now };
-    this.store.meta.set(PARKED, JSON.stringify(parked));
+    this.store.meta.setJson(PARKED, parked);
     // The cursor moves past a new batch, so the next one goes on.
     if (!("parked" in batch.receipt)) this.confirm(batch.id, batch.receipt);
   }
 
   private backoff(tries: number): number {
-    return backoffMs(tries - 1, Number(this.env().DELIVERY_BACKOFF_BASE_MS) || 1000, Number(this.env().DELIVERY_BACKOFF_CAP_MS) || 300_000);
+    return backoffMs(tries - 1, config(this.env()).delivery.backoff.baseMs, config(this.env()).delivery.backoff.capMs);
   }
 
   private parked(): Record<string, Parked> {
-    const stored = this.store.meta.get(PARKED);
-    return stored ? (JSON.parse(stored) as Record<string, Parked>) : {};
+    return this.store.meta.getJson(PARKED) ?? {};
   }
 }
 

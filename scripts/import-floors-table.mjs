@@ -7,6 +7,8 @@ export const FLOORS = [
     holds: "types several floors share (lead RPC, queue messages with their producers, row and type lists) and pure libraries",
     paths: [
       "src/contracts/",
+      "src/config.ts",
+      "src/stored-json.ts",
       "src/paths/",
       "src/limits/",
       "src/scoring/",

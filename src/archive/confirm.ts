@@ -1,3 +1,5 @@
+import { leadStub } from "../leads/lead-stub";
+
 /** A lead's rows in a file: its id and the highest seq among them. */
 export interface Confirmation {
   leadId: string;
@@ -13,7 +15,7 @@ export interface Confirmation {
 export async function confirmArchived(env: Env, confirmations: readonly Confirmation[], label: string): Promise<number> {
   const results = await Promise.allSettled(
     // `archived(upto)`: every row of the lead with seq ≤ upto is in a file in the bucket (durable/lead-archive.ts).
-    confirmations.map(({ leadId, upto }) => env.LEAD.get(env.LEAD.idFromString(leadId)).archived(upto)),
+    confirmations.map(({ leadId, upto }) => leadStub(env, leadId).archived(upto)),
   );
   const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
   if (failed.length > 0) console.warn(`archive shard ${label}: ${failed.length} of ${results.length} leads not told they are archived (they hand over again)`, failed[0]!.reason);

@@ -1,4 +1,5 @@
 import { shardOf } from "../destinations/shards";
+import { config } from "../config";
 
 /**
  * The archive of a namespace is written by ARCHIVE_SHARDS archive objects,
@@ -8,11 +9,11 @@ import { shardOf } from "../destinations/shards";
  */
 export function archiveOn(env: Env): boolean {
   // Without the bucket bound (a harness that leaves it out) rows would only pile up in the shards.
-  return env.ARCHIVE_EVENTS !== "off" && env.ARCHIVE !== undefined;
+  return config(env).archive.on && env.ARCHIVE !== undefined;
 }
 
 export function archiveShardCount(env: Env): number {
-  return Math.max(1, Math.floor(Number(env.ARCHIVE_SHARDS)) || 1);
+  return config(env).archive.shards;
 }
 
 export function archiveShardName(namespaceId: string, shard: number): string {

@@ -1,14 +1,11 @@
 /** Reading core leads for the seed adapters: a seed's lead id is the core lead id, or the userId or anonymousId it was sent under. */
 import type { LeadSummary, TimelineEntry, TimelinePage } from "../contracts/lead-rpc";
 import { findLeadByIdentity } from "../db/identities";
+import { leadStub } from "../leads/lead-stub";
 
 const CORE_LEAD_ID = /^[0-9a-f]{64}$/;
 /** A seed timeline is one array; a lead with more entries shows its first ones. */
 const MAX_TIMELINE_ENTRIES = 5000;
-
-export function leadStub(env: Env, leadId: string) {
-  return env.LEAD.get(env.LEAD.idFromString(leadId));
-}
 
 /** The core lead id behind a seed's id, within the namespace (another namespace's lead is not found); a merged-away id finds the lead it joined. */
 export async function resolveSeedLead(env: Env, namespaceId: string, seedId: string): Promise<{ leadId: string; lead: LeadSummary } | null> {

@@ -1,4 +1,4 @@
-import { drizzle } from "drizzle-orm/d1";
+import { database } from "./database";
 import { and, eq } from "drizzle-orm";
 import { automations, destinations } from "./schema";
 import { automationsByNamespace, deliveriesByNamespace, enabledByNamespace } from "./delivery-targets-cache";
@@ -8,7 +8,7 @@ import { listAutomations, type Automation } from "./automations";
 /** Whether the namespace has an enabled destination or automation, i.e. whether lead objects keep an outbox. */
 export function hasDeliveryTargets(db: D1Database, namespaceId: string): Promise<boolean> {
   return deliveriesByNamespace.getOrLoad(namespaceId, async () => {
-    const orm = drizzle(db);
+    const orm = database(db);
     const [destination, automation] = await Promise.all([
       orm.select({ id: destinations.id }).from(destinations).where(and(eq(destinations.namespaceId, namespaceId), eq(destinations.enabled, true))).limit(1).get(),
       orm.select({ id: automations.id }).from(automations).where(and(eq(automations.namespaceId, namespaceId), eq(automations.enabled, true))).limit(1).get(),

@@ -1,10 +1,14 @@
-import { drizzle } from "drizzle-orm/d1";
+import { database } from "./database";
 import { forgetDeliveryTargets } from "./delivery-targets-cache";
 import { and, eq } from "drizzle-orm";
 import { destinations } from "./schema";
 import { DESTINATION_CONFIG, open, seal } from "./sealed";
 import type { Destination, DestinationFilters, DestinationInput } from "../contracts/delivery-rows";
 import type { DestinationType } from "../contracts/destination-types";
+import { StoredJson } from "../stored-json";
+
+const destinationConfigJson = new StoredJson<Record<string, unknown>>();
+const destinationFiltersJson = new StoredJson<DestinationFilters>();
 
 export type { Destination, DestinationInput };
 
@@ -12,22 +16,22 @@ export type { Destination, DestinationInput };
 const toDestination = async (db: D1Database, row: typeof destinations.$inferSelect): Promise<Destination> => ({
   ...row,
   type: row.type as DestinationType,
-  config: JSON.parse(await open(db, DESTINATION_CONFIG, row.id, row.config)) as Record<string, unknown>,
-  filters: JSON.parse(row.filters) as DestinationFilters,
+  config: destinationConfigJson.parse(await open(db, DESTINATION_CONFIG, row.id, row.config)),
+  filters: destinationFiltersJson.parse(row.filters),
 });
 
 export async function createDestination(db: D1Database, namespaceId: string, input: DestinationInput): Promise<Destination> {
   const now = Date.now();
   const id = crypto.randomUUID();
-  const row = { id, namespaceId, ...input, config: await seal(DESTINATION_CONFIG, id, JSON.stringify(input.config)), filters: JSON.stringify(input.filters), createdAt: now, updatedAt: now };
-  await drizzle(db).insert(destinations).values(row);
+  const row = { id, namespaceId, ...input, config: await seal(DESTINATION_CONFIG, id, destinationConfigJson.stringify(input.config)), filters: destinationFiltersJson.stringify(input.filters), createdAt: now, updatedAt: now };
+  await database(db).insert(destinations).values(row);
   forgetDeliveryTargets(namespaceId);
   return { ...row, config: input.config, filters: input.filters };
 }
 
 export async function updateDestination(db: D1Database, namespaceId: string, id: string, input: DestinationInput): Promise<Destination | undefined> {
-  const set = { ...input, config: await seal(DESTINATION_CONFIG, id, JSON.stringify(input.config)), filters: JSON.stringify(input.filters), updatedAt: Date.now() };
-  const row = await drizzle(db)
+  const set = { ...input, config: await seal(DESTINATION_CONFIG, id, destinationConfigJson.stringify(input.config)), filters: destinationFiltersJson.stringify(input.filters), updatedAt: Date.now() };
+  const row = await database(db)
     .update(destinations)
     .set(set)
     .where(and(eq(destinations.id, id), eq(destinations.namespaceId, namespaceId)))
@@ -39,7 +43,7 @@ export async function updateDestination(db: D1Database, namespaceId: string, id:
 
 /** Deletes the destination; answers what it was (its id and type), or undefined when there was none. */
 export async function deleteDestination(db: D1Database, namespaceId: string, id: string): Promise<Pick<Destination, "id" | "type"> | undefined> {
-  const row = await drizzle(db)
+  const row = await database(db)
     .delete(destinations)
     .where(and(eq(destinations.id, id), eq(destinations.namespaceId, namespaceId)))
     .returning({ id: destinations.id, type: destinations.type })
@@ -49,7 +53,7 @@ export async function deleteDestination(db: D1Database, namespaceId: string, id:
 }
 
 export async function getDestination(db: D1Database, namespaceId: string, id: string): Promise<Destination | undefined> {
-  const row = await drizzle(db)
+  const row = await database(db)
     .select()
     .from(destinations)
     .where(and(eq(destinations.id, id), eq(destinations.namespaceId, namespaceId)))
@@ -61,6 +65,6 @@ export async function listDestinations(db: D1Database, namespaceId: string, only
   const where = onlyEnabled
     ? and(eq(destinations.namespaceId, namespaceId), eq(destinations.enabled, true))
     : eq(destinations.namespaceId, namespaceId);
-  const rows = await drizzle(db).select().from(destinations).where(where).orderBy(destinations.createdAt).all();
+  const rows = await database(db).select().from(destinations).where(where).orderBy(destinations.createdAt).all();
   return Promise.all(rows.map((row) => toDestination(db, row)));
 }

@@ -1,4 +1,4 @@
-import { drizzle } from "drizzle-orm/d1";
+import { database } from "./database";
 import { eq, sql } from "drizzle-orm";
 import { enrichmentCache, enrichmentStats } from "./schema";
 import type { Organization, Person } from "../enrichment/types";
@@ -15,7 +15,7 @@ export interface CachedEnrichment {
 export type CacheRow = typeof enrichmentCache.$inferSelect;
 
 export async function readCache(db: D1Database, email: string): Promise<CacheRow | undefined> {
-  return drizzle(db).select().from(enrichmentCache).where(eq(enrichmentCache.email, email)).get();
+  return database(db).select().from(enrichmentCache).where(eq(enrichmentCache.email, email)).get();
 }
 
 /**
@@ -38,7 +38,7 @@ export async function lockForLookup(db: D1Database, email: string, now: number, 
 }
 
 export async function storeLookup(db: D1Database, email: string, result: CachedEnrichment, expiresAt: number): Promise<void> {
-  await drizzle(db)
+  await database(db)
     .update(enrichmentCache)
     .set({ ...result, state: "done", lockUntil: 0, expiresAt })
     .where(eq(enrichmentCache.email, email));
@@ -46,7 +46,7 @@ export async function storeLookup(db: D1Database, email: string, result: CachedE
 
 /** Gives a lock back after a failed lookup so the next caller need not wait for it to run out. */
 export async function releaseLock(db: D1Database, email: string): Promise<void> {
-  await drizzle(db).update(enrichmentCache).set({ lockUntil: 0 }).where(eq(enrichmentCache.email, email));
+  await database(db).update(enrichmentCache).set({ lockUntil: 0 }).where(eq(enrichmentCache.email, email));
 }
 
 const MINUTE_MS = 60_000;
@@ -79,7 +79,7 @@ export interface StatsDelta {
 
 /** Adds to the counters of several providers (and `cache`) in one batch. */
 export async function addStats(db: D1Database, deltas: Map<string, StatsDelta>): Promise<void> {
-  const orm = drizzle(db);
+  const orm = database(db);
   const statements = [...deltas].map(([provider, d]) =>
     orm
       .insert(enrichmentStats)
@@ -111,7 +111,7 @@ export async function addStats(db: D1Database, deltas: Map<string, StatsDelta>):
 }
 
 export async function readStats(db: D1Database) {
-  return drizzle(db).select().from(enrichmentStats).orderBy(enrichmentStats.provider).all();
+  return database(db).select().from(enrichmentStats).orderBy(enrichmentStats.provider).all();
 }
 
 export interface OrgLookup {

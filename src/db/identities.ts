@@ -1,4 +1,4 @@
-import { drizzle } from "drizzle-orm/d1";
+import { database } from "./database";
 import { and, eq, sql } from "drizzle-orm";
 import { leadIdentities } from "./schema";
 import { writeInChunks } from "./batch";
@@ -10,7 +10,7 @@ import type { Identity } from "../ingest/normalize";
  * latest writer is the identity's owner.
  */
 export async function indexIdentities(db: D1Database, namespaceId: string, leadId: string, identities: readonly Identity[]): Promise<void> {
-  const orm = drizzle(db);
+  const orm = database(db);
   const now = Date.now();
   const rows = identities.map((i) => ({ namespaceId, kind: i.kind, value: i.value, leadId, updatedAt: now }));
   await writeInChunks(orm, rows, 5, (chunk) =>
@@ -25,7 +25,7 @@ export async function indexIdentities(db: D1Database, namespaceId: string, leadI
 }
 
 export async function findLeadByIdentity(db: D1Database, namespaceId: string, identity: Identity): Promise<string | undefined> {
-  const row = await drizzle(db)
+  const row = await database(db)
     .select({ leadId: leadIdentities.leadId })
     .from(leadIdentities)
     .where(

@@ -1,4 +1,4 @@
-import { drizzle } from "drizzle-orm/d1";
+import { database } from "./database";
 import { and, eq } from "drizzle-orm";
 import { orgs } from "./schema";
 import { sha256Hex } from "../http/crypto";
@@ -29,13 +29,13 @@ const orgByKey = new TtlCache<(Org & KeyHit) | null>(60_000);
 export async function createOrg(db: D1Database, namespace: Namespace, clerkOrgId: string, appId: string): Promise<CreatedSecret<OrgRecord> | undefined> {
   const { secret, prefix, hash } = await mintKey("org");
   const row = { id: crypto.randomUUID(), namespaceId: namespace.id, clerkOrgId, appId, keyHash: hash, keyPrefix: prefix, createdAt: Date.now() };
-  const inserted = await drizzle(db).insert(orgs).values(row).onConflictDoNothing().returning({ id: orgs.id }).get();
+  const inserted = await database(db).insert(orgs).values(row).onConflictDoNothing().returning({ id: orgs.id }).get();
   if (!inserted) return undefined;
   return { record: { id: row.id, namespace: namespace.name, clerkOrgId, appId, prefix: row.keyPrefix, createdAt: row.createdAt }, secret };
 }
 
 export async function findOrg(db: D1Database, namespaceId: string, clerkOrgId: string, appId: string): Promise<Org | undefined> {
-  return drizzle(db)
+  return database(db)
     .select()
     .from(orgs)
     .where(and(eq(orgs.namespaceId, namespaceId), eq(orgs.clerkOrgId, clerkOrgId), eq(orgs.appId, appId)))
@@ -43,7 +43,7 @@ export async function findOrg(db: D1Database, namespaceId: string, clerkOrgId: s
 }
 
 export async function listOrgs(db: D1Database, namespace: Namespace): Promise<OrgRecord[]> {
-  const rows = await drizzle(db).select().from(orgs).where(eq(orgs.namespaceId, namespace.id)).orderBy(orgs.createdAt).all();
+  const rows = await database(db).select().from(orgs).where(eq(orgs.namespaceId, namespace.id)).orderBy(orgs.createdAt).all();
   return rows.map((row) => ({ id: row.id, namespace: namespace.name, clerkOrgId: row.clerkOrgId, appId: row.appId, prefix: row.keyPrefix, createdAt: row.createdAt }));
 }
 

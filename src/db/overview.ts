@@ -1,4 +1,4 @@
-import { drizzle } from "drizzle-orm/d1";
+import { database } from "./database";
 import { and, desc, eq, gt, sql } from "drizzle-orm";
 import { leadProjection } from "./schema";
 import { firstHourKept, hourlySeries, HOUR_MS } from "../leads/hourly";
@@ -6,7 +6,7 @@ import { firstHourKept, hourlySeries, HOUR_MS } from "../leads/hourly";
 /** Leads per score bucket of ten ([0,10) … [90,100), then 100 and over), from the projection. */
 export async function scoreHistogram(db: D1Database, namespaceId: string): Promise<number[]> {
   const bucket = sql<number>`min(10, max(0, cast(${leadProjection.score} / 10 as integer)))`;
-  const rows = await drizzle(db)
+  const rows = await database(db)
     .select({ bucket, count: sql<number>`count(*)` })
     .from(leadProjection)
     .where(eq(leadProjection.namespaceId, namespaceId))
@@ -19,7 +19,7 @@ export async function scoreHistogram(db: D1Database, namespaceId: string): Promi
 
 /** The leads busiest in the last 24 hours (velocity), active since `since`. */
 export async function topMovers(db: D1Database, namespaceId: string, since: number, limit: number) {
-  return drizzle(db)
+  return database(db)
     .select()
     .from(leadProjection)
     .where(and(eq(leadProjection.namespaceId, namespaceId), gt(leadProjection.lastActivity, since), gt(leadProjection.velocity, 0)))

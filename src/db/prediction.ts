@@ -1,9 +1,17 @@
-import { drizzle } from "drizzle-orm/d1";
+import { database } from "./database";
 import { and, asc, desc, eq, isNull, lt, or, sql } from "drizzle-orm";
 import { predictionExamplePages, predictionModels, predictionOutcomes, predictionRuns } from "./schema";
 import type { OutcomeDefinition } from "../predict/history";
 import type { Example, SnapshotPlan } from "../predict/examples";
 import type { ModelReport, PredictiveModel, TrainingOutcome } from "../predict/train";
+import { StoredJson } from "../stored-json";
+
+const namesJson = new StoredJson<string[]>();
+const modelJson = new StoredJson<PredictiveModel>();
+const reportJson = new StoredJson<StoredModel["report"]>();
+/** A run's spec: written when the run starts, read by each step of the prediction queue. */
+export const runSpecJson = new StoredJson<RunSpec>();
+const examplePageJson = new StoredJson<{ leads: number; examples: Example[] }>();
 
 export type PredictionRun = typeof predictionRuns.$inferSelect;
 
@@ -15,13 +23,13 @@ export interface RunSpec {
 }
 
 export async function loadOutcomes(db: D1Database, namespaceId: string): Promise<OutcomeDefinition | null> {
-  const row = await drizzle(db).select().from(predictionOutcomes).where(eq(predictionOutcomes.namespaceId, namespaceId)).get();
-  return row ? { events: JSON.parse(row.events) as string[], stages: JSON.parse(row.stages) as string[] } : null;
+  const row = await database(db).select().from(predictionOutcomes).where(eq(predictionOutcomes.namespaceId, namespaceId)).get();
+  return row ? { events: namesJson.parse(row.events), stages: namesJson.parse(row.stages) } : null;
 }
 
 export async function saveOutcomes(db: D1Database, namespaceId: string, outcome: OutcomeDefinition): Promise<void> {
-  const values = { namespaceId, events: JSON.stringify(outcome.events), stages: JSON.stringify(outcome.stages), updatedAt: Date.now() };
-  await drizzle(db)
+  const values = { namespaceId, events: namesJson.stringify(outcome.events), stages: namesJson.stringify(outcome.stages), updatedAt: Date.now() };
+  await database(db)
     .insert(predictionOutcomes)
     .values(values)
     .onConflictDoUpdate({ target: predictionOutcomes.namespaceId, set: { events: values.events, stages: values.stages, updatedAt: values.updatedAt } });
@@ -39,14 +47,14 @@ export interface StoredModel {
 }
 
 export async function loadModel(db: D1Database, namespaceId: string): Promise<StoredModel | null> {
-  const row = await drizzle(db).select().from(predictionModels).where(eq(predictionModels.namespaceId, namespaceId)).get();
+  const row = await database(db).select().from(predictionModels).where(eq(predictionModels.namespaceId, namespaceId)).get();
   if (!row) return null;
   return {
     status: row.status,
     used: row.used,
     reason: row.reason,
-    model: row.model ? (JSON.parse(row.model) as PredictiveModel) : null,
-    report: JSON.parse(row.report) as StoredModel["report"],
+    model: row.model ? modelJson.parse(row.model) : null,
+    report: reportJson.parse(row.report),
     trainedAt: row.trainedAt,
     runId: row.runId,
   };
@@ -56,9 +64,9 @@ export async function loadModel(db: D1Database, namespaceId: string): Promise<St
 export async function saveModel(db: D1Database, namespaceId: string, runId: string, trainedAt: number, outcome: TrainingOutcome): Promise<void> {
   const values =
     outcome.status === "trained"
-      ? { status: "trained" as const, used: outcome.report.used, reason: outcome.report.reason, model: JSON.stringify(outcome.model), report: JSON.stringify(outcome.report) }
-      : { status: "insufficient" as const, used: false, reason: outcome.reason, model: null, report: JSON.stringify({ counts: outcome.counts }) };
-  await drizzle(db)
+      ? { status: "trained" as const, used: outcome.report.used, reason: outcome.report.reason, model: modelJson.stringify(outcome.model), report: reportJson.stringify(outcome.report) }
+      : { status: "insufficient" as const, used: false, reason: outcome.reason, model: null, report: reportJson.stringify({ counts: outcome.counts }) };
+  await database(db)
     .insert(predictionModels)
     .values({ namespaceId, runId, trainedAt, ...values })
     .onConflictDoUpdate({ target: predictionModels.namespaceId, set: { runId, trainedAt, ...values } });
@@ -71,7 +79,7 @@ export async function startRun(
   trigger: "api" | "cron",
   spec: RunSpec,
 ): Promise<{ run: PredictionRun } | { busy: PredictionRun }> {
-  const orm = drizzle(db);
+  const orm = database(db);
   const now = Date.now();
   const run: PredictionRun = {
     id: crypto.randomUUID(),
@@ -79,7 +87,7 @@ export async function startRun(
     activeNamespaceId: namespaceId,
     trigger,
     status: "collecting",
-    spec: JSON.stringify(spec),
+    spec: runSpecJson.stringify(spec),
     pages: 0,
     leads: 0,
     examples: 0,
@@ -95,11 +103,11 @@ export async function startRun(
 }
 
 export async function loadRun(db: D1Database, runId: string): Promise<PredictionRun | undefined> {
-  return drizzle(db).select().from(predictionRuns).where(eq(predictionRuns.id, runId)).get();
+  return database(db).select().from(predictionRuns).where(eq(predictionRuns.id, runId)).get();
 }
 
 export async function latestRun(db: D1Database, namespaceId: string): Promise<PredictionRun | undefined> {
-  return drizzle(db).select().from(predictionRuns).where(eq(predictionRuns.namespaceId, namespaceId)).orderBy(desc(predictionRuns.startedAt)).limit(1).get();
+  return database(db).select().from(predictionRuns).where(eq(predictionRuns.namespaceId, namespaceId)).orderBy(desc(predictionRuns.startedAt)).limit(1).get();
 }
 
 /**
@@ -107,12 +115,12 @@ export async function latestRun(db: D1Database, namespaceId: string): Promise<Pr
  * retried queue message counts once) and moves the run's counters on.
  */
 export async function storeExamplePage(db: D1Database, runId: string, page: number, examples: readonly Example[], leads: number): Promise<void> {
-  const orm = drizzle(db);
+  const orm = database(db);
   await orm.batch([
     orm
       .insert(predictionExamplePages)
-      .values({ runId, page, examples: JSON.stringify({ leads, examples }) })
-      .onConflictDoUpdate({ target: [predictionExamplePages.runId, predictionExamplePages.page], set: { examples: JSON.stringify({ leads, examples }) } }),
+      .values({ runId, page, examples: examplePageJson.stringify({ leads, examples }) })
+      .onConflictDoUpdate({ target: [predictionExamplePages.runId, predictionExamplePages.page], set: { examples: examplePageJson.stringify({ leads, examples }) } }),
     orm
       .update(predictionRuns)
       .set({ pages: sql`max(${predictionRuns.pages}, ${page + 1})`, updatedAt: Date.now() })
@@ -127,12 +135,12 @@ export async function storeExamplePage(db: D1Database, runId: string, page: numb
 export function runExamplePages(db: D1Database, run: Pick<PredictionRun, "id" | "pages">): () => AsyncIterable<Example[]> {
   return async function* () {
     for (let page = 0; page < run.pages; page++) {
-      const row = await drizzle(db)
+      const row = await database(db)
         .select({ examples: predictionExamplePages.examples })
         .from(predictionExamplePages)
         .where(and(eq(predictionExamplePages.runId, run.id), eq(predictionExamplePages.page, page)))
         .get();
-      if (row) yield (JSON.parse(row.examples) as { examples: Example[] }).examples;
+      if (row) yield examplePageJson.parse(row.examples).examples;
     }
   };
 }
@@ -150,7 +158,7 @@ export async function runTotals(db: D1Database, runId: string): Promise<{ leads:
 }
 
 export async function markRunFitting(db: D1Database, runId: string): Promise<void> {
-  await drizzle(db).update(predictionRuns).set({ status: "fitting", updatedAt: Date.now() }).where(eq(predictionRuns.id, runId));
+  await database(db).update(predictionRuns).set({ status: "fitting", updatedAt: Date.now() }).where(eq(predictionRuns.id, runId));
 }
 
 /** Ends the run (the namespace may start another) and drops its gathered examples. */
@@ -159,7 +167,7 @@ export async function finishRun(
   runId: string,
   result: { status: "completed" | "failed"; leads: number; examples: number; error?: string },
 ): Promise<void> {
-  const orm = drizzle(db);
+  const orm = database(db);
   await orm.batch([
     orm
       .update(predictionRuns)
@@ -174,7 +182,7 @@ export async function finishRun(
  * more before `now` (or that never ran), and have none unfinished.
  */
 export async function namespacesDueForTraining(db: D1Database, now: number, intervalMs: number): Promise<string[]> {
-  const last = drizzle(db)
+  const last = database(db)
     .select({
       namespaceId: predictionRuns.namespaceId,
       startedAt: sql<number>`max(${predictionRuns.startedAt})`.as("started_at"),
@@ -183,7 +191,7 @@ export async function namespacesDueForTraining(db: D1Database, now: number, inte
     .from(predictionRuns)
     .groupBy(predictionRuns.namespaceId)
     .as("last");
-  const rows = await drizzle(db)
+  const rows = await database(db)
     .select({ namespaceId: predictionOutcomes.namespaceId })
     .from(predictionOutcomes)
     .leftJoin(last, eq(last.namespaceId, predictionOutcomes.namespaceId))
@@ -194,7 +202,7 @@ export async function namespacesDueForTraining(db: D1Database, now: number, inte
 
 /** Ends unfinished runs that have not moved since `before` (their queue messages were given up on), so the namespace can train again. */
 export async function failStaleRuns(db: D1Database, before: number): Promise<number> {
-  const orm = drizzle(db);
+  const orm = database(db);
   const stale = await orm
     .select({ id: predictionRuns.id, leads: predictionRuns.leads, examples: predictionRuns.examples })
     .from(predictionRuns)

@@ -1,4 +1,4 @@
-import { drizzle } from "drizzle-orm/d1";
+import { database } from "./database";
 import type { CompanyRow } from "../leads/company";
 import { and, asc, desc, eq, getTableColumns, gt, gte, inArray, isNotNull, lt, lte, or, sql, type SQL } from "drizzle-orm";
 import { leadProjection, leadTombstones, namespaceScoring } from "./schema";
@@ -67,7 +67,7 @@ export async function upsertProjection(db: D1Database, rows: readonly Projection
 /** Removes merged-away leads, leaving a tombstone so a late summary cannot bring them back. */
 export async function deleteProjection(db: D1Database, rows: readonly Extract<ProjectionMessage, { kind: "delete" }>[]): Promise<void> {
   if (rows.length === 0) return;
-  const orm = drizzle(db);
+  const orm = database(db);
   const now = Date.now();
   await writeInChunks(
     orm,
@@ -86,7 +86,7 @@ export async function deleteProjection(db: D1Database, rows: readonly Extract<Pr
 export async function staleScoringLeads(db: D1Database, rows: readonly ProjectionUpsert[]) {
   if (rows.length === 0) return [];
   const namespaceIds = [...new Set(rows.map((r) => r.namespaceId))];
-  const versions = await drizzle(db)
+  const versions = await database(db)
     .select({ namespaceId: namespaceScoring.namespaceId, version: namespaceScoring.version })
     .from(namespaceScoring)
     .where(inArray(namespaceScoring.namespaceId, namespaceIds))
@@ -201,7 +201,7 @@ export async function listProjectedLeads(db: D1Database, namespaceId: string, q:
     const beyond = asc_ ? gt(sortValue, q.cursor.value) : lt(sortValue, q.cursor.value);
     filters.push(or(beyond, and(eq(sortValue, q.cursor.value), gt(leadProjection.leadId, q.cursor.leadId)))!);
   }
-  return drizzle(db)
+  return database(db)
     .select({ ...getTableColumns(leadProjection), sortValue })
     .from(leadProjection)
     .where(and(...filters))
@@ -266,7 +266,7 @@ const toCompanyRow = (r: CompanyAggregate): CompanyRow => ({
  * second table is kept for it.
  */
 export async function listCompanies(db: D1Database, namespaceId: string, q: CompanyListQuery): Promise<{ companies: CompanyRow[]; total: number }> {
-  const orm = drizzle(db);
+  const orm = database(db);
   const filters: SQL[] = [eq(leadProjection.namespaceId, namespaceId), isNotNull(leadProjection.company)];
   if (q.q) filters.push(sql`${leadProjection.company} LIKE ${containing(q.q)} ESCAPE '\\'`);
   const sortValue = companySortValue[q.sort];
@@ -291,7 +291,7 @@ export async function listCompanies(db: D1Database, namespaceId: string, q: Comp
 
 /** One company's account row (as listCompanies shows it), or null when no lead of the namespace has that company. */
 export async function companySummary(db: D1Database, namespaceId: string, company: string): Promise<CompanyRow | null> {
-  const row = await drizzle(db)
+  const row = await database(db)
     .select(companyAggregates)
     .from(leadProjection)
     .where(and(eq(leadProjection.namespaceId, namespaceId), sql`lower(${leadProjection.company}) = lower(${company})`))
@@ -300,7 +300,7 @@ export async function companySummary(db: D1Database, namespaceId: string, compan
 }
 
 export async function leadsByStage(db: D1Database, namespaceId: string, perStage: number) {
-  const orm = drizzle(db);
+  const orm = database(db);
   const counts = await orm
     .select({ stage: leadProjection.stage, count: sql<number>`count(*)`, averageScore: sql<number>`round(avg(${leadProjection.score}), 2)` })
     .from(leadProjection)
@@ -324,7 +324,7 @@ export async function leadsByStage(db: D1Database, namespaceId: string, perStage
 }
 
 export async function namespaceStats(db: D1Database, namespaceId: string) {
-  const orm = drizzle(db);
+  const orm = database(db);
   const where = eq(leadProjection.namespaceId, namespaceId);
   const [totals, byStage, byGrade] = await Promise.all([
     orm
@@ -356,7 +356,7 @@ export async function namespaceStats(db: D1Database, namespaceId: string) {
 export async function projectedLeadIds(db: D1Database, namespaceId: string, afterLeadId: string | null, limit: number): Promise<string[]> {
   const filters: SQL[] = [eq(leadProjection.namespaceId, namespaceId)];
   if (afterLeadId) filters.push(gt(leadProjection.leadId, afterLeadId));
-  const rows = await drizzle(db)
+  const rows = await database(db)
     .select({ leadId: leadProjection.leadId })
     .from(leadProjection)
     .where(and(...filters))

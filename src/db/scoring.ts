@@ -1,9 +1,13 @@
-import { drizzle } from "drizzle-orm/d1";
+import { database } from "./database";
 import { and, asc, desc, eq, sql } from "drizzle-orm";
 import { leadProjection, namespaceScoring, rescoreJobs, scoringRules } from "./schema";
 import { DEFAULT_SCORING, type ScoringConfig } from "../scoring/config";
 import type { Condition, ScoringRule } from "../scoring/rules";
 import type { IcpTable } from "../scoring/icp";
+import { StoredJson } from "../stored-json";
+
+const ruleConditionsJson = new StoredJson<Condition[]>();
+const icpTableJson = new StoredJson<IcpTable>();
 
 export interface RuleInput {
   event: string;
@@ -36,31 +40,31 @@ const toRule = (row: typeof scoringRules.$inferSelect): ScoringRule => ({
   id: row.id,
   event: row.event,
   points: row.points,
-  conditions: JSON.parse(row.conditions) as Condition[],
+  conditions: ruleConditionsJson.parse(row.conditions),
   cap: row.cap,
 });
 
 export async function listRules(db: D1Database, namespaceId: string): Promise<ScoringRule[]> {
-  const rows = await drizzle(db).select().from(scoringRules).where(eq(scoringRules.namespaceId, namespaceId)).orderBy(asc(scoringRules.createdAt), asc(scoringRules.id)).all();
+  const rows = await database(db).select().from(scoringRules).where(eq(scoringRules.namespaceId, namespaceId)).orderBy(asc(scoringRules.createdAt), asc(scoringRules.id)).all();
   return rows.map(toRule);
 }
 
 export async function loadScoringConfig(db: D1Database, namespaceId: string): Promise<ScoringConfig> {
   const [settings, rules] = await Promise.all([
-    drizzle(db).select().from(namespaceScoring).where(eq(namespaceScoring.namespaceId, namespaceId)).get(),
+    database(db).select().from(namespaceScoring).where(eq(namespaceScoring.namespaceId, namespaceId)).get(),
     listRules(db, namespaceId),
   ]);
   if (!settings) return { ...DEFAULT_SCORING, rules };
   return {
     version: settings.version,
     rules,
-    icpTable: settings.icpTable ? (JSON.parse(settings.icpTable) as IcpTable) : DEFAULT_SCORING.icpTable,
+    icpTable: settings.icpTable ? icpTableJson.parse(settings.icpTable) : DEFAULT_SCORING.icpTable,
     retentionDays: settings.retentionDays ?? null,
   };
 }
 
 export async function scoringVersion(db: D1Database, namespaceId: string): Promise<number> {
-  const row = await drizzle(db).select({ version: namespaceScoring.version }).from(namespaceScoring).where(eq(namespaceScoring.namespaceId, namespaceId)).get();
+  const row = await database(db).select({ version: namespaceScoring.version }).from(namespaceScoring).where(eq(namespaceScoring.namespaceId, namespaceId)).get();
   return row?.version ?? 0;
 }
 
@@ -84,7 +88,7 @@ export async function changeScoring(
   namespaceId: string,
   change: Change,
 ): Promise<{ job: RescoreJob; rule?: ScoringRule } | null> {
-  const orm = drizzle(db);
+  const orm = database(db);
   const now = Date.now();
   if (change.kind === "update" || change.kind === "delete") {
     const exists = await orm.select({ id: scoringRules.id }).from(scoringRules).where(and(eq(scoringRules.id, change.id), eq(scoringRules.namespaceId, namespaceId))).get();
@@ -98,21 +102,21 @@ export async function changeScoring(
     switch (change.kind) {
       case "create": {
         rule = { id: crypto.randomUUID(), ...change.rule };
-        return orm.insert(scoringRules).values({ ...rule, namespaceId, conditions: JSON.stringify(rule.conditions), createdAt: now, updatedAt: now });
+        return orm.insert(scoringRules).values({ ...rule, namespaceId, conditions: ruleConditionsJson.stringify(rule.conditions), createdAt: now, updatedAt: now });
       }
       case "update":
         rule = { id: change.id, ...change.rule };
         return orm
           .update(scoringRules)
-          .set({ ...change.rule, conditions: JSON.stringify(change.rule.conditions), updatedAt: now })
+          .set({ ...change.rule, conditions: ruleConditionsJson.stringify(change.rule.conditions), updatedAt: now })
           .where(and(eq(scoringRules.id, change.id), eq(scoringRules.namespaceId, namespaceId)));
       case "delete":
         return orm.delete(scoringRules).where(and(eq(scoringRules.id, change.id), eq(scoringRules.namespaceId, namespaceId)));
       case "icp":
         return orm
           .insert(namespaceScoring)
-          .values({ namespaceId, version: 0, icpTable: change.table ? JSON.stringify(change.table) : null, updatedAt: now })
-          .onConflictDoUpdate({ target: namespaceScoring.namespaceId, set: { icpTable: change.table ? JSON.stringify(change.table) : null, updatedAt: now } });
+          .values({ namespaceId, version: 0, icpTable: change.table ? icpTableJson.stringify(change.table) : null, updatedAt: now })
+          .onConflictDoUpdate({ target: namespaceScoring.namespaceId, set: { icpTable: change.table ? icpTableJson.stringify(change.table) : null, updatedAt: now } });
       case "rescore":
         return undefined;
       case "retention":
@@ -133,11 +137,11 @@ export async function changeScoring(
 }
 
 export async function latestRescoreJob(db: D1Database, namespaceId: string): Promise<RescoreJob | undefined> {
-  return drizzle(db).select().from(rescoreJobs).where(eq(rescoreJobs.namespaceId, namespaceId)).orderBy(desc(rescoreJobs.createdAt)).limit(1).get();
+  return database(db).select().from(rescoreJobs).where(eq(rescoreJobs.namespaceId, namespaceId)).orderBy(desc(rescoreJobs.createdAt)).limit(1).get();
 }
 
 export async function recordRescoreProgress(db: D1Database, jobId: string, processed: number, done: boolean): Promise<void> {
-  await drizzle(db)
+  await database(db)
     .update(rescoreJobs)
     .set({ processed: sql`${rescoreJobs.processed} + ${processed}`, status: done ? "completed" : "running", updatedAt: Date.now() })
     .where(eq(rescoreJobs.id, jobId));

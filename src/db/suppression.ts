@@ -1,4 +1,4 @@
-import { drizzle } from "drizzle-orm/d1";
+import { database } from "./database";
 import { and, eq, sql } from "drizzle-orm";
 import { suppressedIdentities } from "./schema";
 import { TtlCache } from "./ttl-cache";
@@ -21,7 +21,7 @@ export function identityHash(namespaceId: string, identity: Identity): Promise<s
 /** The namespace's suppressed identity hashes (usually none, then ingest hashes nothing). */
 export function suppressedHashes(db: D1Database, namespaceId: string): Promise<ReadonlySet<string>> {
   return suppressedByNamespace.getOrLoad(namespaceId, async () => {
-    const rows = await drizzle(db)
+    const rows = await database(db)
       .select({ hash: suppressedIdentities.identityHash })
       .from(suppressedIdentities)
       .where(eq(suppressedIdentities.namespaceId, namespaceId))
@@ -37,7 +37,7 @@ export function forgetSuppressedHashes(namespaceId: string): void {
 
 /** Counts events dropped for a suppressed identity (its hash) in the namespace. */
 export async function countDroppedEvents(db: D1Database, namespaceId: string, hash: string, events: number): Promise<void> {
-  await drizzle(db)
+  await database(db)
     .update(suppressedIdentities)
     .set({ droppedEvents: sql`${suppressedIdentities.droppedEvents} + ${events}` })
     .where(and(eq(suppressedIdentities.namespaceId, namespaceId), eq(suppressedIdentities.identityHash, hash)));
@@ -49,7 +49,7 @@ export async function countSuppressed(db: D1Database, namespaceId: string, leadN
 }
 
 export async function suppressionStats(db: D1Database, namespaceId: string) {
-  const row = await drizzle(db)
+  const row = await database(db)
     .select({ identities: sql<number>`count(*)`, droppedEvents: sql<number>`coalesce(sum(${suppressedIdentities.droppedEvents}), 0)` })
     .from(suppressedIdentities)
     .where(eq(suppressedIdentities.namespaceId, namespaceId))

@@ -1,10 +1,10 @@
-import { drizzle } from "drizzle-orm/d1";
+import { database } from "./database";
 import { and, eq } from "drizzle-orm";
 import { apiKeys, namespaceScoring, namespaces, sources } from "./schema";
 import { sha256Hex } from "../http/crypto";
 import { keyMatch, listKeys, lookupKey, mintKey, touchKey, type KeyHit } from "./keys";
 import { TtlCache } from "./ttl-cache";
-import type { RateLimit } from "../limits/token-bucket";
+import { readRateLimit } from "./rate-limits";
 
 export interface Namespace {
   id: string;
@@ -44,22 +44,22 @@ const namespaceByApiKey = new TtlCache<(ApiKeyNamespace & KeyHit) | null>(KEY_CA
 
 export async function createNamespace(db: D1Database, name: string): Promise<Namespace> {
   const namespace = { id: crypto.randomUUID(), name, createdAt: Date.now() };
-  await drizzle(db).insert(namespaces).values(namespace);
+  await database(db).insert(namespaces).values(namespace);
   return { id: namespace.id, name };
 }
 
 export async function findNamespaceByName(db: D1Database, name: string): Promise<Namespace | undefined> {
-  return drizzle(db).select({ id: namespaces.id, name: namespaces.name }).from(namespaces).where(eq(namespaces.name, name)).get();
+  return database(db).select({ id: namespaces.id, name: namespaces.name }).from(namespaces).where(eq(namespaces.name, name)).get();
 }
 
 export async function listNamespaces(db: D1Database): Promise<Namespace[]> {
-  return drizzle(db).select({ id: namespaces.id, name: namespaces.name }).from(namespaces).orderBy(namespaces.name).all();
+  return database(db).select({ id: namespaces.id, name: namespaces.name }).from(namespaces).orderBy(namespaces.name).all();
 }
 
 export async function createSource(db: D1Database, namespace: Namespace, name: string): Promise<CreatedSecret<{ id: string; name: string; namespace: string; prefix: string }>> {
   const { secret, prefix, hash } = await mintKey("write-key");
   const id = crypto.randomUUID();
-  await drizzle(db).insert(sources).values({ id, namespaceId: namespace.id, name, writeKeyHash: hash, keyPrefix: prefix, createdAt: Date.now() });
+  await database(db).insert(sources).values({ id, namespaceId: namespace.id, name, writeKeyHash: hash, keyPrefix: prefix, createdAt: Date.now() });
   return { record: { id, name, namespace: namespace.name, prefix }, secret };
 }
 
@@ -71,7 +71,7 @@ export async function createApiKey(
 ): Promise<CreatedSecret<{ id: string; name: string; namespace: string; prefix: string; scope: ApiKeyScope }>> {
   const { secret, prefix, hash } = await mintKey("api-key");
   const id = crypto.randomUUID();
-  await drizzle(db).insert(apiKeys).values({ id, namespaceId: namespace.id, name, keyHash: hash, keyPrefix: prefix, scope, createdAt: Date.now() });
+  await database(db).insert(apiKeys).values({ id, namespaceId: namespace.id, name, keyHash: hash, keyPrefix: prefix, scope, createdAt: Date.now() });
   return { record: { id, name, namespace: namespace.name, prefix, scope }, secret };
 }
 
@@ -113,36 +113,14 @@ export async function namespaceForApiKey(db: D1Database, key: string): Promise<(
   });
 }
 
-/** Sets a source's own rate limit (null: the default); false when the namespace has no such source. */
-export async function setSourceRateLimit(db: D1Database, namespaceId: string, sourceId: string, limit: RateLimit | null): Promise<boolean> {
-  const row = await drizzle(db)
-    .update(sources)
-    .set({ rateLimit: limit ? JSON.stringify(limit) : null })
-    .where(and(eq(sources.id, sourceId), eq(sources.namespaceId, namespaceId)))
-    .returning({ id: sources.id })
-    .get();
-  return row !== undefined;
-}
-
-/** Sets an API key's own rate limit (null: the default); false when the namespace has no such key. */
-export async function setApiKeyRateLimit(db: D1Database, namespaceId: string, apiKeyId: string, limit: RateLimit | null): Promise<boolean> {
-  const row = await drizzle(db)
-    .update(apiKeys)
-    .set({ rateLimit: limit ? JSON.stringify(limit) : null })
-    .where(and(eq(apiKeys.id, apiKeyId), eq(apiKeys.namespaceId, namespaceId)))
-    .returning({ id: apiKeys.id })
-    .get();
-  return row !== undefined;
-}
-
 /** A namespace's sources with their rate limits and key listing (never their write keys). */
 export async function listSources(db: D1Database, namespaceId: string) {
-  const rows = await drizzle(db)
+  const rows = await database(db)
     .select({ id: sources.id, rateLimit: sources.rateLimit })
     .from(sources)
     .where(eq(sources.namespaceId, namespaceId))
     .all();
-  const limits = new Map(rows.map((r) => [r.id, r.rateLimit ? (JSON.parse(r.rateLimit) as RateLimit) : null]));
+  const limits = new Map(rows.map((r) => [r.id, readRateLimit(r.rateLimit)]));
   return (await listKeys(db, "write-key", namespaceId)).map((key) => ({ ...key, rateLimit: limits.get(key.id) ?? null }));
 }
 
@@ -182,12 +160,12 @@ export async function deleteNamespace(db: D1Database, namespaceId: string): Prom
 }
 
 export async function findNamespaceById(db: D1Database, id: string): Promise<Namespace | undefined> {
-  return drizzle(db).select({ id: namespaces.id, name: namespaces.name }).from(namespaces).where(eq(namespaces.id, id)).get();
+  return database(db).select({ id: namespaces.id, name: namespaces.name }).from(namespaces).where(eq(namespaces.id, id)).get();
 }
 
 /** A namespace's API keys with their rate limits and key listing (never the keys). */
 export async function listApiKeys(db: D1Database, namespaceId: string) {
-  const rows = await drizzle(db).select({ id: apiKeys.id, rateLimit: apiKeys.rateLimit }).from(apiKeys).where(eq(apiKeys.namespaceId, namespaceId)).all();
-  const limits = new Map(rows.map((r) => [r.id, r.rateLimit ? (JSON.parse(r.rateLimit) as RateLimit) : null]));
+  const rows = await database(db).select({ id: apiKeys.id, rateLimit: apiKeys.rateLimit }).from(apiKeys).where(eq(apiKeys.namespaceId, namespaceId)).all();
+  const limits = new Map(rows.map((r) => [r.id, readRateLimit(r.rateLimit)]));
   return (await listKeys(db, "api-key", namespaceId)).map((key) => ({ ...key, rateLimit: limits.get(key.id) ?? null }));
 }

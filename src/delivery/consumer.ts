@@ -5,6 +5,8 @@ import { backoffMs } from "../destinations/backoff";
 import { allShards, shardForLead } from "../destinations/shards";
 import { runAutomations } from "./automations";
 import type { DestinationMessage } from "./queue";
+import { leadStub } from "../leads/lead-stub";
+import { config } from "../config";
 
 type LeadBatch = Extract<DestinationMessage, { kind: "lead-batch" }>;
 
@@ -32,7 +34,7 @@ export async function consumeDestinations(batch: MessageBatch<DestinationMessage
         message.ack();
       } catch (error) {
         console.error(`destinations consumer: ${body.kind} not handed over; retrying`, error);
-        const delayMs = backoffMs(message.attempts - 1, Number(env.DELIVERY_BACKOFF_BASE_MS), Number(env.DELIVERY_BACKOFF_CAP_MS));
+        const delayMs = backoffMs(message.attempts - 1, config(env).delivery.backoff.baseMs, config(env).delivery.backoff.capMs);
         message.retry({ delaySeconds: Math.round(delayMs / 1000) });
       }
     }),
@@ -49,7 +51,7 @@ async function handOver(env: Env, body: LeadBatch): Promise<void> {
     }),
     runAutomations(env, body),
   ]);
-  await env.LEAD.get(env.LEAD.idFromString(body.leadId)).deliveryDone(body.batchId, body.receipt);
+  await leadStub(env, body.leadId).deliveryDone(body.batchId, body.receipt);
 }
 
 async function replay(env: Env, body: Extract<DestinationMessage, { kind: "replay" }>): Promise<void> {
@@ -71,7 +73,7 @@ export async function consumeDestinationDeadLetters(batch: MessageBatch<Destinat
         if (items.length === 0) continue;
         await shardForLead(env, destination, body.leadId).accept(body.namespaceId, destination.id, body.leadId, items, destination.updatedAt, "the delivery consumer failed on this batch every time");
       }
-      await env.LEAD.get(env.LEAD.idFromString(body.leadId)).deliveryDone(body.batchId, body.receipt);
+      await leadStub(env, body.leadId).deliveryDone(body.batchId, body.receipt);
     }
     message.ack();
   }

@@ -30,34 +30,56 @@ import { webhook } from "./webhook";
 
 export { DESTINATION_TYPES, type DestinationType };
 
-export const DESTINATIONS: Record<DestinationType, DestinationModule<any>> = {
-  webhook,
-  slack,
-  mixpanel,
-  attio,
-  hubspot,
-  segment: segmentForward,
-  posthog,
-  amplitude,
-  heap,
-  customerio,
-  ga4,
-  intercom,
-  pipedrive,
-  discord,
-  teams,
-  sendgrid,
-  mailchimp,
-  twilio,
-  elasticsearch,
-  salesforce,
-  clickhouse,
-  kafka,
-  redis,
-  s3,
-  bigquery,
-  postgres,
-};
+/** What the registry knows of a destination type besides its module. */
+interface RegistryEntry {
+  module: DestinationModule<any>;
+  /** Config fields holding a URL this Worker will call: each must pass the outbound URL guard. */
+  urlFields?: readonly string[];
+  /**
+   * Config fields besides the URL fields that say where a destination's secrets
+   * go or whose they are: a region or data center, an account, project or
+   * stream id, the user or key id a secret belongs to, a switch to another
+   * database.
+   */
+  accountFields?: readonly string[];
+}
+
+/** Each destination type's entry (the types and their order: src/contracts/destination-types.ts). */
+const REGISTRY = {
+  webhook: { module: webhook, urlFields: ["url"] },
+  slack: { module: slack, urlFields: ["webhookUrl"] },
+  mixpanel: { module: mixpanel },
+  attio: { module: attio },
+  hubspot: { module: hubspot },
+  segment: { module: segmentForward, urlFields: ["endpoint"] },
+  posthog: { module: posthog, urlFields: ["host"] },
+  amplitude: { module: amplitude, accountFields: ["region"] },
+  heap: { module: heap, accountFields: ["region"] },
+  customerio: { module: customerio, accountFields: ["region"] },
+  ga4: { module: ga4, accountFields: ["measurementId"] },
+  intercom: { module: intercom, accountFields: ["region"] },
+  pipedrive: { module: pipedrive },
+  discord: { module: discord, urlFields: ["webhookUrl"] },
+  teams: { module: teams, urlFields: ["webhookUrl"] },
+  sendgrid: { module: sendgrid },
+  mailchimp: { module: mailchimp },
+  twilio: { module: twilio, accountFields: ["accountSid"] },
+  elasticsearch: { module: elasticsearch, urlFields: ["url"], accountFields: ["username"] },
+  salesforce: { module: salesforce, urlFields: ["instanceUrl"], accountFields: ["clientId"] },
+  clickhouse: { module: clickhouse, urlFields: ["url"], accountFields: ["user"] },
+  kafka: { module: kafka, urlFields: ["url"], accountFields: ["apiKey"] },
+  redis: { module: redis, urlFields: ["url"] },
+  s3: { module: s3, urlFields: ["endpoint"], accountFields: ["region", "accessKeyId"] },
+  bigquery: { module: bigquery, accountFields: ["projectId"] },
+  postgres: { module: postgres, urlFields: ["url"], accountFields: ["hyperdrive"] },
+} as const satisfies Record<DestinationType, RegistryEntry>;
+
+/** One value per type, read from its registry entry. */
+function perType<V>(pick: (entry: RegistryEntry) => V): Record<DestinationType, V> {
+  return Object.fromEntries(DESTINATION_TYPES.map((type) => [type, pick(REGISTRY[type])])) as Record<DestinationType, V>;
+}
+
+export const DESTINATIONS = perType((entry) => entry.module);
 
 /** A destination's config as the API shows it: each secret as its hint. */
 export function redactConfig(type: DestinationType, config: Record<string, unknown>): Record<string, unknown> {
@@ -65,69 +87,9 @@ export function redactConfig(type: DestinationType, config: Record<string, unkno
 }
 
 /** Config fields holding a URL this Worker will call: each must pass the outbound URL guard. */
-export const URL_FIELDS: Record<DestinationType, readonly string[]> = {
-  webhook: ["url"],
-  slack: ["webhookUrl"],
-  segment: ["endpoint"],
-  mixpanel: [],
-  attio: [],
-  hubspot: [],
-  posthog: ["host"],
-  amplitude: [],
-  heap: [],
-  customerio: [],
-  ga4: [],
-  intercom: [],
-  pipedrive: [],
-  discord: ["webhookUrl"],
-  teams: ["webhookUrl"],
-  sendgrid: [],
-  mailchimp: [],
-  twilio: [],
-  elasticsearch: ["url"],
-  salesforce: ["instanceUrl"],
-  clickhouse: ["url"],
-  kafka: ["url"],
-  redis: ["url"],
-  s3: ["endpoint"],
-  bigquery: [],
-  postgres: ["url"],
-};
+export const URL_FIELDS = perType((entry) => entry.urlFields ?? []);
 
-/**
- * Config fields besides the URL fields that say where a destination's secrets
- * go or whose they are: a region or data center, an account, project or
- * stream id, the user or key id a secret belongs to, a switch to another
- * database.
- */
-const ACCOUNT_FIELDS: Record<DestinationType, readonly string[]> = {
-  webhook: [],
-  slack: [],
-  segment: [],
-  mixpanel: [],
-  attio: [],
-  hubspot: [],
-  posthog: [],
-  amplitude: ["region"],
-  heap: ["region"],
-  customerio: ["region"],
-  ga4: ["measurementId"],
-  intercom: ["region"],
-  pipedrive: [],
-  discord: [],
-  teams: [],
-  sendgrid: [],
-  mailchimp: [],
-  twilio: ["accountSid"],
-  elasticsearch: ["username"],
-  salesforce: ["clientId"],
-  clickhouse: ["user"],
-  kafka: ["apiKey"],
-  redis: [],
-  s3: ["region", "accessKeyId"],
-  bigquery: ["projectId"],
-  postgres: ["hyperdrive"],
-};
+const ACCOUNT_FIELDS = perType((entry) => entry.accountFields ?? []);
 
 /**
  * The fields a destination's secrets are bound to (see src/secrets/bound.ts):

@@ -1,6 +1,7 @@
 import type { RateLimit } from "../limits/token-bucket";
 import type { DestinationType } from "./registry";
 import { DESTINATIONS } from "./registry";
+import { config } from "../config";
 
 /** A destination as far as sharding goes. */
 export interface Sharded {
@@ -15,7 +16,7 @@ export interface Sharded {
  * hash of its id), so they stay in order.
  */
 export function shardCount(env: Env, type: DestinationType): number {
-  const configured = Math.max(1, Math.floor(Number(env.DELIVERY_SHARDS)) || 1);
+  const configured = config(env).delivery.shards;
   return Math.min(configured, DESTINATIONS[type].maxShards ?? configured);
 }
 

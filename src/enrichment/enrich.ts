@@ -2,6 +2,7 @@ import { addStats, lockForLookup, readCache, releaseLock, storeLookup, type Cach
 import type { Firmographics } from "../scoring/icp";
 import { runProviderChain } from "./chain";
 import type { EnrichmentProvider } from "./types";
+import { config } from "../config";
 
 export interface Enrichment extends CachedEnrichment {
   email: string;
@@ -50,7 +51,7 @@ export async function enrichEmail(env: Env, email: string, options: EnrichOption
 
 async function lookUp(env: Env, email: string, providers?: readonly EnrichmentProvider[]): Promise<Enrichment> {
   try {
-    const minConfidence = Number(env.ENRICH_MIN_CONFIDENCE);
+    const minConfidence = config(env).enrichMinConfidence;
     const best = await runProviderChain(env, email, minConfidence, providers);
     const now = Date.now();
     const result: CachedEnrichment = {

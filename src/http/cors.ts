@@ -1,6 +1,7 @@
 import { cors } from "hono/cors";
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "./app-env";
+import { config } from "../config";
 
 const RATE_LIMIT_HEADERS = ["Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"];
 
@@ -14,13 +15,8 @@ export const ingestCors: MiddlewareHandler<AppEnv> = cors({
 });
 
 /** The comma-separated `MANAGEMENT_ORIGINS` var; empty allows no browser origin. */
-export function managementOrigins(env: Env): Set<string> {
-  return new Set(
-    (env.MANAGEMENT_ORIGINS ?? "")
-      .split(",")
-      .map((o) => o.trim())
-      .filter(Boolean),
-  );
+export function managementOrigins(env: Env): ReadonlySet<string> {
+  return config(env).managementOrigins;
 }
 
 /** The management API (`/api/*`) answers browsers only from the configured origins. */

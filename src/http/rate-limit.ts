@@ -1,20 +1,14 @@
 import type { Context } from "hono";
 import type { AppEnv } from "./app-env";
 import { ApiError } from "./errors";
-import { leaseSize, parseRateLimit, type Decision, type RateLimit } from "../limits/token-bucket";
+import { leaseSize, type Decision, type RateLimit } from "../limits/token-bucket";
+import { config } from "../config";
 
 export type LimitedKey = { kind: "source" | "api-key" | "webhook-source"; id: string };
 
-const BUILT_IN: Record<LimitedKey["kind"], RateLimit> = {
-  source: { limit: 6000, periodSeconds: 60 },
-  "api-key": { limit: 600, periodSeconds: 60 },
-  "webhook-source": { limit: 1200, periodSeconds: 60 },
-};
-
 /** The limit of a key that has none of its own: the `RATE_LIMIT_*_DEFAULT` var, else the built-in one. */
 export function defaultRateLimit(env: Env, kind: LimitedKey["kind"]): RateLimit {
-  const configured = { source: env.RATE_LIMIT_SOURCE_DEFAULT, "api-key": env.RATE_LIMIT_API_KEY_DEFAULT, "webhook-source": env.RATE_LIMIT_WEBHOOK_DEFAULT }[kind];
-  return parseRateLimit(configured, BUILT_IN[kind]);
+  return config(env).rateLimits.defaults[kind];
 }
 
 export function rateLimiterOf(env: Env, key: LimitedKey) {
@@ -56,7 +50,7 @@ const renewing = new Map<string, Renewal>();
  * `RATE_LIMITS = "off"` skips the check (the bench compares both).
  */
 export async function enforceRateLimit(c: Context<AppEnv>, key: LimitedKey): Promise<void> {
-  if (c.env.RATE_LIMITS === "off") return;
+  if (!config(c.env).rateLimits.on) return;
   const { decision, remaining } = await takeToken(c.env, key);
   c.header("X-RateLimit-Limit", String(decision.limit));
   c.header("X-RateLimit-Remaining", String(remaining));

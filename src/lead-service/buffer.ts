@@ -1,4 +1,4 @@
-import { drizzle } from "drizzle-orm/d1";
+import { database } from "../db/database";
 import { and, eq, getTableColumns, gt, inArray, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { bufferedLeads, enrichmentCache } from "../db/schema";
@@ -63,7 +63,7 @@ function toLead(row: LeadRow): BufferedLead {
  * buffer one email twice.
  */
 export async function pushLeads(db: D1Database, orgId: string, push: BufferPush, now: number): Promise<PushResult> {
-  const orm = drizzle(db);
+  const orm = database(db);
   const unique = new Map<string, BufferPush["leads"][number]>();
   for (const lead of push.leads) if (!unique.has(lead.email)) unique.set(lead.email, lead);
   const emails = [...unique.keys()];
@@ -110,7 +110,7 @@ export async function pushLeads(db: D1Database, orgId: string, push: BufferPush,
 }
 
 async function claimedWithKey(db: D1Database, orgId: string, runId: string, key: string): Promise<LeadRow | undefined> {
-  return drizzle(db)
+  return database(db)
     .select()
     .from(bufferedLeads)
     .where(and(eq(bufferedLeads.orgId, orgId), eq(bufferedLeads.claimRunId, runId), eq(bufferedLeads.claimKey, key)))
@@ -149,7 +149,7 @@ export async function claimNext(
     (SELECT id FROM buffered_leads
       WHERE org_id = ${orgId} AND namespace = ${request.namespace} AND status = 'buffered'
       ORDER BY id LIMIT 1))`;
-  const orm = drizzle(db);
+  const orm = database(db);
   // Expired claims that used up their tries are parked first, in the same round trip.
   const park = orm
     .update(bufferedLeads)
@@ -193,7 +193,7 @@ export type AckOutcome = "served" | "not_found" | "not_claimed_by_run";
 
 /** Marks a claimed lead served, if the claim is still the given run's. Acknowledging twice is fine. */
 export async function acknowledgeLead(db: D1Database, orgId: string, namespace: string, id: number, runId: string, now: number): Promise<AckOutcome> {
-  const orm = drizzle(db);
+  const orm = database(db);
   const thisLead = and(eq(bufferedLeads.id, id), eq(bufferedLeads.orgId, orgId), eq(bufferedLeads.namespace, namespace));
   const [served] = await orm
     .update(bufferedLeads)
@@ -222,7 +222,7 @@ export async function servedLeads(db: D1Database, orgId: string, filter: ServedL
   if (filter.brandId) conditions.push(eq(bufferedLeads.brandId, filter.brandId));
   if (filter.clerkUserId) conditions.push(eq(bufferedLeads.clerkUserId, filter.clerkUserId));
   if (filter.cursor !== undefined) conditions.push(gt(bufferedLeads.id, filter.cursor));
-  const rows = await drizzle(db)
+  const rows = await database(db)
     .select({ lead: bufferedLeads, enrichment: enrichmentCache })
     .from(bufferedLeads)
     .leftJoin(enrichmentCache, and(eq(enrichmentCache.email, bufferedLeads.email), eq(enrichmentCache.state, "done")))
@@ -275,7 +275,7 @@ export async function bufferStats(db: D1Database, orgId: string, namespace: stri
 
 /** Puts parked leads (the given ids, else all of the namespace) back in the buffer with fresh tries; answers how many. */
 export async function requeueParked(db: D1Database, orgId: string, namespace: string, ids?: readonly number[]): Promise<number> {
-  const orm = drizzle(db);
+  const orm = database(db);
   const parked = and(eq(bufferedLeads.orgId, orgId), eq(bufferedLeads.namespace, namespace), eq(bufferedLeads.status, "parked"));
   let requeued = 0;
   for (const part of ids ? chunksOf([...ids], MAX_IN_LIST) : [undefined]) {

@@ -1,4 +1,4 @@
-import { drizzle } from "drizzle-orm/d1";
+import { database } from "../db/database";
 import { and, eq } from "drizzle-orm";
 import { bufferCursors } from "../db/schema";
 
@@ -9,7 +9,7 @@ export interface CursorRecord {
 }
 
 export async function readCursor(db: D1Database, orgId: string, namespace: string): Promise<CursorRecord> {
-  const row = await drizzle(db)
+  const row = await database(db)
     .select({ state: bufferCursors.state, updatedAt: bufferCursors.updatedAt })
     .from(bufferCursors)
     .where(and(eq(bufferCursors.orgId, orgId), eq(bufferCursors.namespace, namespace)))
@@ -18,7 +18,7 @@ export async function readCursor(db: D1Database, orgId: string, namespace: strin
 }
 
 export async function writeCursor(db: D1Database, orgId: string, namespace: string, state: unknown, now: number): Promise<CursorRecord> {
-  await drizzle(db)
+  await database(db)
     .insert(bufferCursors)
     .values({ orgId, namespace, state, updatedAt: now })
     .onConflictDoUpdate({ target: [bufferCursors.orgId, bufferCursors.namespace], set: { state, updatedAt: now } });

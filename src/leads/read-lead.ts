@@ -1,10 +1,7 @@
 import { ApiError } from "../http/errors";
 import type { LeadExport, LeadSummary } from "../contracts/lead-rpc";
+import { leadStub } from "./lead-stub";
 
-/** One lead's object, by its id (a hex Durable Object id). */
-export function leadStub(env: Env, id: string) {
-  return env.LEAD.get(env.LEAD.idFromString(id));
-}
 
 /** Everything the lead object holds (its full timeline), typed as the object returns it. */
 export async function heldByLead(env: Env, id: string): Promise<LeadExport | null> {

@@ -1,10 +1,11 @@
 import { env as workerEnv } from "cloudflare:workers";
 import { ApiError } from "../http/errors";
 import { checkOutboundUrl, type GuardOptions } from "./url-guard";
+import { config } from "../config";
 
 /** Private hosts and plain http are allowed only when the deployment says so (local runs, the test fakes). */
 export function guardOptions(env: Pick<Env, "ALLOW_PRIVATE_DESTINATIONS"> = workerEnv): GuardOptions {
-  return { allowPrivate: env.ALLOW_PRIVATE_DESTINATIONS === "true" };
+  return { allowPrivate: config(env).allowPrivateDestinations };
 }
 
 /** A call the guard refused before it left: never worth retrying. */

@@ -1,4 +1,4 @@
-import { claimCallback, recordCallback, tasksOf, type SyncJob } from "./sync-store";
+import { claimCallback, recordCallback, syncJobConfigJson, tasksOf, type SyncJob } from "./sync-store";
 import type { SyncJobConfig } from "../schemas/sync";
 import { describeSyncJob } from "./job-view";
 import { guardedFetch, RefusedUrlError } from "../outbound/fetch";
@@ -7,7 +7,7 @@ const TRIES = 3;
 
 /** POSTs the ended job to its callbackUrl, once (a few quick tries), and records how that went. */
 export async function sendJobCallback(db: D1Database, job: SyncJob): Promise<void> {
-  const { callbackUrl } = JSON.parse(job.config) as SyncJobConfig;
+  const { callbackUrl } = syncJobConfigJson.parse(job.config);
   if (!callbackUrl || !(await claimCallback(db, job.id))) return;
   const body = JSON.stringify({ job: describeSyncJob(job, await tasksOf(db, [job.id])) });
   let state = "failed";

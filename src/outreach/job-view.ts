@@ -1,4 +1,4 @@
-import type { SyncJob, SyncTask } from "./sync-store";
+import { syncJobConfigJson, taskErrorsJson, type SyncJob, type SyncTask } from "./sync-store";
 import type { SyncJobConfig } from "../schemas/sync";
 import { PLATFORMS } from "./types";
 
@@ -23,7 +23,7 @@ export function describeSyncJob(job: SyncJob, tasks: readonly SyncTask[], now = 
     status: job.status,
     trigger: job.trigger,
     mode: job.mode,
-    config: JSON.parse(job.config) as SyncJobConfig,
+    config: syncJobConfigJson.parse(job.config),
     processed,
     total,
     percentage,
@@ -39,7 +39,7 @@ export function describeSyncJob(job: SyncJob, tasks: readonly SyncTask[], now = 
       pages: t.step,
       position: t.position === null ? null : JSON.parse(t.position),
     })),
-    errors: tasks.flatMap((t) => (JSON.parse(t.errors) as { at: string; message: string }[]).map((e) => ({ accountId: t.accountId, ...e }))),
+    errors: tasks.flatMap((t) => taskErrorsJson.parse(t.errors).map((e) => ({ accountId: t.accountId, ...e }))),
     callback: job.callbackState,
     createdAt: new Date(job.createdAt).toISOString(),
     startedAt: job.startedAt ? new Date(job.startedAt).toISOString() : null,

@@ -1,4 +1,4 @@
-import { drizzle } from "drizzle-orm/d1";
+import { database } from "../db/database";
 import { and, eq, inArray, or } from "drizzle-orm";
 import { connectedAccounts, namespaceKeywords, namespaceRouteAcceptance, namespaceScoring, namespaces, webhookSources } from "../db/schema";
 import { mintKey } from "../db/keys";
@@ -13,11 +13,11 @@ import type { Platform } from "./types";
  * may route by: its own, and those of the namespaces that accept it.
  */
 export async function loadRoutingKeywords(db: D1Database, sourceNamespaceId: string): Promise<RoutingKeyword[]> {
-  const accepting = drizzle(db)
+  const accepting = database(db)
     .select({ id: namespaceRouteAcceptance.namespaceId })
     .from(namespaceRouteAcceptance)
     .where(eq(namespaceRouteAcceptance.sourceNamespaceId, sourceNamespaceId));
-  return drizzle(db)
+  return database(db)
     .select({ keyword: namespaceKeywords.keyword, namespaceId: namespaceKeywords.namespaceId })
     .from(namespaceKeywords)
     .where(or(eq(namespaceKeywords.namespaceId, sourceNamespaceId), inArray(namespaceKeywords.namespaceId, accepting)))
@@ -28,7 +28,7 @@ export async function loadRoutingKeywords(db: D1Database, sourceNamespaceId: str
 export async function acceptedSources(db: D1Database, namespaceIds: readonly string[]): Promise<Map<string, string[]>> {
   const found = new Map<string, string[]>(namespaceIds.map((id) => [id, []]));
   if (namespaceIds.length === 0) return found;
-  const rows = await drizzle(db)
+  const rows = await database(db)
     .select({ namespaceId: namespaceRouteAcceptance.namespaceId, name: namespaces.name })
     .from(namespaceRouteAcceptance)
     .innerJoin(namespaces, eq(namespaces.id, namespaceRouteAcceptance.sourceNamespaceId))
@@ -43,7 +43,7 @@ export async function acceptedSources(db: D1Database, namespaceIds: readonly str
 export async function acceptedSourceIds(db: D1Database, namespaceIds: readonly string[]): Promise<Map<string, string[]>> {
   const found = new Map<string, string[]>(namespaceIds.map((id) => [id, []]));
   if (namespaceIds.length === 0) return found;
-  const rows = await drizzle(db)
+  const rows = await database(db)
     .select({ namespaceId: namespaceRouteAcceptance.namespaceId, sourceId: namespaceRouteAcceptance.sourceNamespaceId })
     .from(namespaceRouteAcceptance)
     .where(inArray(namespaceRouteAcceptance.namespaceId, [...namespaceIds]))
@@ -54,7 +54,7 @@ export async function acceptedSourceIds(db: D1Database, namespaceIds: readonly s
 
 /** The ids of the namespaces that accept routed activity from `sourceNamespaceId` (its clients). */
 export async function namespacesAccepting(db: D1Database, sourceNamespaceId: string): Promise<string[]> {
-  const rows = await drizzle(db)
+  const rows = await database(db)
     .select({ id: namespaceRouteAcceptance.namespaceId })
     .from(namespaceRouteAcceptance)
     .where(eq(namespaceRouteAcceptance.sourceNamespaceId, sourceNamespaceId))
@@ -64,7 +64,7 @@ export async function namespacesAccepting(db: D1Database, sourceNamespaceId: str
 
 /** Replaces the namespaces `namespaceId` accepts routed activity from. */
 export async function setAcceptedSources(db: D1Database, namespaceId: string, sourceNamespaceIds: readonly string[]): Promise<void> {
-  const orm = drizzle(db);
+  const orm = database(db);
   const remove = orm.delete(namespaceRouteAcceptance).where(eq(namespaceRouteAcceptance.namespaceId, namespaceId));
   if (sourceNamespaceIds.length === 0) {
     await remove;
@@ -77,7 +77,7 @@ export async function setAcceptedSources(db: D1Database, namespaceId: string, so
 export async function keywordsByNamespace(db: D1Database, namespaceIds: readonly string[]): Promise<Map<string, string[]>> {
   const found = new Map<string, string[]>(namespaceIds.map((id) => [id, []]));
   if (namespaceIds.length === 0) return found;
-  const rows = await drizzle(db)
+  const rows = await database(db)
     .select()
     .from(namespaceKeywords)
     .where(inArray(namespaceKeywords.namespaceId, [...namespaceIds]))
@@ -90,7 +90,7 @@ export async function keywordsByNamespace(db: D1Database, namespaceIds: readonly
 /** Keywords of `keywords` that another namespace already holds. */
 export async function keywordsTakenElsewhere(db: D1Database, namespaceId: string | null, keywords: readonly string[]): Promise<{ keyword: string; namespace: string }[]> {
   if (keywords.length === 0) return [];
-  const rows = await drizzle(db)
+  const rows = await database(db)
     .select({ keyword: namespaceKeywords.keyword, namespaceId: namespaceKeywords.namespaceId, namespace: namespaces.name })
     .from(namespaceKeywords)
     .innerJoin(namespaces, eq(namespaces.id, namespaceKeywords.namespaceId))
@@ -101,7 +101,7 @@ export async function keywordsTakenElsewhere(db: D1Database, namespaceId: string
 
 /** Replaces a namespace's keywords in one batch. */
 export async function setKeywords(db: D1Database, namespaceId: string, keywords: readonly string[]): Promise<void> {
-  const orm = drizzle(db);
+  const orm = database(db);
   const now = Date.now();
   const remove = orm.delete(namespaceKeywords).where(eq(namespaceKeywords.namespaceId, namespaceId));
   if (keywords.length === 0) {
@@ -113,7 +113,7 @@ export async function setKeywords(db: D1Database, namespaceId: string, keywords:
 
 export async function scoringVersions(db: D1Database, namespaceIds: readonly string[]): Promise<Map<string, number>> {
   if (namespaceIds.length === 0) return new Map();
-  const rows = await drizzle(db)
+  const rows = await database(db)
     .select({ namespaceId: namespaceScoring.namespaceId, version: namespaceScoring.version })
     .from(namespaceScoring)
     .where(inArray(namespaceScoring.namespaceId, [...namespaceIds]))
@@ -139,12 +139,12 @@ export async function createWebhookSource(
 ): Promise<CreatedSecret<{ id: string; platform: Platform; name: string; namespace: string; prefix: string }>> {
   const { secret, prefix, hash } = await mintKey("webhook-source");
   const id = crypto.randomUUID();
-  await drizzle(db).insert(webhookSources).values({ id, namespaceId: namespace.id, platform, name, secretHash: hash, keyPrefix: prefix, createdAt: Date.now() });
+  await database(db).insert(webhookSources).values({ id, namespaceId: namespace.id, platform, name, secretHash: hash, keyPrefix: prefix, createdAt: Date.now() });
   return { record: { id, platform, name, namespace: namespace.name, prefix }, secret };
 }
 
 export async function findWebhookSource(db: D1Database, id: string, platform: Platform): Promise<WebhookSource | undefined> {
-  const row = await drizzle(db)
+  const row = await database(db)
     .select()
     .from(webhookSources)
     .where(and(eq(webhookSources.id, id), eq(webhookSources.platform, platform)))
@@ -155,22 +155,11 @@ export async function findWebhookSource(db: D1Database, id: string, platform: Pl
 }
 
 export async function listWebhookSources(db: D1Database, namespaceId: string) {
-  return drizzle(db)
+  return database(db)
     .select({ id: webhookSources.id, platform: webhookSources.platform, name: webhookSources.name, rateLimit: webhookSources.rateLimit, createdAt: webhookSources.createdAt })
     .from(webhookSources)
     .where(eq(webhookSources.namespaceId, namespaceId))
     .all();
-}
-
-/** Sets a webhook source's own rate limit (null: the default); false when the namespace has no such source. */
-export async function setWebhookSourceRateLimit(db: D1Database, namespaceId: string, id: string, limit: RateLimit | null): Promise<boolean> {
-  const row = await drizzle(db)
-    .update(webhookSources)
-    .set({ rateLimit: limit ? JSON.stringify(limit) : null })
-    .where(and(eq(webhookSources.id, id), eq(webhookSources.namespaceId, namespaceId)))
-    .returning({ id: webhookSources.id })
-    .get();
-  return row !== undefined;
 }
 
 export type ConnectedAccount = typeof connectedAccounts.$inferSelect;
@@ -193,7 +182,7 @@ export async function createAccount(
     syncIntervalMinutes: null,
     createdAt: Date.now(),
   };
-  await drizzle(db)
+  await database(db)
     .insert(connectedAccounts)
     .values({ ...account, apiKey: await seal(ACCOUNT_API_KEY, account.id, account.apiKey) });
   return account;
@@ -205,19 +194,19 @@ async function openAccount(db: D1Database, row: ConnectedAccount): Promise<Conne
 }
 
 export async function listAccounts(db: D1Database, namespaceIds?: readonly string[]): Promise<ConnectedAccount[]> {
-  const query = drizzle(db).select().from(connectedAccounts);
+  const query = database(db).select().from(connectedAccounts);
   const rows = namespaceIds ? await query.where(inArray(connectedAccounts.namespaceId, [...namespaceIds])).all() : await query.all();
   const opened = await Promise.all(rows.map((row) => openAccount(db, row)));
   return opened.sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
 }
 
 export async function getAccount(db: D1Database, id: string): Promise<ConnectedAccount | undefined> {
-  const row = await drizzle(db).select().from(connectedAccounts).where(eq(connectedAccounts.id, id)).get();
+  const row = await database(db).select().from(connectedAccounts).where(eq(connectedAccounts.id, id)).get();
   return row && openAccount(db, row);
 }
 
 export async function deleteAccount(db: D1Database, namespaceId: string, id: string): Promise<boolean> {
-  const deleted = await drizzle(db)
+  const deleted = await database(db)
     .delete(connectedAccounts)
     .where(and(eq(connectedAccounts.id, id), eq(connectedAccounts.namespaceId, namespaceId)))
     .returning({ id: connectedAccounts.id });
@@ -230,6 +219,6 @@ export async function setSyncSchedule(db: D1Database, namespaceId: string, chang
   if (change.enabled !== undefined) set.syncEnabled = change.enabled;
   if (change.intervalMinutes !== undefined) set.syncIntervalMinutes = change.intervalMinutes;
   if (Object.keys(set).length === 0) return 0;
-  const changed = await drizzle(db).update(connectedAccounts).set(set).where(eq(connectedAccounts.namespaceId, namespaceId)).returning({ id: connectedAccounts.id });
+  const changed = await database(db).update(connectedAccounts).set(set).where(eq(connectedAccounts.namespaceId, namespaceId)).returning({ id: connectedAccounts.id });
   return changed.length;
 }

@@ -1,11 +1,12 @@
 import { backoffMs } from "../destinations/backoff";
 import { getAccount, loadRoutingKeywords } from "./store";
-import { finishJobIfDone, getSyncJob, getTask, markJobStarted, saveTaskProgress, type SyncTask, type TaskProgress } from "./sync-store";
+import { finishJobIfDone, getSyncJob, getTask, markJobStarted, saveTaskProgress, syncJobConfigJson, type SyncTask, type TaskProgress } from "./sync-store";
 import type { SyncJobConfig } from "../schemas/sync";
 import { ingestOutreach } from "./ingest";
 import { nextWatermark, pageReader, windowFor } from "./reader";
 import { sendJobCallback } from "./callback";
 import { isSkipped, type OutreachActivity } from "./types";
+import { config } from "../config";
 
 /** Run the page of task `taskId` numbered `step` (a message for any other step is stale). */
 export interface SyncMessage {
@@ -62,7 +63,7 @@ async function runStep(env: Env, message: SyncMessage): Promise<void> {
     return;
   }
   await markJobStarted(env.DB, job.id);
-  const { batchSize, rateLimitDelay = 0, routeOnly } = JSON.parse(job.config) as SyncJobConfig;
+  const { batchSize, rateLimitDelay = 0, routeOnly } = syncJobConfigJson.parse(job.config);
   // Read for the namespaces that accept this account's activity: only what routes to them is kept.
   const onlyTo = routeOnly?.[account.id];
   const read = pageReader(env, account, windowFor(job, account));
@@ -97,7 +98,7 @@ async function runStep(env: Env, message: SyncMessage): Promise<void> {
   const storedPosition = position === null ? null : JSON.stringify(position);
   const progressed = readCount > 0 || storedPosition !== task.position;
   const attempts = failure && !failure.retryAfterMs ? (progressed ? 1 : task.attempts + 1) : 0;
-  const gaveUp = failure !== undefined && failure.retryAfterMs === undefined && (failure.permanent || attempts >= Number(env.SYNC_MAX_ATTEMPTS));
+  const gaveUp = failure !== undefined && failure.retryAfterMs === undefined && (failure.permanent || attempts >= config(env).sync.maxAttempts);
   const done = !failure && !more;
   const progress: TaskProgress = {
     position: storedPosition,
@@ -115,7 +116,7 @@ async function runStep(env: Env, message: SyncMessage): Promise<void> {
   };
   if (!(await saveTaskProgress(env.DB, task, progress))) return;
   if (progress.outcome === "more") {
-    const delay = failure ? (failure.retryAfterMs ?? backoffMs(attempts - 1, Number(env.SYNC_BACKOFF_BASE_MS), Number(env.SYNC_BACKOFF_CAP_MS))) : rateLimitDelay;
+    const delay = failure ? (failure.retryAfterMs ?? backoffMs(attempts - 1, config(env).sync.backoff.baseMs, config(env).sync.backoff.capMs)) : rateLimitDelay;
     await enqueueStep(env, { ...task, step: task.step + 1 }, delay);
   } else {
     await endJobIfDone(env, job.id);

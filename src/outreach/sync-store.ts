@@ -1,8 +1,9 @@
-import { drizzle } from "drizzle-orm/d1";
+import { database } from "../db/database";
 import { and, desc, eq, inArray, isNull } from "drizzle-orm";
 import { syncJobs, syncTasks } from "../db/schema";
 import type { SyncJobConfig, SyncMode } from "../schemas/sync";
 import type { ConnectedAccount } from "./store";
+import { StoredJson } from "../stored-json";
 
 export type SyncJob = typeof syncJobs.$inferSelect;
 export type SyncTask = typeof syncTasks.$inferSelect;
@@ -10,6 +11,11 @@ export type SyncStatus = SyncJob["status"];
 
 const ACTIVE: SyncStatus[] = ["queued", "in_progress"];
 const MAX_ERRORS_KEPT = 10;
+
+/** A job's config as it was asked for (the column `config`). */
+export const syncJobConfigJson = new StoredJson<SyncJobConfig>();
+/** A task's last errors, oldest first (the column `errors`). */
+export const taskErrorsJson = new StoredJson<{ at: string; message: string }[]>();
 
 export interface NewSyncJob {
   ownerNamespaceId: string | null;
@@ -22,7 +28,7 @@ export interface NewSyncJob {
 /** The accounts of `accountIds` that a running sync holds. */
 export async function busyAccounts(db: D1Database, accountIds: readonly string[]): Promise<string[]> {
   if (accountIds.length === 0) return [];
-  const rows = await drizzle(db)
+  const rows = await database(db)
     .select({ accountId: syncTasks.activeAccountId })
     .from(syncTasks)
     .where(inArray(syncTasks.activeAccountId, [...accountIds]))
@@ -44,7 +50,7 @@ export async function createSyncJob(db: D1Database, input: NewSyncJob): Promise<
     ownerNamespaceId: input.ownerNamespaceId,
     trigger: input.trigger,
     mode: input.mode,
-    config: JSON.stringify(input.config),
+    config: syncJobConfigJson.stringify(input.config),
     status: "queued",
     callbackState: null,
     createdAt: now,
@@ -65,11 +71,11 @@ export async function createSyncJob(db: D1Database, input: NewSyncJob): Promise<
     duplicates: 0,
     total: null,
     attempts: 0,
-    errors: "[]",
+    errors: taskErrorsJson.stringify([]),
     newestSeen: null,
     updatedAt: now,
   }));
-  const orm = drizzle(db);
+  const orm = database(db);
   try {
     const inserts = tasks.map((task) => orm.insert(syncTasks).values(task));
     await orm.batch([orm.insert(syncJobs).values(job), ...inserts]);
@@ -82,7 +88,7 @@ export async function createSyncJob(db: D1Database, input: NewSyncJob): Promise<
 }
 
 export async function getSyncJob(db: D1Database, id: string): Promise<SyncJob | undefined> {
-  return drizzle(db).select().from(syncJobs).where(eq(syncJobs.id, id)).get();
+  return database(db).select().from(syncJobs).where(eq(syncJobs.id, id)).get();
 }
 
 /** Newest first; `status` keeps only jobs in that state. */
@@ -90,20 +96,20 @@ export async function listSyncJobs(db: D1Database, ownerNamespaceId: string | nu
   const filters = [];
   if (ownerNamespaceId !== null) filters.push(eq(syncJobs.ownerNamespaceId, ownerNamespaceId));
   if (status !== undefined) filters.push(eq(syncJobs.status, status));
-  return drizzle(db).select().from(syncJobs).where(and(...filters)).orderBy(desc(syncJobs.createdAt)).limit(limit).all();
+  return database(db).select().from(syncJobs).where(and(...filters)).orderBy(desc(syncJobs.createdAt)).limit(limit).all();
 }
 
 export async function tasksOf(db: D1Database, jobIds: readonly string[]): Promise<SyncTask[]> {
   if (jobIds.length === 0) return [];
-  return drizzle(db).select().from(syncTasks).where(inArray(syncTasks.jobId, [...jobIds])).all();
+  return database(db).select().from(syncTasks).where(inArray(syncTasks.jobId, [...jobIds])).all();
 }
 
 export async function getTask(db: D1Database, id: string): Promise<SyncTask | undefined> {
-  return drizzle(db).select().from(syncTasks).where(eq(syncTasks.id, id)).get();
+  return database(db).select().from(syncTasks).where(eq(syncTasks.id, id)).get();
 }
 
 export async function markJobStarted(db: D1Database, jobId: string): Promise<void> {
-  await drizzle(db)
+  await database(db)
     .update(syncJobs)
     .set({ status: "in_progress", startedAt: Date.now() })
     .where(and(eq(syncJobs.id, jobId), eq(syncJobs.status, "queued")));
@@ -135,7 +141,7 @@ export interface TaskProgress {
 export async function saveTaskProgress(db: D1Database, task: SyncTask, progress: TaskProgress): Promise<boolean> {
   const now = Date.now();
   const errors = progress.error
-    ? JSON.stringify([...(JSON.parse(task.errors) as unknown[]), { at: new Date(now).toISOString(), message: progress.error }].slice(-MAX_ERRORS_KEPT))
+    ? taskErrorsJson.stringify([...taskErrorsJson.parse(task.errors), { at: new Date(now).toISOString(), message: progress.error }].slice(-MAX_ERRORS_KEPT))
     : task.errors;
   const finished = progress.outcome !== "more";
   const update = db
@@ -210,7 +216,7 @@ export async function resumeSyncJob(db: D1Database, job: SyncJob): Promise<{ tas
   const failed = (await tasksOf(db, [job.id])).filter((t) => t.status === "failed");
   const busy = await busyAccounts(db, failed.map((t) => t.accountId));
   if (busy.length > 0) return { busy };
-  const orm = drizzle(db);
+  const orm = database(db);
   const now = Date.now();
   try {
     await orm.batch([
@@ -228,7 +234,7 @@ export async function resumeSyncJob(db: D1Database, job: SyncJob): Promise<{ tas
 
 /** Claims the job's callback so it is sent once; false when it was claimed before. */
 export async function claimCallback(db: D1Database, jobId: string): Promise<boolean> {
-  const claimed = await drizzle(db)
+  const claimed = await database(db)
     .update(syncJobs)
     .set({ callbackState: "sending" })
     .where(and(eq(syncJobs.id, jobId), isNull(syncJobs.callbackState)))
@@ -237,7 +243,7 @@ export async function claimCallback(db: D1Database, jobId: string): Promise<bool
 }
 
 export async function recordCallback(db: D1Database, jobId: string, state: string): Promise<void> {
-  await drizzle(db).update(syncJobs).set({ callbackState: state }).where(eq(syncJobs.id, jobId));
+  await database(db).update(syncJobs).set({ callbackState: state }).where(eq(syncJobs.id, jobId));
 }
 
 /** Cron jobs that ended more than `olderThanMs` ago go, so the job list does not fill with them. */

@@ -1,4 +1,5 @@
-import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
+import type { DrizzleD1Database } from "drizzle-orm/d1";
+import { database } from "../db/database";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import {
@@ -19,6 +20,7 @@ import { leadObjectName } from "../ingest/lead-name";
 import type { Identity } from "../ingest/normalize";
 import { forgetLeadDeliveries } from "../destinations/log";
 import { forgetArchivedLeads } from "../archive/hand-over";
+import { leadStub } from "../leads/lead-stub";
 
 /** What is erased: the lead objects' ids (the lead and the wiped homes of its identities) and its identities. */
 export interface EraseTarget {
@@ -82,7 +84,7 @@ export interface EraseResult {
  * Returns null when there is no such live lead in the namespace.
  */
 export async function eraseLead(env: Env, namespaceId: string, leadId: string): Promise<EraseResult | null> {
-  const lead = env.LEAD.get(env.LEAD.idFromString(leadId));
+  const lead = leadStub(env, leadId);
   const plan = await lead.prepareErase(namespaceId);
   if (!plan) return null;
 
@@ -97,7 +99,7 @@ export async function eraseLead(env: Env, namespaceId: string, leadId: string): 
     leadIds: [...new Set([leadId, ...erasedHomes.map((h) => env.LEAD.idFromName(h.name).toString())])],
   };
 
-  const orm = drizzle(env.DB);
+  const orm = database(env.DB);
   const now = Date.now();
   const hashes = await Promise.all(target.identities.map((identity) => identityHash(namespaceId, identity)));
   await orm.batch([

@@ -1,4 +1,4 @@
-import { drizzle } from "drizzle-orm/d1";
+import { database } from "../db/database";
 import { and, eq, inArray } from "drizzle-orm";
 import { deliveries, leadProjection } from "../db/schema";
 import { leadObjectName } from "../ingest/lead-name";
@@ -16,7 +16,7 @@ export async function exportLead(env: Env, summary: LeadSummary, held: LeadExpor
   const leadIds = [
     ...new Set([summary.id, ...held.identities.map((i) => env.LEAD.idFromName(leadObjectName(summary.namespaceId, i.kind, i.value)).toString())]),
   ];
-  const orm = drizzle(env.DB);
+  const orm = database(env.DB);
   const [legacyRows, shardRows, projection] = await Promise.all([
     Promise.all(
       chunksOf(leadIds, MAX_IN_LIST).map((ids) => orm.select().from(deliveries).where(inArray(deliveries.leadId, ids)).all()),

@@ -1,6 +1,7 @@
 import { loadScoringConfig, recordRescoreProgress, type RescorePage } from "../db/scoring";
 import { projectedLeadIds } from "../db/projection";
 import { runPredictionStep, type PredictionStep } from "./prediction";
+import { leadStub } from "../leads/lead-stub";
 
 /** Leads rescored per job message; each message then queues the next page. */
 export const RESCORE_PAGE_SIZE = 100;
@@ -27,7 +28,7 @@ export async function consumeJobs(batch: MessageBatch<JobMessage>, env: Env): Pr
     const leadIds = await projectedLeadIds(env.DB, page.namespaceId, page.afterLeadId, RESCORE_PAGE_SIZE);
     const config = await loadScoringConfig(env.DB, page.namespaceId);
     await Promise.all(
-      leadIds.map((id) => env.LEAD.get(env.LEAD.idFromString(id)).applyScoring(page.namespaceId, page.scoringVersion, config)),
+      leadIds.map((id) => leadStub(env, id).applyScoring(page.namespaceId, page.scoringVersion, config)),
     );
     const done = leadIds.length < RESCORE_PAGE_SIZE;
     if (!done) await env.JOBS.send({ ...page, afterLeadId: leadIds.at(-1)! });

@@ -11,10 +11,12 @@ import {
   startRun,
   storeExamplePage,
   type PredictionRun,
+  runSpecJson,
   type RunSpec,
 } from "../db/prediction";
 import { snapshotPlan, type Example } from "../predict/examples";
 import { trainModel } from "../predict/train";
+import { leadStub } from "../leads/lead-stub";
 
 /** Leads whose examples one job message gathers; each message then queues the next page. */
 export const TRAINING_PAGE_SIZE = 100;
@@ -47,11 +49,11 @@ export async function startTraining(env: Env, namespaceId: string, trigger: "api
 export async function runPredictionStep(step: PredictionStep, env: Env): Promise<void> {
   const run = await loadRun(env.DB, step.runId);
   if (!run || run.namespaceId !== step.namespaceId || run.status === "completed" || run.status === "failed") return;
-  const spec = JSON.parse(run.spec) as RunSpec;
+  const spec = runSpecJson.parse(run.spec);
   if (step.kind === "predict-collect") {
     const leadIds = await projectedLeadIds(env.DB, step.namespaceId, step.afterLeadId, TRAINING_PAGE_SIZE);
     const found = await Promise.all(
-      leadIds.map((id) => env.LEAD.get(env.LEAD.idFromString(id)).predictionExamples(step.namespaceId, spec.outcome, spec.plan)),
+      leadIds.map((id) => leadStub(env, id).predictionExamples(step.namespaceId, spec.outcome, spec.plan)),
     );
     const examples: Example[] = found.flatMap((e) => (e ?? []) as Example[]);
     await storeExamplePage(env.DB, run.id, step.page, examples, found.filter((e) => e !== null).length);

@@ -1,5 +1,6 @@
 import { upsertProjection, deleteProjection, staleScoringLeads } from "../db/projection";
 import type { ProjectionMessage, ProjectionUpsert } from "../contracts/projection-queue";
+import { leadStub } from "../leads/lead-stub";
 
 /**
  * Writes a batch of lead summaries into D1. A row is only replaced by a
@@ -13,6 +14,6 @@ export async function consumeProjection(batch: MessageBatch<ProjectionMessage>, 
   await upsertProjection(env.DB, upserts);
   await deleteProjection(env.DB, deletes);
   const stale = await staleScoringLeads(env.DB, upserts);
-  await Promise.all(stale.map((s) => env.LEAD.get(env.LEAD.idFromString(s.leadId)).applyScoring(s.namespaceId, s.version)));
+  await Promise.all(stale.map((s) => leadStub(env, s.leadId).applyScoring(s.namespaceId, s.version)));
   batch.ackAll();
 }

@@ -23,8 +23,6 @@ import {
   listNamespaces,
   listApiKeys,
   listSources,
-  setApiKeyRateLimit,
-  setSourceRateLimit,
   type Namespace,
 } from "../db/tenants";
 import { namespaceStats } from "../db/projection";
@@ -42,8 +40,8 @@ import {
   listWebhookSources,
   setAcceptedSources,
   setKeywords,
-  setWebhookSourceRateLimit,
 } from "../outreach/store";
+import { readRateLimit, setKeyRateLimit } from "../db/rate-limits";
 
 /** Tenancy administration: only the admin token may list and create namespaces, sources and keys. */
 export const adminRoutes = new Hono<AppEnv>();
@@ -134,7 +132,7 @@ adminRoutes.get("/:name/webhook-sources", async (c) => {
     sources: rows.map((r) => ({
       ...keys.get(r.id),
       ...r,
-      rateLimit: r.rateLimit ? JSON.parse(r.rateLimit) : null,
+      rateLimit: readRateLimit(r.rateLimit),
       path: `/webhooks/${r.platform}/${r.id}`,
       createdAt: new Date(r.createdAt).toISOString(),
     })),
@@ -192,12 +190,7 @@ async function setRateLimit(env: Env, name: string, kind: LimitedKey["kind"], pa
   const namespace = await namespaceNamed(env.DB, name);
   const { id } = parseOrThrow(keyIdParam, params, `${kind} id`);
   const { rateLimit } = parseOrThrow(rateLimitBody, body);
-  const found =
-    kind === "source"
-      ? await setSourceRateLimit(env.DB, namespace.id, id, rateLimit)
-      : kind === "api-key"
-        ? await setApiKeyRateLimit(env.DB, namespace.id, id, rateLimit)
-        : await setWebhookSourceRateLimit(env.DB, namespace.id, id, rateLimit);
+  const found = await setKeyRateLimit(env.DB, kind, namespace.id, id, rateLimit);
   if (!found) throw new ApiError(404, "not_found", `no ${kind} ${id} in namespace ${name}`);
   await rateLimiterOf(env, { kind, id }).configure(rateLimit);
   forgetLease({ kind, id });

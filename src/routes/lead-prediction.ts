@@ -7,6 +7,7 @@ import { loadModel } from "../db/prediction";
 import { HORIZON_DAYS } from "../predict/examples";
 import { predict } from "../predict/serve";
 import type { LeadSnapshot } from "../predict/snapshot";
+import { leadStub } from "../leads/lead-stub";
 
 /**
  * A lead's conversion probability under its namespace's model, computed on
@@ -30,14 +31,13 @@ export async function leadPrediction(c: Context<AppEnv>) {
 
 /** The lead as of now; undefined when it is not a live lead of the namespace, null when it has no row yet. */
 async function snapshotOf(env: Env, namespaceId: string, id: string): Promise<LeadSnapshot | null | undefined> {
-  let objectId: DurableObjectId;
+  let stub: ReturnType<typeof leadStub>;
   try {
-    objectId = env.LEAD.idFromString(id);
+    stub = leadStub(env, id);
   } catch (error) {
     if (error instanceof TypeError) return undefined; // not an id of this object namespace
     throw error;
   }
-  const stub = env.LEAD.get(objectId);
   const summary = await stub.summary();
   if (!summary || summary.namespaceId !== namespaceId) return undefined;
   return (await stub.predictionSnapshot(namespaceId, Date.now() + 1)) as LeadSnapshot | null;

@@ -9,8 +9,9 @@ import { findLeadByIdentity } from "../db/identities";
 import { normalizeEmail, type Identity } from "../ingest/normalize";
 import type { LeadSummary } from "../contracts/lead-rpc";
 import { eraseLead } from "../privacy/erase";
-import { leadInNamespace, leadStub } from "../leads/read-lead";
+import { leadInNamespace } from "../leads/read-lead";
 import { exportLead } from "../privacy/export";
+import { leadStub } from "../leads/lead-stub";
 
 /** Reads of single leads, answered by their lead objects (strongly consistent). */
 export const leadRoutes = new Hono<AppEnv>();

@@ -16,6 +16,7 @@ import { bufferPushBody, cursorBody, cursorParam, enrichBody, idempotencyKey, se
 import { parseSeed, seedBody, seedErrors } from "../shared";
 import { seedBufferedLead, seedEnrichment, seedServedLead } from "./shapes";
 import { bufferedLeadId, enrichmentId } from "./ids";
+import { config } from "../../config";
 
 export const leadServiceCompat = new Hono<AppEnv>();
 leadServiceCompat.onError(seedErrors("plain"));
@@ -43,7 +44,7 @@ leadServiceCompat.post("/buffer/next", async (c) => {
   const key = parseSeed(idempotencyKey, c.req.header("Idempotency-Key"), "Idempotency-Key header");
   const runId = parentRunId ?? `compat-${crypto.randomUUID()}`;
   const now = Date.now();
-  const claim = await claimNext(c.env.DB, c.var.org.id, { namespace, parentRunId: runId, claimMs: Number(c.env.BUFFER_CLAIM_SECONDS) * 1000, idempotencyKey: key }, now);
+  const claim = await claimNext(c.env.DB, c.var.org.id, { namespace, parentRunId: runId, claimMs: config(c.env).bufferClaimSeconds * 1000, idempotencyKey: key }, now);
   if (!claim) return c.json({ found: false });
   await acknowledgeLead(c.env.DB, c.var.org.id, namespace, claim.lead.id, runId, now);
   return c.json({ found: true, lead: seedBufferedLead(claim.lead, await bufferedLeadId(c.var.org.id, claim.lead.id), c.var.org.clerkOrgId) });

@@ -1,6 +1,9 @@
 // How a lead is named and linked across screens, and the sortable lead
 // table the leads list and a company's page share.
 import { el, row, table, time } from "./dom";
+import type { TopFeature } from "../../predict/serve";
+
+export type { TopFeature };
 
 export interface ListedLead {
   id: string;
@@ -19,11 +22,6 @@ export interface ListedLead {
   company?: string | null;
   name?: string | null;
   lastActivity: string | null;
-}
-
-export interface TopFeature {
-  feature: string;
-  contribution: number;
 }
 
 /** A probability as a percentage ("12.3%"); "—" when there is none. */

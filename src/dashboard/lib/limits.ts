@@ -1,8 +1,7 @@
 // Rate limits in words: "1,000 calls an hour", never "1000 calls per 3600 s".
-export interface RateLimit {
-  limit: number;
-  periodSeconds: number;
-}
+import type { RateLimit } from "../../limits/token-bucket";
+
+export type { RateLimit };
 
 export const PERIODS: Record<string, number> = { second: 1, minute: 60, hour: 3_600, day: 86_400 };
 

@@ -3,18 +3,7 @@
 import { api, me, send } from "../lib/api";
 import { button, card, el, notice, row, table } from "../lib/dom";
 import { rowsEditor, type Column } from "../lib/rows";
-
-interface Bucket {
-  min: number;
-  max: number | null;
-  points: number;
-}
-
-interface IcpTable {
-  companySize: Bucket[];
-  annualRevenue: Bucket[];
-  funding: Record<string, number>;
-}
+import type { IcpTable, RangeBucket as Bucket } from "../../scoring/icp";
 
 const POINTS: Column = { name: "points", label: "points", type: "number", attrs: { min: "0", max: "100", step: "1" } };
 const BUCKET_COLUMNS: Column[] = [

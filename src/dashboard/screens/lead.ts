@@ -4,18 +4,10 @@ import { api, me, request, send } from "../lib/api";
 import { line } from "../lib/chart";
 import { button, card, el, notice, row, table, time } from "../lib/dom";
 import { leadLabel, percent, SCORE_MEANING, signedFixed, type TopFeature } from "../lib/leads";
+import type { ScoreExplanation } from "../../scoring/explain";
 
-interface Contribution {
-  key: string;
-  label: string;
-  points: number;
-  count: number;
-}
-
-interface Explanation {
-  score: number;
-  behaviour: { total: number; byRule: Contribution[]; byEvent: Contribution[]; decay: number; retained: number };
-  icp: { total: number; companySize: number; annualRevenue: number; funding: number; cappedBy: number };
+/** The explanation with what the explain route adds (src/routes/lead-insights.ts). */
+interface Explanation extends ScoreExplanation {
   history: Array<{ at: string; type: string; behaviour: number }>;
   stageChanges: Array<{ from: string | null; to: string; score: number; at: string }>;
   scoringVersion: { lead: number; namespace: number };

@@ -7,14 +7,7 @@ import { api, me, send } from "../lib/api";
 import { bars } from "../lib/chart";
 import { button, card, el, field, formValues, input, notice, row, select, table } from "../lib/dom";
 import { SCORE_BUCKET_LABELS, SCORE_MEANING } from "../lib/leads";
-
-interface Rule {
-  id: string;
-  event: string;
-  points: number;
-  cap: number | null;
-  conditions: Array<{ property: string; op: string; value?: string | number | boolean }>;
-}
+import type { ScoringRule as Rule } from "../../scoring/rules";
 
 interface SeenEvent {
   name: string;

@@ -5,6 +5,7 @@ import { ApiError } from "../../http/errors";
 import { parseOrThrow } from "../../http/validate";
 import { bufferAckBody, bufferNextBody, bufferPushBody, bufferRequeueBody, cursorParam, idempotencyKey } from "../../schemas/lead-service";
 import { acknowledgeLead, bufferStats, claimNext, pushLeads, requeueParked } from "../buffer";
+import { config } from "../../config";
 
 /** The lead buffer: outreach workers push leads, then pull them one at a time. */
 export const bufferRoutes = new Hono<AppEnv>();
@@ -26,7 +27,7 @@ bufferRoutes.post("/push", async (c) => {
 bufferRoutes.post("/next", async (c) => {
   const request = parseOrThrow(bufferNextBody, await jsonBody(c, MAX_LEAD_SERVICE_BODY_BYTES));
   const key = parseOrThrow(idempotencyKey, c.req.header("Idempotency-Key"), "Idempotency-Key header");
-  const claimSeconds = request.claimSeconds ?? Number(c.env.BUFFER_CLAIM_SECONDS);
+  const claimSeconds = request.claimSeconds ?? config(c.env).bufferClaimSeconds;
   const claim = await claimNext(c.env.DB, c.var.org.id, { ...request, claimMs: claimSeconds * 1000, idempotencyKey: key }, Date.now());
   if (!claim) return c.json({ found: false, lead: null });
   return c.json({ found: true, lead: claim.lead, replayed: claim.replayed });
