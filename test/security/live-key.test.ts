@@ -61,18 +61,18 @@ describe("a live socket and the key that opened it", () => {
     const res = await call(`/api/namespaces/${tenant.namespace}/api-keys/${rotating.id}/rotate`, {
       method: "POST",
       headers: adminHeaders(),
-      body: JSON.stringify({ graceSeconds: 2 }),
+      body: JSON.stringify({ graceSeconds: 8 }), // long enough to open a socket with the old secret on a busy machine
     });
     expect(res.status).toBe(200);
     const { key: newSecret, previousKeyValidUntil } = (await res.json()) as { key: string; previousKeyValidUntil: string };
-    const fresh = await listen(newSecret);
     // Opened during the grace with the old secret: it closes at the same moment.
     const lateOld = await listen(rotating.key);
+    const fresh = await listen(newSecret);
 
     await eventually(async () => {
       expect(old.closed?.code).toBe(4001);
       expect(lateOld.closed?.code).toBe(4001);
-    }, 20_000, 100);
+    }, 30_000, 100);
     // Not before the grace ended.
     expect(old.closed!.at).toBeGreaterThanOrEqual(Date.parse(previousKeyValidUntil));
     await stillStreams(tenant, fresh, "After Rotation");
