@@ -3,16 +3,10 @@
 // and Revoke (after a confirmation) on each row when the key may write.
 import { send } from "./api";
 import { button, card, el, field, formValues, input, notice, row, secretBox, table, time } from "./dom";
+import type { KeyListing } from "../../contracts/key-listing";
 
-export interface ListedKey {
-  id: string;
-  name: string;
-  prefix: string | null;
-  createdAt: string;
-  lastUsedAt: string | null;
-  previousKeyValidUntil: string | null;
-  scope?: "read" | "write";
-}
+/** A key as the API lists it (src/contracts/key-listing.ts). */
+export type ListedKey = KeyListing;
 
 const DAY = 86_400;
 

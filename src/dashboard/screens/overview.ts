@@ -92,7 +92,7 @@ export async function render(view: HTMLElement): Promise<() => void> {
     if (n.kind === "event") perHour[perHour.length - 1]!++;
     drawRate();
     refreshCounts();
-    const item = el("li", { class: n.kind }, n.leadId ? el("a", { href: `#/lead/${n.leadId}` }, describeNotice(n)) : describeNotice(n));
+    const item = el("li", { class: n.kind }, "leadId" in n && n.leadId ? el("a", { href: `#/lead/${n.leadId}` }, describeNotice(n)) : describeNotice(n));
     list.prepend(item);
     while (list.children.length > LIVE_ROWS) list.lastElementChild!.remove();
   });
