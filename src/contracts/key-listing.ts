@@ -31,3 +31,11 @@ export interface ListedOrg {
   lastUsedAt: string | null;
   previousKeyValidUntil: string | null;
 }
+
+/** POST …/:id/rotate (src/routes/key-actions.ts): the new key, shown once; the old one works until `previousKeyValidUntil` (ISO 8601). */
+export interface RotatedKey {
+  id: string;
+  key: string;
+  prefix: string;
+  previousKeyValidUntil: string | null;
+}

@@ -20,7 +20,7 @@ import { deliverWithRetries } from "../destinations/deliver";
 import { clearDeliveries, deliveryCounts, listDeliveries, replayDeadLetters } from "../destinations/log";
 import { shardForLead } from "../destinations/shards";
 import type { DeliveryItem } from "../destinations/types";
-import type { ShownDestination } from "../contracts/delivery-rows";
+import type { ShownDestination, TestSendAnswer } from "../contracts/delivery-rows";
 import type { DeliveryLogRow } from "../contracts/shard-rows";
 import { destinationCatalogue } from "../destinations/catalogue";
 
@@ -75,7 +75,7 @@ destinationRoutes.post("/:id/test", async (c) => {
   // Logged beside the deliveries (status and error only), so a test shows in the delivery log.
   await shardForLead(c.env, destination, item.lead.id).recordTest(c.var.namespace.id, destination.id, item, { ok: result.ok, status: result.status ?? null, error }, attempts);
   // Status and headers only: the body of whatever answered is never echoed back.
-  return c.json({ ok: result.ok, attempts, status: result.status ?? null, headers: result.headers ?? null, error });
+  return c.json({ ok: result.ok, attempts, status: result.status ?? null, headers: result.headers ?? null, error } satisfies TestSendAnswer);
 });
 
 destinationRoutes.get("/:id/deliveries", async (c) => {

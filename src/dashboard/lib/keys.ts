@@ -3,7 +3,7 @@
 // and Revoke (after a confirmation) on each row when the key may write.
 import { send } from "./api";
 import { button, card, el, field, formValues, input, notice, row, secretBox, table, time } from "./dom";
-import type { KeyListing } from "../../contracts/key-listing";
+import type { KeyListing, RotatedKey } from "../../contracts/key-listing";
 
 /** A key as the API lists it (src/contracts/key-listing.ts). */
 export type ListedKey = KeyListing;
@@ -33,7 +33,7 @@ export function keysCard(title: string, base: string, keys: ListedKey[], canWrit
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       if (Number(grace.value) === 0 && !confirm(`Rotate ${key.name} with no grace period? The old key stops working at once.`)) return;
-      send<{ key: string; previousKeyValidUntil: string | null }>("POST", `${base}/${encodeURIComponent(key.id)}/rotate`, { graceSeconds: Number(grace.value) })
+      send<RotatedKey>("POST", `${base}/${encodeURIComponent(key.id)}/rotate`, { graceSeconds: Number(grace.value) })
         .then((r) => {
           dropShownOnce(key.prefix);
           out.replaceChildren(secretBox(`New key for ${key.name}`, r.key));

@@ -5,7 +5,7 @@ import { api, me, send } from "../lib/api";
 import { button, card, el, field, input, notice, row, select, table, time } from "../lib/dom";
 import { schemaForm, type ObjectSchema, type SchemaForm } from "../lib/schema-form";
 import { describeLimit } from "../lib/limits";
-import type { ShownDestination as Destination } from "../../contracts/delivery-rows";
+import type { ShownDestination as Destination, TestSendAnswer } from "../../contracts/delivery-rows";
 import type { CatalogueEntry as ServedEntry } from "../../contracts/destination-catalogue";
 import type { DeliveryLogRow as LogRow } from "../../contracts/shard-rows";
 
@@ -149,7 +149,7 @@ async function renderOne(view: HTMLElement, id: string): Promise<void> {
   };
   const test = async () => {
     status.show("Sending a test…");
-    const r = await send<{ ok: boolean; status: number | null; attempts: number; error: string | null }>("POST", `/api/destinations/${id}/test`);
+    const r = await send<TestSendAnswer>("POST", `/api/destinations/${id}/test`);
     status.show(r.ok ? `Test delivered (HTTP ${r.status ?? "ok"}); it is in the delivery log.` : `Test failed: ${answerOf({ status: "failed", lastStatus: r.status, lastError: r.error })}`, !r.ok);
     await refreshLog();
   };

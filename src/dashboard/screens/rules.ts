@@ -9,6 +9,7 @@ import { button, card, el, field, formValues, input, notice, row, select, table 
 import { SCORE_BUCKET_LABELS, SCORE_MEANING } from "../lib/leads";
 import type { ScoringRule as Rule } from "../../scoring/rules";
 import type { PreviewAnswer, SeenEvent, SeenEventsAnswer } from "../../contracts/scoring-preview";
+import type { ShownRescoreJob } from "../../contracts/rescore-job";
 
 const OPS = ["equals", "not_equals", "starts_with", "ends_with", "contains", "gt", "gte", "lt", "lte", "exists"];
 
@@ -29,7 +30,7 @@ const SCORED_BY: Record<SeenEvent["scoredBy"], string> = { rule: "your rule", de
 export async function render(view: HTMLElement): Promise<void> {
   const [{ rules }, { job }, seen] = await Promise.all([
     api<{ rules: Rule[] }>("/api/scoring-rules"),
-    api<{ job: { status: string; percentage: number } | null }>("/api/scoring-rules/rescore-status"),
+    api<{ job: ShownRescoreJob | null }>("/api/scoring-rules/rescore-status"),
     api<SeenEventsAnswer>("/api/scoring-rules/events"),
   ]);
   let editing: string | undefined;
