@@ -1,4 +1,4 @@
-import type { LeadSnapshot } from "../destinations/types";
+import type { LeadSnapshot } from "../contracts/delivery-item";
 
 export type AutomationTrigger =
   /** With `minVelocity`, fires when the lead is at the stage with at least that velocity (the seed's `whenStage` + `minVelocity`). */

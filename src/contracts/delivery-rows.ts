@@ -45,3 +45,18 @@ export interface Automation {
 }
 
 export type AutomationInput = Pick<Automation, "name" | "trigger" | "action" | "enabled">;
+
+/** A destination as the API sends it (src/routes/destinations.ts): secrets redacted, the times in ISO 8601. */
+export type ShownDestination = Omit<Destination, "namespaceId" | "createdAt" | "updatedAt"> & { createdAt: string; updatedAt: string };
+
+/** An automation as the API sends it (src/routes/automations.ts): the action with its secrets redacted, the time in ISO 8601. */
+export type ShownAutomation = Omit<Automation, "action" | "createdAt"> & { action: Record<string, unknown>; createdAt: string };
+
+/** POST /api/destinations/:id/test: what the destination answered one test item (status and headers only, never the body). */
+export interface TestSendAnswer {
+  ok: boolean;
+  attempts: number;
+  status: number | null;
+  headers: Record<string, string> | null;
+  error: string | null;
+}

@@ -2,7 +2,7 @@
 // it: the types live here, below both, so calling a lead never imports the object's modules.
 import type { Identity } from "../ingest/normalize";
 import type { Profile } from "../ingest/profile";
-import type { LeadSnapshot } from "../destinations/types";
+import type { LeadSnapshot } from "./delivery-item";
 import type { TopFeature } from "../predict/serve";
 import type { Firmographics } from "../scoring/icp";
 import type { Stage } from "../scoring/stage";

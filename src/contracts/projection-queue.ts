@@ -1,4 +1,4 @@
-import type { LeadSnapshot } from "../destinations/types";
+import type { LeadSnapshot } from "./delivery-item";
 import { byLead } from "../queues/by-lead";
 
 /** A lead's summary for the D1 projection, or its removal once merged into another lead. */

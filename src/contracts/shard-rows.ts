@@ -1,6 +1,6 @@
 // What the delivery and archive shards (durable/delivery-store.ts, durable/archive-store.ts) answer over RPC, for the
 // delivery log, privacy and the archive manifest that read them.
-import type { DeliveryItem } from "../destinations/types";
+import type { DeliveryItem } from "./delivery-item";
 
 /** A delivery shard's log row per item, as the API shows it. */
 export interface DeliveryRow {
@@ -19,6 +19,9 @@ export interface DeliveryRow {
   event: string | null;
   lead: string | null;
 }
+
+/** A delivery log row as the API sends it (GET /api/destinations/:id/deliveries): without the destination id and the payload, the time in ISO 8601. */
+export type DeliveryLogRow = Omit<DeliveryRow, "destinationId" | "payload" | "updatedAt"> & { updatedAt: string };
 
 /** A file of an archive shard: `writtenAt` null until it is in the bucket. */
 export interface ArchiveFile {

@@ -21,6 +21,7 @@ import * as orgs from "./screens/orgs";
 import * as namespaces from "./screens/namespaces";
 import * as settings from "./screens/settings";
 import * as model from "./screens/model";
+import type { ListedNamespace } from "../contracts/namespaces";
 
 type Screen = { render(view: HTMLElement, params: string[]): Promise<void | (() => void)> };
 
@@ -96,7 +97,7 @@ async function whoAmI(): Promise<{ namespace: string; admin: boolean; scope: str
     // 400: the admin token named no namespace; 404: the one it named is gone.
     if (!(error instanceof ApiFailure) || (error.status !== 400 && error.status !== 404)) throw error;
     session.save(session.key, "");
-    const { namespaces } = await api<{ namespaces: Array<{ name: string }> }>("/api/namespaces");
+    const { namespaces } = await api<{ namespaces: ListedNamespace[] }>("/api/namespaces");
     if (namespaces.length === 0) throw new Error("The admin token works, but there is no namespace yet: create one with POST /api/namespaces.");
     session.save(session.key, namespaces[0]!.name);
     return api("/api/me");
@@ -105,7 +106,7 @@ async function whoAmI(): Promise<{ namespace: string; admin: boolean; scope: str
 
 /** The admin token's namespace switcher: every namespace, the current one chosen. */
 async function namespaceSwitcher(): Promise<HTMLElement> {
-  const { namespaces } = await api<{ namespaces: Array<{ name: string }> }>("/api/namespaces");
+  const { namespaces } = await api<{ namespaces: ListedNamespace[] }>("/api/namespaces");
   const choice = el("select", { id: "namespace", "aria-label": "Namespace" }, ...namespaces.map((n) => el("option", { value: n.name }, n.name)));
   choice.value = session.namespace;
   choice.addEventListener("change", () => {

@@ -1,5 +1,6 @@
 import { newSecret, sha256Hex } from "../http/crypto";
 import type { TtlCache } from "./ttl-cache";
+import type { KeyListing } from "../contracts/key-listing";
 
 /**
  * The four kinds of key a namespace hands out, and what listing, revoking and
@@ -18,18 +19,6 @@ export type KeyKind = keyof typeof KEY_KINDS;
 
 /** A key's `last_used_at` is written at most this often per isolate (on a key-cache miss), never on every request. */
 export const LAST_USED_RESOLUTION_MS = 60_000;
-
-export interface KeyListing {
-  id: string;
-  name: string;
-  prefix: string | null;
-  createdAt: string;
-  lastUsedAt: string | null;
-  /** Set after a rotation, while the previous key still works. */
-  previousKeyValidUntil: string | null;
-  /** API keys only: what the key may do. */
-  scope?: "read" | "write";
-}
 
 interface KeyRow {
   id: string;

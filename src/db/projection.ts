@@ -5,6 +5,7 @@ import { leadProjection, leadTombstones, namespaceScoring } from "./schema";
 import { chunksOf, writeInChunks } from "./batch";
 import type { ProjectionMessage, ProjectionUpsert } from "../contracts/projection-queue";
 import { COMPANY_SORTS, GRADE_ORDER, LEAD_SORTS, STAGE_ORDER } from "../contracts/lead-lists";
+import type { NamespaceStats } from "../contracts/lead-insights";
 
 /** Columns of lead_projection and the summary field each is read from. */
 const UPSERT_COLUMNS: ReadonlyArray<[column: string, field: keyof ProjectionUpsert | "updatedAt"]> = [
@@ -323,7 +324,7 @@ export async function leadsByStage(db: D1Database, namespaceId: string, perStage
   );
 }
 
-export async function namespaceStats(db: D1Database, namespaceId: string) {
+export async function namespaceStats(db: D1Database, namespaceId: string): Promise<NamespaceStats> {
   const orm = database(db);
   const where = eq(leadProjection.namespaceId, namespaceId);
   const [totals, byStage, byGrade] = await Promise.all([

@@ -5,6 +5,7 @@ import { sha256Hex } from "../http/crypto";
 import { keyMatch, listKeys, lookupKey, mintKey, touchKey, type KeyHit } from "./keys";
 import { TtlCache } from "./ttl-cache";
 import { readRateLimit } from "./rate-limits";
+import type { LimitedKeyListing } from "../contracts/key-listing";
 
 export interface Namespace {
   id: string;
@@ -114,7 +115,7 @@ export async function namespaceForApiKey(db: D1Database, key: string): Promise<(
 }
 
 /** A namespace's sources with their rate limits and key listing (never their write keys). */
-export async function listSources(db: D1Database, namespaceId: string) {
+export async function listSources(db: D1Database, namespaceId: string): Promise<LimitedKeyListing[]> {
   const rows = await database(db)
     .select({ id: sources.id, rateLimit: sources.rateLimit })
     .from(sources)
@@ -164,7 +165,7 @@ export async function findNamespaceById(db: D1Database, id: string): Promise<Nam
 }
 
 /** A namespace's API keys with their rate limits and key listing (never the keys). */
-export async function listApiKeys(db: D1Database, namespaceId: string) {
+export async function listApiKeys(db: D1Database, namespaceId: string): Promise<LimitedKeyListing[]> {
   const rows = await database(db).select({ id: apiKeys.id, rateLimit: apiKeys.rateLimit }).from(apiKeys).where(eq(apiKeys.namespaceId, namespaceId)).all();
   const limits = new Map(rows.map((r) => [r.id, readRateLimit(r.rateLimit)]));
   return (await listKeys(db, "api-key", namespaceId)).map((key) => ({ ...key, rateLimit: limits.get(key.id) ?? null }));

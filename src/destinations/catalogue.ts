@@ -2,30 +2,9 @@
 // registered type and to say what the outside API allows, derived from the
 // registry and each module alone (a new module appears here with no edit).
 import { z } from "zod";
-import type { RateLimit } from "../limits/token-bucket";
+import type { CatalogueEntry, JsonSchema } from "../contracts/destination-catalogue";
 import { bindingFields, DESTINATION_TYPES, DESTINATIONS, URL_FIELDS, type DestinationType } from "./registry";
 import type { DestinationModule } from "./types";
-
-type JsonSchema = Record<string, unknown> & { properties?: Record<string, Record<string, unknown>> };
-
-export interface CatalogueEntry {
-  type: DestinationType;
-  title: string;
-  docsUrl: string;
-  /** The config a user sends, as JSON Schema (draft 2020-12); secret fields are `writeOnly`. */
-  configSchema: JsonSchema;
-  secretFields: string[];
-  /** Fields holding a URL this Worker will call (checked by the outbound URL guard). */
-  urlFields: string[];
-  /** Fields the secrets are bound to: an update changing one keeps no stored secret (see src/secrets/bound.ts). */
-  bindingFields: string[];
-  /** The config fields' defaults: what the limits below are computed for. */
-  defaults: Record<string, unknown>;
-  /** Items per call and bytes per call, when the outside API takes batches. */
-  batch: { maxItems: number | null; maxBytes: number | null } | null;
-  rate: RateLimit | null;
-  maxShards: number | null;
-}
 
 /** Each field's default, for the fields that have one (a required field without a default is left out). */
 export function defaultConfig(schema: z.ZodType): Record<string, unknown> {

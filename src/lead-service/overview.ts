@@ -1,3 +1,5 @@
+import type { BufferCounts } from "../contracts/buffer-overview";
+
 /** Buffer counts per organisation and buffer namespace, for every org of a leadflare namespace (the console's Buffers screen). */
 export async function bufferOverview(db: D1Database, orgIds: readonly string[], now: number) {
   if (orgIds.length === 0) return [];
@@ -14,6 +16,6 @@ export async function bufferOverview(db: D1Database, orgIds: readonly string[], 
        GROUP BY org_id, namespace ORDER BY org_id, namespace`,
     )
     .bind(now, ...orgIds)
-    .all<{ orgId: string; namespace: string; buffered: number; claimed: number; expiredClaims: number; served: number; reclaimed: number }>();
+    .all<BufferCounts & { orgId: string }>();
   return results;
 }

@@ -1,6 +1,7 @@
 import type { ProjectedLead } from "../db/projection";
 import { modelInUse } from "../db/model-in-use";
 import type { TopFeature } from "../predict/serve";
+import type { ListedLead } from "../contracts/listed-lead";
 
 /**
  * Whether the namespace has a model in use now (a per-isolate cached read):
@@ -12,7 +13,7 @@ export async function hasModelInUse(db: D1Database, namespaceId: string): Promis
 }
 
 /** A projection row as the list APIs show it; `predicted`: the namespace has a model in use (hasModelInUse). */
-export function toListedLead(row: ProjectedLead, predicted: boolean) {
+export function toListedLead(row: ProjectedLead, predicted: boolean): ListedLead {
   const shown = predicted && row.conversionProbability !== null;
   return {
     id: row.leadId,

@@ -1,9 +1,10 @@
 import { syncJobConfigJson, taskErrorsJson, type SyncJob, type SyncTask } from "./sync-store";
 import type { SyncJobConfig } from "../schemas/sync";
 import { PLATFORMS } from "./types";
+import type { ShownSyncJob } from "../contracts/outreach-views";
 
 /** A sync job as the API and its callback show it: progress summed over its tasks. */
-export function describeSyncJob(job: SyncJob, tasks: readonly SyncTask[], now = Date.now()) {
+export function describeSyncJob(job: SyncJob, tasks: readonly SyncTask[], now = Date.now()): ShownSyncJob {
   const processed = sum(tasks, (t) => t.read);
   const finished = !["queued", "in_progress"].includes(job.status);
   // A task's total is known once the tool said it (Smartlead) or once it has read everything.

@@ -1,4 +1,5 @@
 import type { RescoreJob } from "../db/scoring";
+import type { ShownRescoreJob } from "../contracts/rescore-job";
 
 /** Queues the first page of a rescore job (src/queues/jobs.ts pages through the namespace's leads). */
 export async function startRescore(env: Env, job: RescoreJob): Promise<void> {
@@ -6,7 +7,7 @@ export async function startRescore(env: Env, job: RescoreJob): Promise<void> {
 }
 
 /** A rescore job as the API shows it. */
-export function describeJob(job: RescoreJob) {
+export function describeJob(job: RescoreJob): ShownRescoreJob {
   return {
     id: job.id,
     status: job.status,

@@ -42,6 +42,7 @@ import {
   setKeywords,
 } from "../outreach/store";
 import { readRateLimit, setKeyRateLimit } from "../db/rate-limits";
+import type { ListedNamespace } from "../contracts/namespaces";
 
 /** Tenancy administration: only the admin token may list and create namespaces, sources and keys. */
 export const adminRoutes = new Hono<AppEnv>();
@@ -56,7 +57,7 @@ adminRoutes.get("/", async (c) => {
   const all = await listNamespaces(c.env.DB);
   const keywords = await keywordsByNamespace(c.env.DB, all.map((n) => n.id));
   const accepted = await acceptedSources(c.env.DB, all.map((n) => n.id));
-  return c.json({ namespaces: all.map((n) => ({ ...n, keywords: keywords.get(n.id) ?? [], acceptRoutedFrom: accepted.get(n.id) ?? [] })) });
+  return c.json({ namespaces: all.map((n): ListedNamespace => ({ ...n, keywords: keywords.get(n.id) ?? [], acceptRoutedFrom: accepted.get(n.id) ?? [] })) });
 });
 
 adminRoutes.post("/", async (c) => {
@@ -65,7 +66,7 @@ adminRoutes.post("/", async (c) => {
   await refuseTakenKeywords(c.env.DB, null, keywords);
   const namespace = await createNamespace(c.env.DB, name);
   await setKeywords(c.env.DB, namespace.id, keywords);
-  return c.json({ namespace: { ...namespace, keywords, acceptRoutedFrom: [] } }, 201);
+  return c.json({ namespace: { ...namespace, keywords, acceptRoutedFrom: [] } satisfies ListedNamespace }, 201);
 });
 
 adminRoutes.get("/:name", async (c) => {
@@ -203,7 +204,7 @@ async function namespaceNamed(db: D1Database, name: string) {
   return namespace;
 }
 
-async function withKeywords(db: D1Database, namespace: Namespace) {
+async function withKeywords(db: D1Database, namespace: Namespace): Promise<ListedNamespace> {
   return {
     ...namespace,
     keywords: (await keywordsByNamespace(db, [namespace.id])).get(namespace.id) ?? [],

@@ -9,6 +9,7 @@ import { createAutomation, deleteAutomation, getAutomation, listAutomations, upd
 import { getDestination } from "../db/destinations";
 import { bindSecrets } from "../secrets/bound";
 import { ACTION_BINDING_FIELDS, ACTION_SECRETS, redactAction } from "../automations/action-secrets";
+import type { ShownAutomation } from "../contracts/delivery-rows";
 
 /** Automation rules: when a lead's stage, score or velocity reaches a mark, run an action (once a day per lead). */
 export const automationRoutes = new Hono<AppEnv>();
@@ -76,6 +77,6 @@ async function assertOwnDestination(db: D1Database, namespaceId: string, input: 
   ]);
 }
 
-function show(automation: Automation) {
+function show(automation: Automation): ShownAutomation {
   return { ...automation, action: redactAction(automation.action), createdAt: new Date(automation.createdAt).toISOString() };
 }

@@ -20,6 +20,8 @@ import { deliverWithRetries } from "../destinations/deliver";
 import { clearDeliveries, deliveryCounts, listDeliveries, replayDeadLetters } from "../destinations/log";
 import { shardForLead } from "../destinations/shards";
 import type { DeliveryItem } from "../destinations/types";
+import type { ShownDestination, TestSendAnswer } from "../contracts/delivery-rows";
+import type { DeliveryLogRow } from "../contracts/shard-rows";
 import { destinationCatalogue } from "../destinations/catalogue";
 
 /** Destinations of a namespace, their delivery log, test sends and dead-letter replay. */
@@ -73,7 +75,7 @@ destinationRoutes.post("/:id/test", async (c) => {
   // Logged beside the deliveries (status and error only), so a test shows in the delivery log.
   await shardForLead(c.env, destination, item.lead.id).recordTest(c.var.namespace.id, destination.id, item, { ok: result.ok, status: result.status ?? null, error }, attempts);
   // Status and headers only: the body of whatever answered is never echoed back.
-  return c.json({ ok: result.ok, attempts, status: result.status ?? null, headers: result.headers ?? null, error });
+  return c.json({ ok: result.ok, attempts, status: result.status ?? null, headers: result.headers ?? null, error } satisfies TestSendAnswer);
 });
 
 destinationRoutes.get("/:id/deliveries", async (c) => {
@@ -82,7 +84,7 @@ destinationRoutes.get("/:id/deliveries", async (c) => {
   const [rows, counts] = await Promise.all([listDeliveries(c.env, destination, status, limit), deliveryCounts(c.env, destination)]);
   return c.json({
     counts,
-    deliveries: rows.map(({ destinationId: _d, payload: _p, ...r }) => ({ ...r, updatedAt: new Date(r.updatedAt).toISOString() })),
+    deliveries: rows.map(({ destinationId: _d, payload: _p, ...r }): DeliveryLogRow => ({ ...r, updatedAt: new Date(r.updatedAt).toISOString() })),
   });
 });
 
@@ -119,7 +121,7 @@ async function destinationOr404(db: D1Database, namespaceId: string, params: unk
   return destination;
 }
 
-function show(destination: Destination) {
+function show(destination: Destination): ShownDestination {
   return {
     id: destination.id,
     name: destination.name,

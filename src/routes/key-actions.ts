@@ -6,6 +6,7 @@ import { revokeKey, rotateKey, type KeyKind } from "../db/keys";
 import { rotateKeyBody } from "../schemas/keys";
 import { keyIdParam } from "../schemas/management";
 import { liveKeyRevoked, liveKeyRotated } from "../live/key-ended";
+import type { RotatedKey } from "../contracts/key-listing";
 
 const LABEL: Record<KeyKind, string> = { "write-key": "source", "api-key": "API key", "webhook-source": "webhook source", org: "organisation" };
 
@@ -37,5 +38,5 @@ export async function rotateRoute(c: Context<AppEnv>, kind: KeyKind, namespaceId
     const oldKeyValidUntil = rotated.previousKeyValidUntil === null ? null : Date.parse(rotated.previousKeyValidUntil);
     await liveKeyRotated(c.env, namespaceId, id, rotatedAt, oldKeyValidUntil);
   }
-  return c.json({ id, key: rotated.secret, prefix: rotated.prefix, previousKeyValidUntil: rotated.previousKeyValidUntil });
+  return c.json({ id, key: rotated.secret, prefix: rotated.prefix, previousKeyValidUntil: rotated.previousKeyValidUntil } satisfies RotatedKey);
 }

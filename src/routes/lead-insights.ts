@@ -12,6 +12,7 @@ import { DAY_MS } from "../scoring/velocity";
 import { leadCsvStream } from "../leads/csv-stream";
 import { hasModelInUse, toListedLead } from "../leads/listed";
 import { heldByLead, leadInNamespace } from "../leads/read-lead";
+import type { LeadExplanation, LeadOverview } from "../contracts/lead-insights";
 
 /** Read-only views over a namespace's leads for the console: the overview, a CSV export, a score explained. */
 export const leadInsightRoutes = new Hono<AppEnv>();
@@ -38,7 +39,7 @@ leadInsightRoutes.get("/overview", async (c) => {
     scoreHistogram: histogram,
     topMovers: movers.map((row) => toListedLead(row, predicted)),
     eventsPerHour: { from: new Date(firstHourKept(now) * HOUR_MS).toISOString(), counts: perHour },
-  });
+  } satisfies LeadOverview);
 });
 
 /** Every lead the list filters select, as CSV, streamed page by page (the filters of GET /api/leads, without limit or cursor). */
@@ -66,5 +67,5 @@ leadInsightRoutes.get("/:id/explain", async (c) => {
     ...explanation,
     history: held.timeline.map((e) => ({ at: e.timestamp, type: e.type, behaviour: e.runningScore })),
     stageChanges: lead.stageChanges,
-  });
+  } satisfies LeadExplanation);
 });

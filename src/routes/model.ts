@@ -9,6 +9,7 @@ import { startTraining } from "../queues/prediction";
 import { leadPrediction } from "./lead-prediction";
 import { HORIZON_DAYS } from "../predict/examples";
 import { MIN_HOLDOUT_POSITIVES, MIN_POSITIVES, MIN_USEFUL_AUC } from "../predict/train";
+import type { ModelAnswer, ShownModel, ShownRun } from "../contracts/model-answer";
 
 /**
  * The predictive score of a namespace: what counts as converted, training
@@ -29,7 +30,7 @@ modelRoutes.get("/", async (c) => {
     reason: reasonFor(outcomes !== null, stored, run),
     model: stored ? describeModel(stored) : null,
     run: run ? describeRun(run) : null,
-  });
+  } satisfies ModelAnswer);
 });
 
 modelRoutes.get("/outcomes", async (c) => c.json({ outcomes: await loadOutcomes(c.env.DB, c.var.namespace.id) }));
@@ -56,14 +57,14 @@ function reasonFor(hasOutcomes: boolean, stored: StoredModel | null, run: Predic
   return stored.reason;
 }
 
-function describeModel(stored: StoredModel) {
+function describeModel(stored: StoredModel): ShownModel {
   const base = { status: stored.status, trainedAt: new Date(stored.trainedAt).toISOString() };
   if (!("holdout" in stored.report)) return { ...base, counts: stored.report.counts };
   const { training, holdout, weights } = stored.report;
   return { ...base, training, holdout, weights };
 }
 
-function describeRun(run: PredictionRun) {
+function describeRun(run: PredictionRun): ShownRun {
   return {
     id: run.id,
     status: run.status,

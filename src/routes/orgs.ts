@@ -7,6 +7,7 @@ import { createOrgBody } from "../schemas/lead-service";
 import { createOrg, listOrgs } from "../db/orgs";
 import { listKeys } from "../db/keys";
 import { revokeRoute, rotateRoute } from "./key-actions";
+import type { ListedOrg } from "../contracts/key-listing";
 
 /** Lead-service organisations of a namespace; each gets its own X-API-Key, shown once. */
 export const orgRoutes = new Hono<AppEnv>();
@@ -15,7 +16,7 @@ orgRoutes.get("/", async (c) => {
   const keys = new Map((await listKeys(c.env.DB, "org", c.var.namespace.id)).map((k) => [k.id, k]));
   const orgs = await listOrgs(c.env.DB, c.var.namespace);
   return c.json({
-    orgs: orgs.map((org) => {
+    orgs: orgs.map((org): ListedOrg => {
       const key = keys.get(org.id);
       return { ...org, createdAt: new Date(org.createdAt).toISOString(), lastUsedAt: key?.lastUsedAt ?? null, previousKeyValidUntil: key?.previousKeyValidUntil ?? null };
     }),

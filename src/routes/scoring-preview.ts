@@ -10,6 +10,7 @@ import { previewRules, type PreviewLead } from "../scoring/preview";
 import type { ScoringRule } from "../scoring/rules";
 import { DEFAULT_POINTS } from "../scoring/points";
 import { heldByLead } from "../leads/read-lead";
+import type { PreviewAnswer, SeenEventsAnswer } from "../contracts/scoring-preview";
 
 /**
  * What a rule change would do before it is saved: the most recently active
@@ -46,7 +47,7 @@ scoringPreviewRoutes.post("/preview", async (c) => {
 
   const leads = await sampledLeads(c.env, namespaceId);
   const preview = previewRules(leads, proposed, Date.now());
-  return c.json({ sampled: leads.length, sampleLimit: PREVIEW_SAMPLE, ...preview });
+  return c.json({ sampled: leads.length, sampleLimit: PREVIEW_SAMPLE, ...preview } satisfies PreviewAnswer);
 });
 
 /**
@@ -78,5 +79,5 @@ scoringPreviewRoutes.get("/events", async (c) => {
     sampleLimit: PREVIEW_SAMPLE,
     events: [...seen.values()].sort((a, b) => b.events - a.events || a.name.localeCompare(b.name)).map((e) => ({ ...e, scoredBy: scoredBy(e.name) })),
     defaults: DEFAULT_POINTS,
-  });
+  } satisfies SeenEventsAnswer);
 });

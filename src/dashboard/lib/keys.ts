@@ -3,16 +3,10 @@
 // and Revoke (after a confirmation) on each row when the key may write.
 import { send } from "./api";
 import { button, card, el, field, formValues, input, notice, row, secretBox, table, time } from "./dom";
+import type { KeyListing, RotatedKey } from "../../contracts/key-listing";
 
-export interface ListedKey {
-  id: string;
-  name: string;
-  prefix: string | null;
-  createdAt: string;
-  lastUsedAt: string | null;
-  previousKeyValidUntil: string | null;
-  scope?: "read" | "write";
-}
+/** A key as the API lists it (src/contracts/key-listing.ts). */
+export type ListedKey = KeyListing;
 
 const DAY = 86_400;
 
@@ -39,7 +33,7 @@ export function keysCard(title: string, base: string, keys: ListedKey[], canWrit
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       if (Number(grace.value) === 0 && !confirm(`Rotate ${key.name} with no grace period? The old key stops working at once.`)) return;
-      send<{ key: string; previousKeyValidUntil: string | null }>("POST", `${base}/${encodeURIComponent(key.id)}/rotate`, { graceSeconds: Number(grace.value) })
+      send<RotatedKey>("POST", `${base}/${encodeURIComponent(key.id)}/rotate`, { graceSeconds: Number(grace.value) })
         .then((r) => {
           dropShownOnce(key.prefix);
           out.replaceChildren(secretBox(`New key for ${key.name}`, r.key));

@@ -2,27 +2,9 @@
 // table the leads list and a company's page share.
 import { el, row, table, time } from "./dom";
 import type { TopFeature } from "../../predict/serve";
+import type { ListedLead } from "../../contracts/listed-lead";
 
-export type { TopFeature };
-
-export interface ListedLead {
-  id: string;
-  score: number;
-  behaviourScore: number;
-  icpScore: number;
-  stage: string;
-  grade: string;
-  velocity: number;
-  /** Null while the namespace has no model in use (see the Model screen). */
-  conversionProbability: number | null;
-  conversionFeatures: TopFeature[];
-  eventCount: number;
-  userId: string | null;
-  email: string | null;
-  company?: string | null;
-  name?: string | null;
-  lastActivity: string | null;
-}
+export type { ListedLead, TopFeature };
 
 /** A probability as a percentage ("12.3%"); "—" when there is none. */
 export const percent = (p: number | null | undefined) => (p === null || p === undefined ? "—" : `${(p * 100).toFixed(1)}%`);

@@ -1,8 +1,10 @@
 // The namespace's live stream (GET /api/live over a WebSocket), shared by
 // the screens: each subscribes while it is shown.
 import { session, withNamespace } from "./api";
+import type { LiveNotice } from "../../live/notices";
 
-export type Notice = { kind: string; at: string; leadId?: string; [key: string]: unknown };
+/** What the live stream says (src/live/notices.ts); its first message, `subscribed`, is not passed on. */
+export type Notice = LiveNotice;
 type Listener = (notice: Notice) => void;
 
 const listeners = new Set<Listener>();
@@ -24,7 +26,7 @@ export function startLive(): void {
   socket = ws;
   ws.addEventListener("open", () => setConnected(true));
   ws.addEventListener("message", (message) => {
-    const notice = JSON.parse(message.data as string) as Notice;
+    const notice = JSON.parse(message.data as string) as Notice | { kind: "subscribed" };
     if (notice.kind !== "subscribed") for (const l of listeners) l(notice);
   });
   ws.addEventListener("close", () => {

@@ -2,17 +2,7 @@
 // ETA, cancel and resume; the list refreshes while a job runs.
 import { api, me, send } from "../lib/api";
 import { button, card, el, field, formValues, input, notice, row, select, table } from "../lib/dom";
-
-interface Job {
-  id: string;
-  status: string;
-  mode: string;
-  processed: number;
-  total: number | null;
-  percentage: number | null;
-  etaSeconds: number | null;
-  createdAt?: string;
-}
+import type { ShownAccount, ShownSyncJob as Job } from "../../contracts/outreach-views";
 
 const POLL_MS = 2_000;
 
@@ -25,7 +15,7 @@ export async function render(view: HTMLElement): Promise<() => void> {
 
   async function load() {
     const [{ accounts }, { jobs }] = await Promise.all([
-      api<{ accounts: Array<{ id: string; platform: string; name: string; createdAt?: string }> }>("/api/accounts"),
+      api<{ accounts: ShownAccount[] }>("/api/accounts"),
       api<{ jobs: Job[] }>("/api/sync/jobs"),
     ]);
     accountsBox.replaceChildren(

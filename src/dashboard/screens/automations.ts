@@ -5,19 +5,10 @@ import { api, me, send } from "../lib/api";
 import { button, card, el, field, input, notice, row, select, table } from "../lib/dom";
 import { schemaForm, type ObjectSchema, type SchemaForm } from "../lib/schema-form";
 import { STAGES } from "../lib/leads";
+import type { ShownAutomation as Automation, ShownDestination } from "../../contracts/delivery-rows";
 
-interface Automation {
-  id: string;
-  name: string;
-  enabled: boolean;
-  trigger: Record<string, unknown>;
-  action: Record<string, unknown>;
-}
-
-interface DestinationRef {
-  id: string;
-  name: string;
-}
+/** What this screen reads of a destination (GET /api/destinations). */
+type DestinationRef = Pick<ShownDestination, "id" | "name">;
 
 /** The fields of each trigger and action type, as the API's automation body takes them. */
 const TRIGGERS: Record<string, { label: string; schema: ObjectSchema }> = {

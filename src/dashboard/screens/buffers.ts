@@ -2,18 +2,10 @@
 // wait, are claimed, have claims that ran out, were served or reclaimed.
 import { api } from "../lib/api";
 import { card, el, row, table } from "../lib/dom";
-
-interface Buffer {
-  namespace: string;
-  buffered: number;
-  claimed: number;
-  expiredClaims: number;
-  served: number;
-  reclaimed: number;
-}
+import type { OrgBuffers } from "../../contracts/buffer-overview";
 
 export async function render(view: HTMLElement): Promise<void> {
-  const { orgs } = await api<{ orgs: Array<{ id: string; clerkOrgId: string; appId: string; buffers: Buffer[] }> }>("/api/buffers");
+  const { orgs } = await api<{ orgs: OrgBuffers[] }>("/api/buffers");
   const rows = orgs.flatMap((o) =>
     o.buffers.length === 0
       ? [row(`${o.clerkOrgId} / ${o.appId}`, "—", "0", "0", "0", "0", "0")]

@@ -5,24 +5,12 @@ import { api, me, send } from "../lib/api";
 import { button, card, el, field, input, notice, row, select, table, time } from "../lib/dom";
 import { schemaForm, type ObjectSchema, type SchemaForm } from "../lib/schema-form";
 import { describeLimit } from "../lib/limits";
+import type { ShownDestination as Destination, TestSendAnswer } from "../../contracts/delivery-rows";
+import type { CatalogueEntry as ServedEntry } from "../../contracts/destination-catalogue";
+import type { DeliveryLogRow as LogRow } from "../../contracts/shard-rows";
 
-interface Destination {
-  id: string;
-  name: string;
-  type: string;
-  enabled: boolean;
-  config: Record<string, unknown>;
-  filters: Record<string, unknown>;
-}
-
-interface CatalogueEntry {
-  type: string;
-  title: string;
-  docsUrl: string;
-  configSchema: ObjectSchema;
-  batch: { maxItems: number | null; maxBytes: number | null } | null;
-  rate: { limit: number; periodSeconds: number } | null;
-}
+/** A catalogue entry as the API sends it, its config's JSON Schema read as the form reads one. */
+type CatalogueEntry = Omit<ServedEntry, "configSchema"> & { configSchema: ObjectSchema };
 
 let catalogue: Promise<CatalogueEntry[]> | undefined;
 /** The destination types, asked for once per page load (they change only with a deploy). */
@@ -57,7 +45,8 @@ const FILTERS: ObjectSchema = {
 
 /** Create (type chosen here) or edit (type kept) a destination; config fields come from the type's JSON Schema. */
 function destinationForm(types: CatalogueEntry[], existing: Destination | undefined, onSaved: (d: Destination) => void): HTMLFormElement {
-  const filters = schemaForm(FILTERS, existing?.filters ?? {}, "filters");
+  // The filters are a plain JSON object; their interface has no index signature for the form to read by name.
+  const filters = schemaForm(FILTERS, (existing?.filters ?? {}) as Record<string, unknown>, "filters");
   const status = notice();
   const type = select("type", types.map((t) => t.type), { disabled: existing !== undefined });
   for (const option of type.options) option.textContent = types.find((t) => t.type === option.value)!.title;
@@ -118,19 +107,6 @@ export async function render(view: HTMLElement, [id]: string[]): Promise<void> {
   );
 }
 
-interface LogRow {
-  messageId: string;
-  leadId: string;
-  status: string;
-  attempts: number;
-  lastStatus: number | null;
-  lastError: string | null;
-  updatedAt: string;
-  kind: "event" | "change" | "test" | null;
-  event: string | null;
-  lead: string | null;
-}
-
 /** What the destination answered, in words: the HTTP status and its message, or why no answer came. */
 export function answerOf(d: Pick<LogRow, "status" | "lastStatus" | "lastError">): string {
   if (d.status === "delivered") return d.lastStatus ? `HTTP ${d.lastStatus}` : "accepted";
@@ -173,7 +149,7 @@ async function renderOne(view: HTMLElement, id: string): Promise<void> {
   };
   const test = async () => {
     status.show("Sending a test…");
-    const r = await send<{ ok: boolean; status: number | null; attempts: number; error: string | null }>("POST", `/api/destinations/${id}/test`);
+    const r = await send<TestSendAnswer>("POST", `/api/destinations/${id}/test`);
     status.show(r.ok ? `Test delivered (HTTP ${r.status ?? "ok"}); it is in the delivery log.` : `Test failed: ${answerOf({ status: "failed", lastStatus: r.status, lastError: r.error })}`, !r.ok);
     await refreshLog();
   };

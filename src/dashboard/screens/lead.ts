@@ -4,20 +4,17 @@ import { api, me, request, send } from "../lib/api";
 import { line } from "../lib/chart";
 import { button, card, el, notice, row, table, time } from "../lib/dom";
 import { leadLabel, percent, SCORE_MEANING, signedFixed, type TopFeature } from "../lib/leads";
-import type { ScoreExplanation } from "../../scoring/explain";
+import type { LeadExplanation as Explanation } from "../../contracts/lead-insights";
+import type { LeadSummary, TimelineEntry } from "../../contracts/lead-rpc";
 
-/** The explanation with what the explain route adds (src/routes/lead-insights.ts). */
-interface Explanation extends ScoreExplanation {
-  history: Array<{ at: string; type: string; behaviour: number }>;
-  stageChanges: Array<{ from: string | null; to: string; score: number; at: string }>;
-  scoringVersion: { lead: number; namespace: number };
-}
+/** A timeline entry, its stored event read for the name a track call gave it. */
+type Entry = Omit<TimelineEntry, "event"> & { event: { event?: string } };
 
 export async function render(view: HTMLElement, [id]: string[]): Promise<void> {
   const [{ lead }, why, timeline] = await Promise.all([
-    api<{ lead: any }>(`/api/leads/${id}`),
+    api<{ lead: LeadSummary }>(`/api/leads/${id}`),
     api<Explanation>(`/api/leads/${id}/explain`),
-    api<{ entries: Array<{ type: string; name: string; timestamp: string; scoreDelta: number; runningScore: number; event: { event?: string } }> }>(`/api/leads/${id}/timeline?limit=200`),
+    api<{ entries: Entry[] }>(`/api/leads/${id}/timeline?limit=200`),
   ]);
   const label = leadLabel({ id: id!, userId: lead.userId ?? null, email: lead.email ?? null });
   const facts: Array<[string, string]> = [

@@ -6,6 +6,7 @@ import { api, request } from "../lib/api";
 import { button, card, el, field, formValues, input, notice, select } from "../lib/dom";
 import { onNotice } from "../lib/live";
 import { firstOrder, leadsTable, STAGES, type ListedLead, type Order } from "../lib/leads";
+import type { LeadSummary } from "../../contracts/lead-rpc";
 
 const REFRESH_AFTER_NOTICE_MS = 2_000;
 /** The list reads the projection, seconds behind the live stream: a slow poll catches what a notice's refresh was too early for. */
@@ -93,7 +94,7 @@ export async function render(view: HTMLElement, params: string[] = []): Promise<
     void (async () => {
       for (const kind of kinds) {
         try {
-          const { lead } = await api<{ lead: { id: string } }>(`/api/leads/lookup?${kind}=${encodeURIComponent(value)}`);
+          const { lead } = await api<{ lead: LeadSummary }>(`/api/leads/lookup?${kind}=${encodeURIComponent(value)}`);
           location.hash = `#/lead/${lead.id}`;
           return;
         } catch {

@@ -4,27 +4,8 @@
 import { api, me, send } from "../lib/api";
 import { button, card, el, field, input, notice, row, table, time } from "../lib/dom";
 import { percent, signedFixed, STAGES } from "../lib/leads";
-import type { Evaluation } from "../../predict/evaluate";
-
-
-interface ModelAnswer {
-  outcomes: { events: string[]; stages: string[] } | null;
-  horizonDays: number;
-  thresholds: { minPositives: number; minHoldoutPositives: number; minUsefulAuc: number };
-  used: boolean;
-  reason: string;
-  model:
-    | null
-    | {
-        status: "trained" | "insufficient";
-        trainedAt: string;
-        counts?: Record<string, number>;
-        training?: { examples: number; positives: number; sampledNegativesRate: number; iterations: number };
-        holdout?: { model: Evaluation; rules: { auc: number; precisionAtTop10: number } };
-        weights?: Array<{ feature: string; weight: number }>;
-      };
-  run: null | { id: string; status: string; trigger: string; leads: number; examples: number; error: string | null; startedAt: string };
-}
+import type { ModelAnswer, ShownRun } from "../../contracts/model-answer";
+import type { OutcomeDefinition } from "../../predict/history";
 
 const fixed = (n: number, places = 3) => n.toFixed(places);
 
@@ -37,7 +18,7 @@ function statusCard(a: ModelAnswer): HTMLElement {
   const status = notice();
   const train = me.canWrite
     ? button("Train now", () => {
-        send<{ run: { id: string } }>("POST", "/api/model/train")
+        send<{ run: ShownRun }>("POST", "/api/model/train")
           .then(() => status.show("Training started: it runs on the jobs queue; reload this screen in a minute."))
           .catch((e: Error) => status.show(e.message, true));
       })
@@ -120,7 +101,7 @@ function outcomesCard(a: ModelAnswer): HTMLElement {
         .filter(Boolean),
       stages: [...form.querySelectorAll<HTMLInputElement>("input[name=stages]:checked")].map((i) => i.value),
     };
-    send<{ outcomes: { events: string[]; stages: string[] } }>("PUT", "/api/model/outcomes", body)
+    send<{ outcomes: OutcomeDefinition }>("PUT", "/api/model/outcomes", body)
       .then((r) => {
         events.value = r.outcomes.events.join(", ");
         status.show("Saved: the next training run uses them.");

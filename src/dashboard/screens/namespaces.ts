@@ -4,12 +4,7 @@
 import { api, send } from "../lib/api";
 import { card, el, field, input, notice, row, table } from "../lib/dom";
 import { createForm } from "../lib/keys";
-
-interface Namespace {
-  name: string;
-  keywords: string[];
-  acceptRoutedFrom: string[];
-}
+import type { ListedNamespace as Namespace } from "../../contracts/namespaces";
 
 const list = (text: string) => text.split(",").map((s) => s.trim()).filter(Boolean);
 

@@ -3,16 +3,7 @@
 import { api, me, send } from "../lib/api";
 import { card, el, field, input, secretBox } from "../lib/dom";
 import { createForm, keysCard, type ListedKey } from "../lib/keys";
-
-interface Org {
-  id: string;
-  clerkOrgId: string;
-  appId: string;
-  prefix: string | null;
-  createdAt: string;
-  lastUsedAt: string | null;
-  previousKeyValidUntil: string | null;
-}
+import type { ListedOrg as Org } from "../../contracts/key-listing";
 
 const listOrgs = async (): Promise<ListedKey[]> => (await api<{ orgs: Org[] }>("/api/orgs")).orgs.map((o) => ({ ...o, name: `${o.clerkOrgId} · ${o.appId}` }));
 

@@ -7,21 +7,14 @@ import { api } from "../lib/api";
 import { bars } from "../lib/chart";
 import { card, el, row, table, time } from "../lib/dom";
 import { describeNotice, onNotice, onStatus, type Notice } from "../lib/live";
-import { leadLink, SCORE_BUCKET_LABELS, SCORE_MEANING, STAGES, type ListedLead } from "../lib/leads";
+import { leadLink, SCORE_BUCKET_LABELS, SCORE_MEANING, STAGES } from "../lib/leads";
+import type { LeadOverview as Overview } from "../../contracts/lead-insights";
+import type { ShownDestination } from "../../contracts/delivery-rows";
 
 const LIVE_ROWS = 50;
 const HOUR_MS = 3_600_000;
 const REFRESH_AFTER_NOTICE_MS = 2_000;
 
-interface Overview {
-  leads: number;
-  events: number;
-  averageScore: number;
-  byStage: Record<string, number>;
-  scoreHistogram: number[];
-  topMovers: ListedLead[];
-  eventsPerHour: { from: string; counts: number[] };
-}
 
 /** Leads at each stage, and how many reached it or a later one: the funnel and its conversion from the stage before. */
 function funnel(byStage: Record<string, number>): HTMLElement {
@@ -42,7 +35,7 @@ function funnel(byStage: Record<string, number>): HTMLElement {
 export async function render(view: HTMLElement): Promise<() => void> {
   const [overview, { destinations }] = await Promise.all([
     api<Overview>("/api/leads/overview"),
-    api<{ destinations: Array<{ id: string; name: string; type: string; enabled: boolean }> }>("/api/destinations"),
+    api<{ destinations: Array<Pick<ShownDestination, "id" | "name" | "type" | "enabled">> }>("/api/destinations"),
   ]);
   const health = await Promise.all(destinations.map((d) => api<{ deliveries: Record<string, number> }>(`/api/destinations/${d.id}`).then((r) => ({ ...d, counts: r.deliveries }))));
 
@@ -92,7 +85,7 @@ export async function render(view: HTMLElement): Promise<() => void> {
     if (n.kind === "event") perHour[perHour.length - 1]!++;
     drawRate();
     refreshCounts();
-    const item = el("li", { class: n.kind }, n.leadId ? el("a", { href: `#/lead/${n.leadId}` }, describeNotice(n)) : describeNotice(n));
+    const item = el("li", { class: n.kind }, "leadId" in n && n.leadId ? el("a", { href: `#/lead/${n.leadId}` }, describeNotice(n)) : describeNotice(n));
     list.prepend(item);
     while (list.children.length > LIVE_ROWS) list.lastElementChild!.remove();
   });

@@ -3,6 +3,7 @@
 import { api, me } from "../lib/api";
 import { card, el, field, formValues, input, notice, row, select, table } from "../lib/dom";
 import { leadLink } from "../lib/leads";
+import type { LeadSummary } from "../../contracts/lead-rpc";
 
 export async function render(view: HTMLElement): Promise<void> {
   const stats = await api<{ suppression: Record<string, number> }>(`/api/namespaces/${encodeURIComponent(me.namespace)}/stats`);
@@ -12,7 +13,7 @@ export async function render(view: HTMLElement): Promise<void> {
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const v = formValues(form);
-    api<{ lead: { id: string; email?: string | null; userId?: string | null; score: number; stage: string } }>(`/api/leads/lookup?${v.kind}=${encodeURIComponent(v.value!)}`)
+    api<{ lead: LeadSummary }>(`/api/leads/lookup?${v.kind}=${encodeURIComponent(v.value!)}`)
       .then(({ lead }) => {
         status.show("");
         found.replaceChildren(table(["lead", "score", "stage"], [row(leadLink(lead), String(lead.score), lead.stage)]), el("p", { class: "muted" }, "Open the lead to export it as JSON or erase it."));

@@ -8,14 +8,8 @@ import { bars } from "../lib/chart";
 import { button, card, el, field, formValues, input, notice, row, select, table } from "../lib/dom";
 import { SCORE_BUCKET_LABELS, SCORE_MEANING } from "../lib/leads";
 import type { ScoringRule as Rule } from "../../scoring/rules";
-
-interface SeenEvent {
-  name: string;
-  events: number;
-  leads: number;
-  points: number;
-  scoredBy: "rule" | "default" | "nothing";
-}
+import type { PreviewAnswer, SeenEvent, SeenEventsAnswer } from "../../contracts/scoring-preview";
+import type { ShownRescoreJob } from "../../contracts/rescore-job";
 
 const OPS = ["equals", "not_equals", "starts_with", "ends_with", "contains", "gt", "gte", "lt", "lte", "exists"];
 
@@ -36,8 +30,8 @@ const SCORED_BY: Record<SeenEvent["scoredBy"], string> = { rule: "your rule", de
 export async function render(view: HTMLElement): Promise<void> {
   const [{ rules }, { job }, seen] = await Promise.all([
     api<{ rules: Rule[] }>("/api/scoring-rules"),
-    api<{ job: { status: string; percentage: number } | null }>("/api/scoring-rules/rescore-status"),
-    api<{ sampled: number; events: SeenEvent[]; defaults: Record<string, number> }>("/api/scoring-rules/events"),
+    api<{ job: ShownRescoreJob | null }>("/api/scoring-rules/rescore-status"),
+    api<SeenEventsAnswer>("/api/scoring-rules/events"),
   ]);
   let editing: string | undefined;
   const status = notice();
@@ -69,7 +63,7 @@ export async function render(view: HTMLElement): Promise<void> {
     if (!form.reportValidity()) return;
     status.show("Previewing on the most recently active leads…");
     try {
-      const p = await send<{ sampled: number; stageChanges: number; moves: Record<string, number>; distribution: { before: number[]; after: number[] }; averageScore: { before: number; after: number } }>(
+      const p = await send<PreviewAnswer>(
         "POST",
         "/api/scoring-rules/preview",
         { rule: ruleFrom(form), ...(editing ? { id: editing } : {}) },

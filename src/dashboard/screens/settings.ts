@@ -3,13 +3,10 @@
 import { api, send, session } from "../lib/api";
 import { button, card, el, field, input, notice, row, select, table } from "../lib/dom";
 import { describeLimit, PERIODS, type RateLimit } from "../lib/limits";
+import type { LimitedKeyListing } from "../../contracts/key-listing";
 
-interface LimitedKey {
-  id: string;
-  name: string;
-  prefix: string | null;
-  rateLimit: RateLimit | null;
-}
+/** What this screen reads of each listed key: write keys and API keys (LimitedKeyListing) and webhook sources alike. */
+type LimitedKey = Pick<LimitedKeyListing, "id" | "name" | "prefix" | "rateLimit">;
 
 const KINDS = [
   { path: "sources", list: "sources", label: "write key" },

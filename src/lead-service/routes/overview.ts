@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import type { AppEnv } from "../../http/app-env";
 import { listOrgs } from "../../db/orgs";
 import { bufferOverview } from "../overview";
+import type { OrgBuffers } from "../../contracts/buffer-overview";
 
 /** The lead buffers of the namespace's lead-service organisations, counted per org and buffer namespace. */
 export const bufferOverviewRoutes = new Hono<AppEnv>();
@@ -13,6 +14,6 @@ bufferOverviewRoutes.get("/", async (c) => {
   const orgs = (await listOrgs(c.env.DB, c.var.namespace)).slice(0, MAX_ORGS);
   const buffers = await bufferOverview(c.env.DB, orgs.map((o) => o.id), Date.now());
   return c.json({
-    orgs: orgs.map((o) => ({ id: o.id, clerkOrgId: o.clerkOrgId, appId: o.appId, buffers: buffers.filter((b) => b.orgId === o.id).map(({ orgId: _orgId, ...b }) => b) })),
+    orgs: orgs.map((o): OrgBuffers => ({ id: o.id, clerkOrgId: o.clerkOrgId, appId: o.appId, buffers: buffers.filter((b) => b.orgId === o.id).map(({ orgId: _orgId, ...b }) => b) })),
   });
 });

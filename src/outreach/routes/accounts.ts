@@ -8,6 +8,7 @@ import { secretHint } from "../../secrets/write-only";
 import { accountBody, accountIdParam } from "../../schemas/sync";
 import { busyAccounts } from "../sync-store";
 import { createAccount, deleteAccount, getAccount, listAccounts, type ConnectedAccount } from "../store";
+import type { ShownAccount } from "../../contracts/outreach-views";
 
 /** A namespace's connected Lemlist and Smartlead accounts. The API key is write-only. */
 export const accountRoutes = new Hono<AppEnv>();
@@ -38,7 +39,7 @@ accountRoutes.delete("/:id", async (c) => {
   return c.json({ deleted: id });
 });
 
-function show(account: ConnectedAccount) {
+function show(account: ConnectedAccount): ShownAccount {
   return {
     id: account.id,
     platform: account.platform,
