@@ -37,7 +37,6 @@ export class LeadCore {
   settledGeneration = 0;
 
   private readonly alarm: SoonestAlarm;
-  private intervalMs: number | undefined;
 
   constructor(
     private readonly ctx: DurableObjectState,
@@ -100,8 +99,7 @@ export class LeadCore {
 
   /** The interval between a busy lead's summaries, jittered (±20%) so leads that got busy together spread out. */
   projectionIntervalMs(): number {
-    this.intervalMs ??= config(this.env()).projectionIntervalMs;
-    return this.intervalMs * (0.8 + 0.4 * Math.random());
+    return config(this.env()).projectionIntervalMs * (0.8 + 0.4 * Math.random());
   }
 
   forwardTo(): string | undefined {
