@@ -25,6 +25,8 @@ function workersPool(migrations: Awaited<ReturnType<typeof readD1Migrations>>) {
         DELIVERY_MAX_ATTEMPTS: "8",
         DELIVERY_BACKOFF_BASE_MS: "100",
         PROJECTION_INTERVAL_SECONDS: "1",
+        // Leads save moved cursors within 2 s (production: 60 s), so suites see both the saved and the unsaved case.
+        CURSOR_SAVE_SECONDS: "2",
         DELIVERY_BACKOFF_CAP_MS: "1000",
         // Four delivery shards per destination, gathering for half a second.
         DELIVERY_SHARDS: "4",

@@ -61,7 +61,7 @@ export class LeadArchive {
 
   /** The shard filed the lead's rows up to `upto`. */
   archived(upto: number): void {
-    if (upto > this.store.meta.archiveCursor()) this.store.meta.setArchiveCursor(upto);
+    if (upto > this.store.meta.archiveCursor()) this.store.meta.setArchiveCursor(upto, "later");
   }
 
   /** When the alarm should look again: the confirmation's deadline while one is awaited. */

@@ -4,6 +4,15 @@
  * the cursors over its log), typed by key. The first read of an activation
  * loads them all in one query; the object is their only writer, so the cache
  * is written through (and forgotten when a transaction fails).
+ *
+ * The cursors move on every confirmation (a delivered batch, an archive
+ * file), and a row written each time was most of what a lead wrote besides
+ * its events. They may be saved later (`later`): the value counts at once in
+ * this activation, and `saveUnsaved` (the lead's alarm, within
+ * CURSOR_SAVE_SECONDS) writes it. An eviction before then loses only the
+ * move: the lead hands those rows over again from the saved cursor, and the
+ * delivery and archive shards recognise what they already took (by messageId
+ * within the hour, by seq in their files).
  */
 import type { LeadSnapshot } from "../src/destinations/types";
 import { StoredJson, type ReadonlyDeep } from "../src/stored-json";
@@ -48,6 +57,9 @@ export class LeadMeta {
   private readonly cache = new Map<string, string | undefined>();
   private loaded = false;
   private parsedCursor: { text: string; value: DeliveryCursor } | undefined;
+  /** Values set `later`, not written yet (kept when the cache is forgotten: no transaction holds them). */
+  private readonly unsaved = new Map<LeadMetaKey, string>();
+  private unsavedAt: number | undefined;
 
   constructor(private readonly sql: SqlStorage) {}
 
@@ -56,12 +68,36 @@ export class LeadMeta {
       for (const row of this.sql.exec<{ key: string; value: string }>("SELECT key, value FROM meta")) this.cache.set(row.key, row.value);
       this.loaded = true;
     }
-    return this.cache.get(key);
+    return this.unsaved.get(key) ?? this.cache.get(key);
   }
 
-  set(key: LeadMetaKey, value: string): void {
+  /** Writes the value now, or (`later`) keeps it for `saveUnsaved`. */
+  set(key: LeadMetaKey, value: string, when: "now" | "later" = "now"): void {
+    if (when === "later") {
+      this.unsaved.set(key, value);
+      this.unsavedAt ??= Date.now();
+      return;
+    }
     this.sql.exec("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value);
     this.cache.set(key, value);
+    this.unsaved.delete(key);
+  }
+
+  /** Since when a value set `later` waits to be written (undefined: none waits). */
+  unsavedSince(): number | undefined {
+    return this.unsavedAt;
+  }
+
+  /** Writes the values set `later` (a row each). */
+  saveUnsaved(): void {
+    for (const [key, value] of [...this.unsaved]) this.set(key, value);
+    this.unsavedAt = undefined;
+  }
+
+  /** Erasure: values not yet written are dropped with the rest. */
+  dropUnsaved(): void {
+    this.unsaved.clear();
+    this.unsavedAt = undefined;
   }
 
   /** The value under a JSON key; undefined when there is none (or it is empty). */
@@ -87,15 +123,15 @@ export class LeadMeta {
     return { ...this.parsedCursor.value };
   }
 
-  setDeliveryCursor(cursor: DeliveryCursor): void {
-    this.setJson(DELIVERY_CURSOR, cursor);
+  setDeliveryCursor(cursor: DeliveryCursor, when: "now" | "later" = "now"): void {
+    this.set(DELIVERY_CURSOR.key, DELIVERY_CURSOR.stringify(cursor), when);
   }
 
   archiveCursor(): number {
     return Number(this.get("archive_cursor") ?? "0");
   }
 
-  setArchiveCursor(upto: number): void {
-    this.set("archive_cursor", String(upto));
+  setArchiveCursor(upto: number, when: "now" | "later" = "now"): void {
+    this.set("archive_cursor", String(upto), when);
   }
 }

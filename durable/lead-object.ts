@@ -47,6 +47,7 @@ import { leadHistory } from "./lead-history";
 import { examplesOf, type Example, type SnapshotPlan } from "../src/predict/examples";
 import type { OutcomeDefinition } from "../src/predict/history";
 import { snapshotAt, type LeadSnapshot } from "../src/predict/snapshot";
+import { config } from "../src/config";
 
 export type { IngestResult, LinkAnswer, MergePayload, ErasePlan, LeadExport, LeadSummary, TimelineEntry, TimelinePage };
 
@@ -232,17 +233,14 @@ export class LeadObject extends DurableObject<Env> {
   async deliveryDone(batchId: string, receipt?: BatchReceipt): Promise<void> {
     if (this.core.isErased()) return;
     const more = this.outbox.confirm(batchId, receipt);
-    this.afterConfirm();
-    // A merged-away lead that owes nothing more deletes its copy in its alarm.
-    if (more || this.core.forwardTo()) await this.core.scheduleAlarm(Date.now());
+    await this.afterConfirm(more);
   }
 
   /** The archive shard filed this lead's rows up to seq `upto`. */
   async archived(upto: number): Promise<void> {
     if (this.core.isErased() || !this.core.isLive()) return;
     this.archive.archived(upto);
-    this.afterConfirm();
-    if (this.core.forwardTo()) await this.core.scheduleAlarm(Date.now());
+    await this.afterConfirm(false);
   }
 
   /** The log's rows up to this seq are owed to no one any more. */
@@ -250,8 +248,21 @@ export class LeadObject extends DurableObject<Env> {
     return Math.min(this.outbox.caughtUpTo(), this.archive.caughtUpTo());
   }
 
-  private afterConfirm(): void {
-    this.core.store.log.releaseOwedThrough(this.owedThrough());
+  /**
+   * A cursor moved (saved later, durable/lead-meta.ts): memory lets the rows
+   * go, and the alarm runs now when more is owed or a merged-away lead may
+   * delete its copy, else when the cursor is due to be saved.
+   */
+  private async afterConfirm(more: boolean): Promise<void> {
+    const { core } = this;
+    core.store.log.releaseOwedThrough(this.owedThrough());
+    if (more || core.forwardTo()) await core.scheduleAlarm(Date.now());
+    else await this.scheduleCursorSave();
+  }
+
+  private async scheduleCursorSave(): Promise<void> {
+    const since = this.core.store.meta.unsavedSince();
+    if (since !== undefined) await this.core.scheduleAlarm(since + config(this.env).cursorSaveMs);
   }
 
   /** What the outbox holds: rows pending, the batch in flight and its tries, parked batches (dead letters). */
@@ -303,6 +314,9 @@ export class LeadObject extends DurableObject<Env> {
       console.error("lead alarm failed; retrying", error);
       await core.scheduleAlarm(now + RETRY_MS);
     }
+    const unsavedSince = core.store.meta.unsavedSince();
+    if (unsavedSince !== undefined && unsavedSince + config(this.env).cursorSaveMs <= Date.now()) core.store.meta.saveUnsaved();
+    await this.scheduleCursorSave();
     const decayAt = nextDecayAt(core);
     if (decayAt !== undefined) await core.scheduleAlarm(decayAt);
     const pruneAt = nextPruneAt(core, scores);

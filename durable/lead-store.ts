@@ -32,6 +32,7 @@ export class LeadStore {
    */
   wipe(keep: Partial<Record<"erased" | "name", string>>): void {
     for (const table of ["events", "identities", "conflicts", "stage_changes", "meta"]) this.sql.exec(`DELETE FROM ${table}`);
+    this.meta.dropUnsaved();
     this.forgetCaches();
     for (const [key, value] of Object.entries(keep)) this.meta.set(key as "erased" | "name", value);
   }

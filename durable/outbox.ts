@@ -162,7 +162,7 @@ export class Outbox {
     } else if (done) {
       const cursor = this.store.meta.deliveryCursor();
       if (!cursor.off && (done.upto > cursor.upto || done.changes > cursor.changes)) {
-        this.store.meta.setDeliveryCursor({ upto: Math.max(done.upto, cursor.upto), changes: Math.max(done.changes, cursor.changes), snapshot: done.snapshot ?? cursor.snapshot });
+        this.store.meta.setDeliveryCursor({ upto: Math.max(done.upto, cursor.upto), changes: Math.max(done.changes, cursor.changes), snapshot: done.snapshot ?? cursor.snapshot }, "later");
       }
     }
     return this.hasMore();

@@ -20,6 +20,7 @@ const CONFIG_VARS = [
   "ENRICH_MIN_CONFIDENCE",
   "BUFFER_CLAIM_SECONDS",
   "PROJECTION_INTERVAL_SECONDS",
+  "CURSOR_SAVE_SECONDS",
   "RATE_LIMITS",
   "RATE_LIMIT_SOURCE_DEFAULT",
   "RATE_LIMIT_API_KEY_DEFAULT",
@@ -64,6 +65,8 @@ export interface Config {
   bufferClaimSeconds: number;
   /** The least time between a busy lead's summaries to the projection. */
   projectionIntervalMs: number;
+  /** The longest a lead keeps a moved delivery or archive cursor before it saves it. */
+  cursorSaveMs: number;
   rateLimits: {
     on: boolean;
     /** The limit of a key without its own, by kind of key. */
@@ -112,6 +115,7 @@ export function parseConfig(vars: ConfigVars): Config {
     enrichMinConfidence: numberOr(vars.ENRICH_MIN_CONFIDENCE, 60, 0),
     bufferClaimSeconds: numberOr(vars.BUFFER_CLAIM_SECONDS, 3600, 0),
     projectionIntervalMs: numberOr(vars.PROJECTION_INTERVAL_SECONDS, 0, 0) * 1000,
+    cursorSaveMs: numberOr(vars.CURSOR_SAVE_SECONDS, 60, 0) * 1000,
     rateLimits: {
       on: vars.RATE_LIMITS !== "off",
       defaults: {

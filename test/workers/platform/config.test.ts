@@ -11,6 +11,7 @@ describe("parseConfig", () => {
     expect(parsed.enrichMinConfidence).toBe(60);
     expect(parsed.bufferClaimSeconds).toBe(3600);
     expect(parsed.projectionIntervalMs).toBe(0);
+    expect(parsed.cursorSaveMs).toBe(60_000);
     expect(parsed.rateLimits).toEqual({
       on: true,
       defaults: {
@@ -30,6 +31,7 @@ describe("parseConfig", () => {
       DELIVERY_GATHER_MS: "1000",
       SYNC_LEMLIST_INTERVAL_MS: "0",
       PROJECTION_INTERVAL_SECONDS: "15",
+      CURSOR_SAVE_SECONDS: "2",
       RATE_LIMITS: "off",
       RATE_LIMIT_API_KEY_DEFAULT: "5/10",
       MANAGEMENT_ORIGINS: "https://a.test, https://b.test,",
@@ -41,6 +43,7 @@ describe("parseConfig", () => {
     expect(parsed.delivery.gatherMs).toBe(1000);
     expect(parsed.sync.intervalMs.lemlist).toBe(0);
     expect(parsed.projectionIntervalMs).toBe(15_000);
+    expect(parsed.cursorSaveMs).toBe(2_000);
     expect(parsed.rateLimits.on).toBe(false);
     expect(parsed.rateLimits.defaults["api-key"]).toEqual({ limit: 5, periodSeconds: 10 });
     expect([...parsed.managementOrigins]).toEqual(["https://a.test", "https://b.test"]);

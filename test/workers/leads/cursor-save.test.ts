@@ -1,0 +1,116 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { env } from "cloudflare:workers";
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
+import { apiSend, eventually, leadByUserId, newTenant, send, type Tenant } from "../helpers";
+import { installFakes } from "../../fakes/fake-service";
+import { webhookReceiver } from "../../fakes/services";
+import { leadStub } from "../../../src/leads/lead-stub";
+import { readParquet } from "../../../src/archive/parquet";
+
+/*
+ * A lead's delivery and archive cursors move on every confirmation but are
+ * saved at most once per CURSOR_SAVE_SECONDS (durable/lead-meta.ts): a row
+ * per cursor and interval, not per confirmed batch. Losing the unsaved move
+ * to an eviction loses nothing and sends nothing twice.
+ */
+
+let restore: (() => void) | undefined;
+afterEach(() => restore?.());
+
+/** Sets the save interval for this test (the objects share the suite's env). */
+function saveEvery(seconds: number): void {
+  const before = env.CURSOR_SAVE_SECONDS;
+  restore ??= () => {
+    (env as { CURSOR_SAVE_SECONDS: string }).CURSOR_SAVE_SECONDS = before;
+    restore = undefined;
+  };
+  (env as { CURSOR_SAVE_SECONDS: string }).CURSOR_SAVE_SECONDS = String(seconds);
+}
+
+/** The cursors as stored (what a fresh activation would start from), and the log's top seq. */
+async function stored(leadId: string): Promise<{ delivery: number; archive: number; top: number }> {
+  return runInDurableObject(leadStub(env, leadId), async (_, state) => {
+    const meta = Object.fromEntries(state.storage.sql.exec<{ key: string; value: string }>("SELECT key, value FROM meta").toArray().map((r) => [r.key, r.value]));
+    const top = state.storage.sql.exec<{ top: number }>("SELECT coalesce(max(seq), 0) AS top FROM events").one().top;
+    return { delivery: meta.delivery_cursor ? JSON.parse(meta.delivery_cursor).upto : 0, archive: Number(meta.archive_cursor ?? 0), top };
+  });
+}
+
+async function archivedMessageIds(t: Tenant): Promise<string[]> {
+  const ids: string[] = [];
+  for (const o of (await env.ARCHIVE.list({ prefix: `ns=${t.namespaceId}/` })).objects.filter((o) => o.key.endsWith(".parquet"))) {
+    ids.push(...(await readParquet(await (await env.ARCHIVE.get(o.key))!.arrayBuffer())).map((r) => r.message_id));
+  }
+  return ids;
+}
+
+async function hookedTo(t: Tenant) {
+  const hook = webhookReceiver();
+  const uninstall = installFakes(hook);
+  const res = await apiSend(t, "POST", "/api/destinations", { name: "hook", type: "webhook", config: { url: "https://hooks.customer.fake/in" } });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return { hook, uninstall };
+}
+
+const track = (userId: string, messageId: string) => ({ type: "track", userId, event: "Viewed", messageId, timestamp: new Date().toISOString() });
+const hookIds = (hook: ReturnType<typeof webhookReceiver>) => hook.requests.map((r) => JSON.parse(r.body)).filter((b) => b.type === "event").map((b) => b.messageId as string);
+
+describe("a lead's cursors, saved once per interval", () => {
+  it("confirms batch after batch without a row for each, and saves the cursors once the interval is up", async () => {
+    saveEvery(600);
+    const t = await newTenant();
+    const { hook, uninstall } = await hookedTo(t);
+    try {
+      // Four batches one after another: each event waits until the one before is delivered and archived.
+      for (let i = 0; i < 4; i++) {
+        expect((await send(t, "/v1/track", track("saver", `save-${i}`))).status).toBe(200);
+        await eventually(() => Promise.resolve(expect(hookIds(hook)).toContain(`save-${i}`)), 30_000, 100);
+      }
+      await eventually(async () => expect((await archivedMessageIds(t)).sort()).toEqual(["save-0", "save-1", "save-2", "save-3"]), 30_000, 250);
+      const lead = await leadByUserId(t, "saver");
+      // Every move confirmed, none written yet.
+      expect(await stored(lead.id)).toEqual({ delivery: 0, archive: 0, top: 4 });
+
+      saveEvery(1);
+      expect((await send(t, "/v1/track", track("saver", "save-4"))).status).toBe(200);
+      await eventually(async () => expect(await stored(lead.id)).toEqual({ delivery: 5, archive: 5, top: 5 }), 30_000, 250);
+      expect(hookIds(hook)).toEqual(["save-0", "save-1", "save-2", "save-3", "save-4"]);
+      expect((await archivedMessageIds(t)).sort()).toEqual(["save-0", "save-1", "save-2", "save-3", "save-4"]);
+    } finally {
+      uninstall();
+    }
+  }, 90_000);
+
+  it("loses nothing and sends nothing twice when the lead is evicted before it saved", async () => {
+    // Longer than the test: the moves are never saved before the eviction.
+    saveEvery(600);
+    const t = await newTenant();
+    const { hook, uninstall } = await hookedTo(t);
+    try {
+      expect((await send(t, "/v1/batch", { batch: [0, 1, 2].map((i) => track("evicted", `ev-${i}`)) })).status).toBe(200);
+      await eventually(() => Promise.resolve(expect(hookIds(hook).sort()).toEqual(["ev-0", "ev-1", "ev-2"])), 30_000, 100);
+      const lead = await leadByUserId(t, "evicted");
+      await eventually(async () => expect((await archivedMessageIds(t)).sort()).toEqual(["ev-0", "ev-1", "ev-2"]), 30_000, 250);
+      // Delivered and archived, neither move saved.
+      expect(await stored(lead.id)).toEqual({ delivery: 0, archive: 0, top: 3 });
+
+      await evictDurableObject(leadStub(env, lead.id));
+      expect((await send(t, "/v1/track", track("evicted", "ev-3"))).status).toBe(200);
+      // The fresh activation hands its rows over again from the saved cursors; the shards recognise the first three.
+      await eventually(() => Promise.resolve(expect(hookIds(hook)).toContain("ev-3")), 30_000, 100);
+      await eventually(async () => expect((await archivedMessageIds(t)).sort()).toEqual(["ev-0", "ev-1", "ev-2", "ev-3"]), 30_000, 250);
+      // Give a duplicate, if one were coming, time to arrive.
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(hookIds(hook).sort()).toEqual(["ev-0", "ev-1", "ev-2", "ev-3"]);
+      expect((await archivedMessageIds(t)).sort()).toEqual(["ev-0", "ev-1", "ev-2", "ev-3"]);
+
+      // The moves are saved once the interval is short again and a confirmation comes.
+      saveEvery(1);
+      expect((await send(t, "/v1/track", track("evicted", "ev-4"))).status).toBe(200);
+      await eventually(async () => expect(await stored(lead.id)).toEqual({ delivery: 5, archive: 5, top: 5 }), 30_000, 250);
+      expect(hookIds(hook).sort()).toEqual(["ev-0", "ev-1", "ev-2", "ev-3", "ev-4"]);
+    } finally {
+      uninstall();
+    }
+  }, 120_000);
+});
