@@ -75,6 +75,7 @@ const models = runs.map((run) => {
     projectionQueues,
     queueFamilies,
     deliveryShards: Number(config.vars.DELIVERY_SHARDS),
+    archiveShards: Number(config.vars.ARCHIVE_SHARDS),
     projectionBusyMsPerSummary,
     liveFlushesPerIsolatePerSecond: run.liveNotices !== undefined ? liveRpcs / (run.loadMs / 1000) : undefined,
   });
