@@ -100,7 +100,7 @@ function deferredSeconds(name, vars) {
   if (name !== "leadflare") return 0;
   const v = { ...vars, ...JSON.parse(process.env.BENCH_VARS ?? "{}") };
   const archiveS = v.ARCHIVE_EVENTS === "off" ? 0 : Number(v.ARCHIVE_GATHER_MS ?? 0) / 1000;
-  return Math.ceil(Math.max(1.2 * Number(v.PROJECTION_INTERVAL_SECONDS ?? 0), archiveS)) + 5;
+  return Math.ceil(Math.max(1.2 * Number(v.PROJECTION_INTERVAL_SECONDS ?? 0), Number(v.CURSOR_SAVE_SECONDS ?? 0), archiveS)) + 5;
 }
 
 async function measure(name, built, worker) {

@@ -2,10 +2,13 @@
  * The lead's part of the event archive. Rows after the archive cursor go to
  * the lead's archive shard (durable/archive-object.ts), which holds them in
  * memory until their Parquet file is in R2 and then tells the lead how far
- * its log is archived (`archived`): the one row the lead writes for the
- * archive, per file. A hand-over not confirmed within the confirm timeout
- * (the shard may have lost it with an eviction) is made again from the
- * cursor; the shard recognises the rows it already filed by their seq.
+ * its log is archived (`archived`). A hand-over not confirmed within the
+ * confirm timeout (the shard may have lost it with an eviction) is made again
+ * from the cursor; the shard recognises the rows it already filed by their
+ * seq, for good (its `lead_files`). So the lead keeps the cursor in memory and
+ * writes it only once it is ARCHIVE_CURSOR_SAVE_ROWS past the saved one (or
+ * before rows are deleted): a fresh activation hands at most that many rows
+ * over again, which the shard confirms without filing them twice.
  */
 import type { LeadSnapshot } from "../src/destinations/types";
 import { archiveBatch } from "../src/archive/hand-over";
@@ -18,6 +21,8 @@ import { config } from "../src/config";
 const ARCHIVE_BATCH_ROWS = 500;
 const ARCHIVE_BATCH_BYTES = 4 * 1024 * 1024;
 const HAND_OVERS_PER_RUN = 8;
+/** How far the archive cursor may run ahead of its saved value (rows a fresh activation hands over again). */
+export const ARCHIVE_CURSOR_SAVE_ROWS = 200;
 
 export class LeadArchive {
   /** How far rows were handed over in this activation, and when. */
@@ -61,7 +66,9 @@ export class LeadArchive {
 
   /** The shard filed the lead's rows up to `upto`. */
   archived(upto: number): void {
-    if (upto > this.store.meta.archiveCursor()) this.store.meta.setArchiveCursor(upto, "later");
+    if (upto <= this.store.meta.archiveCursor()) return;
+    const saved = Number(this.store.meta.saved("archive_cursor") ?? "0");
+    this.store.meta.setArchiveCursor(upto, upto - saved >= ARCHIVE_CURSOR_SAVE_ROWS ? "now" : "memory");
   }
 
   /** When the alarm should look again: the confirmation's deadline while one is awaited. */

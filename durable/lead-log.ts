@@ -123,7 +123,7 @@ export class EventLog {
   /** Every row goes (the lead was merged away and its survivor holds them). */
   deleteAll(): void {
     // The cursors are saved first: with the rows gone they alone keep seqs from being given twice.
-    this.meta.saveUnsaved();
+    this.meta.saveUnsaved("all");
     this.sql.exec("DELETE FROM events");
     this.forget();
   }
@@ -436,7 +436,7 @@ export class EventLog {
       .toArray()[0];
     if (!last) return 0;
     // As in deleteAll: the rows going may hold the highest seq, which the saved cursors must then hold.
-    this.meta.saveUnsaved();
+    this.meta.saveUnsaved("all");
     const pruned = this.sql
       .exec<{ n: number }>(`SELECT count(*) AS n FROM events WHERE (ts, ord) <= (?, ?) AND type NOT IN ${BOOKKEEPING}`, last.ts, last.ord)
       .one().n;

@@ -7,12 +7,14 @@
  *
  * The cursors move on every confirmation (a delivered batch, an archive
  * file), and a row written each time was most of what a lead wrote besides
- * its events. They may be saved later (`later`): the value counts at once in
- * this activation, and `saveUnsaved` (the lead's alarm, within
- * CURSOR_SAVE_SECONDS) writes it. An eviction before then loses only the
- * move: the lead hands those rows over again from the saved cursor, and the
- * delivery and archive shards recognise what they already took (by messageId
- * within the hour, by seq in their files).
+ * its events. A move may be saved later: the value counts at once in this
+ * activation and is written by `saveUnsaved`: `later` within
+ * CURSOR_SAVE_SECONDS (the lead's alarm), `memory` only when it must be
+ * (before rows are deleted, or by the owner's choice). An eviction before
+ * then loses only the move: the lead hands those rows over again from the
+ * saved cursor, and the shards recognise what they already took (a delivery
+ * shard by messageId within the hour, so its cursor is `later`; an archive
+ * shard by seq in its files, for good, so its cursor may stay in `memory`).
  */
 import type { LeadSnapshot } from "../src/destinations/types";
 import { StoredJson, type ReadonlyDeep } from "../src/stored-json";
@@ -57,8 +59,8 @@ export class LeadMeta {
   private readonly cache = new Map<string, string | undefined>();
   private loaded = false;
   private parsedCursor: { text: string; value: DeliveryCursor } | undefined;
-  /** Values set `later`, not written yet (kept when the cache is forgotten: no transaction holds them). */
-  private readonly unsaved = new Map<LeadMetaKey, string>();
+  /** Values set `later` (due) or kept in `memory`, not written yet (kept when the cache is forgotten: no transaction holds them). */
+  private readonly unsaved = new Map<LeadMetaKey, { value: string; due: boolean }>();
   private unsavedAt: number | undefined;
 
   constructor(private readonly sql: SqlStorage) {}
@@ -68,14 +70,21 @@ export class LeadMeta {
       for (const row of this.sql.exec<{ key: string; value: string }>("SELECT key, value FROM meta")) this.cache.set(row.key, row.value);
       this.loaded = true;
     }
-    return this.unsaved.get(key) ?? this.cache.get(key);
+    return this.unsaved.get(key)?.value ?? this.cache.get(key);
   }
 
-  /** Writes the value now, or (`later`) keeps it for `saveUnsaved`. */
-  set(key: LeadMetaKey, value: string, when: "now" | "later" = "now"): void {
-    if (when === "later") {
-      this.unsaved.set(key, value);
-      this.unsavedAt ??= Date.now();
+  /** The value as written (what a fresh activation would read). */
+  saved(key: LeadMetaKey): string | undefined {
+    this.get(key);
+    return this.cache.get(key);
+  }
+
+  /** Writes the value now, or keeps it for `saveUnsaved` (`later`: due within the save interval; `memory`: not due). */
+  set(key: LeadMetaKey, value: string, when: "now" | "later" | "memory" = "now"): void {
+    if (when !== "now") {
+      const due = when === "later" || this.unsaved.get(key)?.due === true;
+      this.unsaved.set(key, { value, due });
+      if (due) this.unsavedAt ??= Date.now();
       return;
     }
     this.sql.exec("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value);
@@ -88,9 +97,9 @@ export class LeadMeta {
     return this.unsavedAt;
   }
 
-  /** Writes the values set `later` (a row each). */
-  saveUnsaved(): void {
-    for (const [key, value] of [...this.unsaved]) this.set(key, value);
+  /** Writes the values set `later` (`all`: those kept in `memory` too), a row each. */
+  saveUnsaved(which: "due" | "all" = "due"): void {
+    for (const [key, { value, due }] of [...this.unsaved]) if (due || which === "all") this.set(key, value);
     this.unsavedAt = undefined;
   }
 
@@ -131,7 +140,7 @@ export class LeadMeta {
     return Number(this.get("archive_cursor") ?? "0");
   }
 
-  setArchiveCursor(upto: number, when: "now" | "later" = "now"): void {
+  setArchiveCursor(upto: number, when: "now" | "later" | "memory" = "now"): void {
     this.set("archive_cursor", String(upto), when);
   }
 }

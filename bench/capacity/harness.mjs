@@ -92,6 +92,9 @@ export async function startHarness() {
     BENCH_FAKE_URL: fakes.url,
     MIXPANEL_API_URL: "https://api.mixpanel.bench-fake.com",
     PROJECTION_INTERVAL_SECONDS: String(BENCH_PROJECTION_INTERVAL_SECONDS),
+    // The leads save their moved delivery cursors within the count too (production: 60 s), so those rows are
+    // counted — more often than in production, where a lead's save covers a minute of confirmations.
+    CURSOR_SAVE_SECONDS: String(BENCH_PROJECTION_INTERVAL_SECONDS),
     // bench:capacity has the archive shards write their files within the count (CAPACITY_ARCHIVE_GATHER_MS, 3 s;
     // production gathers 60 s): more files than production, so the rows per file and lead are overstated.
     ...(process.env.CAPACITY_ARCHIVE_GATHER_MS ? { ARCHIVE_GATHER_MS: process.env.CAPACITY_ARCHIVE_GATHER_MS } : {}),

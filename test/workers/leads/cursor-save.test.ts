@@ -6,12 +6,14 @@ import { installFakes } from "../../fakes/fake-service";
 import { webhookReceiver } from "../../fakes/services";
 import { leadStub } from "../../../src/leads/lead-stub";
 import { readParquet } from "../../../src/archive/parquet";
+import { ARCHIVE_CURSOR_SAVE_ROWS } from "../../../durable/lead-archive";
 
 /*
  * A lead's delivery and archive cursors move on every confirmation but are
- * saved at most once per CURSOR_SAVE_SECONDS (durable/lead-meta.ts): a row
- * per cursor and interval, not per confirmed batch. Losing the unsaved move
- * to an eviction loses nothing and sends nothing twice.
+ * not written each time (durable/lead-meta.ts): the delivery cursor at most
+ * once per CURSOR_SAVE_SECONDS, the archive cursor once it is
+ * ARCHIVE_CURSOR_SAVE_ROWS past its saved value. Losing the unsaved move to
+ * an eviction loses nothing and sends nothing twice.
  */
 
 let restore: (() => void) | undefined;
@@ -73,9 +75,10 @@ describe("a lead's cursors, saved once per interval", () => {
 
       saveEvery(1);
       expect((await send(t, "/v1/track", track("saver", "save-4"))).status).toBe(200);
-      await eventually(async () => expect(await stored(lead.id)).toEqual({ delivery: 5, archive: 5, top: 5 }), 30_000, 250);
+      // The delivery cursor is saved; the archive cursor, 5 rows past its saved value, stays in memory.
+      await eventually(async () => expect(await stored(lead.id)).toEqual({ delivery: 5, archive: 0, top: 5 }), 30_000, 250);
       expect(hookIds(hook)).toEqual(["save-0", "save-1", "save-2", "save-3", "save-4"]);
-      expect((await archivedMessageIds(t)).sort()).toEqual(["save-0", "save-1", "save-2", "save-3", "save-4"]);
+      await eventually(async () => expect((await archivedMessageIds(t)).sort()).toEqual(["save-0", "save-1", "save-2", "save-3", "save-4"]), 30_000, 250);
     } finally {
       uninstall();
     }
@@ -107,10 +110,22 @@ describe("a lead's cursors, saved once per interval", () => {
       // The moves are saved once the interval is short again and a confirmation comes.
       saveEvery(1);
       expect((await send(t, "/v1/track", track("evicted", "ev-4"))).status).toBe(200);
-      await eventually(async () => expect(await stored(lead.id)).toEqual({ delivery: 5, archive: 5, top: 5 }), 30_000, 250);
+      await eventually(async () => expect(await stored(lead.id)).toEqual({ delivery: 5, archive: 0, top: 5 }), 30_000, 250);
       expect(hookIds(hook).sort()).toEqual(["ev-0", "ev-1", "ev-2", "ev-3", "ev-4"]);
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect((await archivedMessageIds(t)).sort()).toEqual(["ev-0", "ev-1", "ev-2", "ev-3", "ev-4"]);
     } finally {
       uninstall();
     }
   }, 120_000);
+
+  it("writes the archive cursor once it is far enough past the saved one", async () => {
+    const t = await newTenant();
+    const events = ARCHIVE_CURSOR_SAVE_ROWS + 10;
+    const batch = Array.from({ length: events }, (_, i) => track("far", `far-${i}`));
+    expect((await send(t, "/v1/batch", { batch })).status).toBe(200);
+    const lead = await eventually(() => leadByUserId(t, "far"), 30_000, 250);
+    await eventually(async () => expect((await stored(lead.id)).archive).toBe(events), 30_000, 250);
+    expect((await archivedMessageIds(t)).length).toBe(events);
+  }, 60_000);
 });
