@@ -8,11 +8,15 @@
  * seq, for good (its `lead_files`). So the lead keeps the cursor in memory and
  * writes it only once it is ARCHIVE_CURSOR_SAVE_ROWS past the saved one (or
  * before rows are deleted): a fresh activation hands at most that many rows
- * over again, which the shard confirms without filing them twice.
+ * over again, which the shard confirms without filing them twice. When
+ * ARCHIVE_SHARDS changed, the lead's new shard knows none of them: with
+ * ARCHIVE_SHARDS_PREVIOUS set, a moved lead first asks its old shard how far
+ * it filed the lead (once per activation).
  */
 import type { LeadSnapshot } from "../src/destinations/types";
 import { archiveBatch } from "../src/archive/hand-over";
-import { archiveOn } from "../src/archive/shards";
+import { archiveOn, archiveShardName, archiveShardOf } from "../src/archive/shards";
+import { shardOf } from "../src/destinations/shards";
 import { eventItem, fitting } from "./lead-items";
 import type { LeadStore } from "./lead-store";
 import { config } from "../src/config";
@@ -28,6 +32,8 @@ export class LeadArchive {
   /** How far rows were handed over in this activation, and when. */
   private sentUpto = 0;
   private sentAt = 0;
+  /** Whether this activation asked the lead's shard under ARCHIVE_SHARDS_PREVIOUS (or needn't). */
+  private askedPreviousShard = false;
 
   constructor(
     private readonly store: LeadStore,
@@ -48,6 +54,7 @@ export class LeadArchive {
   /** Hands over the rows not yet handed over (again from the cursor once the confirmation is overdue); answers whether rows are left. */
   async flush(namespaceId: string, leadId: string, snapshot: () => LeadSnapshot, now = Date.now()): Promise<boolean> {
     if (!this.on()) return false;
+    await this.catchUpWithPreviousShard(namespaceId, leadId);
     const cursor = this.store.meta.archiveCursor();
     const overdue = this.sentUpto > cursor && now - this.sentAt >= this.confirmTimeoutMs();
     let from = overdue ? cursor : Math.max(cursor, this.sentUpto);
@@ -62,6 +69,18 @@ export class LeadArchive {
       this.sentAt = Date.now();
     }
     return this.store.log.owedAfter(from, 1).length > 0;
+  }
+
+  /** After a change of ARCHIVE_SHARDS: how far the lead's shard under the previous count filed it (see above). */
+  private async catchUpWithPreviousShard(namespaceId: string, leadId: string): Promise<void> {
+    if (this.askedPreviousShard) return;
+    const env = this.env();
+    const previous = config(env).archive.previousShards;
+    if (previous > 0 && shardOf(leadId, previous) !== archiveShardOf(env, leadId)) {
+      const { archivedUpto } = await env.ARCHIVE_SHARD.getByName(archiveShardName(namespaceId, shardOf(leadId, previous))).leadState(leadId);
+      if (archivedUpto > this.store.meta.archiveCursor()) this.store.meta.setArchiveCursor(archivedUpto, "now");
+    }
+    this.askedPreviousShard = true;
   }
 
   /** The shard filed the lead's rows up to `upto`. */

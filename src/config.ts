@@ -29,6 +29,7 @@ const CONFIG_VARS = [
   "ALLOW_PRIVATE_DESTINATIONS",
   "ARCHIVE_EVENTS",
   "ARCHIVE_SHARDS",
+  "ARCHIVE_SHARDS_PREVIOUS",
   "ARCHIVE_GATHER_MS",
   "ARCHIVE_FILE_ROWS",
   "ARCHIVE_RETENTION_CHECK_MS",
@@ -80,6 +81,8 @@ export interface Config {
     /** Whether events are archived (the bucket must be bound too: see src/archive/shards.ts). */
     on: boolean;
     shards: number;
+    /** The shard count before the last change (0: none given), which a moved lead's old shard is found by. */
+    previousShards: number;
     /** How long an archive shard gathers rows before it writes a file. */
     gatherMs: number;
     fileRows: number;
@@ -134,6 +137,7 @@ export function parseConfig(vars: ConfigVars): Config {
     archive: {
       on: vars.ARCHIVE_EVENTS !== "off",
       shards: wholeOr(vars.ARCHIVE_SHARDS, 1, 1),
+      previousShards: wholeOr(vars.ARCHIVE_SHARDS_PREVIOUS, 0, 1),
       gatherMs: numberOr(vars.ARCHIVE_GATHER_MS, 0, 0),
       fileRows: numberOr(vars.ARCHIVE_FILE_ROWS, 20_000, 1),
       retentionCheckMs: numberOr(vars.ARCHIVE_RETENTION_CHECK_MS, 3_600_000, 1),

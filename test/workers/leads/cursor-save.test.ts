@@ -7,6 +7,7 @@ import { webhookReceiver } from "../../fakes/services";
 import { leadStub } from "../../../src/leads/lead-stub";
 import { readParquet } from "../../../src/archive/parquet";
 import { ARCHIVE_CURSOR_SAVE_ROWS } from "../../../durable/lead-archive";
+import { shardOf } from "../../../src/destinations/shards";
 
 /*
  * A lead's delivery and archive cursors move on every confirmation but are
@@ -18,6 +19,19 @@ import { ARCHIVE_CURSOR_SAVE_ROWS } from "../../../durable/lead-archive";
 
 let restore: (() => void) | undefined;
 afterEach(() => restore?.());
+
+/** Sets vars for one test (the objects share the suite's env); afterEach puts them back. */
+function setVars(vars: Partial<Record<"ARCHIVE_SHARDS" | "ARCHIVE_SHARDS_PREVIOUS", string>>): void {
+  const e = env as unknown as Record<string, string>;
+  const before = Object.fromEntries(Object.keys(vars).map((k) => [k, e[k]!]));
+  const earlier = restore;
+  restore = () => {
+    Object.assign(e, before);
+    restore = undefined;
+    earlier?.();
+  };
+  Object.assign(e, vars);
+}
 
 /** Sets the save interval for this test (the objects share the suite's env). */
 function saveEvery(seconds: number): void {
@@ -128,4 +142,30 @@ describe("a lead's cursors, saved once per interval", () => {
     await eventually(async () => expect((await stored(lead.id)).archive).toBe(events), 30_000, 250);
     expect((await archivedMessageIds(t)).length).toBe(events);
   }, 60_000);
+
+  it("after ARCHIVE_SHARDS changes, a moved lead asks its old shard how far it was filed (ARCHIVE_SHARDS_PREVIOUS): nothing filed twice", async () => {
+    const t = await newTenant();
+    const users = Array.from({ length: 8 }, (_, i) => `mover-${i}`);
+    expect((await send(t, "/v1/batch", { batch: users.flatMap((u) => [track(u, `${u}-a`), track(u, `${u}-b`)]) })).status).toBe(200);
+    await eventually(async () => expect((await archivedMessageIds(t)).length).toBe(users.length * 2), 30_000, 250);
+    const leads = await Promise.all(users.map((u) => leadByUserId(t, u)));
+    // Filed, and the progress only in memory: a fresh activation starts from 0.
+    for (const lead of leads) expect((await stored(lead.id)).archive).toBe(0);
+    const before = Number(env.ARCHIVE_SHARDS);
+    const after = before - 1;
+    const moved = leads.filter((lead) => shardOf(lead.id, before) !== shardOf(lead.id, after));
+    expect(moved.length).toBeGreaterThan(0);
+    for (const lead of leads) await evictDurableObject(leadStub(env, lead.id));
+
+    // (Without ARCHIVE_SHARDS_PREVIOUS the moved leads' first rows are filed a second time by their new shards.)
+    setVars({ ARCHIVE_SHARDS: String(after), ARCHIVE_SHARDS_PREVIOUS: String(before) });
+    expect((await send(t, "/v1/batch", { batch: users.map((u) => track(u, `${u}-c`)) })).status).toBe(200);
+    await eventually(async () => expect((await archivedMessageIds(t)).length).toBeGreaterThanOrEqual(users.length * 3), 30_000, 250);
+    // Another file's time for a duplicate, if one were coming.
+    await new Promise((r) => setTimeout(r, Number(env.ARCHIVE_GATHER_MS) + 1_000));
+    const ids = await archivedMessageIds(t);
+    expect(ids.sort()).toEqual(users.flatMap((u) => [`${u}-a`, `${u}-b`, `${u}-c`]).sort());
+    // The moved leads learnt their old shard's progress and saved it.
+    for (const lead of moved) expect((await stored(lead.id)).archive).toBeGreaterThanOrEqual(2);
+  }, 90_000);
 });

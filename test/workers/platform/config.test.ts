@@ -22,7 +22,7 @@ describe("parseConfig", () => {
     });
     expect([...parsed.managementOrigins]).toEqual([]);
     expect(parsed.allowPrivateDestinations).toBe(false);
-    expect(parsed.archive).toEqual({ on: true, shards: 1, gatherMs: 0, fileRows: 20_000, retentionCheckMs: 3_600_000 });
+    expect(parsed.archive).toEqual({ on: true, shards: 1, previousShards: 0, gatherMs: 0, fileRows: 20_000, retentionCheckMs: 3_600_000 });
   });
 
   it("reads the vars as wrangler.toml and the suite set them", () => {
@@ -38,6 +38,7 @@ describe("parseConfig", () => {
       ALLOW_PRIVATE_DESTINATIONS: "true",
       ARCHIVE_EVENTS: "off",
       ARCHIVE_SHARDS: "4.7",
+      ARCHIVE_SHARDS_PREVIOUS: "8",
     });
     expect(parsed.delivery.shards).toBe(64);
     expect(parsed.delivery.gatherMs).toBe(1000);
@@ -50,6 +51,7 @@ describe("parseConfig", () => {
     expect(parsed.allowPrivateDestinations).toBe(true);
     expect(parsed.archive.on).toBe(false);
     expect(parsed.archive.shards).toBe(4);
+    expect(parsed.archive.previousShards).toBe(8);
   });
 
   it("falls back on a value it cannot use", () => {
