@@ -14,7 +14,7 @@
  *   planned into calls (src/destinations/calls.ts: API-sized batches across
  *   leads, or one item per call in a lane per lead), each call taking a token
  *   from the shard's bucket (the type's rate limit divided among the shards),
- *   at most MAX_CALLS_PER_RUN (a call short of a token waits for one up to
+ *   at most MAX_CALLS_PER_RUN and MAX_RUN_MS (a call short of a token waits for one up to
  *   the gather time, or the time the shard's rate takes to give one, ≤ 5 s). Delivered items write no row of their own:
  *   the round writes one row of the log's ring (durable/delivery-ring.ts).
  * - What a round could not finish is stored as rows in one transaction with
@@ -61,8 +61,15 @@ const MAX_TOKEN_WAIT_MS = 5_000;
 const CONFIG_CACHE_MS = 10_000;
 /** A disabled destination's waiting items are looked at again after this long. */
 const DISABLED_RECHECK_MS = 60_000;
-/** Calls per round or alarm run (subrequests per invocation are limited), then the alarm runs again. */
-const MAX_CALLS_PER_RUN = 40;
+/**
+ * Calls per round or alarm run, then the alarm goes on (an invocation may make
+ * 10,000 subrequests on Workers Paid; a round of a server batch's items, one
+ * call each, fits), and no call starts later than MAX_RUN_MS into a run: a
+ * receiver that answers slowly holds its leads' next batches up by at most
+ * that and one call's timeout.
+ */
+const MAX_CALLS_PER_RUN = 100;
+const MAX_RUN_MS = 30_000;
 /** Calls in flight at once in one shard (one item per call types). */
 const LANES_AT_ONCE = 6;
 /** Delivered rows from before the ring, and test sends, stay in the log this long, and at most this many per shard. */
@@ -382,10 +389,11 @@ export class DeliveryObject extends DurableObject<Env> {
     // (Mixpanel's 50 calls/s over 64 shards: one per 1.3 s), so its items are sent rather than stored.
     const waitUntil = Date.now() + (tokenWaitMs > 0 ? Math.min(MAX_TOKEN_WAIT_MS, Math.max(tokenWaitMs, (1000 * rate.periodSeconds) / rate.limit)) : 0);
     const sent: Sent = { failed: false, retryAfterMs: undefined, outOfTokens: undefined, callsSpent: false };
+    const stopAt = Date.now() + MAX_RUN_MS;
     const runLane = async (lane: Call[]) => {
       for (const call of lane) {
         if (sent.failed && module.batch) return;
-        if (budget.calls >= MAX_CALLS_PER_RUN) {
+        if (budget.calls >= MAX_CALLS_PER_RUN || Date.now() > stopAt) {
           sent.callsSpent = true;
           return;
         }

@@ -26,7 +26,7 @@ const ARCHIVE_BATCH_ROWS = 500;
 const ARCHIVE_BATCH_BYTES = 4 * 1024 * 1024;
 const HAND_OVERS_PER_RUN = 8;
 /** How far the archive cursor may run ahead of its saved value (rows a fresh activation hands over again). */
-export const ARCHIVE_CURSOR_SAVE_ROWS = 200;
+export const ARCHIVE_CURSOR_SAVE_ROWS = 50;
 
 export class LeadArchive {
   /** How far rows were handed over in this activation, and when. */
