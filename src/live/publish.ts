@@ -13,7 +13,7 @@ const quietUntil = new Map<string, number>();
  * request (docs/capacity.md). Listeners see events this much later.
  */
 export const COALESCE_MS = 100;
-/** Notices one call carries at most; a flood beyond that within COALESCE_MS is dropped (the stream is best effort). */
+/** Notices one call carries at most; a flood beyond that within COALESCE_MS goes in further calls. */
 export const MAX_NOTICES_PER_CALL = 2_000;
 
 /** Per isolate: namespace id → the notices waiting for the call already scheduled. */
@@ -23,21 +23,35 @@ const pending = new Map<string, LiveNotice[]>();
  * Hands notices to the namespace's live stream. Best effort and never awaited
  * by an ingest answer (callers pass it to waitUntil): while the namespace is
  * known to have no listeners, nothing is built or sent. The first caller in
- * a COALESCE_MS window sends everything gathered in it, its own notices first.
+ * a COALESCE_MS window sends everything gathered in it, its own notices first;
+ * a window that fills up (MAX_NOTICES_PER_CALL) is closed and the rest opens
+ * the next one, so a burst of batches costs a call per that many notices
+ * and loses none.
  */
 export async function publishLive(env: Env, namespaceId: string, notices: () => LiveNotice[]): Promise<void> {
   if (knownQuiet(namespaceId)) return;
   const batch = notices();
-  if (batch.length === 0) return;
+  if (batch.length > 0) await gather(env, namespaceId, batch);
+}
+
+async function gather(env: Env, namespaceId: string, batch: LiveNotice[]): Promise<void> {
   const waiting = pending.get(namespaceId);
   if (waiting) {
-    waiting.push(...batch.slice(0, Math.max(0, MAX_NOTICES_PER_CALL - waiting.length)));
+    const room = MAX_NOTICES_PER_CALL - waiting.length;
+    waiting.push(...batch.slice(0, room));
+    if (waiting.length >= MAX_NOTICES_PER_CALL) pending.delete(namespaceId);
+    if (batch.length > room) await gather(env, namespaceId, batch.slice(room));
     return;
   }
   const gathered = batch.slice(0, MAX_NOTICES_PER_CALL);
-  pending.set(namespaceId, gathered);
+  const rest = batch.slice(MAX_NOTICES_PER_CALL);
+  if (gathered.length < MAX_NOTICES_PER_CALL) pending.set(namespaceId, gathered);
+  await Promise.all([send(env, namespaceId, gathered), rest.length > 0 ? gather(env, namespaceId, rest) : undefined]);
+}
+
+async function send(env: Env, namespaceId: string, gathered: LiveNotice[]): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, COALESCE_MS));
-  pending.delete(namespaceId);
+  if (pending.get(namespaceId) === gathered) pending.delete(namespaceId);
   try {
     const { listeners } = await env.LIVE.getByName(namespaceId).publish(gathered);
     if (listeners > 0) quietUntil.delete(namespaceId);

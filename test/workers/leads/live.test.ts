@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { env } from "cloudflare:workers";
 import { call, eventually, leadByUserId, newTenant, send, type Tenant } from "../helpers";
+import { MAX_NOTICES_PER_CALL, publishLive } from "../../../src/live/publish";
+import type { LiveNotice } from "../../../src/live/notices";
 
 interface Listener {
   notices: any[];
@@ -150,5 +153,20 @@ describe("GET /api/live", () => {
     expect(merge.mergedLeadId).not.toBe(lead.id);
     expect(merge.identities).toContainEqual({ kind: "userId", value: "frank" });
     expect(listener.notices.filter((n) => n.kind === "merge")).toHaveLength(1);
+  });
+
+  it("loses no notice when a burst outgrows a call: a full window is sent and the rest opens the next", async () => {
+    const tenant = await newTenant("live");
+    const listener = await listen(tenant);
+    const at = new Date().toISOString();
+    const notices = (from: number, count: number): LiveNotice[] =>
+      Array.from({ length: count }, (_, i) => ({ kind: "event", at, leadId: "flood", messageId: `flood-${from + i}`, type: "track", event: "Viewed", timestamp: at, userId: "flood", anonymousId: null }));
+    // Two callers in one window, each with more than a call holds.
+    const each = MAX_NOTICES_PER_CALL + 500;
+    await Promise.all([publishLive(env, tenant.namespaceId, () => notices(0, each)), publishLive(env, tenant.namespaceId, () => notices(each, each))]);
+    await eventually(async () => expect(listener.notices.filter((n) => n.kind === "event").length).toBe(2 * each), 20_000, 100);
+    const ids = listener.notices.filter((n) => n.kind === "event").map((n) => n.messageId);
+    expect(new Set(ids).size).toBe(2 * each);
+    listener.close();
   });
 });
