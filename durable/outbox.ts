@@ -257,6 +257,13 @@ function moved(before: LeadSnapshot | null, after: LeadSnapshot): boolean {
   return !before || before.score !== after.score || before.stage !== after.stage || Math.floor(before.velocity) !== Math.floor(after.velocity);
 }
 
+/**
+ * The change item against the cursor. Its id names what it moved to as well
+ * as its number: after an eviction lost an unsaved cursor, the change made
+ * again from the saved one is recognised by the shards when it is the one
+ * they delivered, and goes out when the lead has moved on since.
+ */
 function changeItem(leadId: string, cursor: DeliveryCursor, after: LeadSnapshot): DeliveryItem {
-  return { messageId: `change:${leadId}:${cursor.changes + 1}`, kind: "change", lead: after, change: { before: cursor.snapshot, after } };
+  const to = `${after.stage}:${after.score}:${Math.floor(after.velocity)}`;
+  return { messageId: `change:${leadId}:${cursor.changes + 1}:${to}`, kind: "change", lead: after, change: { before: cursor.snapshot, after } };
 }

@@ -168,4 +168,33 @@ describe("a lead's cursors, saved once per interval", () => {
     // The moved leads learnt their old shard's progress and saved it.
     for (const lead of moved) expect((await stored(lead.id)).archive).toBeGreaterThanOrEqual(2);
   }, 90_000);
+
+  it("still sends a change made after an eviction lost the unsaved cursor (the change made again from the saved one is new, not a duplicate)", async () => {
+    saveEvery(600);
+    const t = await newTenant();
+    const hook = webhookReceiver();
+    const uninstall = installFakes(hook);
+    try {
+      const res = await apiSend(t, "POST", "/api/destinations", { name: "hook", type: "webhook", config: { url: "https://hooks.customer.fake/in", changes: true } });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      const changes = () => hook.requests.map((r) => JSON.parse(r.body)).filter((b) => b.type === "change");
+      expect((await send(t, "/v1/track", { ...track("mover", "chg-0"), event: "Signup" })).status).toBe(200);
+      await eventually(() => Promise.resolve(expect(changes().length).toBe(1)), 30_000, 100);
+      const lead = await leadByUserId(t, "mover");
+      await evictDurableObject(leadStub(env, lead.id));
+
+      expect((await send(t, "/v1/track", { ...track("mover", "chg-1"), event: "Demo Request" })).status).toBe(200);
+      const now = await eventually(async () => {
+        const current = await leadByUserId(t, "mover");
+        expect(current.score).toBeGreaterThan(changes()[0].change.after.score);
+        return current;
+      }, 30_000, 250);
+      await eventually(() => Promise.resolve(expect(changes().at(-1)?.change.after.score).toBe(now.score)), 30_000, 100);
+      // Each change once: the first, and the one to where the lead is now.
+      expect(new Set(changes().map((c) => c.messageId)).size).toBe(changes().length);
+      expect(hookIds(hook).sort()).toEqual(["chg-0", "chg-1"]);
+    } finally {
+      uninstall();
+    }
+  }, 90_000);
 });
