@@ -21,7 +21,7 @@ let restore: (() => void) | undefined;
 afterEach(() => restore?.());
 
 /** Sets vars for one test (the objects share the suite's env); afterEach puts them back. */
-function setVars(vars: Partial<Record<"ARCHIVE_SHARDS" | "ARCHIVE_SHARDS_PREVIOUS", string>>): void {
+function setVars(vars: Partial<Record<"CURSOR_SAVE_SECONDS" | "ARCHIVE_SHARDS" | "ARCHIVE_SHARDS_PREVIOUS", string>>): void {
   const e = env as unknown as Record<string, string>;
   const before = Object.fromEntries(Object.keys(vars).map((k) => [k, e[k]!]));
   const earlier = restore;
@@ -33,15 +33,7 @@ function setVars(vars: Partial<Record<"ARCHIVE_SHARDS" | "ARCHIVE_SHARDS_PREVIOU
   Object.assign(e, vars);
 }
 
-/** Sets the save interval for this test (the objects share the suite's env). */
-function saveEvery(seconds: number): void {
-  const before = env.CURSOR_SAVE_SECONDS;
-  restore ??= () => {
-    (env as { CURSOR_SAVE_SECONDS: string }).CURSOR_SAVE_SECONDS = before;
-    restore = undefined;
-  };
-  (env as { CURSOR_SAVE_SECONDS: string }).CURSOR_SAVE_SECONDS = String(seconds);
-}
+const saveEvery = (seconds: number) => setVars({ CURSOR_SAVE_SECONDS: String(seconds) });
 
 /** The cursors as stored (what a fresh activation would start from), and the log's top seq. */
 async function stored(leadId: string): Promise<{ delivery: number; archive: number; top: number }> {
@@ -77,7 +69,7 @@ describe("a lead's cursors, saved once per interval", () => {
     const t = await newTenant();
     const { hook, uninstall } = await hookedTo(t);
     try {
-      // Four batches one after another: each event waits until the one before is delivered and archived.
+      // Four batches one after another: each event waits until the one before is delivered.
       for (let i = 0; i < 4; i++) {
         expect((await send(t, "/v1/track", track("saver", `save-${i}`))).status).toBe(200);
         await eventually(() => Promise.resolve(expect(hookIds(hook)).toContain(`save-${i}`)), 30_000, 100);
