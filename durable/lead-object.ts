@@ -261,8 +261,14 @@ export class LeadObject extends DurableObject<Env> {
   }
 
   private async scheduleCursorSave(): Promise<void> {
+    const due = this.cursorSaveDueAt();
+    if (due !== undefined) await this.core.scheduleAlarm(due);
+  }
+
+  /** When the moved cursors are due to be written (undefined: none waits). */
+  private cursorSaveDueAt(): number | undefined {
     const since = this.core.store.meta.unsavedSince();
-    if (since !== undefined) await this.core.scheduleAlarm(since + config(this.env).cursorSaveMs);
+    return since === undefined ? undefined : since + config(this.env).cursorSaveMs;
   }
 
   /** What the outbox holds: rows pending, the batch in flight and its tries, parked batches (dead letters). */
@@ -314,8 +320,7 @@ export class LeadObject extends DurableObject<Env> {
       console.error("lead alarm failed; retrying", error);
       await core.scheduleAlarm(now + RETRY_MS);
     }
-    const unsavedSince = core.store.meta.unsavedSince();
-    if (unsavedSince !== undefined && unsavedSince + config(this.env).cursorSaveMs <= Date.now()) core.store.meta.saveUnsaved();
+    if ((this.cursorSaveDueAt() ?? Infinity) <= Date.now()) core.store.meta.saveUnsaved();
     await this.scheduleCursorSave();
     const decayAt = nextDecayAt(core);
     if (decayAt !== undefined) await core.scheduleAlarm(decayAt);

@@ -174,7 +174,7 @@ export function scale(run, { eventsPerMinute, leads, projectionIntervalSeconds, 
   // Delivery shards: the hand-overs (one per lead batch and destination) spread over DELIVERY_SHARDS
   // shards per destination; counted, like the queue, at least one batch per lead ingest call.
   if (perEvent["doRequests:DELIVERY"] && deliveryShards) {
-    const destinations = Object.keys(perEvent).filter((k) => k.startsWith("outbound:")).length || 1;
+    const destinations = destinationCount(perEvent);
     const handOvers = Math.max(rate("doRequests:DELIVERY"), ingestCallsPerEvent * eventsPerSecond * destinations);
     row(`DeliveryObject (each of ${deliveryShards} shards × ${destinations} destinations)`, handOvers / (deliveryShards * destinations), LIMITS.doRequestsPerObject, "hand-overs spread by lead id; its alarms come at most once per DELIVERY_GATHER_MS");
   }
