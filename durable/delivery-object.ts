@@ -53,6 +53,7 @@ import { SentIds } from "./delivery-sent";
 import { ErasedLeads } from "./delivery-erased";
 import { SoonestAlarm } from "./alarm";
 import { config } from "../src/config";
+import { tellLeadTook } from "../src/delivery/took";
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 /** The longest a round waits for a token before it stores what is left. */
@@ -121,18 +122,36 @@ export class DeliveryObject extends DurableObject<Env> {
    * the sender saw it: a newer one than the shard holds makes it read the config again.
    */
   async accept(namespaceId: string, destinationId: string, leadId: string, items: DeliveryItem[], configAt = 0, dead?: string): Promise<number> {
+    const { fresh, owned } = this.hold(namespaceId, destinationId, leadId, items, configAt, dead);
+    await owned;
+    return fresh;
+  }
+
+  /**
+   * A lead's outbox batch for this destination, without waiting for its
+   * round: answers "owned" when the shard already owns every item (delivered
+   * lately, or stored), else "pending", and tells the lead
+   * `destinationTook(batchId, destinationId)` once its round owns them. A
+   * round that fails tells it nothing: the lead hands the batch over again
+   * after its timeout, and the shard recognises what it took by messageId.
+   */
+  async take(namespaceId: string, destinationId: string, leadId: string, batchId: string, items: DeliveryItem[], configAt = 0): Promise<"owned" | "pending"> {
+    const { owned } = this.hold(namespaceId, destinationId, leadId, items, configAt);
+    if (!owned) return "owned";
+    this.ctx.waitUntil(owned.then(() => tellLeadTook(this.env, leadId, batchId, destinationId), (error) => console.error(`delivery shard ${destinationId}: a round failed; lead ${leadId} hands batch ${batchId} over again`, error)));
+    return "pending";
+  }
+
+  /** Puts the items not seen before into a round (or dead rows); `owned`: when the shard owns them all, undefined when it already does. */
+  private hold(namespaceId: string, destinationId: string, leadId: string, items: DeliveryItem[], configAt: number, dead?: string): { fresh: number; owned: Promise<unknown> | undefined } {
     if (this.destinationCache && (this.destinationCache.destination?.updatedAt ?? 0) < configAt) this.destinationCache = undefined;
     this.store.setMeta("namespace_id", namespaceId);
     this.store.setMeta("destination_id", destinationId);
     const { fresh, elsewhere } = this.unseen(items);
     this.accepted += fresh.length;
     if (dead) {
-      const now = Date.now();
-      this.store.keep(fresh.map((item) => ({ leadId, item, status: "dead", attempts: 0, lastStatus: null, lastError: dead })), now);
-      await Promise.all(elsewhere);
-      return fresh.length;
-    }
-    if (fresh.length > 0) {
+      this.store.keep(fresh.map((item) => ({ leadId, item, status: "dead", attempts: 0, lastStatus: null, lastError: dead })), Date.now());
+    } else if (fresh.length > 0) {
       const done = this.rounds.join({ leadId, items: fresh }, config(this.env).delivery.gatherMs);
       for (const item of fresh) this.inRound.set(item.messageId, done);
       const forget = () => {
@@ -141,8 +160,7 @@ export class DeliveryObject extends DurableObject<Env> {
       done.then(forget, forget);
       elsewhere.push(done);
     }
-    await Promise.all(elsewhere);
-    return fresh.length;
+    return { fresh: fresh.length, owned: elsewhere.length > 0 ? Promise.all(elsewhere) : undefined };
   }
 
   /** The items not seen before (each once), and the rounds now holding those seen in one. */

@@ -229,7 +229,14 @@ export class LeadObject extends DurableObject<Env> {
     });
   }
 
-  /** The destinations consumer handed batch `batchId` over: its receipt moves the cursor, and the next batch may leave. */
+  /** A destination's delivery shard owns its part of outbox batch `batchId` (durable/outbox.ts); once all do, the next batch may leave. */
+  async destinationTook(batchId: string, destinationId: string): Promise<void> {
+    if (this.core.isErased()) return;
+    const { confirmed, more } = this.outbox.took(batchId, destinationId);
+    if (confirmed) await this.afterConfirm(more);
+  }
+
+  /** The destinations consumer handed over batch `batchId`, queued before leads handed batches over themselves: its receipt moves the cursor. */
   async deliveryDone(batchId: string, receipt?: BatchReceipt): Promise<void> {
     if (this.core.isErased()) return;
     const more = this.outbox.confirm(batchId, receipt);
@@ -337,7 +344,8 @@ export class LeadObject extends DurableObject<Env> {
     // One snapshot for the whole flush (the outbox's batch and change, the archive's rows): each takes a scan of the log.
     let lead: ReturnType<LeadScores["snapshot"]> | undefined;
     const snapshot = () => (lead ??= this.scores.snapshot());
-    await this.outbox.flush(namespaceId, core.id, snapshot, core.forwardTo() === undefined);
+    const delivery = await this.outbox.flush(namespaceId, core.id, snapshot, core.forwardTo() === undefined);
+    if (delivery.confirmed) await this.afterConfirm(delivery.more);
     if (await this.archive.flush(namespaceId, core.id, snapshot)) await core.scheduleAlarm(Date.now());
   }
 }

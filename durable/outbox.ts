@@ -7,18 +7,22 @@
  *
  * Protocol
  * - A batch (at most OUTBOX_BATCH_ROWS rows or OUTBOX_BATCH_BYTES, and the
- *   change when the lead moved) goes to the lead's destinations queue (one of
- *   eight, by lead id), one batch in flight per lead, oldest rows first. The
- *   message carries the cursor to record once the batch is handed over
- *   (its receipt); the consumer hands it back (`confirm`, the lead's
- *   `deliveryDone`), and only then may the next batch leave. So deliveries
- *   keep the lead's order, and the lead writes one row per batch (the
- *   cursor), none per event.
- * - The batch in flight is kept in memory. A send that fails, or a batch not
- *   confirmed within DELIVERY_CONFIRM_TIMEOUT_MS, is sent again (same id, same
- *   items) after an exponential, jittered, capped backoff: the alarm never
- *   runs hot. After an eviction the next batch starts again at the cursor;
- *   the delivery shards recognise the items they already took by messageId.
+ *   change when the lead moved) is handed over by the lead itself, one batch
+ *   in flight per lead, oldest rows first (src/delivery/hand-over.ts): each
+ *   enabled destination's items to its delivery shard for the lead, which
+ *   answers at once (it owns them already, or will say so with
+ *   `destinationTook` once its round has delivered or stored them), and the
+ *   change items to the automations (a destinations queue message) when the
+ *   namespace has any. Once every taker owns its part, the batch's receipt
+ *   (the cursor to record) is confirmed and the next batch may leave. So
+ *   deliveries keep the lead's order, and no queue message or consumer stands
+ *   between an event and its destinations.
+ * - The batch in flight, and who took it, is kept in memory. A hand-over that
+ *   fails, or a batch not taken by all within DELIVERY_CONFIRM_TIMEOUT_MS, is
+ *   handed again (same id, same items) to those that did not take it, after
+ *   an exponential, jittered, capped backoff: the alarm never runs hot. After
+ *   an eviction the next batch starts again at the cursor; the delivery shards
+ *   recognise the items they already took by messageId and answer at once.
  * - After OUTBOX_PARK_AFTER_TRIES tries the batch is parked: its range of the
  *   log and its change are kept aside (meta), the cursor moves past it, the
  *   lead's next batch goes on, and the parked batch shows in
@@ -28,18 +32,23 @@
  */
 import { backoffMs } from "../src/destinations/backoff";
 import type { DeliveryItem, LeadSnapshot } from "../src/destinations/types";
-import { destinationsQueue, type BatchReceipt, type DestinationMessage } from "../src/delivery/queue";
+import type { BatchReceipt } from "../src/delivery/queue";
+import { handOverBatch } from "../src/delivery/hand-over";
 import { eventItem, fitting } from "./lead-items";
 import type { OwedRow } from "./lead-log";
 import { JsonMetaKey, type DeliveryCursor } from "./lead-meta";
 import type { LeadStore } from "./lead-store";
 import { config } from "../src/config";
 
-/** Rows per delivery batch, and the bytes a batch may take (a queue message holds 128 KB). */
+/** Rows per delivery batch, and the bytes a batch may take (its change items go in a queue message, which holds 128 KB). */
 export const OUTBOX_BATCH_ROWS = 50;
 const OUTBOX_BATCH_BYTES = 96 * 1024;
-/** A batch not confirmed by the destinations consumer within this time is sent again. */
-const DELIVERY_CONFIRM_TIMEOUT_MS = 15 * 60_000;
+/**
+ * A batch not taken by every destination within this time is handed over
+ * again: a shard's round ends within its gathering, the round before it and
+ * MAX_RUN_MS (30 s) plus a call's timeout; longer means it lost the batch.
+ */
+const DELIVERY_CONFIRM_TIMEOUT_MS = 3 * 60_000;
 /** Tries (sends and unconfirmed resends) before a batch is parked as a dead letter. */
 export const OUTBOX_PARK_AFTER_TRIES = 20;
 const PARKED = new JsonMetaKey<Record<string, Parked>>("parked_batches");
@@ -53,8 +62,14 @@ interface Batch {
   receipt: BatchReceipt;
 }
 
-/** The batch in flight: `sentAt` 0 until a send succeeded; the next try is due at `nextTryAt`. */
+/**
+ * The batch in flight: `sentAt` 0 until a hand-over reached every taker; the
+ * next try is due at `nextTryAt`. `took`: who owns their part (destination
+ * ids, AUTOMATIONS_TAKER); `awaited`: the shards that said they will tell.
+ */
 interface InFlight extends Batch {
+  took: Set<string>;
+  awaited: Set<string>;
   sentAt: number;
   tries: number;
   nextTryAt: number;
@@ -114,40 +129,67 @@ export class Outbox {
   }
 
   /**
-   * Sends the batch in flight when its try is due, or starts the next one.
-   * Never throws: a failed send is recorded with its next try. `changes`:
-   * whether the lead's own changes are sent (not once it is merged away).
+   * Hands the batch in flight over when its try is due, or starts the next
+   * one. Never throws: a failed hand-over is recorded with its next try.
+   * `changes`: whether the lead's own changes are sent (not once it is merged
+   * away). Answers whether the batch was taken by all at once (the caller
+   * goes on as after a confirmation).
    */
-  async flush(namespaceId: string, leadId: string, snapshot: () => LeadSnapshot, changes: boolean, now = Date.now()): Promise<void> {
+  async flush(namespaceId: string, leadId: string, snapshot: () => LeadSnapshot, changes: boolean, now = Date.now()): Promise<{ confirmed: boolean; more: boolean }> {
     let batch = this.inFlight;
-    if (batch && batch.nextTryAt > now) return;
+    if (batch && batch.nextTryAt > now) return { confirmed: false, more: false };
     if (batch && batch.tries >= OUTBOX_PARK_AFTER_TRIES) {
       this.park(batch, now);
       batch = undefined;
     }
     if (!batch) {
       const next = this.nextBatch(leadId, snapshot, changes);
-      if (!next) return;
-      batch = this.inFlight = { ...next, sentAt: 0, tries: 0, nextTryAt: now };
+      if (!next) return { confirmed: false, more: false };
+      batch = this.inFlight = { ...next, took: new Set(), awaited: new Set(), sentAt: 0, tries: 0, nextTryAt: now };
     }
     const lead = snapshot();
     const items = [...this.store.log.owedBetween(batch.from, batch.upto).map((row) => eventItem(row, lead)), ...(batch.change ? [batch.change] : [])];
-    const message: DestinationMessage = { kind: "lead-batch", batchId: batch.id, namespaceId, leadId, items, receipt: batch.receipt };
     const tries = batch.tries + 1;
-    try {
-      await destinationsQueue(this.env(), leadId).send(message);
-      // The consumer may already have confirmed the batch while the send was awaited.
-      if (this.inFlight?.id === batch.id) this.inFlight = { ...batch, sentAt: Date.now(), tries, nextTryAt: Date.now() + DELIVERY_CONFIRM_TIMEOUT_MS, lastError: undefined };
-    } catch (error) {
-      console.error(`outbox batch ${batch.id} not sent (try ${tries}); backing off`, error);
-      if (this.inFlight?.id === batch.id) this.inFlight = { ...batch, tries, nextTryAt: Date.now() + this.backoff(tries), lastError: String(error).slice(0, 300) };
+    // Not taken by all before this hand-over's answers are in (a shard may tell the lead meanwhile).
+    batch.sentAt = 0;
+    const { owned, pending, failed } = await handOverBatch(this.env(), { batchId: batch.id, namespaceId, leadId, items }, batch.took);
+    for (const taker of owned) batch.took.add(taker);
+    for (const shard of pending) batch.awaited.add(shard);
+    // A shard may already have said it took its part while the others were awaited.
+    if (this.inFlight !== batch) return { confirmed: false, more: false };
+    if (failed !== undefined) {
+      console.error(`outbox batch ${batch.id} not handed over (try ${tries}); backing off`, failed);
+      this.inFlight = { ...batch, tries, nextTryAt: Date.now() + this.backoff(tries), lastError: String(failed).slice(0, 300) };
+      return { confirmed: false, more: false };
     }
+    if (this.takenByAll(batch)) return { confirmed: true, more: this.confirm(batch.id, batch.receipt) };
+    this.inFlight = { ...batch, sentAt: Date.now(), tries, nextTryAt: Date.now() + DELIVERY_CONFIRM_TIMEOUT_MS, lastError: undefined };
+    return { confirmed: false, more: false };
   }
 
   /**
-   * The consumer handed batch `batchId` over: its receipt is recorded (one
-   * row). A receipt also counts when the batch is no longer known here (sent
-   * before an eviction); the cursor only moves forward. Answers whether more waits.
+   * A destination's shard owns its part of batch `batchId`: once every taker
+   * does, the batch is confirmed. Answers whether it was (and more waits); a
+   * batch no longer known here (an eviction) is handed over again from the cursor.
+   */
+  took(batchId: string, destinationId: string): { confirmed: boolean; more: boolean } {
+    const batch = this.inFlight;
+    if (batch?.id !== batchId) return { confirmed: false, more: false };
+    batch.took.add(destinationId);
+    if (batch.sentAt === 0 || !this.takenByAll(batch)) return { confirmed: false, more: false };
+    return { confirmed: true, more: this.confirm(batchId, batch.receipt) };
+  }
+
+  private takenByAll(batch: InFlight): boolean {
+    return [...batch.awaited].every((shard) => batch.took.has(shard));
+  }
+
+  /**
+   * Batch `batchId` is handed over: its receipt moves the cursor (saved
+   * later, durable/lead-meta.ts). A receipt from the destinations consumer
+   * (a batch queued before leads handed batches over themselves) also counts
+   * when the batch is no longer known here; the cursor only moves forward.
+   * Answers whether more waits.
    */
   confirm(batchId: string, receipt: BatchReceipt | undefined): boolean {
     const known = this.inFlight?.id === batchId ? this.inFlight : undefined;

@@ -5,17 +5,14 @@ import { deliverWithRetries } from "../destinations/deliver";
 import { firingDay, triggerFires } from "../automations/triggers";
 import { isLeadErased } from "../db/tombstones";
 import type { DeliveryItem, DeliveryResult } from "../destinations/types";
-import type { DestinationMessage } from "./queue";
-
-type LeadBatch = Extract<DestinationMessage, { kind: "lead-batch" }>;
 
 /**
- * Fires the namespace's automations for this batch's changes, at most once
+ * Fires the namespace's automations for a lead batch's change items, at most once
  * per automation, lead and day. An action gets a couple of quick tries; one
  * that still fails is logged and counts as that day's firing, so a broken
  * action never holds up the lead's deliveries.
  */
-export async function runAutomations(env: Env, batch: LeadBatch): Promise<void> {
+export async function runAutomations(env: Env, batch: { namespaceId: string; leadId: string; items: readonly DeliveryItem[] }): Promise<void> {
   const changes = batch.items.filter((i) => i.kind === "change" && i.change);
   if (changes.length === 0) return;
   const automations = await enabledAutomations(env.DB, batch.namespaceId);

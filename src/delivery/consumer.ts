@@ -11,18 +11,12 @@ import { config } from "../config";
 type LeadBatch = Extract<DestinationMessage, { kind: "lead-batch" }>;
 
 /**
- * Hands each lead batch to the namespace's enabled destinations: the items a
- * destination takes go to its delivery shard for this lead
- * (durable/delivery-object.ts), which batches them with other leads' items,
- * sends them at the destination's pace, retries and keeps the log. A shard
- * answers once it owns the items: sent in its gathered round (no row written),
- * or stored to wait (a failure, backoff, out of tokens): so a destination that
- * is down holds up no other's items, and a slow one delays the lead's next
- * batch by at most its round (gathering plus its calls' timeout). Once every shard has
- * the items the lead hears `deliveryDone` with the batch's receipt (its
- * cursor moves) and sends its next batch, so order holds per lead and
- * destination. Automations run here too, on the batch's changes (./automations.ts). (The archive
- * takes the lead's rows from the lead itself: durable/lead-archive.ts.)
+ * The destinations queue: automations messages (a lead batch's change items,
+ * ./automations.ts) and replays. Leads hand their batches to the delivery
+ * shards themselves (./hand-over.ts); a lead batch still on a queue from
+ * before that is handed over here the old way: to each enabled destination's
+ * shard for the lead (`accept`, which resolves once the shard owns the items),
+ * then the lead hears `deliveryDone` with the batch's receipt.
  */
 export async function consumeDestinations(batch: MessageBatch<DestinationMessage>, env: Env): Promise<void> {
   await Promise.all(
@@ -30,6 +24,7 @@ export async function consumeDestinations(batch: MessageBatch<DestinationMessage
       const body = message.body;
       try {
         if (body.kind === "replay") await replay(env, body);
+        else if (body.kind === "automations") await runAutomations(env, body);
         else await handOver(env, body);
         message.ack();
       } catch (error) {
