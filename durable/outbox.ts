@@ -18,7 +18,7 @@
  *   deliveries keep the lead's order, and no queue message or consumer stands
  *   between an event and its destinations.
  * - The batch in flight, and who took it, is kept in memory. A hand-over that
- *   fails, or a batch not taken by all within DELIVERY_CONFIRM_TIMEOUT_MS, is
+ *   fails, or a batch not taken by all within DELIVERY_CONFIRM_TIMEOUT_SECONDS, is
  *   handed again (same id, same items) to those that did not take it, after
  *   an exponential, jittered, capped backoff: the alarm never runs hot. After
  *   an eviction the next batch starts again at the cursor; the delivery shards
@@ -43,12 +43,6 @@ import { config } from "../src/config";
 /** Rows per delivery batch, and the bytes a batch may take (its change items go in a queue message, which holds 128 KB). */
 export const OUTBOX_BATCH_ROWS = 50;
 const OUTBOX_BATCH_BYTES = 96 * 1024;
-/**
- * A batch not taken by every destination within this time is handed over
- * again: a shard's round ends within its gathering, the round before it and
- * MAX_RUN_MS (30 s) plus a call's timeout; longer means it lost the batch.
- */
-const DELIVERY_CONFIRM_TIMEOUT_MS = 3 * 60_000;
 /** Tries (sends and unconfirmed resends) before a batch is parked as a dead letter. */
 export const OUTBOX_PARK_AFTER_TRIES = 20;
 const PARKED = new JsonMetaKey<Record<string, Parked>>("parked_batches");
@@ -163,7 +157,7 @@ export class Outbox {
       return { confirmed: false, more: false };
     }
     if (this.takenByAll(batch)) return { confirmed: true, more: this.confirm(batch.id, batch.receipt) };
-    this.inFlight = { ...batch, sentAt: Date.now(), tries, nextTryAt: Date.now() + DELIVERY_CONFIRM_TIMEOUT_MS, lastError: undefined };
+    this.inFlight = { ...batch, sentAt: Date.now(), tries, nextTryAt: Date.now() + config(this.env()).delivery.confirmTimeoutMs, lastError: undefined };
     return { confirmed: false, more: false };
   }
 

@@ -12,6 +12,7 @@ const CONFIG_VARS = [
   "DELIVERY_BACKOFF_CAP_MS",
   "DELIVERY_SHARDS",
   "DELIVERY_GATHER_MS",
+  "DELIVERY_CONFIRM_TIMEOUT_SECONDS",
   "SYNC_LEMLIST_INTERVAL_MS",
   "SYNC_SMARTLEAD_INTERVAL_MS",
   "SYNC_MAX_ATTEMPTS",
@@ -52,6 +53,8 @@ export interface Config {
     shards: number;
     /** How long a delivery object gathers items before it calls the outside API. */
     gatherMs: number;
+    /** How long a lead waits for its shards to take an outbox batch before it hands the batch over again. */
+    confirmTimeoutMs: number;
   };
   sync: {
     /** The pause between two calls to one account's API. */
@@ -109,6 +112,7 @@ export function parseConfig(vars: ConfigVars): Config {
       backoff: { baseMs: numberOr(vars.DELIVERY_BACKOFF_BASE_MS, 1000, 1), capMs: numberOr(vars.DELIVERY_BACKOFF_CAP_MS, 300_000, 1) },
       shards: wholeOr(vars.DELIVERY_SHARDS, 1, 1),
       gatherMs: numberOr(vars.DELIVERY_GATHER_MS, 0, 0),
+      confirmTimeoutMs: numberOr(vars.DELIVERY_CONFIRM_TIMEOUT_SECONDS, 180, 1) * 1000,
     },
     sync: {
       intervalMs: { lemlist: numberOr(vars.SYNC_LEMLIST_INTERVAL_MS, 100, 0), smartlead: numberOr(vars.SYNC_SMARTLEAD_INTERVAL_MS, 100, 0) },

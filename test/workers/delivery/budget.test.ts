@@ -6,11 +6,11 @@ import { hubspotFake, mixpanelFake, segmentFake } from "../../fakes/services";
 
 let uninstall: (() => void) | undefined;
 let restoreDb: (() => void) | undefined;
-let restoreQueues: (() => void) | undefined;
+let restoreShards: (() => void) | undefined;
 afterEach(() => {
   uninstall?.();
   restoreDb?.();
-  restoreQueues?.();
+  restoreShards?.();
 });
 
 const LEADS = 40;
@@ -45,34 +45,31 @@ function countD1(): { writes: Map<string, number>; reads: Map<string, number> } 
 }
 
 /**
- * Counts the lead batches the outboxes send, per destinations queue binding
- * and per lead (the lead objects share this isolate's env).
+ * Counts the outboxes' hand-overs to delivery shards (`take`), per shard and
+ * the shards each lead's items for a destination went to (the lead objects
+ * share this isolate's env).
  */
-function countDestinationQueues(): { byQueue: Map<string, number>; queuesOfLead: Map<string, Set<string>> } {
-  const byQueue = new Map<string, number>();
-  const queuesOfLead = new Map<string, Set<string>>();
-  const bindings = Object.keys(env).filter((k) => /^DESTINATIONS(_\d+)?$/.test(k));
-  const real = new Map(bindings.map((b) => [b, (env as unknown as Record<string, Queue>)[b]!]));
-  for (const [binding, queue] of real) {
-    (env as unknown as Record<string, Queue>)[binding] = new Proxy(queue, {
+function countHandOvers(): { byShard: Map<string, number>; shardsOf: Map<string, Set<string>> } {
+  const byShard = new Map<string, number>();
+  const shardsOf = new Map<string, Set<string>>();
+  const real = env.DELIVERY;
+  const counted = (name: string) => {
+    const stub = real.getByName(name);
+    return new Proxy(stub, {
       get(target, key) {
-        if (key === "send")
-          return (body: { kind: string; leadId?: string }, options?: QueueSendOptions) => {
-            if (body.kind === "lead-batch" && body.leadId) {
-              byQueue.set(binding, (byQueue.get(binding) ?? 0) + 1);
-              queuesOfLead.set(body.leadId, (queuesOfLead.get(body.leadId) ?? new Set()).add(binding));
-            }
-            return target.send(body, options);
-          };
-        const value = Reflect.get(target, key);
-        return typeof value === "function" ? value.bind(target) : value;
+        if (key !== "take") return Reflect.get(target, key);
+        return (...args: Parameters<typeof stub.take>) => {
+          const [, destinationId, leadId] = args;
+          byShard.set(name, (byShard.get(name) ?? 0) + 1);
+          shardsOf.set(`${leadId} → ${destinationId}`, (shardsOf.get(`${leadId} → ${destinationId}`) ?? new Set()).add(name));
+          return target.take(...args);
+        };
       },
     });
-  }
-  restoreQueues = () => {
-    for (const [binding, queue] of real) (env as unknown as Record<string, Queue>)[binding] = queue;
   };
-  return { byQueue, queuesOfLead };
+  (env as { DELIVERY: Env["DELIVERY"] }).DELIVERY = new Proxy(real, { get: (target, key) => (key === "getByName" ? counted : Reflect.get(target, key)) });
+  restoreShards = () => ((env as { DELIVERY: Env["DELIVERY"] }).DELIVERY = real);
+  return { byShard, shardsOf };
 }
 
 const total = (map: Map<string, number>, except: string[] = []) => [...map].filter(([table]) => !except.includes(table)).reduce((n, [, c]) => n + c, 0);
@@ -103,7 +100,7 @@ describe("per-event budgets of the delivery path", () => {
     restoreDb?.();
 
     const d1 = countD1();
-    const queues = countDestinationQueues();
+    const handOvers = countHandOvers();
     const calls = { mixpanel: mixpanel.requests.length, hubspot: hubspot.requests.length, segment: segment.requests.length };
     const segmentEvents = () => segment.requests.reduce((n, r) => n + JSON.parse(r.body).batch.length, 0);
     const segmentBefore = segmentEvents();
@@ -137,7 +134,7 @@ describe("per-event budgets of the delivery path", () => {
       }
     }, 30_000, 500);
     restoreDb?.();
-    restoreQueues?.();
+    restoreShards?.();
 
     const perEvent = (n: number) => n / events;
     const used = {
@@ -158,13 +155,14 @@ describe("per-event budgets of the delivery path", () => {
     expect(d1.reads.get("lead_tombstones") ?? 0).toBe(0);
     expect(d1.writes.get("deliveries") ?? 0).toBe(0);
     expect(deliveryWrites).toBe(0);
-    // The outboxes' batches spread over the destinations queues by lead id, each lead always on the same queue, at most one batch per event.
-    const batches = total(queues.byQueue);
-    console.log(`destinations queues: ${batches} lead batches, ${JSON.stringify(Object.fromEntries(queues.byQueue))}`);
+    // The leads hand their batches to the shards themselves, at most one hand-over per event and destination,
+    // spread over each destination's shards (4 in tests) by lead id, a lead's items always to the same shard.
+    const batches = total(handOvers.byShard);
+    console.log(`delivery shards: ${batches} hand-overs, ${JSON.stringify(Object.fromEntries(handOvers.byShard))}`);
     expect(batches).toBeGreaterThan(0);
-    expect(batches).toBeLessThanOrEqual(events);
-    expect(queues.byQueue.size).toBeGreaterThanOrEqual(5);
-    for (const [lead, used] of queues.queuesOfLead) expect([...used], lead).toHaveLength(1);
+    expect(batches).toBeLessThanOrEqual(events * 3);
+    expect(handOvers.byShard.size).toBeGreaterThanOrEqual(9);
+    for (const [leadToDestination, shards] of handOvers.shardsOf) expect([...shards], leadToDestination).toHaveLength(1);
     for (const [name, n] of Object.entries(used)) {
       expect(n, name).toBeGreaterThan(0);
       expect(perEvent(n), name).toBeLessThanOrEqual(1 / 50);

@@ -22,26 +22,30 @@ const logged = () => errors.mock.calls.map((args) => args.map(String).join(" "))
 
 const recent = (secondsAgo: number) => new Date(Date.now() - secondsAgo * 1000).toISOString();
 
-/** A destinations queue that fails every send while `down`, counting the sends it saw. */
+/** Delivery shards that fail every hand-over (`take`) while `down`, counting the hand-overs they saw. */
 class Outage {
   down = true;
   sends = 0;
-  wrap(queue: Queue): Queue {
-    return new Proxy(queue, {
-      get: (target, key) => {
-        if (key !== "send") return Reflect.get(target, key);
-        return async (...args: Parameters<Queue["send"]>) => {
-          this.sends++;
-          if (this.down) throw new Error("queue unavailable (chaos test)");
-          return target.send(...args);
-        };
-      },
-    });
+  wrap(shards: Env["DELIVERY"]): Env["DELIVERY"] {
+    const shardOf = (name: string) => {
+      const stub = shards.getByName(name);
+      return new Proxy(stub, {
+        get: (target, key) => {
+          if (key !== "take") return Reflect.get(target, key);
+          return async (...args: Parameters<typeof stub.take>) => {
+            this.sends++;
+            if (this.down) throw new Error("delivery shard unavailable (chaos test)");
+            return target.take(...args);
+          };
+        },
+      });
+    };
+    return new Proxy(shards, { get: (target, key) => (key === "getByName" ? shardOf : Reflect.get(target, key)) });
   }
 }
 
 /**
- * Puts the lead object's queue binding behind `outage` and counts its alarm
+ * Puts the lead object's delivery shards behind `outage` and counts its alarm
  * runs, inside the running object (the object is not evicted by these tests).
  */
 async function underOutage(t: Tenant, userId: string, outage: Outage): Promise<{ runs: () => number; id: string }> {
@@ -50,7 +54,7 @@ async function underOutage(t: Tenant, userId: string, outage: Outage): Promise<{
   await runInDurableObject(stub, (instance: LeadObject) => {
     const self = instance as unknown as { env: Env; alarm: () => Promise<void> };
     const realEnv = self.env;
-    self.env = new Proxy(realEnv, { get: (target, key) => (typeof key === "string" && /^DESTINATIONS(_\d+)?$/.test(key) ? outage.wrap(Reflect.get(target, key) as Queue) : Reflect.get(target, key)) });
+    self.env = new Proxy(realEnv, { get: (target, key) => (key === "DELIVERY" ? outage.wrap(target.DELIVERY) : Reflect.get(target, key)) });
     const alarm = instance.alarm.bind(instance);
     self.alarm = async () => {
       runs++;
@@ -64,8 +68,8 @@ function eventIds(hook: ReturnType<typeof webhookReceiver>): string[] {
   return hook.requests.map((r) => JSON.parse(r.body)).filter((b) => b.type === "event").map((b) => b.messageId);
 }
 
-describe("outbox under a failing destinations queue", () => {
-  it("backs off while the queue fails (bounded alarm runs per lead), then delivers everything in order", async () => {
+describe("outbox under unreachable delivery shards", () => {
+  it("backs off while the shards fail (bounded alarm runs per lead), then delivers everything in order", async () => {
     const hook = webhookReceiver();
     uninstall = installFakes(hook);
     const t = await newTenant();
@@ -84,10 +88,10 @@ describe("outbox under a failing destinations queue", () => {
     const runsDuringOutage = leads.map((l) => l.runs());
     // The outage is visible on the lead: a batch in flight, unsent, with its tries and the error.
     const status = (await api(t, `/api/leads/${leads[0]!.id}/outbox`)).body.outbox;
-    expect(status.inFlight).toMatchObject({ sent: false, lastError: expect.stringContaining("queue unavailable") });
+    expect(status.inFlight).toMatchObject({ sent: false, lastError: expect.stringContaining("delivery shard unavailable") });
     expect(status.inFlight.tries).toBeGreaterThanOrEqual(2);
     expect(status.parked).toEqual([]);
-    expect(logged().filter((line) => line.includes("not sent") && line.includes("queue unavailable (chaos test)")).length).toBeGreaterThanOrEqual(2);
+    expect(logged().filter((line) => line.includes("not handed over") && line.includes("delivery shard unavailable (chaos test)")).length).toBeGreaterThanOrEqual(2);
     outage.down = false;
 
     await eventually(() => Promise.resolve(expect([...eventIds(hook)].sort()).toEqual([...sent].sort())), 30_000);
@@ -98,7 +102,7 @@ describe("outbox under a failing destinations queue", () => {
       expect(runs).toBeGreaterThanOrEqual(2);
       expect(runs).toBeLessThanOrEqual(16);
     }
-    console.log(`outbox chaos: ${OUTAGE_MS} ms outage, alarm runs per lead ${runsDuringOutage.join(", ")}, ${outage.sends} queue sends`);
+    console.log(`outbox chaos: ${OUTAGE_MS} ms outage, alarm runs per lead ${runsDuringOutage.join(", ")}, ${outage.sends} hand-overs`);
     await eventually(async () => expect((await api(t, `/api/leads/${leads[0]!.id}/outbox`)).body.outbox).toMatchObject({ pending: 0, inFlight: null }));
   });
 
@@ -112,7 +116,7 @@ describe("outbox under a failing destinations queue", () => {
     await send(t, "/v1/track", { userId: "p0", event: "Signup", messageId: "p0-0", timestamp: recent(30) });
     await eventually(async () => expect((await api(t, `/api/leads/${lead.id}/outbox`)).body.outbox.parked).toHaveLength(1), 45_000, 500);
     const parked = (await api(t, `/api/leads/${lead.id}/outbox`)).body.outbox;
-    expect(parked.parked[0]).toMatchObject({ items: 2, tries: OUTBOX_PARK_AFTER_TRIES, lastError: expect.stringContaining("queue unavailable") });
+    expect(parked.parked[0]).toMatchObject({ items: 2, tries: OUTBOX_PARK_AFTER_TRIES, lastError: expect.stringContaining("delivery shard unavailable") });
     expect(lead.runs()).toBeLessThanOrEqual(OUTBOX_PARK_AFTER_TRIES + 3);
     expect(outage.sends).toBe(OUTBOX_PARK_AFTER_TRIES);
     expect(logged().some((line) => line.includes(`parked after ${OUTBOX_PARK_AFTER_TRIES} tries`))).toBe(true);

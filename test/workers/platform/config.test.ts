@@ -6,7 +6,7 @@ import { config, parseConfig } from "../../../src/config";
 describe("parseConfig", () => {
   it("falls back when a var is absent", () => {
     const parsed = parseConfig({});
-    expect(parsed.delivery).toEqual({ maxAttempts: 12, backoff: { baseMs: 1000, capMs: 300_000 }, shards: 1, gatherMs: 0 });
+    expect(parsed.delivery).toEqual({ maxAttempts: 12, backoff: { baseMs: 1000, capMs: 300_000 }, shards: 1, gatherMs: 0, confirmTimeoutMs: 180_000 });
     expect(parsed.sync).toEqual({ intervalMs: { lemlist: 100, smartlead: 100 }, maxAttempts: 8, backoff: { baseMs: 2000, capMs: 300_000 } });
     expect(parsed.enrichMinConfidence).toBe(60);
     expect(parsed.bufferClaimSeconds).toBe(3600);
@@ -29,6 +29,7 @@ describe("parseConfig", () => {
     const parsed = parseConfig({
       DELIVERY_SHARDS: "64",
       DELIVERY_GATHER_MS: "1000",
+      DELIVERY_CONFIRM_TIMEOUT_SECONDS: "4",
       SYNC_LEMLIST_INTERVAL_MS: "0",
       PROJECTION_INTERVAL_SECONDS: "15",
       CURSOR_SAVE_SECONDS: "2",
@@ -42,6 +43,7 @@ describe("parseConfig", () => {
     });
     expect(parsed.delivery.shards).toBe(64);
     expect(parsed.delivery.gatherMs).toBe(1000);
+    expect(parsed.delivery.confirmTimeoutMs).toBe(4000);
     expect(parsed.sync.intervalMs.lemlist).toBe(0);
     expect(parsed.projectionIntervalMs).toBe(15_000);
     expect(parsed.cursorSaveMs).toBe(2_000);
