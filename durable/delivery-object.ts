@@ -56,8 +56,9 @@ import { config } from "../src/config";
 import { tellLeadTook } from "../src/delivery/took";
 
 const DEFAULT_TIMEOUT_MS = 10_000;
-/** The longest a round waits for a token before it stores what is left. */
+/** The longest a round waits for a token before it stores what is left, and how often it looks. */
 const MAX_TOKEN_WAIT_MS = 5_000;
+const TOKEN_POLL_MS = 100;
 /** How long a shard keeps its destination's config before reading D1 again. */
 const CONFIG_CACHE_MS = 10_000;
 /** A disabled destination's waiting items are looked at again after this long. */
@@ -445,9 +446,10 @@ export class DeliveryObject extends DurableObject<Env> {
       const taken = takeTokens(this.bucket, rate, Date.now(), 1);
       this.bucket = taken.bucket;
       if (taken.decision.allowed) return true;
-      const wait = (rate.periodSeconds * 1000) / rate.limit;
-      if (Date.now() + wait > waitUntil) return false;
-      await new Promise((r) => setTimeout(r, wait));
+      // Looked at again in short steps: a token due just before `waitUntil` is not missed by a whole period.
+      const left = waitUntil - Date.now();
+      if (left <= 0) return false;
+      await new Promise((r) => setTimeout(r, Math.min(left, TOKEN_POLL_MS, (rate.periodSeconds * 1000) / rate.limit)));
     }
   }
 

@@ -187,13 +187,18 @@ export function scale(run, { eventsPerMinute, leads, projectionIntervalSeconds, 
   const total = (prefix) => keysLike(prefix).reduce((n, k) => n + perEventAll(k), 0);
   // The lead batches to destinations at the target's pace: a lead's events come ~6 s apart, past the
   // outbox's 2 s gathering, so at least one batch per ingest call (as the queue rows above). Each batch
-  // is a destinations queue message, a consumer invocation's share, a hand-over to each destination's
-  // shard and a `deliveryDone` to the lead: those measured per event are scaled up to it.
+  // is a hand-over to each destination's shard and its word back to the lead (`destinationTook`), and
+  // an automations queue message with its consumer's share when the namespace has automations: those
+  // measured per event are scaled up to it. (Batches queued before the hand-over went to the shards
+  // themselves are counted the same way: `deliveryDone`.)
+  const leadCalls = run.counts.doInvocations?.LeadObject ?? {};
+  const handOversPerEvent = (run.counts.doInvocations?.DeliveryObject?.["rpc:take"] ?? 0) / run.events;
+  const batchesPerEvent = handOversPerEvent / destinationCount(perEvent);
+  const batchPace = batchesPerEvent > 0 ? Math.max(1, ingestCallsPerEvent / batchesPerEvent) : 1;
   const destinationMessages = keysLike("queueMessages:DESTINATIONS").reduce((n, k) => n + perEventAll(k), 0);
-  const batchPace = destinationMessages > 0 ? Math.max(1, ingestCallsPerEvent / destinationMessages) : 1;
-  const deliveryDone = (run.counts.doInvocations?.LeadObject?.["rpc:deliveryDone"] ?? 0) / run.events;
-  const workerRequests = perEventAll("workerRequests") + total("consumerInvocations:") * batchPace;
-  const doRequests = total("doRequests:") + total("doAlarms:") + (batchPace - 1) * (perEventAll("doRequests:DELIVERY") + deliveryDone);
+  const leadTold = ((leadCalls["rpc:destinationTook"] ?? 0) + (leadCalls["rpc:deliveryDone"] ?? 0)) / run.events;
+  const workerRequests = perEventAll("workerRequests") + total("consumerInvocations:") + (batchPace - 1) * total("consumerInvocations:leadflare-destinations");
+  const doRequests = total("doRequests:") + total("doAlarms:") + (batchPace - 1) * (perEventAll("doRequests:DELIVERY") + leadTold);
   const cost = {
     workersRequests: perMillion(workerRequests, PRICES.workersRequests),
     workersCpu: perMillion(perEventAll("cpuMsUntilIdle"), PRICES.workersCpuMs),
