@@ -148,7 +148,8 @@ export class Outbox {
     batch.sentAt = 0;
     const { owned, pending, failed } = await handOverBatch(this.env(), { batchId: batch.id, namespaceId, leadId, items }, batch.took);
     for (const taker of owned) batch.took.add(taker);
-    for (const shard of pending) batch.awaited.add(shard);
+    // Awaited: the shards handed the batch this time; one awaited before and gone since (a deleted destination) is not.
+    batch.awaited = new Set(pending);
     // A shard may already have said it took its part while the others were awaited.
     if (this.inFlight !== batch) return { confirmed: false, more: false };
     if (failed !== undefined) {

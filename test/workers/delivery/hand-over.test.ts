@@ -137,6 +137,24 @@ describe("a lead hands its batches to the delivery shards itself", () => {
     expect(lost).toBe(2);
   }, 90_000);
 
+  it("does not wait for the word of a destination deleted meanwhile", async () => {
+    setVars({ DELIVERY_CONFIRM_TIMEOUT_SECONDS: "4" });
+    const t = await newTenant();
+    const { hook, destination } = await hooked(t);
+    const leadId = leadIdOf(t, "orphan");
+    let rounds = 0;
+    await runInDurableObject(shardForLead(env, destination, leadId), (instance: DeliveryObject) => {
+      const self = instance as unknown as { runRound: (handed: unknown) => Promise<void> };
+      self.runRound = () => (rounds++, Promise.reject(new Error("round lost (test)")));
+    });
+    expect((await send(t, "/v1/track", track("orphan", "orphan-0"))).status).toBe(200);
+    await eventually(() => Promise.resolve(expect(rounds).toBe(1)), 20_000, 50);
+    expect((await apiSend(t, "DELETE", `/api/destinations/${destination.id}`)).status).toBe(200);
+    // Handed over again after the timeout to the destinations there are (none): the batch is done, not parked.
+    await eventually(async () => expect(await outboxOf(t, leadId)).toEqual({ pending: 0, inFlight: null, parked: [] }), 30_000);
+    expect(eventIds(hook)).toEqual([]);
+  }, 90_000);
+
   it("hands a batch over again when the shard's word was lost: the shard answers it owns it, nothing is sent twice", async () => {
     setVars({ DELIVERY_CONFIRM_TIMEOUT_SECONDS: "8" });
     const t = await newTenant();
