@@ -12,6 +12,11 @@
  * ARCHIVE_SHARDS changed, the lead's new shard knows none of them: with
  * ARCHIVE_SHARDS_PREVIOUS set, a moved lead first asks its old shard how far
  * it filed the lead (once per activation).
+ *
+ * Rows wait in the log for ARCHIVE_GATHER_MS after the alarm first finds
+ * them owed (or until a full hand-over's worth waits), as they then wait in
+ * the shard for its file: a lead hands its rows over about once per interval
+ * rather than once per event, one RPC and one confirmation for all of them.
  */
 import type { LeadSnapshot } from "../src/destinations/types";
 import { archiveBatch } from "../src/archive/hand-over";
@@ -34,6 +39,8 @@ export class LeadArchive {
   private sentAt = 0;
   /** Whether this activation asked the lead's shard under ARCHIVE_SHARDS_PREVIOUS (or needn't). */
   private askedPreviousShard = false;
+  /** When the rows owed now are handed over (undefined: none waits). */
+  private dueAt: number | undefined;
 
   constructor(
     private readonly store: LeadStore,
@@ -58,6 +65,8 @@ export class LeadArchive {
     const cursor = this.store.meta.archiveCursor();
     const overdue = this.sentUpto > cursor && now - this.sentAt >= this.confirmTimeoutMs();
     let from = overdue ? cursor : Math.max(cursor, this.sentUpto);
+    if (!overdue && !this.due(from, now)) return false;
+    this.dueAt = undefined;
     let lead: LeadSnapshot | undefined;
     for (let run = 0; run < HAND_OVERS_PER_RUN; run++) {
       const rows = fitting(this.store.log.owedAfter(from, ARCHIVE_BATCH_ROWS), ARCHIVE_BATCH_BYTES);
@@ -69,6 +78,18 @@ export class LeadArchive {
       this.sentAt = Date.now();
     }
     return this.store.log.owedAfter(from, 1).length > 0;
+  }
+
+  /** Whether the rows after `from` are to be handed over now (see above); the first look at them starts their wait. */
+  private due(from: number, now: number): boolean {
+    const owed = this.store.log.owedCount(from);
+    if (owed === 0) {
+      this.dueAt = undefined;
+      return false;
+    }
+    if (owed >= ARCHIVE_BATCH_ROWS) return true;
+    this.dueAt ??= now + config(this.env()).archive.gatherMs;
+    return this.dueAt <= now;
   }
 
   /** After a change of ARCHIVE_SHARDS: how far the lead's shard under the previous count filed it (see above). */
@@ -90,9 +111,12 @@ export class LeadArchive {
     this.store.meta.setArchiveCursor(upto, upto - saved >= ARCHIVE_CURSOR_SAVE_ROWS ? "now" : "memory");
   }
 
-  /** When the alarm should look again: the confirmation's deadline while one is awaited. */
+  /** When the alarm should look again: when waiting rows are due, or the confirmation's deadline while one is awaited. */
   nextAlarmAt(): number | undefined {
-    return this.on() && this.sentUpto > this.store.meta.archiveCursor() ? this.sentAt + this.confirmTimeoutMs() : undefined;
+    if (!this.on()) return undefined;
+    const confirmBy = this.sentUpto > this.store.meta.archiveCursor() ? this.sentAt + this.confirmTimeoutMs() : undefined;
+    if (confirmBy === undefined || this.dueAt === undefined) return confirmBy ?? this.dueAt;
+    return Math.min(confirmBy, this.dueAt);
   }
 
   /** A file is written within ARCHIVE_GATHER_MS of a hand-over; three of those (at least a minute) without word means it was lost. */

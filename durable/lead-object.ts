@@ -51,6 +51,13 @@ import { config } from "../src/config";
 
 export type { IngestResult, LinkAnswer, MergePayload, ErasePlan, LeadExport, LeadSummary, TimelineEntry, TimelinePage };
 
+/**
+ * Moved cursors due within this long of an alarm run are saved in it: the
+ * save falls due about a second after the archive hand-over that the same
+ * batch started, and saving a little early spares the lead a second run.
+ */
+const CURSOR_SAVE_SLACK_MS = 2_000;
+
 export class LeadObject extends DurableObject<Env> {
   private readonly core: LeadCore;
   private readonly outbox: Outbox;
@@ -327,7 +334,7 @@ export class LeadObject extends DurableObject<Env> {
       console.error("lead alarm failed; retrying", error);
       await core.scheduleAlarm(now + RETRY_MS);
     }
-    if ((this.cursorSaveDueAt() ?? Infinity) <= Date.now()) core.store.meta.saveUnsaved();
+    if ((this.cursorSaveDueAt() ?? Infinity) <= Date.now() + CURSOR_SAVE_SLACK_MS) core.store.meta.saveUnsaved();
     await this.scheduleCursorSave();
     const decayAt = nextDecayAt(core);
     if (decayAt !== undefined) await core.scheduleAlarm(decayAt);

@@ -56,9 +56,13 @@ interface Batch {
   receipt: BatchReceipt;
 }
 
+/** What a hand-over or a shard's word did to the batch in flight: confirmed it, and whether more waits. */
+type Confirmation = { confirmed: boolean; more: boolean };
+const NOT_CONFIRMED: Confirmation = { confirmed: false, more: false };
+
 /**
- * The batch in flight: `sentAt` 0 until a hand-over reached every taker; the
- * next try is due at `nextTryAt`. `took`: who owns their part (destination
+ * The batch in flight: `sentAt` 0 while a hand-over is under way or after
+ * one failed; the next try is due at `nextTryAt`. `took`: who owns their part (destination
  * ids, AUTOMATIONS_TAKER); `awaited`: the shards that said they will tell.
  */
 interface InFlight extends Batch {
@@ -129,16 +133,16 @@ export class Outbox {
    * away). Answers whether the batch was taken by all at once (the caller
    * goes on as after a confirmation).
    */
-  async flush(namespaceId: string, leadId: string, snapshot: () => LeadSnapshot, changes: boolean, now = Date.now()): Promise<{ confirmed: boolean; more: boolean }> {
+  async flush(namespaceId: string, leadId: string, snapshot: () => LeadSnapshot, changes: boolean, now = Date.now()): Promise<Confirmation> {
     let batch = this.inFlight;
-    if (batch && batch.nextTryAt > now) return { confirmed: false, more: false };
+    if (batch && batch.nextTryAt > now) return NOT_CONFIRMED;
     if (batch && batch.tries >= OUTBOX_PARK_AFTER_TRIES) {
       this.park(batch, now);
       batch = undefined;
     }
     if (!batch) {
       const next = this.nextBatch(leadId, snapshot, changes);
-      if (!next) return { confirmed: false, more: false };
+      if (!next) return NOT_CONFIRMED;
       batch = this.inFlight = { ...next, took: new Set(), awaited: new Set(), sentAt: 0, tries: 0, nextTryAt: now };
     }
     const lead = snapshot();
@@ -151,15 +155,15 @@ export class Outbox {
     // Awaited: the shards handed the batch this time; one awaited before and gone since (a deleted destination) is not.
     batch.awaited = new Set(pending);
     // A shard may already have said it took its part while the others were awaited.
-    if (this.inFlight !== batch) return { confirmed: false, more: false };
+    if (this.inFlight !== batch) return NOT_CONFIRMED;
     if (failed !== undefined) {
       console.error(`outbox batch ${batch.id} not handed over (try ${tries}); backing off`, failed);
       this.inFlight = { ...batch, tries, nextTryAt: Date.now() + this.backoff(tries), lastError: String(failed).slice(0, 300) };
-      return { confirmed: false, more: false };
+      return NOT_CONFIRMED;
     }
     if (this.takenByAll(batch)) return { confirmed: true, more: this.confirm(batch.id, batch.receipt) };
     this.inFlight = { ...batch, sentAt: Date.now(), tries, nextTryAt: Date.now() + config(this.env()).delivery.confirmTimeoutMs, lastError: undefined };
-    return { confirmed: false, more: false };
+    return NOT_CONFIRMED;
   }
 
   /**
@@ -167,11 +171,11 @@ export class Outbox {
    * does, the batch is confirmed. Answers whether it was (and more waits); a
    * batch no longer known here (an eviction) is handed over again from the cursor.
    */
-  took(batchId: string, destinationId: string): { confirmed: boolean; more: boolean } {
+  took(batchId: string, destinationId: string): Confirmation {
     const batch = this.inFlight;
-    if (batch?.id !== batchId) return { confirmed: false, more: false };
+    if (batch?.id !== batchId) return NOT_CONFIRMED;
     batch.took.add(destinationId);
-    if (batch.sentAt === 0 || !this.takenByAll(batch)) return { confirmed: false, more: false };
+    if (batch.sentAt === 0 || !this.takenByAll(batch)) return NOT_CONFIRMED;
     return { confirmed: true, more: this.confirm(batchId, batch.receipt) };
   }
 

@@ -118,8 +118,7 @@ describe("a lead's cursors, saved once per interval", () => {
       expect((await send(t, "/v1/track", track("evicted", "ev-4"))).status).toBe(200);
       await eventually(async () => expect(await stored(lead.id)).toEqual({ delivery: 5, archive: 0, top: 5 }), 30_000, 250);
       expect(hookIds(hook).sort()).toEqual(["ev-0", "ev-1", "ev-2", "ev-3", "ev-4"]);
-      await new Promise((r) => setTimeout(r, 1_500));
-      expect((await archivedMessageIds(t)).sort()).toEqual(["ev-0", "ev-1", "ev-2", "ev-3", "ev-4"]);
+      await eventually(async () => expect((await archivedMessageIds(t)).sort()).toEqual(["ev-0", "ev-1", "ev-2", "ev-3", "ev-4"]), 30_000, 250);
     } finally {
       uninstall();
     }
