@@ -53,8 +53,8 @@ export type { IngestResult, LinkAnswer, MergePayload, ErasePlan, LeadExport, Lea
 
 /**
  * Moved cursors due within this long of an alarm run are saved in it: the
- * save falls due about a second after the archive hand-over that the same
- * batch started, and saving a little early spares the lead a second run.
+ * save falls due about a second after the archive hand-over whose wait the
+ * same flush started, and saving a little early spares the lead a second run.
  */
 const CURSOR_SAVE_SLACK_MS = 2_000;
 

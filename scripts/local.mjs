@@ -59,14 +59,17 @@ export function prepareLocalState(persistTo) {
 /**
  * Starts `wrangler dev`; resolves once /health answers. Several servers
  * starting at once (the e2e and browser tests) can race for workerd's
- * internal sockets ("Address already in use"): such a start is tried again.
+ * internal sockets ("Address already in use"), and on a busy machine the
+ * bundler inside wrangler has crashed while they all bundled (a Go panic
+ * from esbuild, two full runs in about ten): such a start is tried again.
  */
 export async function startDev(options = {}) {
   for (let attempt = 1; ; attempt++) {
     try {
       return await startDevOnce(options);
     } catch (error) {
-      if (attempt >= 4 || !String(error).includes("Address already in use")) throw error;
+      const retryable = ["Address already in use", "github.com/evanw/esbuild"].some((sign) => String(error).includes(sign));
+      if (attempt >= 4 || !retryable) throw error;
       await new Promise((r) => setTimeout(r, 200 + Math.random() * 800));
     }
   }
@@ -85,13 +88,17 @@ async function startDevOnce({ port = 8787, persistTo, stdio = "inherit", logLeve
     [wranglerBin, "dev", "--ip", "127.0.0.1", "--port", String(port), "--test-scheduled", "--log-level", logLevel, ...persist, ...extraArgs],
     { cwd: projectRoot, env: quietEnv, stdio: stdio === "ignore" ? ["ignore", "ignore", "pipe"] : stdio, detached: process.platform !== "win32" },
   );
-  // Keep the end of stderr, so a start-up failure says why even when output is hidden.
+  // Keep the start and the end of stderr, so a start-up failure says why even when output is hidden.
+  let errorHead = "";
   let errorTail = "";
-  child.stderr?.on("data", (chunk) => (errorTail = (errorTail + chunk).slice(-2000)));
+  child.stderr?.on("data", (chunk) => {
+    if (errorHead.length < 1000) errorHead = (errorHead + chunk).slice(0, 1000);
+    errorTail = (errorTail + chunk).slice(-2000);
+  });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited with code ${child.exitCode}: ${errorTail}`);
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited with code ${child.exitCode}: ${errorHead}${errorHead.length < 1000 ? "" : "\n…\n" + errorTail}`);
     try {
       const res = await fetch(`${url}/health`);
       if (res.ok) return { url, child, stop: () => stopProcess(child) };
