@@ -18,8 +18,7 @@ const LEADS = Number(process.env.BENCH_LEADS ?? 1000);
  * Idle: less than this much CPU per second, for IDLE_SECONDS in a row, and
  * not before the deferred work is due (deferredSeconds): a busy lead holds
  * its summary back for up to PROJECTION_INTERVAL_SECONDS (+20% jitter) after
- * its last send; a lead gathers its rows for the archive for ARCHIVE_GATHER_MS,
- * then its archive shard gathers them as long again.
+ * its last send, an archive shard gathers for ARCHIVE_GATHER_MS.
  */
 const IDLE_CPU_MS_PER_S = 20;
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 20);
@@ -100,7 +99,7 @@ for (const name of workerNames) {
 function deferredSeconds(name, vars) {
   if (name !== "leadflare") return 0;
   const v = { ...vars, ...JSON.parse(process.env.BENCH_VARS ?? "{}") };
-  const archiveS = v.ARCHIVE_EVENTS === "off" ? 0 : (2 * Number(v.ARCHIVE_GATHER_MS ?? 0)) / 1000;
+  const archiveS = v.ARCHIVE_EVENTS === "off" ? 0 : Number(v.ARCHIVE_GATHER_MS ?? 0) / 1000;
   return Math.ceil(Math.max(1.2 * Number(v.PROJECTION_INTERVAL_SECONDS ?? 0), Number(v.CURSOR_SAVE_SECONDS ?? 0), archiveS)) + 5;
 }
 

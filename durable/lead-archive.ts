@@ -13,10 +13,14 @@
  * ARCHIVE_SHARDS_PREVIOUS set, a moved lead first asks its old shard how far
  * it filed the lead (once per activation).
  *
- * Rows wait in the log for ARCHIVE_GATHER_MS after the alarm first finds
- * them owed (or until a full hand-over's worth waits), as they then wait in
- * the shard for its file: a lead hands its rows over about once per interval
- * rather than once per event, one RPC and one confirmation for all of them.
+ * While the lead is sure to run its alarm again within ARCHIVE_GATHER_MS to
+ * save its delivery cursor (a save is due then, or a batch handed over lately
+ * awaits its destinations' word, whose confirmation schedules one), its rows
+ * wait for that run (at once when a full hand-over's worth waits): a lead delivering an event every few seconds hands its rows
+ * to the archive about once a minute, one RPC and one confirmation for all of
+ * them, instead of once per flush. A lead with nothing else to run for hands
+ * them over at once: waking an idle lead only for the archive costs more
+ * than the call.
  */
 import type { LeadSnapshot } from "../src/destinations/types";
 import { archiveBatch } from "../src/archive/hand-over";
@@ -39,8 +43,6 @@ export class LeadArchive {
   private sentAt = 0;
   /** Whether this activation asked the lead's shard under ARCHIVE_SHARDS_PREVIOUS (or needn't). */
   private askedPreviousShard = false;
-  /** When the rows owed now are handed over (undefined: none waits). */
-  private dueAt: number | undefined;
 
   constructor(
     private readonly store: LeadStore,
@@ -58,15 +60,19 @@ export class LeadArchive {
     return this.on() ? this.store.meta.archiveCursor() : this.store.log.topSeq();
   }
 
-  /** Hands over the rows not yet handed over (again from the cursor once the confirmation is overdue); answers whether rows are left. */
-  async flush(namespaceId: string, leadId: string, snapshot: () => LeadSnapshot, now = Date.now()): Promise<boolean> {
+  /**
+   * Hands over the rows not yet handed over (again from the cursor once the
+   * confirmation is overdue), unless `runsAgain` (the lead's alarm runs again
+   * soon to save its delivery cursor) and fewer than a full hand-over wait; answers
+   * whether rows are left for a run now.
+   */
+  async flush(namespaceId: string, leadId: string, snapshot: () => LeadSnapshot, runsAgain: boolean, now = Date.now()): Promise<boolean> {
     if (!this.on()) return false;
     await this.catchUpWithPreviousShard(namespaceId, leadId);
     const cursor = this.store.meta.archiveCursor();
     const overdue = this.sentUpto > cursor && now - this.sentAt >= this.confirmTimeoutMs();
     let from = overdue ? cursor : Math.max(cursor, this.sentUpto);
-    if (!overdue && !this.due(from, now)) return false;
-    this.dueAt = undefined;
+    if (!overdue && runsAgain && this.store.log.owedCount(from) < ARCHIVE_BATCH_ROWS) return false;
     let lead: LeadSnapshot | undefined;
     for (let run = 0; run < HAND_OVERS_PER_RUN; run++) {
       const rows = fitting(this.store.log.owedAfter(from, ARCHIVE_BATCH_ROWS), ARCHIVE_BATCH_BYTES);
@@ -78,18 +84,6 @@ export class LeadArchive {
       this.sentAt = Date.now();
     }
     return this.store.log.owedAfter(from, 1).length > 0;
-  }
-
-  /** Whether the rows after `from` are to be handed over now (see above); the first look at them starts their wait. */
-  private due(from: number, now: number): boolean {
-    const owed = this.store.log.owedCount(from);
-    if (owed === 0) {
-      this.dueAt = undefined;
-      return false;
-    }
-    if (owed >= ARCHIVE_BATCH_ROWS) return true;
-    this.dueAt ??= now + config(this.env()).archive.gatherMs;
-    return this.dueAt <= now;
   }
 
   /** After a change of ARCHIVE_SHARDS: how far the lead's shard under the previous count filed it (see above). */
@@ -111,12 +105,9 @@ export class LeadArchive {
     this.store.meta.setArchiveCursor(upto, upto - saved >= ARCHIVE_CURSOR_SAVE_ROWS ? "now" : "memory");
   }
 
-  /** When the alarm should look again: when waiting rows are due, or the confirmation's deadline while one is awaited. */
+  /** When the alarm should look again: the confirmation's deadline while one is awaited. */
   nextAlarmAt(): number | undefined {
-    if (!this.on()) return undefined;
-    const confirmBy = this.sentUpto > this.store.meta.archiveCursor() ? this.sentAt + this.confirmTimeoutMs() : undefined;
-    if (confirmBy === undefined || this.dueAt === undefined) return confirmBy ?? this.dueAt;
-    return Math.min(confirmBy, this.dueAt);
+    return this.on() && this.sentUpto > this.store.meta.archiveCursor() ? this.sentAt + this.confirmTimeoutMs() : undefined;
   }
 
   /** A file is written within ARCHIVE_GATHER_MS of a hand-over; three of those (at least a minute) without word means it was lost. */

@@ -51,12 +51,8 @@ import { config } from "../src/config";
 
 export type { IngestResult, LinkAnswer, MergePayload, ErasePlan, LeadExport, LeadSummary, TimelineEntry, TimelinePage };
 
-/**
- * Moved cursors due within this long of an alarm run are saved in it: the
- * save falls due about a second after the archive hand-over whose wait the
- * same flush started, and saving a little early spares the lead a second run.
- */
-const CURSOR_SAVE_SLACK_MS = 2_000;
+/** Moved cursors due within this long of an alarm run are saved in it: saving a little early spares the lead a second run. */
+export const CURSOR_SAVE_SLACK_MS = 2_000;
 
 export class LeadObject extends DurableObject<Env> {
   private readonly core: LeadCore;
@@ -353,6 +349,20 @@ export class LeadObject extends DurableObject<Env> {
     const snapshot = () => (lead ??= this.scores.snapshot());
     const delivery = await this.outbox.flush(namespaceId, core.id, snapshot, core.forwardTo() === undefined);
     if (delivery.confirmed) await this.afterConfirm(delivery.more);
-    if (await this.archive.flush(namespaceId, core.id, snapshot)) await core.scheduleAlarm(Date.now());
+    const archiveWaits = this.runsAgainToSaveWithin(config(this.env).archive.gatherMs);
+    if (await this.archive.flush(namespaceId, core.id, snapshot, archiveWaits)) await core.scheduleAlarm(Date.now());
+  }
+
+  /**
+   * Whether the alarm is sure to run again within `ms` to save the delivery
+   * cursor: a save due after this run, or (none due) a batch handed over
+   * within the save interval, whose confirmation will make one due.
+   */
+  private runsAgainToSaveWithin(ms: number): boolean {
+    const now = Date.now();
+    const { cursorSaveMs } = config(this.env);
+    const due = this.cursorSaveDueAt();
+    if (due !== undefined) return due > now + CURSOR_SAVE_SLACK_MS && due <= now + ms;
+    return cursorSaveMs <= ms && this.outbox.awaitsWordSince(now - cursorSaveMs);
   }
 }

@@ -209,6 +209,11 @@ export class Outbox {
     return this.hasMore();
   }
 
+  /** Whether a batch handed over after `since` awaits its destinations' word (whose confirmation schedules a cursor save). */
+  awaitsWordSince(since: number): boolean {
+    return (this.inFlight?.sentAt ?? 0) > since;
+  }
+
   /** When the alarm should next run for the outbox: the in-flight batch's next try, if any. */
   nextAlarmAt(): number | undefined {
     return this.inFlight?.nextTryAt;
