@@ -75,6 +75,21 @@ const track = (userId: string, messageId: string) => ({ userId, event: "Viewed",
 const leadIdOf = (t: Tenant, userId: string) => env.LEAD.idFromName(leadObjectName(t.namespaceId, "userId", userId)).toString();
 const outboxOf = async (t: Tenant, leadId: string) => (await api(t, `/api/leads/${leadId}/outbox`)).body.outbox;
 
+/**
+ * Makes the lead's shard of `destination` lose its first `howMany` rounds (as
+ * an eviction before they sent would: it never owned their items); answers
+ * how many rounds the shard has started since.
+ */
+async function loseRounds(destination: { id: string; type: "webhook" }, leadId: string, howMany: number): Promise<() => number> {
+  let rounds = 0;
+  await runInDurableObject(shardForLead(env, destination, leadId), (instance: DeliveryObject) => {
+    const self = instance as unknown as { runRound: (handed: unknown) => Promise<void> };
+    const runRound = self.runRound.bind(instance);
+    self.runRound = (handed) => (rounds++ < howMany ? Promise.reject(new Error("round lost (test)")) : runRound(handed));
+  });
+  return () => rounds;
+}
+
 function item(leadId: string, messageId: string): DeliveryItem {
   return {
     messageId,
@@ -121,20 +136,14 @@ describe("a lead hands its batches to the delivery shards itself", () => {
     const t = await newTenant();
     const { hook, destination } = await hooked(t);
     const leadId = leadIdOf(t, "lost");
-    // The shard's first round is lost (as with an eviction before it sent): it never owned the items.
-    let lost = 0;
-    await runInDurableObject(shardForLead(env, destination, leadId), (instance: DeliveryObject) => {
-      const self = instance as unknown as { runRound: (handed: unknown) => Promise<void> };
-      const runRound = self.runRound.bind(instance);
-      self.runRound = (handed) => (lost++ === 0 ? Promise.reject(new Error("round lost (test)")) : runRound(handed));
-    });
+    const rounds = await loseRounds(destination, leadId, 1);
     expect((await send(t, "/v1/batch", { batch: [0, 1, 2].map((i) => ({ type: "track", ...track("lost", `lost-${i}`) })) })).status).toBe(200);
-    await eventually(() => Promise.resolve(expect(lost).toBe(1)), 20_000, 50);
+    await eventually(() => Promise.resolve(expect(rounds()).toBe(1)), 20_000, 50);
     expect(eventIds(hook)).toEqual([]);
     await eventually(() => Promise.resolve(expect(eventIds(hook)).toEqual(["lost-0", "lost-1", "lost-2"])), 30_000);
     await eventually(async () => expect(await outboxOf(t, leadId)).toEqual({ pending: 0, inFlight: null, parked: [] }), 20_000);
     expect(eventIds(hook)).toEqual(["lost-0", "lost-1", "lost-2"]);
-    expect(lost).toBe(2);
+    expect(rounds()).toBe(2);
   }, 90_000);
 
   it("does not wait for the word of a destination deleted meanwhile", async () => {
@@ -142,13 +151,9 @@ describe("a lead hands its batches to the delivery shards itself", () => {
     const t = await newTenant();
     const { hook, destination } = await hooked(t);
     const leadId = leadIdOf(t, "orphan");
-    let rounds = 0;
-    await runInDurableObject(shardForLead(env, destination, leadId), (instance: DeliveryObject) => {
-      const self = instance as unknown as { runRound: (handed: unknown) => Promise<void> };
-      self.runRound = () => (rounds++, Promise.reject(new Error("round lost (test)")));
-    });
+    const rounds = await loseRounds(destination, leadId, Infinity);
     expect((await send(t, "/v1/track", track("orphan", "orphan-0"))).status).toBe(200);
-    await eventually(() => Promise.resolve(expect(rounds).toBe(1)), 20_000, 50);
+    await eventually(() => Promise.resolve(expect(rounds()).toBe(1)), 20_000, 50);
     expect((await apiSend(t, "DELETE", `/api/destinations/${destination.id}`)).status).toBe(200);
     // Handed over again after the timeout to the destinations there are (none): the batch is done, not parked.
     await eventually(async () => expect(await outboxOf(t, leadId)).toEqual({ pending: 0, inFlight: null, parked: [] }), 30_000);
