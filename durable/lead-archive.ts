@@ -16,11 +16,11 @@
  * While the lead is sure to run its alarm again within ARCHIVE_GATHER_MS to
  * save its delivery cursor (a save is due then, or a batch handed over lately
  * awaits its destinations' word, whose confirmation schedules one), its rows
- * wait for that run (at once when a full hand-over's worth waits): a lead delivering an event every few seconds hands its rows
- * to the archive about once a minute, one RPC and one confirmation for all of
- * them, instead of once per flush. A lead with nothing else to run for hands
- * them over at once: waking an idle lead only for the archive costs more
- * than the call.
+ * wait for that run (at once when a full hand-over's worth waits): a lead
+ * delivering an event every few seconds hands its rows to the archive about
+ * once a minute, one RPC and one confirmation for all of them, instead of
+ * once per flush. A lead with nothing else to run for hands them over at
+ * once: waking an idle lead only for the archive costs more than the call.
  */
 import type { LeadSnapshot } from "../src/destinations/types";
 import { archiveBatch } from "../src/archive/hand-over";
@@ -63,8 +63,8 @@ export class LeadArchive {
   /**
    * Hands over the rows not yet handed over (again from the cursor once the
    * confirmation is overdue), unless `runsAgain` (the lead's alarm runs again
-   * soon to save its delivery cursor) and fewer than a full hand-over wait; answers
-   * whether rows are left for a run now.
+   * soon to save its delivery cursor) and fewer than a full hand-over wait;
+   * answers whether rows are left for a run now.
    */
   async flush(namespaceId: string, leadId: string, snapshot: () => LeadSnapshot, runsAgain: boolean, now = Date.now()): Promise<boolean> {
     if (!this.on()) return false;

@@ -17,12 +17,13 @@
  *   (the cursor to record) is confirmed and the next batch may leave. So
  *   deliveries keep the lead's order, and no queue message or consumer stands
  *   between an event and its destinations.
- * - The batch in flight, and who took it, is kept in memory. A hand-over that
- *   fails, or a batch not taken by all within DELIVERY_CONFIRM_TIMEOUT_SECONDS, is
- *   handed again (same id, same items) to those that did not take it, after
- *   an exponential, jittered, capped backoff: the alarm never runs hot. After
- *   an eviction the next batch starts again at the cursor; the delivery shards
- *   recognise the items they already took by messageId and answer at once.
+ * - The batch in flight, and who took it, is kept in memory. A hand-over
+ *   that fails, or a batch not taken by all within
+ *   DELIVERY_CONFIRM_TIMEOUT_SECONDS, is handed again (same id, same items)
+ *   to those that did not take it, after an exponential, jittered, capped
+ *   backoff: the alarm never runs hot. After an eviction the next batch
+ *   starts again at the cursor; the delivery shards recognise the items they
+ *   already took by messageId and answer at once.
  * - After OUTBOX_PARK_AFTER_TRIES tries the batch is parked: its range of the
  *   log and its change are kept aside (meta), the cursor moves past it, the
  *   lead's next batch goes on, and the parked batch shows in
@@ -62,8 +63,9 @@ const NOT_CONFIRMED: Confirmation = { confirmed: false, more: false };
 
 /**
  * The batch in flight: `sentAt` 0 while a hand-over is under way or after
- * one failed; the next try is due at `nextTryAt`. `took`: who owns their part (destination
- * ids, AUTOMATIONS_TAKER); `awaited`: the shards that said they will tell.
+ * one failed; the next try is due at `nextTryAt`. `took`: who owns their
+ * part (destination ids, AUTOMATIONS_TAKER); `awaited`: the shards that said
+ * they will tell.
  */
 interface InFlight extends Batch {
   took: Set<string>;

@@ -7,8 +7,8 @@ import { isLeadErased } from "../db/tombstones";
 import type { DeliveryItem, DeliveryResult } from "../destinations/types";
 
 /**
- * Fires the namespace's automations for a lead batch's change items, at most once
- * per automation, lead and day. An action gets a couple of quick tries; one
+ * Fires the namespace's automations for a lead batch's change items, at
+ * most once per automation, lead and day. An action gets a couple of quick tries; one
  * that still fails is logged and counts as that day's firing, so a broken
  * action never holds up the lead's deliveries.
  */
