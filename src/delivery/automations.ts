@@ -8,9 +8,9 @@ import type { DeliveryItem, DeliveryResult } from "../destinations/types";
 
 /**
  * Fires the namespace's automations for a lead batch's change items, at
- * most once per automation, lead and day. An action gets a couple of quick tries; one
- * that still fails is logged and counts as that day's firing, so a broken
- * action never holds up the lead's deliveries.
+ * most once per automation, lead and day. An action gets a couple of quick
+ * tries; one that still fails is logged and counts as that day's firing, so
+ * a broken action never holds up the lead's deliveries.
  */
 export async function runAutomations(env: Env, batch: { namespaceId: string; leadId: string; items: readonly DeliveryItem[] }): Promise<void> {
   const changes = batch.items.filter((i) => i.kind === "change" && i.change);
