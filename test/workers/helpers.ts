@@ -120,3 +120,21 @@ export async function orgSend<T = any>(
   const res = await call(path, { method, headers: { ...orgHeaders(org), ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
   return { status: res.status, body: (await res.json()) as T };
 }
+
+/**
+ * A Durable Object namespace whose stubs pass each call of `method` through
+ * `intercept` (with the stub's name, the call's arguments and the real call);
+ * everything else reaches the real stubs. Tests count or fail hand-overs with it.
+ */
+export function interceptStubs<N extends { getByName(name: string): object }>(
+  namespace: N,
+  method: string,
+  intercept: (name: string, args: unknown[], call: () => Promise<unknown>) => unknown,
+): N {
+  const stubOf = (name: string) =>
+    new Proxy(namespace.getByName(name), {
+      get: (target, key) =>
+        key !== method ? Reflect.get(target, key) : (...args: unknown[]) => intercept(name, args, () => (target as Record<string, (...a: unknown[]) => Promise<unknown>>)[method]!(...args)),
+    });
+  return new Proxy(namespace, { get: (target, key) => (key === "getByName" ? stubOf : Reflect.get(target, key)) });
+}

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { env } from "cloudflare:workers";
-import { apiSend, eventually, newTenant, send, type Tenant } from "../helpers";
+import { apiSend, eventually, interceptStubs, newTenant, send, type Tenant } from "../helpers";
 import { installFakes } from "../../fakes/fake-service";
 import { webhookReceiver } from "../../fakes/services";
 import { readParquet } from "../../../src/archive/parquet";
@@ -32,19 +32,11 @@ function setVars(vars: Record<string, string>): void {
 function handOversOf(leadId: string): number[] {
   const times: number[] = [];
   const real = env.ARCHIVE_SHARD;
-  const counted = (name: string) => {
-    const stub = real.getByName(name);
-    return new Proxy(stub, {
-      get(target, key) {
-        if (key !== "accept") return Reflect.get(target, key);
-        return (...args: Parameters<typeof stub.accept>) => {
-          if (args[2] === leadId) times.push(Date.now());
-          return target.accept(...args);
-        };
-      },
-    });
-  };
-  (env as { ARCHIVE_SHARD: Env["ARCHIVE_SHARD"] }).ARCHIVE_SHARD = new Proxy(real, { get: (target, key) => (key === "getByName" ? counted : Reflect.get(target, key)) });
+  const counted = interceptStubs(real, "accept", (_name, args, accept) => {
+    if (args[2] === leadId) times.push(Date.now());
+    return accept();
+  });
+  (env as { ARCHIVE_SHARD: Env["ARCHIVE_SHARD"] }).ARCHIVE_SHARD = counted;
   restores.push(() => ((env as { ARCHIVE_SHARD: Env["ARCHIVE_SHARD"] }).ARCHIVE_SHARD = real));
   return times;
 }

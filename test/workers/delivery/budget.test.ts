@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { env } from "cloudflare:workers";
-import { api, apiSend, eventually, newTenant, send } from "../helpers";
+import { api, apiSend, eventually, interceptStubs, newTenant, send } from "../helpers";
 import { installFakes } from "../../fakes/fake-service";
 import { hubspotFake, mixpanelFake, segmentFake } from "../../fakes/services";
 
@@ -53,21 +53,13 @@ function countHandOvers(): { byShard: Map<string, number>; shardsOf: Map<string,
   const byShard = new Map<string, number>();
   const shardsOf = new Map<string, Set<string>>();
   const real = env.DELIVERY;
-  const counted = (name: string) => {
-    const stub = real.getByName(name);
-    return new Proxy(stub, {
-      get(target, key) {
-        if (key !== "take") return Reflect.get(target, key);
-        return (...args: Parameters<typeof stub.take>) => {
-          const [, destinationId, leadId] = args;
-          byShard.set(name, (byShard.get(name) ?? 0) + 1);
-          shardsOf.set(`${leadId} → ${destinationId}`, (shardsOf.get(`${leadId} → ${destinationId}`) ?? new Set()).add(name));
-          return target.take(...args);
-        };
-      },
-    });
-  };
-  (env as { DELIVERY: Env["DELIVERY"] }).DELIVERY = new Proxy(real, { get: (target, key) => (key === "getByName" ? counted : Reflect.get(target, key)) });
+  const counted = interceptStubs(real, "take", (name, args, take) => {
+    const [, destinationId, leadId] = args;
+    byShard.set(name, (byShard.get(name) ?? 0) + 1);
+    shardsOf.set(`${leadId} → ${destinationId}`, (shardsOf.get(`${leadId} → ${destinationId}`) ?? new Set()).add(name));
+    return take();
+  });
+  (env as { DELIVERY: Env["DELIVERY"] }).DELIVERY = counted;
   restoreShards = () => ((env as { DELIVERY: Env["DELIVERY"] }).DELIVERY = real);
   return { byShard, shardsOf };
 }

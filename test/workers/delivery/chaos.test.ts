@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
 import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
-import { api, apiSend, eventually, newTenant, send, type Tenant } from "../helpers";
+import { api, apiSend, eventually, interceptStubs, newTenant, send, type Tenant } from "../helpers";
 import { installFakes } from "../../fakes/fake-service";
 import { webhookReceiver } from "../../fakes/services";
 import { leadObjectName } from "../../../src/ingest/lead-name";
@@ -27,20 +27,11 @@ class Outage {
   down = true;
   sends = 0;
   wrap(shards: Env["DELIVERY"]): Env["DELIVERY"] {
-    const shardOf = (name: string) => {
-      const stub = shards.getByName(name);
-      return new Proxy(stub, {
-        get: (target, key) => {
-          if (key !== "take") return Reflect.get(target, key);
-          return async (...args: Parameters<typeof stub.take>) => {
-            this.sends++;
-            if (this.down) throw new Error("delivery shard unavailable (chaos test)");
-            return target.take(...args);
-          };
-        },
-      });
-    };
-    return new Proxy(shards, { get: (target, key) => (key === "getByName" ? shardOf : Reflect.get(target, key)) });
+    return interceptStubs(shards, "take", async (_name, _args, take) => {
+      this.sends++;
+      if (this.down) throw new Error("delivery shard unavailable (chaos test)");
+      return take();
+    });
   }
 }
 
